@@ -1,0 +1,143 @@
+// `flamenco-mgr serve`: the HTTP server for workers, plus the background timeout checks.
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import type { Command } from 'commander';
+import { ensureAdminToken } from '../core/admin-token';
+import { configFromJson, defaultConfig, type ManagerConfig, parseListen } from '../core/config';
+import { ValidationError } from '../core/errors';
+import { createLogger, isLogLevel } from '../core/logger';
+import { createManagerServer } from '../http/app';
+import { VERSION, COMMIT } from '../version';
+import { common, type CommonOptions, openManager, resolveDataDir } from './context';
+import { acquireServeLock } from './lock';
+import { mkdirSync } from 'node:fs';
+
+interface ServeOptions extends CommonOptions {
+  listen?: string;
+  config?: string;
+  logLevel?: string;
+}
+
+function loadConfig(file: string | undefined): ManagerConfig {
+  if (!file) return defaultConfig();
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ValidationError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new ValidationError(`config file ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  try {
+    return configFromJson(doc);
+  } catch (err) {
+    throw new ValidationError(`config file ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** URLs a worker on another machine could use to reach this manager. */
+export function managerUrls(host: string, port: number): string[] {
+  const fmt = (a: string) => (a.includes(':') ? `http://[${a}]:${port}/` : `http://${a}:${port}/`);
+  if (host !== '0.0.0.0' && host !== '::') return [fmt(host)];
+  const urls: string[] = [];
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) {
+      if (a.family === 'IPv4' || (host === '::' && !a.address.startsWith('fe80'))) urls.push(fmt(a.address));
+    }
+  }
+  return urls;
+}
+
+export function serveCommand(program: Command): void {
+  common(
+    program
+      .command('serve')
+      .description('run the manager: the HTTP server workers talk to, and the timeout checks')
+      .option('--listen <host:port>', 'address to listen on (default 0.0.0.0:8080, or the config file\'s "listen")')
+      .option('--config <file.json>', 'configuration file (JSON)')
+      .option('--log-level <level>', 'debug, info, warn or error', 'info'),
+    false,
+  ).action(async (opts: ServeOptions) => {
+    if (!isLogLevel(opts.logLevel)) throw new ValidationError(`--log-level: "${opts.logLevel}" is not one of debug, info, warn, error`);
+    const config = loadConfig(opts.config);
+    if (opts.listen) config.listen = parseListen(opts.listen).text;
+    const { host, port } = parseListen(config.listen, 'listen');
+    const dataDir = resolveDataDir(opts.dataDir);
+    mkdirSync(dataDir, { recursive: true });
+    const release = acquireServeLock(dataDir, config.listen);
+    const logger = createLogger(opts.logLevel);
+    let opened;
+    try {
+      opened = openManager(opts, { config, logger });
+    } catch (err) {
+      release();
+      throw err;
+    }
+    const { manager, db } = opened;
+    const token = ensureAdminToken(dataDir);
+    const server = createManagerServer(manager, token);
+
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (err) {
+      db.close();
+      release();
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'EADDRINUSE') throw new ValidationError(`cannot listen on ${config.listen}: the address is already in use`);
+      if (e.code === 'EACCES') throw new ValidationError(`cannot listen on ${config.listen}: permission denied`);
+      if (e.code === 'EADDRNOTAVAIL') throw new ValidationError(`cannot listen on ${config.listen}: no such local address`);
+      throw err;
+    }
+    const actualPort = (server.address() as AddressInfo).port;
+    const out = [
+      `flamenco-mgr ${VERSION} (${COMMIT}) serving on ${host}:${actualPort}`,
+      `data directory: ${dataDir}`,
+      `registration: ${config.registration_secret ? 'requires a registration secret (JWT)' : 'open (any worker may register)'}`,
+      'workers can use as manager_url:',
+      ...managerUrls(host, actualPort).map((u) => `  ${u}`),
+      `admin token: run 'flamenco-mgr admin-token --data-dir ${dataDir}'`,
+    ];
+    process.stdout.write(out.join('\n') + '\n');
+
+    // Frequent enough that a missed deadline is acted on within a second or two, even for
+    // short configured timeouts; each pass is two index lookups when nothing is late.
+    const every = Math.max(100, Math.min(1000, Math.floor(config.worker_timeout_ms / 4)));
+    const timer = setInterval(() => {
+      try {
+        manager.timeouts.check();
+      } catch (err) {
+        logger.warn('timeout check failed; retrying', { error: String(err) });
+      }
+    }, every);
+
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info('stopping', { signal });
+      clearInterval(timer);
+      const force = setTimeout(() => server.closeAllConnections(), 5000);
+      force.unref();
+      server.close(() => {
+        db.close();
+        release();
+        logger.info('stopped');
+        process.exit(0);
+      });
+      server.closeIdleConnections();
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+}

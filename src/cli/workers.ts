@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { isoTime } from '../core/clock';
+import { common, type CommonOptions, withManager } from './context';
+import { printJson, relativeTime, table } from './format';
+
+export function listWorkersCommand(program: Command): void {
+  common(program.command('list-workers').description('list the registered workers')).action((opts: CommonOptions) => {
+    withManager(opts, ({ manager }) => {
+      const workers = manager.repos.workers.list();
+      if (opts.json) {
+        printJson(
+          workers.map((w) => ({
+            id: w.id, nickname: w.nickname, status: w.status, status_requested: w.status_requested,
+            lazy_status_request: w.lazy_status_request, platform: w.platform, address: w.address, software: w.software,
+            supported_task_types: w.supported_task_types, current_task: w.current_task, last_seen: isoTime(w.last_seen),
+          })),
+        );
+        return;
+      }
+      if (workers.length === 0) {
+        process.stdout.write('no workers registered\n');
+        return;
+      }
+      const now = manager.clock.now();
+      const rows = workers.map((w) => [
+        w.id, w.nickname, w.status || '(registered)',
+        w.status_requested ? `${w.status_requested}${w.lazy_status_request ? ' (lazy)' : ''}` : '-',
+        w.platform, w.address, w.current_task ?? '-', relativeTime(w.last_seen, now), w.supported_task_types.join(','),
+      ]);
+      process.stdout.write(table(['ID', 'NICKNAME', 'STATUS', 'REQUESTED', 'PLATFORM', 'ADDRESS', 'TASK', 'LAST SEEN', 'TASK TYPES'], rows) + '\n');
+    });
+  });
+}
+
+export function setWorkerStatusCommand(program: Command): void {
+  common(
+    program
+      .command('set-worker-status <worker-id> <status>')
+      .description('ask a worker to become awake, asleep or shut down')
+      .option('--lazy', 'let the current task finish first'),
+  ).action((id: string, status: string, opts: CommonOptions & { lazy?: boolean }) => {
+    withManager(opts, ({ manager }) => {
+      const w = manager.workers.requestStatus(id, status, opts.lazy ?? false);
+      if (opts.json) printJson({ id: w.id, status_requested: w.status_requested, lazy_status_request: w.lazy_status_request });
+      else process.stdout.write(`asked worker ${w.nickname} (${w.id}) to go ${status}${opts.lazy ? ' after its current task' : ' now'}\n`);
+    });
+  });
+}

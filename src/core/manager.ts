@@ -1,0 +1,66 @@
+// Composes the services of one manager around one database. The HTTP server and the CLI both
+// work through this object, so they share every rule.
+import path from 'node:path';
+import type { DB } from '../db/open';
+import { type Clock, systemClock } from './clock';
+import { defaultConfig, type ManagerConfig } from './config';
+import { FailureHandler } from './failures';
+import { type IdGenerator, objectIdGenerator } from './ids';
+import { JobService } from './jobs';
+import { type Logger, silentLogger } from './logger';
+import { QueueService } from './queue';
+import { createRepos, type Repos } from './repos';
+import { Scheduler } from './scheduler';
+import { StateMachine } from './state';
+import { TaskLogs } from './task-logs';
+import { TaskReports } from './task-reports';
+import { TimeoutChecker } from './timeouts';
+import { Variables } from './variables';
+import { WorkerService } from './workers';
+
+export interface ManagerOptions {
+  db: DB;
+  dataDir: string;
+  config?: ManagerConfig;
+  clock?: Clock;
+  ids?: IdGenerator;
+  logger?: Logger;
+}
+
+export class Manager {
+  readonly repos: Repos;
+  readonly config: ManagerConfig;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly dataDir: string;
+  readonly variables: Variables;
+  readonly logs: TaskLogs;
+  readonly state: StateMachine;
+  readonly workers: WorkerService;
+  readonly scheduler: Scheduler;
+  readonly reports: TaskReports;
+  readonly failures: FailureHandler;
+  readonly timeouts: TimeoutChecker;
+  readonly jobs: JobService;
+  readonly queue: QueueService;
+
+  constructor(opts: ManagerOptions) {
+    this.dataDir = opts.dataDir;
+    this.config = opts.config ?? defaultConfig();
+    this.clock = opts.clock ?? systemClock;
+    this.log = opts.logger ?? silentLogger;
+    const ids = opts.ids ?? objectIdGenerator(this.clock);
+    const cfg = () => this.config;
+    this.repos = createRepos(opts.db);
+    this.variables = new Variables(this.config.variables);
+    this.logs = new TaskLogs(path.join(this.dataDir, 'task-logs'));
+    this.state = new StateMachine(this.repos, this.clock, () => cfg().job_fail_share, this.log);
+    this.workers = new WorkerService(this.repos, this.clock, ids, this.state, this.log);
+    this.failures = new FailureHandler(this.repos, this.clock, this.state, cfg, this.log);
+    this.scheduler = new Scheduler(this.repos, this.clock, this.state, this.logs, this.log);
+    this.reports = new TaskReports(this.repos, this.clock, this.state, this.failures, this.logs, this.log);
+    this.timeouts = new TimeoutChecker(this.repos, this.clock, this.workers, this.failures, this.logs, cfg, this.log);
+    this.jobs = new JobService(this.repos, this.clock, ids, this.log);
+    this.queue = new QueueService(this.repos, this.clock, this.state, this.workers, this.log);
+  }
+}

@@ -1,0 +1,130 @@
+// Admin views and actions on the queue: queue status, requeue.
+import type { Clock } from './clock';
+import { isoTime } from './clock';
+import { ConflictError, NotFoundError, ValidationError } from './errors';
+import { isId } from './ids';
+import type { Logger } from './logger';
+import type { Repos } from './repos';
+import type { StateMachine } from './state';
+import { TASK_STATUSES, type TaskStatus, WORKER_STATUSES } from './statuses';
+import type { WorkerService } from './workers';
+
+export interface JobSummary {
+  id: string;
+  name: string;
+  job_type: string;
+  status: string;
+  priority: number;
+  created: string;
+  tasks: Record<string, number>;
+}
+
+export interface QueueStatus {
+  tasks: Record<string, number>;
+  jobs: JobSummary[];
+  workers: Record<string, number>;
+}
+
+function zeroes(list: readonly string[]): Record<string, number> {
+  return Object.fromEntries(list.map((s) => [s, 0]));
+}
+
+/** Statuses a requeue moves back to queued. */
+const REQUEUEABLE: readonly TaskStatus[] = ['queued', 'soft-failed', 'active', 'completed', 'failed', 'canceled', 'paused'];
+
+export class QueueService {
+  constructor(
+    private readonly repos: Repos,
+    private readonly clock: Clock,
+    private readonly state: StateMachine,
+    private readonly workers: WorkerService,
+    private readonly log: Logger,
+  ) {}
+
+  status(jobId?: string): QueueStatus {
+    const { jobs, workers } = this.repos;
+    let list = jobs.list();
+    if (jobId !== undefined) {
+      list = list.filter((j) => j.id === jobId);
+      if (list.length === 0) throw new NotFoundError(`job ${jobId} not found`);
+    }
+    const perJob = new Map<string, Record<string, number>>();
+    for (const j of list) perJob.set(j.id, zeroes(TASK_STATUSES));
+    const totals = zeroes(TASK_STATUSES);
+    for (const c of jobs.allCounts()) {
+      const counts = perJob.get(c.job_id);
+      if (!counts) continue;
+      counts[c.status] = (counts[c.status] ?? 0) + c.n;
+      totals[c.status] = (totals[c.status] ?? 0) + c.n;
+    }
+    const workerCounts = zeroes(WORKER_STATUSES);
+    for (const [st, n] of Object.entries(workers.countByStatus())) workerCounts[st] = n;
+    return {
+      tasks: totals,
+      jobs: list.map((j) => ({
+        id: j.id, name: j.name, job_type: j.job_type, status: j.status, priority: j.priority,
+        created: isoTime(j.created), tasks: perJob.get(j.id)!,
+      })),
+      workers: workerCounts,
+    };
+  }
+
+  /** Requeues a whole job, or only its failed tasks. Returns how many tasks were requeued. */
+  requeueJob(jobId: string, failedOnly: boolean): number {
+    if (!isId(jobId)) throw new NotFoundError(`job ${jobId} not found`);
+    return this.repos.db.transaction(() => {
+      const job = this.repos.jobs.get(jobId);
+      if (!job) throw new NotFoundError(`job ${jobId} not found`);
+      if (job.status === 'cancel-requested') throw new ConflictError(`job ${jobId} is being canceled; wait until it is canceled`);
+      // A failed job canceled its other tasks; requeueing its failures brings those back too.
+      const failed: TaskStatus[] = job.status === 'failed' ? ['failed', 'soft-failed', 'canceled'] : ['failed', 'soft-failed'];
+      const from = failedOnly ? failed : [...REQUEUEABLE];
+      const now = this.clock.now();
+      const ids = this.state.setJobTasksStatus(jobId, from, 'queued', true);
+      const all = failedOnly ? ids : this.repos.tasks.idsForJob(jobId, ['queued']);
+      for (const id of all) this.repos.tasks.clearFailures(id);
+      this.repos.tasks.clearBlocks(jobId);
+      if (ids.length > 0 || !failedOnly) {
+        if (job.status !== 'queued') this.state.setJobStatus(job, 'queued', `requeued at ${isoTime(now)}`);
+        this.state.settleJob(jobId);
+      }
+      this.log.info('job requeued', { job: jobId, tasks: ids.length, failed_only: failedOnly });
+      return ids.length;
+    }).immediate();
+  }
+
+  /** Requeues single tasks; all ids are checked before anything changes. */
+  requeueTasks(taskIds: string[]): number {
+    if (taskIds.length === 0) throw new ValidationError('no task ids given');
+    return this.repos.db.transaction(() => {
+      const tasks = taskIds.map((id) => {
+        const t = isId(id) ? this.repos.tasks.get(id) : undefined;
+        if (!t) throw new NotFoundError(`task ${id} not found`);
+        if (t.status === 'cancel-requested') throw new ConflictError(`task ${id} is being canceled; it cannot be requeued now`);
+        return t;
+      });
+      let n = 0;
+      for (const t of tasks) {
+        const job = this.repos.jobs.get(t.job_id)!;
+        if (t.status !== 'queued') {
+          this.state.setTaskStatus(t, 'queued', { clearWorker: true, activity: 'requeued by an admin' });
+          n++;
+        }
+        this.repos.tasks.clearFailures(t.id);
+        this.repos.tasks.clearBlocks(t.job_id, t.task_type);
+        if (['completed', 'failed', 'canceled'].includes(job.status)) this.state.setJobStatus(job, 'queued', 'tasks requeued');
+      }
+      this.log.info('tasks requeued', { tasks: n });
+      return n;
+    }).immediate();
+  }
+
+  /** Requeues the tasks a worker is running. */
+  requeueWorker(workerId: string): number {
+    return this.repos.db.transaction(() => {
+      const w = isId(workerId) ? this.repos.workers.get(workerId) : undefined;
+      if (!w) throw new NotFoundError(`worker ${workerId} not found`);
+      return this.workers.releaseTasks(w, 'requeued by an admin');
+    }).immediate();
+  }
+}

@@ -1,0 +1,18 @@
+// The repositories one manager works with, opened on one database.
+import { JobsRepo } from '../db/jobs-repo';
+import type { DB } from '../db/open';
+import { SettingsRepo } from '../db/settings-repo';
+import { TasksRepo } from '../db/tasks-repo';
+import { WorkersRepo } from '../db/workers-repo';
+
+export interface Repos {
+  db: DB;
+  workers: WorkersRepo;
+  tasks: TasksRepo;
+  jobs: JobsRepo;
+  settings: SettingsRepo;
+}
+
+export function createRepos(db: DB): Repos {
+  return { db, workers: new WorkersRepo(db), tasks: new TasksRepo(db), jobs: new JobsRepo(db), settings: new SettingsRepo(db) };
+}

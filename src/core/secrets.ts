@@ -1,0 +1,57 @@
+// Worker secrets are stored only as salted scrypt hashes. Verifying scrypt costs milliseconds, so
+// a successful check is remembered in memory as a keyed fast digest: a steady poll then costs an
+// HMAC and a constant-time compare.
+import { createHmac, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+
+const N = 16384;
+const R = 8;
+const P = 1;
+const KEYLEN = 32;
+
+function scryptAsync(secret: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(secret, salt, KEYLEN, { N: n, r, p, maxmem: 64 * 1024 * 1024 }, (err, key) => (err ? reject(err) : resolve(key)));
+  });
+}
+
+/** "scrypt$N$r$p$salt$hash" (base64 salt and hash). */
+export async function hashSecret(secret: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scryptAsync(secret, salt, N, R, P);
+  return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+export async function verifySecret(secret: string, stored: string): Promise<boolean> {
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  const [n, r, p] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
+  const salt = Buffer.from(parts[4]!, 'base64');
+  const want = Buffer.from(parts[5]!, 'base64');
+  const got = await scryptAsync(secret, salt, n, r, p);
+  return got.length === want.length && timingSafeEqual(got, want);
+}
+
+/** Remembers which (worker, secret) pairs were verified, without keeping the secrets. */
+export class VerifiedSecretCache {
+  private readonly key = randomBytes(32);
+  private readonly digests = new Map<string, { digest: Buffer; stored: string }>();
+
+  private digest(secret: string): Buffer {
+    return createHmac('sha256', this.key).update(secret).digest();
+  }
+
+  /** True when this secret was verified before against this very stored hash. */
+  check(workerId: string, secret: string, stored: string): boolean {
+    const hit = this.digests.get(workerId);
+    if (!hit || hit.stored !== stored) return false;
+    return timingSafeEqual(hit.digest, this.digest(secret));
+  }
+
+  remember(workerId: string, secret: string, stored: string): void {
+    this.digests.set(workerId, { digest: this.digest(secret), stored });
+  }
+
+  forget(workerId: string): void {
+    this.digests.delete(workerId);
+  }
+}

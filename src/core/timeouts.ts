@@ -1,0 +1,68 @@
+// The background timeout checks: silent workers and tasks whose worker stopped pinging.
+import type { Clock } from './clock';
+import type { FailureHandler } from './failures';
+import { isoTime } from './clock';
+import type { Logger } from './logger';
+import type { Repos } from './repos';
+import type { TaskLogs } from './task-logs';
+import { identifier, LIVE_STATUSES, type WorkerService } from './workers';
+
+export interface TimeoutSettings {
+  worker_timeout_ms: number;
+  task_timeout_ms: number;
+}
+
+export class TimeoutChecker {
+  constructor(
+    private readonly repos: Repos,
+    private readonly clock: Clock,
+    private readonly workers: WorkerService,
+    private readonly failures: FailureHandler,
+    private readonly logs: TaskLogs,
+    private readonly settings: () => TimeoutSettings,
+    private readonly log: Logger,
+  ) {}
+
+  /** One pass of both checks; returns what it did. */
+  check(): { workers: number; tasks: number } {
+    return { tasks: this.checkTasks(), workers: this.checkWorkers() };
+  }
+
+  checkWorkers(): number {
+    const deadline = this.clock.now() - this.settings().worker_timeout_ms;
+    const silent = this.repos.workers.unseenSince(LIVE_STATUSES, deadline);
+    for (const stale of silent) {
+      this.repos.db.transaction(() => {
+        const w = this.repos.workers.get(stale.id);
+        if (!w || w.last_seen >= deadline || !(LIVE_STATUSES as readonly string[]).includes(w.status)) return;
+        const requeued = this.workers.releaseTasks(w, 'worker timed out');
+        // Asking for the previous status lets a worker that comes back resume cleanly.
+        this.repos.workers.update(w.id, { status: 'timeout', status_requested: w.status, lazy_status_request: false, current_task: null });
+        this.log.warn('worker timed out', { worker: w.id, nickname: w.nickname, last_seen: isoTime(w.last_seen), requeued });
+      }).immediate();
+    }
+    return silent.length;
+  }
+
+  checkTasks(): number {
+    const now = this.clock.now();
+    const deadline = now - this.settings().task_timeout_ms;
+    let n = 0;
+    for (const stale of this.repos.tasks.activePingedBefore(deadline)) {
+      this.repos.db.transaction(() => {
+        const task = this.repos.tasks.get(stale.id);
+        if (!task || task.status !== 'active' || (task.last_worker_ping ?? 0) >= deadline) return;
+        const w = task.worker_id ? this.repos.workers.get(task.worker_id) : undefined;
+        const who = w ? identifier(w) : 'an unknown worker';
+        this.logs.append(task.job_id, task.id, `${isoTime(now)}: Task timed out: no word from worker ${who} since ${isoTime(task.last_worker_ping ?? 0)}`);
+        if (w) {
+          this.failures.workerFailed(task, w, `Task timed out on worker ${who}`);
+          this.repos.workers.update(w.id, { status: 'timeout', current_task: null });
+        }
+        this.log.warn('task timed out', { task: task.id, job: task.job_id, worker: task.worker_id });
+        n++;
+      }).immediate();
+    }
+    return n;
+  }
+}

@@ -1,0 +1,50 @@
+// Opens (and creates) the one SQLite file of a data directory: pragmas, then migrations.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { MIGRATIONS } from './migrations';
+import { nativeBindingPath } from './native';
+
+export type DB = Database.Database;
+
+export const DB_FILE = 'flamenco-mgr.sqlite';
+
+/**
+ * How long a statement waits for another process's write lock. Workers time out after 3 s, so
+ * a request must never wait anywhere near that long.
+ */
+export const BUSY_TIMEOUT_MS = 1500;
+
+let binding: string | undefined;
+
+export function openDatabase(dataDir: string, opts: { migrate?: boolean } = {}): DB {
+  mkdirSync(dataDir, { recursive: true });
+  binding ??= nativeBindingPath();
+  const db = new Database(path.join(dataDir, DB_FILE), { nativeBinding: binding, timeout: BUSY_TIMEOUT_MS });
+  db.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode: a committed transaction survives a crash or kill of the process.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('temp_store = MEMORY');
+  db.pragma('cache_size = -65536');
+  if (opts.migrate !== false) migrate(db);
+  return db;
+}
+
+export class SchemaTooNewError extends Error {}
+
+export function migrate(db: DB): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new SchemaTooNewError(
+      `this database has schema version ${current}, newer than this flamenco-mgr understands (${MIGRATIONS.length}); use a newer flamenco-mgr`,
+    );
+  }
+  if (current === MIGRATIONS.length) return;
+  db.transaction(() => {
+    for (let v = current; v < MIGRATIONS.length; v++) {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    }
+  }).immediate();
+}

@@ -1,0 +1,234 @@
+// SQL for tasks, their parents, failure lists and the blocklist.
+import type { DB } from './open';
+import { StatementCache } from './statements';
+
+export interface Command {
+  name: string;
+  settings: Record<string, unknown>;
+}
+
+export interface TaskRecord {
+  seq: number;
+  id: string;
+  job_id: string;
+  job_seq: number;
+  job_priority: number;
+  job_tag: string | null;
+  name: string;
+  task_type: string;
+  priority: number;
+  status: string;
+  commands: Command[];
+  pending_parents: number;
+  worker_id: string | null;
+  activity: string;
+  log_tail: string;
+  task_progress: number;
+  command_idx: number;
+  command_progress: number;
+  metrics: Record<string, unknown>;
+  last_worker_ping: number | null;
+  created: number;
+  updated: number;
+}
+
+export type NewTask = Omit<TaskRecord, 'seq'>;
+
+type TaskPatch = Partial<Pick<TaskRecord,
+  'status' | 'worker_id' | 'activity' | 'log_tail' | 'task_progress' | 'command_idx' | 'command_progress'
+  | 'last_worker_ping' | 'updated' | 'priority'>> & { metrics?: Record<string, unknown> };
+
+const UPDATABLE = new Set([
+  'status', 'worker_id', 'activity', 'log_tail', 'task_progress', 'command_idx', 'command_progress',
+  'last_worker_ping', 'updated', 'priority', 'metrics',
+]);
+
+interface Row extends Omit<TaskRecord, 'commands' | 'metrics'> {
+  commands: string;
+  metrics: string;
+}
+
+function fromRow(r: Row): TaskRecord {
+  return { ...r, commands: JSON.parse(r.commands) as Command[], metrics: JSON.parse(r.metrics) as Record<string, unknown> };
+}
+
+export interface FailureRecord {
+  worker_id: string;
+  identifier: string;
+}
+
+export class TasksRepo {
+  private readonly s: StatementCache;
+  constructor(db: DB) {
+    this.s = new StatementCache(db);
+  }
+
+  insert(t: NewTask): void {
+    this.s
+      .get(
+        `INSERT INTO tasks (id, job_id, job_seq, job_priority, job_tag, name, task_type, priority, status, commands,
+           pending_parents, worker_id, activity, log_tail, task_progress, command_idx, command_progress, metrics,
+           last_worker_ping, created, updated)
+         VALUES (@id, @job_id, @job_seq, @job_priority, @job_tag, @name, @task_type, @priority, @status, @commands,
+           @pending_parents, @worker_id, @activity, @log_tail, @task_progress, @command_idx, @command_progress, @metrics,
+           @last_worker_ping, @created, @updated)`,
+      )
+      .run({ ...t, commands: JSON.stringify(t.commands), metrics: JSON.stringify(t.metrics) });
+  }
+
+  insertParent(taskId: string, parentId: string): void {
+    this.s.get('INSERT INTO task_parents (task_id, parent_id) VALUES (?, ?)').run(taskId, parentId);
+  }
+
+  get(id: string): TaskRecord | undefined {
+    const r = this.s.get('SELECT * FROM tasks WHERE id = ?').get(id) as Row | undefined;
+    return r && fromRow(r);
+  }
+
+  update(id: string, patch: TaskPatch): void {
+    const p: Record<string, unknown> = { ...patch };
+    if (patch.metrics) p.metrics = JSON.stringify(patch.metrics);
+    this.s.update('tasks', id, p, UPDATABLE);
+  }
+
+  listForJob(jobId: string): TaskRecord[] {
+    return (this.s.get('SELECT * FROM tasks WHERE job_id = ? ORDER BY seq').all(jobId) as Row[]).map(fromRow);
+  }
+
+  idsForJob(jobId: string, statuses: readonly string[]): string[] {
+    const out: string[] = [];
+    for (const st of statuses) {
+      const rows = this.s.get('SELECT id FROM tasks WHERE job_id = ? AND status = ? ORDER BY seq').pluck().all(jobId, st) as string[];
+      out.push(...rows);
+    }
+    return out;
+  }
+
+  forJobStatus(jobId: string, status: string): TaskRecord[] {
+    return (this.s.get('SELECT * FROM tasks WHERE job_id = ? AND status = ? ORDER BY seq').all(jobId, status) as Row[]).map(fromRow);
+  }
+
+  /** Whether some task of the job could be handed out now (queued or soft-failed, parents done). */
+  jobHasReadyTask(jobId: string): boolean {
+    return (
+      this.s
+        .get("SELECT 1 FROM tasks WHERE job_id = ? AND status IN ('queued', 'soft-failed') AND pending_parents = 0 LIMIT 1")
+        .get(jobId) !== undefined
+    );
+  }
+
+  /** Tasks of a worker in one status (normally 'active': at most one). */
+  forWorker(workerId: string, status: string): TaskRecord[] {
+    return (this.s.get('SELECT * FROM tasks WHERE worker_id = ? AND status = ? ORDER BY seq').all(workerId, status) as Row[]).map(fromRow);
+  }
+
+  parents(id: string): string[] {
+    return this.s.get('SELECT parent_id FROM task_parents WHERE task_id = ?').pluck().all(id) as string[];
+  }
+
+  /** A parent completed (delta -1) or stopped being completed (+1): adjust its children's counters. */
+  adjustChildrenPending(parentId: string, delta: number): void {
+    this.s
+      .get('UPDATE tasks SET pending_parents = pending_parents + ? WHERE id IN (SELECT task_id FROM task_parents WHERE parent_id = ?)')
+      .run(delta, parentId);
+  }
+
+  hasChildren(id: string): boolean {
+    return this.s.get('SELECT 1 FROM task_parents WHERE parent_id = ? LIMIT 1').get(id) !== undefined;
+  }
+
+  /**
+   * The first task of one type, in dispatch order, that this worker may run. Walks the
+   * tasks_dispatch partial index and stops at the first row passing the per-worker filters.
+   */
+  nextForType(taskType: string, workerId: string, workerTags: string): TaskRecord | undefined {
+    const r = this.s
+      .get(
+        `SELECT * FROM tasks INDEXED BY tasks_dispatch
+         WHERE ready = 1 AND task_type = @taskType
+           AND (job_tag IS NULL OR job_tag IN (SELECT value FROM json_each(@workerTags)))
+           AND NOT EXISTS (SELECT 1 FROM task_failures f WHERE f.task_id = tasks.id AND f.worker_id = @workerId)
+           AND NOT EXISTS (SELECT 1 FROM blocklist b
+                           WHERE b.job_id = tasks.job_id AND b.task_type = tasks.task_type AND b.worker_id = @workerId)
+         ORDER BY job_priority DESC, priority DESC, job_seq, seq
+         LIMIT 1`,
+      )
+      .get({ taskType, workerId, workerTags }) as Row | undefined;
+    return r && fromRow(r);
+  }
+
+  /** Moves every task of a job in one of `from` to `to` at once; returns the ids moved. */
+  bulkSetStatus(jobId: string, from: readonly string[], to: string, now: number, clearWorker: boolean): string[] {
+    const ids = this.idsForJob(jobId, from);
+    if (ids.length === 0) return ids;
+    const stmt = this.s.get(
+      `UPDATE tasks SET status = ?, updated = ?${clearWorker ? ', worker_id = NULL' : ''} WHERE job_id = ? AND status = ?`,
+    );
+    for (const st of from) stmt.run(to, now, jobId, st);
+    return ids;
+  }
+
+  /** Recomputes every pending_parents counter of a job from its parents' statuses. */
+  recomputePending(jobId: string): void {
+    this.s
+      .get(
+        `UPDATE tasks SET pending_parents = (
+           SELECT COUNT(*) FROM task_parents p JOIN tasks pt ON pt.id = p.parent_id
+           WHERE p.task_id = tasks.id AND pt.status != 'completed')
+         WHERE job_id = ?`,
+      )
+      .run(jobId);
+  }
+
+  activePingedBefore(deadline: number): TaskRecord[] {
+    return (this.s.get("SELECT * FROM tasks WHERE status = 'active' AND last_worker_ping < ?").all(deadline) as Row[]).map(fromRow);
+  }
+
+  setJobPriority(jobId: string, priority: number): void {
+    this.s.get('UPDATE tasks SET job_priority = ? WHERE job_id = ?').run(priority, jobId);
+  }
+
+  // --- failure lists -------------------------------------------------------------------------
+
+  addFailure(taskId: string, workerId: string, identifier: string, now: number): void {
+    this.s
+      .get('INSERT OR IGNORE INTO task_failures (task_id, worker_id, identifier, created) VALUES (?, ?, ?, ?)')
+      .run(taskId, workerId, identifier, now);
+  }
+
+  failures(taskId: string): FailureRecord[] {
+    return this.s.get('SELECT worker_id, identifier FROM task_failures WHERE task_id = ? ORDER BY created, worker_id').all(taskId) as FailureRecord[];
+  }
+
+  clearFailures(taskId: string): void {
+    this.s.get('DELETE FROM task_failures WHERE task_id = ?').run(taskId);
+  }
+
+  /** How many tasks of (job, type) this worker has failed. */
+  failuresOfWorker(jobId: string, taskType: string, workerId: string): number {
+    return this.s
+      .get(
+        `SELECT COUNT(*) FROM task_failures f JOIN tasks t ON t.id = f.task_id
+         WHERE f.worker_id = ? AND t.job_id = ? AND t.task_type = ?`,
+      )
+      .pluck()
+      .get(workerId, jobId, taskType) as number;
+  }
+
+  // --- blocklist -------------------------------------------------------------------------------
+
+  addBlock(jobId: string, taskType: string, workerId: string, now: number): void {
+    this.s.get('INSERT OR IGNORE INTO blocklist (job_id, task_type, worker_id, created) VALUES (?, ?, ?, ?)').run(jobId, taskType, workerId, now);
+  }
+
+  /** Removes the blocklist entries of a job that concern these task types. */
+  clearBlocks(jobId: string, taskType?: string): number {
+    if (taskType === undefined) return this.s.get('DELETE FROM blocklist WHERE job_id = ?').run(jobId).changes;
+    return this.s.get('DELETE FROM blocklist WHERE job_id = ? AND task_type = ?').run(jobId, taskType).changes;
+  }
+
+  listBlocks(jobId?: string): { job_id: string; task_type: string; worker_id: string; created: number }[] {
+    if (jobId) return this.s.get('SELECT * FROM blocklist WHERE job_id = ? ORDER BY created').all(jobId) as never;
+    return this.s.get('SELECT * FROM blocklist ORDER BY created').all() as never;
+  }
+}

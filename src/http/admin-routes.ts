@@ -1,0 +1,78 @@
+// Routes for people and their tools; they need the admin token.
+import { createReadStream } from 'node:fs';
+import { closeSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { tokenMatches } from '../core/admin-token';
+import { isId } from '../core/ids';
+import { tailOf } from '../core/task-logs';
+import type { Manager } from '../core/manager';
+import { HttpError } from './errors';
+import { type Reply } from './reply';
+import type { RequestCtx, Route } from './server';
+
+export function requireAdmin(req: IncomingMessage, token: string): void {
+  const h = req.headers.authorization;
+  const presented = typeof h === 'string' && /^Bearer\s+/i.test(h) ? h.replace(/^Bearer\s+/i, '').trim() : '';
+  if (!presented || !tokenMatches(presented, token)) {
+    throw new HttpError(401, 'unauthorized', 'admin token missing or wrong (see `flamenco-mgr admin-token`)', { 'WWW-Authenticate': 'Bearer realm="flamenco-mgr"' });
+  }
+}
+
+const MAX_TAIL_LINES = 100_000;
+
+/** GET /logfile/{job}/{task}: the whole log, a byte Range, or ?tail=N lines. */
+function logfile(m: Manager, ctx: RequestCtx): Reply {
+  const { job, task } = ctx.params;
+  const notFound = () => new HttpError(404, 'not_found', `no log for task ${task} of job ${job}`);
+  if (!isId(job) || !isId(task)) throw notFound();
+  const t = m.repos.tasks.get(task);
+  if (!t || t.job_id !== job) throw notFound();
+  const h = m.logs.open(job, task);
+  if (!h) return { status: 200, body: '' };
+  const text = { 'Content-Type': 'text/plain; charset=utf-8', 'Accept-Ranges': 'bytes' };
+  const tailParam = ctx.url.searchParams.get('tail');
+  if (tailParam !== null) {
+    try {
+      const n = Number(tailParam);
+      if (!/^\d+$/.test(tailParam) || n > MAX_TAIL_LINES) throw new HttpError(400, 'validation', `tail: must be a whole number from 0 to ${MAX_TAIL_LINES}`);
+      return { status: 200, body: tailOf(h.fd, h.size, n), headers: text };
+    } finally {
+      closeSync(h.fd);
+    }
+  }
+  const range = ctx.req.headers.range;
+  let start = 0;
+  let end = h.size - 1;
+  let status = 200;
+  if (typeof range === 'string') {
+    const r = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
+    if (r && (r[1] !== '' || r[2] !== '')) {
+      if (r[1] === '') {
+        start = Math.max(0, h.size - Number(r[2]));
+      } else {
+        start = Number(r[1]);
+        if (r[2] !== '') end = Math.min(end, Number(r[2]));
+      }
+      if (start >= h.size || start > end) {
+        closeSync(h.fd);
+        return { status: 416, body: '', headers: { 'Content-Range': `bytes */${h.size}` } };
+      }
+      status = 206;
+    }
+  }
+  if (h.size === 0) {
+    closeSync(h.fd);
+    return { status: 200, body: '', headers: text };
+  }
+  const headers: Record<string, string> = { ...text, 'Content-Length': String(end - start + 1) };
+  if (status === 206) headers['Content-Range'] = `bytes ${start}-${end}/${h.size}`;
+  return { status, headers, stream: createReadStream('', { fd: h.fd, start, end, autoClose: true }) };
+}
+
+export function adminRoutes(m: Manager, token: string): Route[] {
+  const admin = (fn: (ctx: RequestCtx) => Reply) => (ctx: RequestCtx) => {
+    requireAdmin(ctx.req, token);
+    return fn(ctx);
+  };
+  return [{ methods: ['GET'], path: '/logfile/:job/:task', handler: admin((ctx) => logfile(m, ctx)) }];
+}

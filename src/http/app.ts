@@ -1,0 +1,10 @@
+// The manager's whole HTTP surface.
+import type { Server } from 'node:http';
+import type { Manager } from '../core/manager';
+import { adminRoutes } from './admin-routes';
+import { createHttpServer } from './server';
+import { workerRoutes } from './worker-routes';
+
+export function createManagerServer(m: Manager, adminToken: string): Server {
+  return createHttpServer([...workerRoutes(m), ...adminRoutes(m, adminToken)], m.log);
+}

@@ -1,0 +1,35 @@
+// The one place where a typed error becomes an HTTP status.
+import { DomainError, type ErrorCode, isSqliteBusy } from '../core/errors';
+import type { Logger } from '../core/logger';
+import { errorReply, type Reply } from './reply';
+
+const STATUS: Record<ErrorCode, number> = {
+  validation: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  busy: 503,
+};
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+  }
+}
+
+export function replyForError(err: unknown, log: Logger, where: string): Reply {
+  if (err instanceof HttpError) return errorReply(err.status, err.code, err.message, err.headers);
+  if (err instanceof DomainError) return errorReply(STATUS[err.code], err.code, err.message);
+  if (isSqliteBusy(err)) {
+    log.warn('database busy', { where });
+    return errorReply(503, 'busy', 'the database is busy, try again', { 'Retry-After': '1' });
+  }
+  log.error('internal error', { where, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  return errorReply(500, 'internal', 'internal error; see the manager log');
+}

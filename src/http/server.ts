@@ -1,0 +1,154 @@
+// node:http server: a route table, body limits, and one place that turns replies and errors
+// into responses.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Logger } from '../core/logger';
+import { HttpError, replyForError } from './errors';
+import { errorReply, type Reply } from './reply';
+
+export interface RequestCtx {
+  req: IncomingMessage;
+  url: URL;
+  params: Record<string, string>;
+  /** The raw body (empty for GET). */
+  body: Buffer;
+}
+
+export interface Route {
+  methods: readonly string[];
+  /** Path with :name segments, e.g. /tasks/:task/update. */
+  path: string;
+  /** Largest accepted body in bytes. */
+  bodyLimit?: number;
+  handler: (ctx: RequestCtx) => Reply | Promise<Reply>;
+}
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+interface CompiledRoute extends Route {
+  segments: string[];
+}
+
+function compile(routes: Route[]): CompiledRoute[] {
+  return routes.map((r) => ({ ...r, segments: r.path.split('/').slice(1) }));
+}
+
+function match(route: CompiledRoute, parts: string[]): Record<string, string> | undefined {
+  if (route.segments.length !== parts.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < parts.length; i++) {
+    const seg = route.segments[i]!;
+    if (seg.startsWith(':')) {
+      let v: string;
+      try {
+        v = decodeURIComponent(parts[i]!);
+      } catch {
+        return undefined;
+      }
+      params[seg.slice(1)] = v;
+    } else if (seg !== parts[i]) {
+      return undefined;
+    }
+  }
+  return params;
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) return Promise.reject(new HttpError(413, 'too_large', `request body larger than ${limit} bytes`));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new HttpError(413, 'too_large', `request body larger than ${limit} bytes`));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export function send(res: ServerResponse, reply: Reply, head = false): void {
+  const headers: Record<string, string> = { ...reply.headers };
+  if (reply.stream) {
+    res.writeHead(reply.status, headers);
+    if (head) {
+      res.end();
+      return;
+    }
+    reply.stream.on('error', () => res.destroy());
+    reply.stream.pipe(res);
+    return;
+  }
+  let payload: Buffer | undefined;
+  if (reply.body !== undefined && reply.status !== 204) {
+    if (typeof reply.body === 'string') {
+      headers['Content-Type'] ??= 'text/plain; charset=utf-8';
+      payload = Buffer.from(reply.body, 'utf8');
+    } else if (Buffer.isBuffer(reply.body)) {
+      payload = reply.body;
+    } else {
+      headers['Content-Type'] ??= 'application/json';
+      payload = Buffer.from(JSON.stringify(reply.body), 'utf8');
+    }
+    headers['Content-Length'] = String(payload.length);
+  } else if (reply.status !== 204 && reply.status !== 304) {
+    headers['Content-Length'] = '0';
+  }
+  res.writeHead(reply.status, headers);
+  res.end(head ? undefined : payload);
+}
+
+export function createHttpServer(routeTable: Route[], log: Logger): http.Server {
+  const routes = compile(routeTable);
+  const server = http.createServer({ keepAliveTimeout: 120_000, headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
+    void handle(req, res);
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? 'GET';
+    let reply: Reply;
+    let where = `${method} ${req.url}`;
+    try {
+      const url = new URL(req.url ?? '/', 'http://manager');
+      const parts = url.pathname.split('/').slice(1);
+      let found: { route: CompiledRoute; params: Record<string, string> } | undefined;
+      let pathMatched = false;
+      for (const route of routes) {
+        const params = match(route, parts);
+        if (!params) continue;
+        pathMatched = true;
+        if (route.methods.includes(method) || (method === 'HEAD' && route.methods.includes('GET'))) {
+          found = { route, params };
+          break;
+        }
+      }
+      if (!found) {
+        reply = pathMatched ? errorReply(405, 'method_not_allowed', `${method} is not allowed on ${url.pathname}`) : errorReply(404, 'not_found', `no such endpoint: ${url.pathname}`);
+        if (pathMatched) reply.headers = { Allow: routes.filter((r) => match(r, parts)).flatMap((r) => r.methods).join(', ') };
+        req.resume();
+      } else {
+        where = `${method} ${found.route.path}`;
+        const body = method === 'GET' || method === 'HEAD' ? (req.resume(), Buffer.alloc(0)) : await readBody(req, found.route.bodyLimit ?? DEFAULT_BODY_LIMIT);
+        reply = await found.route.handler({ req, url, params: found.params, body });
+      }
+    } catch (err) {
+      reply = replyForError(err, log, where);
+      if (reply.status === 413) res.setHeader('Connection', 'close');
+    }
+    if (res.headersSent || res.writableEnded) return;
+    try {
+      send(res, reply, method === 'HEAD');
+    } catch (err) {
+      log.error('could not send a response', { where, error: String(err) });
+      res.destroy();
+    }
+  }
+
+  return server;
+}

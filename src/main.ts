@@ -1,0 +1,65 @@
+// The flamenco-mgr program: builds the commander tree; the only place that exits.
+import { Command, CommanderError } from 'commander';
+import { DomainError, type ErrorCode, isSqliteBusy } from './core/errors';
+import { SchemaTooNewError } from './db/open';
+import { adminTokenCommand } from './cli/admin-token';
+import { queueStatusCommand, requeueCommand } from './cli/queue';
+import { serveCommand } from './cli/serve';
+import { submitCommand } from './cli/submit';
+import { listWorkersCommand, setWorkerStatusCommand } from './cli/workers';
+import { COMMIT, VERSION } from './version';
+
+const EXIT: Record<ErrorCode, number> = {
+  validation: 2,
+  unauthorized: 2,
+  forbidden: 2,
+  not_found: 3,
+  conflict: 4,
+  busy: 5,
+};
+
+export function buildProgram(): Command {
+  const program = new Command('flamenco-mgr')
+    .description('A render-farm manager for Flamenco Worker 2.x, in one executable')
+    .version(`flamenco-mgr ${VERSION} (commit ${COMMIT})`, '-V, --version')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  serveCommand(program);
+  submitCommand(program);
+  listWorkersCommand(program);
+  queueStatusCommand(program);
+  requeueCommand(program);
+  setWorkerStatusCommand(program);
+  adminTokenCommand(program);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version land here with exit code 0; usage errors were already printed.
+      process.exit(err.exitCode === 0 ? 0 : 2);
+    }
+    let code = 1;
+    let message: string;
+    if (err instanceof DomainError) {
+      code = EXIT[err.code];
+      message = err.message;
+    } else if (err instanceof SchemaTooNewError) {
+      message = err.message;
+    } else if (isSqliteBusy(err)) {
+      code = EXIT.busy;
+      message = 'the database is busy (a long operation holds it); try again';
+    } else {
+      message = `internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
+    }
+    process.stderr.write(`flamenco-mgr: ${message}\n`);
+    process.exit(code);
+  }
+}
+
+void main(process.argv);
