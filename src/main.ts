@@ -3,6 +3,9 @@ import { Command, CommanderError } from 'commander';
 import { DomainError, type ErrorCode, isSqliteBusy } from './core/errors';
 import { SchemaTooNewError } from './db/open';
 import { adminTokenCommand } from './cli/admin-token';
+import { blocklistCommand, forgetWorkerCommand, sleepScheduleCommand } from './cli/farm';
+import { jobsCommand } from './cli/jobs';
+import { DataDirError, fsProblem } from './cli/context';
 import { queueStatusCommand, requeueCommand } from './cli/queue';
 import { serveCommand } from './cli/serve';
 import { submitCommand } from './cli/submit';
@@ -18,6 +21,13 @@ const EXIT: Record<ErrorCode, number> = {
   busy: 5,
 };
 
+const DEBUG_ENV = 'FLAMENCO_MGR_DEBUG';
+
+function isFsError(err: unknown): err is NodeJS.ErrnoException {
+  const e = err as NodeJS.ErrnoException;
+  return e instanceof Error && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code) && typeof e.syscall === 'string';
+}
+
 export function buildProgram(): Command {
   const program = new Command('flamenco-mgr')
     .description('A render-farm manager for Flamenco Worker 2.x, in one executable')
@@ -30,8 +40,13 @@ export function buildProgram(): Command {
   queueStatusCommand(program);
   requeueCommand(program);
   setWorkerStatusCommand(program);
+  jobsCommand(program);
+  forgetWorkerCommand(program);
+  blocklistCommand(program);
+  sleepScheduleCommand(program);
   adminTokenCommand(program);
-  for (const cmd of program.commands) cmd.exitOverride();
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  for (const cmd of all(program)) cmd.exitOverride();
   return program;
 }
 
@@ -49,13 +64,17 @@ async function main(argv: string[]): Promise<void> {
     if (err instanceof DomainError) {
       code = EXIT[err.code];
       message = err.message;
-    } else if (err instanceof SchemaTooNewError) {
+    } else if (err instanceof SchemaTooNewError || err instanceof DataDirError) {
       message = err.message;
     } else if (isSqliteBusy(err)) {
       code = EXIT.busy;
       message = 'the database is busy (a long operation holds it); try again';
+    } else if (isFsError(err)) {
+      message = `${err.path ? `${err.path}: ` : ''}${fsProblem(err)}`;
     } else {
-      message = `internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
+      // A stack trace helps a bug report but not the person at the terminal; it is opt-in.
+      const detail = err instanceof Error ? (process.env[DEBUG_ENV] ? (err.stack ?? err.message) : err.message) : String(err);
+      message = `internal error: ${detail}${process.env[DEBUG_ENV] ? '' : ` (set ${DEBUG_ENV}=1 for details)`}`;
     }
     process.stderr.write(`flamenco-mgr: ${message}\n`);
     process.exit(code);

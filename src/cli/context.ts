@@ -1,10 +1,11 @@
 // What every subcommand needs: the data directory, the database, a manager on it.
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { Manager } from '../core/manager';
 import type { ManagerConfig } from '../core/config';
 import type { Logger } from '../core/logger';
-import { openDatabase, type DB } from '../db/open';
+import { DB_FILE, openDatabase, type DB } from '../db/open';
 
 export const DEFAULT_DATA_DIR = './flamenco-data';
 export const DATA_DIR_ENV = 'FLAMENCO_MGR_DATA_DIR';
@@ -25,6 +26,55 @@ export function common(cmd: Command, json = true): Command {
   return cmd;
 }
 
+/** The data directory or its database cannot be used; the message says why. */
+export class DataDirError extends Error {}
+
+const FS_PROBLEMS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EISDIR: 'is a directory, not a file',
+  ENOTDIR: 'a part of the path is not a directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EEXIST: 'already exists',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  ENAMETOOLONG: 'name too long',
+};
+
+/** A file-system error in words ("no such file or directory"), for messages. */
+export function fsProblem(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return (e?.code && FS_PROBLEMS[e.code]) ?? e?.code ?? String(err);
+}
+
+/** Creates the data directory if needed; a path that is not a usable directory is refused. */
+export function ensureDataDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EEXIST' ? 'it is not a directory' : fsProblem(err);
+    throw new DataDirError(`cannot use data directory ${dir}: ${why}`);
+  }
+  if (!statSync(dir).isDirectory()) throw new DataDirError(`cannot use data directory ${dir}: it is not a directory`);
+}
+
+function openDataDir(dataDir: string): DB {
+  ensureDataDir(dataDir);
+  try {
+    return openDatabase(dataDir);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    const file = path.join(dataDir, DB_FILE);
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') throw new DataDirError(`${file} is not a usable SQLite database (${(err as Error).message})`);
+    if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'SQLITE_PERM' || code === 'SQLITE_IOERR') {
+      throw new DataDirError(`cannot open the database ${file}: ${(err as Error).message}`);
+    }
+    if (typeof code === 'string' && code.startsWith('E')) throw new DataDirError(`cannot open the database in ${dataDir}: ${fsProblem(err)}`);
+    throw err;
+  }
+}
+
 export interface Opened {
   db: DB;
   manager: Manager;
@@ -34,8 +84,14 @@ export interface Opened {
 
 export function openManager(opts: CommonOptions, extra: { config?: ManagerConfig; logger?: Logger } = {}): Opened {
   const dataDir = resolveDataDir(opts.dataDir);
-  const db = openDatabase(dataDir);
-  const manager = new Manager({ db, dataDir, ...extra });
+  const db = openDataDir(dataDir);
+  let manager: Manager;
+  try {
+    manager = new Manager({ db, dataDir, ...extra });
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   return { db, manager, dataDir, close: () => db.close() };
 }
 

@@ -9,9 +9,8 @@ import { ValidationError } from '../core/errors';
 import { createLogger, isLogLevel } from '../core/logger';
 import { createManagerServer } from '../http/app';
 import { VERSION, COMMIT } from '../version';
-import { common, type CommonOptions, openManager, resolveDataDir } from './context';
+import { common, type CommonOptions, ensureDataDir, fsProblem, openManager, resolveDataDir } from './context';
 import { acquireServeLock } from './lock';
-import { mkdirSync } from 'node:fs';
 
 interface ServeOptions extends CommonOptions {
   listen?: string;
@@ -25,7 +24,7 @@ function loadConfig(file: string | undefined): ManagerConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ValidationError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new ValidationError(`cannot read config file ${file}: ${fsProblem(err)}`);
   }
   let doc: unknown;
   try {
@@ -68,18 +67,20 @@ export function serveCommand(program: Command): void {
     if (opts.listen) config.listen = parseListen(opts.listen).text;
     const { host, port } = parseListen(config.listen, 'listen');
     const dataDir = resolveDataDir(opts.dataDir);
-    mkdirSync(dataDir, { recursive: true });
-    const release = acquireServeLock(dataDir, config.listen);
+    ensureDataDir(dataDir);
+    const lock = acquireServeLock(dataDir, config.listen);
     const logger = createLogger(opts.logLevel);
-    let opened;
+    let opened: ReturnType<typeof openManager> | undefined;
+    let token: string;
     try {
       opened = openManager(opts, { config, logger });
+      token = ensureAdminToken(dataDir);
     } catch (err) {
-      release();
+      opened?.close();
+      lock.release();
       throw err;
     }
     const { manager, db } = opened;
-    const token = ensureAdminToken(dataDir);
     const server = createManagerServer(manager, token);
 
     try {
@@ -92,7 +93,7 @@ export function serveCommand(program: Command): void {
       });
     } catch (err) {
       db.close();
-      release();
+      lock.release();
       const e = err as NodeJS.ErrnoException;
       if (e.code === 'EADDRINUSE') throw new ValidationError(`cannot listen on ${config.listen}: the address is already in use`);
       if (e.code === 'EACCES') throw new ValidationError(`cannot listen on ${config.listen}: permission denied`);
@@ -100,8 +101,10 @@ export function serveCommand(program: Command): void {
       throw err;
     }
     const actualPort = (server.address() as AddressInfo).port;
+    const bound = host.includes(':') ? `[${host}]:${actualPort}` : `${host}:${actualPort}`;
+    lock.listening(bound);
     const out = [
-      `flamenco-mgr ${VERSION} (${COMMIT}) serving on ${host}:${actualPort}`,
+      `flamenco-mgr ${VERSION} (${COMMIT}) serving on ${bound}`,
       `data directory: ${dataDir}`,
       `registration: ${config.registration_secret ? 'requires a registration secret (JWT)' : 'open (any worker may register)'}`,
       'workers can use as manager_url:',
@@ -109,6 +112,7 @@ export function serveCommand(program: Command): void {
       `admin token: run 'flamenco-mgr admin-token --data-dir ${dataDir}'`,
     ];
     process.stdout.write(out.join('\n') + '\n');
+    logger.info('listening', { address: bound, data_dir: dataDir, registration: config.registration_secret ? 'secret' : 'open' });
 
     // Frequent enough that a missed deadline is acted on within a second or two, even for
     // short configured timeouts; each pass is two index lookups when nothing is late.
@@ -121,17 +125,26 @@ export function serveCommand(program: Command): void {
       }
     }, every);
 
+    const schedules = setInterval(() => {
+      try {
+        manager.sleepSchedules.check();
+      } catch (err) {
+        logger.warn('sleep schedule check failed; retrying', { error: String(err) });
+      }
+    }, 5000);
+
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
       logger.info('stopping', { signal });
       clearInterval(timer);
+      clearInterval(schedules);
       const force = setTimeout(() => server.closeAllConnections(), 5000);
       force.unref();
       server.close(() => {
         db.close();
-        release();
+        lock.release();
         logger.info('stopped');
         process.exit(0);
       });

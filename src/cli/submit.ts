@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ValidationError } from '../core/errors';
-import { common, type CommonOptions, withManager } from './context';
+import { common, type CommonOptions, fsProblem, withManager } from './context';
 import { printJson } from './format';
 
 function readDocument(file: string): unknown {
@@ -9,7 +9,7 @@ function readDocument(file: string): unknown {
   try {
     text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ValidationError(`cannot read ${file === '-' ? 'standard input' : file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new ValidationError(`cannot read ${file === '-' ? 'standard input' : file}: ${fsProblem(err)}`);
   }
   try {
     return JSON.parse(text) as unknown;
@@ -19,9 +19,25 @@ function readDocument(file: string): unknown {
 }
 
 export function submitCommand(program: Command): void {
-  common(program.command('submit <file>').description('submit a job document (a JSON file, or - for standard input)')).action(
-    (file: string, opts: CommonOptions) => {
+  common(
+    program
+      .command('submit <file>')
+      .description('submit a job document (a JSON file, or - for standard input)')
+      .option('--priority <0-100>', 'override the document\'s priority')
+      .option('--paused', 'submit the job paused (resume it with resume-job)')
+      .option('--tag <tag>', 'only workers with this tag run the job'),
+  ).action(
+    (file: string, opts: CommonOptions & { priority?: string; paused?: boolean; tag?: string }) => {
+      if (opts.priority !== undefined && !/^\d+$/.test(opts.priority)) {
+        throw new ValidationError(`--priority: "${opts.priority}" is not a whole number from 0 to 100`);
+      }
       const doc = readDocument(file);
+      if (typeof doc === 'object' && doc !== null && !Array.isArray(doc)) {
+        const d = doc as Record<string, unknown>;
+        if (opts.priority !== undefined) d.priority = Number(opts.priority);
+        if (opts.paused) d.start_paused = true;
+        if (opts.tag !== undefined) d.tag = opts.tag;
+      }
       const r = withManager(opts, ({ manager }) => manager.jobs.submit(doc));
       if (opts.json) printJson(r);
       else process.stdout.write(`${r.id}\n`);

@@ -4,7 +4,11 @@ import path from 'node:path';
 import type { DB } from '../db/open';
 import { type Clock, systemClock } from './clock';
 import { defaultConfig, type ManagerConfig } from './config';
+import { Blocklist } from './blocklist';
 import { FailureHandler } from './failures';
+import { JobActions } from './job-actions';
+import { SleepScheduler } from './sleep-schedules';
+import { Views } from './views';
 import { type IdGenerator, objectIdGenerator } from './ids';
 import { JobService } from './jobs';
 import { type Logger, silentLogger } from './logger';
@@ -43,6 +47,10 @@ export class Manager {
   readonly timeouts: TimeoutChecker;
   readonly jobs: JobService;
   readonly queue: QueueService;
+  readonly jobActions: JobActions;
+  readonly views: Views;
+  readonly blocklist: Blocklist;
+  readonly sleepSchedules: SleepScheduler;
 
   constructor(opts: ManagerOptions) {
     this.dataDir = opts.dataDir;
@@ -62,5 +70,9 @@ export class Manager {
     this.timeouts = new TimeoutChecker(this.repos, this.clock, this.workers, this.failures, this.logs, cfg, this.log);
     this.jobs = new JobService(this.repos, this.clock, ids, this.log);
     this.queue = new QueueService(this.repos, this.clock, this.state, this.workers, this.log);
+    this.jobActions = new JobActions(this.repos, this.state, this.logs, this.log);
+    this.views = new Views(this.repos);
+    this.blocklist = new Blocklist(this.repos, this.log);
+    this.sleepSchedules = new SleepScheduler(this.repos, this.clock, this.workers, this.log);
   }
 }

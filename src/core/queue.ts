@@ -104,15 +104,18 @@ export class QueueService {
         return t;
       });
       let n = 0;
-      for (const t of tasks) {
+      for (const checked of tasks) {
+        // Re-read: requeueing an earlier task may have moved this one with its job.
+        const t = this.repos.tasks.get(checked.id)!;
         const job = this.repos.jobs.get(t.job_id)!;
+        // The job becomes runnable first, or the task would follow the job straight back out.
+        if (['completed', 'failed', 'canceled'].includes(job.status)) this.state.setJobStatus(job, 'queued', 'tasks requeued');
         if (t.status !== 'queued') {
           this.state.setTaskStatus(t, 'queued', { clearWorker: true, activity: 'requeued by an admin' });
           n++;
         }
         this.repos.tasks.clearFailures(t.id);
         this.repos.tasks.clearBlocks(t.job_id, t.task_type);
-        if (['completed', 'failed', 'canceled'].includes(job.status)) this.state.setJobStatus(job, 'queued', 'tasks requeued');
       }
       this.log.info('tasks requeued', { tasks: n });
       return n;

@@ -1,6 +1,7 @@
 // The repositories one manager works with, opened on one database.
 import { JobsRepo } from '../db/jobs-repo';
 import type { DB } from '../db/open';
+import { SchedulesRepo } from '../db/schedules-repo';
 import { SettingsRepo } from '../db/settings-repo';
 import { TasksRepo } from '../db/tasks-repo';
 import { WorkersRepo } from '../db/workers-repo';
@@ -11,8 +12,9 @@ export interface Repos {
   tasks: TasksRepo;
   jobs: JobsRepo;
   settings: SettingsRepo;
+  schedules: SchedulesRepo;
 }
 
 export function createRepos(db: DB): Repos {
-  return { db, workers: new WorkersRepo(db), tasks: new TasksRepo(db), jobs: new JobsRepo(db), settings: new SettingsRepo(db) };
+  return { db, workers: new WorkersRepo(db), tasks: new TasksRepo(db), jobs: new JobsRepo(db), settings: new SettingsRepo(db), schedules: new SchedulesRepo(db) };
 }

@@ -127,6 +127,14 @@ export class StateMachine {
     const n = (s: TaskStatus) => c[s] ?? 0;
     const total = Object.values(c).reduce((a, b) => a + b, 0);
     const running = n('active') + n('cancel-requested');
+    // A task handed back (returned, requeued at sign-off or timeout, soft-failed) into a job that
+    // is not runnable any more follows the job instead of waiting in the queue.
+    const waiting = n('queued') + n('soft-failed');
+    if (waiting > 0 && ['paused', 'pause-requested'].includes(job.status)) {
+      this.setJobTasksStatus(jobId, ['queued', 'soft-failed'], 'paused', false);
+    } else if (waiting > 0 && ['canceled', 'cancel-requested', 'failed'].includes(job.status)) {
+      this.setJobTasksStatus(jobId, ['queued', 'soft-failed'], 'canceled', false);
+    }
     switch (job.status as JobStatus) {
       case 'cancel-requested':
         if (running === 0) this.setJobStatus(job, 'canceled', 'canceled');

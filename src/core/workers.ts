@@ -3,7 +3,7 @@ import type { WorkerRecord } from '../db/workers-repo';
 import type { Clock } from './clock';
 import { isoTime } from './clock';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
-import type { IdGenerator } from './ids';
+import { type IdGenerator, isId } from './ids';
 import type { Logger } from './logger';
 import type { Repos } from './repos';
 import { hashSecret, VerifiedSecretCache, verifySecret } from './secrets';
@@ -135,11 +135,12 @@ export class WorkerService {
   /** Requeues the worker's running tasks and marks it offline. */
   signOff(w: WorkerRecord, caller: Caller): number {
     const requeued = this.releaseTasks(w, 'signed off');
-    const keepSleep = w.status === 'asleep' && w.status_requested === 'asleep';
+    // An asleep worker is asked to sleep again, so it goes back to sleep after its next sign-on.
+    const keepSleep = w.status === 'asleep';
     this.repos.workers.update(w.id, {
       status: 'offline',
       status_requested: keepSleep ? 'asleep' : '',
-      lazy_status_request: keepSleep ? w.lazy_status_request : false,
+      lazy_status_request: keepSleep && w.status_requested === 'asleep' ? w.lazy_status_request : false,
       current_task: null,
       last_seen: this.clock.now(),
       address: caller.address,
@@ -178,6 +179,20 @@ export class WorkerService {
     this.repos.workers.update(w.id, { status_requested: status, lazy_status_request: lazy });
     this.log.info('worker status change requested', { worker: w.id, status, lazy });
     return { ...w, status_requested: status, lazy_status_request: lazy };
+  }
+
+  /** Removes a worker for good, after putting its running tasks back in the queue. */
+  forget(workerId: string): number {
+    const w = isId(workerId) ? this.repos.workers.get(workerId) : undefined;
+    if (!w) throw new NotFoundError(`worker ${workerId} not found`);
+    const requeued = this.repos.db.transaction(() => {
+      const n = this.releaseTasks(w, 'worker forgotten');
+      this.repos.workers.delete(w.id);
+      return n;
+    }).immediate();
+    this.verified.forget(w.id);
+    this.log.info('worker forgotten', { worker: w.id, nickname: w.nickname, requeued });
+    return requeued;
   }
 
   /** The worker confirms a status change. */

@@ -59,6 +59,20 @@ export class JobsRepo {
     this.s.update('jobs', id, patch, UPDATABLE);
   }
 
+  listByStatus(status: string): JobRecord[] {
+    return (this.s.get('SELECT * FROM jobs WHERE status = ? ORDER BY seq').all(status) as Row[]).map(fromRow);
+  }
+
+  /** Removes a job with its tasks, dependencies, failure lists, blocklist entries and counts. */
+  delete(id: string): void {
+    this.s.get('DELETE FROM task_parents WHERE task_id IN (SELECT id FROM tasks WHERE job_id = ?)').run(id);
+    this.s.get('DELETE FROM task_failures WHERE task_id IN (SELECT id FROM tasks WHERE job_id = ?)').run(id);
+    this.s.get('DELETE FROM blocklist WHERE job_id = ?').run(id);
+    this.s.get('DELETE FROM job_task_counts WHERE job_id = ?').run(id);
+    this.s.get('DELETE FROM tasks WHERE job_id = ?').run(id);
+    this.s.get('DELETE FROM jobs WHERE id = ?').run(id);
+  }
+
   // --- task counts -----------------------------------------------------------------------------
 
   addCount(jobId: string, status: string, delta: number): void {

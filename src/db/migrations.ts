@@ -112,4 +112,13 @@ export const MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  /* 2: sleep schedules */ `
+  CREATE TABLE sleep_schedules (
+    worker_id TEXT PRIMARY KEY REFERENCES workers(id) ON DELETE CASCADE,
+    days TEXT NOT NULL,            -- space-separated two-letter days, empty = every day
+    start_minute INTEGER NOT NULL, -- minutes after local midnight
+    end_minute INTEGER NOT NULL,   -- may be before start_minute: the window crosses midnight
+    updated INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -57,6 +57,16 @@ export interface FailureRecord {
   identifier: string;
 }
 
+/** The dispatch query of nextForType; exported so tests can check its query plan. */
+export const NEXT_FOR_TYPE_SQL = `SELECT * FROM tasks INDEXED BY tasks_dispatch
+   WHERE ready = 1 AND task_type = @taskType
+     AND (job_tag IS NULL OR job_tag IN (SELECT value FROM json_each(@workerTags)))
+     AND NOT EXISTS (SELECT 1 FROM task_failures f WHERE f.task_id = tasks.id AND f.worker_id = @workerId)
+     AND NOT EXISTS (SELECT 1 FROM blocklist b
+                     WHERE b.job_id = tasks.job_id AND b.task_type = tasks.task_type AND b.worker_id = @workerId)
+   ORDER BY job_priority DESC, priority DESC, job_seq, seq
+   LIMIT 1`;
+
 export class TasksRepo {
   private readonly s: StatementCache;
   constructor(db: DB) {
@@ -142,18 +152,7 @@ export class TasksRepo {
    * tasks_dispatch partial index and stops at the first row passing the per-worker filters.
    */
   nextForType(taskType: string, workerId: string, workerTags: string): TaskRecord | undefined {
-    const r = this.s
-      .get(
-        `SELECT * FROM tasks INDEXED BY tasks_dispatch
-         WHERE ready = 1 AND task_type = @taskType
-           AND (job_tag IS NULL OR job_tag IN (SELECT value FROM json_each(@workerTags)))
-           AND NOT EXISTS (SELECT 1 FROM task_failures f WHERE f.task_id = tasks.id AND f.worker_id = @workerId)
-           AND NOT EXISTS (SELECT 1 FROM blocklist b
-                           WHERE b.job_id = tasks.job_id AND b.task_type = tasks.task_type AND b.worker_id = @workerId)
-         ORDER BY job_priority DESC, priority DESC, job_seq, seq
-         LIMIT 1`,
-      )
-      .get({ taskType, workerId, workerTags }) as Row | undefined;
+    const r = this.s.get(NEXT_FOR_TYPE_SQL).get({ taskType, workerId, workerTags }) as Row | undefined;
     return r && fromRow(r);
   }
 
@@ -225,6 +224,12 @@ export class TasksRepo {
   clearBlocks(jobId: string, taskType?: string): number {
     if (taskType === undefined) return this.s.get('DELETE FROM blocklist WHERE job_id = ?').run(jobId).changes;
     return this.s.get('DELETE FROM blocklist WHERE job_id = ? AND task_type = ?').run(jobId, taskType).changes;
+  }
+
+  clearBlocksWhere(jobId: string, workerId?: string, taskType?: string): number {
+    return this.s
+      .get('DELETE FROM blocklist WHERE job_id = @jobId AND (@workerId IS NULL OR worker_id = @workerId) AND (@taskType IS NULL OR task_type = @taskType)')
+      .run({ jobId, workerId: workerId ?? null, taskType: taskType ?? null }).changes;
   }
 
   listBlocks(jobId?: string): { job_id: string; task_type: string; worker_id: string; created: number }[] {

@@ -85,6 +85,11 @@ export class WorkersRepo {
     this.s.update('workers', id, p, UPDATABLE);
   }
 
+  delete(id: string): void {
+    this.s.get('DELETE FROM blocklist WHERE worker_id = ?').run(id);
+    this.s.get('DELETE FROM workers WHERE id = ?').run(id);
+  }
+
   clearCurrentTask(workerId: string, taskId: string): void {
     this.s.get('UPDATE workers SET current_task = NULL WHERE id = ? AND current_task = ?').run(workerId, taskId);
   }

@@ -27,6 +27,11 @@ function logfile(m: Manager, ctx: RequestCtx): Reply {
   if (!isId(job) || !isId(task)) throw notFound();
   const t = m.repos.tasks.get(task);
   if (!t || t.job_id !== job) throw notFound();
+  return serveLog(m, ctx, job, task);
+}
+
+/** A task's current log: whole, a byte Range, or the last ?tail=N lines. */
+export function serveLog(m: Manager, ctx: RequestCtx, job: string, task: string): Reply {
   const h = m.logs.open(job, task);
   if (!h) return { status: 200, body: '' };
   const text = { 'Content-Type': 'text/plain; charset=utf-8', 'Accept-Ranges': 'bytes' };

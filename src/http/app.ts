@@ -2,9 +2,10 @@
 import type { Server } from 'node:http';
 import type { Manager } from '../core/manager';
 import { adminRoutes } from './admin-routes';
+import { apiRoutes } from './api-routes';
 import { createHttpServer } from './server';
 import { workerRoutes } from './worker-routes';
 
 export function createManagerServer(m: Manager, adminToken: string): Server {
-  return createHttpServer([...workerRoutes(m), ...adminRoutes(m, adminToken)], m.log);
+  return createHttpServer([...workerRoutes(m), ...adminRoutes(m, adminToken), ...apiRoutes(m, adminToken)], m.log);
 }

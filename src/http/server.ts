@@ -19,6 +19,8 @@ export interface Route {
   path: string;
   /** Largest accepted body in bytes. */
   bodyLimit?: number;
+  /** Runs before the body is read (authorization), so strangers cannot make us read large bodies. */
+  guard?: (req: IncomingMessage) => void;
   handler: (ctx: RequestCtx) => Reply | Promise<Reply>;
 }
 
@@ -134,12 +136,14 @@ export function createHttpServer(routeTable: Route[], log: Logger): http.Server 
         req.resume();
       } else {
         where = `${method} ${found.route.path}`;
+        found.route.guard?.(req);
         const body = method === 'GET' || method === 'HEAD' ? (req.resume(), Buffer.alloc(0)) : await readBody(req, found.route.bodyLimit ?? DEFAULT_BODY_LIMIT);
         reply = await found.route.handler({ req, url, params: found.params, body });
       }
     } catch (err) {
       reply = replyForError(err, log, where);
-      if (reply.status === 413) res.setHeader('Connection', 'close');
+      // An unread body would be taken for the next request on this connection.
+      if (!req.complete) res.setHeader('Connection', 'close');
     }
     if (res.headersSent || res.writableEnded) return;
     try {

@@ -42,7 +42,9 @@ export function testManager(opts: { config?: Partial<ManagerConfig>; dataDir?: s
   const clock = opts.clock ?? new ManualClock();
   const config = { ...defaultConfig(), ...opts.config };
   const manager = new Manager({ db, dataDir, clock, config });
-  onCleanup(() => db.close());
+  onCleanup(() => {
+    db.close();
+  });
   return { manager, db, dataDir, clock, config };
 }
 

@@ -1,0 +1,75 @@
+// Farm commands: forget a worker, the blocklist, sleep schedules.
+import type { Command } from 'commander';
+import { ValidationError } from '../core/errors';
+import { common, type CommonOptions, withManager } from './context';
+import { printJson, relativeTime, table } from './format';
+
+export function forgetWorkerCommand(program: Command): void {
+  common(program.command('forget-worker <worker-id>').description('remove a worker for good (its running tasks are requeued first)')).action(
+    (id: string, opts: CommonOptions) => {
+      withManager(opts, ({ manager }) => {
+        const requeued = manager.workers.forget(id);
+        if (opts.json) return printJson({ forgotten: id, requeued });
+        process.stdout.write(`forgot worker ${id}; requeued ${requeued} task${requeued === 1 ? '' : 's'}\n`);
+      });
+    },
+  );
+}
+
+export function blocklistCommand(program: Command): void {
+  const bl = common(program.command('blocklist').description('workers that may no longer run a task type of a job').option('--job <id>', 'only this job'));
+  bl.action((opts: CommonOptions & { job?: string }) => {
+    withManager(opts, ({ manager }) => {
+      const list = manager.blocklist.list(opts.job);
+      if (opts.json) return printJson(list);
+      if (list.length === 0) return void process.stdout.write('the blocklist is empty\n');
+      const now = manager.clock.now();
+      const rows = list.map((b) => [b.job, b.task_type, b.worker, b.worker_nickname ?? '-', relativeTime(Date.parse(b.created), now)]);
+      process.stdout.write(table(['JOB', 'TASK TYPE', 'WORKER', 'NICKNAME', 'SINCE'], rows) + '\n');
+    });
+  });
+  common(
+    bl
+      .command('clear')
+      .description('remove blocklist entries of a job')
+      .requiredOption('--job <id>', 'the job')
+      .option('--worker <id>', 'only this worker\'s entries')
+      .option('--task-type <type>', 'only this task type'),
+  ).action((opts: CommonOptions & { job: string; worker?: string; taskType?: string }) => {
+    withManager(opts, ({ manager }) => {
+      const removed = manager.blocklist.clear({ job: opts.job, worker: opts.worker, task_type: opts.taskType });
+      if (opts.json) return printJson({ removed });
+      process.stdout.write(`removed ${removed} blocklist entr${removed === 1 ? 'y' : 'ies'}\n`);
+    });
+  });
+}
+
+export function sleepScheduleCommand(program: Command): void {
+  common(
+    program
+      .command('sleep-schedule <worker-id>')
+      .description('let a worker sleep on given days between two times (local time); the window may cross midnight')
+      .option('--days <days>', 'e.g. "mo tu we th fr" (default: every day)')
+      .option('--start <HH:MM>', 'start of the sleep window')
+      .option('--end <HH:MM>', 'end of the sleep window')
+      .option('--off', 'remove the schedule'),
+  ).action((id: string, opts: CommonOptions & { days?: string; start?: string; end?: string; off?: boolean }) => {
+    withManager(opts, ({ manager }) => {
+      if (opts.off) {
+        if (opts.start || opts.end || opts.days) throw new ValidationError('--off takes no --days, --start or --end');
+        manager.sleepSchedules.off(id);
+        if (opts.json) return printJson({ worker_id: id, schedule: null });
+        return void process.stdout.write(`removed the sleep schedule of worker ${id}\n`);
+      }
+      if (!opts.start || !opts.end) {
+        const s = manager.sleepSchedules.get(manager.views.worker(id).id);
+        if (opts.start || opts.end || opts.days) throw new ValidationError('give both --start and --end (or --off)');
+        if (opts.json) return printJson(s ?? null);
+        return void process.stdout.write(s ? `worker ${id} sleeps ${s.days.join(' ') || 'every day'} ${s.start}–${s.end}\n` : `worker ${id} has no sleep schedule\n`);
+      }
+      const s = manager.sleepSchedules.set(id, opts.days ?? '', opts.start, opts.end);
+      if (opts.json) return printJson(s);
+      process.stdout.write(`worker ${id} sleeps ${s.days.join(' ') || 'every day'} ${s.start}–${s.end}\n`);
+    });
+  });
+}

@@ -1,0 +1,129 @@
+// Read models shared by the CLI's --json output and the admin API: the same shapes everywhere.
+import type { JobRecord } from '../db/jobs-repo';
+import type { TaskRecord } from '../db/tasks-repo';
+import type { WorkerRecord } from '../db/workers-repo';
+import { isoTime } from './clock';
+import { NotFoundError, ValidationError } from './errors';
+import { isId } from './ids';
+import type { Repos } from './repos';
+import { isOneOf, JOB_STATUSES, TASK_STATUSES } from './statuses';
+
+export interface WorkerView {
+  id: string;
+  nickname: string;
+  status: string;
+  status_requested: string;
+  lazy_status_request: boolean;
+  platform: string;
+  address: string;
+  software: string;
+  supported_task_types: string[];
+  current_task: string | null;
+  last_seen: string;
+}
+
+export function workerView(w: WorkerRecord): WorkerView {
+  return {
+    id: w.id, nickname: w.nickname, status: w.status, status_requested: w.status_requested,
+    lazy_status_request: w.lazy_status_request, platform: w.platform, address: w.address, software: w.software,
+    supported_task_types: w.supported_task_types, current_task: w.current_task, last_seen: isoTime(w.last_seen),
+  };
+}
+
+export interface JobView {
+  id: string;
+  name: string;
+  job_type: string;
+  status: string;
+  priority: number;
+  created: string;
+  updated: string;
+  activity: string;
+  tag: string | null;
+  metadata: Record<string, string>;
+  tasks: Record<string, number>;
+}
+
+export function taskCounts(repos: Repos, jobId: string): Record<string, number> {
+  const counts = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<string, number>;
+  for (const [s, n] of Object.entries(repos.jobs.counts(jobId))) counts[s] = n;
+  return counts;
+}
+
+export function jobView(repos: Repos, j: JobRecord): JobView {
+  return {
+    id: j.id, name: j.name, job_type: j.job_type, status: j.status, priority: j.priority, created: isoTime(j.created),
+    updated: isoTime(j.updated), activity: j.activity, tag: j.tag, metadata: j.metadata, tasks: taskCounts(repos, j.id),
+  };
+}
+
+export interface TaskView {
+  id: string;
+  job: string;
+  name: string;
+  status: string;
+  task_type: string;
+  priority: number;
+  parents: string[];
+  worker: string | null;
+  worker_nickname: string | null;
+  activity: string;
+  progress: number;
+  failed_by_workers: { id: string; identifier: string }[];
+  log_tail: string;
+  updated: string;
+}
+
+export function taskView(repos: Repos, t: TaskRecord, nicknames = new Map<string, string>()): TaskView {
+  let nickname: string | null = null;
+  if (t.worker_id) {
+    nickname = nicknames.get(t.worker_id) ?? repos.workers.get(t.worker_id)?.nickname ?? null;
+    if (nickname) nicknames.set(t.worker_id, nickname);
+  }
+  return {
+    id: t.id, job: t.job_id, name: t.name, status: t.status, task_type: t.task_type, priority: t.priority,
+    parents: repos.tasks.parents(t.id), worker: t.worker_id, worker_nickname: nickname, activity: t.activity,
+    progress: t.task_progress, failed_by_workers: repos.tasks.failures(t.id).map((f) => ({ id: f.worker_id, identifier: f.identifier })),
+    log_tail: t.log_tail, updated: isoTime(t.updated),
+  };
+}
+
+export interface JobDetail extends JobView {
+  settings: Record<string, unknown>;
+  task_list: TaskView[];
+}
+
+export class Views {
+  constructor(private readonly repos: Repos) {}
+
+  jobs(status?: string): JobView[] {
+    if (status !== undefined && !isOneOf(JOB_STATUSES, status)) {
+      throw new ValidationError(`status: "${status}" is not a job status (${JOB_STATUSES.join(', ')})`);
+    }
+    const list = status ? this.repos.jobs.listByStatus(status) : this.repos.jobs.list();
+    return list.map((j) => jobView(this.repos, j));
+  }
+
+  job(id: string): JobDetail {
+    const j = isId(id) ? this.repos.jobs.get(id) : undefined;
+    if (!j) throw new NotFoundError(`job ${id} not found`);
+    const nicknames = new Map<string, string>();
+    return { ...jobView(this.repos, j), settings: j.settings, task_list: this.repos.tasks.listForJob(id).map((t) => taskView(this.repos, t, nicknames)) };
+  }
+
+  task(id: string): TaskView {
+    const t = isId(id) ? this.repos.tasks.get(id) : undefined;
+    if (!t) throw new NotFoundError(`task ${id} not found`);
+    return taskView(this.repos, t);
+  }
+
+  workers(): WorkerView[] {
+    return this.repos.workers.list().map(workerView);
+  }
+
+  worker(id: string): WorkerView {
+    const w = isId(id) ? this.repos.workers.get(id) : undefined;
+    if (!w) throw new NotFoundError(`worker ${id} not found`);
+    return workerView(w);
+  }
+}

@@ -1,0 +1,115 @@
+// The admin HTTP API under /api/: the same core calls and JSON shapes as the CLI's --json.
+import type { Manager } from '../core/manager';
+import { ValidationError } from '../core/errors';
+import { COMPILERS } from '../core/compilers/index';
+import { requireAdmin, serveLog } from './admin-routes';
+import { json, noContent, type Reply } from './reply';
+import type { RequestCtx, Route } from './server';
+import { parseJson } from './worker-routes';
+
+/** Job documents can list many tasks. */
+const JOB_BODY_LIMIT = 64 * 1024 * 1024;
+
+function bodyObject(ctx: RequestCtx, optional = false): Record<string, unknown> {
+  if (optional && ctx.body.length === 0) return {};
+  const v = parseJson(ctx.body);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ValidationError('the body must be a JSON object');
+  return v as Record<string, unknown>;
+}
+
+function optionalBool(v: unknown, field: string): boolean {
+  if (v === undefined || v === null) return false;
+  if (typeof v !== 'boolean') throw new ValidationError(`${field}: must be true or false`);
+  return v;
+}
+
+function optionalString(v: unknown, field: string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new ValidationError(`${field}: must be a string`);
+  return v;
+}
+
+export function jobTypesView() {
+  return COMPILERS.map((c) => ({ job_type: c.job_type, description: c.description, settings: c.settings }));
+}
+
+export function apiRoutes(m: Manager, token: string): Route[] {
+  const route = (methods: string[], path: string, fn: (ctx: RequestCtx) => Reply, bodyLimit?: number): Route => ({
+    methods,
+    path: `/api${path}`,
+    bodyLimit,
+    guard: (req) => requireAdmin(req, token),
+    handler: fn,
+  });
+  const q = (ctx: RequestCtx, name: string) => ctx.url.searchParams.get(name) ?? undefined;
+
+  return [
+    route(['GET'], '/queue-status', (ctx) => json(m.queue.status(q(ctx, 'job')))),
+    route(['GET'], '/job-types', () => json(jobTypesView())),
+
+    // jobs
+    route(['GET'], '/jobs', (ctx) => json(m.views.jobs(q(ctx, 'status')))),
+    route(['POST'], '/jobs', (ctx) => json(m.jobs.submit(parseJson(ctx.body)), 201), JOB_BODY_LIMIT),
+    route(['GET'], '/jobs/:id', (ctx) => json(m.views.job(ctx.params.id!))),
+    route(['DELETE'], '/jobs/:id', (ctx) => {
+      m.jobActions.delete(ctx.params.id!);
+      return noContent;
+    }),
+    route(['POST'], '/jobs/:id/cancel', (ctx) => json(m.views.job(m.jobActions.cancel(ctx.params.id!).id))),
+    route(['POST'], '/jobs/:id/pause', (ctx) => json(m.views.job(m.jobActions.pause(ctx.params.id!).id))),
+    route(['POST'], '/jobs/:id/resume', (ctx) => json(m.views.job(m.jobActions.resume(ctx.params.id!).id))),
+    route(['POST'], '/jobs/:id/requeue', (ctx) => {
+      const b = bodyObject(ctx, true);
+      return json({ requeued: m.queue.requeueJob(ctx.params.id!, optionalBool(b.failed_only, 'failed_only')) });
+    }),
+    route(['POST', 'PUT'], '/jobs/:id/priority', (ctx) => {
+      const b = bodyObject(ctx);
+      return json(m.views.job(m.jobActions.setPriority(ctx.params.id!, b.priority).id));
+    }),
+
+    // tasks
+    route(['GET'], '/tasks/:id', (ctx) => json(m.views.task(ctx.params.id!))),
+    route(['POST'], '/tasks/:id/requeue', (ctx) => json({ requeued: m.queue.requeueTasks([ctx.params.id!]) })),
+    route(['GET'], '/tasks/:id/log', (ctx) => {
+      const t = m.views.task(ctx.params.id!);
+      return serveLog(m, ctx, t.job, t.id);
+    }),
+
+    // workers
+    route(['GET'], '/workers', () => json(m.views.workers())),
+    route(['GET'], '/workers/:id', (ctx) => json(m.views.worker(ctx.params.id!))),
+    route(['DELETE'], '/workers/:id', (ctx) => json({ requeued: m.workers.forget(ctx.params.id!) })),
+    route(['POST'], '/workers/:id/status', (ctx) => {
+      const b = bodyObject(ctx);
+      const status = optionalString(b.status, 'status');
+      if (!status) throw new ValidationError('status: required (awake, asleep or shutdown)');
+      m.workers.requestStatus(ctx.params.id!, status, optionalBool(b.lazy, 'lazy'));
+      return json(m.views.worker(ctx.params.id!));
+    }),
+    route(['POST'], '/workers/:id/requeue', (ctx) => json({ requeued: m.queue.requeueWorker(ctx.params.id!) })),
+    route(['GET'], '/workers/:id/sleep-schedule', (ctx) => {
+      m.views.worker(ctx.params.id!);
+      return json(m.sleepSchedules.get(ctx.params.id!) ?? null);
+    }),
+    route(['PUT'], '/workers/:id/sleep-schedule', (ctx) => {
+      const b = bodyObject(ctx);
+      const days = optionalString(b.days, 'days') ?? '';
+      const start = optionalString(b.start, 'start');
+      const end = optionalString(b.end, 'end');
+      if (!start || !end) throw new ValidationError('start and end: required, as HH:MM');
+      return json(m.sleepSchedules.set(ctx.params.id!, days, start, end));
+    }),
+    route(['DELETE'], '/workers/:id/sleep-schedule', (ctx) => {
+      m.sleepSchedules.off(ctx.params.id!);
+      return noContent;
+    }),
+
+    // blocklist
+    route(['GET'], '/blocklist', (ctx) => json(m.blocklist.list(q(ctx, 'job')))),
+    route(['DELETE'], '/blocklist', (ctx) => {
+      const job = q(ctx, 'job');
+      if (!job) throw new ValidationError('job: required query parameter');
+      return json({ removed: m.blocklist.clear({ job, worker: q(ctx, 'worker'), task_type: q(ctx, 'task_type') }) });
+    }),
+  ];
+}
