@@ -8,6 +8,7 @@ import { configFromJson, defaultConfig, type ManagerConfig, parseListen } from '
 import { ValidationError } from '../core/errors';
 import { createLogger, isLogLevel } from '../core/logger';
 import { createManagerServer } from '../http/app';
+import { startSsdp } from '../http/ssdp';
 import { VERSION, COMMIT } from '../version';
 import { common, type CommonOptions, ensureDataDir, fsProblem, openManager, resolveDataDir } from './context';
 import { acquireServeLock } from './lock';
@@ -16,6 +17,7 @@ interface ServeOptions extends CommonOptions {
   listen?: string;
   config?: string;
   logLevel?: string;
+  ssdp?: boolean;
 }
 
 function loadConfig(file: string | undefined): ManagerConfig {
@@ -59,7 +61,8 @@ export function serveCommand(program: Command): void {
       .description('run the manager: the HTTP server workers talk to, and the timeout checks')
       .option('--listen <host:port>', 'address to listen on (default 0.0.0.0:8080, or the config file\'s "listen")')
       .option('--config <file.json>', 'configuration file (JSON)')
-      .option('--log-level <level>', 'debug, info, warn or error', 'info'),
+      .option('--log-level <level>', 'debug, info, warn or error', 'info')
+      .option('--no-ssdp', 'do not answer SSDP discovery searches from workers'),
     false,
   ).action(async (opts: ServeOptions) => {
     if (!isLogLevel(opts.logLevel)) throw new ValidationError(`--log-level: "${opts.logLevel}" is not one of debug, info, warn, error`);
@@ -125,6 +128,16 @@ export function serveCommand(program: Command): void {
       }
     }, every);
 
+    let stopSsdp: (() => void) | undefined;
+    if (opts.ssdp !== false) {
+      try {
+        stopSsdp = (await startSsdp({ httpPort: actualPort, httpHost: host, log: logger })).stop;
+        process.stdout.write('discovery: answering SSDP searches (workers with an empty manager_url find this manager)\n');
+      } catch (err) {
+        logger.warn('ssdp: cannot listen on udp port 1900; workers must be given manager_url', { error: (err as Error).message });
+      }
+    }
+
     const schedules = setInterval(() => {
       try {
         manager.sleepSchedules.check();
@@ -140,6 +153,7 @@ export function serveCommand(program: Command): void {
       logger.info('stopping', { signal });
       clearInterval(timer);
       clearInterval(schedules);
+      stopSsdp?.();
       const force = setTimeout(() => server.closeAllConnections(), 5000);
       force.unref();
       server.close(() => {
