@@ -5,6 +5,7 @@ import { SchemaTooNewError } from './db/open';
 import { adminTokenCommand } from './cli/admin-token';
 import { blocklistCommand, forgetWorkerCommand, sleepScheduleCommand } from './cli/farm';
 import { jobsCommand } from './cli/jobs';
+import { jobTypesCommand } from './cli/job-types';
 import { DataDirError, fsProblem } from './cli/context';
 import { queueStatusCommand, requeueCommand } from './cli/queue';
 import { serveCommand } from './cli/serve';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   requeueCommand(program);
   setWorkerStatusCommand(program);
   jobsCommand(program);
+  jobTypesCommand(program);
   forgetWorkerCommand(program);
   blocklistCommand(program);
   sleepScheduleCommand(program);

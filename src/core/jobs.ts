@@ -8,6 +8,7 @@ import type { IdGenerator } from './ids';
 import type { Logger } from './logger';
 import type { Repos } from './repos';
 import { parseFrames } from './frames';
+import type { Variables } from './variables';
 
 export interface SubmitResult {
   id: string;
@@ -32,7 +33,7 @@ export interface ValidJob {
 }
 
 /** Checks a job document and compiles it; throws a ValidationError naming the field. */
-export function validateJob(doc: unknown, now: number): ValidJob {
+export function validateJob(doc: unknown, now: number, variables?: Variables): ValidJob {
   if (!isObject(doc)) throw new ValidationError('the job document must be a JSON object');
   for (const k of Object.keys(doc)) if (!JOB_KEYS.includes(k)) throw new ValidationError(`${k}: unknown field (known: ${JOB_KEYS.join(', ')})`);
   const { name, job_type } = doc;
@@ -53,8 +54,12 @@ export function validateJob(doc: unknown, now: number): ValidJob {
     throw new ValidationError('metadata: must be an object of strings');
   }
   if (job_type !== 'custom' && doc.tasks !== undefined) throw new ValidationError(`tasks: only a custom job lists its tasks; a ${job_type} job is compiled from its settings`);
-  const settings = checkSettings(compiler.settings, doc.settings, job_type !== 'custom');
-  const tasks = compiler.compile(settings, { now }, doc);
+  // Two-way variables: paths as the submitter's machine sees them are stored as {placeholders},
+  // before compiling so that derived paths carry the placeholder too.
+  const checked = checkSettings(compiler.settings, doc.settings, job_type !== 'custom');
+  const settings = variables ? variables.settingsToPlaceholders(checked) : checked;
+  let tasks = compiler.compile(settings, { now }, doc);
+  if (variables) tasks = tasks.map((t) => ({ ...t, commands: variables.commandsToPlaceholders(t.commands) }));
   if (tasks.length === 0) throw new ValidationError('the job compiles to no tasks');
   return { name, job_type, priority, settings, start_paused, tag, metadata: metadata as Record<string, string>, tasks };
 }
@@ -104,11 +109,12 @@ export class JobService {
     private readonly clock: Clock,
     private readonly newId: IdGenerator,
     private readonly log: Logger,
+    private readonly variables?: Variables,
   ) {}
 
   submit(doc: unknown): SubmitResult {
     const now = this.clock.now();
-    const job = validateJob(doc, now);
+    const job = validateJob(doc, now, this.variables);
     const id = this.newId();
     const status = job.start_paused ? 'paused' : 'queued';
     this.repos.db.transaction(() => {

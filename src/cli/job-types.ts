@@ -1,0 +1,41 @@
+// `flamenco-mgr job-types`: the job types this manager compiles and the settings each accepts,
+// read from the compiler registry so the list can never drift from what submit checks.
+import type { Command } from 'commander';
+import { COMPILERS } from '../core/compilers/index';
+import type { JobCompiler } from '../core/compilers/types';
+import { common, type CommonOptions } from './context';
+import { printJson, table } from './format';
+
+export function jobTypesDocument(compilers: readonly JobCompiler[] = COMPILERS) {
+  return compilers.map((c) => ({
+    job_type: c.job_type,
+    description: c.description,
+    // default is null rather than absent so every entry has the same shape.
+    settings: c.settings.map((s) => ({ name: s.name, type: s.type, required: s.required, default: s.default ?? null, description: s.description })),
+  }));
+}
+
+function humanText(compilers: readonly JobCompiler[]): string {
+  return compilers
+    .map((c) => {
+      const head = `${c.job_type}: ${c.description}`;
+      if (c.settings.length === 0) return `${head}\n  (no settings)`;
+      const rows = c.settings.map((s) => [
+        s.name,
+        s.type,
+        s.required ? 'required' : s.default === undefined ? 'optional' : `default ${JSON.stringify(s.default)}`,
+        s.description,
+      ]);
+      const body = table(['SETTING', 'TYPE', 'REQUIRED/DEFAULT', 'DESCRIPTION'], rows);
+      return `${head}\n${body.replace(/^/gm, '  ')}`;
+    })
+    .join('\n\n');
+}
+
+export function jobTypesCommand(program: Command): void {
+  // --data-dir is accepted like everywhere else but unused: the job types are built in.
+  common(program.command('job-types').description('list the job types and their settings')).action((opts: CommonOptions) => {
+    if (opts.json) printJson(jobTypesDocument());
+    else process.stdout.write(humanText(COMPILERS) + '\n');
+  });
+}
