@@ -18,6 +18,8 @@ export function forgetWorkerCommand(program: Command): void {
 
 export function blocklistCommand(program: Command): void {
   const bl = common(program.command('blocklist').description('workers that may no longer run a task type of a job').option('--job <id>', 'only this job'));
+  // `clear` has its own --job, --data-dir and --json: options after "clear" are clear's, not ours.
+  bl.enablePositionalOptions();
   bl.action((opts: CommonOptions & { job?: string }) => {
     withManager(opts, ({ manager }) => {
       const list = manager.blocklist.list(opts.job);

@@ -20,19 +20,38 @@ function alive(pid: number): boolean {
   }
 }
 
-export function acquireServeLock(dataDir: string, listen: string): () => void {
+export interface ServeLock {
+  /** Records the address actually bound (the configured one may have port 0). */
+  listening(listen: string): void;
+  release(): void;
+}
+
+function ours(file: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as LockInfo).pid === process.pid;
+  } catch {
+    return false;
+  }
+}
+
+export function acquireServeLock(dataDir: string, listen: string): ServeLock {
   const file = path.join(dataDir, LOCK_FILE);
   const mine: LockInfo = { pid: process.pid, listen, started: new Date().toISOString() };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       writeFileSync(file, JSON.stringify(mine) + '\n', { flag: 'wx', mode: 0o644 });
-      return () => {
-        try {
-          const cur = JSON.parse(readFileSync(file, 'utf8')) as LockInfo;
-          if (cur.pid === process.pid) unlinkSync(file);
-        } catch {
-          // already gone
-        }
+      return {
+        listening(actual) {
+          // Rewritten in place: the lock stays held by this process throughout.
+          if (ours(file)) writeFileSync(file, JSON.stringify({ ...mine, listen: actual }) + '\n');
+        },
+        release() {
+          try {
+            if (ours(file)) unlinkSync(file);
+          } catch {
+            // already gone
+          }
+        },
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;

@@ -67,7 +67,7 @@ export function serveCommand(program: Command): void {
   ).action(async (opts: ServeOptions) => {
     if (!isLogLevel(opts.logLevel)) throw new ValidationError(`--log-level: "${opts.logLevel}" is not one of debug, info, warn, error`);
     const config = loadConfig(opts.config);
-    if (opts.listen) config.listen = parseListen(opts.listen).text;
+    if (opts.listen !== undefined) config.listen = parseListen(opts.listen).text;
     const { host, port } = parseListen(config.listen, 'listen');
     const dataDir = resolveDataDir(opts.dataDir);
     ensureDataDir(dataDir);
@@ -106,17 +106,6 @@ export function serveCommand(program: Command): void {
     const actualPort = (server.address() as AddressInfo).port;
     const bound = host.includes(':') ? `[${host}]:${actualPort}` : `${host}:${actualPort}`;
     lock.listening(bound);
-    const out = [
-      `flamenco-mgr ${VERSION} (${COMMIT}) serving on ${bound}`,
-      `data directory: ${dataDir}`,
-      `registration: ${config.registration_secret ? 'requires a registration secret (JWT)' : 'open (any worker may register)'}`,
-      'workers can use as manager_url:',
-      ...managerUrls(host, actualPort).map((u) => `  ${u}`),
-      `admin token: run 'flamenco-mgr admin-token --data-dir ${dataDir}'`,
-    ];
-    process.stdout.write(out.join('\n') + '\n');
-    logger.info('listening', { address: bound, data_dir: dataDir, registration: config.registration_secret ? 'secret' : 'open' });
-
     // Frequent enough that a missed deadline is acted on within a second or two, even for
     // short configured timeouts; each pass is two index lookups when nothing is late.
     const every = Math.max(100, Math.min(1000, Math.floor(config.worker_timeout_ms / 4)));
@@ -129,11 +118,13 @@ export function serveCommand(program: Command): void {
     }, every);
 
     let stopSsdp: (() => void) | undefined;
+    let discovery = 'discovery: off (--no-ssdp); workers must be given manager_url';
     if (opts.ssdp !== false) {
       try {
         stopSsdp = (await startSsdp({ httpPort: actualPort, httpHost: host, log: logger })).stop;
-        process.stdout.write('discovery: answering SSDP searches (workers with an empty manager_url find this manager)\n');
+        discovery = 'discovery: answering SSDP searches (workers with an empty manager_url find this manager)';
       } catch (err) {
+        discovery = 'discovery: off (UDP port 1900 unavailable); workers must be given manager_url';
         logger.warn('ssdp: cannot listen on udp port 1900; workers must be given manager_url', { error: (err as Error).message });
       }
     }
@@ -164,7 +155,20 @@ export function serveCommand(program: Command): void {
       });
       server.closeIdleConnections();
     };
+    // Installed before the banner: whoever waits for the banner may signal right after it.
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
+
+    const out = [
+      `flamenco-mgr ${VERSION} (${COMMIT}) serving on ${bound}`,
+      `data directory: ${dataDir}`,
+      `registration: ${config.registration_secret ? 'requires a registration secret (JWT)' : 'open (any worker may register)'}`,
+      'workers can use as manager_url:',
+      ...managerUrls(host, actualPort).map((u) => `  ${u}`),
+      discovery,
+      `admin token: run 'flamenco-mgr admin-token --data-dir ${dataDir}'`,
+    ];
+    process.stdout.write(out.join('\n') + '\n');
+    logger.info('listening', { address: bound, data_dir: dataDir, registration: config.registration_secret ? 'secret' : 'open' });
   });
 }

@@ -32,6 +32,8 @@ export function listWorkersCommand(program: Command): void {
   });
 }
 
+const WORDS: Record<string, string> = { awake: 'wake up', asleep: 'go to sleep', shutdown: 'shut down' };
+
 export function setWorkerStatusCommand(program: Command): void {
   common(
     program
@@ -42,7 +44,7 @@ export function setWorkerStatusCommand(program: Command): void {
     withManager(opts, ({ manager }) => {
       const w = manager.workers.requestStatus(id, status, opts.lazy ?? false);
       if (opts.json) printJson({ id: w.id, status_requested: w.status_requested, lazy_status_request: w.lazy_status_request });
-      else process.stdout.write(`asked worker ${w.nickname} (${w.id}) to go ${status}${opts.lazy ? ' after its current task' : ' now'}\n`);
+      else process.stdout.write(`asked worker ${w.nickname} (${w.id}) to ${WORDS[status] ?? status}${opts.lazy ? ' after its current task' : ' now'}\n`);
     });
   });
 }

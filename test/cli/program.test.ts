@@ -1,0 +1,219 @@
+// The program as a whole: --help and --version everywhere, usage errors, where the data
+// directory comes from, admin-token, and unusable data directories.
+import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/open';
+import { tempDir } from '../helpers/env';
+import { runCli, runJson, STACK_LINE } from '../helpers/cli';
+
+const SUBCOMMANDS = ['serve', 'submit', 'list-workers', 'queue-status', 'requeue', 'set-worker-status', 'admin-token'];
+const JSON_SUBCOMMANDS = ['submit', 'list-workers', 'queue-status', 'requeue', 'set-worker-status'];
+const VERSION = JSON.parse(readFileSync(path.join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')).version as string;
+
+describe('flamenco-mgr --help and --version', { timeout: 30_000 }, () => {
+  it('prints the version and exits 0', async () => {
+    for (const flag of ['--version', '-V']) {
+      const r = await runCli([flag]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^flamenco-mgr ${VERSION.replace(/\./g, '\\.')} \\(commit \\S+\\)\\n$`));
+      expect(r.stderr).toBe('');
+    }
+  });
+
+  it('lists every subcommand in the program help', async () => {
+    for (const flag of ['--help', '-h']) {
+      const r = await runCli([flag]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('Usage: flamenco-mgr');
+      for (const c of SUBCOMMANDS) expect(r.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
+    }
+  });
+
+  it('has --help on every subcommand, showing --data-dir, and --json where it applies', async () => {
+    const results = await Promise.all(SUBCOMMANDS.map((c) => runCli([c, '--help'])));
+    SUBCOMMANDS.forEach((c, i) => {
+      const r = results[i]!;
+      expect(r.code, c).toBe(0);
+      expect(r.stdout, c).toContain(`Usage: flamenco-mgr ${c}`);
+      expect(r.stdout, c).toContain('--data-dir <dir>');
+      expect(r.stdout, c).toContain('FLAMENCO_MGR_DATA_DIR');
+      if (JSON_SUBCOMMANDS.includes(c)) expect(r.stdout, c).toContain('--json');
+      else expect(r.stdout, c).not.toContain('--json');
+    });
+  });
+
+  it('documents each subcommand\'s own options', async () => {
+    const expected: Record<string, string[]> = {
+      serve: ['--listen <host:port>', '--config <file.json>', '--log-level <level>'],
+      submit: ['<file>'],
+      'queue-status': ['--job <id>'],
+      requeue: ['--job <id>', '--failed-only', '--task <id...>', '--worker <id>'],
+      'set-worker-status': ['<worker-id>', '<status>', '--lazy'],
+    };
+    for (const [c, flags] of Object.entries(expected)) {
+      const r = await runCli(['help', c]);
+      expect(r.code, c).toBe(0);
+      for (const f of flags) expect(r.stdout, `${c} ${f}`).toContain(f);
+    }
+  });
+
+  it('has --help and --version on every subcommand the program lists', async () => {
+    const help = (await runCli(['--help'])).stdout;
+    const listed = [...help.slice(help.indexOf('Commands:')).matchAll(/^  ([a-z][a-z-]*)/gm)].map((m) => m[1]!).filter((c) => c !== 'help');
+    expect(listed).toEqual(expect.arrayContaining(SUBCOMMANDS));
+    const results = await Promise.all(listed.flatMap((c) => [runCli([c, '--help']), runCli([c, '--version'])]));
+    listed.forEach((c, i) => {
+      const [h, v] = [results[2 * i]!, results[2 * i + 1]!];
+      expect(h.code, `${c} --help`).toBe(0);
+      expect(h.stdout, c).toContain(`Usage: flamenco-mgr ${c}`);
+      expect(h.stdout, c).toContain('--data-dir <dir>');
+      expect(v.code, `${c} --version`).toBe(0);
+      expect(v.stdout, c).toContain(`flamenco-mgr ${VERSION}`);
+    });
+  });
+
+  it('has --version on every subcommand', async () => {
+    const results = await Promise.all(SUBCOMMANDS.map((c) => runCli([c, '--version'])));
+    SUBCOMMANDS.forEach((c, i) => {
+      expect(results[i]!.code, c).toBe(0);
+      expect(results[i]!.stdout, c).toContain(`flamenco-mgr ${VERSION}`);
+    });
+  });
+});
+
+describe('usage errors', { timeout: 30_000 }, () => {
+  it.each([
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['list-workers', '--bogus'], /unknown option '--bogus'/],
+    [['list-workers', 'extra'], /too many arguments/],
+    [['submit'], /missing required argument 'file'/],
+    [['set-worker-status'], /missing required argument 'worker-id'/],
+    [['set-worker-status', '0123456789abcdef01234567'], /missing required argument 'status'/],
+    [['queue-status', '--job'], /option '--job <id>' argument missing/],
+    [['serve', '--json'], /unknown option '--json'/],
+    [['admin-token', '--json'], /unknown option '--json'/],
+  ])('%j is refused with a usage message', async (args, message) => {
+    const [cmd, ...rest] = args;
+    const r = await runCli([cmd!, '--data-dir', tempDir(), ...rest]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toContain('--help');
+    expect(r.stderr).not.toContain(STACK_LINE);
+    expect(r.stdout).toBe('');
+  });
+
+  it('prints help and exits non-zero with no subcommand', async () => {
+    const r = await runCli([]);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toContain('Usage: flamenco-mgr');
+  });
+});
+
+describe('the data directory', { timeout: 30_000 }, () => {
+  it('comes from FLAMENCO_MGR_DATA_DIR when --data-dir is not given', async () => {
+    const dir = path.join(tempDir(), 'from-env');
+    const r = await runCli(['admin-token'], { env: { FLAMENCO_MGR_DATA_DIR: dir } });
+    expect(r.code).toBe(0);
+    expect(readFileSync(path.join(dir, 'admin-token'), 'utf8').trim()).toBe(r.stdout.trim());
+
+    const sub = await runJson(['submit', '-'], { env: { FLAMENCO_MGR_DATA_DIR: dir }, input: JSON.stringify(sleepJob('env job')) });
+    const q = await runJson(['queue-status', '--data-dir', dir]);
+    expect(q.jobs.map((j: any) => j.id)).toEqual([sub.id]);
+  });
+
+  it('--data-dir wins over FLAMENCO_MGR_DATA_DIR', async () => {
+    const fromEnv = path.join(tempDir(), 'env');
+    const fromFlag = path.join(tempDir(), 'flag');
+    const sub = await runJson(['submit', '-', '--data-dir', fromFlag], { env: { FLAMENCO_MGR_DATA_DIR: fromEnv }, input: JSON.stringify(sleepJob('flag job')) });
+    expect((await runJson(['queue-status', '--data-dir', fromFlag])).jobs.map((j: any) => j.id)).toEqual([sub.id]);
+    expect(existsSync(path.join(fromEnv, 'flamenco-mgr.sqlite'))).toBe(false);
+  });
+
+  it('defaults to ./flamenco-data in the working directory', async () => {
+    const cwd = tempDir();
+    const r = await runCli(['admin-token'], { cwd });
+    expect(r.code).toBe(0);
+    expect(readFileSync(path.join(cwd, 'flamenco-data', 'admin-token'), 'utf8').trim()).toBe(r.stdout.trim());
+  });
+
+  it('resolves a relative --data-dir against the working directory', async () => {
+    const cwd = tempDir();
+    const r = await runCli(['list-workers', '--data-dir', 'rel/dir'], { cwd });
+    expect(r.code).toBe(0);
+    expect(existsSync(path.join(cwd, 'rel', 'dir', 'flamenco-mgr.sqlite'))).toBe(true);
+  });
+
+  it.each(['list-workers', 'queue-status', 'admin-token'])('%s refuses a data directory that is a file, without a stack trace', async (cmd) => {
+    const file = path.join(tempDir(), 'plain-file');
+    writeFileSync(file, 'x');
+    const r = await runCli([cmd, '--data-dir', file]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`cannot use data directory ${file}: it is not a directory`);
+    expect(r.stderr).not.toContain(STACK_LINE);
+    expect(r.stdout).toBe('');
+  });
+
+  it('refuses a data directory below a file', async () => {
+    const file = path.join(tempDir(), 'plain-file');
+    writeFileSync(file, 'x');
+    const r = await runCli(['list-workers', '--data-dir', path.join(file, 'sub')]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('not a directory');
+    expect(r.stderr).not.toContain(STACK_LINE);
+  });
+
+  it('says so when the database file is not a database', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'flamenco-mgr.sqlite'), 'this is not SQLite, it is just text that is long enough '.repeat(20));
+    const r = await runCli(['list-workers', '--data-dir', dir]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/^flamenco-mgr: .*flamenco-mgr\.sqlite is not a usable SQLite database/);
+    expect(r.stderr).not.toContain(STACK_LINE);
+    expect(r.stderr).not.toContain('internal error');
+  });
+
+  it('refuses a database made by a newer flamenco-mgr', async () => {
+    const dir = tempDir();
+    const db = openDatabase(dir);
+    db.pragma('user_version = 9999');
+    db.close();
+    const r = await runCli(['queue-status', '--data-dir', dir]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/^flamenco-mgr: this database has schema version 9999, newer than this flamenco-mgr understands/);
+    expect(r.stderr).not.toContain(STACK_LINE);
+  });
+});
+
+describe('admin-token', { timeout: 30_000 }, () => {
+  it('prints a token, keeps it in a 0600 file, and prints the same one next time', async () => {
+    const dir = path.join(tempDir(), 'new-dir');
+    const a = await runCli(['admin-token', '--data-dir', dir]);
+    expect(a.code).toBe(0);
+    expect(a.stderr).toBe('');
+    const token = a.stdout.trim();
+    expect(a.stdout).toBe(token + '\n');
+    expect(token).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    const file = path.join(dir, 'admin-token');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const b = await runCli(['admin-token', '--data-dir', dir]);
+    expect(b.stdout).toBe(a.stdout);
+  });
+
+  it('gives different data directories different tokens', async () => {
+    const [a, b] = await Promise.all([runCli(['admin-token', '--data-dir', tempDir()]), runCli(['admin-token', '--data-dir', tempDir()])]);
+    expect(a.stdout).not.toBe(b.stdout);
+  });
+
+  it('creates nested data directories', async () => {
+    const dir = path.join(tempDir(), 'a', 'b', 'c');
+    mkdirSync(path.dirname(dir), { recursive: true });
+    const r = await runCli(['admin-token', '--data-dir', dir]);
+    expect(r.code).toBe(0);
+    expect(existsSync(path.join(dir, 'admin-token'))).toBe(true);
+  });
+});
+
+function sleepJob(name: string) {
+  return { name, job_type: 'sleep', settings: { frames: '1-3' } };
+}

@@ -1,0 +1,259 @@
+// `flamenco-mgr serve` as a real process: banner, signals, the one-serve-per-data-dir lock,
+// and every way a configuration is refused.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { request, tempDir } from '../helpers/env';
+import { runCli, startServe, STACK_LINE, waitFor } from '../helpers/cli';
+
+const VERSION = JSON.parse(readFileSync(path.join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')).version as string;
+
+function writeConfig(dir: string, doc: unknown): string {
+  const file = path.join(dir, 'config.json');
+  writeFileSync(file, typeof doc === 'string' ? doc : JSON.stringify(doc));
+  return file;
+}
+
+/** serve that must refuse to start: non-zero exit, the reason on stderr, no lock left behind. */
+async function refusedServe(args: string[], dataDir: string, message: string | RegExp) {
+  const r = await runCli(['serve', '--data-dir', dataDir, ...args]);
+  expect(r.code, r.stderr).not.toBe(0);
+  expect(r.signal).toBeNull();
+  if (typeof message === 'string') expect(r.stderr).toContain(message);
+  else expect(r.stderr).toMatch(message);
+  expect(r.stderr).not.toContain(STACK_LINE);
+  expect(r.stdout).not.toContain('serving on');
+  expect(existsSync(path.join(dataDir, 'serve.lock'))).toBe(false);
+  return r;
+}
+
+describe('serve banner', { timeout: 30_000 }, () => {
+  it('prints version, address, manager_url, data directory and registration mode, then answers HTTP', async () => {
+    const dir = tempDir();
+    const s = await startServe(['--data-dir', dir], { ssdp: true });
+    const out = s.stdout();
+    expect(out.split('\n')[0]).toMatch(new RegExp(`^flamenco-mgr ${VERSION.replace(/\./g, '\\.')} \\(\\S+\\) serving on `));
+    expect(out).toMatch(/^discovery: (answering SSDP searches|off \(UDP port 1900 unavailable\))/m);
+    expect(out).toMatch(new RegExp(`serving on 127\\.0\\.0\\.1:${s.port}$`, 'm'));
+    expect(s.port).toBeGreaterThan(0);
+    expect(out).toContain(`data directory: ${dir}`);
+    expect(out).toContain('registration: open');
+    expect(out).toContain('manager_url');
+    expect(out).toContain(`  http://127.0.0.1:${s.port}/`);
+    expect(out).toContain(`flamenco-mgr admin-token --data-dir ${dir}`);
+    // The server is up: an unknown endpoint is a JSON 404, a worker call without credentials a 401.
+    expect((await request(s.url, 'GET', '/no-such-thing')).status).toBe(404);
+    expect((await request(s.url, 'POST', '/task')).status).toBe(401);
+    // One structured log line per event, on stderr.
+    expect(s.stderr()).toMatch(/level=info msg=listening address=127\.0\.0\.1:\d+/);
+    expect((await s.stop()).code).toBe(0);
+  });
+
+  it('says when registration needs a secret', async () => {
+    const dir = tempDir();
+    const s = await startServe(['--data-dir', dir, '--config', writeConfig(dir, { registration_secret: 'farm-secret', listen: '127.0.0.1:0' })]);
+    expect(s.stdout()).toContain('registration: requires a registration secret');
+    expect(s.stdout()).not.toContain('farm-secret');
+    expect(s.stdout()).toContain('discovery: off (--no-ssdp)');
+    // Without a token a worker cannot register.
+    const r = await request(s.url, 'POST', '/register-worker', { body: { secret: 'x'.repeat(20), platform: 'linux', nickname: 'w' } });
+    expect(r.status).toBe(403);
+  });
+
+  it('takes the listen address from the config file, and --listen overrides it', async () => {
+    const dir = tempDir();
+    const fromConfig = await startServe(['--data-dir', dir, '--config', writeConfig(dir, { listen: '127.0.0.1:0' })]);
+    expect(fromConfig.stdout()).toMatch(/serving on 127\.0\.0\.1:\d+/);
+    await fromConfig.stop();
+    const overridden = await startServe(['--data-dir', dir, '--config', writeConfig(dir, { listen: '10.255.255.1:1' }), '--listen', '127.0.0.1:0']);
+    expect(overridden.stdout()).toMatch(/serving on 127\.0\.0\.1:\d+/);
+  });
+
+  it('uses FLAMENCO_MGR_DATA_DIR when --data-dir is not given', async () => {
+    const dir = path.join(tempDir(), 'from-env');
+    const s = await startServe([], { env: { FLAMENCO_MGR_DATA_DIR: dir } });
+    expect(s.stdout()).toContain(`data directory: ${dir}\n`);
+    expect(JSON.parse(readFileSync(path.join(dir, 'serve.lock'), 'utf8')).pid).toBe(s.proc.pid);
+  });
+
+  it('lists manager URLs for the machine\'s addresses when listening on 0.0.0.0', async () => {
+    const s = await startServe(['--data-dir', tempDir(), '--listen', '0.0.0.0:0']);
+    expect(s.stdout()).toMatch(/serving on 0\.0\.0\.0:\d+/);
+    expect(s.stdout()).toContain(`  http://127.0.0.1:${s.port}/`);
+    expect(s.stdout()).not.toContain('http://0.0.0.0');
+  });
+
+  it('accepts a full config file with every key', async () => {
+    const dir = tempDir();
+    const config = {
+      listen: '127.0.0.1:0',
+      worker_timeout: '90s',
+      task_timeout: '1h',
+      blocklist_threshold: 5,
+      task_fail_after_softfail_count: 2,
+      job_fail_share: 0.5,
+      registration_secret: '',
+      variables: { storage: { direction: 'two-way', values: [{ platform: 'linux', value: '/mnt/farm' }, { platform: 'windows', value: 'F:' }] } },
+    };
+    const s = await startServe(['--data-dir', dir, '--config', writeConfig(dir, config)]);
+    expect(s.stdout()).toContain('registration: open');
+    expect((await s.stop()).code).toBe(0);
+  });
+});
+
+describe('serve stops cleanly', { timeout: 30_000 }, () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('exits 0 on %s, logs it, and releases the lock', async (signal) => {
+    const dir = tempDir();
+    const s = await startServe(['--data-dir', dir]);
+    expect(existsSync(path.join(dir, 'serve.lock'))).toBe(true);
+    const r = await s.stop(signal);
+    expect(r.code).toBe(0);
+    expect(r.signal).toBeNull();
+    expect(r.stderr).toContain(`msg=stopping signal=${signal}`);
+    expect(r.stderr).toContain('msg=stopped');
+    expect(r.stderr).not.toContain(STACK_LINE);
+    expect(existsSync(path.join(dir, 'serve.lock'))).toBe(false);
+    // The data directory is free again: a new serve starts on it.
+    const again = await startServe(['--data-dir', dir]);
+    expect((await again.stop()).code).toBe(0);
+  });
+
+  it('stops even with a kept-alive client connection open', async () => {
+    const s = await startServe(['--data-dir', tempDir()]);
+    // fetch keeps the connection alive for reuse.
+    expect((await request(s.url, 'GET', '/no-such-thing')).status).toBe(404);
+    expect((await request(s.url, 'GET', '/no-such-thing')).status).toBe(404);
+    expect((await s.stop()).code).toBe(0);
+  });
+
+  it('takes over the lock of a serve that was killed', async () => {
+    const dir = tempDir();
+    const first = await startServe(['--data-dir', dir]);
+    const killed = await first.stop('SIGKILL');
+    expect(killed.signal).toBe('SIGKILL');
+    expect(existsSync(path.join(dir, 'serve.lock'))).toBe(true);
+    const second = await startServe(['--data-dir', dir]);
+    expect(JSON.parse(readFileSync(path.join(dir, 'serve.lock'), 'utf8')).pid).toBe(second.proc.pid);
+    expect((await second.stop()).code).toBe(0);
+  });
+});
+
+describe('one serve per data directory', { timeout: 30_000 }, () => {
+  it('refuses a second serve on the same data directory, naming the running one', async () => {
+    const dir = tempDir();
+    const first = await startServe(['--data-dir', dir]);
+    const lock = JSON.parse(readFileSync(path.join(dir, 'serve.lock'), 'utf8'));
+    // The lock names the address actually bound, not the port 0 that was asked for.
+    expect(lock).toMatchObject({ pid: first.proc.pid, listen: `127.0.0.1:${first.port}` });
+
+    const r = await runCli(['serve', '--data-dir', dir, '--listen', '127.0.0.1:0']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('another flamenco-mgr serve is already using');
+    expect(r.stderr).toContain(`pid ${first.proc.pid}`);
+    expect(r.stderr).toContain(`127.0.0.1:${first.port}`);
+    expect(r.stderr).not.toContain(STACK_LINE);
+    expect(r.stdout).toBe('');
+
+    // The refused serve did not disturb the running one.
+    expect(JSON.parse(readFileSync(path.join(dir, 'serve.lock'), 'utf8')).pid).toBe(first.proc.pid);
+    expect((await request(first.url, 'GET', '/no-such-thing')).status).toBe(404);
+    expect((await first.stop()).code).toBe(0);
+  });
+
+  it('allows serves on different data directories side by side', async () => {
+    const [a, b] = await Promise.all([startServe(['--data-dir', tempDir()]), startServe(['--data-dir', tempDir()])]);
+    expect(a.port).not.toBe(b.port);
+    expect((await request(a.url, 'GET', '/x')).status).toBe(404);
+    expect((await request(b.url, 'GET', '/x')).status).toBe(404);
+  });
+
+  it('refuses an address already in use and releases its lock', async () => {
+    const a = await startServe(['--data-dir', tempDir()]);
+    const dir = tempDir();
+    await refusedServe(['--listen', `127.0.0.1:${a.port}`], dir, `cannot listen on 127.0.0.1:${a.port}: the address is already in use`);
+    // Since the lock was released, the same data directory serves fine elsewhere.
+    expect((await (await startServe(['--data-dir', dir])).stop()).code).toBe(0);
+  });
+});
+
+describe('serve refuses bad options and configuration', { timeout: 30_000 }, () => {
+  it.each([
+    ['garbage', '--listen: "garbage" is not host:port'],
+    ['127.0.0.1', '--listen: "127.0.0.1" is not host:port'],
+    ['127.0.0.1:99999', '--listen: "127.0.0.1:99999" is not host:port'],
+    ['127.0.0.1:http', '--listen: "127.0.0.1:http" is not host:port'],
+    ['', '--listen: "" is not host:port'],
+  ])('--listen %j', async (listen, message) => {
+    await refusedServe(['--listen', listen], tempDir(), message);
+  });
+
+  it('--listen on an address this machine does not have', async () => {
+    await refusedServe(['--listen', '192.0.2.123:0'], tempDir(), /cannot listen on 192\.0\.2\.123:0: (no such local address|permission denied)/);
+  });
+
+  it('--log-level that is not a level', async () => {
+    await refusedServe(['--log-level', 'loud', '--listen', '127.0.0.1:0'], tempDir(), '--log-level: "loud" is not one of debug, info, warn, error');
+  });
+
+  it('a missing config file', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'missing.json');
+    await refusedServe(['--config', file], dir, `cannot read config file ${file}: no such file or directory`);
+  });
+
+  it('a config file that is a directory', async () => {
+    const dir = tempDir();
+    await refusedServe(['--config', dir], dir, `cannot read config file ${dir}: is a directory`);
+  });
+
+  const badConfigs: [string, unknown, string][] = [
+    ['invalid JSON', '{"listen": ', 'is not valid JSON'],
+    ['not an object', '["listen"]', 'the config file must hold a JSON object'],
+    ['an unknown key', { listen: '127.0.0.1:0', worker_timout: '10s' }, 'unknown config key "worker_timout"'],
+    ['a bad duration', { worker_timeout: '10 minutes' }, 'worker_timeout: "10 minutes" is not a duration'],
+    ['a duration that is a number', { task_timeout: 600 }, 'task_timeout: must be a duration string'],
+    ['a zero duration', { worker_timeout: '0s' }, 'worker_timeout: must be longer than zero'],
+    ['worker_timeout equal to task_timeout', { worker_timeout: '10m', task_timeout: '10m' }, 'worker_timeout (10m) must be shorter than task_timeout (10m)'],
+    ['worker_timeout longer than task_timeout', { worker_timeout: '1h', task_timeout: '90s' }, 'worker_timeout (1h) must be shorter than task_timeout (90s)'],
+    ['worker_timeout above the default task_timeout', { worker_timeout: '1h' }, 'worker_timeout (1h) must be shorter than task_timeout (10m)'],
+    ['a bad listen', { listen: 'everywhere' }, 'listen: "everywhere" is not host:port'],
+    ['a bad blocklist_threshold', { blocklist_threshold: 0 }, 'blocklist_threshold: must be an integer'],
+    ['a bad task_fail_after_softfail_count', { task_fail_after_softfail_count: 1.5 }, 'task_fail_after_softfail_count: must be an integer'],
+    ['a bad job_fail_share', { job_fail_share: 2 }, 'job_fail_share: must be a number in (0, 1]'],
+    ['a bad registration_secret', { registration_secret: 42 }, 'registration_secret: must be a string'],
+    ['bad variables', { variables: { storage: { values: [] } } }, 'variables.storage.values: must be a non-empty array'],
+    ['a bad variable audience', { variables: { storage: { values: [{ platform: 'linux', value: '/x', audience: 'cats' }] } } }, 'variables.storage.values[0].audience'],
+  ];
+
+  it.each(badConfigs)('a config file with %s', async (_what, doc, message) => {
+    const dir = tempDir();
+    const file = writeConfig(dir, doc);
+    const r = await refusedServe(['--config', file, '--listen', '127.0.0.1:0'], dir, message);
+    expect(r.stderr).toContain(file);
+    expect(r.code).toBe(2);
+  });
+
+  it('refuses a data directory that is a file', async () => {
+    const file = path.join(tempDir(), 'plain');
+    writeFileSync(file, '');
+    const r = await runCli(['serve', '--data-dir', file, '--listen', '127.0.0.1:0']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('not a directory');
+    expect(r.stderr).not.toContain(STACK_LINE);
+  });
+});
+
+describe('serve logs', { timeout: 30_000 }, () => {
+  it('writes one logfmt line per notable event', async () => {
+    const s = await startServe(['--data-dir', tempDir()]);
+    const reg = await request(s.url, 'POST', '/register-worker', {
+      body: { secret: 'a-long-enough-secret-123', platform: 'linux', nickname: 'logger', supported_task_types: ['sleep'] },
+    });
+    expect(reg.status).toBe(200);
+    await waitFor(() => /msg="worker registered".*nickname=logger/.test(s.stderr()), 5000, 'the registration log line');
+    const r = await s.stop();
+    const lines = r.stderr.trim().split('\n');
+    for (const l of lines) expect(l).toMatch(/^time=\S+ level=(debug|info|warn|error) msg=/);
+    expect(lines.filter((l) => l.includes('worker registered'))).toHaveLength(1);
+  });
+});
