@@ -7,7 +7,7 @@ export function parseFrames(text: unknown, field = 'frames'): number[] {
   if (typeof text !== 'string' && typeof text !== 'number') throw new ValidationError(`${field}: must be a frame range string such as "1-10,20"`);
   const src = String(text);
   if (src.trim() === '') throw new ValidationError(`${field}: "${src}" is not a frame range`);
-  const frames = new Set<number>();
+  const parts: [number, number][] = [];
   for (const raw of src.split(',')) {
     const part = raw.trim();
     const m = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(part);
@@ -15,10 +15,29 @@ export function parseFrames(text: unknown, field = 'frames'): number[] {
     const a = Number(m[1]);
     const b = m[2] === undefined ? a : Number(m[2]);
     if (b < a) throw new ValidationError(`${field}: "${part}" in "${src}" ends before it starts`);
-    if (b - a + 1 + frames.size > MAX_FRAMES) throw new ValidationError(`${field}: "${src}" has more than ${MAX_FRAMES} frames`);
-    for (let f = a; f <= b; f++) frames.add(f);
+    parts.push([a, b]);
   }
-  return [...frames].sort((x, y) => x - y);
+  // Merge overlapping parts first, so duplicates do not count towards the limit and nothing is
+  // expanded before the size is known.
+  parts.sort((x, y) => x[0] - y[0]);
+  const merged: [number, number][] = [];
+  let count = 0;
+  for (const [a, b] of parts) {
+    const last = merged[merged.length - 1];
+    if (last && a <= last[1] + 1) {
+      if (b > last[1]) {
+        count += b - last[1];
+        last[1] = b;
+      }
+    } else {
+      merged.push([a, b]);
+      count += b - a + 1;
+    }
+    if (count > MAX_FRAMES) throw new ValidationError(`${field}: "${src}" has more than ${MAX_FRAMES} frames`);
+  }
+  const frames: number[] = [];
+  for (const [a, b] of merged) for (let f = a; f <= b; f++) frames.push(f);
+  return frames;
 }
 
 /** Consecutive groups of `size` frames of a sorted list. */

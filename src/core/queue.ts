@@ -76,11 +76,19 @@ export class QueueService {
       const job = this.repos.jobs.get(jobId);
       if (!job) throw new NotFoundError(`job ${jobId} not found`);
       if (job.status === 'cancel-requested') throw new ConflictError(`job ${jobId} is being canceled; wait until it is canceled`);
+      // Tasks still stopping on a worker (a failed job's) cannot be requeued yet, and left behind
+      // they would end canceled inside the requeued job, which then could never complete.
+      const stopping = this.repos.jobs.counts(jobId)['cancel-requested'] ?? 0;
+      if (stopping > 0) throw new ConflictError(`job ${jobId} has ${stopping} task(s) still stopping on workers; requeue it once they stopped`);
       // A failed job canceled its other tasks; requeueing its failures brings those back too.
       const failed: TaskStatus[] = job.status === 'failed' ? ['failed', 'soft-failed', 'canceled'] : ['failed', 'soft-failed'];
       const from = failedOnly ? failed : [...REQUEUEABLE];
       const now = this.clock.now();
       const ids = this.state.setJobTasksStatus(jobId, from, 'queued', true);
+      // A paused job is queued again below; its paused tasks go with it, or nothing would run them.
+      if (failedOnly && ids.length > 0 && (job.status === 'paused' || job.status === 'pause-requested')) {
+        this.state.setJobTasksStatus(jobId, ['paused'], 'queued', false);
+      }
       const all = failedOnly ? ids : this.repos.tasks.idsForJob(jobId, ['queued']);
       for (const id of all) this.repos.tasks.clearFailures(id);
       this.repos.tasks.clearBlocks(jobId);

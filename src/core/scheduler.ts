@@ -41,6 +41,8 @@ export class Scheduler {
       const running = this.repos.tasks.forWorker(worker.id, 'active')[0];
       if (running) {
         this.repos.tasks.update(running.id, { last_worker_ping: this.clock.now() });
+        // Sign-on cleared current_task; the worker resumes this task, so it is current again.
+        this.repos.workers.update(worker.id, { current_task: running.id });
         return { kind: 'task', task: running, fresh: false };
       }
       const best = this.pick(worker);

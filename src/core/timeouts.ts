@@ -23,9 +23,14 @@ export class TimeoutChecker {
     private readonly log: Logger,
   ) {}
 
-  /** One pass of both checks; returns what it did. */
+  /**
+   * One pass of both checks; returns what it did. Workers go first: a worker that is silent as a
+   * whole is gone (its tasks are requeued), while a task timeout blames a worker that still talks
+   * but stopped reporting on its task.
+   */
   check(): { workers: number; tasks: number } {
-    return { tasks: this.checkTasks(), workers: this.checkWorkers() };
+    const workers = this.checkWorkers();
+    return { workers, tasks: this.checkTasks() };
   }
 
   checkWorkers(): number {
