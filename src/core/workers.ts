@@ -197,7 +197,7 @@ export class WorkerService {
 
   /** The worker confirms a status change. */
   ack(w: WorkerRecord, status: string): void {
-    if (!isOneOf(WORKER_STATUSES, status) && status !== 'shutdown') {
+    if (status === '' || (!isOneOf(WORKER_STATUSES, status) && status !== 'shutdown')) {
       throw new ValidationError(`unknown worker status "${status}"`);
     }
     if (status !== w.status_requested) {

@@ -7,7 +7,7 @@ import { isId } from '../core/ids';
 import { tailOf } from '../core/task-logs';
 import type { Manager } from '../core/manager';
 import { HttpError } from './errors';
-import { type Reply } from './reply';
+import { errorReply, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
 
 export function requireAdmin(req: IncomingMessage, token: string): void {
@@ -60,7 +60,7 @@ export function serveLog(m: Manager, ctx: RequestCtx, job: string, task: string)
       }
       if (start >= h.size || start > end) {
         closeSync(h.fd);
-        return { status: 416, body: '', headers: { 'Content-Range': `bytes */${h.size}` } };
+        return errorReply(416, 'range_not_satisfiable', `the log has ${h.size} bytes`, { 'Content-Range': `bytes */${h.size}` });
       }
       status = 206;
     }

@@ -1,6 +1,7 @@
 // node:http server: a route table, body limits, and one place that turns replies and errors
 // into responses.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { pipeline, type Readable } from 'node:stream';
 import type { Logger } from '../core/logger';
 import { HttpError, replyForError } from './errors';
 import { errorReply, type Reply } from './reply';
@@ -80,11 +81,13 @@ export function send(res: ServerResponse, reply: Reply, head = false): void {
   if (reply.stream) {
     res.writeHead(reply.status, headers);
     if (head) {
+      // No body is sent: close the stream, and the file it holds open.
+      (reply.stream as Readable).destroy();
       res.end();
       return;
     }
-    reply.stream.on('error', () => res.destroy());
-    reply.stream.pipe(res);
+    // pipeline closes the file also when the client goes away mid-download.
+    pipeline(reply.stream, res, () => {});
     return;
   }
   let payload: Buffer | undefined;
