@@ -18,8 +18,6 @@ export function forgetWorkerCommand(program: Command): void {
 
 export function blocklistCommand(program: Command): void {
   const bl = common(program.command('blocklist').description('workers that may no longer run a task type of a job').option('--job <id>', 'only this job'));
-  // `clear` has its own --job, --data-dir and --json: options after "clear" are clear's, not ours.
-  bl.enablePositionalOptions();
   bl.action((opts: CommonOptions & { job?: string }) => {
     withManager(opts, ({ manager }) => {
       const list = manager.blocklist.list(opts.job);
@@ -34,12 +32,17 @@ export function blocklistCommand(program: Command): void {
     bl
       .command('clear')
       .description('remove blocklist entries of a job')
-      .requiredOption('--job <id>', 'the job')
+      .option('--job <id>', 'the job (required)')
       .option('--worker <id>', 'only this worker\'s entries')
       .option('--task-type <type>', 'only this task type'),
-  ).action((opts: CommonOptions & { job: string; worker?: string; taskType?: string }) => {
+  ).action((_: unknown, cmd: Command) => {
+    // `blocklist` itself has --job, --data-dir and --json and takes them wherever they appear on
+    // the command line, also after "clear": read both commands' options.
+    const opts = cmd.optsWithGlobals() as CommonOptions & { job?: string; worker?: string; taskType?: string };
+    const job = opts.job;
+    if (!job) throw new ValidationError('say which job: --job <id>');
     withManager(opts, ({ manager }) => {
-      const removed = manager.blocklist.clear({ job: opts.job, worker: opts.worker, task_type: opts.taskType });
+      const removed = manager.blocklist.clear({ job, worker: opts.worker, task_type: opts.taskType });
       if (opts.json) return printJson({ removed });
       process.stdout.write(`removed ${removed} blocklist entr${removed === 1 ? 'y' : 'ies'}\n`);
     });

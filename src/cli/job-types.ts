@@ -1,19 +1,10 @@
 // `flamenco-mgr job-types`: the job types this manager compiles and the settings each accepts,
 // read from the compiler registry so the list can never drift from what submit checks.
 import type { Command } from 'commander';
-import { COMPILERS } from '../core/compilers/index';
+import { COMPILERS, jobTypesDocument } from '../core/compilers/index';
 import type { JobCompiler } from '../core/compilers/types';
 import { common, type CommonOptions } from './context';
 import { printJson, table } from './format';
-
-export function jobTypesDocument(compilers: readonly JobCompiler[] = COMPILERS) {
-  return compilers.map((c) => ({
-    job_type: c.job_type,
-    description: c.description,
-    // default is null rather than absent so every entry has the same shape.
-    settings: c.settings.map((s) => ({ name: s.name, type: s.type, required: s.required, default: s.default ?? null, description: s.description })),
-  }));
-}
 
 function humanText(compilers: readonly JobCompiler[]): string {
   return compilers

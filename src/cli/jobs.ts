@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { ValidationError } from '../core/errors';
 import type { JobRecord } from '../db/jobs-repo';
 import type { Manager } from '../core/manager';
+import { tailOf } from '../core/task-logs';
 import { common, type CommonOptions, openManager, withManager } from './context';
 import { printJson, progressBar, relativeTime, table } from './format';
 
@@ -98,9 +99,17 @@ export function jobsCommand(program: Command): void {
     o.close();
     let offset = 0;
     if (opts.tail !== undefined) {
-      const text = logs.tail(t.job, t.id, Number(opts.tail));
-      process.stdout.write(text);
-      offset = logs.open(t.job, t.id)?.size ?? 0;
+      // The tail and the follow offset come from one look at the file: a line appended in between
+      // is neither lost nor printed twice.
+      const h = logs.open(t.job, t.id);
+      if (h) {
+        try {
+          process.stdout.write(tailOf(h.fd, h.size, Number(opts.tail)));
+          offset = h.size;
+        } finally {
+          closeSync(h.fd);
+        }
+      }
     } else {
       offset = copyFrom(logs.open(t.job, t.id), 0);
     }

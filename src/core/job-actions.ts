@@ -83,6 +83,11 @@ export class JobActions {
   delete(jobId: string): void {
     this.tx(jobId, (job) => {
       if (this.running(jobId) > 0) {
+        // A canceled or failed job's workers are already being told to stop: there is nothing to cancel.
+        if (job.status === 'cancel-requested' || job.status === 'failed') {
+          const being = job.status === 'failed' ? 'has failed' : 'is being canceled';
+          throw new ConflictError(`job ${jobId} ${being}; wait until its running tasks have stopped before deleting it`);
+        }
         throw new ConflictError(`job ${jobId} has running tasks; cancel it and wait until it is canceled before deleting it`);
       }
       this.repos.jobs.delete(jobId);

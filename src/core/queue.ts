@@ -109,6 +109,8 @@ export class QueueService {
         const t = isId(id) ? this.repos.tasks.get(id) : undefined;
         if (!t) throw new NotFoundError(`task ${id} not found`);
         if (t.status === 'cancel-requested') throw new ConflictError(`task ${id} is being canceled; it cannot be requeued now`);
+        const jobStatus = this.repos.jobs.get(t.job_id)?.status;
+        if (jobStatus === 'cancel-requested') throw new ConflictError(`task ${id} belongs to job ${t.job_id}, which is being canceled; requeue it once the job is canceled`);
         return t;
       });
       let n = 0;

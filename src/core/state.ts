@@ -28,7 +28,7 @@ const JOB_TRANSITIONS: Record<JobStatus, readonly JobStatus[]> = {
   canceled: ['queued'],
   'cancel-requested': ['canceled'],
   paused: ['queued', 'active', 'canceled', 'cancel-requested'],
-  'pause-requested': ['paused', 'canceled', 'cancel-requested', 'queued', 'active'],
+  'pause-requested': ['paused', 'completed', 'canceled', 'cancel-requested', 'queued', 'active'],
 };
 
 /** Task statuses that still hold a worker's attention. */
@@ -140,7 +140,8 @@ export class StateMachine {
         if (running === 0) this.setJobStatus(job, 'canceled', 'canceled');
         return;
       case 'pause-requested':
-        if (n('active') === 0) this.setJobStatus(job, 'paused', 'paused');
+        if (total > 0 && n('completed') === total) this.setJobStatus(job, 'completed', 'all tasks completed');
+        else if (n('active') === 0) this.setJobStatus(job, 'paused', 'paused');
         return;
       case 'queued':
       case 'active':

@@ -1,7 +1,7 @@
 // The admin HTTP API under /api/: the same core calls and JSON shapes as the CLI's --json.
 import type { Manager } from '../core/manager';
 import { ValidationError } from '../core/errors';
-import { COMPILERS } from '../core/compilers/index';
+import { jobTypesDocument } from '../core/compilers/index';
 import { requireAdmin, serveLog } from './admin-routes';
 import { json, noContent, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
@@ -29,10 +29,6 @@ function optionalString(v: unknown, field: string): string | undefined {
   return v;
 }
 
-export function jobTypesView() {
-  return COMPILERS.map((c) => ({ job_type: c.job_type, description: c.description, settings: c.settings }));
-}
-
 export function apiRoutes(m: Manager, token: string): Route[] {
   const route = (methods: string[], path: string, fn: (ctx: RequestCtx) => Reply, bodyLimit?: number): Route => ({
     methods,
@@ -45,7 +41,8 @@ export function apiRoutes(m: Manager, token: string): Route[] {
 
   return [
     route(['GET'], '/queue-status', (ctx) => json(m.queue.status(q(ctx, 'job')))),
-    route(['GET'], '/job-types', () => json(jobTypesView())),
+    // The same document as `flamenco-mgr job-types --json`.
+    route(['GET'], '/job-types', () => json(jobTypesDocument())),
 
     // jobs
     route(['GET'], '/jobs', (ctx) => json(m.views.jobs(q(ctx, 'status')))),

@@ -13,3 +13,13 @@ export const COMPILERS: readonly JobCompiler[] = [
 export function compilerFor(jobType: string): JobCompiler | undefined {
   return COMPILERS.find((c) => c.job_type === jobType);
 }
+
+/** The job types and their settings, as `job-types --json` and GET /api/job-types show them. */
+export function jobTypesDocument(compilers: readonly JobCompiler[] = COMPILERS) {
+  return compilers.map((c) => ({
+    job_type: c.job_type,
+    description: c.description,
+    // default is null rather than absent so every entry has the same shape.
+    settings: c.settings.map((s) => ({ name: s.name, type: s.type, required: s.required, default: s.default ?? null, description: s.description })),
+  }));
+}
