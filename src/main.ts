@@ -66,7 +66,10 @@ async function main(argv: string[]): Promise<void> {
     if (err instanceof DomainError) {
       code = EXIT[err.code];
       message = err.message;
-    } else if (err instanceof SchemaTooNewError || err instanceof DataDirError) {
+    } else if (err instanceof DataDirError) {
+      code = 2;
+      message = err.message;
+    } else if (err instanceof SchemaTooNewError) {
       message = err.message;
     } else if (isSqliteBusy(err)) {
       code = EXIT.busy;

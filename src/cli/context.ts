@@ -1,5 +1,5 @@
 // What every subcommand needs: the data directory, the database, a manager on it.
-import { mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { Manager } from '../core/manager';
@@ -82,12 +82,21 @@ export interface Opened {
   close(): void;
 }
 
-export function openManager(opts: CommonOptions, extra: { config?: ManagerConfig; logger?: Logger } = {}): Opened {
+/**
+ * Opens the data directory's manager. Only `serve` creates a new database (`create`): any other
+ * command on a directory without one is a mistyped --data-dir, and an empty farm would mislead.
+ */
+export function openManager(opts: CommonOptions, extra: { config?: ManagerConfig; logger?: Logger; create?: boolean } = {}): Opened {
   const dataDir = resolveDataDir(opts.dataDir);
+  if (!extra.create && !existsSync(path.join(dataDir, DB_FILE))) {
+    throw new DataDirError(
+      `no flamenco-mgr database in ${dataDir}: start 'flamenco-mgr serve' with this data directory first, or point --data-dir (or $${DATA_DIR_ENV}) at the manager's data directory`,
+    );
+  }
   const db = openDataDir(dataDir);
   let manager: Manager;
   try {
-    manager = new Manager({ db, dataDir, ...extra });
+    manager = new Manager({ db, dataDir, config: extra.config, logger: extra.logger });
   } catch (err) {
     db.close();
     throw err;

@@ -76,7 +76,7 @@ export function serveCommand(program: Command): void {
     let opened: ReturnType<typeof openManager> | undefined;
     let token: string;
     try {
-      opened = openManager(opts, { config, logger });
+      opened = openManager(opts, { config, logger, create: true });
       token = ensureAdminToken(dataDir);
     } catch (err) {
       opened?.close();
