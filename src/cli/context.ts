@@ -59,6 +59,18 @@ export function ensureDataDir(dir: string): void {
   if (!statSync(dir).isDirectory()) throw new DataDirError(`cannot use data directory ${dir}: it is not a directory`);
 }
 
+/** Refuses a path that exists but is no directory, without creating anything; an absent one passes. */
+function checkExistingDataDir(dir: string): void {
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new DataDirError(`cannot use data directory ${dir}: ${fsProblem(err)}`);
+  }
+  if (!isDir) throw new DataDirError(`cannot use data directory ${dir}: it is not a directory`);
+}
+
 function openDataDir(dataDir: string): DB {
   ensureDataDir(dataDir);
   try {
@@ -88,10 +100,13 @@ export interface Opened {
  */
 export function openManager(opts: CommonOptions, extra: { config?: ManagerConfig; logger?: Logger; create?: boolean } = {}): Opened {
   const dataDir = resolveDataDir(opts.dataDir);
-  if (!extra.create && !existsSync(path.join(dataDir, DB_FILE))) {
-    throw new DataDirError(
-      `no flamenco-mgr database in ${dataDir}: start 'flamenco-mgr serve' with this data directory first, or point --data-dir (or $${DATA_DIR_ENV}) at the manager's data directory`,
-    );
+  if (!extra.create) {
+    checkExistingDataDir(dataDir);
+    if (!existsSync(path.join(dataDir, DB_FILE))) {
+      throw new DataDirError(
+        `no flamenco-mgr database in ${dataDir}: start 'flamenco-mgr serve' with this data directory first, or point --data-dir (or $${DATA_DIR_ENV}) at the manager's data directory`,
+      );
+    }
   }
   const db = openDataDir(dataDir);
   let manager: Manager;

@@ -1,11 +1,11 @@
 // The program as a whole: --help and --version everywhere, usage errors, where the data
 // directory comes from, admin-token, and unusable data directories.
-import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/open';
 import { tempDir } from '../helpers/env';
-import { runCli, runJson, STACK_LINE } from '../helpers/cli';
+import { type CliResult, initDataDir, runCli, runJson, startServe, STACK_LINE } from '../helpers/cli';
 
 const SUBCOMMANDS = ['serve', 'submit', 'list-workers', 'queue-status', 'requeue', 'set-worker-status', 'admin-token'];
 const JSON_SUBCOMMANDS = ['submit', 'list-workers', 'queue-status', 'requeue', 'set-worker-status'];
@@ -117,6 +117,7 @@ describe('the data directory', { timeout: 30_000 }, () => {
     expect(r.code).toBe(0);
     expect(readFileSync(path.join(dir, 'admin-token'), 'utf8').trim()).toBe(r.stdout.trim());
 
+    initDataDir(dir);
     const sub = await runJson(['submit', '-'], { env: { FLAMENCO_MGR_DATA_DIR: dir }, input: JSON.stringify(sleepJob('env job')) });
     const q = await runJson(['queue-status', '--data-dir', dir]);
     expect(q.jobs.map((j: any) => j.id)).toEqual([sub.id]);
@@ -124,7 +125,7 @@ describe('the data directory', { timeout: 30_000 }, () => {
 
   it('--data-dir wins over FLAMENCO_MGR_DATA_DIR', async () => {
     const fromEnv = path.join(tempDir(), 'env');
-    const fromFlag = path.join(tempDir(), 'flag');
+    const fromFlag = initDataDir(path.join(tempDir(), 'flag'));
     const sub = await runJson(['submit', '-', '--data-dir', fromFlag], { env: { FLAMENCO_MGR_DATA_DIR: fromEnv }, input: JSON.stringify(sleepJob('flag job')) });
     expect((await runJson(['queue-status', '--data-dir', fromFlag])).jobs.map((j: any) => j.id)).toEqual([sub.id]);
     expect(existsSync(path.join(fromEnv, 'flamenco-mgr.sqlite'))).toBe(false);
@@ -139,6 +140,7 @@ describe('the data directory', { timeout: 30_000 }, () => {
 
   it('resolves a relative --data-dir against the working directory', async () => {
     const cwd = tempDir();
+    initDataDir(path.join(cwd, 'rel', 'dir'));
     const r = await runCli(['list-workers', '--data-dir', 'rel/dir'], { cwd });
     expect(r.code).toBe(0);
     expect(existsSync(path.join(cwd, 'rel', 'dir', 'flamenco-mgr.sqlite'))).toBe(true);
@@ -182,6 +184,96 @@ describe('the data directory', { timeout: 30_000 }, () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/^flamenco-mgr: this database has schema version 9999, newer than this flamenco-mgr understands/);
     expect(r.stderr).not.toContain(STACK_LINE);
+  });
+});
+
+describe('a data directory without a database', { timeout: 30_000 }, () => {
+  const UNKNOWN_ID = '0123456789abcdef01234567';
+  // Commands that read or change the farm, each with valid arguments: only the missing database stops them.
+  const COMMANDS: [string, string[], string?][] = [
+    ['list-workers', ['list-workers']],
+    ['queue-status', ['queue-status']],
+    ['submit', ['submit', '-'], JSON.stringify(sleepJob('lost job'))],
+    ['requeue', ['requeue', '--job', UNKNOWN_ID]],
+    ['jobs', ['jobs']],
+  ];
+
+  /** The refusal every such command gives: exit 2, one line naming the directory, no output. */
+  function expectRefused(r: CliResult, dir: string, what: string): void {
+    expect(r.code, `${what}: ${r.stderr}`).toBe(2);
+    expect(r.stdout, what).toBe('');
+    expect(r.stderr, what).toMatch(/^flamenco-mgr: [^\n]*\n$/);
+    expect(r.stderr, what).toContain(`no flamenco-mgr database in ${dir}: `);
+    expect(r.stderr, what).toContain("start 'flamenco-mgr serve' with this data directory first");
+    expect(r.stderr, what).toContain('--data-dir (or $FLAMENCO_MGR_DATA_DIR)');
+    expect(r.stderr, what).not.toContain(STACK_LINE);
+    expect(r.stderr, what).not.toContain('internal error');
+  }
+
+  async function runAll(args: (cmd: string[]) => string[], opts: { env?: Record<string, string>; cwd?: string } = {}) {
+    const runs = COMMANDS.flatMap(([name, cmd, input]) =>
+      [[], ['--json']].map(async (json) => ({ what: `${name} ${json.join('')}`.trim(), r: await runCli([...args(cmd), ...json], { ...opts, input }) })),
+    );
+    return Promise.all(runs);
+  }
+
+  it('is refused when it does not exist, and stays absent', async () => {
+    const parent = tempDir();
+    const dir = path.join(parent, 'mistyped', 'farm');
+    const cwd = tempDir();
+    for (const { what, r } of await runAll((cmd) => [...cmd, '--data-dir', dir], { cwd })) expectRefused(r, dir, what);
+    expect(existsSync(dir)).toBe(false);
+    expect(readdirSync(parent)).toEqual([]);
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  it('is refused when it is an empty directory, and stays empty', async () => {
+    const dir = tempDir();
+    for (const { what, r } of await runAll((cmd) => [...cmd, '--data-dir', dir])) expectRefused(r, dir, what);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('is refused the same way when it comes from FLAMENCO_MGR_DATA_DIR', async () => {
+    const dir = tempDir();
+    const missing = path.join(dir, 'missing');
+    for (const target of [dir, missing]) {
+      for (const { what, r } of await runAll((cmd) => cmd, { env: { FLAMENCO_MGR_DATA_DIR: target } })) expectRefused(r, target, what);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('is refused for the default ./flamenco-data, which is not created', async () => {
+    const cwd = tempDir();
+    for (const { what, r } of await runAll((cmd) => cmd, { cwd })) expectRefused(r, path.join(cwd, 'flamenco-data'), what);
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  it('names a relative --data-dir resolved against the working directory', async () => {
+    const cwd = tempDir();
+    const r = await runCli(['list-workers', '--data-dir', 'rel/dir'], { cwd });
+    expectRefused(r, path.join(cwd, 'rel', 'dir'), 'list-workers');
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  it('is still refused after admin-token made the directory and its token', async () => {
+    const dir = path.join(tempDir(), 'new-dir');
+    const t = await runCli(['admin-token', '--data-dir', dir]);
+    expect(t.code).toBe(0);
+    expect(t.stdout).toMatch(/^[A-Za-z0-9_-]{20,}\n$/);
+    expect(readdirSync(dir)).toEqual(['admin-token']);
+    for (const { what, r } of await runAll((cmd) => [...cmd, '--data-dir', dir])) expectRefused(r, dir, what);
+    expect(readdirSync(dir)).toEqual(['admin-token']);
+  });
+
+  it('gets its database from serve, after which the other commands accept it', async () => {
+    const dir = path.join(tempDir(), 'fresh', 'farm');
+    const s = await startServe(['--data-dir', dir]);
+    expect(existsSync(path.join(dir, 'flamenco-mgr.sqlite'))).toBe(true);
+    expect(await runJson(['list-workers', '--data-dir', dir])).toEqual([]);
+    const sub = await runJson(['submit', '-', '--data-dir', dir], { input: JSON.stringify(sleepJob('after serve')) });
+    const stopped = await s.stop();
+    expect(stopped.code).toBe(0);
+    expect((await runJson(['queue-status', '--data-dir', dir])).jobs.map((j: any) => j.id)).toEqual([sub.id]);
   });
 });
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { TASK_STATUSES, WORKER_STATUSES } from '../../src/core/statuses';
 import { tempDir } from '../helpers/env';
-import { parseTable, runCli, runJson, STACK_LINE } from '../helpers/cli';
+import { farmDir, parseTable, runCli, runJson, STACK_LINE } from '../helpers/cli';
 
 const UNKNOWN_ID = '0123456789abcdef01234567';
 const JOB_HEADERS = ['JOB', 'NAME', 'TYPE', 'STATUS', 'PRIO', 'PROGRESS', 'DONE', 'CREATED'];
@@ -18,13 +18,13 @@ function sleepJob(name: string, frames: string, extra: Record<string, unknown> =
 
 describe('queue-status', { timeout: 30_000 }, () => {
   it('reports an empty farm', async () => {
-    const dir = tempDir();
+    const dir = farmDir();
     const human = await runCli(['queue-status', '--data-dir', dir]);
     expect(human).toMatchObject({ code: 0, stderr: '', stdout: 'tasks:   none\nworkers: none\n\nno jobs\n' });
   });
 
   it('lists every task and worker status in --json, zero or not', async () => {
-    const dir = tempDir();
+    const dir = farmDir();
     const q = await runJson(['queue-status', '--data-dir', dir]);
     expect(Object.keys(q).sort()).toEqual(['jobs', 'tasks', 'workers']);
     expect(q.tasks).toEqual(Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])));
@@ -33,7 +33,7 @@ describe('queue-status', { timeout: 30_000 }, () => {
   });
 
   it('shows jobs with counts per status in --json', async () => {
-    const dir = tempDir();
+    const dir = farmDir();
     const a = await submit(dir, sleepJob('first', '1-4', { priority: 70 }));
     const b = await submit(dir, sleepJob('second', '1-2', { start_paused: true }));
     const q = await runJson(['queue-status', '--data-dir', dir]);
@@ -48,7 +48,7 @@ describe('queue-status', { timeout: 30_000 }, () => {
   });
 
   it('shows an aligned table with a progress bar per job', async () => {
-    const dir = tempDir();
+    const dir = farmDir();
     const a = await submit(dir, sleepJob('a job with a long name', '1-4'));
     const b = await submit(dir, sleepJob('b', '1', { priority: 5 }));
     const r = await runCli(['queue-status', '--data-dir', dir]);
@@ -66,7 +66,7 @@ describe('queue-status', { timeout: 30_000 }, () => {
   });
 
   it('--job shows only that job', async () => {
-    const dir = tempDir();
+    const dir = farmDir();
     const a = await submit(dir, sleepJob('a', '1-3'));
     await submit(dir, sleepJob('b', '1-2'));
     const q = await runJson(['queue-status', '--job', a.id, '--data-dir', dir]);
@@ -78,7 +78,7 @@ describe('queue-status', { timeout: 30_000 }, () => {
   });
 
   it.each([UNKNOWN_ID, 'nope'])('--job %s that does not exist is refused', async (id) => {
-    const dir = tempDir();
+    const dir = farmDir();
     for (const json of [[], ['--json']]) {
       const r = await runCli(['queue-status', '--job', id, '--data-dir', dir, ...json]);
       expect(r.code).toBe(3);
@@ -90,7 +90,7 @@ describe('queue-status', { timeout: 30_000 }, () => {
 
 describe('requeue', { timeout: 30_000 }, () => {
   it('requeues a job in human and --json output', async () => {
-    const dir = tempDir();
+    const dir = farmDir();
     const job = await submit(dir, sleepJob('j', '1-3'));
     const human = await runCli(['requeue', '--job', job.id, '--data-dir', dir]);
     expect(human).toMatchObject({ code: 0, stderr: '' });
@@ -102,7 +102,7 @@ describe('requeue', { timeout: 30_000 }, () => {
   });
 
   async function refused(args: string[], code: number, message: string) {
-    const dir = tempDir();
+    const dir = farmDir();
     const job = await submit(dir, sleepJob('j', '1-2'));
     const before = await runJson(['queue-status', '--data-dir', dir]);
     for (const json of [[], ['--json']]) {

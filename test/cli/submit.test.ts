@@ -3,8 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/env';
-import { runCli, runJson, STACK_LINE } from '../helpers/cli';
+import { farmDir, runCli, runJson, STACK_LINE } from '../helpers/cli';
 
 const ID = /^[0-9a-f]{24}$/;
 
@@ -36,7 +35,7 @@ async function jobsIn(dataDir: string): Promise<any[]> {
 
 describe('submit', { timeout: 30_000 }, () => {
   it('prints only the job id on stdout, and a summary on stderr', async () => {
-    const dir = tempDir();
+    const dir = farmDir();
     const r = await runCli(['submit', writeJob(dir, sleepJob()), '--data-dir', dir]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^[0-9a-f]{24}\n$/);
@@ -49,7 +48,7 @@ describe('submit', { timeout: 30_000 }, () => {
   });
 
   it('prints {"id","tasks"} with --json and nothing on stderr', async () => {
-    const dir = tempDir();
+    const dir = farmDir();
     const r = await runCli(['submit', writeJob(dir, customJob()), '--data-dir', dir, '--json']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
@@ -60,7 +59,7 @@ describe('submit', { timeout: 30_000 }, () => {
   });
 
   it('reads the document from standard input with -', async () => {
-    const dir = tempDir();
+    const dir = farmDir();
     const human = await runCli(['submit', '-', '--data-dir', dir], { input: JSON.stringify(sleepJob({ name: 'from stdin' })) });
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^[0-9a-f]{24}\n$/);
@@ -72,7 +71,7 @@ describe('submit', { timeout: 30_000 }, () => {
   });
 
   it('gives every job its own id', async () => {
-    const dir = tempDir();
+    const dir = farmDir();
     const file = writeJob(dir, sleepJob());
     const ids = new Set<string>();
     for (let i = 0; i < 3; i++) ids.add((await runJson(['submit', file, '--data-dir', dir])).id);
@@ -94,34 +93,34 @@ describe('submit refuses bad input and writes nothing', { timeout: 30_000 }, () 
   }
 
   it('a missing file', async () => {
-    const dir = tempDir();
+    const dir = farmDir();
     const file = path.join(dir, 'nope.json');
     await refused(['submit', file], dir, `cannot read ${file}: no such file or directory`);
   });
 
   it('a directory instead of a file', async () => {
-    const dir = tempDir();
+    const dir = farmDir();
     const sub = path.join(dir, 'a-directory');
     mkdirSync(sub);
     await refused(['submit', sub], dir, `cannot read ${sub}: is a directory`);
   });
 
   it('invalid JSON in a file, naming the file', async () => {
-    const dir = tempDir();
+    const dir = farmDir();
     const file = writeJob(dir, '{"name": "x",', 'broken.json');
     await refused(['submit', file], dir, `${file} is not valid JSON`);
   });
 
   it('invalid JSON on standard input', async () => {
-    await refused(['submit', '-'], tempDir(), 'standard input is not valid JSON', 'not json at all');
+    await refused(['submit', '-'], farmDir(), 'standard input is not valid JSON', 'not json at all');
   });
 
   it('empty standard input', async () => {
-    await refused(['submit', '-'], tempDir(), 'standard input is not valid JSON', '');
+    await refused(['submit', '-'], farmDir(), 'standard input is not valid JSON', '');
   });
 
   it('invalid JSON with --json as well', async () => {
-    await refused(['submit', '-', '--json'], tempDir(), 'standard input is not valid JSON', '[1,');
+    await refused(['submit', '-', '--json'], farmDir(), 'standard input is not valid JSON', '[1,');
   });
 
   const invalid: [string, unknown, string | RegExp][] = [
@@ -177,16 +176,16 @@ describe('submit refuses bad input and writes nothing', { timeout: 30_000 }, () 
   ];
 
   it.each(invalid)('an invalid job: %s', async (_what, doc, message) => {
-    const dir = tempDir();
+    const dir = farmDir();
     await refused(['submit', writeJob(dir, doc)], dir, message);
   });
 
   it('an invalid job from standard input with --json', async () => {
-    await refused(['submit', '-', '--json'], tempDir(), 'priority: must be an integer from 0 to 100', JSON.stringify(sleepJob({ priority: -1 })));
+    await refused(['submit', '-', '--json'], farmDir(), 'priority: must be an integer from 0 to 100', JSON.stringify(sleepJob({ priority: -1 })));
   });
 
   it('an invalid job leaves earlier jobs alone', async () => {
-    const dir = tempDir();
+    const dir = farmDir();
     const good = await runJson(['submit', writeJob(dir, sleepJob(), 'good.json'), '--data-dir', dir]);
     const r = await runCli(['submit', writeJob(dir, sleepJob({ priority: 101 }), 'bad.json'), '--data-dir', dir]);
     expect(r.code).toBe(2);

@@ -1,7 +1,7 @@
 // `list-workers` and `set-worker-status`, with workers registered over HTTP against a running serve.
 import { describe, expect, it } from 'vitest';
 import { registerWorker, tempDir } from '../helpers/env';
-import { parseTable, runCli, runJson, startServe, STACK_LINE } from '../helpers/cli';
+import { farmDir, parseTable, runCli, runJson, startServe, STACK_LINE } from '../helpers/cli';
 
 const UNKNOWN_ID = '0123456789abcdef01234567';
 const HEADERS = ['ID', 'NICKNAME', 'STATUS', 'REQUESTED', 'PLATFORM', 'ADDRESS', 'TASK', 'LAST SEEN', 'TASK TYPES'];
@@ -9,7 +9,7 @@ const JSON_KEYS = ['id', 'nickname', 'status', 'status_requested', 'lazy_status_
 
 describe('list-workers', { timeout: 30_000 }, () => {
   it('says so when there are no workers, and prints [] with --json', async () => {
-    const dir = tempDir();
+    const dir = farmDir();
     const human = await runCli(['list-workers', '--data-dir', dir]);
     expect(human).toMatchObject({ code: 0, stdout: 'no workers registered\n', stderr: '' });
     const json = await runCli(['list-workers', '--data-dir', dir, '--json']);
@@ -112,7 +112,7 @@ describe('set-worker-status', { timeout: 30_000 }, () => {
   });
 
   it.each([UNKNOWN_ID, 'not-an-id'])('refuses an unknown worker %s', async (id) => {
-    const r = await runCli(['set-worker-status', id, 'awake', '--data-dir', tempDir()]);
+    const r = await runCli(['set-worker-status', id, 'awake', '--data-dir', farmDir()]);
     expect(r.code).toBe(3);
     expect(r.stderr).toBe(`flamenco-mgr: worker ${id} not found\n`);
     expect(r.stdout).toBe('');

@@ -3,6 +3,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { openDatabase } from '../../src/db/open';
 import { onCleanup, tempDir } from './env';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -37,6 +38,20 @@ export function ensureBundle(): void {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${BUNDLE} to be built`);
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
   }
+}
+
+/**
+ * Gives a data directory the database a farm's data directory has once `serve` has run on it
+ * (created with the current schema), so that the other commands accept it. Returns dir.
+ */
+export function initDataDir(dir: string): string {
+  openDatabase(dir).close();
+  return dir;
+}
+
+/** A fresh temp data directory with a database, as `serve` leaves it. */
+export function farmDir(): string {
+  return initDataDir(tempDir());
 }
 
 export interface CliOptions {
