@@ -37,6 +37,10 @@ export class Scheduler {
   claim(worker: WorkerRecord): ClaimResult {
     if (worker.status_requested) return { kind: 'status-change', status: worker.status_requested };
     if (worker.supported_task_types.length === 0) return { kind: 'no-task-types' };
+    // The idle poll is the farm's most common request: when there is nothing to hand out or back,
+    // answer from a plain read without taking the write lock. In one process nothing can change
+    // between this read and the answer; a task queued by another process is found next poll.
+    if (!this.repos.tasks.hasActiveForWorker(worker.id) && !this.pick(worker)) return { kind: 'none' };
     const result = this.repos.db.transaction((): ClaimResult => {
       const running = this.repos.tasks.forWorker(worker.id, 'active')[0];
       if (running) {

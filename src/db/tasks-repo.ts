@@ -127,6 +127,10 @@ export class TasksRepo {
     );
   }
 
+  hasActiveForWorker(workerId: string): boolean {
+    return this.s.get("SELECT 1 FROM tasks WHERE worker_id = ? AND status = 'active' LIMIT 1").get(workerId) !== undefined;
+  }
+
   /** Tasks of a worker in one status (normally 'active': at most one). */
   forWorker(workerId: string, status: string): TaskRecord[] {
     return (this.s.get('SELECT * FROM tasks WHERE worker_id = ? AND status = ? ORDER BY seq').all(workerId, status) as Row[]).map(fromRow);
