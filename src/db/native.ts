@@ -1,63 +1,142 @@
 // Where better-sqlite3's native addon comes from. The code is always bundled, so the addon's own
 // lookup of prebuilds/ next to its JS does not work: we pass `nativeBinding` explicitly.
+//
+// Inside the single executable the addon is an asset in pkg's read-only virtual snapshot, and a
+// native library can only be loaded from a real file. It is written once to a cache directory
+// named by its sha256 and loaded from there on every later start. A file found there is used only
+// if its content has exactly that hash, and only from directories no other user can write to;
+// anything else is replaced. Cache directories, first usable wins:
+//   $XDG_CACHE_HOME/flamenco-mgr, ~/.cache/flamenco-mgr, $TMPDIR/flamenco-mgr-native-<uid>,
+//   and as a last resort a fresh private temp directory removed at exit.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync, closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync,
+  rmSync, writeFileSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 
 const ADDON = 'linux-x64.node';
+const ADDON_IN_PROJECT = ['node_modules', 'better-sqlite3', 'prebuilds', ADDON];
+const CACHED_NAME = 'better_sqlite3.node';
 
 declare const process: NodeJS.Process & { pkg?: unknown };
 
 /** Path of the addon to load, extracting it from the executable's snapshot when packaged. */
 export function nativeBindingPath(): string {
-  const bundleDir = __dirname;
-  const candidates = [
-    path.join(bundleDir, '..', 'node_modules', 'better-sqlite3', 'prebuilds', ADDON),
-    path.join(process.cwd(), 'node_modules', 'better-sqlite3', 'prebuilds', ADDON),
-  ];
   if (process.pkg) {
-    // Inside the single executable the addon lives in the read-only virtual snapshot.
-    const snap = path.join(bundleDir, '..', 'node_modules', 'better-sqlite3', 'prebuilds', ADDON);
-    return extractToCache(readFileSync(snap));
+    // The bundle runs from <snapshot>/dist/, and pkg stores the asset at the same place relative
+    // to it as in the project.
+    const snap = path.join(__dirname, '..', ...ADDON_IN_PROJECT);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(snap);
+    } catch (err) {
+      throw new Error(`this executable lacks its SQLite addon (${snap}): ${String(err)}`);
+    }
+    // Loading it right away lets a directory whose files cannot be mapped executable (a noexec
+    // mount) fall through to the next one; better-sqlite3 then gets the already loaded module.
+    // (A plain alias of require: pkg's dependency scan would flag a require() of a variable.)
+    const load: (id: string) => unknown = require;
+    return extractToCache(bytes, cacheDirs(), (file) => load(file));
   }
+  // The bundle runs from dist/, the sources (tests) from src/db/.
+  const candidates = [
+    path.join(__dirname, '..', ...ADDON_IN_PROJECT),
+    path.join(__dirname, '..', '..', ...ADDON_IN_PROJECT),
+    path.join(process.cwd(), ...ADDON_IN_PROJECT),
+  ];
   for (const c of candidates) if (existsSync(c)) return c;
   throw new Error(`better-sqlite3 addon not found (looked in ${candidates.join(', ')}); run 'npm ci'`);
 }
 
-/** Writes the addon once to a cache directory named by its hash; a damaged copy is replaced. */
-export function extractToCache(bytes: Buffer, dirs = cacheDirs()): string {
-  const hash = createHash('sha256').update(bytes).digest('hex');
-  let lastError: unknown;
-  for (const dir of dirs) {
-    const target = path.join(dir, hash.slice(0, 16), 'better_sqlite3.node');
-    try {
-      if (existsSync(target)) {
-        const have = createHash('sha256').update(readFileSync(target)).digest('hex');
-        if (have === hash) return target;
-      }
-      mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * Writes the addon once to `<dir>/<first 16 hex digits of its sha256>/better_sqlite3.node` in the
+ * first usable directory and returns that path. An existing file is reused only when its content
+ * has the addon's hash; a damaged, foreign or otherwise unexpected entry is replaced. `load`, when
+ * given, must succeed on the file for a directory to count as usable.
+ */
+export function extractToCache(bytes: Buffer, dirs: string[] = cacheDirs(), load?: (file: string) => unknown): string {
+  const hash = sha256(bytes);
+  const problems: string[] = [];
+  const attempt = (base: string): string => {
+    const dir = privateDir(path.join(privateDir(base), hash.slice(0, 16)));
+    const target = path.join(dir, CACHED_NAME);
+    if (!holds(target, hash)) {
+      rmSync(target, { recursive: true, force: true });
       const tmp = `${target}.${process.pid}.tmp`;
-      writeFileSync(tmp, bytes, { mode: 0o700 });
+      rmSync(tmp, { recursive: true, force: true });
+      writeFileSync(tmp, bytes, { mode: 0o600, flag: 'wx' });
       renameSync(tmp, target);
-      return target;
+    }
+    load?.(target);
+    return target;
+  };
+  for (const base of dirs) {
+    try {
+      return attempt(base);
     } catch (err) {
-      lastError = err;
+      problems.push(`${base}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  throw new Error(`cannot write the SQLite addon to any cache directory: ${String(lastError)}`);
+  // Every shared location is unusable (read-only, or taken by another user): a fresh private
+  // directory for this run only.
+  try {
+    const fresh = mkdtempSync(path.join(tmpdir(), 'flamenco-mgr-native-'));
+    process.once('exit', () => rmSync(fresh, { recursive: true, force: true }));
+    return attempt(fresh);
+  } catch (err) {
+    problems.push(`${tmpdir()}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  throw new Error(
+    `cannot write the SQLite addon to any cache directory (set XDG_CACHE_HOME to a writable directory on a filesystem that allows executables):\n  ${problems.join('\n  ')}`,
+  );
 }
 
-function cacheDirs(): string[] {
+/** The cache directories to try, in order. */
+export function cacheDirs(): string[] {
   const dirs: string[] = [];
-  if (process.env.XDG_CACHE_HOME) dirs.push(path.join(process.env.XDG_CACHE_HOME, 'flamenco-mgr'));
+  const xdg = process.env.XDG_CACHE_HOME;
+  if (xdg && path.isAbsolute(xdg)) dirs.push(path.join(xdg, 'flamenco-mgr'));
   try {
     const home = homedir();
-    if (home) dirs.push(path.join(home, '.cache', 'flamenco-mgr'));
+    if (home && path.isAbsolute(home)) dirs.push(path.join(home, '.cache', 'flamenco-mgr'));
   } catch {
     // no home directory: fall through to the temp dir
   }
   const uid = typeof process.getuid === 'function' ? process.getuid() : 'user';
   dirs.push(path.join(tmpdir(), `flamenco-mgr-native-${uid}`));
-  return dirs;
+  return [...new Set(dirs)];
+}
+
+/** Creates dir if needed; throws unless it is a real directory that only this user can write to. */
+function privateDir(dir: string): string {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = lstatSync(dir);
+  if (!st.isDirectory()) throw new Error('not a directory');
+  if (typeof process.getuid === 'function') {
+    if (st.uid !== process.getuid()) throw new Error(`owned by uid ${st.uid}, not by this user (uid ${process.getuid()})`);
+    if ((st.mode & 0o022) !== 0) chmodSync(dir, st.mode & 0o755);
+  }
+  return dir;
+}
+
+/** True when file is a regular file of this user (not a link) whose content has the given hash. */
+function holds(file: string, hash: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return false;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return false;
+    if (typeof process.getuid === 'function' && st.uid !== process.getuid()) return false;
+    return sha256(readFileSync(fd)) === hash;
+  } finally {
+    closeSync(fd);
+  }
 }
