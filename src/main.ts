@@ -86,4 +86,12 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+// `flamenco-mgr jobs | head` closes the pipe early: that is the reader's choice, not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 void main(process.argv);

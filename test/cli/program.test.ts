@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/open';
 import { tempDir } from '../helpers/env';
-import { type CliResult, initDataDir, runCli, runJson, startServe, STACK_LINE } from '../helpers/cli';
+import { BUNDLE, type CliResult, farmDir, initDataDir, runCli, runJson, startServe, STACK_LINE } from '../helpers/cli';
 
 const SUBCOMMANDS = ['serve', 'submit', 'list-workers', 'queue-status', 'requeue', 'set-worker-status', 'admin-token'];
 const JSON_SUBCOMMANDS = ['submit', 'list-workers', 'queue-status', 'requeue', 'set-worker-status'];
@@ -309,3 +309,16 @@ describe('admin-token', { timeout: 30_000 }, () => {
 function sleepJob(name: string) {
   return { name, job_type: 'sleep', settings: { frames: '1-3' } };
 }
+
+describe('output into a closed pipe', () => {
+  it('exits quietly when the reader stops early', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const dir = farmDir();
+    for (let i = 0; i < 3; i++) await runCli(['submit', '-', '--data-dir', dir], { input: JSON.stringify({ name: `j${i}`, job_type: 'sleep', settings: { frames: '1-2000', time_in_seconds: 0 } }) });
+    const bundle = BUNDLE;
+    const r = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${bundle}" job $("${process.execPath}" "${bundle}" jobs --json --data-dir "${dir}" | grep -m1 '"id"' | cut -d'"' -f4) --data-dir "${dir}" | head -1`], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toMatch(/EPIPE|    at /);
+    expect(r.stdout.split('\n')[0]).toMatch(/^job [0-9a-f]{24}: j0$/);
+  });
+});
