@@ -63,7 +63,7 @@ const since = (t0) => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
 // ---- 1. the bundle -------------------------------------------------------------------------
 
 await build({
-  entryPoints: [r('src', 'main.ts')],
+  entryPoints: [r('src', 'entry.ts')],
   outfile: BUNDLE,
   bundle: true,
   platform: 'node',
@@ -71,6 +71,8 @@ await build({
   format: 'cjs',
   sourcemap: 'linked',
   legalComments: 'none',
+  minify: true,
+  keepNames: true,
   logLevel: 'warning',
   define: {
     __VERSION__: JSON.stringify(pkg.version),
