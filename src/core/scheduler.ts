@@ -1,6 +1,6 @@
 // Hands tasks to workers: the eligibility rules and total dispatch order of the protocol, claimed
 // inside one immediate transaction so that no task is ever given to two workers.
-import type { TaskRecord } from '../db/tasks-repo';
+import { type TaskRecord, tagsParam } from '../db/tasks-repo';
 import type { WorkerRecord } from '../db/workers-repo';
 import type { Clock } from './clock';
 import { isoTime } from './clock';
@@ -66,7 +66,7 @@ export class Scheduler {
   }
 
   private pick(worker: WorkerRecord): TaskRecord | undefined {
-    const tags = JSON.stringify(worker.tags);
+    const tags = tagsParam(worker.tags);
     let best: TaskRecord | undefined;
     for (const type of worker.supported_task_types) {
       const cand = this.repos.tasks.nextForType(type, worker.id, tags);

@@ -2,6 +2,8 @@
 import type { Statement } from 'better-sqlite3';
 import type { DB } from './open';
 
+const MAX_CACHED = 1000;
+
 export class StatementCache {
   private readonly cache = new Map<string, Statement>();
   constructor(readonly db: DB) {}
@@ -10,7 +12,8 @@ export class StatementCache {
     let stmt = this.cache.get(sql);
     if (!stmt) {
       stmt = this.db.prepare(sql);
-      this.cache.set(sql, stmt);
+      // Statements with literals (one per task type) could grow without end on odd input.
+      if (this.cache.size < MAX_CACHED) this.cache.set(sql, stmt);
     }
     return stmt;
   }

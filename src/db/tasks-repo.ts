@@ -58,14 +58,33 @@ export interface FailureRecord {
 }
 
 /** The dispatch query of nextForType; exported so tests can check its query plan. */
+/**
+ * The worker's tags travel as one string, each tag between unit separators (char 31): a plain
+ * expression, where a json_each() list would be built again on every poll (measured: 77 µs of an
+ * idle poll's query against 5 µs without it).
+ */
+export function tagsParam(tags: readonly string[]): string {
+  return tags.length === 0 ? '' : `\x1f${tags.join('\x1f')}\x1f`;
+}
+
 export const NEXT_FOR_TYPE_SQL = `SELECT * FROM tasks INDEXED BY tasks_dispatch
    WHERE ready = 1 AND task_type = @taskType
-     AND (job_tag IS NULL OR job_tag IN (SELECT value FROM json_each(@workerTags)))
+     AND (job_tag IS NULL OR instr(@workerTags, char(31) || job_tag || char(31)) > 0)
      AND NOT EXISTS (SELECT 1 FROM task_failures f WHERE f.task_id = tasks.id AND f.worker_id = @workerId)
      AND NOT EXISTS (SELECT 1 FROM blocklist b
                      WHERE b.job_id = tasks.job_id AND b.task_type = tasks.task_type AND b.worker_id = @workerId)
    ORDER BY job_priority DESC, priority DESC, job_seq, seq
    LIMIT 1`;
+
+/**
+ * The dispatch query with the task type written in as an SQL string literal. Bound as a parameter,
+ * SQLite prepares this query again on every call (it matches the parameter against the partial
+ * index and re-plans when its value is bound): 30–50 µs per call instead of 4 µs. Task types are
+ * few, so one prepared statement per type stays small; the literal is quoted, never spliced raw.
+ */
+function nextForTypeSql(taskType: string): string {
+  return NEXT_FOR_TYPE_SQL.replace('@taskType', `'${taskType.replace(/'/g, "''")}'`);
+}
 
 export class TasksRepo {
   private readonly s: StatementCache;
@@ -156,7 +175,7 @@ export class TasksRepo {
    * tasks_dispatch partial index and stops at the first row passing the per-worker filters.
    */
   nextForType(taskType: string, workerId: string, workerTags: string): TaskRecord | undefined {
-    const r = this.s.get(NEXT_FOR_TYPE_SQL).get({ taskType, workerId, workerTags }) as Row | undefined;
+    const r = this.s.get(nextForTypeSql(taskType)).get({ workerId, workerTags }) as Row | undefined;
     return r && fromRow(r);
   }
 

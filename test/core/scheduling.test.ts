@@ -222,7 +222,7 @@ describe('the dispatch query', () => {
     const tm = testManager();
     const plan = tm.db
       .prepare('EXPLAIN QUERY PLAN ' + NEXT_FOR_TYPE_SQL)
-      .all({ taskType: 'sleep', workerId: 'w'.repeat(24), workerTags: '[]' }) as { detail: string }[];
+      .all({ taskType: 'sleep', workerId: 'w'.repeat(24), workerTags: '' }) as { detail: string }[];
     const details = plan.map((p) => p.detail);
     expect(details.some((d) => /^SEARCH tasks USING INDEX tasks_dispatch \(task_type=\?\)/.test(d))).toBe(true);
     expect(details.filter((d) => /^SCAN tasks\b/.test(d))).toEqual([]);
