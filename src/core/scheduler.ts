@@ -37,10 +37,11 @@ export class Scheduler {
   claim(worker: WorkerRecord): ClaimResult {
     if (worker.status_requested) return { kind: 'status-change', status: worker.status_requested };
     if (worker.supported_task_types.length === 0) return { kind: 'no-task-types' };
-    // The idle poll is the farm's most common request: when there is nothing to hand out or back,
-    // answer from a plain read without taking the write lock. In one process nothing can change
-    // between this read and the answer; a task queued by another process is found next poll.
-    if (!this.repos.tasks.hasActiveForWorker(worker.id) && !this.pick(worker)) return { kind: 'none' };
+    // Find the task with plain reads first: the idle poll, the farm's most common request, then
+    // answers without taking the write lock.
+    const hasActive = this.repos.tasks.hasActiveForWorker(worker.id);
+    const candidate = hasActive ? undefined : this.pick(worker);
+    if (!hasActive && !candidate) return { kind: 'none' };
     const result = this.repos.db.transaction((): ClaimResult => {
       const running = this.repos.tasks.forWorker(worker.id, 'active')[0];
       if (running) {
@@ -49,7 +50,9 @@ export class Scheduler {
         this.repos.workers.update(worker.id, { current_task: running.id });
         return { kind: 'task', task: running, fresh: false };
       }
-      const best = this.pick(worker);
+      // Under the write lock, the candidate must still be waiting: another process (the CLI) may
+      // have canceled, paused or deleted its job since the read. Then search again.
+      const best = (candidate && this.stillReady(candidate.id)) || this.pick(worker);
       if (!best) return { kind: 'none' };
       this.state.setTaskStatus(best, 'active', { workerId: worker.id, activity: `assigned to ${worker.nickname}` });
       this.repos.workers.update(worker.id, { current_task: best.id, current_task_status: 'active', current_task_updated: this.clock.now() });
@@ -60,9 +63,14 @@ export class Scheduler {
       const t = result.task;
       this.logs.rotate(t.job_id, t.id);
       this.logs.append(t.job_id, t.id, `${isoTime(this.clock.now())}: Manager assigned task ${t.id} to worker ${identifier(worker)}`);
-      this.log.info('task assigned', { task: t.id, job: t.job_id, worker: worker.id });
+      this.log.debug('task assigned', { task: t.id, job: t.job_id, worker: worker.id });
     }
     return result;
+  }
+
+  private stillReady(taskId: string): TaskRecord | undefined {
+    const t = this.repos.tasks.get(taskId);
+    return t && (t.status === 'queued' || t.status === 'soft-failed') && t.pending_parents === 0 ? t : undefined;
   }
 
   private pick(worker: WorkerRecord): TaskRecord | undefined {

@@ -131,7 +131,7 @@ export class TaskReports {
       this.failures.workerFailed(task, worker, activity);
     } else {
       this.state.setTaskStatus(task, status, { activity });
-      this.log.info(`task ${status}`, { task: task.id, job: task.job_id, worker: worker.id });
+      this.log.debug(`task ${status}`, { task: task.id, job: task.job_id, worker: worker.id });
     }
   }
 
@@ -148,7 +148,7 @@ export class TaskReports {
           clearWorker: true,
           activity: `Re-queued task after unassigning from worker ${identifier(worker)}: returned by worker`,
         });
-        this.log.info('task returned', { task: t.id, worker: worker.id });
+        this.log.debug('task returned', { task: t.id, worker: worker.id });
       } else if (t.status === 'cancel-requested') {
         this.state.setTaskStatus(t, 'canceled', { activity: 'canceled' });
       }

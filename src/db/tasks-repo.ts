@@ -86,6 +86,9 @@ function nextForTypeSql(taskType: string): string {
   return NEXT_FOR_TYPE_SQL.replace('@taskType', `'${taskType.replace(/'/g, "''")}'`);
 }
 
+const FOR_WORKER_ACTIVE_SQL = "SELECT * FROM tasks WHERE worker_id = ? AND status = 'active' ORDER BY seq";
+const FOR_WORKER_CANCEL_REQUESTED_SQL = "SELECT * FROM tasks WHERE worker_id = ? AND status = 'cancel-requested' ORDER BY seq";
+
 export class TasksRepo {
   private readonly s: StatementCache;
   constructor(db: DB) {
@@ -151,8 +154,11 @@ export class TasksRepo {
   }
 
   /** Tasks of a worker in one status (normally 'active': at most one). */
-  forWorker(workerId: string, status: string): TaskRecord[] {
-    return (this.s.get('SELECT * FROM tasks WHERE worker_id = ? AND status = ? ORDER BY seq').all(workerId, status) as Row[]).map(fromRow);
+  forWorker(workerId: string, status: 'active' | 'cancel-requested'): TaskRecord[] {
+    // The status is written into the SQL (one of two literals): bound, it made SQLite re-plan the
+    // query on every call, as for the dispatch query.
+    const sql = status === 'active' ? FOR_WORKER_ACTIVE_SQL : FOR_WORKER_CANCEL_REQUESTED_SQL;
+    return (this.s.get(sql).all(workerId) as Row[]).map(fromRow);
   }
 
   parents(id: string): string[] {
