@@ -20,8 +20,15 @@ export class TaskLogs {
   append(jobId: string, taskId: string, text: string): void {
     if (text === '') return;
     const file = this.file(jobId, taskId);
-    mkdirSync(path.dirname(file), { recursive: true });
-    appendFileSync(file, text.endsWith('\n') ? text : text + '\n');
+    const data = text.endsWith('\n') ? text : text + '\n';
+    try {
+      appendFileSync(file, data);
+    } catch (err) {
+      // The job's directory is made on its first log line, not looked for on every line.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      mkdirSync(path.dirname(file), { recursive: true });
+      appendFileSync(file, data);
+    }
   }
 
   /** Moves the current log aside (.txt → .txt.1, .1 → .2, …) so the next run starts a fresh file. */

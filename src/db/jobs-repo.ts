@@ -51,6 +51,10 @@ export class JobsRepo {
     return r && fromRow(r);
   }
 
+  jobType(id: string): string | undefined {
+    return this.s.get('SELECT job_type FROM jobs WHERE id = ?').pluck().get(id) as string | undefined;
+  }
+
   list(): JobRecord[] {
     return (this.s.get('SELECT * FROM jobs ORDER BY seq').all() as Row[]).map(fromRow);
   }

@@ -129,7 +129,7 @@ export function workerRoutes(m: Manager): Route[] {
           case 'none':
             return noContent;
           case 'task':
-            return json(taskDocument(m.repos, r.task, w.platform, m.variables));
+            return json(taskDocument(m.repos, r.task, w, m.variables));
         }
       }),
     },

@@ -89,7 +89,7 @@ describe('the Task document', () => {
     });
     const w = await addWorker(tm, { platform: 'windows' });
     const t = mustClaim(tm, w);
-    const doc = taskDocument(m.repos, t, 'windows', m.variables);
+    const doc = taskDocument(m.repos, t, { platform: 'windows', nickname: 'w' }, m.variables);
     expect(doc.commands).toEqual([{ name: 'exec', settings: { cmd: 'C:/Blender/blender.exe -b S:/render/a.blend' } }]);
     expect(m.repos.tasks.get(t.id)!.commands).toEqual([{ name: 'exec', settings: { cmd: '{blender} -b {render}/a.blend' } }]);
   });

@@ -79,7 +79,7 @@ describe('two-way variables at submission and hand-out', () => {
     const claimed = manager.scheduler.claim(worker);
     expect(claimed.kind).toBe('task');
     if (claimed.kind !== 'task') return;
-    const doc = taskDocument(manager.repos, claimed.task, worker.platform, manager.variables);
+    const doc = taskDocument(manager.repos, claimed.task, worker, manager.variables);
     expect(doc.commands).toEqual([{
       name: 'blender_render',
       settings: {
@@ -117,7 +117,7 @@ describe('two-way variables at submission and hand-out', () => {
     const worker = await addWorker(manager);
     const claimed = manager.scheduler.claim(worker);
     if (claimed.kind !== 'task') throw new Error(`expected a task, got ${claimed.kind}`);
-    const doc = taskDocument(manager.repos, claimed.task, 'linux', manager.variables);
+    const doc = taskDocument(manager.repos, claimed.task, { platform: 'linux', nickname: 'w' }, manager.variables);
     expect((doc.commands as { settings: Record<string, unknown> }[])[0]!.settings).toMatchObject({ src: '/mnt/render/a.png', dest: '/mnt/render/b.png' });
   });
 
