@@ -7,17 +7,11 @@ import type { Logger } from './logger';
 import type { Repos } from './repos';
 import type { StateMachine } from './state';
 import { TASK_STATUSES, type TaskStatus, WORKER_STATUSES } from './statuses';
+import type { JobView } from './views';
 import type { WorkerService } from './workers';
 
-export interface JobSummary {
-  id: string;
-  name: string;
-  job_type: string;
-  status: string;
-  priority: number;
-  created: string;
-  tasks: Record<string, number>;
-}
+/** A job as queue-status shows it. */
+export type JobSummary = Pick<JobView, 'id' | 'name' | 'job_type' | 'status' | 'priority' | 'created' | 'tasks'>;
 
 export interface QueueStatus {
   tasks: Record<string, number>;

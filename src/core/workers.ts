@@ -52,6 +52,37 @@ export function workerDocument(w: WorkerRecord): Record<string, unknown> {
   return doc;
 }
 
+/** A just-registered worker: no status until it signs on, nothing requested, no task. */
+export function newWorkerRecord(init: {
+  id: string;
+  secret_hash: string;
+  nickname: string;
+  platform: string;
+  supported_task_types: string[];
+  tags?: string[];
+  caller: Caller;
+  now: number;
+}): WorkerRecord {
+  return {
+    id: init.id,
+    secret_hash: init.secret_hash,
+    nickname: init.nickname,
+    address: init.caller.address,
+    platform: init.platform,
+    software: init.caller.software,
+    supported_task_types: unique(init.supported_task_types),
+    tags: init.tags ?? [],
+    status: '',
+    status_requested: '',
+    lazy_status_request: false,
+    current_task: null,
+    current_task_status: null,
+    current_task_updated: null,
+    created: init.now,
+    last_seen: init.now,
+  };
+}
+
 export class WorkerService {
   private readonly verified = new VerifiedSecretCache();
 
@@ -68,25 +99,15 @@ export class WorkerService {
       throw new ValidationError(`secret must be at least ${MIN_SECRET_LENGTH} characters`);
     }
     const secret_hash = await hashSecret(reg.secret);
-    const now = this.clock.now();
-    const w: WorkerRecord = {
+    const w = newWorkerRecord({
       id: this.newId(),
       secret_hash,
       nickname: reg.nickname,
-      address: caller.address,
       platform: reg.platform,
-      software: caller.software,
-      supported_task_types: unique(reg.supported_task_types),
-      tags: [],
-      status: '',
-      status_requested: '',
-      lazy_status_request: false,
-      current_task: null,
-      current_task_status: null,
-      current_task_updated: null,
-      created: now,
-      last_seen: now,
-    };
+      supported_task_types: reg.supported_task_types,
+      caller,
+      now: this.clock.now(),
+    });
     this.repos.workers.insert(w);
     this.verified.remember(w.id, reg.secret, secret_hash);
     this.log.info('worker registered', { worker: w.id, nickname: w.nickname, platform: w.platform, address: w.address });

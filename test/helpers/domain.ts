@@ -3,7 +3,7 @@
 import { type IdGenerator, objectIdGenerator } from '../../src/core/ids';
 import type { ClaimResult } from '../../src/core/scheduler';
 import { hashSecret } from '../../src/core/secrets';
-import type { Caller } from '../../src/core/workers';
+import { type Caller, newWorkerRecord } from '../../src/core/workers';
 import type { JobRecord } from '../../src/db/jobs-repo';
 import type { TaskRecord } from '../../src/db/tasks-repo';
 import type { WorkerRecord } from '../../src/db/workers-repo';
@@ -35,24 +35,16 @@ export async function addWorker(tm: TestManager, opts: WorkerOptions = {}): Prom
   sharedHash ??= hashSecret(WORKER_SECRET);
   const now = tm.clock.now();
   const id = newId(tm);
-  const w: WorkerRecord = {
+  const w = newWorkerRecord({
     id,
     secret_hash: await sharedHash,
     nickname: opts.nickname ?? `w${++workerCounter}`,
-    address: CALLER.address,
     platform: opts.platform ?? 'linux',
-    software: CALLER.software,
     supported_task_types: opts.types ?? ['sleep'],
-    tags: opts.tags ?? [],
-    status: '',
-    status_requested: '',
-    lazy_status_request: false,
-    current_task: null,
-    current_task_status: null,
-    current_task_updated: null,
-    created: now,
-    last_seen: now,
-  };
+    tags: opts.tags,
+    caller: CALLER,
+    now,
+  });
   m.repos.workers.insert(w);
   m.workers.signOn(workerRec(tm, id), {}, CALLER);
   if (!opts.stayStarting) m.workers.seen(workerRec(tm, id), CALLER, true);
