@@ -1,0 +1,186 @@
+// Simulated Flamenco Worker 2.x clients: one keep-alive connection per worker (as the worker's
+// requests.Session has), HTTP Basic auth, the worker's headers and its 3 s client timeout.
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { ERR_NETWORK, ERR_TIMEOUT, type Recorder } from './stats';
+
+/** The worker gives up on a request after 3 s; so do we. */
+export const CLIENT_TIMEOUT_MS = 3000;
+
+export interface Target {
+  host: string;
+  port: number;
+}
+
+export interface Response {
+  status: number;
+  body: Buffer | undefined;
+  ms: number;
+  start: number;
+}
+
+const BASE_HEADERS = {
+  'User-Agent': 'Flamenco-Worker/2.5.0',
+  'Accept-Encoding': 'gzip, deflate',
+  Accept: '*/*',
+  Connection: 'keep-alive',
+};
+
+/** The time base of every sample: milliseconds since this process started. */
+export const now = (): number => performance.now();
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, Math.max(0, ms)));
+}
+
+/** Sends one request; never throws (errors come back as ERR_NETWORK / ERR_TIMEOUT). */
+export function request(
+  agent: http.Agent,
+  target: Target,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body: Buffer | undefined,
+  keepBody: boolean,
+  rec?: Recorder,
+): Promise<Response> {
+  return new Promise((resolve) => {
+    const start = now();
+    let settled = false;
+    const done = (status: number, resBody?: Buffer) => {
+      if (settled) return;
+      settled = true;
+      const ms = now() - start;
+      rec?.add(start, ms, status);
+      resolve({ status, body: resBody, ms, start });
+    };
+    const h: Record<string, string> = { ...BASE_HEADERS, ...headers };
+    if (method === 'POST') h['Content-Length'] = String(body ? body.length : 0);
+    const req = http.request({ agent, host: target.host, port: target.port, method, path, headers: h }, (res) => {
+      const status = res.statusCode ?? 0;
+      if (!keepBody) {
+        res.resume();
+        res.on('end', () => done(status));
+      } else {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => done(status, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+      }
+      res.on('error', () => done(ERR_NETWORK));
+      res.on('aborted', () => done(ERR_NETWORK));
+    });
+    req.setTimeout(CLIENT_TIMEOUT_MS, () => {
+      done(ERR_TIMEOUT);
+      req.destroy();
+    });
+    req.on('error', () => done(ERR_NETWORK));
+    req.end(body);
+  });
+}
+
+export interface WorkerIdentity {
+  id: string;
+  secret: string;
+  nickname: string;
+  types: string[];
+  platform: string;
+}
+
+/** One simulated worker with its own keep-alive connection. */
+export class SimWorker {
+  readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  readonly auth: Record<string, string>;
+  /** The task this worker is running, if any. */
+  task: string | undefined;
+
+  constructor(
+    readonly target: Target,
+    readonly ident: WorkerIdentity,
+  ) {
+    this.auth = { Authorization: 'Basic ' + Buffer.from(`${ident.id}:${ident.secret}`).toString('base64') };
+  }
+
+  call(method: string, path: string, json?: unknown, rec?: Recorder, keepBody = false): Promise<Response> {
+    if (json === undefined) return request(this.agent, this.target, method, path, this.auth, undefined, keepBody, rec);
+    const body = Buffer.isBuffer(json) ? json : Buffer.from(JSON.stringify(json));
+    return request(this.agent, this.target, method, path, { ...this.auth, 'Content-Type': 'application/json' }, body, keepBody, rec);
+  }
+
+  /** POST /sign-on with the worker's task types and nickname, as the worker does at start-up. */
+  signOn(rec?: Recorder): Promise<Response> {
+    return this.call('POST', '/sign-on', { supported_task_types: this.ident.types, nickname: this.ident.nickname }, rec);
+  }
+
+  /** POST /task; on 200 remembers the task id. */
+  async fetchTask(rec?: Recorder): Promise<Response> {
+    const r = await this.call('POST', '/task', undefined, rec, true);
+    if (r.status === 200 && r.body) this.task = (JSON.parse(r.body.toString('utf8')) as { _id: string })._id;
+    return r;
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+/** POST /register-worker over HTTP (the real first call); returns the new worker. */
+export async function registerOverHttp(target: Target, nickname: string, types: string[], rec?: Recorder): Promise<SimWorker> {
+  const secret = randomSecret();
+  const agent = new http.Agent({ keepAlive: false });
+  const body = Buffer.from(JSON.stringify({ secret, platform: 'linux', supported_task_types: types, nickname }));
+  const r = await request(agent, target, 'POST', '/register-worker', { 'Content-Type': 'application/json' }, body, true, rec);
+  agent.destroy();
+  if (r.status !== 200 || !r.body) throw new Error(`register-worker answered ${r.status}`);
+  const id = (JSON.parse(r.body.toString('utf8')) as { _id: string })._id;
+  return new SimWorker(target, { id, secret, nickname, types, platform: 'linux' });
+}
+
+/** 64 characters, like the worker's generated secret. */
+export function randomSecret(): string {
+  let s = '';
+  const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  for (let i = 0; i < 64; i++) s += alphabet[Math.floor(Math.random() * alphabet.length)];
+  return s;
+}
+
+/** Runs fn over items with at most `concurrency` in flight. */
+export async function pool<T, R>(items: readonly T[], concurrency: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const runners = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  });
+  await Promise.all(runners);
+  return out;
+}
+
+// --- task update bodies the worker sends ------------------------------------------------------
+
+const LOG_LINE = (i: number) =>
+  `2026-11-27T20:27:${String(i % 60).padStart(2, '0')}.123Z: Fra:${i} Mem:1024.55M (Peak 1201.02M) | Time:00:0${i % 10}.51 | Rendering ${i}/64 samples\n`;
+
+/** About 2 KB of render log, as the worker batches it into an update. */
+export const LOG_2K = (() => {
+  let s = '';
+  for (let i = 0; s.length < 2048; i++) s += LOG_LINE(i);
+  return s.slice(0, 2048);
+})();
+
+export const UPDATE_ACTIVE = Buffer.from(
+  JSON.stringify({ task_status: 'active', activity: 'Starting task', task_progress_percentage: 0, current_command_idx: 0, command_progress_percentage: 0 }),
+);
+
+export const UPDATE_COMPLETED = Buffer.from(
+  JSON.stringify({
+    task_status: 'completed',
+    activity: 'Task completed',
+    log: LOG_2K,
+    task_progress_percentage: 100,
+    current_command_idx: 0,
+    command_progress_percentage: 100,
+    metrics: { timing: { download: 0.01, render: 12.5, upload: 0.02 } },
+  }),
+);

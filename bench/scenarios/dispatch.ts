@@ -1,0 +1,172 @@
+// Dispatch: 200 workers drain a queue of mixed jobs, each looping POST /task → update active →
+// update completed (with a 2 KB log). Then, with the load still running, an admin runs
+// `queue-status` and `requeue --job` from the CLI: how long they take and whether any worker
+// request failed or took more than 1 s meanwhile.
+import { type Ctx, dataDir, profileArgs, removeDir, Stop } from '../lib/context';
+import { ALL_TYPES, buildQueue, RENDER_ONLY_TYPES } from '../lib/fixtures';
+import { now, pool, registerOverHttp, type SimWorker, UPDATE_ACTIVE, UPDATE_COMPLETED } from '../lib/loadgen';
+import { assertAlive, cpuTimeOf, memoryOf, runCli, startServe } from '../lib/processes';
+import { ERR_NETWORK, ERR_TIMEOUT, Recorder, round, type Sample, summarize } from '../lib/stats';
+
+/** Statuses a worker treats as a failed request (the update stays queued, or the call errored). */
+function failed(s: Sample, call: string): boolean {
+  if (s.status === ERR_NETWORK || s.status === ERR_TIMEOUT) return true;
+  if (call === 'task') return ![200, 204].includes(s.status);
+  // 404 and 409 are answers the worker accepts (e.g. after its task was requeued by an admin).
+  return ![204, 404, 409].includes(s.status);
+}
+
+export async function dispatch(ctx: Ctx): Promise<void> {
+  const S = 'dispatch';
+  const A = 'admin under load';
+  const z = ctx.sizes;
+  const dir = dataDir(ctx, 'dispatch');
+  ctx.log(`${S}: building ${z.dispatchTasks} tasks in ${z.dispatchJobs} jobs`);
+  const queue = buildQueue(dir, z.dispatchTasks, z.dispatchJobs);
+  ctx.log(`${S}: queue built in ${(queue.ms / 1000).toFixed(1)} s; starting serve, registering ${z.dispatchWorkers} workers over HTTP`);
+  const server = await startServe(ctx.paths, { dataDir: dir, nodeArgs: profileArgs(ctx, 'dispatch') });
+  const recs = { task: new Recorder('task'), active: new Recorder('update active'), completed: new Recorder('update completed') };
+  const cycles = new Recorder('cycle');
+  let workers: SimWorker[] = [];
+  try {
+    const tReg = now();
+    workers = await pool(
+      Array.from({ length: z.dispatchWorkers }, (_, i) => i),
+      8,
+      // A quarter of the farm runs only render-type tasks.
+      (i) => registerOverHttp(server.target, `render-node-${i}`, i % 4 === 3 ? RENDER_ONLY_TYPES : ALL_TYPES),
+    );
+    const registerMs = now() - tReg;
+    const signOn = await Promise.all(workers.map((w) => w.signOn()));
+    if (signOn.some((r) => r.status !== 204)) throw new Error('sign-on failed');
+
+    const stop = new Stop();
+    const t0 = now();
+    const warmEnd = t0 + z.dispatchWarmMs;
+    const measureEnd = warmEnd + z.dispatchMeasureMs;
+    const hardStop = measureEnd + 120_000;
+    /** When a worker that runs every task type first found the queue empty. */
+    let drainedAt = Infinity;
+    const allTypes = new Set(workers.filter((w) => w.ident.types.length === ALL_TYPES.length));
+
+    const loops = workers.map(async (w) => {
+      while (!stop.stopped && now() < hardStop) {
+        const r = await w.fetchTask(recs.task);
+        if (r.status === 200 && w.task) {
+          const id = w.task;
+          await w.call('POST', `/tasks/${id}/update`, UPDATE_ACTIVE, recs.active);
+          const c = await w.call('POST', `/tasks/${id}/update`, UPDATE_COMPLETED, recs.completed);
+          w.task = undefined;
+          cycles.add(r.start, c.start + c.ms - r.start, c.status);
+        } else {
+          if (r.status === 204 && allTypes.has(w) && r.start >= warmEnd && drainedAt === Infinity) drainedAt = r.start;
+          // The real worker waits before asking again after an empty answer or an error.
+          await stop.sleep(r.status === 204 ? 250 : 1000);
+        }
+      }
+    });
+
+    // Measured window: after the warm-up, until the measure time is up (or the queue ran dry).
+    const cpuAt = { serve0: NaN, serve1: NaN, gen0: process.cpuUsage(), gen: { user: 0, system: 0 } };
+    await stop.sleep(warmEnd - now());
+    cpuAt.serve0 = cpuTimeOf(server.pid);
+    cpuAt.gen0 = process.cpuUsage();
+    while (now() < measureEnd && drainedAt === Infinity) await stop.sleep(Math.min(250, measureEnd - now()));
+    const windowEnd = Math.min(measureEnd, drainedAt);
+    cpuAt.serve1 = cpuTimeOf(server.pid);
+    cpuAt.gen = process.cpuUsage(cpuAt.gen0);
+    const windowS = (windowEnd - warmEnd) / 1000;
+
+    // Admin commands from the CLI while the workers keep going.
+    ctx.log(`${A}: queue-status and requeue --job from the CLI during dispatch`);
+    const qs = await runCli(ctx.paths, ['queue-status', '--json', '--data-dir', dir]);
+    let jobId = queue.jobs[0]!.id;
+    try {
+      const doc = JSON.parse(qs.stdout) as { jobs: { id: string; status: string }[] };
+      // The job being worked on, if any: its running tasks meet the requeue.
+      jobId = doc.jobs.find((j) => j.status === 'active')?.id ?? jobId;
+    } catch {
+      // keep the first job
+    }
+    await stop.sleep(500);
+    const rq = await runCli(ctx.paths, ['requeue', '--job', jobId, '--data-dir', dir]);
+    await stop.sleep(1000);
+    const adminFrom = qs.start;
+    const adminTo = rq.end + 1000;
+    stop.raise();
+    await Promise.all(loops);
+    const mem = memoryOf(server.pid);
+    assertAlive(server, 'dispatch');
+
+    // --- figures ---------------------------------------------------------------------------------
+    const inWindow = (r: Recorder) => summarize(r.slice(warmEnd, windowEnd));
+    const task = inWindow(recs.task);
+    const active = inWindow(recs.active);
+    const completed = inWindow(recs.completed);
+    const cyc = cycles.slice(warmEnd, windowEnd).filter((s) => s.start + s.ms <= windowEnd);
+    const cyclesPerS = cyc.length / windowS;
+
+    const r = ctx.report;
+    r.add(S, 'workers / queued tasks / jobs', `${z.dispatchWorkers} / ${z.dispatchTasks} / ${z.dispatchJobs}`);
+    r.add(S, 'measured window', windowS, drainedAt < measureEnd ? 's (the queue ran dry: window ends there)' : 's');
+    r.add(S, 'full cycles per second', cyclesPerS, 'cycles/s', '≥ 5 000', cyclesPerS >= 5000);
+    r.add(S, 'POST /task p50', task.p50, 'ms');
+    r.add(S, 'POST /task p99', task.p99, 'ms', '≤ 20 ms', task.p99 <= 20);
+    r.add(S, 'update active p50 / p99', `${active.p50} / ${active.p99}`, 'ms');
+    r.add(S, 'update completed (2 KB log) p50 / p99', `${completed.p50} / ${completed.p99}`, 'ms');
+    const bad = (['task', 'active', 'completed'] as const).reduce((a, k) => a + recs[k].slice(warmEnd, windowEnd).filter((s) => failed(s, k)).length, 0);
+    r.add(S, 'failed worker requests', bad, '', '0', bad === 0);
+    r.add(S, 'serve CPU / generator CPU', `${round(((cpuAt.serve1 - cpuAt.serve0) / 1000 / windowS) * 100, 1)} / ${round(((cpuAt.gen.user + cpuAt.gen.system) / 1e6 / windowS) * 100, 1)}`, '% of a core');
+
+    // Admin window: every worker request in flight at some moment from the start of queue-status
+    // to 1 s after requeue ended.
+    let fails = 0;
+    let slow = 0;
+    let maxMs = 0;
+    let conflicts = 0;
+    for (const k of ['task', 'active', 'completed'] as const) {
+      for (const s of recs[k].overlapping(adminFrom, adminTo)) {
+        if (failed(s, k)) fails++;
+        if (s.ms > 1000) slow++;
+        if (s.status === 409 || s.status === 404) conflicts++;
+        maxMs = Math.max(maxMs, s.ms);
+      }
+    }
+    r.add(A, 'queue-status duration (CLI process)', qs.ms, 'ms', qs.code === 0 ? undefined : 'exit 0', qs.code === 0 ? undefined : false);
+    r.add(A, 'requeue --job duration (CLI process)', rq.ms, 'ms', rq.code === 0 ? undefined : 'exit 0', rq.code === 0 ? undefined : false);
+    r.add(A, 'worker requests failed meanwhile', fails, '', '0', fails === 0);
+    r.add(A, 'worker requests > 1 s meanwhile', slow, '', '0', slow === 0);
+    r.add(A, 'slowest worker request meanwhile', maxMs, 'ms');
+    // For comparison: the same load just before the admin commands, without them.
+    const before = summarize((['task', 'active', 'completed'] as const).flatMap((k) => recs[k].slice(adminFrom - 5000, adminFrom)));
+    r.add(A, 'for comparison, 5 s before: p99 / slowest', `${before.p99} / ${before.max}`, 'ms');
+    r.add(A, 'updates answered 409/404 (task requeued under the worker)', conflicts);
+    r.details.dispatch = {
+      workers: z.dispatchWorkers,
+      tasks: z.dispatchTasks,
+      jobs: z.dispatchJobs,
+      queueBuildMs: queue.ms,
+      registerMs: round(registerMs),
+      windowS: round(windowS),
+      drainedBeforeEnd: drainedAt < measureEnd,
+      cycles: cyc.length,
+      cyclesPerS: round(cyclesPerS),
+      task,
+      updateActive: active,
+      updateCompleted: completed,
+      serveMemory: mem,
+      admin: {
+        queueStatus: { ms: round(qs.ms), code: qs.code, stderr: qs.stderr.slice(0, 500) },
+        requeue: { ms: round(rq.ms), code: rq.code, stdout: rq.stdout.trim(), stderr: rq.stderr.slice(0, 500), job: jobId },
+        failed: fails,
+        over1s: slow,
+        maxMs: round(maxMs),
+        conflicts,
+      },
+    };
+  } finally {
+    for (const w of workers) w.close();
+    await server.stop();
+    removeDir(ctx, dir);
+  }
+}
