@@ -1,6 +1,7 @@
 // Composes the services of one manager around one database. The HTTP server and the CLI both
 // work through this object, so they share every rule.
 import path from 'node:path';
+import { WriteBatch } from '../db/batch';
 import type { DB } from '../db/open';
 import { type Clock, systemClock } from './clock';
 import { defaultConfig, type ManagerConfig } from './config';
@@ -33,6 +34,8 @@ export interface ManagerOptions {
 
 export class Manager {
   readonly repos: Repos;
+  /** Group commit for the HTTP server's requests (see db/batch.ts). */
+  readonly batch: WriteBatch;
   readonly config: ManagerConfig;
   readonly clock: Clock;
   readonly log: Logger;
@@ -60,6 +63,7 @@ export class Manager {
     const ids = opts.ids ?? objectIdGenerator(this.clock);
     const cfg = () => this.config;
     this.repos = createRepos(opts.db);
+    this.batch = new WriteBatch(opts.db);
     this.variables = new Variables(this.config.variables);
     this.logs = new TaskLogs(path.join(this.dataDir, 'task-logs'));
     this.state = new StateMachine(this.repos, this.clock, () => cfg().job_fail_share, this.log);

@@ -7,5 +7,5 @@ import { createHttpServer } from './server';
 import { workerRoutes } from './worker-routes';
 
 export function createManagerServer(m: Manager, adminToken: string): Server {
-  return createHttpServer([...workerRoutes(m), ...adminRoutes(m, adminToken), ...apiRoutes(m, adminToken)], m.log);
+  return createHttpServer([...workerRoutes(m), ...adminRoutes(m, adminToken), ...apiRoutes(m, adminToken)], m.log, () => m.batch.committed());
 }

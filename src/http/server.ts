@@ -109,7 +109,11 @@ export function send(res: ServerResponse, reply: Reply, head = false): void {
   res.end(head ? undefined : payload);
 }
 
-export function createHttpServer(routeTable: Route[], log: Logger): http.Server {
+/**
+ * `settled` (optional) resolves once the writes of the request are durable; replies wait for it,
+ * so that an answer never acknowledges a change that is not on disk yet (see db/batch.ts).
+ */
+export function createHttpServer(routeTable: Route[], log: Logger, settled?: () => Promise<void>): http.Server {
   const routes = compile(routeTable);
   const server = http.createServer({ keepAliveTimeout: 120_000, headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
     void handle(req, res);
@@ -147,6 +151,13 @@ export function createHttpServer(routeTable: Route[], log: Logger): http.Server 
       reply = replyForError(err, log, where);
       // An unread body would be taken for the next request on this connection.
       if (!req.complete) res.setHeader('Connection', 'close');
+    }
+    if (settled) {
+      try {
+        await settled();
+      } catch (err) {
+        reply = replyForError(err, log, where);
+      }
     }
     if (res.headersSent || res.writableEnded) return;
     try {

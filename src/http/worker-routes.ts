@@ -68,8 +68,9 @@ export function workerRoutes(m: Manager): Route[] {
   function worker(wake: boolean, fn: (w: WorkerRecord, ctx: RequestCtx) => Reply): (ctx: RequestCtx) => Promise<Reply> {
     return async (ctx) => {
       const w = await authWorker(ctx.req);
-      m.workers.seen(w, callerOf(ctx.req), wake);
-      return fn(w, ctx);
+      // Both join this turn's group commit; the server answers once it is on disk.
+      m.batch.run(() => m.workers.seen(w, callerOf(ctx.req), wake));
+      return m.batch.run(() => fn(w, ctx));
     };
   }
 
@@ -104,7 +105,7 @@ export function workerRoutes(m: Manager): Route[] {
           if (typeof b.nickname !== 'string') throw new ValidationError('nickname: must be a string');
           body.nickname = b.nickname;
         }
-        m.workers.signOn(w, body, callerOf(ctx.req));
+        m.batch.run(() => m.workers.signOn(w, body, callerOf(ctx.req)));
         return noContent;
       },
     },

@@ -1,0 +1,61 @@
+// Group commit: the writes of every request handled in one turn of the event loop share one
+// transaction, committed once at the end of the turn (setImmediate). A commit is a WAL append, so
+// many small requests cost one append instead of one each; answers wait for the commit, so an
+// acknowledged change is still on disk. Nested transactions inside become savepoints.
+import type { DB } from './open';
+
+export class WriteBatch {
+  private open = false;
+  private done: Promise<void> = Promise.resolve();
+  private resolveDone?: () => void;
+  private rejectDone?: (err: unknown) => void;
+
+  private readonly beginStmt;
+  private readonly commitStmt;
+  private readonly rollbackStmt;
+
+  constructor(private readonly db: DB) {
+    this.beginStmt = db.prepare('BEGIN IMMEDIATE');
+    this.commitStmt = db.prepare('COMMIT');
+    this.rollbackStmt = db.prepare('ROLLBACK');
+  }
+
+  /** Starts a batch unless one is open; the caller's following writes join it. */
+  begin(): void {
+    if (this.open || this.db.inTransaction) return;
+    this.beginStmt.run();
+    this.open = true;
+    this.done = new Promise<void>((resolve, reject) => {
+      this.resolveDone = resolve;
+      this.rejectDone = reject;
+    });
+    // A failed batch is reported to the requests that wait for it, never as an unhandled rejection.
+    this.done.catch(() => undefined);
+    setImmediate(() => this.commit());
+  }
+
+  /** Resolves once the writes made so far are committed. */
+  committed(): Promise<void> {
+    return this.open ? this.done : Promise.resolve();
+  }
+
+  /** Runs fn inside the batch as one savepoint: if it throws, only its own writes are undone. */
+  run<T>(fn: () => T): T {
+    this.begin();
+    return this.db.transaction(fn)();
+  }
+
+  commit(): void {
+    if (!this.open) return;
+    this.open = false;
+    const resolve = this.resolveDone!;
+    const reject = this.rejectDone!;
+    try {
+      this.commitStmt.run();
+      resolve();
+    } catch (err) {
+      if (this.db.inTransaction) this.rollbackStmt.run();
+      reject(err);
+    }
+  }
+}
