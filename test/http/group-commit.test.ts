@@ -4,7 +4,7 @@ import { openDatabase } from '../../src/db/open';
 import { customJob, registerWorker, testServer } from '../helpers/env';
 
 describe('group commit', () => {
-  it('commits concurrent updates before answering them, and a failing request undoes only its own writes', async () => {
+  it('commits concurrent updates before answering them; a refused update in the same turn leaves them alone', async () => {
     const s = await testServer();
     s.manager.jobs.submit(customJob(Array.from({ length: 6 }, (_, i) => ({ name: `t${i}` }))));
     const workers = await Promise.all(Array.from({ length: 6 }, () => registerWorker(s.url)));
