@@ -14,7 +14,7 @@ export type ClaimResult =
   | { kind: 'status-change'; status: string }
   | { kind: 'no-task-types' }
   | { kind: 'none' }
-  | { kind: 'task'; task: TaskRecord; fresh: boolean };
+  | { kind: 'task'; task: TaskRecord; fresh: boolean; logWritten?: Promise<void> };
 
 /** true when a comes before b in dispatch order. */
 function before(a: TaskRecord, b: TaskRecord): boolean {
@@ -62,7 +62,11 @@ export class Scheduler {
     if (result.kind === 'task' && result.fresh) {
       const t = result.task;
       this.logs.rotate(t.job_id, t.id);
-      this.logs.append(t.job_id, t.id, `${isoTime(this.clock.now())}: Manager assigned task ${t.id} to worker ${identifier(worker)}`);
+      result.logWritten = this.logs.appendAsync(
+        t.job_id,
+        t.id,
+        `${isoTime(this.clock.now())}: Manager assigned task ${t.id} to worker ${identifier(worker)}`,
+      );
       this.log.debug('task assigned', { task: t.id, job: t.job_id, worker: worker.id });
     }
     return result;

@@ -1,6 +1,7 @@
 // Task logs on disk: <data-dir>/task-logs/job-<4 hex>/<job id>/task-<task id>.txt, rotated to
 // .txt.1, .txt.2, … each time a task is assigned anew.
 import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
+import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { isId } from './ids';
 
@@ -31,6 +32,42 @@ export class TaskLogs {
     }
   }
 
+  /** Writes still under way per log file; each file's writes happen in the order they were asked. */
+  private readonly pending = new Map<string, Promise<void>>();
+
+  /**
+   * Appends without blocking the event loop: creating a task's log file is the most expensive
+   * single step of handing out a task, and here it runs on libuv's thread pool. The promise
+   * resolves once the text is written; the HTTP layer answers only then.
+   */
+  appendAsync(jobId: string, taskId: string, text: string): Promise<void> {
+    if (text === '') return Promise.resolve();
+    const file = this.file(jobId, taskId);
+    const data = text.endsWith('\n') ? text : text + '\n';
+    const write = async () => {
+      try {
+        await appendFile(file, data);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        await mkdir(path.dirname(file), { recursive: true });
+        await appendFile(file, data);
+      }
+    };
+    const previous = this.pending.get(file);
+    const next = previous ? previous.then(write, write) : write();
+    this.pending.set(file, next);
+    const forget = () => {
+      if (this.pending.get(file) === next) this.pending.delete(file);
+    };
+    next.then(forget, forget);
+    return next;
+  }
+
+  /** Resolves once every write asked for so far has finished (or failed). */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending.values()]);
+  }
+
   /** Moves the current log aside (.txt → .txt.1, .1 → .2, …) so the next run starts a fresh file. */
   rotate(jobId: string, taskId: string): void {
     const file = this.file(jobId, taskId);
@@ -42,7 +79,11 @@ export class TaskLogs {
   }
 
   removeJob(jobId: string): void {
-    rmSync(this.dir(jobId), { recursive: true, force: true });
+    const dir = this.dir(jobId);
+    rmSync(dir, { recursive: true, force: true });
+    // A write still under way would make the directory again: remove it once more after those.
+    const late = [...this.pending].filter(([file]) => file.startsWith(dir + path.sep)).map(([, p]) => p);
+    if (late.length > 0) void Promise.allSettled(late).then(() => rmSync(dir, { recursive: true, force: true }));
   }
 
   /** Opens the current log for reading; undefined when there is none yet. */

@@ -92,12 +92,15 @@ export class TaskReports {
     return task;
   }
 
-  /** POST /tasks/{id}/update. `readBody` parses the body; it is called after the id checks. */
-  update(worker: WorkerRecord, taskId: string, readBody: () => unknown): void {
-    this.taskOf(worker, taskId);
+  /**
+   * POST /tasks/{id}/update. `readBody` parses the body; it is called after the id checks. The
+   * returned promise resolves once the update's log text is written.
+   */
+  update(worker: WorkerRecord, taskId: string, readBody: () => unknown): Promise<void> {
+    const checked = this.taskOf(worker, taskId);
     const u = parseTaskUpdate(readBody());
     const now = this.clock.now();
-    if (u.log) this.logs.append(this.repos.tasks.get(taskId)!.job_id, taskId, u.log);
+    const logWritten = u.log ? this.logs.appendAsync(checked.job_id, taskId, u.log) : Promise.resolve();
     this.repos.db.transaction(() => {
       // Read again inside the transaction: the task may have moved since the checks above.
       const task = this.taskOf(worker, taskId);
@@ -118,6 +121,7 @@ export class TaskReports {
       });
       if (u.task_status) this.applyStatus(task, worker, u.task_status, u.activity);
     }).immediate();
+    return logWritten;
   }
 
   private applyStatus(task: TaskRecord, worker: WorkerRecord, status: NonNullable<TaskUpdate['task_status']>, activity?: string): void {

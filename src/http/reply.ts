@@ -4,6 +4,8 @@ export interface Reply {
   /** An object is sent as JSON, a string as text/plain; undefined sends no body. */
   body?: unknown;
   headers?: Record<string, string>;
+  /** Work the answer must wait for (a log write under way), besides the database commit. */
+  wait?: Promise<unknown>;
   /** Streamed as the body instead of `body` (large files); Content-Length goes in headers. */
   stream?: NodeJS.ReadableStream;
 }

@@ -152,12 +152,11 @@ export function createHttpServer(routeTable: Route[], log: Logger, settled?: () 
       // An unread body would be taken for the next request on this connection.
       if (!req.complete) res.setHeader('Connection', 'close');
     }
-    if (settled) {
-      try {
-        await settled();
-      } catch (err) {
-        reply = replyForError(err, log, where);
-      }
+    try {
+      if (reply.wait) await reply.wait;
+      if (settled) await settled();
+    } catch (err) {
+      reply = replyForError(err, log, where);
     }
     if (res.headersSent || res.writableEnded) return;
     try {

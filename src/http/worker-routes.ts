@@ -130,7 +130,7 @@ export function workerRoutes(m: Manager): Route[] {
           case 'none':
             return noContent;
           case 'task':
-            return json(taskDocument(m.repos, r.task, w, m.variables));
+            return { ...json(taskDocument(m.repos, r.task, w, m.variables)), wait: r.logWritten };
         }
       }),
     },
@@ -139,8 +139,8 @@ export function workerRoutes(m: Manager): Route[] {
       path: '/tasks/:task/update',
       bodyLimit: TASK_UPDATE_BODY_LIMIT,
       handler: worker(false, (w, ctx) => {
-        m.reports.update(w, requireId(ctx.params.task, 'Task'), () => parseJson(ctx.body));
-        return noContent;
+        const logWritten = m.reports.update(w, requireId(ctx.params.task, 'Task'), () => parseJson(ctx.body));
+        return { ...noContent, wait: logWritten };
       }),
     },
     {

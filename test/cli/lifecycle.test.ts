@@ -158,6 +158,7 @@ describe('task-log', { timeout: 60_000 }, () => {
     const w = await addWorker(tm);
     const a = mustClaim(tm, w);
     report(tm, w, a.id, { log: 'line one\nline two\nline three' });
+    await tm.manager.logs.idle();
     return { job, task: a.id, b: tasksByName(tm, job).b!.id, log: tm.manager.logs.tail(job, a.id, 100) };
   }
 

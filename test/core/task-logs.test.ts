@@ -99,11 +99,13 @@ describe('logs of assigned tasks', () => {
     const t = mustClaim(tm, w1);
     const file = m.logs.file(t.job_id, t.id);
     report(tm, w1, t.id, { log: 'rendering\nstill rendering' });
+    await m.logs.idle();
     expect(readFileSync(file, 'utf8')).toMatch(new RegExp(`^\\S+: Manager assigned task ${t.id} to worker first \\(${w1}\\)\nrendering\nstill rendering\n$`));
     expect(m.repos.tasks.get(t.id)!.log_tail).toBe('rendering\nstill rendering');
 
     m.queue.requeueWorker(w1);
     expect(mustClaim(tm, w2).id).toBe(t.id);
+    await m.logs.idle();
     expect(readFileSync(file, 'utf8')).toMatch(new RegExp(`^\\S+: Manager assigned task ${t.id} to worker second \\(${w2}\\)\n$`));
     expect(readFileSync(`${file}.1`, 'utf8')).toContain('still rendering');
     expect(m.logs.tail(t.job_id, t.id, 1)).toContain('to worker second');

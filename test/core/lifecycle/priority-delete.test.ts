@@ -92,6 +92,7 @@ describe('delete', () => {
     expect(k.job_id).toBe(keep);
     expect(jobStatus(tm, job)).toBe('completed');
     expect(m.blocklist.list(job)).toHaveLength(1);
+    await m.logs.idle();
     const dir = m.logs.dir(job);
     expect(existsSync(dir)).toBe(true);
     expect(existsSync(m.logs.dir(keep))).toBe(true);
@@ -130,6 +131,7 @@ describe('delete', () => {
     const w = await addWorker(tm);
     const a = mustClaim(tm, w);
     report(tm, w, a.id, { log: 'line' });
+    await m.logs.idle();
     const dir = m.logs.dir(job);
 
     let before = snapshot(tm);
