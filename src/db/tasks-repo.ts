@@ -86,8 +86,9 @@ function nextForTypeSql(taskType: string): string {
   return NEXT_FOR_TYPE_SQL.replace('@taskType', `'${taskType.replace(/'/g, "''")}'`);
 }
 
-const FOR_WORKER_ACTIVE_SQL = "SELECT * FROM tasks WHERE worker_id = ? AND status = 'active' ORDER BY seq";
-const FOR_WORKER_CANCEL_REQUESTED_SQL = "SELECT * FROM tasks WHERE worker_id = ? AND status = 'cancel-requested' ORDER BY seq";
+// `+?` keeps the plan but stops SQLite from re-planning per bound value (see nextForTypeSql).
+const FOR_WORKER_ACTIVE_SQL = "SELECT * FROM tasks WHERE worker_id = +? AND status = 'active' ORDER BY seq";
+const FOR_WORKER_CANCEL_REQUESTED_SQL = "SELECT * FROM tasks WHERE worker_id = +? AND status = 'cancel-requested' ORDER BY seq";
 
 export class TasksRepo {
   private readonly s: StatementCache;
@@ -225,7 +226,7 @@ export class TasksRepo {
   }
 
   failures(taskId: string): FailureRecord[] {
-    return this.s.get('SELECT worker_id, identifier FROM task_failures WHERE task_id = ? ORDER BY created, worker_id').all(taskId) as FailureRecord[];
+    return this.s.get('SELECT worker_id, identifier FROM task_failures WHERE task_id = +? ORDER BY created, worker_id').all(taskId) as FailureRecord[];
   }
 
   clearFailures(taskId: string): void {
