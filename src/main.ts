@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { DomainError, type ErrorCode, isSqliteBusy } from './core/errors';
 import { SchemaTooNewError } from './db/open';
 import { adminTokenCommand } from './cli/admin-token';
+import { backupCommand } from './cli/backup';
 import { blocklistCommand, forgetWorkerCommand, sleepScheduleCommand } from './cli/farm';
 import { jobsCommand } from './cli/jobs';
 import { jobTypesCommand } from './cli/job-types';
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   forgetWorkerCommand(program);
   blocklistCommand(program);
   sleepScheduleCommand(program);
+  backupCommand(program);
   adminTokenCommand(program);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const cmd of all(program)) cmd.exitOverride();

@@ -1,0 +1,26 @@
+// `flamenco-mgr backup <file>`: a consistent copy of the farm's database, safe while serve runs
+// (SQLite's online backup), so a sysadmin needs no sqlite3 tool on the manager machine.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { ValidationError } from '../core/errors';
+import { common, type CommonOptions, openManager } from './context';
+import { printJson } from './format';
+
+export function backupCommand(program: Command): void {
+  common(program.command('backup <file>').description('write a consistent copy of the database to a new file (safe while serve runs)')).action(
+    async (file: string, opts: CommonOptions) => {
+      const target = path.resolve(file);
+      if (existsSync(target)) throw new ValidationError(`${target} already exists; choose a new file name`);
+      if (!existsSync(path.dirname(target))) throw new ValidationError(`${path.dirname(target)}: no such directory`);
+      const o = openManager(opts);
+      try {
+        const r = await o.db.backup(target);
+        if (opts.json) printJson({ file: target, pages: r.totalPages });
+        else process.stdout.write(`wrote ${target} (${r.totalPages} pages)\n`);
+      } finally {
+        o.close();
+      }
+    },
+  );
+}
