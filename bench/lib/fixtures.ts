@@ -4,8 +4,8 @@ import { systemClock } from '../../src/core/clock';
 import { objectIdGenerator } from '../../src/core/ids';
 import { Manager } from '../../src/core/manager';
 import { hashSecret } from '../../src/core/secrets';
+import { newWorkerRecord } from '../../src/core/workers';
 import { openDatabase } from '../../src/db/open';
-import type { WorkerRecord } from '../../src/db/workers-repo';
 import { randomSecret, type WorkerIdentity } from './loadgen';
 
 /** Deterministic pseudo-random numbers (mulberry32), so every run builds the same queue. */
@@ -136,24 +136,15 @@ export function insertWorkers(
     const now = Date.now();
     db.transaction(() => {
       for (let i = 0; i < count; i++) {
-        const w: WorkerRecord = {
+        const w = newWorkerRecord({
           id: newId(),
           secret_hash: shared.hash,
           nickname: `${prefix}-${i}`,
-          address: '127.0.0.1',
           platform: 'linux',
-          software: 'Flamenco-Worker/2.5.0',
           supported_task_types: types,
-          tags: [],
-          status: '',
-          status_requested: '',
-          lazy_status_request: false,
-          current_task: null,
-          current_task_status: null,
-          current_task_updated: null,
-          created: now,
-          last_seen: now,
-        };
+          caller: { address: '127.0.0.1', software: 'Flamenco-Worker/2.5.0' },
+          now,
+        });
         m.repos.workers.insert(w);
         workers.push({ id: w.id, secret: shared.secret, nickname: w.nickname, types, platform: 'linux' });
       }

@@ -4,8 +4,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { expect } from 'vitest';
-import type { TaskRecord } from '../../src/db/tasks-repo';
-import type { WorkerRecord } from '../../src/db/workers-repo';
 import { customJob, type HttpResult, type TestServer, type TestWorker } from './env';
 
 /** A well-formed id that no record has. */
@@ -35,17 +33,8 @@ export function submitJob(
   return { jobId, ids };
 }
 
-export function taskRec(s: TestServer, id: string): TaskRecord {
-  const t = s.manager.repos.tasks.get(id);
-  if (!t) throw new Error(`no task ${id}`);
-  return t;
-}
-
-export function workerRec(s: TestServer, id: string): WorkerRecord {
-  const w = s.manager.repos.workers.get(id);
-  if (!w) throw new Error(`no worker ${id}`);
-  return w;
-}
+// The same record look-ups as the domain tests use (a TestServer is a TestManager).
+export { taskRec, workerRec } from './domain';
 
 /** POST /task and expect a task; returns the Task document. */
 export async function claim(w: TestWorker): Promise<any> {
