@@ -257,9 +257,10 @@ export function memoryOf(pid: number): { rssMB: number; hwmMB: number; anonMB: n
 }
 
 /** CPU time (user+system, ms) a process has used so far, from /proc/<pid>/stat. */
-export function cpuTimeOf(pid: number): number {
+/** CPU ms used so far by a process (all threads), or by one of its threads (tid = pid: the main thread). */
+export function cpuTimeOf(pid: number, tid?: number): number {
   try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const s = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
     const fields = s.slice(s.lastIndexOf(')') + 2).split(' ');
     // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the comm field.
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;

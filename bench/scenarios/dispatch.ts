@@ -67,13 +67,15 @@ export async function dispatch(ctx: Ctx): Promise<void> {
     });
 
     // Measured window: after the warm-up, until the measure time is up (or the queue ran dry).
-    const cpuAt = { serve0: NaN, serve1: NaN, gen0: process.cpuUsage(), gen: { user: 0, system: 0 } };
+    const cpuAt = { serve0: NaN, serve1: NaN, main0: NaN, main1: NaN, gen0: process.cpuUsage(), gen: { user: 0, system: 0 } };
     await stop.sleep(warmEnd - now());
     cpuAt.serve0 = cpuTimeOf(server.pid);
+    cpuAt.main0 = cpuTimeOf(server.pid, server.pid);
     cpuAt.gen0 = process.cpuUsage();
     while (now() < measureEnd && drainedAt === Infinity) await stop.sleep(Math.min(250, measureEnd - now()));
     const windowEnd = Math.min(measureEnd, drainedAt);
     cpuAt.serve1 = cpuTimeOf(server.pid);
+    cpuAt.main1 = cpuTimeOf(server.pid, server.pid);
     cpuAt.gen = process.cpuUsage(cpuAt.gen0);
     const windowS = (windowEnd - warmEnd) / 1000;
 
@@ -117,6 +119,10 @@ export async function dispatch(ctx: Ctx): Promise<void> {
     const bad = (['task', 'active', 'completed'] as const).reduce((a, k) => a + recs[k].slice(warmEnd, windowEnd).filter((s) => failed(s, k)).length, 0);
     r.add(S, 'failed worker requests', bad, '', '0', bad === 0);
     r.add(S, 'serve CPU / generator CPU', `${round(((cpuAt.serve1 - cpuAt.serve0) / 1000 / windowS) * 100, 1)} / ${round(((cpuAt.gen.user + cpuAt.gen.system) / 1e6 / windowS) * 100, 1)}`, '% of a core');
+    // Less noisy than the rate on a shared machine: what one cycle costs serve, all threads.
+    const cpuPerCycleMs = cyc.length > 0 ? (cpuAt.serve1 - cpuAt.serve0) / cyc.length : NaN;
+    const mainPerCycleMs = cyc.length > 0 ? (cpuAt.main1 - cpuAt.main0) / cyc.length : NaN;
+    r.add(S, 'serve CPU per full cycle: main thread / all threads', `${round(mainPerCycleMs, 3)} / ${round(cpuPerCycleMs, 3)}`, 'ms');
 
     // Admin window: every worker request in flight at some moment from the start of queue-status
     // to 1 s after requeue ended.
@@ -151,6 +157,8 @@ export async function dispatch(ctx: Ctx): Promise<void> {
       drainedBeforeEnd: drainedAt < measureEnd,
       cycles: cyc.length,
       cyclesPerS: round(cyclesPerS),
+      serveCpuPerCycleMs: round(cpuPerCycleMs, 3),
+      serveMainThreadCpuPerCycleMs: round(mainPerCycleMs, 3),
       task,
       updateActive: active,
       updateCompleted: completed,

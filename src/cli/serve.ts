@@ -148,10 +148,12 @@ export function serveCommand(program: Command): void {
       const force = setTimeout(() => server.closeAllConnections(), 5000);
       force.unref();
       server.close(() => {
-        db.close();
-        lock.release();
-        logger.info('stopped');
-        process.exit(0);
+        void manager.logs.idle().then(() => {
+          db.close();
+          lock.release();
+          logger.info('stopped');
+          process.exit(0);
+        });
       });
       server.closeIdleConnections();
     };

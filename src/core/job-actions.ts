@@ -18,11 +18,11 @@ export class JobActions {
 
   private tx<T>(jobId: string, fn: (job: JobRecord) => T): T {
     if (!isId(jobId)) throw new NotFoundError(`job ${jobId} not found`);
-    return this.repos.db.transaction(() => {
+    return this.repos.write(() => {
       const job = this.repos.jobs.get(jobId);
       if (!job) throw new NotFoundError(`job ${jobId} not found`);
       return fn(job);
-    }).immediate();
+    });
   }
 
   private running(jobId: string): number {

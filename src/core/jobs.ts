@@ -117,7 +117,7 @@ export class JobService {
     const job = validateJob(doc, now, this.variables);
     const id = this.newId();
     const status = job.start_paused ? 'paused' : 'queued';
-    this.repos.db.transaction(() => {
+    this.repos.write(() => {
       const { jobs, tasks } = this.repos;
       const job_seq = jobs.insert({
         id, name: job.name, job_type: job.job_type, status, priority: job.priority, settings: job.settings,
@@ -135,7 +135,7 @@ export class JobService {
         for (const p of t.parents) tasks.insertParent(ids.get(t.name)!, ids.get(p)!);
       }
       jobs.addCount(id, status, job.tasks.length);
-    }).immediate();
+    });
     this.log.info('job submitted', { job: id, name: job.name, job_type: job.job_type, tasks: job.tasks.length });
     return { id, tasks: job.tasks.length };
   }

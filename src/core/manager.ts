@@ -63,9 +63,11 @@ export class Manager {
     const ids = opts.ids ?? objectIdGenerator(this.clock);
     const cfg = () => this.config;
     this.repos = createRepos(opts.db);
-    this.batch = new WriteBatch(opts.db);
+    this.batch = new WriteBatch(opts.db, this.repos.write);
     this.variables = new Variables(this.config.variables);
-    this.logs = new TaskLogs(path.join(this.dataDir, 'task-logs'));
+    this.logs = new TaskLogs(path.join(this.dataDir, 'task-logs'), (file, err) =>
+      this.log.warn('task log write failed', { file, error: err instanceof Error ? err.message : String(err) }),
+    );
     this.state = new StateMachine(this.repos, this.clock, () => cfg().job_fail_share, this.log);
     this.workers = new WorkerService(this.repos, this.clock, ids, this.state, this.log);
     this.failures = new FailureHandler(this.repos, this.clock, this.state, cfg, this.log);

@@ -66,7 +66,7 @@ export class QueueService {
   /** Requeues a whole job, or only its failed tasks. Returns how many tasks were requeued. */
   requeueJob(jobId: string, failedOnly: boolean): number {
     if (!isId(jobId)) throw new NotFoundError(`job ${jobId} not found`);
-    return this.repos.db.transaction(() => {
+    return this.repos.write(() => {
       const job = this.repos.jobs.get(jobId);
       if (!job) throw new NotFoundError(`job ${jobId} not found`);
       if (job.status === 'cancel-requested') throw new ConflictError(`job ${jobId} is being canceled; wait until it is canceled`);
@@ -92,13 +92,13 @@ export class QueueService {
       }
       this.log.info('job requeued', { job: jobId, tasks: ids.length, failed_only: failedOnly });
       return ids.length;
-    }).immediate();
+    });
   }
 
   /** Requeues single tasks; all ids are checked before anything changes. */
   requeueTasks(taskIds: string[]): number {
     if (taskIds.length === 0) throw new ValidationError('no task ids given');
-    return this.repos.db.transaction(() => {
+    return this.repos.write(() => {
       const tasks = taskIds.map((id) => {
         const t = isId(id) ? this.repos.tasks.get(id) : undefined;
         if (!t) throw new NotFoundError(`task ${id} not found`);
@@ -123,15 +123,15 @@ export class QueueService {
       }
       this.log.info('tasks requeued', { tasks: n });
       return n;
-    }).immediate();
+    });
   }
 
   /** Requeues the tasks a worker is running. */
   requeueWorker(workerId: string): number {
-    return this.repos.db.transaction(() => {
+    return this.repos.write(() => {
       const w = isId(workerId) ? this.repos.workers.get(workerId) : undefined;
       if (!w) throw new NotFoundError(`worker ${workerId} not found`);
       return this.workers.releaseTasks(w, 'requeued by an admin');
-    }).immediate();
+    });
   }
 }

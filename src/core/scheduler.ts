@@ -14,7 +14,7 @@ export type ClaimResult =
   | { kind: 'status-change'; status: string }
   | { kind: 'no-task-types' }
   | { kind: 'none' }
-  | { kind: 'task'; task: TaskRecord; fresh: boolean; logWritten?: Promise<void> };
+  | { kind: 'task'; task: TaskRecord; fresh: boolean };
 
 /** true when a comes before b in dispatch order. */
 function before(a: TaskRecord, b: TaskRecord): boolean {
@@ -42,7 +42,7 @@ export class Scheduler {
     const hasActive = this.repos.tasks.hasActiveForWorker(worker.id);
     const candidate = hasActive ? undefined : this.pick(worker);
     if (!hasActive && !candidate) return { kind: 'none' };
-    const result = this.repos.db.transaction((): ClaimResult => {
+    const result = this.repos.write((): ClaimResult => {
       const running = this.repos.tasks.forWorker(worker.id, 'active')[0];
       if (running) {
         this.repos.tasks.update(running.id, { last_worker_ping: this.clock.now() });
@@ -57,16 +57,14 @@ export class Scheduler {
       this.state.setTaskStatus(best, 'active', { workerId: worker.id, activity: `assigned to ${worker.nickname}` });
       this.repos.workers.update(worker.id, { current_task: best.id, current_task_status: 'active', current_task_updated: this.clock.now() });
       return { kind: 'task', task: best, fresh: true };
-    }).immediate();
+    });
 
     if (result.kind === 'task' && result.fresh) {
       const t = result.task;
       this.logs.rotate(t.job_id, t.id);
-      result.logWritten = this.logs.appendAsync(
-        t.job_id,
-        t.id,
-        `${isoTime(this.clock.now())}: Manager assigned task ${t.id} to worker ${identifier(worker)}`,
-      );
+      // The manager's own line: the answer does not wait for it (file creation is the slowest
+      // step of a claim); the worker's own log lines queue up behind it.
+      void this.logs.append(t.job_id, t.id, `${isoTime(this.clock.now())}: Manager assigned task ${t.id} to worker ${identifier(worker)}`);
       this.log.debug('task assigned', { task: t.id, job: t.job_id, worker: worker.id });
     }
     return result;

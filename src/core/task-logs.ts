@@ -1,12 +1,17 @@
 // Task logs on disk: <data-dir>/task-logs/job-<4 hex>/<job id>/task-<task id>.txt, rotated to
 // .txt.1, .txt.2, … each time a task is assigned anew.
-import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync } from 'node:fs';
-import { appendFile, mkdir } from 'node:fs/promises';
+import {
+  close as fsClose, closeSync, existsSync, fstatSync, mkdir as fsMkdir, open as fsOpen, openSync, readSync, renameSync, rmSync, write as fsWrite,
+} from 'node:fs';
 import path from 'node:path';
 import { isId } from './ids';
 
 export class TaskLogs {
-  constructor(readonly root: string) {}
+  constructor(
+    readonly root: string,
+    /** Told about a log write that failed; the task's state is not affected by it. */
+    private readonly onError: (file: string, err: unknown) => void = () => undefined,
+  ) {}
 
   dir(jobId: string): string {
     if (!isId(jobId)) throw new Error(`invalid job id ${JSON.stringify(jobId)}`);
@@ -18,64 +23,56 @@ export class TaskLogs {
     return path.join(this.dir(jobId), `task-${taskId}.txt`);
   }
 
-  append(jobId: string, taskId: string, text: string): void {
-    if (text === '') return;
-    const file = this.file(jobId, taskId);
-    const data = text.endsWith('\n') ? text : text + '\n';
-    try {
-      appendFileSync(file, data);
-    } catch (err) {
-      // The job's directory is made on its first log line, not looked for on every line.
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      mkdirSync(path.dirname(file), { recursive: true });
-      appendFileSync(file, data);
-    }
-  }
-
   /** Writes still under way per log file; each file's writes happen in the order they were asked. */
   private readonly pending = new Map<string, Promise<void>>();
 
   /**
-   * Appends without blocking the event loop: creating a task's log file is the most expensive
-   * single step of handing out a task, and here it runs on libuv's thread pool. The promise
-   * resolves once the text is written; the HTTP layer answers only then.
+   * Appends text (adding a final newline) without blocking the event loop: creating a task's log
+   * file is the most expensive single step of handing out a task, and here it runs on libuv's
+   * thread pool. The promise resolves once the text is written; it never rejects (a failed write
+   * goes to onError).
    */
-  appendAsync(jobId: string, taskId: string, text: string): Promise<void> {
+  append(jobId: string, taskId: string, text: string): Promise<void> {
     if (text === '') return Promise.resolve();
     const file = this.file(jobId, taskId);
     const data = text.endsWith('\n') ? text : text + '\n';
-    const write = async () => {
-      try {
-        await appendFile(file, data);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        await mkdir(path.dirname(file), { recursive: true });
-        await appendFile(file, data);
-      }
-    };
-    const previous = this.pending.get(file);
-    const next = previous ? previous.then(write, write) : write();
-    this.pending.set(file, next);
-    const forget = () => {
-      if (this.pending.get(file) === next) this.pending.delete(file);
-    };
-    next.then(forget, forget);
-    return next;
+    return this.enqueue(file, () => appendRaw(file, data));
+  }
+
+  /**
+   * Moves the current log aside (.txt → .txt.1, .1 → .2, …) so the next run starts a fresh file.
+   * Writes still under way for the file land first: they belong to the run being moved aside.
+   */
+  rotate(jobId: string, taskId: string): void {
+    const file = this.file(jobId, taskId);
+    if (this.pending.has(file)) void this.enqueue(file, async () => rotateNow(file));
+    else rotateNow(file);
+  }
+
+  /** Resolves once the writes asked for so far for this task's log have finished (or failed). */
+  async flushed(jobId: string, taskId: string): Promise<void> {
+    const file = this.file(jobId, taskId);
+    for (let p = this.pending.get(file); p; p = this.pending.get(file)) await p;
   }
 
   /** Resolves once every write asked for so far has finished (or failed). */
   async idle(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending.values()]);
+    while (this.pending.size > 0) await Promise.all([...this.pending.values()]);
   }
 
-  /** Moves the current log aside (.txt → .txt.1, .1 → .2, …) so the next run starts a fresh file. */
-  rotate(jobId: string, taskId: string): void {
-    const file = this.file(jobId, taskId);
-    if (!existsSync(file)) return;
-    let n = 1;
-    while (existsSync(`${file}.${n}`)) n++;
-    for (let i = n; i > 1; i--) renameSync(`${file}.${i - 1}`, `${file}.${i}`);
-    renameSync(file, `${file}.1`);
+  /** Runs step after every step already queued for the file; the steps of one file never overlap. */
+  private enqueue(file: string, step: () => Promise<void>): Promise<void> {
+    const run = () =>
+      step().catch((err: unknown) => {
+        this.onError(file, err);
+      });
+    const previous = this.pending.get(file);
+    const next = previous ? previous.then(run) : run();
+    this.pending.set(file, next);
+    void next.then(() => {
+      if (this.pending.get(file) === next) this.pending.delete(file);
+    });
+    return next;
   }
 
   removeJob(jobId: string): void {
@@ -83,7 +80,7 @@ export class TaskLogs {
     rmSync(dir, { recursive: true, force: true });
     // A write still under way would make the directory again: remove it once more after those.
     const late = [...this.pending].filter(([file]) => file.startsWith(dir + path.sep)).map(([, p]) => p);
-    if (late.length > 0) void Promise.allSettled(late).then(() => rmSync(dir, { recursive: true, force: true }));
+    if (late.length > 0) void Promise.all(late).then(() => rmSync(dir, { recursive: true, force: true }));
   }
 
   /** Opens the current log for reading; undefined when there is none yet. */
@@ -108,6 +105,35 @@ export class TaskLogs {
       closeSync(h.fd);
     }
   }
+}
+
+function rotateNow(file: string): void {
+  if (!existsSync(file)) return;
+  let n = 1;
+  while (existsSync(`${file}.${n}`)) n++;
+  for (let i = n; i > 1; i--) renameSync(`${file}.${i - 1}`, `${file}.${i}`);
+  renameSync(file, `${file}.1`);
+}
+
+/**
+ * Appends data to file on libuv's thread pool with plain open/write/close callbacks (about half
+ * the main thread's cost of fs/promises' appendFile), making the job's directory on first use.
+ */
+function appendRaw(file: string, data: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const write = (fd: number) =>
+      fsWrite(fd, data, null, 'utf8', (err) => {
+        fsClose(fd, (closeErr) => (err || closeErr ? reject(err ?? closeErr) : resolve()));
+      });
+    fsOpen(file, 'a', 0o644, (err, fd) => {
+      if (!err) return write(fd);
+      if (err.code !== 'ENOENT') return reject(err);
+      fsMkdir(path.dirname(file), { recursive: true }, (mkErr) => {
+        if (mkErr) return reject(mkErr);
+        fsOpen(file, 'a', 0o644, (err2, fd2) => (err2 ? reject(err2) : write(fd2)));
+      });
+    });
+  });
 }
 
 export function tailOf(fd: number, size: number, lines: number): string {

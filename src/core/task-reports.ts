@@ -100,8 +100,8 @@ export class TaskReports {
     const checked = this.taskOf(worker, taskId);
     const u = parseTaskUpdate(readBody());
     const now = this.clock.now();
-    const logWritten = u.log ? this.logs.appendAsync(checked.job_id, taskId, u.log) : Promise.resolve();
-    this.repos.db.transaction(() => {
+    const logWritten = u.log ? this.logs.append(checked.job_id, taskId, u.log) : Promise.resolve();
+    this.repos.write(() => {
       // Read again inside the transaction: the task may have moved since the checks above.
       const task = this.taskOf(worker, taskId);
       this.repos.tasks.update(task.id, {
@@ -120,7 +120,7 @@ export class TaskReports {
         last_seen: now,
       });
       if (u.task_status) this.applyStatus(task, worker, u.task_status, u.activity);
-    }).immediate();
+    });
     return logWritten;
   }
 
@@ -144,7 +144,7 @@ export class TaskReports {
     const task = isId(taskId) ? this.repos.tasks.get(taskId) : undefined;
     if (!task) throw new NotFoundError(`Task ${taskId} is unknown.`);
     if (task.worker_id !== worker.id) return;
-    this.repos.db.transaction(() => {
+    this.repos.write(() => {
       const t = this.repos.tasks.get(taskId)!;
       if (t.worker_id !== worker.id) return;
       if (t.status === 'active') {
@@ -156,7 +156,7 @@ export class TaskReports {
       } else if (t.status === 'cancel-requested') {
         this.state.setTaskStatus(t, 'canceled', { activity: 'canceled' });
       }
-    }).immediate();
+    });
   }
 
   /** GET /may-i-run/{id}. */

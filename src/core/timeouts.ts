@@ -37,14 +37,14 @@ export class TimeoutChecker {
     const deadline = this.clock.now() - this.settings().worker_timeout_ms;
     const silent = this.repos.workers.unseenSince(LIVE_STATUSES, deadline);
     for (const stale of silent) {
-      this.repos.db.transaction(() => {
+      this.repos.write(() => {
         const w = this.repos.workers.get(stale.id);
         if (!w || w.last_seen >= deadline || !(LIVE_STATUSES as readonly string[]).includes(w.status)) return;
         const requeued = this.workers.releaseTasks(w, 'worker timed out');
         // Asking for the previous status lets a worker that comes back resume cleanly.
         this.repos.workers.update(w.id, { status: 'timeout', status_requested: w.status, lazy_status_request: false, current_task: null });
         this.log.warn('worker timed out', { worker: w.id, nickname: w.nickname, last_seen: isoTime(w.last_seen), requeued });
-      }).immediate();
+      });
     }
     return silent.length;
   }
@@ -54,19 +54,19 @@ export class TimeoutChecker {
     const deadline = now - this.settings().task_timeout_ms;
     let n = 0;
     for (const stale of this.repos.tasks.activePingedBefore(deadline)) {
-      this.repos.db.transaction(() => {
+      this.repos.write(() => {
         const task = this.repos.tasks.get(stale.id);
         if (!task || task.status !== 'active' || (task.last_worker_ping ?? 0) >= deadline) return;
         const w = task.worker_id ? this.repos.workers.get(task.worker_id) : undefined;
         const who = w ? identifier(w) : 'an unknown worker';
-        this.logs.append(task.job_id, task.id, `${isoTime(now)}: Task timed out: no word from worker ${who} since ${isoTime(task.last_worker_ping ?? 0)}`);
+        void this.logs.append(task.job_id, task.id, `${isoTime(now)}: Task timed out: no word from worker ${who} since ${isoTime(task.last_worker_ping ?? 0)}`);
         if (w) {
           this.failures.workerFailed(task, w, `Task timed out on worker ${who}`);
           this.repos.workers.update(w.id, { status: 'timeout', current_task: null });
         }
         this.log.warn('task timed out', { task: task.id, job: task.job_id, worker: task.worker_id });
         n++;
-      }).immediate();
+      });
     }
     return n;
   }

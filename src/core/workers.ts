@@ -206,11 +206,11 @@ export class WorkerService {
   forget(workerId: string): number {
     const w = isId(workerId) ? this.repos.workers.get(workerId) : undefined;
     if (!w) throw new NotFoundError(`worker ${workerId} not found`);
-    const requeued = this.repos.db.transaction(() => {
+    const requeued = this.repos.write(() => {
       const n = this.releaseTasks(w, 'worker forgotten');
       this.repos.workers.delete(w.id);
       return n;
-    }).immediate();
+    });
     this.verified.forget(w.id);
     this.log.info('worker forgotten', { worker: w.id, nickname: w.nickname, requeued });
     return requeued;

@@ -3,6 +3,7 @@
 // many small requests cost one append instead of one each; answers wait for the commit, so an
 // acknowledged change is still on disk. Nested transactions inside become savepoints.
 import type { DB } from './open';
+import type { AtomicWrite } from './tx';
 
 export class WriteBatch {
   private open = false;
@@ -14,7 +15,10 @@ export class WriteBatch {
   private readonly commitStmt;
   private readonly rollbackStmt;
 
-  constructor(private readonly db: DB) {
+  constructor(
+    private readonly db: DB,
+    private readonly write: AtomicWrite,
+  ) {
     this.beginStmt = db.prepare('BEGIN IMMEDIATE');
     this.commitStmt = db.prepare('COMMIT');
     this.rollbackStmt = db.prepare('ROLLBACK');
@@ -42,7 +46,7 @@ export class WriteBatch {
   /** Runs fn inside the batch as one savepoint: if it throws, only its own writes are undone. */
   run<T>(fn: () => T): T {
     this.begin();
-    return this.db.transaction(fn)();
+    return this.write(fn);
   }
 
   commit(): void {

@@ -21,7 +21,7 @@ export function requireAdmin(req: IncomingMessage, token: string): void {
 const MAX_TAIL_LINES = 100_000;
 
 /** GET /logfile/{job}/{task}: the whole log, a byte Range, or ?tail=N lines. */
-function logfile(m: Manager, ctx: RequestCtx): Reply {
+function logfile(m: Manager, ctx: RequestCtx): Promise<Reply> {
   const { job, task } = ctx.params;
   const notFound = () => new HttpError(404, 'not_found', `no log for task ${task} of job ${job}`);
   if (!isId(job) || !isId(task)) throw notFound();
@@ -30,8 +30,12 @@ function logfile(m: Manager, ctx: RequestCtx): Reply {
   return serveLog(m, ctx, job, task);
 }
 
-/** A task's current log: whole, a byte Range, or the last ?tail=N lines. */
-export function serveLog(m: Manager, ctx: RequestCtx, job: string, task: string): Reply {
+/**
+ * A task's current log: whole, a byte Range, or the last ?tail=N lines. Log writes still under way
+ * for it land first, so the answer holds every line the manager has acknowledged.
+ */
+export async function serveLog(m: Manager, ctx: RequestCtx, job: string, task: string): Promise<Reply> {
+  await m.logs.flushed(job, task);
   const h = m.logs.open(job, task);
   if (!h) return { status: 200, body: '' };
   const text = { 'Content-Type': 'text/plain; charset=utf-8', 'Accept-Ranges': 'bytes' };
@@ -75,7 +79,7 @@ export function serveLog(m: Manager, ctx: RequestCtx, job: string, task: string)
 }
 
 export function adminRoutes(m: Manager, token: string): Route[] {
-  const admin = (fn: (ctx: RequestCtx) => Reply) => (ctx: RequestCtx) => {
+  const admin = (fn: (ctx: RequestCtx) => Reply | Promise<Reply>) => (ctx: RequestCtx) => {
     requireAdmin(ctx.req, token);
     return fn(ctx);
   };

@@ -30,7 +30,7 @@ function optionalString(v: unknown, field: string): string | undefined {
 }
 
 export function apiRoutes(m: Manager, token: string): Route[] {
-  const route = (methods: string[], path: string, fn: (ctx: RequestCtx) => Reply, bodyLimit?: number): Route => ({
+  const route = (methods: string[], path: string, fn: (ctx: RequestCtx) => Reply | Promise<Reply>, bodyLimit?: number): Route => ({
     methods,
     path: `/api${path}`,
     bodyLimit,

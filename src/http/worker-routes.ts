@@ -113,7 +113,7 @@ export function workerRoutes(m: Manager): Route[] {
       methods: ['POST'],
       path: '/sign-off',
       handler: worker(false, (w, ctx) => {
-        m.repos.db.transaction(() => m.workers.signOff(w, callerOf(ctx.req))).immediate();
+        m.repos.write(() => m.workers.signOff(w, callerOf(ctx.req)));
         return noContent;
       }),
     },
@@ -130,7 +130,7 @@ export function workerRoutes(m: Manager): Route[] {
           case 'none':
             return noContent;
           case 'task':
-            return { ...json(taskDocument(m.repos, r.task, w, m.variables)), wait: r.logWritten };
+            return json(taskDocument(m.repos, r.task, w, m.variables));
         }
       }),
     },

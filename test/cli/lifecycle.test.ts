@@ -198,9 +198,9 @@ describe('task-log', { timeout: 60_000 }, () => {
     proc.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
     proc.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
     await waitFor(() => out === 'line three\n', 10_000, `the last line (so far: ${JSON.stringify(out)})`);
-    tm.manager.logs.append(job, task, 'line four');
+    await tm.manager.logs.append(job, task, 'line four');
     await waitFor(() => out.includes('line four\n'), 10_000, 'the appended line');
-    tm.manager.logs.append(job, task, 'line five\nline six');
+    await tm.manager.logs.append(job, task, 'line five\nline six');
     await waitFor(() => out.includes('line six\n'), 10_000, 'more appended lines');
     expect(out).toBe('line three\nline four\nline five\nline six\n');
     proc.kill('SIGINT');

@@ -1,5 +1,5 @@
 // Task logs on disk: layout, append, rotation on reassignment, and reading the tail.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TaskLogs } from '../../src/core/task-logs';
@@ -26,42 +26,78 @@ describe('TaskLogs', () => {
     expect(() => l.append(JOB, 'ABCDEF0123456789ABCDEF01', 'x')).toThrow(/invalid task id/);
   });
 
-  it('appends text, adding a final newline when missing', () => {
+  it('appends text in the order asked, adding a final newline when missing', async () => {
     const l = logs();
-    l.append(JOB, TASK, 'one');
-    l.append(JOB, TASK, 'two\n');
-    l.append(JOB, TASK, '');
-    l.append(JOB, TASK, 'three\nfour');
+    void l.append(JOB, TASK, 'one');
+    void l.append(JOB, TASK, 'two\n');
+    void l.append(JOB, TASK, '');
+    await l.append(JOB, TASK, 'three\nfour');
     expect(readFileSync(l.file(JOB, TASK), 'utf8')).toBe('one\ntwo\nthree\nfour\n');
   });
 
-  it('does not create a file for empty text', () => {
+  it('does not create a file for empty text', async () => {
     const l = logs();
-    l.append(JOB, TASK, '');
+    await l.append(JOB, TASK, '');
+    await l.idle();
     expect(existsSync(l.file(JOB, TASK))).toBe(false);
   });
 
-  it('rotates .txt → .txt.1 → .txt.2 so each run starts a fresh file', () => {
+  it('rotates .txt → .txt.1 → .txt.2 so each run starts a fresh file', async () => {
     const l = logs();
     const f = l.file(JOB, TASK);
     l.rotate(JOB, TASK); // nothing to rotate yet
     expect(existsSync(`${f}.1`)).toBe(false);
-    l.append(JOB, TASK, 'run 1');
+    await l.append(JOB, TASK, 'run 1');
     l.rotate(JOB, TASK);
     expect(existsSync(f)).toBe(false);
-    l.append(JOB, TASK, 'run 2');
+    await l.append(JOB, TASK, 'run 2');
     l.rotate(JOB, TASK);
-    l.append(JOB, TASK, 'run 3');
+    await l.append(JOB, TASK, 'run 3');
     expect(readFileSync(f, 'utf8')).toBe('run 3\n');
     expect(readFileSync(`${f}.1`, 'utf8')).toBe('run 2\n');
     expect(readFileSync(`${f}.2`, 'utf8')).toBe('run 1\n');
     expect(existsSync(`${f}.3`)).toBe(false);
   });
 
-  it('tails the last N lines, with or without a final newline', () => {
+  it('rotates only after the writes asked for before, which belong to the run moved aside', async () => {
+    const l = logs();
+    const f = l.file(JOB, TASK);
+    void l.append(JOB, TASK, 'run 1, line 1');
+    void l.append(JOB, TASK, 'run 1, line 2');
+    l.rotate(JOB, TASK);
+    void l.append(JOB, TASK, 'run 2');
+    await l.idle();
+    expect(readFileSync(`${f}.1`, 'utf8')).toBe('run 1, line 1\nrun 1, line 2\n');
+    expect(readFileSync(f, 'utf8')).toBe('run 2\n');
+  });
+
+  it('flushed() waits for the writes under way for one log', async () => {
+    const l = logs();
+    void l.append(JOB, TASK, 'first');
+    void l.append(JOB, TASK, 'second');
+    expect(existsSync(l.file(JOB, TASK))).toBe(false); // on the thread pool, not yet written
+    await l.flushed(JOB, TASK);
+    expect(readFileSync(l.file(JOB, TASK), 'utf8')).toBe('first\nsecond\n');
+    await l.flushed(JOB, TASK); // nothing under way: resolves at once
+  });
+
+  it('reports a failed write instead of rejecting, and goes on with the next ones', async () => {
+    const failures: string[] = [];
+    const root = path.join(tempDir(), 'task-logs');
+    const l = new TaskLogs(root, (file, err) => failures.push(`${path.basename(file)}: ${(err as NodeJS.ErrnoException).code}`));
+    // The task's log path is taken by a directory: opening it for appending fails.
+    mkdirSync(l.file(JOB, TASK), { recursive: true });
+    await expect(l.append(JOB, TASK, 'lost')).resolves.toBeUndefined();
+    expect(failures).toEqual([`task-${TASK}.txt: EISDIR`]);
+    const other = '0123456789abcdef01234568';
+    await l.append(JOB, other, 'kept');
+    expect(readFileSync(l.file(JOB, other), 'utf8')).toBe('kept\n');
+  });
+
+  it('tails the last N lines, with or without a final newline', async () => {
     const l = logs();
     expect(l.tail(JOB, TASK, 5)).toBe(''); // no log yet
-    l.append(JOB, TASK, 'a\nb\nc\n');
+    await l.append(JOB, TASK, 'a\nb\nc\n');
     expect(l.tail(JOB, TASK, 2)).toBe('b\nc\n');
     expect(l.tail(JOB, TASK, 1)).toBe('c\n');
     expect(l.tail(JOB, TASK, 3)).toBe('a\nb\nc\n');
@@ -71,20 +107,25 @@ describe('TaskLogs', () => {
     expect(l.tail(JOB, TASK, 2)).toBe('b\nc');
   });
 
-  it('tails a log larger than its read block', () => {
+  it('tails a log larger than its read block', async () => {
     const l = logs();
     const lines = Array.from({ length: 20_000 }, (_, i) => `line ${i} ${'x'.repeat(i % 50)}`);
-    l.append(JOB, TASK, lines.join('\n'));
+    await l.append(JOB, TASK, lines.join('\n'));
     expect(l.tail(JOB, TASK, 3)).toBe(lines.slice(-3).join('\n') + '\n');
     const many = l.tail(JOB, TASK, 5_000);
     expect(many).toBe(lines.slice(-5_000).join('\n') + '\n');
     expect(l.tail(JOB, TASK, 50_000)).toBe(lines.join('\n') + '\n');
   });
 
-  it('removes the logs of a job', () => {
+  it('removes the logs of a job, also when a write was still under way', async () => {
     const l = logs();
-    l.append(JOB, TASK, 'x');
+    await l.append(JOB, TASK, 'x');
     l.removeJob(JOB);
+    expect(existsSync(l.dir(JOB))).toBe(false);
+    void l.append(JOB, TASK, 'late');
+    l.removeJob(JOB);
+    await l.idle();
+    await new Promise((resolve) => setImmediate(resolve));
     expect(existsSync(l.dir(JOB))).toBe(false);
   });
 });

@@ -47,7 +47,9 @@ export function logPath(s: TestServer, jobId: string, taskId: string): string {
   return path.join(s.dataDir, 'task-logs', `job-${jobId.slice(0, 4)}`, jobId, `task-${taskId}.txt`);
 }
 
-export function readLog(s: TestServer, jobId: string, taskId: string, suffix = ''): string {
+/** A task's log file once the manager's log writes under way have landed. */
+export async function readLog(s: TestServer, jobId: string, taskId: string, suffix = ''): Promise<string> {
+  await s.manager.logs.idle();
   const file = logPath(s, jobId, taskId) + suffix;
   return existsSync(file) ? readFileSync(file, 'utf8') : '';
 }

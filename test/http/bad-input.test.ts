@@ -72,7 +72,7 @@ describe('body limits', { timeout: 30_000 }, () => {
     const tooBig = JSON.stringify({ log: 'z'.repeat(TASK_UPDATE_BODY_LIMIT) });
     const r = await rawRequest(s.url, 'POST', `/tasks/${ids.a}/update`, { headers: { ...headers, 'Transfer-Encoding': 'chunked' }, body: tooBig });
     expectError(r, 413);
-    expect(readLog(s, jobId, ids.a!).length).toBeLessThan(9 * 1024 * 1024);
+    expect((await readLog(s, jobId, ids.a!)).length).toBeLessThan(9 * 1024 * 1024);
     expect(taskRec(s, ids.a!).status).toBe('active');
   });
 });

@@ -43,7 +43,7 @@ describe('worker protocol conversations', { timeout: 30_000 }, () => {
     s.manager.timeouts.check();
     expect(taskRec(s, ids.a!)).toMatchObject({ status: 'soft-failed', worker_id: null });
     expect(workerRec(s, w1.id).status).toBe('timeout');
-    expect(readLog(s, jobId, ids.a!)).toMatch(/Task timed out/);
+    expect(await readLog(s, jobId, ids.a!)).toMatch(/Task timed out/);
     expect((await w1.call('GET', `/may-i-run/${ids.a}`)).json).toMatchObject({ may_keep_running: false });
     expectError(await w1.call('POST', `/tasks/${ids.a}/update`, { task_status: 'completed' }), 409);
     const retry = await claim(w2);
@@ -74,7 +74,7 @@ describe('worker protocol conversations', { timeout: 30_000 }, () => {
     expect((await w2.call('POST', `/tasks/${ids.b}/update`, { task_status: 'failed', log: 'aborted' })).status).toBe(204);
     expect(taskRec(s, ids.b!).status).toBe('canceled');
     expect(s.manager.repos.tasks.failures(ids.b!)).toEqual([]);
-    expect(readLog(s, jobId, ids.b!)).toMatch(/aborting\naborted\n$/);
+    expect(await readLog(s, jobId, ids.b!)).toMatch(/aborting\naborted\n$/);
 
     expect((await w1.call('POST', '/task')).status).toBe(204);
     expect((await w2.call('POST', '/task')).status).toBe(204);

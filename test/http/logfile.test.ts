@@ -15,7 +15,7 @@ async function withLog(lines: string[]) {
   if (lines.length > 0) expect((await w.call('POST', `/tasks/${ids.a}/update`, { log: lines.join('\n') })).status).toBe(204);
   const get = (query = '', headers: Record<string, string> = {}) =>
     request(s.url, 'GET', `/logfile/${jobId}/${ids.a}${query}`, { headers: { Authorization: ADMIN, ...headers } });
-  return { s, w, jobId, ids, get, full: readLog(s, jobId, ids.a!) };
+  return { s, w, jobId, ids, get, full: await readLog(s, jobId, ids.a!) };
 }
 
 describe('GET /logfile/{job}/{task}', { timeout: 30_000 }, () => {
@@ -26,6 +26,16 @@ describe('GET /logfile/{job}/{task}', { timeout: 30_000 }, () => {
       expectError(r, 401);
       expect(r.text).not.toContain('secret path');
     }
+  });
+
+  it('includes the lines written just before: the answer waits for log writes under way', async () => {
+    const s = await testServer();
+    const { jobId, ids } = submitJob(s, [{ name: 'a' }]);
+    const w = await registerWorker(s.url);
+    await claim(w); // the manager's "assigned" line is written after this answer
+    const r = await request(s.url, 'GET', `/logfile/${jobId}/${ids.a}`, { headers: { Authorization: ADMIN } });
+    expect(r.status).toBe(200);
+    expect(r.text).toContain(`Manager assigned task ${ids.a}`);
   });
 
   it('serves the whole log as text/plain', async () => {
@@ -64,7 +74,7 @@ describe('GET /logfile/{job}/{task}', { timeout: 30_000 }, () => {
     const { s, w, jobId, ids, get } = await withLog(['first run']);
     await w.call('POST', `/tasks/${ids.a}/return`);
     await claim(w);
-    expect(readLog(s, jobId, ids.a!, '.1')).toContain('first run');
+    expect(await readLog(s, jobId, ids.a!, '.1')).toContain('first run');
     expect((await get()).text).not.toContain('first run');
     for (const suffix of ['.1', '.txt.1', '%2E1']) {
       expectError(await request(s.url, 'GET', `/logfile/${jobId}/${ids.a}${suffix}`, { headers: { Authorization: ADMIN } }), 404);

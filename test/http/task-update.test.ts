@@ -26,12 +26,12 @@ describe('POST /tasks/{id}/update: 404 and 409 come first', { timeout: 30_000 },
     const { s, jobId, id } = await oneTask();
     const other = await registerWorker(s.url);
     const before = taskRec(s, id);
-    const logBefore = readLog(s, jobId, id);
+    const logBefore = await readLog(s, jobId, id);
     for (const body of [JSON.stringify({ task_status: 'completed', activity: 'hijack', log: 'intruder', task_progress_percentage: 99 }), '{not json', '"x"']) {
       expectError(await post(s.url, other.auth, id, body), 409, `Task ${id} is assigned to another worker.`);
     }
     expect(taskRec(s, id)).toEqual(before);
-    expect(readLog(s, jobId, id)).toBe(logBefore);
+    expect(await readLog(s, jobId, id)).toBe(logBefore);
     expect(workerRec(s, other.id).current_task_status).toBeNull();
   });
 
@@ -70,12 +70,12 @@ describe('POST /tasks/{id}/update: 400 for bad bodies of the own task', { timeou
   ])('answers 400 for %s and stores nothing', async (_what, body) => {
     const { s, w, jobId, id } = await oneTask();
     const before = taskRec(s, id);
-    const logBefore = readLog(s, jobId, id);
+    const logBefore = await readLog(s, jobId, id);
     const r = await post(s.url, w.auth, id, body);
     expectError(r, 400);
     expect(r.json.error.message.length).toBeGreaterThan(5);
     expect(taskRec(s, id)).toEqual(before);
-    expect(readLog(s, jobId, id)).toBe(logBefore);
+    expect(await readLog(s, jobId, id)).toBe(logBefore);
   });
 
   it('says which field is wrong', async () => {
@@ -89,11 +89,11 @@ describe('POST /tasks/{id}/update: 400 for bad bodies of the own task', { timeou
 describe('POST /tasks/{id}/update: what a 204 stores', { timeout: 30_000 }, () => {
   it('appends the log with a final newline and keeps a tail on the task', async () => {
     const { s, w, jobId, id } = await oneTask();
-    const assigned = readLog(s, jobId, id);
+    const assigned = await readLog(s, jobId, id);
     expect((await w.call('POST', `/tasks/${id}/update`, { log: 'line one\nline two' })).status).toBe(204);
     expect((await w.call('POST', `/tasks/${id}/update`, { log: 'line three\n' })).status).toBe(204);
     expect((await w.call('POST', `/tasks/${id}/update`, { log: '' })).status).toBe(204);
-    expect(readLog(s, jobId, id)).toBe(`${assigned}line one\nline two\nline three\n`);
+    expect(await readLog(s, jobId, id)).toBe(`${assigned}line one\nline two\nline three\n`);
     expect(taskRec(s, id).log_tail).toContain('line one\nline two\nline three');
   });
 
@@ -149,7 +149,7 @@ describe('POST /tasks/{id}/update: task status', { timeout: 30_000 }, () => {
     }
     expect(taskRec(s, id).status).toBe('completed');
     expect(s.manager.repos.jobs.get(jobId)!.status).toBe('completed');
-    expect(readLog(s, jobId, id)).toContain('late failed\n');
+    expect(await readLog(s, jobId, id)).toContain('late failed\n');
   });
 
   it('treats an update for a returned task as done (204 or 409) and changes nothing', async () => {
@@ -227,7 +227,7 @@ describe('POST /tasks/{id}/update: task status', { timeout: 30_000 }, () => {
     const lines = Array.from({ length: 2000 }, (_, i) => `${String(i).padStart(4, '0')} ${'x'.repeat(195)}`);
     const r = await w.call('POST', `/tasks/${id}/update`, { log: lines.join('\n'), activity: 'big log' });
     expect(r.status).toBe(204);
-    const log = readLog(s, jobId, id);
+    const log = await readLog(s, jobId, id);
     expect(log.endsWith(`${lines[1999]}\n`)).toBe(true);
     expect(log.split('\n').length).toBe(2000 + 2);
   });

@@ -130,7 +130,7 @@ describe('POST /task: the Task document', { timeout: 30_000 }, () => {
     // Type checks do not apply to a task the worker already runs.
     expect((await claim(w))._id).toBe(t._id);
     // The manager did not log a second assignment.
-    expect(readLog(s, t.job, t._id).match(/Manager assigned task/g)).toHaveLength(1);
+    expect((await readLog(s, t.job, t._id)).match(/Manager assigned task/g)).toHaveLength(1);
   });
 
   it('records the resumed task as the current task of the worker again', async () => {
@@ -233,9 +233,7 @@ describe('POST /task: task logs', { timeout: 30_000 }, () => {
     const w = await registerWorker(s.url, { nickname: 'logger' });
     const { jobId, ids } = submitJob(s, [{ name: 'a' }]);
     await claim(w);
-    const file = logPath(s, jobId, ids.a!);
-    expect(existsSync(file)).toBe(true);
-    expect(readLog(s, jobId, ids.a!)).toBe(`${new Date(s.clock.now()).toISOString()}: Manager assigned task ${ids.a} to worker logger (${w.id})\n`);
+    expect(await readLog(s, jobId, ids.a!)).toBe(`${new Date(s.clock.now()).toISOString()}: Manager assigned task ${ids.a} to worker logger (${w.id})\n`);
   });
 
   it('rotates the log to .txt.1, .txt.2 … each time the task is assigned anew', async () => {
@@ -249,17 +247,17 @@ describe('POST /task: task logs', { timeout: 30_000 }, () => {
     expect((await w1.call('POST', `/tasks/${id}/return`)).status).toBe(204);
 
     await claim(w2);
-    expect(readLog(s, jobId, id, '.1')).toContain('first run output');
-    expect(readLog(s, jobId, id, '.1')).toContain(`to worker w1 (${w1.id})`);
-    expect(readLog(s, jobId, id)).not.toContain('first run output');
-    expect(readLog(s, jobId, id)).toMatch(new RegExp(`^\\S+: Manager assigned task ${id} to worker w2 \\(${w2.id}\\)\\n$`));
+    expect(await readLog(s, jobId, id, '.1')).toContain('first run output');
+    expect(await readLog(s, jobId, id, '.1')).toContain(`to worker w1 (${w1.id})`);
+    expect(await readLog(s, jobId, id)).not.toContain('first run output');
+    expect(await readLog(s, jobId, id)).toMatch(new RegExp(`^\\S+: Manager assigned task ${id} to worker w2 \\(${w2.id}\\)\\n$`));
     expect((await w2.call('POST', `/tasks/${id}/update`, { log: 'second run output' })).status).toBe(204);
     expect((await w2.call('POST', `/tasks/${id}/return`)).status).toBe(204);
 
     await claim(w1);
-    expect(readLog(s, jobId, id, '.2')).toContain('first run output');
-    expect(readLog(s, jobId, id, '.1')).toContain('second run output');
-    expect(readLog(s, jobId, id)).toContain('to worker w1');
+    expect(await readLog(s, jobId, id, '.2')).toContain('first run output');
+    expect(await readLog(s, jobId, id, '.1')).toContain('second run output');
+    expect(await readLog(s, jobId, id)).toContain('to worker w1');
     expect(existsSync(logPath(s, jobId, id) + '.3')).toBe(false);
   });
 });
