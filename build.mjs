@@ -40,6 +40,8 @@ const EXECUTABLE = r('dist', 'flamenco-mgr');
 const ADDON = r('node_modules', 'better-sqlite3', 'prebuilds', `${PLATFORM}.node`);
 /** The addon's key among the executable's SEA assets; src/db/native.ts reads it by this name. */
 const SEA_ASSET = 'better_sqlite3.node';
+/** Node flags the program always runs with (src/node-flags.json says why). */
+const NODE_FLAGS = JSON.parse(readFileSync(r('src', 'node-flags.json'), 'utf8')).node;
 
 function git(...a) {
   try {
@@ -114,7 +116,7 @@ if (wantExecutable) {
         entry: BUNDLE,
         nodePath: embeddedNode,
         targets: [{ nodeRange: `node${nodeVersion}`, platform: 'linux', arch: 'x64', output: tmpOut }],
-        seaConfig: { useCodeCache: true, assets: { [SEA_ASSET]: ADDON } },
+        seaConfig: { useCodeCache: true, execArgv: NODE_FLAGS, assets: { [SEA_ASSET]: ADDON } },
       }),
     ],
     { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' }, maxBuffer: 64 * 1024 * 1024 },

@@ -5,7 +5,11 @@ import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
+import nodeFlags from '../../src/node-flags.json';
 import { now, sleep, type Target } from './loadgen';
+
+/** serve runs with the product's own Node flags, as the executable and bin/flamenco-mgr do. */
+const NODE_FLAGS: string[] = nodeFlags.node;
 
 const children = new Set<ChildProcess>();
 
@@ -126,7 +130,7 @@ export async function startServe(p: Paths, o: ServeOptions): Promise<Server> {
   const fd = openSync(logFile, 'a');
   const t0 = now();
   const child = track(
-    spawn(o.program ?? process.execPath, [...(o.program ? [] : [...(o.nodeArgs ?? []), p.cli]), 'serve', '--listen', `127.0.0.1:${o.port ?? 0}`, '--data-dir', o.dataDir], {
+    spawn(o.program ?? process.execPath, [...(o.program ? [] : [...NODE_FLAGS, ...(o.nodeArgs ?? []), p.cli]), 'serve', '--listen', `127.0.0.1:${o.port ?? 0}`, '--data-dir', o.dataDir], {
       cwd: p.root,
       stdio: ['ignore', 'pipe', fd],
     }),
