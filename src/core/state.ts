@@ -1,7 +1,7 @@
 // The one owner of task and job status changes. Every path that moves a status (the worker
 // protocol, the timeout checker, the CLI, the admin API) calls this module inside its
 // transaction; the tables below say what is legal.
-import type { JobRecord } from '../db/jobs-repo';
+import type { JobStatusRecord } from '../db/jobs-repo';
 import type { TaskRecord } from '../db/tasks-repo';
 import type { Clock } from './clock';
 import { ConflictError } from './errors';
@@ -88,7 +88,7 @@ export class StateMachine {
     if (from !== to) this.settleJob(task.job_id);
   }
 
-  setJobStatus(job: JobRecord, to: JobStatus, activity?: string): void {
+  setJobStatus(job: JobStatusRecord, to: JobStatus, activity?: string): void {
     if (job.status === to) return;
     if (!canMoveJob(job.status, to)) throw new ConflictError(`job ${job.id} is ${job.status}; it cannot become ${to}`);
     this.repos.jobs.update(job.id, { status: to, updated: this.clock.now(), activity });
@@ -121,7 +121,7 @@ export class StateMachine {
    * failed tasks reached the configured share, or that can make no more progress.
    */
   settleJob(jobId: string): void {
-    const job = this.repos.jobs.get(jobId);
+    const job = this.repos.jobs.status(jobId);
     if (!job) return;
     const c = this.repos.jobs.counts(jobId);
     const n = (s: TaskStatus) => c[s] ?? 0;
@@ -167,7 +167,7 @@ export class StateMachine {
   }
 
   /** Fails a job: waiting tasks are canceled, running ones asked to stop. */
-  failJob(job: JobRecord, reason: string): void {
+  failJob(job: JobStatusRecord, reason: string): void {
     this.setJobStatus(job, 'failed', reason);
     this.setJobTasksStatus(job.id, ['queued', 'soft-failed', 'paused'], 'canceled', false);
     this.setJobTasksStatus(job.id, ['active'], 'cancel-requested', false);

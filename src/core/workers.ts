@@ -6,7 +6,7 @@ import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { type IdGenerator, isId } from './ids';
 import type { Logger } from './logger';
 import type { Repos } from './repos';
-import { hashSecret, VerifiedSecretCache, verifySecret } from './secrets';
+import { hashSecret, needsRehash, VerifiedSecretCache, verifySecret } from './secrets';
 import type { StateMachine } from './state';
 import { isOneOf, REQUESTABLE_STATUSES, type RequestableStatus, WORKER_STATUSES } from './statuses';
 
@@ -120,7 +120,17 @@ export class WorkerService {
     if (!w) return undefined;
     if (this.verified.check(id, secret, w.secret_hash)) return w;
     if (!(await verifySecret(secret, w.secret_hash))) return undefined;
-    this.verified.remember(id, secret, w.secret_hash);
+    let stored = w.secret_hash;
+    if (needsRehash(stored)) {
+      // A hash from an older version: store it with today's parameters.
+      const fresh = await hashSecret(secret);
+      const now = this.repos.workers.get(id);
+      if (now?.secret_hash === stored) {
+        this.repos.write(() => this.repos.workers.update(id, { secret_hash: fresh }));
+        stored = fresh;
+      }
+    }
+    this.verified.remember(id, secret, stored);
     // Re-read: the worker may have changed while the hash was being checked.
     return this.repos.workers.get(id);
   }

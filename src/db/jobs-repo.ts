@@ -18,6 +18,9 @@ export interface JobRecord {
   last_output: string | null;
 }
 
+/** A job as the state machine sees it. */
+export type JobStatusRecord = Pick<JobRecord, 'id' | 'status'>;
+
 interface Row extends Omit<JobRecord, 'settings' | 'metadata'> {
   settings: string;
   metadata: string;
@@ -49,6 +52,11 @@ export class JobsRepo {
   get(id: string): JobRecord | undefined {
     const r = this.s.get('SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
     return r && fromRow(r);
+  }
+
+  /** Just the id and status: what the state machine decides on, without parsing settings. */
+  status(id: string): JobStatusRecord | undefined {
+    return this.s.get('SELECT id, status FROM jobs WHERE id = ?').get(id) as JobStatusRecord | undefined;
   }
 
   jobType(id: string): string | undefined {

@@ -57,7 +57,6 @@ export interface FailureRecord {
   identifier: string;
 }
 
-/** The dispatch query of nextForType; exported so tests can check its query plan. */
 /**
  * The worker's tags travel as one string, each tag between unit separators (char 31): a plain
  * expression, where a json_each() list would be built again on every poll (measured: 77 µs of an
@@ -67,6 +66,7 @@ export function tagsParam(tags: readonly string[]): string {
   return tags.length === 0 ? '' : `\x1f${tags.join('\x1f')}\x1f`;
 }
 
+/** The dispatch query of nextForType; exported so tests can check its query plan. */
 export const NEXT_FOR_TYPE_SQL = `SELECT * FROM tasks INDEXED BY tasks_dispatch
    WHERE ready = 1 AND task_type = @taskType
      AND (job_tag IS NULL OR instr(@workerTags, char(31) || job_tag || char(31)) > 0)
