@@ -85,6 +85,12 @@ export function newWorkerRecord(init: {
 
 export class WorkerService {
   private readonly verified = new VerifiedSecretCache();
+  /**
+   * Verifications under way, by worker, stored hash and secret: a worker that times out and asks
+   * again while its first request still waits for the thread pool (after a restart, every worker
+   * at once) joins the first verification instead of queueing a second one.
+   */
+  private readonly verifying = new Map<string, Promise<boolean>>();
 
   constructor(
     private readonly repos: Repos,
@@ -119,7 +125,7 @@ export class WorkerService {
     const w = this.repos.workers.get(id);
     if (!w) return undefined;
     if (this.verified.check(id, secret, w.secret_hash)) return w;
-    if (!(await verifySecret(secret, w.secret_hash))) return undefined;
+    if (!(await this.verifyOnce(id, secret, w.secret_hash))) return undefined;
     let stored = w.secret_hash;
     if (needsRehash(stored)) {
       // A hash from an older version: store it with today's parameters.
@@ -133,6 +139,23 @@ export class WorkerService {
     this.verified.remember(id, secret, stored);
     // Re-read: the worker may have changed while the hash was being checked.
     return this.repos.workers.get(id);
+  }
+
+  /** How many secret verifications are under way. */
+  verificationsUnderWay(): number {
+    return this.verifying.size;
+  }
+
+  private verifyOnce(id: string, secret: string, stored: string): Promise<boolean> {
+    const key = `${id}\n${stored}\n${secret}`;
+    let pending = this.verifying.get(key);
+    if (!pending) {
+      pending = verifySecret(secret, stored);
+      this.verifying.set(key, pending);
+      const done = () => this.verifying.delete(key);
+      pending.then(done, done);
+    }
+    return pending;
   }
 
   /**

@@ -52,4 +52,18 @@ describe('worker secrets', () => {
     expect(await verifySecret(WORKER_SECRET, stored)).toBe(true);
     expect((await tm.manager.workers.authenticate(id, WORKER_SECRET))?.id).toBe(id);
   });
+
+  it('a worker asking again while its secret is being verified joins that verification', async () => {
+    const tm = testManager();
+    const id = await addWorker(tm);
+    const workers = tm.manager.workers;
+    const first = workers.authenticate(id, WORKER_SECRET);
+    const again = workers.authenticate(id, WORKER_SECRET);
+    const wrong = workers.authenticate(id, 'not-the-secret-of-this-worker');
+    expect(workers.verificationsUnderWay()).toBe(2); // the right secret once, the wrong one once
+    expect((await first)?.id).toBe(id);
+    expect((await again)?.id).toBe(id);
+    expect(await wrong).toBeUndefined();
+    expect(workers.verificationsUnderWay()).toBe(0);
+  });
 });
