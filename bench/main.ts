@@ -6,7 +6,7 @@ import path from 'node:path';
 import { type Ctx, FULL, makeTmpRoot, QUICK } from './lib/context';
 import { killAllChildren, paths, runBaselineServer } from './lib/processes';
 import { formatProfile, profilesIn, summarizeProfile } from './lib/profile';
-import { Report, sourceState } from './lib/report';
+import { medianReport, Report, sourceState } from './lib/report';
 import { dispatch } from './scenarios/dispatch';
 import { executable } from './scenarios/executable';
 import { idlePoll } from './scenarios/idle';
@@ -17,6 +17,7 @@ const SCENARIOS: Record<string, (ctx: Ctx) => Promise<void>> = { idle: idlePoll,
 
 const USAGE = `usage: npm run bench [-- options]
   --quick              smaller sizes and shorter runs (results go to bench/results/<date>-quick.json)
+  --repeat <n>         run the scenarios n times and report the median of each figure (default 1)
   --only <a,b>         run only these scenarios: ${Object.keys(SCENARIOS).join(', ')}
   --profile [dir]      run serve with --cpu-prof and print where it spends its time
   --cli <file.cjs>     run another build of the product instead of dist/flamenco-mgr.cjs (to compare a change)
@@ -25,12 +26,16 @@ const USAGE = `usage: npm run bench [-- options]
   --out <file.json>    write the results there instead of bench/results/<date>[-quick].json`;
 
 function parseArgs(argv: string[]) {
-  const o = { quick: false, only: Object.keys(SCENARIOS), profile: undefined as string | undefined, keep: false, write: true, cli: undefined as string | undefined, out: undefined as string | undefined };
+  const o = { quick: false, repeat: 1, only: Object.keys(SCENARIOS), profile: undefined as string | undefined, keep: false, write: true, cli: undefined as string | undefined, out: undefined as string | undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') o.quick = true;
     else if (a === '--keep') o.keep = true;
     else if (a === '--no-write') o.write = false;
+    else if (a === '--repeat') {
+      o.repeat = Number(argv[++i]);
+      if (!Number.isInteger(o.repeat) || o.repeat < 1 || o.repeat > 9) throw new Error(`--repeat needs a whole number from 1 to 9\n${USAGE}`);
+    }
     else if (a === '--out') {
       const f = argv[++i];
       if (!f) throw new Error(`--out needs a file\n${USAGE}`);
@@ -56,7 +61,6 @@ function parseArgs(argv: string[]) {
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
-  const report = new Report();
   const started = Date.now();
   // bench/run.mjs built dist/ from the working tree just before this process started.
   const source = sourceState(process.cwd());
@@ -64,14 +68,14 @@ async function main(): Promise<void> {
     quick: opts.quick,
     sizes: opts.quick ? QUICK : FULL,
     paths: { ...paths(), ...(opts.cli ? { cli: opts.cli } : {}) },
-    report,
+    report: new Report(),
     profileDir: opts.profile,
     tmpRoot: makeTmpRoot(),
     keep: opts.keep,
     log: (m) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${m}\n`),
   };
   // Never run away: the whole bench stops by itself.
-  const limitMs = (opts.quick ? 15 : 60) * 60_000;
+  const limitMs = (opts.quick ? 15 : 60) * 60_000 * opts.repeat;
   const watchdog = setTimeout(() => {
     process.stderr.write(`bench: still running after ${limitMs / 60_000} min; stopping\n`);
     killAllChildren();
@@ -82,17 +86,25 @@ async function main(): Promise<void> {
   ctx.log(`commit ${source.commit} (${source.src}); mode ${opts.quick ? 'quick' : 'full'}; ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; temp ${ctx.tmpRoot}`);
   const load0 = os.loadavg();
   const errors: string[] = [];
-  for (const name of opts.only) {
-    try {
-      await SCENARIOS[name]!(ctx);
-    } catch (err) {
-      const msg = `${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
-      errors.push(msg);
-      report.add(name, 'scenario failed', String(err instanceof Error ? err.message : err).slice(0, 120), '', 'runs', false);
-      ctx.log(`FAILED ${msg}`);
-      killAllChildren();
+  const runs: Report[] = [];
+  for (let run = 1; run <= opts.repeat; run++) {
+    if (opts.repeat > 1) ctx.log(`run ${run} of ${opts.repeat}`);
+    ctx.report = new Report();
+    runs.push(ctx.report);
+    for (const name of opts.only) {
+      try {
+        await SCENARIOS[name]!(ctx);
+      } catch (err) {
+        const msg = `${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
+        errors.push(msg);
+        ctx.report.add(name, 'scenario failed', String(err instanceof Error ? err.message : err).slice(0, 120), '', 'runs', false);
+        ctx.log(`FAILED ${msg}`);
+        killAllChildren();
+      }
     }
   }
+  const report = opts.repeat > 1 ? medianReport(runs) : runs[0]!;
+  if (opts.repeat > 1) report.note(`Each figure is the median of ${opts.repeat} runs (all runs under details.runs).`);
   if (!ctx.keep) rmSync(ctx.tmpRoot, { recursive: true, force: true });
 
   report.note('One machine runs serve and the load generator; they compete for its CPUs. The baseline is measured with the same generator.');
@@ -112,6 +124,7 @@ async function main(): Promise<void> {
     const file = report.write(ctx.paths.root, opts.quick, opts.out, {
       duration_s: Math.round((Date.now() - started) / 1000),
       scenarios: opts.only,
+      runs: opts.repeat,
       product: path.relative(ctx.paths.root, ctx.paths.cli),
       commit: source.commit,
       source: source.src,

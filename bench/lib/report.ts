@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { median } from './stats';
 
 export interface Row {
   scenario: string;
@@ -61,6 +62,34 @@ export class Report {
     renameSync(file + '.tmp', file);
     return file;
   }
+}
+
+/**
+ * One report from several runs of the same scenarios: each figure is the median of the runs (a
+ * "a / b" figure per part), and a target counts as met when most runs met it, which for a
+ * threshold is the same as the median meeting it. The runs themselves go under details.runs.
+ */
+export function medianReport(runs: Report[]): Report {
+  const out = new Report();
+  const first = runs[0]!;
+  for (const row of first.rows) {
+    const same = runs.map((r) => r.rows.find((x) => x.scenario === row.scenario && x.metric === row.metric)).filter((x): x is Row => !!x);
+    let value: number | string = row.value;
+    if (typeof row.value === 'number') {
+      value = median(same.map((x) => x.value as number));
+    } else {
+      const parts = same.map((x) => String(x.value).split(' / '));
+      if (parts.every((p) => p.length === parts[0]!.length && p.every((v) => v !== '' && Number.isFinite(Number(v.replace(/,/g, '')))))) {
+        value = parts[0]!.map((_, i) => String(tidy(median(parts.map((p) => Number(p[i]!.replace(/,/g, '')))))).replace(/^NaN$/, '?')).join(' / ');
+      }
+    }
+    const verdicts = same.map((x) => x.met).filter((m): m is boolean => m !== undefined);
+    const met = verdicts.length === 0 ? undefined : verdicts.filter(Boolean).length * 2 > verdicts.length;
+    out.add(row.scenario, row.metric, value, row.unit, row.target, met);
+  }
+  for (const n of first.notes) out.note(n);
+  out.details.runs = runs.map((r) => ({ rows: r.rows, details: r.details }));
+  return out;
 }
 
 /** The commit the product was built from, and whether src/ differed from it: call before the run. */
