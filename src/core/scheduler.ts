@@ -61,7 +61,7 @@ export class Scheduler {
 
     if (result.kind === 'task' && result.fresh) {
       const t = result.task;
-      this.logs.rotate(t.job_id, t.id);
+      void this.logs.rotate(t.job_id, t.id);
       // The manager's own line: the answer does not wait for it (file creation is the slowest
       // step of a claim); the worker's own log lines queue up behind it.
       void this.logs.append(t.job_id, t.id, `${isoTime(this.clock.now())}: Manager assigned task ${t.id} to worker ${identifier(worker)}`);

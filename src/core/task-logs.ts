@@ -1,8 +1,9 @@
 // Task logs on disk: <data-dir>/task-logs/job-<4 hex>/<job id>/task-<task id>.txt, rotated to
 // .txt.1, .txt.2, … each time a task is assigned anew.
 import {
-  close as fsClose, closeSync, existsSync, fstatSync, mkdir as fsMkdir, open as fsOpen, openSync, readSync, renameSync, rmSync, write as fsWrite,
+  close as fsClose, closeSync, fstatSync, mkdir as fsMkdir, open as fsOpen, openSync, readSync, rmSync, write as fsWrite,
 } from 'node:fs';
+import { access, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { isId } from './ids';
 
@@ -41,12 +42,13 @@ export class TaskLogs {
 
   /**
    * Moves the current log aside (.txt → .txt.1, .1 → .2, …) so the next run starts a fresh file.
-   * Writes still under way for the file land first: they belong to the run being moved aside.
+   * It happens on the thread pool in the file's queue: after the writes of the run being moved
+   * aside, before any write of the next run. (Even looking for the file on the main thread made
+   * it wait for the thread pool's file creations in the same directory.)
    */
-  rotate(jobId: string, taskId: string): void {
+  rotate(jobId: string, taskId: string): Promise<void> {
     const file = this.file(jobId, taskId);
-    if (this.pending.has(file)) void this.enqueue(file, async () => rotateNow(file));
-    else rotateNow(file);
+    return this.enqueue(file, () => rotateFile(file));
   }
 
   /** Resolves once the writes asked for so far for this task's log have finished (or failed). */
@@ -107,12 +109,19 @@ export class TaskLogs {
   }
 }
 
-function rotateNow(file: string): void {
-  if (!existsSync(file)) return;
+async function rotateFile(file: string): Promise<void> {
+  if (!(await exists(file))) return;
   let n = 1;
-  while (existsSync(`${file}.${n}`)) n++;
-  for (let i = n; i > 1; i--) renameSync(`${file}.${i - 1}`, `${file}.${i}`);
-  renameSync(file, `${file}.1`);
+  while (await exists(`${file}.${n}`)) n++;
+  for (let i = n; i > 1; i--) await rename(`${file}.${i - 1}`, `${file}.${i}`);
+  await rename(file, `${file}.1`);
+}
+
+function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**

@@ -45,13 +45,13 @@ describe('TaskLogs', () => {
   it('rotates .txt → .txt.1 → .txt.2 so each run starts a fresh file', async () => {
     const l = logs();
     const f = l.file(JOB, TASK);
-    l.rotate(JOB, TASK); // nothing to rotate yet
+    await l.rotate(JOB, TASK); // nothing to rotate yet
     expect(existsSync(`${f}.1`)).toBe(false);
     await l.append(JOB, TASK, 'run 1');
-    l.rotate(JOB, TASK);
+    await l.rotate(JOB, TASK);
     expect(existsSync(f)).toBe(false);
     await l.append(JOB, TASK, 'run 2');
-    l.rotate(JOB, TASK);
+    await l.rotate(JOB, TASK);
     await l.append(JOB, TASK, 'run 3');
     expect(readFileSync(f, 'utf8')).toBe('run 3\n');
     expect(readFileSync(`${f}.1`, 'utf8')).toBe('run 2\n');
@@ -64,7 +64,7 @@ describe('TaskLogs', () => {
     const f = l.file(JOB, TASK);
     void l.append(JOB, TASK, 'run 1, line 1');
     void l.append(JOB, TASK, 'run 1, line 2');
-    l.rotate(JOB, TASK);
+    void l.rotate(JOB, TASK);
     void l.append(JOB, TASK, 'run 2');
     await l.idle();
     expect(readFileSync(`${f}.1`, 'utf8')).toBe('run 1, line 1\nrun 1, line 2\n');
