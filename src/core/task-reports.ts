@@ -97,13 +97,13 @@ export class TaskReports {
    * returned promise resolves once the update's log text is written.
    */
   update(worker: WorkerRecord, taskId: string, readBody: () => unknown): Promise<void> {
-    const checked = this.taskOf(worker, taskId);
-    const u = parseTaskUpdate(readBody());
-    const now = this.clock.now();
-    const logWritten = u.log ? this.logs.append(checked.job_id, taskId, u.log) : Promise.resolve();
+    let logWritten = Promise.resolve();
     this.repos.write(() => {
-      // Read again inside the transaction: the task may have moved since the checks above.
+      // Checked and read inside the transaction, so nothing can move the task in between.
       const task = this.taskOf(worker, taskId);
+      const u = parseTaskUpdate(readBody());
+      const now = this.clock.now();
+      if (u.log) logWritten = this.logs.append(task.job_id, taskId, u.log);
       this.repos.tasks.update(task.id, {
         activity: u.activity,
         log_tail: u.log ? tailLines(task.log_tail, u.log) : undefined,
