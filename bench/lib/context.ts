@@ -69,6 +69,8 @@ export interface Ctx {
   tmpRoot: string;
   keep: boolean;
   log(msg: string): void;
+  /** Requests per second of the bare baseline server, once the idle scenario has measured it. */
+  baselineReqPerS?: number;
 }
 
 export function makeTmpRoot(): string {

@@ -112,6 +112,9 @@ export async function dispatch(ctx: Ctx): Promise<void> {
     r.add(S, 'workers / queued tasks / jobs', `${z.dispatchWorkers} / ${z.dispatchTasks} / ${z.dispatchJobs}`);
     r.add(S, 'measured window', windowS, drainedAt < measureEnd ? 's (the queue ran dry: window ends there)' : 's');
     r.add(S, 'full cycles per second', cyclesPerS, 'cycles/s', '≥ 5 000', cyclesPerS >= 5000);
+    // What this machine and generator allow at all: a cycle is three requests, and the bare
+    // server answering 204 to everything manages baselineReqPerS of them (idle scenario).
+    if (ctx.baselineReqPerS) r.add(S, 'upper bound here: baseline req/s ÷ 3 requests per cycle', ctx.baselineReqPerS / 3, 'cycles/s');
     r.add(S, 'POST /task p50', task.p50, 'ms');
     r.add(S, 'POST /task p99', task.p99, 'ms', '≤ 20 ms', task.p99 <= 20);
     r.add(S, 'update active p50 / p99', `${active.p50} / ${active.p99}`, 'ms');

@@ -101,6 +101,7 @@ export async function idlePoll(ctx: Ctx): Promise<void> {
   const r = ctx.report;
   r.add(S, `workers`, n);
   r.add(S, 'baseline req/s (mean of before/after)', baseRate, 'req/s');
+  ctx.baselineReqPerS = baseRate;
   r.add(S, 'baseline p50 / p99', `${before.p50} / ${before.p99}`, 'ms');
   r.add(S, 'serve req/s', result.reqPerS, 'req/s');
   r.add(S, 'serve /task p50', result.p50, 'ms');
