@@ -13,7 +13,7 @@ import { idlePoll } from './scenarios/idle';
 import { scale } from './scenarios/scale';
 import { rmSync } from 'node:fs';
 
-const SCENARIOS: Record<string, (ctx: Ctx) => Promise<void>> = { idle: idlePoll, dispatch, scale, executable };
+const SCENARIOS: Record<string, (ctx: Ctx) => Promise<void>> = { executable, idle: idlePoll, dispatch, scale };
 
 const USAGE = `usage: npm run bench [-- options]
   --quick              smaller sizes and shorter runs (results go to bench/results/<date>-quick.json)
