@@ -130,8 +130,8 @@ export class WorkerService {
     if (needsRehash(stored)) {
       // A hash from an older version: store it with today's parameters.
       const fresh = await hashSecret(secret);
-      const now = this.repos.workers.get(id);
-      if (now?.secret_hash === stored) {
+      const current = this.repos.workers.get(id);
+      if (current?.secret_hash === stored) {
         this.repos.write(() => this.repos.workers.update(id, { secret_hash: fresh }));
         stored = fresh;
       }
