@@ -11,19 +11,33 @@ import { median, round } from '../lib/stats';
 
 const S = 'executable';
 
-/** ms of one run of a command, which must exit 0. */
-function timed(cmd: string, args: string[]): number {
-  const t0 = now();
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const ms = now() - t0;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}: ${String(r.stderr).slice(0, 500)}`);
-  return ms;
+/**
+ * The script of a small timing process: it runs each command of a round in turn, `rounds` times
+ * (after `warm` untimed rounds), and prints the milliseconds of each run as JSON. Timing from a
+ * fresh small process keeps the bench's own size out of the figures: spawning from a process that
+ * has just built a million-task database costs milliseconds more per child.
+ */
+const TIMER = `
+const { spawnSync } = require('node:child_process');
+const { rounds, warm, commands } = JSON.parse(process.argv[1]);
+const out = commands.map(() => []);
+for (let r = -warm; r < rounds; r++) {
+  commands.forEach(([cmd, ...args], i) => {
+    const t0 = performance.now();
+    const res = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const ms = performance.now() - t0;
+    if (res.status !== 0) { process.stderr.write(cmd + ': exit ' + res.status + ' ' + String(res.stderr).slice(0, 300)); process.exit(1); }
+    if (r >= 0) out[i].push(ms);
+  });
 }
+process.stdout.write(JSON.stringify(out));
+`;
 
-/** Drops a file's pages from the page cache (posix_fadvise DONTNEED through GNU dd). */
-function evict(file: string): void {
-  const r = spawnSync('dd', [`if=${file}`, 'iflag=nocache', 'count=0', 'status=none']);
-  if (r.status !== 0) throw new Error(`cannot evict ${file} from the page cache: ${String(r.stderr).trim()}`);
+/** Times the commands (each must exit 0) from a fresh process: ms per run, per command. */
+function timedRounds(commands: string[][], rounds: number, warm: number): number[][] {
+  const r = spawnSync(process.execPath, ['-e', TIMER, JSON.stringify({ rounds, warm, commands })], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`timing runs failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as number[][];
 }
 
 /** Busy and total CPU ticks of the whole machine so far. */
@@ -65,27 +79,17 @@ export async function executable(ctx: Ctx): Promise<void> {
   ctx.log(`executable: machine quiet after ${(waited / 1000).toFixed(1)} s`);
 
   const warmRuns = ctx.quick ? 11 : 31;
-  for (let i = 0; i < 3; i++) {
-    timed(exe, ['--version']);
-    timed(node, ['-e', '0']);
-  }
-  const warm: number[] = [];
-  const floor: number[] = [];
-  for (let i = 0; i < warmRuns; i++) {
-    warm.push(timed(exe, ['--version']));
-    floor.push(timed(node, ['-e', '0']));
-  }
+  const [warm, floor] = timedRounds([[exe, '--version'], [node, '-e', '0']], warmRuns, 3) as [number[], number[]];
   const warmMs = median(warm);
   ctx.log(`executable: --version warm ${warmMs.toFixed(1)} ms, node -e 0 ${median(floor).toFixed(1)} ms (medians of ${warmRuns})`);
   r.add(S, `--version, warm (median of ${warmRuns})`, round(warmMs, 1), 'ms', '≤ 60 ms', warmMs <= 60);
   r.add(S, `node -e 0, same run (median of ${warmRuns})`, round(median(floor), 1), 'ms');
 
   const coldRuns = ctx.quick ? 5 : 15;
-  const cold: number[] = [];
-  for (let i = 0; i < coldRuns; i++) {
-    evict(exe);
-    cold.push(timed(exe, ['--version']));
-  }
+  // Each round first drops the executable's pages from the page cache (posix_fadvise DONTNEED
+  // through GNU dd), then starts it.
+  const evict = ['dd', `if=${exe}`, 'iflag=nocache', 'count=0', 'status=none'];
+  const [, cold] = timedRounds([evict, [exe, '--version']], coldRuns, 0) as [number[], number[]];
   r.add(S, `--version, cold: executable evicted from the page cache (median of ${coldRuns})`, round(median(cold), 1), 'ms');
 
   const starts = ctx.quick ? 5 : 11;
