@@ -35,18 +35,25 @@ export class TimeoutChecker {
 
   checkWorkers(): number {
     const deadline = this.clock.now() - this.settings().worker_timeout_ms;
-    const silent = this.repos.workers.unseenSince(LIVE_STATUSES, deadline);
-    for (const stale of silent) {
+    let timedOut = 0;
+    for (const stale of this.repos.workers.unseenSince(LIVE_STATUSES, deadline)) {
       this.repos.write(() => {
         const w = this.repos.workers.get(stale.id);
-        if (!w || w.last_seen >= deadline || !(LIVE_STATUSES as readonly string[]).includes(w.status)) return;
+        if (!w || !(LIVE_STATUSES as readonly string[]).includes(w.status)) return;
+        const heard = this.workers.lastHeard(w);
+        if (heard >= deadline) {
+          // Heard from since its last_seen was written (that write is done only now and then).
+          if (heard > w.last_seen) this.repos.workers.update(w.id, { last_seen: heard });
+          return;
+        }
         const requeued = this.workers.releaseTasks(w, 'worker timed out');
         // Asking for the previous status lets a worker that comes back resume cleanly.
-        this.repos.workers.update(w.id, { status: 'timeout', status_requested: w.status, lazy_status_request: false, current_task: null });
-        this.log.warn('worker timed out', { worker: w.id, nickname: w.nickname, last_seen: isoTime(w.last_seen), requeued });
+        this.repos.workers.update(w.id, { status: 'timeout', status_requested: w.status, lazy_status_request: false, current_task: null, last_seen: heard });
+        this.log.warn('worker timed out', { worker: w.id, nickname: w.nickname, last_seen: isoTime(heard), requeued });
+        timedOut++;
       });
     }
-    return silent.length;
+    return timedOut;
   }
 
   checkTasks(): number {

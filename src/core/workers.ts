@@ -15,8 +15,14 @@ export const MIN_SECRET_LENGTH = 16;
 /** Statuses in which a worker is expected to talk to us; silence there means timeout. */
 export const LIVE_STATUSES = ['awake', 'starting', 'testing', 'asleep'] as const;
 
-/** How stale `last_seen` may get before a request writes it again. */
-const SEEN_WRITE_INTERVAL_MS = 1000;
+/**
+ * How stale `last_seen` in the database may get before a request writes it again. An idle
+ * Flamenco Worker asks for a task every 5 s: a farm of 10 000 idle workers would otherwise write
+ * 2 000 worker rows a second. serve remembers the exact time in memory, and the timeout checker
+ * asks that memory before it times a worker out, so timeouts are exact; only `list-workers` and
+ * the API may show a time up to this much older.
+ */
+export const SEEN_WRITE_INTERVAL_MS = 15_000;
 
 export interface Registration {
   secret: string;
@@ -91,6 +97,8 @@ export class WorkerService {
    * at once) joins the first verification instead of queueing a second one.
    */
   private readonly verifying = new Map<string, Promise<boolean>>();
+  /** When this process last heard from each worker (the database's last_seen may lag behind). */
+  private readonly heard = new Map<string, number>();
 
   constructor(
     private readonly repos: Repos,
@@ -158,12 +166,18 @@ export class WorkerService {
     return pending;
   }
 
+  /** The latest time the worker was heard from: its last_seen, or later if this process heard it since. */
+  lastHeard(w: WorkerRecord): number {
+    return Math.max(w.last_seen, this.heard.get(w.id) ?? 0);
+  }
+
   /**
    * Records that the worker spoke to us. `wake` also turns a worker that is not awake or testing
    * into an awake one (it is fetching tasks or running one).
    */
   seen(w: WorkerRecord, caller: Caller, wake: boolean): void {
     const now = this.clock.now();
+    this.heard.set(w.id, now);
     const status = wake && w.status !== 'awake' && w.status !== 'testing' ? 'awake' : w.status;
     if (
       status === w.status &&
@@ -245,6 +259,7 @@ export class WorkerService {
       return n;
     });
     this.verified.forget(w.id);
+    this.heard.delete(w.id);
     this.log.info('worker forgotten', { worker: w.id, nickname: w.nickname, requeued });
     return requeued;
   }

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { testManager, type TestManager } from '../helpers/env';
 import { addWorker, CALLER, claim, failedBy, mustClaim, submitCustom, taskRec, workerRec } from '../helpers/domain';
+import { SEEN_WRITE_INTERVAL_MS } from '../../src/core/workers';
 
 const WORKER_TIMEOUT = 60_000;
 const TASK_TIMEOUT = 10 * 60_000;
@@ -37,6 +38,43 @@ async function workerIn(tm: TestManager, status: string): Promise<string> {
 }
 
 describe('worker timeout', () => {
+  it('a worker polling every 5 s writes its last_seen only now and then, and is never timed out early', async () => {
+    const timeout = 10_000; // shorter than the interval between last_seen writes
+    const tm = testManager({ config: { worker_timeout_ms: timeout } });
+    const w = await addWorker(tm);
+    const stored0 = workerRec(tm, w).last_seen;
+    for (let t = 5_000; t <= 60_000; t += 5_000) {
+      tm.clock.advance(5_000);
+      // Checked just before each poll: the last poll was 5 s ago, the last write up to 15 s ago.
+      expect(tm.manager.timeouts.check().workers, `at ${t} ms`).toBe(0);
+      heardFrom(tm, w);
+    }
+    expect(workerRec(tm, w).status).toBe('awake');
+    // Fewer writes than polls: at most one per SEEN_WRITE_INTERVAL_MS, plus the timeout checker's.
+    expect(workerRec(tm, w).last_seen).toBeGreaterThan(stored0);
+
+    // Silent from now on: timed out once worker_timeout has passed since the last poll, not before.
+    const lastPoll = tm.clock.now();
+    tm.clock.advance(timeout - 1);
+    expect(tm.manager.timeouts.check().workers).toBe(0);
+    tm.clock.advance(2);
+    expect(tm.manager.timeouts.check().workers).toBe(1);
+    expect(workerRec(tm, w).status).toBe('timeout');
+    expect(workerRec(tm, w).last_seen).toBe(lastPoll);
+  });
+
+  it('between writes, a poll changes nothing in the database', async () => {
+    const tm = testManager();
+    const w = await addWorker(tm);
+    const before = workerRec(tm, w);
+    tm.clock.advance(SEEN_WRITE_INTERVAL_MS - 1);
+    heardFrom(tm, w);
+    expect(workerRec(tm, w)).toEqual(before);
+    tm.clock.advance(1);
+    heardFrom(tm, w);
+    expect(workerRec(tm, w).last_seen).toBe(tm.clock.now());
+  });
+
   for (const status of ['awake', 'starting', 'testing', 'asleep']) {
     it(`times out a worker unseen for worker_timeout while ${status}`, async () => {
       const tm = testManager();
