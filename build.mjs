@@ -105,7 +105,9 @@ if (wantExecutable) {
   const builder = `
     globalThis.fetch = async (u) => { throw new Error('offline build: pkg tried to download ' + u); };
     const opts = JSON.parse(process.argv[2]);
-    require(process.argv[1]).default(opts.entry, opts).catch((err) => { console.error(err); process.exit(1); });
+    const sea = require(process.argv[1]).default;
+    if (typeof sea !== 'function') { console.error('pkg lib-es5/sea.js has no default export; build.mjs needs @yao-pkg/pkg 6.23.0'); process.exit(1); }
+    sea(opts.entry, opts).catch((err) => { console.error(err); process.exit(1); });
   `;
   const res = spawnSync(
     node,
