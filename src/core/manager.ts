@@ -63,7 +63,7 @@ export class Manager {
     const ids = opts.ids ?? objectIdGenerator(this.clock);
     const cfg = () => this.config;
     this.repos = createRepos(opts.db);
-    this.batch = new WriteBatch(opts.db, this.repos.write);
+    this.batch = new WriteBatch(opts.db, this.repos.tx);
     this.variables = new Variables(this.config.variables);
     this.logs = new TaskLogs(path.join(this.dataDir, 'task-logs'), (file, err) =>
       this.log.warn('task log write failed', { file, error: err instanceof Error ? err.message : String(err) }),

@@ -1,7 +1,7 @@
 // The repositories one manager works with, opened on one database.
 import { JobsRepo } from '../db/jobs-repo';
 import type { DB } from '../db/open';
-import { type AtomicWrite, atomicWriter } from '../db/tx';
+import { type AtomicWrite, Transactions } from '../db/tx';
 import { SchedulesRepo } from '../db/schedules-repo';
 import { SettingsRepo } from '../db/settings-repo';
 import { TasksRepo } from '../db/tasks-repo';
@@ -9,7 +9,9 @@ import { WorkersRepo } from '../db/workers-repo';
 
 export interface Repos {
   db: DB;
-  /** Runs fn as one atomic write (see db/tx.ts). */
+  /** The connection's transaction statements (see db/tx.ts). */
+  tx: Transactions;
+  /** Runs fn as one atomic write: tx.write. */
   write: AtomicWrite;
   workers: WorkersRepo;
   tasks: TasksRepo;
@@ -19,5 +21,6 @@ export interface Repos {
 }
 
 export function createRepos(db: DB): Repos {
-  return { db, write: atomicWriter(db), workers: new WorkersRepo(db), tasks: new TasksRepo(db), jobs: new JobsRepo(db), settings: new SettingsRepo(db), schedules: new SchedulesRepo(db) };
+  const tx = new Transactions(db);
+  return { db, tx, write: tx.write, workers: new WorkersRepo(db), tasks: new TasksRepo(db), jobs: new JobsRepo(db), settings: new SettingsRepo(db), schedules: new SchedulesRepo(db) };
 }

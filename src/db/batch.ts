@@ -3,7 +3,7 @@
 // many small requests cost one append instead of one each; answers wait for the commit, so an
 // acknowledged change is still on disk. Nested transactions inside become savepoints.
 import type { DB } from './open';
-import type { AtomicWrite } from './tx';
+import type { Transactions } from './tx';
 
 export class WriteBatch {
   private open = false;
@@ -11,23 +11,15 @@ export class WriteBatch {
   private resolveDone?: () => void;
   private rejectDone?: (err: unknown) => void;
 
-  private readonly beginStmt;
-  private readonly commitStmt;
-  private readonly rollbackStmt;
-
   constructor(
     private readonly db: DB,
-    private readonly write: AtomicWrite,
-  ) {
-    this.beginStmt = db.prepare('BEGIN IMMEDIATE');
-    this.commitStmt = db.prepare('COMMIT');
-    this.rollbackStmt = db.prepare('ROLLBACK');
-  }
+    private readonly tx: Transactions,
+  ) {}
 
   /** Starts a batch unless one is open; the caller's following writes join it. */
   begin(): void {
     if (this.open || this.db.inTransaction) return;
-    this.beginStmt.run();
+    this.tx.begin();
     this.open = true;
     this.done = new Promise<void>((resolve, reject) => {
       this.resolveDone = resolve;
@@ -46,7 +38,7 @@ export class WriteBatch {
   /** Runs fn inside the batch as one savepoint: if it throws, only its own writes are undone. */
   run<T>(fn: () => T): T {
     this.begin();
-    return this.write(fn);
+    return this.tx.write(fn);
   }
 
   commit(): void {
@@ -55,10 +47,10 @@ export class WriteBatch {
     const resolve = this.resolveDone!;
     const reject = this.rejectDone!;
     try {
-      this.commitStmt.run();
+      this.tx.commit();
       resolve();
     } catch (err) {
-      if (this.db.inTransaction) this.rollbackStmt.run();
+      this.tx.rollback();
       reject(err);
     }
   }

@@ -1,45 +1,70 @@
-// Atomic writes without better-sqlite3's `db.transaction(fn)` wrapper, which builds a new wrapped
+// Transactions without better-sqlite3's `db.transaction(fn)` wrapper, which builds a new wrapped
 // function (and looks up its controller) on every call: on the request path that cost as much as
-// the SQL itself. The statements are prepared once per connection.
+// the SQL itself. The statements are prepared once per connection, and the group commit
+// (db/batch.ts) begins and ends its transactions with the same ones.
 import type { DB } from './open';
 
 export type AtomicWrite = <T>(fn: () => T) => T;
 
-/**
- * Returns `write(fn)`: runs fn as one unit. Outside a transaction it is an immediate transaction
- * (the write lock is taken up front, so it never fails half-way on a lock upgrade); inside one it
- * is a savepoint, so a failure undoes only fn's own writes. fn must be synchronous.
- */
-export function atomicWriter(db: DB): AtomicWrite {
-  const begin = db.prepare('BEGIN IMMEDIATE');
-  const commit = db.prepare('COMMIT');
-  const rollback = db.prepare('ROLLBACK');
-  const savepoint = db.prepare('SAVEPOINT w');
-  const release = db.prepare('RELEASE w');
-  const rollbackTo = db.prepare('ROLLBACK TO w');
-  return <T>(fn: () => T): T => {
-    if (db.inTransaction) {
-      savepoint.run();
+export class Transactions {
+  private readonly beginStmt;
+  private readonly commitStmt;
+  private readonly rollbackStmt;
+  private readonly savepointStmt;
+  private readonly releaseStmt;
+  private readonly rollbackToStmt;
+
+  constructor(private readonly db: DB) {
+    this.beginStmt = db.prepare('BEGIN IMMEDIATE');
+    this.commitStmt = db.prepare('COMMIT');
+    this.rollbackStmt = db.prepare('ROLLBACK');
+    this.savepointStmt = db.prepare('SAVEPOINT w');
+    this.releaseStmt = db.prepare('RELEASE w');
+    this.rollbackToStmt = db.prepare('ROLLBACK TO w');
+  }
+
+  /** Starts an immediate transaction: the write lock is taken up front. */
+  begin(): void {
+    this.beginStmt.run();
+  }
+
+  commit(): void {
+    this.commitStmt.run();
+  }
+
+  /** Ends the transaction without its writes, unless SQLite ended it already (e.g. a full disk). */
+  rollback(): void {
+    if (this.db.inTransaction) this.rollbackStmt.run();
+  }
+
+  /**
+   * Runs fn as one unit. Outside a transaction it is an immediate transaction (so it never fails
+   * half-way on a lock upgrade); inside one it is a savepoint, so a failure undoes only fn's own
+   * writes. fn must be synchronous.
+   */
+  readonly write: AtomicWrite = <T>(fn: () => T): T => {
+    if (this.db.inTransaction) {
+      this.savepointStmt.run();
       try {
         const result = fn();
-        release.run();
+        this.releaseStmt.run();
         return result;
       } catch (err) {
         // SQLite may have ended the whole transaction already (e.g. a full disk).
-        if (db.inTransaction) {
-          rollbackTo.run();
-          release.run();
+        if (this.db.inTransaction) {
+          this.rollbackToStmt.run();
+          this.releaseStmt.run();
         }
         throw err;
       }
     }
-    begin.run();
+    this.begin();
     try {
       const result = fn();
-      commit.run();
+      this.commit();
       return result;
     } catch (err) {
-      if (db.inTransaction) rollback.run();
+      this.rollback();
       throw err;
     }
   };
