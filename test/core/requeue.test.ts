@@ -72,27 +72,6 @@ describe('requeueJob', () => {
     expect(m.repos.jobs.counts(job)).toEqual({ queued: 4 });
   });
 
-  it('runs a completed job again', async () => {
-    const tm = testManager();
-    const m = tm.manager;
-    const job = submitCustom(tm, [{ name: 'a' }, { name: 'b', parents: ['a'] }]);
-    const w = await addWorker(tm);
-    complete(tm, w, mustClaim(tm, w).id);
-    complete(tm, w, mustClaim(tm, w).id);
-    expect(jobRec(tm, job).status).toBe('completed');
-
-    expect(m.queue.requeueJob(job, false)).toBe(2);
-    expect(jobRec(tm, job).status).toBe('queued');
-    expect(tasksByName(tm, job).b!.pending_parents).toBe(1);
-    const order: string[] = [];
-    for (let t = claimTask(tm, w); t; t = claimTask(tm, w)) {
-      order.push(t.name);
-      complete(tm, w, t.id);
-    }
-    expect(order).toEqual(['a', 'b']);
-    expect(jobRec(tm, job).status).toBe('completed');
-  });
-
   it('brings a failed job back, with the tasks its failure canceled', async () => {
     const tm = testManager({ config: { job_fail_share: 0.5 } });
     const m = tm.manager;

@@ -31,6 +31,7 @@ describe('requeue a whole job', () => {
     expect(statuses(tm, job)).toEqual({ a: 'queued', b: 'queued' });
     expect(jobStatus(tm, job)).toBe('queued');
     // Dependencies hold again: b waits for a.
+    expect(tasksByName(tm, job).b!.pending_parents).toBe(1);
     expectConsistent(tm);
     const a = mustClaim(tm, w);
     expect(a.name).toBe('a');
