@@ -1,6 +1,6 @@
 // The flamenco-mgr program: builds the commander tree; the only place that exits.
 import { Command, CommanderError } from 'commander';
-import { DomainError, type ErrorCode, isSqliteBusy } from './core/errors';
+import { DomainError, type ErrorCode, isSqliteBusy } from './core/support/errors';
 import { SchemaTooNewError } from './db/open';
 import { adminTokenCommand } from './cli/admin-token';
 import { backupCommand } from './cli/backup';

@@ -1,10 +1,10 @@
 // Databases for the scenarios, written directly with the product's own code (job submission and
 // the worker repository) before or beside `serve`: much faster than submitting over HTTP.
-import { systemClock } from '../../src/core/clock';
-import { objectIdGenerator } from '../../src/core/ids';
+import { systemClock } from '../../src/core/support/clock';
+import { objectIdGenerator } from '../../src/core/support/ids';
 import { Manager } from '../../src/core/manager';
-import { hashSecret } from '../../src/core/secrets';
-import { newWorkerRecord } from '../../src/core/workers';
+import { hashSecret } from '../../src/core/protocol/secrets';
+import { newWorkerRecord } from '../../src/core/protocol/workers';
 import { openDatabase } from '../../src/db/open';
 import { randomSecret, type WorkerIdentity } from './loadgen';
 

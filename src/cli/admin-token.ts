@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ensureAdminToken } from '../core/admin-token';
+import { ensureAdminToken } from '../core/support/admin-token';
 import { common, type CommonOptions, ensureDataDir, resolveDataDir } from './context';
 
 export function adminTokenCommand(program: Command): void {

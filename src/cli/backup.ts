@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ValidationError } from '../core/errors';
+import { ValidationError } from '../core/support/errors';
 import { common, type CommonOptions, openManager } from './context';
 import { printJson } from './format';
 

@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { Manager } from '../core/manager';
-import type { ManagerConfig } from '../core/config';
-import type { Logger } from '../core/logger';
+import type { ManagerConfig } from '../core/support/config';
+import type { Logger } from '../core/support/logger';
 import { DB_FILE, openDatabase, type DB } from '../db/open';
 
 export const DEFAULT_DATA_DIR = './flamenco-data';

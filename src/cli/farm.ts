@@ -1,6 +1,6 @@
 // Farm commands: forget a worker, the blocklist, sleep schedules.
 import type { Command } from 'commander';
-import { ValidationError } from '../core/errors';
+import { ValidationError } from '../core/support/errors';
 import { common, type CommonOptions, withManager } from './context';
 import { printJson, relativeTime, table } from './format';
 

@@ -1,8 +1,8 @@
 // `flamenco-mgr job-types`: the job types this manager compiles and the settings each accepts,
 // read from the compiler registry so the list can never drift from what submit checks.
 import type { Command } from 'commander';
-import { COMPILERS, jobTypesDocument } from '../core/compilers/index';
-import type { JobCompiler } from '../core/compilers/types';
+import { COMPILERS, jobTypesDocument } from '../core/jobs/compilers/index';
+import type { JobCompiler } from '../core/jobs/compilers/types';
 import { common, type CommonOptions } from './context';
 import { printJson, table } from './format';
 

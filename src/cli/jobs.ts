@@ -1,10 +1,10 @@
 // Job commands: list, inspect and steer jobs; read task logs.
 import { closeSync, readSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ValidationError } from '../core/errors';
+import { ValidationError } from '../core/support/errors';
 import type { JobRecord } from '../db/jobs-repo';
 import type { Manager } from '../core/manager';
-import { tailOf } from '../core/task-logs';
+import { tailOf } from '../core/protocol/task-logs';
 import { common, type CommonOptions, openManager, withManager } from './context';
 import { printJson, progressBar, relativeTime, table } from './format';
 

@@ -1,7 +1,7 @@
 // One `serve` per data directory: a lock file naming the running process.
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConflictError } from '../core/errors';
+import { ConflictError } from '../core/support/errors';
 
 export const LOCK_FILE = 'serve.lock';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ValidationError } from '../core/errors';
+import { ValidationError } from '../core/support/errors';
 import { common, type CommonOptions, withManager } from './context';
 import { printJson, progressBar, relativeTime, table } from './format';
 

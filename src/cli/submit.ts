@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ValidationError } from '../core/errors';
+import { ValidationError } from '../core/support/errors';
 import { common, type CommonOptions, fsProblem, withManager } from './context';
 import { printJson } from './format';
 

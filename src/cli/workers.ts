@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { isoTime } from '../core/clock';
+import { isoTime } from '../core/support/clock';
 import { common, type CommonOptions, withManager } from './context';
 import { printJson, relativeTime, table } from './format';
 

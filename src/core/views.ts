@@ -2,11 +2,11 @@
 import type { JobRecord } from '../db/jobs-repo';
 import type { TaskRecord } from '../db/tasks-repo';
 import type { WorkerRecord } from '../db/workers-repo';
-import { isoTime } from './clock';
-import { NotFoundError, ValidationError } from './errors';
-import { isId } from './ids';
+import { isoTime } from './support/clock';
+import { NotFoundError, ValidationError } from './support/errors';
+import { isId } from './support/ids';
 import type { Repos } from './repos';
-import { isOneOf, JOB_STATUSES, TASK_STATUSES } from './statuses';
+import { isOneOf, JOB_STATUSES, TASK_STATUSES } from './support/statuses';
 
 export interface WorkerView {
   id: string;

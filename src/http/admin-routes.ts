@@ -2,9 +2,9 @@
 import { createReadStream } from 'node:fs';
 import { closeSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { tokenMatches } from '../core/admin-token';
-import { isId } from '../core/ids';
-import { tailOf } from '../core/task-logs';
+import { tokenMatches } from '../core/support/admin-token';
+import { isId } from '../core/support/ids';
+import { tailOf } from '../core/protocol/task-logs';
 import type { Manager } from '../core/manager';
 import { HttpError } from './errors';
 import { errorReply, type Reply } from './reply';

@@ -1,7 +1,7 @@
 // The admin HTTP API under /api/: the same core calls and JSON shapes as the CLI's --json.
 import type { Manager } from '../core/manager';
-import { ValidationError } from '../core/errors';
-import { jobTypesDocument } from '../core/compilers/index';
+import { ValidationError } from '../core/support/errors';
+import { jobTypesDocument } from '../core/jobs/compilers/index';
 import { requireAdmin, serveLog } from './admin-routes';
 import { json, noContent, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';

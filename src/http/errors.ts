@@ -1,6 +1,6 @@
 // The one place where a typed error becomes an HTTP status.
-import { DomainError, type ErrorCode, isSqliteBusy } from '../core/errors';
-import type { Logger } from '../core/logger';
+import { DomainError, type ErrorCode, isSqliteBusy } from '../core/support/errors';
+import type { Logger } from '../core/support/logger';
 import { errorReply, type Reply } from './reply';
 
 const STATUS: Record<ErrorCode, number> = {

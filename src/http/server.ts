@@ -2,7 +2,7 @@
 // into responses.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { pipeline, type Readable } from 'node:stream';
-import type { Logger } from '../core/logger';
+import type { Logger } from '../core/support/logger';
 import { HttpError, replyForError } from './errors';
 import { errorReply, type Reply } from './reply';
 

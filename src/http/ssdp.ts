@@ -2,7 +2,7 @@
 // urn:flamenco:manager:0 to 239.255.255.250:1900 and takes the Location of the first reply.
 import dgram from 'node:dgram';
 import { networkInterfaces } from 'node:os';
-import type { Logger } from '../core/logger';
+import type { Logger } from '../core/support/logger';
 import { VERSION } from '../version';
 
 export const SSDP_TARGET = 'urn:flamenco:manager:0';

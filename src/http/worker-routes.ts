@@ -1,15 +1,15 @@
 // The Flamenco worker protocol (shared/protocol.md): parse → call core → reply.
 import type { IncomingMessage } from 'node:http';
-import { ValidationError } from '../core/errors';
-import { isId } from '../core/ids';
-import { verifyJwt } from '../core/jwt';
+import { ValidationError } from '../core/support/errors';
+import { isId } from '../core/support/ids';
+import { verifyJwt } from '../core/protocol/jwt';
 import type { Manager } from '../core/manager';
 import type { WorkerRecord } from '../db/workers-repo';
-import { type Caller, workerDocument } from '../core/workers';
+import { type Caller, workerDocument } from '../core/protocol/workers';
 import { HttpError } from './errors';
 import { json, noContent, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
-import { taskDocument } from '../core/documents';
+import { taskDocument } from '../core/protocol/documents';
 
 /** A task update may carry the worker's maximum of 2 000 log lines; lines can be long. */
 export const TASK_UPDATE_BODY_LIMIT = 16 * 1024 * 1024;

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/open';
-import { TaskLogs } from '../../src/core/task-logs';
+import { TaskLogs } from '../../src/core/protocol/task-logs';
 import { registerWorker, tempDir } from '../helpers/env';
 import { runCli, startServe } from '../helpers/cli';
 import path from 'node:path';

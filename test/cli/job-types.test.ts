@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { jobTypesDocument } from '../../src/core/compilers/index';
+import { jobTypesDocument } from '../../src/core/jobs/compilers/index';
 import { BUNDLE, ensureBundle, parseTable, ROOT, runCli, runJson, STACK_LINE } from '../helpers/cli';
 
 beforeAll(() => {

@@ -1,7 +1,7 @@
 // `queue-status` and `requeue` on a data directory without a running serve: output in both
 // modes, and every way a requeue request is refused.
 import { describe, expect, it } from 'vitest';
-import { TASK_STATUSES, WORKER_STATUSES } from '../../src/core/statuses';
+import { TASK_STATUSES, WORKER_STATUSES } from '../../src/core/support/statuses';
 import { tempDir } from '../helpers/env';
 import { farmDir, parseTable, runCli, runJson, STACK_LINE } from '../helpers/cli';
 

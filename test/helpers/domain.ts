@@ -1,9 +1,9 @@
 // Helpers for domain tests that drive a Manager directly (no HTTP): workers, claims, reports and
 // direct looks at the database to compare stored counters with the truth.
-import { type IdGenerator, objectIdGenerator } from '../../src/core/ids';
-import type { ClaimResult } from '../../src/core/scheduler';
-import { hashSecret } from '../../src/core/secrets';
-import { type Caller, newWorkerRecord } from '../../src/core/workers';
+import { type IdGenerator, objectIdGenerator } from '../../src/core/support/ids';
+import type { ClaimResult } from '../../src/core/protocol/scheduler';
+import { hashSecret } from '../../src/core/protocol/secrets';
+import { type Caller, newWorkerRecord } from '../../src/core/protocol/workers';
 import type { JobRecord } from '../../src/db/jobs-repo';
 import type { TaskRecord } from '../../src/db/tasks-repo';
 import type { WorkerRecord } from '../../src/db/workers-repo';

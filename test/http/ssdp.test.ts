@@ -1,6 +1,6 @@
 import dgram from 'node:dgram';
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/core/logger';
+import { silentLogger } from '../../src/core/support/logger';
 import { addressFor, ssdpReply, startSsdp } from '../../src/http/ssdp';
 
 // The search the Flamenco Worker sends when its manager_url is empty.

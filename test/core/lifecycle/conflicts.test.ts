@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { testManager, type TestManager } from '../../helpers/env';
 import { addWorker, complete, fail, mustClaim, submitCustom } from '../../helpers/domain';
-import { ConflictError, NotFoundError } from '../../../src/core/errors';
-import type { JobStatus } from '../../../src/core/statuses';
+import { ConflictError, NotFoundError } from '../../../src/core/support/errors';
+import type { JobStatus } from '../../../src/core/support/statuses';
 import { jobStatus, snapshot } from './helpers';
 
 /** A manager with one job in the given status; "running" ones have a task on a worker. */

@@ -1,7 +1,7 @@
 // Forgetting a worker puts its running tasks back first, so nothing is left assigned to a worker
 // that no longer exists.
 import { describe, expect, it } from 'vitest';
-import { NotFoundError } from '../../../src/core/errors';
+import { NotFoundError } from '../../../src/core/support/errors';
 import { testManager } from '../../helpers/env';
 import { addWorker, fail, mustClaim, submitCustom, taskRec } from '../../helpers/domain';
 import { expectConsistent, jobStatus, statuses } from './helpers';

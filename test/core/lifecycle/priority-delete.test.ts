@@ -14,7 +14,7 @@ import {
   taskRec,
   tasksByName,
 } from '../../helpers/domain';
-import { ConflictError, NotFoundError, ValidationError } from '../../../src/core/errors';
+import { ConflictError, NotFoundError, ValidationError } from '../../../src/core/support/errors';
 import { expectConsistent, jobStatus, snapshot, statuses } from './helpers';
 
 describe('priority change', () => {

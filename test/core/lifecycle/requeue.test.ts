@@ -14,7 +14,7 @@ import {
   tasksByName,
   workerRec,
 } from '../../helpers/domain';
-import { ConflictError } from '../../../src/core/errors';
+import { ConflictError } from '../../../src/core/support/errors';
 import { expectConsistent, jobStatus, snapshot, statuses } from './helpers';
 
 describe('requeue a whole job', () => {

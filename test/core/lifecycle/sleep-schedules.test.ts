@@ -1,8 +1,8 @@
 // Sleep schedules, checked with a manual clock. The schedule is in the manager's local time, so
 // every expectation is computed with the same local Date getters the product uses.
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/core/clock';
-import { NotFoundError, ValidationError } from '../../../src/core/errors';
+import { ManualClock } from '../../../src/core/support/clock';
+import { NotFoundError, ValidationError } from '../../../src/core/support/errors';
 import { testManager, type TestManager } from '../../helpers/env';
 import { addWorker, claim, mustClaim, submitCustom, workerRec } from '../../helpers/domain';
 

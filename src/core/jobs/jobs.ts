@@ -1,0 +1,142 @@
+// Job submission: validate the whole document, compile it, then write job and tasks in one
+// transaction. Nothing is written unless everything is valid.
+import type { Clock } from '../support/clock';
+import { compilerFor, COMPILERS } from './compilers/index';
+import type { CompiledTask, SettingSpec } from './compilers/types';
+import { ValidationError } from '../support/errors';
+import type { IdGenerator } from '../support/ids';
+import type { Logger } from '../support/logger';
+import type { Repos } from '../repos';
+import { parseFrames } from './frames';
+import type { Variables } from './variables';
+
+export interface SubmitResult {
+  id: string;
+  tasks: number;
+}
+
+const JOB_KEYS = ['name', 'job_type', 'priority', 'settings', 'start_paused', 'tag', 'metadata', 'tasks'];
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export interface ValidJob {
+  name: string;
+  job_type: string;
+  priority: number;
+  settings: Record<string, unknown>;
+  start_paused: boolean;
+  tag: string | null;
+  metadata: Record<string, string>;
+  tasks: CompiledTask[];
+}
+
+/** Checks a job document and compiles it; throws a ValidationError naming the field. */
+export function validateJob(doc: unknown, now: number, variables?: Variables): ValidJob {
+  if (!isObject(doc)) throw new ValidationError('the job document must be a JSON object');
+  for (const k of Object.keys(doc)) if (!JOB_KEYS.includes(k)) throw new ValidationError(`${k}: unknown field (known: ${JOB_KEYS.join(', ')})`);
+  const { name, job_type } = doc;
+  if (typeof name !== 'string' || name.trim().length === 0 || name.length > 200) throw new ValidationError('name: must be a string of 1 to 200 characters');
+  if (typeof job_type !== 'string') throw new ValidationError('job_type: required, a string');
+  const compiler = compilerFor(job_type);
+  if (!compiler) throw new ValidationError(`job_type: unknown job type "${job_type}" (known: ${COMPILERS.map((c) => c.job_type).join(', ')})`);
+  const priority = doc.priority ?? 50;
+  if (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 0 || priority > 100) {
+    throw new ValidationError('priority: must be an integer from 0 to 100');
+  }
+  const start_paused = doc.start_paused ?? false;
+  if (typeof start_paused !== 'boolean') throw new ValidationError('start_paused: must be true or false');
+  const tag = doc.tag ?? null;
+  if (tag !== null && (typeof tag !== 'string' || tag.trim() === '')) throw new ValidationError('tag: must be a non-empty string');
+  const metadata = doc.metadata ?? {};
+  if (!isObject(metadata) || Object.values(metadata).some((v) => typeof v !== 'string')) {
+    throw new ValidationError('metadata: must be an object of strings');
+  }
+  if (job_type !== 'custom' && doc.tasks !== undefined) throw new ValidationError(`tasks: only a custom job lists its tasks; a ${job_type} job is compiled from its settings`);
+  // Two-way variables: paths as the submitter's machine sees them are stored as {placeholders},
+  // before compiling so that derived paths carry the placeholder too.
+  const checked = checkSettings(compiler.settings, doc.settings, job_type !== 'custom');
+  const settings = variables ? variables.settingsToPlaceholders(checked) : checked;
+  let tasks = compiler.compile(settings, { now }, doc);
+  if (variables) tasks = tasks.map((t) => ({ ...t, commands: variables.commandsToPlaceholders(t.commands) }));
+  if (tasks.length === 0) throw new ValidationError('the job compiles to no tasks');
+  return { name, job_type, priority, settings, start_paused, tag, metadata: metadata as Record<string, string>, tasks };
+}
+
+function checkSettings(specs: readonly SettingSpec[], given: unknown, required: boolean): Record<string, unknown> {
+  if (given === undefined && !required) return {};
+  if (!isObject(given)) throw new ValidationError('settings: must be an object');
+  const known = new Set(specs.map((s) => s.name));
+  for (const k of Object.keys(given)) {
+    if (!known.has(k)) throw new ValidationError(`settings.${k}: unknown setting (known: ${[...known].join(', ') || 'none'})`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const spec of specs) {
+    const at = `settings.${spec.name}`;
+    let v = given[spec.name];
+    if (v === undefined || v === null) {
+      if (spec.required) throw new ValidationError(`${at}: required`);
+      if (spec.default === undefined) continue;
+      v = spec.default;
+    }
+    switch (spec.type) {
+      case 'string':
+        if (typeof v !== 'string' || v === '') throw new ValidationError(`${at}: must be a non-empty string`);
+        break;
+      case 'integer':
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ValidationError(`${at}: must be an integer ≥ 1`);
+        break;
+      case 'number':
+        if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ValidationError(`${at}: must be a number ≥ 0`);
+        break;
+      case 'boolean':
+        if (typeof v !== 'boolean') throw new ValidationError(`${at}: must be true or false`);
+        break;
+      case 'frames':
+        parseFrames(v, at);
+        v = String(v);
+        break;
+    }
+    out[spec.name] = v;
+  }
+  return out;
+}
+
+export class JobService {
+  constructor(
+    private readonly repos: Repos,
+    private readonly clock: Clock,
+    private readonly newId: IdGenerator,
+    private readonly log: Logger,
+    private readonly variables?: Variables,
+  ) {}
+
+  submit(doc: unknown): SubmitResult {
+    const now = this.clock.now();
+    const job = validateJob(doc, now, this.variables);
+    const id = this.newId();
+    const status = job.start_paused ? 'paused' : 'queued';
+    this.repos.write(() => {
+      const { jobs, tasks } = this.repos;
+      const job_seq = jobs.insert({
+        id, name: job.name, job_type: job.job_type, status, priority: job.priority, settings: job.settings,
+        metadata: job.metadata, tag: job.tag, activity: '', created: now, updated: now, last_output: null,
+      });
+      const ids = new Map<string, string>();
+      for (const t of job.tasks) ids.set(t.name, this.newId());
+      for (const t of job.tasks) {
+        tasks.insert({
+          id: ids.get(t.name)!, job_id: id, job_seq, job_priority: job.priority, job_tag: job.tag, name: t.name,
+          task_type: t.task_type, priority: t.priority, status, commands: t.commands, pending_parents: t.parents.length,
+          worker_id: null, activity: '', log_tail: '', task_progress: 0, command_idx: 0, command_progress: 0, metrics: {},
+          last_worker_ping: null, created: now, updated: now,
+        });
+        for (const p of t.parents) tasks.insertParent(ids.get(t.name)!, ids.get(p)!);
+      }
+      jobs.addCount(id, status, job.tasks.length);
+    });
+    this.log.info('job submitted', { job: id, name: job.name, job_type: job.job_type, tasks: job.tasks.length });
+    return { id, tasks: job.tasks.length };
+  }
+}

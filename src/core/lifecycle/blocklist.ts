@@ -1,0 +1,38 @@
+// The blocklist: which workers may no longer run which task types of a job.
+import { isoTime } from '../support/clock';
+import { NotFoundError, ValidationError } from '../support/errors';
+import { isId } from '../support/ids';
+import type { Logger } from '../support/logger';
+import type { Repos } from '../repos';
+
+export interface BlocklistEntry {
+  job: string;
+  task_type: string;
+  worker: string;
+  worker_nickname: string | null;
+  created: string;
+}
+
+export class Blocklist {
+  constructor(
+    private readonly repos: Repos,
+    private readonly log: Logger,
+  ) {}
+
+  list(jobId?: string): BlocklistEntry[] {
+    if (jobId !== undefined && (!isId(jobId) || !this.repos.jobs.get(jobId))) throw new NotFoundError(`job ${jobId} not found`);
+    return this.repos.tasks.listBlocks(jobId).map((b) => ({
+      job: b.job_id, task_type: b.task_type, worker: b.worker_id,
+      worker_nickname: this.repos.workers.get(b.worker_id)?.nickname ?? null, created: isoTime(b.created),
+    }));
+  }
+
+  /** Removes the entries of a job, optionally only for one worker and/or task type. */
+  clear(filter: { job: string; worker?: string; task_type?: string }): number {
+    if (!filter.job) throw new ValidationError('say which job: --job <id>');
+    if (!isId(filter.job) || !this.repos.jobs.get(filter.job)) throw new NotFoundError(`job ${filter.job} not found`);
+    const n = this.repos.tasks.clearBlocksWhere(filter.job, filter.worker, filter.task_type);
+    this.log.info('blocklist cleared', { job: filter.job, worker: filter.worker, task_type: filter.task_type, removed: n });
+    return n;
+  }
+}

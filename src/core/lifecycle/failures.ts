@@ -1,0 +1,49 @@
+// What happens when a worker fails a task: failure lists, blocklisting, soft and hard failure.
+import type { TaskRecord } from '../../db/tasks-repo';
+import type { WorkerRecord } from '../../db/workers-repo';
+import type { Clock } from '../support/clock';
+import type { Logger } from '../support/logger';
+import type { Repos } from '../repos';
+import type { StateMachine } from './state';
+import { identifier } from '../protocol/workers';
+
+export interface FailurePolicy {
+  blocklist_threshold: number;
+  task_fail_after_softfail_count: number;
+}
+
+export class FailureHandler {
+  constructor(
+    private readonly repos: Repos,
+    private readonly clock: Clock,
+    private readonly state: StateMachine,
+    private readonly policy: () => FailurePolicy,
+    private readonly log: Logger,
+  ) {}
+
+  /** Records that `worker` failed `task`, then soft- or hard-fails it. Call inside a transaction. */
+  workerFailed(task: TaskRecord, worker: Pick<WorkerRecord, 'id' | 'nickname'>, activity?: string): void {
+    const { tasks, workers } = this.repos;
+    const now = this.clock.now();
+    const policy = this.policy();
+    tasks.addFailure(task.id, worker.id, identifier(worker), now);
+
+    if (tasks.failuresOfWorker(task.job_id, task.task_type, worker.id) >= policy.blocklist_threshold) {
+      tasks.addBlock(task.job_id, task.task_type, worker.id, now);
+      this.log.warn('worker blocklisted', { worker: worker.id, job: task.job_id, task_type: task.task_type });
+    }
+
+    const failedBy = tasks.failures(task.id).length;
+    const hard = failedBy >= policy.task_fail_after_softfail_count || !workers.someoneElseCanRun(task.task_type, task.job_id, task.id);
+    const why = hard
+      ? failedBy >= policy.task_fail_after_softfail_count
+        ? `failed by ${failedBy} workers`
+        : 'no other worker can run it'
+      : `failed by ${failedBy} worker${failedBy === 1 ? '' : 's'}, will be retried`;
+    this.state.setTaskStatus(task, hard ? 'failed' : 'soft-failed', {
+      clearWorker: !hard,
+      activity: activity ? `${activity} (${why})` : `Task ${why}`,
+    });
+    this.log.info(hard ? 'task failed' : 'task soft-failed', { task: task.id, job: task.job_id, worker: worker.id, failed_by: failedBy });
+  }
+}

@@ -1,0 +1,137 @@
+// Admin views and actions on the queue: queue status, requeue.
+import type { Clock } from '../support/clock';
+import { isoTime } from '../support/clock';
+import { ConflictError, NotFoundError, ValidationError } from '../support/errors';
+import { isId } from '../support/ids';
+import type { Logger } from '../support/logger';
+import type { Repos } from '../repos';
+import type { StateMachine } from './state';
+import { TASK_STATUSES, type TaskStatus, WORKER_STATUSES } from '../support/statuses';
+import type { JobView } from '../views';
+import type { WorkerService } from '../protocol/workers';
+
+/** A job as queue-status shows it. */
+export type JobSummary = Pick<JobView, 'id' | 'name' | 'job_type' | 'status' | 'priority' | 'created' | 'tasks'>;
+
+export interface QueueStatus {
+  tasks: Record<string, number>;
+  jobs: JobSummary[];
+  workers: Record<string, number>;
+}
+
+function zeroes(list: readonly string[]): Record<string, number> {
+  return Object.fromEntries(list.map((s) => [s, 0]));
+}
+
+/** Statuses a requeue moves back to queued. */
+const REQUEUEABLE: readonly TaskStatus[] = ['queued', 'soft-failed', 'active', 'completed', 'failed', 'canceled', 'paused'];
+
+export class QueueService {
+  constructor(
+    private readonly repos: Repos,
+    private readonly clock: Clock,
+    private readonly state: StateMachine,
+    private readonly workers: WorkerService,
+    private readonly log: Logger,
+  ) {}
+
+  status(jobId?: string): QueueStatus {
+    const { jobs, workers } = this.repos;
+    let list = jobs.list();
+    if (jobId !== undefined) {
+      list = list.filter((j) => j.id === jobId);
+      if (list.length === 0) throw new NotFoundError(`job ${jobId} not found`);
+    }
+    const perJob = new Map<string, Record<string, number>>();
+    for (const j of list) perJob.set(j.id, zeroes(TASK_STATUSES));
+    const totals = zeroes(TASK_STATUSES);
+    for (const c of jobs.allCounts()) {
+      const counts = perJob.get(c.job_id);
+      if (!counts) continue;
+      counts[c.status] = (counts[c.status] ?? 0) + c.n;
+      totals[c.status] = (totals[c.status] ?? 0) + c.n;
+    }
+    const workerCounts = zeroes(WORKER_STATUSES);
+    for (const [st, n] of Object.entries(workers.countByStatus())) workerCounts[st] = n;
+    return {
+      tasks: totals,
+      jobs: list.map((j) => ({
+        id: j.id, name: j.name, job_type: j.job_type, status: j.status, priority: j.priority,
+        created: isoTime(j.created), tasks: perJob.get(j.id)!,
+      })),
+      workers: workerCounts,
+    };
+  }
+
+  /** Requeues a whole job, or only its failed tasks. Returns how many tasks were requeued. */
+  requeueJob(jobId: string, failedOnly: boolean): number {
+    if (!isId(jobId)) throw new NotFoundError(`job ${jobId} not found`);
+    return this.repos.write(() => {
+      const job = this.repos.jobs.get(jobId);
+      if (!job) throw new NotFoundError(`job ${jobId} not found`);
+      if (job.status === 'cancel-requested') throw new ConflictError(`job ${jobId} is being canceled; wait until it is canceled`);
+      // Tasks still stopping on a worker (a failed job's) cannot be requeued yet, and left behind
+      // they would end canceled inside the requeued job, which then could never complete.
+      const stopping = this.repos.jobs.counts(jobId)['cancel-requested'] ?? 0;
+      if (stopping > 0) throw new ConflictError(`job ${jobId} has ${stopping} task(s) still stopping on workers; requeue it once they stopped`);
+      // A failed job canceled its other tasks; requeueing its failures brings those back too.
+      const failed: TaskStatus[] = job.status === 'failed' ? ['failed', 'soft-failed', 'canceled'] : ['failed', 'soft-failed'];
+      const from = failedOnly ? failed : [...REQUEUEABLE];
+      const now = this.clock.now();
+      const ids = this.state.setJobTasksStatus(jobId, from, 'queued', true);
+      // A paused job is queued again below; its paused tasks go with it, or nothing would run them.
+      if (failedOnly && ids.length > 0 && (job.status === 'paused' || job.status === 'pause-requested')) {
+        this.state.setJobTasksStatus(jobId, ['paused'], 'queued', false);
+      }
+      const all = failedOnly ? ids : this.repos.tasks.idsForJob(jobId, ['queued']);
+      for (const id of all) this.repos.tasks.clearFailures(id);
+      this.repos.tasks.clearBlocks(jobId);
+      if (ids.length > 0 || !failedOnly) {
+        if (job.status !== 'queued') this.state.setJobStatus(job, 'queued', `requeued at ${isoTime(now)}`);
+        this.state.settleJob(jobId);
+      }
+      this.log.info('job requeued', { job: jobId, tasks: ids.length, failed_only: failedOnly });
+      return ids.length;
+    });
+  }
+
+  /** Requeues single tasks; all ids are checked before anything changes. */
+  requeueTasks(taskIds: string[]): number {
+    if (taskIds.length === 0) throw new ValidationError('no task ids given');
+    return this.repos.write(() => {
+      const tasks = taskIds.map((id) => {
+        const t = isId(id) ? this.repos.tasks.get(id) : undefined;
+        if (!t) throw new NotFoundError(`task ${id} not found`);
+        if (t.status === 'cancel-requested') throw new ConflictError(`task ${id} is being canceled; it cannot be requeued now`);
+        const jobStatus = this.repos.jobs.get(t.job_id)?.status;
+        if (jobStatus === 'cancel-requested') throw new ConflictError(`task ${id} belongs to job ${t.job_id}, which is being canceled; requeue it once the job is canceled`);
+        return t;
+      });
+      let n = 0;
+      for (const checked of tasks) {
+        // Re-read: requeueing an earlier task may have moved this one with its job.
+        const t = this.repos.tasks.get(checked.id)!;
+        const job = this.repos.jobs.get(t.job_id)!;
+        // The job becomes runnable first, or the task would follow the job straight back out.
+        if (['completed', 'failed', 'canceled'].includes(job.status)) this.state.setJobStatus(job, 'queued', 'tasks requeued');
+        if (t.status !== 'queued') {
+          this.state.setTaskStatus(t, 'queued', { clearWorker: true, activity: 'requeued by an admin' });
+          n++;
+        }
+        this.repos.tasks.clearFailures(t.id);
+        this.repos.tasks.clearBlocks(t.job_id, t.task_type);
+      }
+      this.log.info('tasks requeued', { tasks: n });
+      return n;
+    });
+  }
+
+  /** Requeues the tasks a worker is running. */
+  requeueWorker(workerId: string): number {
+    return this.repos.write(() => {
+      const w = isId(workerId) ? this.repos.workers.get(workerId) : undefined;
+      if (!w) throw new NotFoundError(`worker ${workerId} not found`);
+      return this.workers.releaseTasks(w, 'requeued by an admin');
+    });
+  }
+}

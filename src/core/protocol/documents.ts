@@ -1,0 +1,30 @@
+// The Task document handed to workers.
+import type { TaskRecord } from '../../db/tasks-repo';
+import type { Repos } from '../repos';
+import type { Variables } from '../jobs/variables';
+
+/** The task as handed to `worker`, who now runs it: placeholders expanded for its platform. */
+export function taskDocument(
+  repos: Repos,
+  task: TaskRecord,
+  worker: { platform: string; nickname: string },
+  variables: Variables,
+): Record<string, unknown> {
+  const failures = repos.tasks.failures(task.id);
+  const doc: Record<string, unknown> = {
+    _id: task.id,
+    job: task.job_id,
+    name: task.name,
+    status: task.status,
+    priority: task.priority,
+    job_priority: task.job_priority,
+    job_type: repos.jobs.jobType(task.job_id) ?? '',
+    task_type: task.task_type,
+    commands: variables.expandCommands(task.commands, worker.platform),
+    parents: repos.tasks.parents(task.id),
+    worker: worker.nickname,
+    activity: task.activity,
+  };
+  if (failures.length > 0) doc.failed_by_workers = failures.map((f) => ({ id: f.worker_id, identifier: f.identifier }));
+  return doc;
+}

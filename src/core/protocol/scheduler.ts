@@ -1,0 +1,87 @@
+// Hands tasks to workers: the eligibility rules and total dispatch order of the protocol, claimed
+// inside one immediate transaction so that no task is ever given to two workers.
+import { type TaskRecord, tagsParam } from '../../db/tasks-repo';
+import type { WorkerRecord } from '../../db/workers-repo';
+import type { Clock } from '../support/clock';
+import { isoTime } from '../support/clock';
+import type { Logger } from '../support/logger';
+import type { Repos } from '../repos';
+import type { StateMachine } from '../lifecycle/state';
+import type { TaskLogs } from './task-logs';
+import { identifier } from './workers';
+
+export type ClaimResult =
+  | { kind: 'status-change'; status: string }
+  | { kind: 'no-task-types' }
+  | { kind: 'none' }
+  | { kind: 'task'; task: TaskRecord; fresh: boolean };
+
+/** true when a comes before b in dispatch order. */
+function before(a: TaskRecord, b: TaskRecord): boolean {
+  if (a.job_priority !== b.job_priority) return a.job_priority > b.job_priority;
+  if (a.priority !== b.priority) return a.priority > b.priority;
+  if (a.job_seq !== b.job_seq) return a.job_seq < b.job_seq;
+  return a.seq < b.seq;
+}
+
+export class Scheduler {
+  constructor(
+    private readonly repos: Repos,
+    private readonly clock: Clock,
+    private readonly state: StateMachine,
+    private readonly logs: TaskLogs,
+    private readonly log: Logger,
+  ) {}
+
+  /** Steps 2–7 of POST /task for a worker that was just marked seen. */
+  claim(worker: WorkerRecord): ClaimResult {
+    if (worker.status_requested) return { kind: 'status-change', status: worker.status_requested };
+    if (worker.supported_task_types.length === 0) return { kind: 'no-task-types' };
+    // Find the task with plain reads first: the idle poll, the farm's most common request, then
+    // answers without taking the write lock.
+    const hasActive = this.repos.tasks.hasActiveForWorker(worker.id);
+    const candidate = hasActive ? undefined : this.pick(worker);
+    if (!hasActive && !candidate) return { kind: 'none' };
+    const result = this.repos.write((): ClaimResult => {
+      const running = this.repos.tasks.forWorker(worker.id, 'active')[0];
+      if (running) {
+        this.repos.tasks.update(running.id, { last_worker_ping: this.clock.now() });
+        // Sign-on cleared current_task; the worker resumes this task, so it is current again.
+        this.repos.workers.update(worker.id, { current_task: running.id });
+        return { kind: 'task', task: running, fresh: false };
+      }
+      // Under the write lock, the candidate must still be waiting: another process (the CLI) may
+      // have canceled, paused or deleted its job since the read. Then search again.
+      const best = (candidate && this.stillReady(candidate.id)) || this.pick(worker);
+      if (!best) return { kind: 'none' };
+      this.state.setTaskStatus(best, 'active', { workerId: worker.id, activity: `assigned to ${worker.nickname}` });
+      this.repos.workers.update(worker.id, { current_task: best.id, current_task_status: 'active', current_task_updated: this.clock.now() });
+      return { kind: 'task', task: best, fresh: true };
+    });
+
+    if (result.kind === 'task' && result.fresh) {
+      const t = result.task;
+      void this.logs.rotate(t.job_id, t.id);
+      // The manager's own line: the answer does not wait for it (file creation is the slowest
+      // step of a claim); the worker's own log lines queue up behind it.
+      void this.logs.append(t.job_id, t.id, `${isoTime(this.clock.now())}: Manager assigned task ${t.id} to worker ${identifier(worker)}`);
+      this.log.debug('task assigned', { task: t.id, job: t.job_id, worker: worker.id });
+    }
+    return result;
+  }
+
+  private stillReady(taskId: string): TaskRecord | undefined {
+    const t = this.repos.tasks.get(taskId);
+    return t && (t.status === 'queued' || t.status === 'soft-failed') && t.pending_parents === 0 ? t : undefined;
+  }
+
+  private pick(worker: WorkerRecord): TaskRecord | undefined {
+    const tags = tagsParam(worker.tags);
+    let best: TaskRecord | undefined;
+    for (const type of worker.supported_task_types) {
+      const cand = this.repos.tasks.nextForType(type, worker.id, tags);
+      if (cand && (!best || before(cand, best))) best = cand;
+    }
+    return best;
+  }
+}

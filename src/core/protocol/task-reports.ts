@@ -1,0 +1,185 @@
+// What workers tell us about their tasks: updates, returns, "may I run", produced output.
+import type { TaskRecord } from '../../db/tasks-repo';
+import type { WorkerRecord } from '../../db/workers-repo';
+import type { Clock } from '../support/clock';
+import { ConflictError, NotFoundError, ValidationError } from '../support/errors';
+import type { FailureHandler } from '../lifecycle/failures';
+import { isId } from '../support/ids';
+import type { Logger } from '../support/logger';
+import type { Repos } from '../repos';
+import type { StateMachine } from '../lifecycle/state';
+import { isOneOf, REPORTABLE_TASK_STATUSES } from '../support/statuses';
+import type { TaskLogs } from './task-logs';
+import { identifier } from './workers';
+
+export interface TaskUpdate {
+  task_status?: (typeof REPORTABLE_TASK_STATUSES)[number];
+  activity?: string;
+  log?: string;
+  task_progress_percentage?: number;
+  current_command_idx?: number;
+  command_progress_percentage?: number;
+  timing?: Record<string, number>;
+}
+
+const LOG_TAIL_LINES = 20;
+const LOG_TAIL_CHARS = 4000;
+
+/** Validates a TaskUpdate body; every problem names the field. */
+export function parseTaskUpdate(body: unknown): TaskUpdate {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ValidationError('the body must be a JSON object');
+  const b = body as Record<string, unknown>;
+  const u: TaskUpdate = {};
+  if (b.task_status !== undefined && b.task_status !== null) {
+    if (!isOneOf(REPORTABLE_TASK_STATUSES, b.task_status)) {
+      throw new ValidationError(`task_status: must be one of ${REPORTABLE_TASK_STATUSES.join(', ')}`);
+    }
+    u.task_status = b.task_status;
+  }
+  for (const k of ['activity', 'log'] as const) {
+    if (b[k] !== undefined && b[k] !== null) {
+      if (typeof b[k] !== 'string') throw new ValidationError(`${k}: must be a string`);
+      u[k] = b[k];
+    }
+  }
+  for (const k of ['task_progress_percentage', 'current_command_idx', 'command_progress_percentage'] as const) {
+    if (b[k] !== undefined && b[k] !== null) {
+      if (typeof b[k] !== 'number' || !Number.isFinite(b[k])) throw new ValidationError(`${k}: must be a number`);
+      u[k] = b[k];
+    }
+  }
+  if (b.metrics !== undefined && b.metrics !== null) {
+    const m = b.metrics;
+    if (typeof m !== 'object' || Array.isArray(m)) throw new ValidationError('metrics: must be an object');
+    const timing = (m as Record<string, unknown>).timing;
+    if (timing !== undefined && timing !== null) {
+      if (typeof timing !== 'object' || Array.isArray(timing)) throw new ValidationError('metrics.timing: must be an object');
+      for (const [k, v] of Object.entries(timing)) {
+        if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValidationError(`metrics.timing.${k}: must be a number of seconds`);
+      }
+      u.timing = timing as Record<string, number>;
+    }
+  }
+  return u;
+}
+
+function tailLines(previous: string, log: string): string {
+  const lines = (previous ? previous + '\n' : '') + log.replace(/\n$/, '');
+  const kept = lines.split('\n').slice(-LOG_TAIL_LINES).join('\n');
+  return kept.length > LOG_TAIL_CHARS ? kept.slice(-LOG_TAIL_CHARS) : kept;
+}
+
+export interface MayIRun {
+  may_keep_running: boolean;
+  reason?: string;
+  status_requested?: string;
+}
+
+export class TaskReports {
+  constructor(
+    private readonly repos: Repos,
+    private readonly clock: Clock,
+    private readonly state: StateMachine,
+    private readonly failures: FailureHandler,
+    private readonly logs: TaskLogs,
+    private readonly log: Logger,
+  ) {}
+
+  private taskOf(worker: WorkerRecord, taskId: string): TaskRecord {
+    const task = isId(taskId) ? this.repos.tasks.get(taskId) : undefined;
+    if (!task) throw new NotFoundError(`Task ${taskId} is unknown.`);
+    if (task.worker_id !== worker.id) throw new ConflictError(`Task ${taskId} is assigned to another worker.`);
+    return task;
+  }
+
+  /**
+   * POST /tasks/{id}/update. `readBody` parses the body; it is called after the id checks. The
+   * returned promise resolves once the update's log text is written.
+   */
+  update(worker: WorkerRecord, taskId: string, readBody: () => unknown): Promise<void> {
+    let logWritten = Promise.resolve();
+    this.repos.write(() => {
+      // Checked and read inside the transaction, so nothing can move the task in between.
+      const task = this.taskOf(worker, taskId);
+      const u = parseTaskUpdate(readBody());
+      const now = this.clock.now();
+      if (u.log) logWritten = this.logs.append(task.job_id, taskId, u.log);
+      this.repos.tasks.update(task.id, {
+        activity: u.activity,
+        log_tail: u.log ? tailLines(task.log_tail, u.log) : undefined,
+        task_progress: u.task_progress_percentage,
+        command_idx: u.current_command_idx,
+        command_progress: u.command_progress_percentage,
+        metrics: u.timing ? { ...task.metrics, timing: u.timing } : undefined,
+        last_worker_ping: now,
+        updated: now,
+      });
+      this.repos.workers.update(worker.id, {
+        current_task_status: u.task_status ?? undefined,
+        current_task_updated: now,
+        last_seen: now,
+      });
+      if (u.task_status) this.applyStatus(task, worker, u.task_status, u.activity);
+    });
+    return logWritten;
+  }
+
+  private applyStatus(task: TaskRecord, worker: WorkerRecord, status: NonNullable<TaskUpdate['task_status']>, activity?: string): void {
+    if (task.status === 'cancel-requested') {
+      if (status !== 'active') this.state.setTaskStatus(task, 'canceled', { activity: activity ?? 'canceled' });
+      return;
+    }
+    // A late report for a task that already ended or was handed back changes no status.
+    if (task.status !== 'active' || status === 'active') return;
+    if (status === 'failed') {
+      this.failures.workerFailed(task, worker, activity);
+    } else {
+      this.state.setTaskStatus(task, status, { activity });
+      this.log.debug(`task ${status}`, { task: task.id, job: task.job_id, worker: worker.id });
+    }
+  }
+
+  /** POST /tasks/{id}/return: the worker gives the task back. */
+  returnTask(worker: WorkerRecord, taskId: string): void {
+    const task = isId(taskId) ? this.repos.tasks.get(taskId) : undefined;
+    if (!task) throw new NotFoundError(`Task ${taskId} is unknown.`);
+    if (task.worker_id !== worker.id) return;
+    this.repos.write(() => {
+      const t = this.repos.tasks.get(taskId)!;
+      if (t.worker_id !== worker.id) return;
+      if (t.status === 'active') {
+        this.state.setTaskStatus(t, 'queued', {
+          clearWorker: true,
+          activity: `Re-queued task after unassigning from worker ${identifier(worker)}: returned by worker`,
+        });
+        this.log.debug('task returned', { task: t.id, worker: worker.id });
+      } else if (t.status === 'cancel-requested') {
+        this.state.setTaskStatus(t, 'canceled', { activity: 'canceled' });
+      }
+    });
+  }
+
+  /** GET /may-i-run/{id}. */
+  mayIRun(worker: WorkerRecord, taskId: string): MayIRun {
+    const pending = worker.status_requested ? { status_requested: worker.status_requested } : {};
+    const no = (reason: string): MayIRun => ({ may_keep_running: false, reason, ...pending });
+    const task = isId(taskId) ? this.repos.tasks.get(taskId) : undefined;
+    if (!task) return no(`unable to find task ${taskId}`);
+    if (task.worker_id !== worker.id) return no(`task ${taskId} reassigned to another worker`);
+    if (task.status !== 'active') return no(`task ${taskId} in non-runnable status ${task.status}`);
+    if (!worker.lazy_status_request && (worker.status_requested === 'asleep' || worker.status_requested === 'shutdown')) {
+      return no(`worker status change to ${worker.status_requested} requested`);
+    }
+    this.repos.tasks.update(task.id, { last_worker_ping: this.clock.now() });
+    return { may_keep_running: true, ...pending };
+  }
+
+  /** POST /output-produced: remember the newest image per job and overall. */
+  outputProduced(worker: WorkerRecord, paths: string[]): void {
+    const latest = paths[paths.length - 1]!;
+    const jobId = worker.current_task ? this.repos.tasks.get(worker.current_task)?.job_id : undefined;
+    if (jobId) this.repos.jobs.update(jobId, { last_output: latest });
+    this.repos.settings.set('last_output', latest);
+    if (paths.length > 1) this.log.debug('output produced; kept the newest', { worker: worker.id, dropped: paths.length - 1 });
+  }
+}

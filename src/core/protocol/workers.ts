@@ -1,0 +1,284 @@
+// Worker lifecycle: registration, authentication, sign-on/off, being seen, status requests.
+import type { WorkerRecord } from '../../db/workers-repo';
+import type { Clock } from '../support/clock';
+import { isoTime } from '../support/clock';
+import { ConflictError, NotFoundError, ValidationError } from '../support/errors';
+import { type IdGenerator, isId } from '../support/ids';
+import type { Logger } from '../support/logger';
+import type { Repos } from '../repos';
+import { hashSecret, needsRehash, VerifiedSecretCache, verifySecret } from './secrets';
+import type { StateMachine } from '../lifecycle/state';
+import { isOneOf, REQUESTABLE_STATUSES, type RequestableStatus, WORKER_STATUSES } from '../support/statuses';
+
+export const MIN_SECRET_LENGTH = 16;
+
+/** Statuses in which a worker is expected to talk to us; silence there means timeout. */
+export const LIVE_STATUSES = ['awake', 'starting', 'testing', 'asleep'] as const;
+
+/**
+ * How stale `last_seen` in the database may get before a request writes it again. An idle
+ * Flamenco Worker asks for a task every 5 s: a farm of 10 000 idle workers would otherwise write
+ * 2 000 worker rows a second. serve remembers the exact time in memory, and the timeout checker
+ * asks that memory before it times a worker out, so timeouts are exact; only `list-workers` and
+ * the API may show a time up to this much older.
+ */
+export const SEEN_WRITE_INTERVAL_MS = 15_000;
+
+export interface Registration {
+  secret: string;
+  platform: string;
+  supported_task_types: string[];
+  nickname: string;
+}
+
+export interface Caller {
+  address: string;
+  software: string;
+}
+
+export function identifier(w: Pick<WorkerRecord, 'nickname' | 'id'>): string {
+  return `${w.nickname} (${w.id})`;
+}
+
+/** The Worker document of the protocol. */
+export function workerDocument(w: WorkerRecord): Record<string, unknown> {
+  const doc: Record<string, unknown> = {
+    _id: w.id,
+    nickname: w.nickname,
+    address: w.address,
+    status: w.status,
+    platform: w.platform,
+    supported_task_types: w.supported_task_types,
+    software: w.software,
+    last_activity: isoTime(w.last_seen),
+    status_requested: w.status_requested,
+    lazy_status_request: w.lazy_status_request,
+  };
+  if (w.current_task) doc.current_task = w.current_task;
+  return doc;
+}
+
+/** A just-registered worker: no status until it signs on, nothing requested, no task. */
+export function newWorkerRecord(init: {
+  id: string;
+  secret_hash: string;
+  nickname: string;
+  platform: string;
+  supported_task_types: string[];
+  tags?: string[];
+  caller: Caller;
+  now: number;
+}): WorkerRecord {
+  return {
+    id: init.id,
+    secret_hash: init.secret_hash,
+    nickname: init.nickname,
+    address: init.caller.address,
+    platform: init.platform,
+    software: init.caller.software,
+    supported_task_types: unique(init.supported_task_types),
+    tags: init.tags ?? [],
+    status: '',
+    status_requested: '',
+    lazy_status_request: false,
+    current_task: null,
+    current_task_status: null,
+    current_task_updated: null,
+    created: init.now,
+    last_seen: init.now,
+  };
+}
+
+export class WorkerService {
+  private readonly verified = new VerifiedSecretCache();
+  /**
+   * Verifications under way, by worker, stored hash and secret: a worker that times out and asks
+   * again while its first request still waits for the thread pool (after a restart, every worker
+   * at once) joins the first verification instead of queueing a second one.
+   */
+  private readonly verifying = new Map<string, Promise<boolean>>();
+  /** When this process last heard from each worker (the database's last_seen may lag behind). */
+  private readonly heard = new Map<string, number>();
+
+  constructor(
+    private readonly repos: Repos,
+    private readonly clock: Clock,
+    private readonly newId: IdGenerator,
+    private readonly state: StateMachine,
+    private readonly log: Logger,
+  ) {}
+
+  async register(reg: Registration, caller: Caller): Promise<WorkerRecord> {
+    if (reg.secret.length < MIN_SECRET_LENGTH) {
+      throw new ValidationError(`secret must be at least ${MIN_SECRET_LENGTH} characters`);
+    }
+    const secret_hash = await hashSecret(reg.secret);
+    const w = newWorkerRecord({
+      id: this.newId(),
+      secret_hash,
+      nickname: reg.nickname,
+      platform: reg.platform,
+      supported_task_types: reg.supported_task_types,
+      caller,
+      now: this.clock.now(),
+    });
+    this.repos.workers.insert(w);
+    this.verified.remember(w.id, reg.secret, secret_hash);
+    this.log.info('worker registered', { worker: w.id, nickname: w.nickname, platform: w.platform, address: w.address });
+    return w;
+  }
+
+  /** The worker these credentials belong to, or undefined. */
+  async authenticate(id: string, secret: string): Promise<WorkerRecord | undefined> {
+    const w = this.repos.workers.get(id);
+    if (!w) return undefined;
+    if (this.verified.check(id, secret, w.secret_hash)) return w;
+    if (!(await this.verifyOnce(id, secret, w.secret_hash))) return undefined;
+    let stored = w.secret_hash;
+    if (needsRehash(stored)) {
+      // A hash from an older version: store it with today's parameters.
+      const fresh = await hashSecret(secret);
+      const current = this.repos.workers.get(id);
+      if (current?.secret_hash === stored) {
+        this.repos.write(() => this.repos.workers.update(id, { secret_hash: fresh }));
+        stored = fresh;
+      }
+    }
+    this.verified.remember(id, secret, stored);
+    // Re-read: the worker may have changed while the hash was being checked.
+    return this.repos.workers.get(id);
+  }
+
+  /** How many secret verifications are under way. */
+  verificationsUnderWay(): number {
+    return this.verifying.size;
+  }
+
+  private verifyOnce(id: string, secret: string, stored: string): Promise<boolean> {
+    const key = `${id}\n${stored}\n${secret}`;
+    let pending = this.verifying.get(key);
+    if (!pending) {
+      pending = verifySecret(secret, stored);
+      this.verifying.set(key, pending);
+      const done = () => this.verifying.delete(key);
+      pending.then(done, done);
+    }
+    return pending;
+  }
+
+  /** The latest time the worker was heard from: its last_seen, or later if this process heard it since. */
+  lastHeard(w: WorkerRecord): number {
+    return Math.max(w.last_seen, this.heard.get(w.id) ?? 0);
+  }
+
+  /**
+   * Records that the worker spoke to us. `wake` also turns a worker that is not awake or testing
+   * into an awake one (it is fetching tasks or running one).
+   */
+  seen(w: WorkerRecord, caller: Caller, wake: boolean): void {
+    const now = this.clock.now();
+    this.heard.set(w.id, now);
+    const status = wake && w.status !== 'awake' && w.status !== 'testing' ? 'awake' : w.status;
+    if (
+      status === w.status &&
+      caller.address === w.address &&
+      caller.software === w.software &&
+      now - w.last_seen < SEEN_WRITE_INTERVAL_MS
+    ) {
+      return;
+    }
+    if (status !== w.status) this.log.info('worker status changed', { worker: w.id, from: w.status, to: status });
+    this.repos.workers.update(w.id, { last_seen: now, address: caller.address, software: caller.software, status });
+    Object.assign(w, { last_seen: now, address: caller.address, software: caller.software, status });
+  }
+
+  signOn(w: WorkerRecord, body: { supported_task_types?: string[]; nickname?: string }, caller: Caller): void {
+    const patch: Partial<WorkerRecord> = { status: 'starting', current_task: null };
+    if (body.supported_task_types && body.supported_task_types.length > 0) patch.supported_task_types = unique(body.supported_task_types);
+    if (body.nickname) patch.nickname = body.nickname;
+    this.repos.workers.update(w.id, { ...patch, last_seen: this.clock.now(), address: caller.address, software: caller.software });
+    this.log.info('worker signed on', { worker: w.id, nickname: patch.nickname ?? w.nickname });
+  }
+
+  /** Requeues the worker's running tasks and marks it offline. */
+  signOff(w: WorkerRecord, caller: Caller): number {
+    const requeued = this.releaseTasks(w, 'signed off');
+    // An asleep worker is asked to sleep again, so it goes back to sleep after its next sign-on.
+    const keepSleep = w.status === 'asleep';
+    this.repos.workers.update(w.id, {
+      status: 'offline',
+      status_requested: keepSleep ? 'asleep' : '',
+      lazy_status_request: keepSleep && w.status_requested === 'asleep' ? w.lazy_status_request : false,
+      current_task: null,
+      last_seen: this.clock.now(),
+      address: caller.address,
+      software: caller.software,
+    });
+    this.log.info('worker signed off', { worker: w.id, requeued });
+    return requeued;
+  }
+
+  /** Puts every task the worker is running back in the queue (cancel-requested ones end canceled). */
+  releaseTasks(w: WorkerRecord, why: string): number {
+    let n = 0;
+    for (const t of this.repos.tasks.forWorker(w.id, 'active')) {
+      this.state.setTaskStatus(t, 'queued', {
+        clearWorker: true,
+        activity: `Re-queued task after unassigning from worker ${identifier(w)}: ${why}`,
+      });
+      n++;
+    }
+    for (const t of this.repos.tasks.forWorker(w.id, 'cancel-requested')) {
+      this.state.setTaskStatus(t, 'canceled', { activity: `canceled: worker ${why}` });
+    }
+    return n;
+  }
+
+  requestStatus(workerId: string, status: string, lazy: boolean): WorkerRecord {
+    if (!isOneOf(REQUESTABLE_STATUSES, status)) {
+      throw new ValidationError(`"${status}" cannot be requested; use one of ${REQUESTABLE_STATUSES.join(', ')}`);
+    }
+    const w = this.repos.workers.get(workerId);
+    if (!w) throw new NotFoundError(`worker ${workerId} not found`);
+    if (w.status === 'offline' && status !== 'asleep') {
+      // An offline worker learns about requests only when it signs on again; asleep is kept then.
+      throw new ConflictError(`worker ${workerId} is offline; only "asleep" can be requested for its next sign-on`);
+    }
+    this.repos.workers.update(w.id, { status_requested: status, lazy_status_request: lazy });
+    this.log.info('worker status change requested', { worker: w.id, status, lazy });
+    return { ...w, status_requested: status, lazy_status_request: lazy };
+  }
+
+  /** Removes a worker for good, after putting its running tasks back in the queue. */
+  forget(workerId: string): number {
+    const w = isId(workerId) ? this.repos.workers.get(workerId) : undefined;
+    if (!w) throw new NotFoundError(`worker ${workerId} not found`);
+    const requeued = this.repos.write(() => {
+      const n = this.releaseTasks(w, 'worker forgotten');
+      this.repos.workers.delete(w.id);
+      return n;
+    });
+    this.verified.forget(w.id);
+    this.heard.delete(w.id);
+    this.log.info('worker forgotten', { worker: w.id, nickname: w.nickname, requeued });
+    return requeued;
+  }
+
+  /** The worker confirms a status change. */
+  ack(w: WorkerRecord, status: string): void {
+    if (status === '' || (!isOneOf(WORKER_STATUSES, status) && status !== 'shutdown')) {
+      throw new ValidationError(`unknown worker status "${status}"`);
+    }
+    if (status !== w.status_requested) {
+      this.log.warn('worker acknowledged a status that was not requested', { worker: w.id, ack: status, requested: w.status_requested });
+    }
+    // The worker shuts down next and signs off, which clears the request.
+    if (status === 'shutdown') return;
+    this.repos.workers.update(w.id, { status: status as RequestableStatus, status_requested: '', lazy_status_request: false, last_seen: this.clock.now() });
+    this.log.info('worker status changed', { worker: w.id, from: w.status, to: status });
+  }
+}
+
+function unique(xs: string[]): string[] {
+  return [...new Set(xs)];
+}

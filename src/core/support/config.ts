@@ -1,0 +1,180 @@
+// The manager's configuration: defaults, the JSON config file, and its validation.
+import { ValidationError } from './errors';
+import { DEFAULT_TRUSTED_NETWORKS, type Network, parseNetworks } from './networks';
+
+export interface VariableValue {
+  platform: string;
+  value: string;
+  audience: 'workers' | 'users' | 'all';
+}
+
+export interface VariableDef {
+  /** 'one-way' replaces {name} when handing out; 'two-way' also turns values back into {name} on submit. */
+  direction: 'one-way' | 'two-way';
+  values: VariableValue[];
+}
+
+export interface ManagerConfig {
+  listen: string;
+  worker_timeout_ms: number;
+  task_timeout_ms: number;
+  blocklist_threshold: number;
+  task_fail_after_softfail_count: number;
+  job_fail_share: number;
+  registration_secret: string | null;
+  variables: Record<string, VariableDef>;
+  /** Addresses trusted without a token (the add-on API, metrics, the read-only dashboard). */
+  trusted_networks: Network[];
+}
+
+export const DEFAULT_LISTEN = '0.0.0.0:8080';
+
+export const PLATFORMS = ['linux', 'windows', 'darwin'] as const;
+
+export function defaultConfig(): ManagerConfig {
+  return {
+    listen: DEFAULT_LISTEN,
+    worker_timeout_ms: 60_000,
+    task_timeout_ms: 10 * 60_000,
+    blocklist_threshold: 3,
+    task_fail_after_softfail_count: 3,
+    job_fail_share: 0.1,
+    registration_secret: null,
+    variables: {
+      blender: { direction: 'one-way', values: PLATFORMS.map((platform) => ({ platform, value: 'blender', audience: 'all' as const })) },
+      ffmpeg: { direction: 'one-way', values: PLATFORMS.map((platform) => ({ platform, value: 'ffmpeg', audience: 'all' as const })) },
+    },
+    trusted_networks: parseNetworks(DEFAULT_TRUSTED_NETWORKS),
+  };
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Parses "90s", "10m", "1h", "1m30s", "250ms" into milliseconds. */
+export function parseDuration(text: string): number {
+  const t = text.trim();
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let pos = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(t)) !== null) {
+    total += Number(m[1]) * UNITS[m[2]!]!;
+    pos = re.lastIndex;
+  }
+  if (t === '' || pos !== t.length) {
+    throw new ValidationError(`"${text}" is not a duration (use e.g. "90s", "10m", "1h")`);
+  }
+  return Math.round(total);
+}
+
+export function formatDuration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+const KEYS = [
+  'listen', 'worker_timeout', 'task_timeout', 'blocklist_threshold', 'task_fail_after_softfail_count',
+  'job_fail_share', 'registration_secret', 'variables', 'trusted_networks',
+];
+
+/** Builds a config from a parsed JSON config file; every problem names the key. */
+export function configFromJson(doc: unknown): ManagerConfig {
+  const cfg = defaultConfig();
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new ValidationError('the config file must hold a JSON object');
+  const o = doc as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (!KEYS.includes(k)) throw new ValidationError(`unknown config key "${k}" (known: ${KEYS.join(', ')})`);
+  }
+  if (o.listen !== undefined) cfg.listen = parseListen(o.listen, 'listen').text;
+  if (o.worker_timeout !== undefined) cfg.worker_timeout_ms = durationKey(o.worker_timeout, 'worker_timeout');
+  if (o.task_timeout !== undefined) cfg.task_timeout_ms = durationKey(o.task_timeout, 'task_timeout');
+  if (o.blocklist_threshold !== undefined) cfg.blocklist_threshold = positiveInt(o.blocklist_threshold, 'blocklist_threshold');
+  if (o.task_fail_after_softfail_count !== undefined) {
+    cfg.task_fail_after_softfail_count = positiveInt(o.task_fail_after_softfail_count, 'task_fail_after_softfail_count');
+  }
+  if (o.job_fail_share !== undefined) {
+    const v = o.job_fail_share;
+    if (typeof v !== 'number' || !(v > 0 && v <= 1)) throw new ValidationError('job_fail_share: must be a number in (0, 1], e.g. 0.1 for 10 %');
+    cfg.job_fail_share = v;
+  }
+  if (o.registration_secret !== undefined && o.registration_secret !== null && o.registration_secret !== '') {
+    if (typeof o.registration_secret !== 'string') throw new ValidationError('registration_secret: must be a string');
+    cfg.registration_secret = o.registration_secret;
+  }
+  if (o.variables !== undefined) cfg.variables = { ...cfg.variables, ...parseVariables(o.variables) };
+  if (o.trusted_networks !== undefined) cfg.trusted_networks = parseNetworks(o.trusted_networks);
+  checkTimeouts(cfg);
+  return cfg;
+}
+
+export function checkTimeouts(cfg: ManagerConfig): void {
+  if (cfg.worker_timeout_ms >= cfg.task_timeout_ms) {
+    throw new ValidationError(
+      `worker_timeout (${formatDuration(cfg.worker_timeout_ms)}) must be shorter than task_timeout (${formatDuration(cfg.task_timeout_ms)})`,
+    );
+  }
+}
+
+function durationKey(v: unknown, key: string): number {
+  if (typeof v !== 'string') throw new ValidationError(`${key}: must be a duration string such as "90s"`);
+  try {
+    const ms = parseDuration(v);
+    if (ms <= 0) throw new ValidationError('must be longer than zero');
+    return ms;
+  } catch (err) {
+    throw new ValidationError(`${key}: ${(err as Error).message}`);
+  }
+}
+
+function positiveInt(v: unknown, key: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ValidationError(`${key}: must be an integer ≥ 1`);
+  return v;
+}
+
+function parseVariables(v: unknown): Record<string, VariableDef> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ValidationError('variables: must be an object of {name: {values: [...]}}');
+  const out: Record<string, VariableDef> = {};
+  for (const [name, def] of Object.entries(v as Record<string, unknown>)) {
+    const where = `variables.${name}`;
+    if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) throw new ValidationError(`${where}: a variable name uses letters, digits, _ and -`);
+    if (typeof def !== 'object' || def === null || Array.isArray(def)) throw new ValidationError(`${where}: must be an object with "values"`);
+    const d = def as Record<string, unknown>;
+    for (const k of Object.keys(d)) if (k !== 'values' && k !== 'direction') throw new ValidationError(`${where}: unknown key "${k}"`);
+    const direction = d.direction ?? 'one-way';
+    if (direction !== 'one-way' && direction !== 'two-way') throw new ValidationError(`${where}.direction: must be "one-way" or "two-way"`);
+    if (!Array.isArray(d.values) || d.values.length === 0) throw new ValidationError(`${where}.values: must be a non-empty array`);
+    const values = d.values.map((item: unknown, i: number): VariableValue => {
+      const at = `${where}.values[${i}]`;
+      if (typeof item !== 'object' || item === null) throw new ValidationError(`${at}: must be an object`);
+      const it = item as Record<string, unknown>;
+      for (const k of Object.keys(it)) if (!['platform', 'value', 'audience'].includes(k)) throw new ValidationError(`${at}: unknown key "${k}"`);
+      if (typeof it.platform !== 'string' || it.platform === '') throw new ValidationError(`${at}.platform: must be a non-empty string`);
+      if (typeof it.value !== 'string') throw new ValidationError(`${at}.value: must be a string`);
+      const audience = it.audience ?? 'all';
+      if (audience !== 'workers' && audience !== 'users' && audience !== 'all') {
+        throw new ValidationError(`${at}.audience: must be "workers", "users" or "all"`);
+      }
+      return { platform: it.platform, value: it.value, audience };
+    });
+    out[name] = { direction, values };
+  }
+  return out;
+}
+
+export interface Listen {
+  host: string;
+  port: number;
+  text: string;
+}
+
+/** "host:port", ":port" or "[v6]:port". */
+export function parseListen(v: unknown, key = '--listen'): Listen {
+  if (typeof v !== 'string') throw new ValidationError(`${key}: must be a string "host:port"`);
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(v.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new ValidationError(`${key}: "${v}" is not host:port (e.g. 0.0.0.0:8080)`);
+  const host = m[1] ?? (m[2] || '0.0.0.0');
+  return { host, port, text: v.trim() };
+}
