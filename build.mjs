@@ -187,7 +187,7 @@ if (wantPackage) {
 
 /** pkg is chatty: pass on only its warnings and errors. */
 function reportPkgWarnings(log) {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the terminal's colour codes
   const lines = log.replace(/\x1b\[[0-9;]*m/g, '').split('\n');
   let show = false;
   for (const line of lines) {

@@ -59,7 +59,7 @@ export function summarizeProfile(file: string, top = 25): { self: ProfileEntry[]
     [...m.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
-      .map(([fn, h]) => ({ fn, selfPct: pct(self.get(fn) ?? 0, all), totalPct: pct(total.get(fn) ?? 0, all) }));
+      .map(([fn]) => ({ fn, selfPct: pct(self.get(fn) ?? 0, all), totalPct: pct(total.get(fn) ?? 0, all) }));
   return { self: rank(self), total: rank(total).filter((e) => !/^\((root|program)\)/.test(e.fn)), seconds: (prof.endTime - prof.startTime) / 1e6 };
 }
 

@@ -144,7 +144,9 @@ export function createHttpServer(routeTable: Route[], log: Logger, settled?: () 
       } else {
         where = `${method} ${found.route.path}`;
         found.route.guard?.(req);
-        const body = method === 'GET' || method === 'HEAD' ? (req.resume(), Buffer.alloc(0)) : await readBody(req, found.route.bodyLimit ?? DEFAULT_BODY_LIMIT);
+        let body: Buffer = Buffer.alloc(0);
+        if (method === 'GET' || method === 'HEAD') req.resume();
+        else body = await readBody(req, found.route.bodyLimit ?? DEFAULT_BODY_LIMIT);
         reply = await found.route.handler({ req, url, params: found.params, body });
       }
     } catch (err) {

@@ -55,7 +55,10 @@ const idGenerators = new WeakMap<TestManager, IdGenerator>();
 
 function newId(tm: TestManager): string {
   let gen = idGenerators.get(tm);
-  if (!gen) idGenerators.set(tm, (gen = objectIdGenerator(tm.clock)));
+  if (!gen) {
+    gen = objectIdGenerator(tm.clock);
+    idGenerators.set(tm, gen);
+  }
   return gen();
 }
 

@@ -28,7 +28,10 @@ export class Variables {
       for (const v of def.values) {
         if (v.audience === 'users') continue;
         let m = this.forWorkers.get(v.platform);
-        if (!m) this.forWorkers.set(v.platform, (m = new Map()));
+        if (!m) {
+          m = new Map();
+          this.forWorkers.set(v.platform, m);
+        }
         // A value for exactly 'workers' wins over one for 'all'.
         if (!m.has(name) || v.audience === 'workers') m.set(name, v.value);
       }

@@ -63,7 +63,7 @@ export class TimeoutChecker {
     for (const stale of this.repos.tasks.activePingedBefore(deadline)) {
       this.repos.write(() => {
         const task = this.repos.tasks.get(stale.id);
-        if (!task || task.status !== 'active' || (task.last_worker_ping ?? 0) >= deadline) return;
+        if (task?.status !== 'active' || (task.last_worker_ping ?? 0) >= deadline) return;
         const w = task.worker_id ? this.repos.workers.get(task.worker_id) : undefined;
         const who = w ? identifier(w) : 'an unknown worker';
         void this.logs.append(task.job_id, task.id, `${isoTime(now)}: Task timed out: no word from worker ${who} since ${isoTime(task.last_worker_ping ?? 0)}`);
