@@ -56,7 +56,7 @@ export function jobsCommand(program: Command): void {
       withManager(opts, ({ manager }) => {
         const job = run(manager, id);
         if (opts.json) return printJson(manager.views.job(job.id));
-        process.stdout.write(`${verb} job ${job.id} (${job.name}); it is now ${manager.repos.jobs.get(job.id)!.status}\n`);
+        process.stdout.write(`${verb} job ${job.id} (${job.name}); it is now ${job.status}\n`);
       });
     });
   action('cancel-job', 'cancel a job: waiting tasks are canceled, running ones stopped', (m, id) => m.jobActions.cancel(id), 'canceled');

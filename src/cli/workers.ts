@@ -1,20 +1,13 @@
 import type { Command } from 'commander';
-import { isoTime } from '../core/support/clock';
 import { common, type CommonOptions, withManager } from './context';
 import { printJson, relativeTime, table } from './format';
 
 export function listWorkersCommand(program: Command): void {
   common(program.command('list-workers').description('list the registered workers')).action((opts: CommonOptions) => {
     withManager(opts, ({ manager }) => {
-      const workers = manager.repos.workers.list();
+      const workers = manager.views.workers();
       if (opts.json) {
-        printJson(
-          workers.map((w) => ({
-            id: w.id, nickname: w.nickname, status: w.status, status_requested: w.status_requested,
-            lazy_status_request: w.lazy_status_request, platform: w.platform, address: w.address, software: w.software,
-            supported_task_types: w.supported_task_types, current_task: w.current_task, last_seen: isoTime(w.last_seen),
-          })),
-        );
+        printJson(workers);
         return;
       }
       if (workers.length === 0) {
@@ -25,7 +18,7 @@ export function listWorkersCommand(program: Command): void {
       const rows = workers.map((w) => [
         w.id, w.nickname, w.status || '(registered)',
         w.status_requested ? `${w.status_requested}${w.lazy_status_request ? ' (lazy)' : ''}` : '-',
-        w.platform, w.address, w.current_task ?? '-', relativeTime(w.last_seen, now), w.supported_task_types.join(','),
+        w.platform, w.address, w.current_task ?? '-', relativeTime(Date.parse(w.last_seen), now), w.supported_task_types.join(','),
       ]);
       process.stdout.write(table(['ID', 'NICKNAME', 'STATUS', 'REQUESTED', 'PLATFORM', 'ADDRESS', 'TASK', 'LAST SEEN', 'TASK TYPES'], rows) + '\n');
     });

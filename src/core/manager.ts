@@ -10,6 +10,7 @@ import { FailureHandler } from './lifecycle/failures';
 import { JobActions } from './lifecycle/job-actions';
 import { SleepScheduler } from './lifecycle/sleep-schedules';
 import { Views } from './views';
+import { TaskDocuments } from './protocol/documents';
 import { type IdGenerator, objectIdGenerator } from './support/ids';
 import { JobService } from './jobs/jobs';
 import { type Logger, silentLogger } from './support/logger';
@@ -52,6 +53,8 @@ export class Manager {
   readonly queue: QueueService;
   readonly jobActions: JobActions;
   readonly views: Views;
+  /** The task documents handed to workers. */
+  readonly documents: TaskDocuments;
   readonly blocklist: Blocklist;
   readonly sleepSchedules: SleepScheduler;
 
@@ -78,6 +81,7 @@ export class Manager {
     this.queue = new QueueService(this.repos, this.clock, this.state, this.workers, this.log);
     this.jobActions = new JobActions(this.repos, this.state, this.logs, this.log);
     this.views = new Views(this.repos);
+    this.documents = new TaskDocuments(this.repos, () => this.variables);
     this.blocklist = new Blocklist(this.repos, this.log);
     this.sleepSchedules = new SleepScheduler(this.repos, this.clock, this.workers, this.log);
   }

@@ -1,10 +1,14 @@
-// The repositories one manager works with, opened on one database.
+// The repositories one manager works with, opened on one database: one per table.
+import { BlocklistRepo } from '../db/blocklist-repo';
 import { JobsRepo } from '../db/jobs-repo';
 import type { DB } from '../db/open';
-import { type AtomicWrite, Transactions } from '../db/tx';
 import { SchedulesRepo } from '../db/schedules-repo';
 import { SettingsRepo } from '../db/settings-repo';
+import { TaskCountsRepo } from '../db/task-counts-repo';
+import { TaskFailuresRepo } from '../db/task-failures-repo';
+import { TaskParentsRepo } from '../db/task-parents-repo';
 import { TasksRepo } from '../db/tasks-repo';
+import { type AtomicWrite, Transactions } from '../db/tx';
 import { WorkersRepo } from '../db/workers-repo';
 
 export interface Repos {
@@ -14,13 +18,30 @@ export interface Repos {
   /** Runs fn as one atomic write: tx.write. */
   write: AtomicWrite;
   workers: WorkersRepo;
-  tasks: TasksRepo;
   jobs: JobsRepo;
+  taskCounts: TaskCountsRepo;
+  tasks: TasksRepo;
+  taskParents: TaskParentsRepo;
+  taskFailures: TaskFailuresRepo;
+  blocklist: BlocklistRepo;
   settings: SettingsRepo;
   schedules: SchedulesRepo;
 }
 
 export function createRepos(db: DB): Repos {
   const tx = new Transactions(db);
-  return { db, tx, write: tx.write, workers: new WorkersRepo(db), tasks: new TasksRepo(db), jobs: new JobsRepo(db), settings: new SettingsRepo(db), schedules: new SchedulesRepo(db) };
+  return {
+    db,
+    tx,
+    write: tx.write,
+    workers: new WorkersRepo(db),
+    jobs: new JobsRepo(db),
+    taskCounts: new TaskCountsRepo(db),
+    tasks: new TasksRepo(db),
+    taskParents: new TaskParentsRepo(db),
+    taskFailures: new TaskFailuresRepo(db),
+    blocklist: new BlocklistRepo(db),
+    settings: new SettingsRepo(db),
+    schedules: new SchedulesRepo(db),
+  };
 }

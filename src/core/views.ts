@@ -46,7 +46,7 @@ export interface JobView {
 
 export function taskCounts(repos: Repos, jobId: string): Record<string, number> {
   const counts = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<string, number>;
-  for (const [s, n] of Object.entries(repos.jobs.counts(jobId))) counts[s] = n;
+  for (const [s, n] of Object.entries(repos.taskCounts.forJob(jobId))) counts[s] = n;
   return counts;
 }
 
@@ -82,8 +82,8 @@ export function taskView(repos: Repos, t: TaskRecord, nicknames = new Map<string
   }
   return {
     id: t.id, job: t.job_id, name: t.name, status: t.status, task_type: t.task_type, priority: t.priority,
-    parents: repos.tasks.parents(t.id), worker: t.worker_id, worker_nickname: nickname, activity: t.activity,
-    progress: t.task_progress, failed_by_workers: repos.tasks.failures(t.id).map((f) => ({ id: f.worker_id, identifier: f.identifier })),
+    parents: repos.taskParents.parents(t.id), worker: t.worker_id, worker_nickname: nickname, activity: t.activity,
+    progress: t.task_progress, failed_by_workers: repos.taskFailures.list(t.id).map((f) => ({ id: f.worker_id, identifier: f.identifier })),
     log_tail: t.log_tail, updated: isoTime(t.updated),
   };
 }

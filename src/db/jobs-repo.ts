@@ -1,4 +1,5 @@
-// SQL for jobs and their per-status task counts.
+// SQL for the jobs table.
+import type { JobStatus } from '../core/support/statuses';
 import type { DB } from './open';
 import { StatementCache } from './statements';
 
@@ -7,7 +8,7 @@ export interface JobRecord {
   id: string;
   name: string;
   job_type: string;
-  status: string;
+  status: JobStatus;
   priority: number;
   settings: Record<string, unknown>;
   metadata: Record<string, string>;
@@ -29,8 +30,6 @@ interface Row extends Omit<JobRecord, 'settings' | 'metadata'> {
 function fromRow(r: Row): JobRecord {
   return { ...r, settings: JSON.parse(r.settings) as Record<string, unknown>, metadata: JSON.parse(r.metadata) as Record<string, string> };
 }
-
-const UPDATABLE = new Set(['status', 'priority', 'activity', 'updated', 'last_output']);
 
 export class JobsRepo {
   private readonly s: StatementCache;
@@ -67,49 +66,28 @@ export class JobsRepo {
     return (this.s.get('SELECT * FROM jobs ORDER BY seq').all() as Row[]).map(fromRow);
   }
 
-  update(id: string, patch: Partial<Pick<JobRecord, 'status' | 'priority' | 'activity' | 'updated' | 'last_output'>>): void {
-    this.s.update('jobs', id, patch, UPDATABLE);
-  }
-
-  listByStatus(status: string): JobRecord[] {
+  listByStatus(status: JobStatus): JobRecord[] {
     return (this.s.get('SELECT * FROM jobs WHERE status = ? ORDER BY seq').all(status) as Row[]).map(fromRow);
   }
 
-  /** Removes a job with its tasks, dependencies, failure lists, blocklist entries and counts. */
+  /** The state machine's one write of a job's status; the activity is kept when not given. */
+  setStatus(id: string, status: JobStatus, updated: number, activity?: string): void {
+    this.s
+      .get('UPDATE jobs SET status = @status, updated = @updated, activity = coalesce(@activity, activity) WHERE id = @id')
+      .run({ id, status, updated, activity: activity ?? null });
+  }
+
+  setPriority(id: string, priority: number): void {
+    this.s.get('UPDATE jobs SET priority = ? WHERE id = ?').run(priority, id);
+  }
+
+  /** The newest output a worker reported for the job. */
+  setLastOutput(id: string, path: string): void {
+    this.s.get('UPDATE jobs SET last_output = ? WHERE id = ?').run(path, id);
+  }
+
+  /** Removes the job row; its tasks and their rows go first (see JobActions.delete). */
   delete(id: string): void {
-    this.s.get('DELETE FROM task_parents WHERE task_id IN (SELECT id FROM tasks WHERE job_id = ?)').run(id);
-    this.s.get('DELETE FROM task_failures WHERE task_id IN (SELECT id FROM tasks WHERE job_id = ?)').run(id);
-    this.s.get('DELETE FROM blocklist WHERE job_id = ?').run(id);
-    this.s.get('DELETE FROM job_task_counts WHERE job_id = ?').run(id);
-    this.s.get('DELETE FROM tasks WHERE job_id = ?').run(id);
     this.s.get('DELETE FROM jobs WHERE id = ?').run(id);
-  }
-
-  // --- task counts -----------------------------------------------------------------------------
-
-  addCount(jobId: string, status: string, delta: number): void {
-    this.s
-      .get(
-        `INSERT INTO job_task_counts (job_id, status, n) VALUES (?, ?, ?)
-         ON CONFLICT (job_id, status) DO UPDATE SET n = n + excluded.n`,
-      )
-      .run(jobId, status, delta);
-  }
-
-  counts(jobId: string): Record<string, number> {
-    const rows = this.s.get('SELECT status, n FROM job_task_counts WHERE job_id = ? AND n != 0').all(jobId) as { status: string; n: number }[];
-    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
-  }
-
-  allCounts(): { job_id: string; status: string; n: number }[] {
-    return this.s.get('SELECT job_id, status, n FROM job_task_counts WHERE n != 0').all() as never;
-  }
-
-  /** Recounts a job's tasks after a bulk status change. */
-  recount(jobId: string): void {
-    this.s.get('DELETE FROM job_task_counts WHERE job_id = ?').run(jobId);
-    this.s
-      .get('INSERT INTO job_task_counts (job_id, status, n) SELECT job_id, status, COUNT(*) FROM tasks WHERE job_id = ? GROUP BY status')
-      .run(jobId);
   }
 }

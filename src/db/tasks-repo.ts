@@ -1,4 +1,6 @@
-// SQL for tasks, their parents, failure lists and the blocklist.
+// SQL for the tasks table.
+import { DISPATCH_ORDER } from '../core/protocol/dispatch-rules';
+import type { TaskStatus } from '../core/support/statuses';
 import type { DB } from './open';
 import { StatementCache } from './statements';
 
@@ -17,7 +19,7 @@ export interface TaskRecord {
   name: string;
   task_type: string;
   priority: number;
-  status: string;
+  status: TaskStatus;
   commands: Command[];
   pending_parents: number;
   worker_id: string | null;
@@ -34,15 +36,6 @@ export interface TaskRecord {
 
 export type NewTask = Omit<TaskRecord, 'seq'>;
 
-type TaskPatch = Partial<Pick<TaskRecord,
-  'status' | 'worker_id' | 'activity' | 'log_tail' | 'task_progress' | 'command_idx' | 'command_progress'
-  | 'last_worker_ping' | 'updated' | 'priority'>> & { metrics?: Record<string, unknown> };
-
-const UPDATABLE = new Set([
-  'status', 'worker_id', 'activity', 'log_tail', 'task_progress', 'command_idx', 'command_progress',
-  'last_worker_ping', 'updated', 'priority', 'metrics',
-]);
-
 interface Row extends Omit<TaskRecord, 'commands' | 'metrics'> {
   commands: string;
   metrics: string;
@@ -50,11 +43,6 @@ interface Row extends Omit<TaskRecord, 'commands' | 'metrics'> {
 
 function fromRow(r: Row): TaskRecord {
   return { ...r, commands: JSON.parse(r.commands) as Command[], metrics: JSON.parse(r.metrics) as Record<string, unknown> };
-}
-
-export interface FailureRecord {
-  worker_id: string;
-  identifier: string;
 }
 
 /**
@@ -73,7 +61,7 @@ export const NEXT_FOR_TYPE_SQL = `SELECT * FROM tasks INDEXED BY tasks_dispatch
      AND NOT EXISTS (SELECT 1 FROM task_failures f WHERE f.task_id = tasks.id AND f.worker_id = @workerId)
      AND NOT EXISTS (SELECT 1 FROM blocklist b
                      WHERE b.job_id = tasks.job_id AND b.task_type = tasks.task_type AND b.worker_id = @workerId)
-   ORDER BY job_priority DESC, priority DESC, job_seq, seq
+   ORDER BY ${DISPATCH_ORDER.map((k) => `${k.column}${k.descending ? ' DESC' : ''}`).join(', ')}
    LIMIT 1`;
 
 /**
@@ -89,6 +77,18 @@ function nextForTypeSql(taskType: string): string {
 // `+?` keeps the plan but stops SQLite from re-planning per bound value (see nextForTypeSql).
 const FOR_WORKER_ACTIVE_SQL = "SELECT * FROM tasks WHERE worker_id = +? AND status = 'active' ORDER BY seq";
 const FOR_WORKER_CANCEL_REQUESTED_SQL = "SELECT * FROM tasks WHERE worker_id = +? AND status = 'cancel-requested' ORDER BY seq";
+
+/** Where a task's worker goes when its status changes: kept, assigned (and pinged), or released. */
+export type WorkerChange = { keep: true } | { assign: string } | { release: true };
+
+export interface TaskReport {
+  activity?: string;
+  log_tail?: string;
+  task_progress?: number;
+  command_idx?: number;
+  command_progress?: number;
+  metrics?: Record<string, unknown>;
+}
 
 export class TasksRepo {
   private readonly s: StatementCache;
@@ -109,26 +109,69 @@ export class TasksRepo {
       .run({ ...t, commands: JSON.stringify(t.commands), metrics: JSON.stringify(t.metrics) });
   }
 
-  insertParent(taskId: string, parentId: string): void {
-    this.s.get('INSERT INTO task_parents (task_id, parent_id) VALUES (?, ?)').run(taskId, parentId);
-  }
-
   get(id: string): TaskRecord | undefined {
     const r = this.s.get('SELECT * FROM tasks WHERE id = ?').get(id) as Row | undefined;
     return r && fromRow(r);
   }
 
-  update(id: string, patch: TaskPatch): void {
-    const p: Record<string, unknown> = { ...patch };
-    if (patch.metrics) p.metrics = JSON.stringify(patch.metrics);
-    this.s.update('tasks', id, p, UPDATABLE);
+  /** The task if it may be handed out now (the schema's `ready` column). */
+  getIfReady(id: string): TaskRecord | undefined {
+    const r = this.s.get('SELECT * FROM tasks WHERE id = ? AND ready = 1').get(id) as Row | undefined;
+    return r && fromRow(r);
+  }
+
+  /**
+   * The state machine's one write of a task's status (see core/lifecycle/state.ts); the activity
+   * is kept when not given.
+   */
+  setStatus(id: string, status: TaskStatus, now: number, worker: WorkerChange, activity?: string): void {
+    const params = { id, status, now, activity: activity ?? null };
+    if ('assign' in worker) {
+      this.s
+        .get(
+          `UPDATE tasks SET status = @status, updated = @now, activity = coalesce(@activity, activity),
+             worker_id = @worker, last_worker_ping = @now WHERE id = @id`,
+        )
+        .run({ ...params, worker: worker.assign });
+    } else if ('release' in worker) {
+      this.s.get('UPDATE tasks SET status = @status, updated = @now, activity = coalesce(@activity, activity), worker_id = NULL WHERE id = @id').run(params);
+    } else {
+      this.s.get('UPDATE tasks SET status = @status, updated = @now, activity = coalesce(@activity, activity) WHERE id = @id').run(params);
+    }
+  }
+
+  /** The worker showed a sign of life for the task (task timeouts count from here). */
+  ping(id: string, now: number): void {
+    this.s.get('UPDATE tasks SET last_worker_ping = ? WHERE id = ?').run(now, id);
+  }
+
+  /** What a worker's update reports; fields not given keep their value. Also a sign of life. */
+  recordReport(id: string, r: TaskReport, now: number): void {
+    this.s
+      .get(
+        `UPDATE tasks SET activity = coalesce(@activity, activity), log_tail = coalesce(@log_tail, log_tail),
+           task_progress = coalesce(@task_progress, task_progress), command_idx = coalesce(@command_idx, command_idx),
+           command_progress = coalesce(@command_progress, command_progress), metrics = coalesce(@metrics, metrics),
+           last_worker_ping = @now, updated = @now
+         WHERE id = @id`,
+      )
+      .run({
+        id,
+        now,
+        activity: r.activity ?? null,
+        log_tail: r.log_tail ?? null,
+        task_progress: r.task_progress ?? null,
+        command_idx: r.command_idx ?? null,
+        command_progress: r.command_progress ?? null,
+        metrics: r.metrics ? JSON.stringify(r.metrics) : null,
+      });
   }
 
   listForJob(jobId: string): TaskRecord[] {
     return (this.s.get('SELECT * FROM tasks WHERE job_id = ? ORDER BY seq').all(jobId) as Row[]).map(fromRow);
   }
 
-  idsForJob(jobId: string, statuses: readonly string[]): string[] {
+  idsForJob(jobId: string, statuses: readonly TaskStatus[]): string[] {
     const out: string[] = [];
     for (const st of statuses) {
       const rows = this.s.get('SELECT id FROM tasks WHERE job_id = ? AND status = ? ORDER BY seq').pluck().all(jobId, st) as string[];
@@ -137,17 +180,13 @@ export class TasksRepo {
     return out;
   }
 
-  forJobStatus(jobId: string, status: string): TaskRecord[] {
+  forJobStatus(jobId: string, status: TaskStatus): TaskRecord[] {
     return (this.s.get('SELECT * FROM tasks WHERE job_id = ? AND status = ? ORDER BY seq').all(jobId, status) as Row[]).map(fromRow);
   }
 
-  /** Whether some task of the job could be handed out now (queued or soft-failed, parents done). */
+  /** Whether some task of the job could be handed out now. */
   jobHasReadyTask(jobId: string): boolean {
-    return (
-      this.s
-        .get("SELECT 1 FROM tasks WHERE job_id = ? AND status IN ('queued', 'soft-failed') AND pending_parents = 0 LIMIT 1")
-        .get(jobId) !== undefined
-    );
+    return this.s.get('SELECT 1 FROM tasks WHERE job_id = ? AND ready = 1 LIMIT 1').get(jobId) !== undefined;
   }
 
   hasActiveForWorker(workerId: string): boolean {
@@ -162,19 +201,11 @@ export class TasksRepo {
     return (this.s.get(sql).all(workerId) as Row[]).map(fromRow);
   }
 
-  parents(id: string): string[] {
-    return this.s.get('SELECT parent_id FROM task_parents WHERE task_id = ?').pluck().all(id) as string[];
-  }
-
   /** A parent completed (delta -1) or stopped being completed (+1): adjust its children's counters. */
   adjustChildrenPending(parentId: string, delta: number): void {
     this.s
       .get('UPDATE tasks SET pending_parents = pending_parents + ? WHERE id IN (SELECT task_id FROM task_parents WHERE parent_id = ?)')
       .run(delta, parentId);
-  }
-
-  hasChildren(id: string): boolean {
-    return this.s.get('SELECT 1 FROM task_parents WHERE parent_id = ? LIMIT 1').get(id) !== undefined;
   }
 
   /**
@@ -187,7 +218,7 @@ export class TasksRepo {
   }
 
   /** Moves every task of a job in one of `from` to `to` at once; returns the ids moved. */
-  bulkSetStatus(jobId: string, from: readonly string[], to: string, now: number, clearWorker: boolean): string[] {
+  bulkSetStatus(jobId: string, from: readonly TaskStatus[], to: TaskStatus, now: number, clearWorker: boolean): string[] {
     const ids = this.idsForJob(jobId, from);
     if (ids.length === 0) return ids;
     const stmt = this.s.get(
@@ -217,53 +248,7 @@ export class TasksRepo {
     this.s.get('UPDATE tasks SET job_priority = ? WHERE job_id = ?').run(priority, jobId);
   }
 
-  // --- failure lists -------------------------------------------------------------------------
-
-  addFailure(taskId: string, workerId: string, identifier: string, now: number): void {
-    this.s
-      .get('INSERT OR IGNORE INTO task_failures (task_id, worker_id, identifier, created) VALUES (?, ?, ?, ?)')
-      .run(taskId, workerId, identifier, now);
-  }
-
-  failures(taskId: string): FailureRecord[] {
-    return this.s.get('SELECT worker_id, identifier FROM task_failures WHERE task_id = +? ORDER BY created, worker_id').all(taskId) as FailureRecord[];
-  }
-
-  clearFailures(taskId: string): void {
-    this.s.get('DELETE FROM task_failures WHERE task_id = ?').run(taskId);
-  }
-
-  /** How many tasks of (job, type) this worker has failed. */
-  failuresOfWorker(jobId: string, taskType: string, workerId: string): number {
-    return this.s
-      .get(
-        `SELECT COUNT(*) FROM task_failures f JOIN tasks t ON t.id = f.task_id
-         WHERE f.worker_id = ? AND t.job_id = ? AND t.task_type = ?`,
-      )
-      .pluck()
-      .get(workerId, jobId, taskType) as number;
-  }
-
-  // --- blocklist -------------------------------------------------------------------------------
-
-  addBlock(jobId: string, taskType: string, workerId: string, now: number): void {
-    this.s.get('INSERT OR IGNORE INTO blocklist (job_id, task_type, worker_id, created) VALUES (?, ?, ?, ?)').run(jobId, taskType, workerId, now);
-  }
-
-  /** Removes the blocklist entries of a job that concern these task types. */
-  clearBlocks(jobId: string, taskType?: string): number {
-    if (taskType === undefined) return this.s.get('DELETE FROM blocklist WHERE job_id = ?').run(jobId).changes;
-    return this.s.get('DELETE FROM blocklist WHERE job_id = ? AND task_type = ?').run(jobId, taskType).changes;
-  }
-
-  clearBlocksWhere(jobId: string, workerId?: string, taskType?: string): number {
-    return this.s
-      .get('DELETE FROM blocklist WHERE job_id = @jobId AND (@workerId IS NULL OR worker_id = @workerId) AND (@taskType IS NULL OR task_type = @taskType)')
-      .run({ jobId, workerId: workerId ?? null, taskType: taskType ?? null }).changes;
-  }
-
-  listBlocks(jobId?: string): { job_id: string; task_type: string; worker_id: string; created: number }[] {
-    if (jobId) return this.s.get('SELECT * FROM blocklist WHERE job_id = ? ORDER BY created').all(jobId) as never;
-    return this.s.get('SELECT * FROM blocklist ORDER BY created').all() as never;
+  deleteForJob(jobId: string): void {
+    this.s.get('DELETE FROM tasks WHERE job_id = ?').run(jobId);
   }
 }

@@ -1,4 +1,5 @@
 // SQL for the workers table.
+import type { RequestableStatus, TaskStatus, WorkerStatus } from '../core/support/statuses';
 import type { DB } from './open';
 import { StatementCache } from './statements';
 
@@ -11,31 +12,27 @@ export interface WorkerRecord {
   software: string;
   supported_task_types: string[];
   tags: string[];
-  status: string;
-  status_requested: string;
+  status: WorkerStatus;
+  /** What an admin, a sleep schedule or a timeout asked the worker to become; '' for nothing. */
+  status_requested: RequestableStatus | '';
   lazy_status_request: boolean;
   current_task: string | null;
-  current_task_status: string | null;
+  current_task_status: TaskStatus | null;
   current_task_updated: number | null;
   created: number;
   last_seen: number;
 }
 
-type WorkerPatch = Partial<Omit<WorkerRecord, 'id' | 'created' | 'supported_task_types' | 'tags'>> & {
-  supported_task_types?: string[];
-  tags?: string[];
-};
-
-const UPDATABLE = new Set([
-  'nickname', 'address', 'platform', 'software', 'supported_task_types', 'tags', 'status',
-  'status_requested', 'lazy_status_request', 'current_task', 'current_task_status',
-  'current_task_updated', 'last_seen', 'secret_hash',
-]);
-
 interface Row extends Omit<WorkerRecord, 'supported_task_types' | 'tags' | 'lazy_status_request'> {
   supported_task_types: string;
   tags: string;
   lazy_status_request: number;
+}
+
+/** Who is on the other end of a request. */
+export interface Caller {
+  address: string;
+  software: string;
 }
 
 function fromRow(r: Row): WorkerRecord {
@@ -78,16 +75,108 @@ export class WorkersRepo {
     return (this.s.get('SELECT * FROM workers ORDER BY seq').all() as Row[]).map(fromRow);
   }
 
-  update(id: string, patch: WorkerPatch): void {
-    const p: Record<string, unknown> = { ...patch };
-    if (patch.supported_task_types) p.supported_task_types = JSON.stringify(patch.supported_task_types);
-    if (patch.tags) p.tags = JSON.stringify(patch.tags);
-    this.s.update('workers', id, p, UPDATABLE);
+  /** Removes the worker row; its blocklist entries go first (see WorkerService.forget). */
+  delete(id: string): void {
+    this.s.get('DELETE FROM workers WHERE id = ?').run(id);
   }
 
-  delete(id: string): void {
-    this.s.get('DELETE FROM blocklist WHERE worker_id = ?').run(id);
-    this.s.get('DELETE FROM workers WHERE id = ?').run(id);
+  setSecretHash(id: string, hash: string): void {
+    this.s.get('UPDATE workers SET secret_hash = ? WHERE id = ?').run(hash, id);
+  }
+
+  /** The worker spoke to us: when, from where, with what software, and the status that follows. */
+  markSeen(id: string, seen: Caller & { status: WorkerStatus; now: number }): void {
+    this.s
+      .get('UPDATE workers SET status = @status, last_seen = @now, address = @address, software = @software WHERE id = @id')
+      .run({ id, status: seen.status, now: seen.now, address: seen.address, software: seen.software });
+  }
+
+  setLastSeen(id: string, lastSeen: number): void {
+    this.s.get('UPDATE workers SET last_seen = ? WHERE id = ?').run(lastSeen, id);
+  }
+
+  /** Sign-on: starting, no current task; nickname and task types change only when given. */
+  signOn(id: string, on: Caller & { nickname?: string; supported_task_types?: string[]; now: number }): void {
+    this.s
+      .get(
+        `UPDATE workers SET status = 'starting', current_task = NULL, nickname = coalesce(@nickname, nickname),
+           supported_task_types = coalesce(@types, supported_task_types), last_seen = @now, address = @address, software = @software
+         WHERE id = @id`,
+      )
+      .run({
+        id,
+        now: on.now,
+        address: on.address,
+        software: on.software,
+        nickname: on.nickname ?? null,
+        types: on.supported_task_types ? JSON.stringify(on.supported_task_types) : null,
+      });
+  }
+
+  /** Sign-off: offline, no current task, with the request it should find at its next sign-on. */
+  signOff(id: string, off: Caller & { status_requested: RequestableStatus | ''; lazy: boolean; now: number }): void {
+    this.s
+      .get(
+        `UPDATE workers SET status = 'offline', status_requested = @requested, lazy_status_request = @lazy, current_task = NULL,
+           last_seen = @now, address = @address, software = @software
+         WHERE id = @id`,
+      )
+      .run({ id, requested: off.status_requested, lazy: off.lazy ? 1 : 0, now: off.now, address: off.address, software: off.software });
+  }
+
+  setStatusRequest(id: string, status: RequestableStatus | '', lazy: boolean): void {
+    this.s.get('UPDATE workers SET status_requested = ?, lazy_status_request = ? WHERE id = ?').run(status, lazy ? 1 : 0, id);
+  }
+
+  /** The worker confirmed a requested status: it has it now, and nothing is requested any more. */
+  acknowledge(id: string, status: WorkerStatus, now: number): void {
+    this.s.get("UPDATE workers SET status = ?, status_requested = '', lazy_status_request = 0, last_seen = ? WHERE id = ?").run(status, now, id);
+  }
+
+  /**
+   * Marks the worker timed out, without a current task. `requested` replaces its status request
+   * (undefined keeps it); `lastSeen` replaces last_seen (undefined keeps it).
+   */
+  timedOut(id: string, requested?: RequestableStatus | '', lastSeen?: number): void {
+    this.s
+      .get(
+        `UPDATE workers SET status = 'timeout', current_task = NULL,
+           status_requested = coalesce(@requested, status_requested),
+           lazy_status_request = CASE WHEN @requested IS NULL THEN lazy_status_request ELSE 0 END,
+           last_seen = coalesce(@lastSeen, last_seen)
+         WHERE id = @id`,
+      )
+      .run({ id, requested: requested ?? null, lastSeen: lastSeen ?? null });
+  }
+
+  /** The worker was handed a task. */
+  assignTask(id: string, taskId: string, now: number): void {
+    this.s
+      .get("UPDATE workers SET current_task = ?, current_task_status = 'active', current_task_updated = ? WHERE id = ?")
+      .run(taskId, now, id);
+  }
+
+  /** The worker resumes a task it already had (after a sign-on cleared current_task). */
+  setCurrentTask(id: string, taskId: string): void {
+    this.s.get('UPDATE workers SET current_task = ? WHERE id = ?').run(taskId, id);
+  }
+
+  /** A task update from the worker: its task's reported status (kept when not given) and a sign of life. */
+  recordTaskReport(id: string, taskStatus: TaskStatus | undefined, now: number): void {
+    this.s
+      .get(
+        'UPDATE workers SET current_task_status = coalesce(@taskStatus, current_task_status), current_task_updated = @now, last_seen = @now WHERE id = @id',
+      )
+      .run({ id, taskStatus: taskStatus ?? null, now });
+  }
+
+  setTags(id: string, tags: string[]): void {
+    this.s.get('UPDATE workers SET tags = ? WHERE id = ?').run(JSON.stringify(tags), id);
+  }
+
+  /** Sets a status directly (tests and tools); the protocol's own changes use the writes above. */
+  setStatus(id: string, status: WorkerStatus): void {
+    this.s.get('UPDATE workers SET status = ? WHERE id = ?').run(status, id);
   }
 
   clearCurrentTask(workerId: string, taskId: string): void {
@@ -95,7 +184,7 @@ export class WorkersRepo {
   }
 
   /** Workers in one of the statuses that have not been seen since the deadline. */
-  unseenSince(statuses: readonly string[], deadline: number): WorkerRecord[] {
+  unseenSince(statuses: readonly WorkerStatus[], deadline: number): WorkerRecord[] {
     const out: WorkerRecord[] = [];
     for (const status of statuses) {
       const rows = this.s.get('SELECT * FROM workers WHERE status = ? AND last_seen < ?').all(status, deadline) as Row[];
@@ -104,8 +193,8 @@ export class WorkersRepo {
     return out;
   }
 
-  countByStatus(): Record<string, number> {
-    const rows = this.s.get('SELECT status, COUNT(*) AS n FROM workers GROUP BY status').all() as { status: string; n: number }[];
+  countByStatus(): Partial<Record<WorkerStatus, number>> {
+    const rows = this.s.get('SELECT status, COUNT(*) AS n FROM workers GROUP BY status').all() as { status: WorkerStatus; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
 

@@ -3,7 +3,9 @@ import { createReadStream } from 'node:fs';
 import { closeSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { tokenMatches } from '../core/support/admin-token';
+import { NotFoundError, ValidationError } from '../core/support/errors';
 import { isId } from '../core/support/ids';
+import type { TaskView } from '../core/views';
 import { tailOf } from '../core/protocol/task-logs';
 import type { Manager } from '../core/manager';
 import { HttpError } from './errors';
@@ -23,10 +25,16 @@ const MAX_TAIL_LINES = 100_000;
 /** GET /logfile/{job}/{task}: the whole log, a byte Range, or ?tail=N lines. */
 function logfile(m: Manager, ctx: RequestCtx): Promise<Reply> {
   const { job, task } = ctx.params;
-  const notFound = () => new HttpError(404, 'not_found', `no log for task ${task} of job ${job}`);
+  const notFound = () => new NotFoundError(`no log for task ${task} of job ${job}`);
   if (!isId(job) || !isId(task)) throw notFound();
-  const t = m.repos.tasks.get(task);
-  if (!t || t.job_id !== job) throw notFound();
+  let t: TaskView;
+  try {
+    t = m.views.task(task);
+  } catch (err) {
+    if (err instanceof NotFoundError) throw notFound();
+    throw err;
+  }
+  if (t.job !== job) throw notFound();
   return serveLog(m, ctx, job, task);
 }
 
@@ -43,7 +51,7 @@ export async function serveLog(m: Manager, ctx: RequestCtx, job: string, task: s
   if (tailParam !== null) {
     try {
       const n = Number(tailParam);
-      if (!/^\d+$/.test(tailParam) || n > MAX_TAIL_LINES) throw new HttpError(400, 'validation', `tail: must be a whole number from 0 to ${MAX_TAIL_LINES}`);
+      if (!/^\d+$/.test(tailParam) || n > MAX_TAIL_LINES) throw new ValidationError(`tail: must be a whole number from 0 to ${MAX_TAIL_LINES}`);
       return { status: 200, body: tailOf(h.fd, h.size, n), headers: text };
     } finally {
       closeSync(h.fd);

@@ -9,7 +9,6 @@ import { type Caller, workerDocument } from '../core/protocol/workers';
 import { HttpError } from './errors';
 import { json, noContent, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
-import { taskDocument } from '../core/protocol/documents';
 
 /** A task update may carry the worker's maximum of 2 000 log lines; lines can be long. */
 export const TASK_UPDATE_BODY_LIMIT = 16 * 1024 * 1024;
@@ -113,7 +112,7 @@ export function workerRoutes(m: Manager): Route[] {
       methods: ['POST'],
       path: '/sign-off',
       handler: worker(false, (w, ctx) => {
-        m.repos.write(() => m.workers.signOff(w, callerOf(ctx.req)));
+        m.workers.signOff(w, callerOf(ctx.req));
         return noContent;
       }),
     },
@@ -130,7 +129,7 @@ export function workerRoutes(m: Manager): Route[] {
           case 'none':
             return noContent;
           case 'task':
-            return json(taskDocument(m.repos, r.task, w, m.variables));
+            return json(m.documents.forWorker(r.task, w));
         }
       }),
     },

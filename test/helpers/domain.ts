@@ -134,7 +134,7 @@ export function statusOf(tm: TestManager, taskId: string): string {
 
 /** Ids of the workers that failed a task. */
 export function failedBy(tm: TestManager, taskId: string): string[] {
-  return tm.manager.repos.tasks.failures(taskId).map((f) => f.worker_id);
+  return tm.manager.repos.taskFailures.list(taskId).map((f) => f.worker_id);
 }
 
 export function countRows(tm: TestManager, table: string): number {

@@ -73,7 +73,7 @@ describe('worker protocol conversations', { timeout: 30_000 }, () => {
     expect(taskRec(s, ids.b!).status).toBe('cancel-requested');
     expect((await w2.call('POST', `/tasks/${ids.b}/update`, { task_status: 'failed', log: 'aborted' })).status).toBe(204);
     expect(taskRec(s, ids.b!).status).toBe('canceled');
-    expect(s.manager.repos.tasks.failures(ids.b!)).toEqual([]);
+    expect(s.manager.repos.taskFailures.list(ids.b!)).toEqual([]);
     expect(await readLog(s, jobId, ids.b!)).toMatch(/aborting\naborted\n$/);
 
     expect((await w1.call('POST', '/task')).status).toBe(204);

@@ -69,7 +69,7 @@ describe('POST /task: dispatch order and eligibility', { timeout: 30_000 }, () =
       expect(taskRec(s, t._id).status).toBe('soft-failed');
     }
     // Three failures of (job, sleep): w1 gets nothing more of this job.
-    expect(s.manager.repos.tasks.listBlocks(jobId).map((b) => b.worker_id)).toEqual([w1.id]);
+    expect(s.manager.repos.blocklist.list(jobId).map((b) => b.worker_id)).toEqual([w1.id]);
     expect((await w1.call('POST', '/task')).status).toBe(204);
     expect(taskRec(s, ids.d!).status).toBe('queued');
     // w2 picks up the soft-failed tasks (first come, first served) and the rest.
@@ -82,7 +82,7 @@ describe('POST /task: dispatch order and eligibility', { timeout: 30_000 }, () =
     submitJob(s, [{ name: 'any-task' }]);
     const plain = await registerWorker(s.url);
     const gpu = await registerWorker(s.url);
-    s.manager.repos.workers.update(gpu.id, { tags: ['gpu'] });
+    s.manager.repos.workers.setTags(gpu.id, ['gpu']);
     expect(await drain(plain)).toEqual(['any-task']);
     expect(await drain(gpu)).toEqual(['gpu-task']);
   });

@@ -165,7 +165,7 @@ describe('POST /tasks/{id}/update: task status', { timeout: 30_000 }, () => {
     s.manager.state.setTaskStatus(taskRec(s, id), 'cancel-requested');
     expect((await w.call('POST', `/tasks/${id}/update`, { task_status })).status).toBe(204);
     expect(taskRec(s, id).status).toBe('canceled');
-    expect(s.manager.repos.tasks.failures(id)).toEqual([]);
+    expect(s.manager.repos.taskFailures.list(id)).toEqual([]);
     expect(s.manager.repos.jobs.get(jobId)!.status).not.toBe('completed');
   });
 
@@ -193,7 +193,7 @@ describe('POST /tasks/{id}/update: task status', { timeout: 30_000 }, () => {
     expect(t.status).toBe('soft-failed');
     expect(t.worker_id).toBeNull();
     expect(t.activity).toContain('exit code 1');
-    expect(s.manager.repos.tasks.failures(ids.a!)).toEqual([{ worker_id: w1.id, identifier: `w1 (${w1.id})` }]);
+    expect(s.manager.repos.taskFailures.list(ids.a!)).toEqual([{ worker_id: w1.id, identifier: `w1 (${w1.id})` }]);
     expect(s.manager.repos.jobs.get(jobId)!.status).not.toBe('failed');
     expect((await claim(w2))._id).toBe(ids.a);
   });

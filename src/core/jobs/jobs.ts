@@ -118,7 +118,7 @@ export class JobService {
     const id = this.newId();
     const status = job.start_paused ? 'paused' : 'queued';
     this.repos.write(() => {
-      const { jobs, tasks } = this.repos;
+      const { jobs, tasks, taskParents, taskCounts } = this.repos;
       const job_seq = jobs.insert({
         id, name: job.name, job_type: job.job_type, status, priority: job.priority, settings: job.settings,
         metadata: job.metadata, tag: job.tag, activity: '', created: now, updated: now, last_output: null,
@@ -132,9 +132,9 @@ export class JobService {
           worker_id: null, activity: '', log_tail: '', task_progress: 0, command_idx: 0, command_progress: 0, metrics: {},
           last_worker_ping: null, created: now, updated: now,
         });
-        for (const p of t.parents) tasks.insertParent(ids.get(t.name)!, ids.get(p)!);
+        for (const p of t.parents) taskParents.insert(ids.get(t.name)!, ids.get(p)!);
       }
-      jobs.addCount(id, status, job.tasks.length);
+      taskCounts.add(id, status, job.tasks.length);
     });
     this.log.info('job submitted', { job: id, name: job.name, job_type: job.job_type, tasks: job.tasks.length });
     return { id, tasks: job.tasks.length };

@@ -21,7 +21,7 @@ export class Blocklist {
 
   list(jobId?: string): BlocklistEntry[] {
     if (jobId !== undefined && (!isId(jobId) || !this.repos.jobs.get(jobId))) throw new NotFoundError(`job ${jobId} not found`);
-    return this.repos.tasks.listBlocks(jobId).map((b) => ({
+    return this.repos.blocklist.list(jobId).map((b) => ({
       job: b.job_id, task_type: b.task_type, worker: b.worker_id,
       worker_nickname: this.repos.workers.get(b.worker_id)?.nickname ?? null, created: isoTime(b.created),
     }));
@@ -29,9 +29,9 @@ export class Blocklist {
 
   /** Removes the entries of a job, optionally only for one worker and/or task type. */
   clear(filter: { job: string; worker?: string; task_type?: string }): number {
-    if (!filter.job) throw new ValidationError('say which job: --job <id>');
+    if (!filter.job) throw new ValidationError('job: required');
     if (!isId(filter.job) || !this.repos.jobs.get(filter.job)) throw new NotFoundError(`job ${filter.job} not found`);
-    const n = this.repos.tasks.clearBlocksWhere(filter.job, filter.worker, filter.task_type);
+    const n = this.repos.blocklist.clear(filter.job, { workerId: filter.worker, taskType: filter.task_type });
     this.log.info('blocklist cleared', { job: filter.job, worker: filter.worker, task_type: filter.task_type, removed: n });
     return n;
   }

@@ -23,17 +23,17 @@ export class FailureHandler {
 
   /** Records that `worker` failed `task`, then soft- or hard-fails it. Call inside a transaction. */
   workerFailed(task: TaskRecord, worker: Pick<WorkerRecord, 'id' | 'nickname'>, activity?: string): void {
-    const { tasks, workers } = this.repos;
+    const { taskFailures, blocklist, workers } = this.repos;
     const now = this.clock.now();
     const policy = this.policy();
-    tasks.addFailure(task.id, worker.id, identifier(worker), now);
+    taskFailures.add(task.id, worker.id, identifier(worker), now);
 
-    if (tasks.failuresOfWorker(task.job_id, task.task_type, worker.id) >= policy.blocklist_threshold) {
-      tasks.addBlock(task.job_id, task.task_type, worker.id, now);
+    if (taskFailures.countForWorker(task.job_id, task.task_type, worker.id) >= policy.blocklist_threshold) {
+      blocklist.add(task.job_id, task.task_type, worker.id, now);
       this.log.warn('worker blocklisted', { worker: worker.id, job: task.job_id, task_type: task.task_type });
     }
 
-    const failedBy = tasks.failures(task.id).length;
+    const failedBy = taskFailures.list(task.id).length;
     const hard = failedBy >= policy.task_fail_after_softfail_count || !workers.someoneElseCanRun(task.task_type, task.job_id, task.id);
     const why = hard
       ? failedBy >= policy.task_fail_after_softfail_count

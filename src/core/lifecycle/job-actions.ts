@@ -26,7 +26,7 @@ export class JobActions {
   }
 
   private running(jobId: string): number {
-    const c = this.repos.jobs.counts(jobId);
+    const c = this.repos.taskCounts.forJob(jobId);
     return (c.active ?? 0) + (c['cancel-requested'] ?? 0);
   }
 
@@ -73,7 +73,7 @@ export class JobActions {
       throw new ValidationError('priority: must be an integer from 0 to 100');
     }
     return this.tx(jobId, (job) => {
-      this.repos.jobs.update(jobId, { priority });
+      this.repos.jobs.setPriority(jobId, priority);
       this.repos.tasks.setJobPriority(jobId, priority);
       this.log.info('job priority changed', { job: jobId, from: job.priority, to: priority });
       return { ...job, priority };
@@ -90,7 +90,13 @@ export class JobActions {
         }
         throw new ConflictError(`job ${jobId} has running tasks; cancel it and wait until it is canceled before deleting it`);
       }
-      this.repos.jobs.delete(jobId);
+      const { taskParents, taskFailures, blocklist, taskCounts, tasks, jobs } = this.repos;
+      taskParents.deleteForJob(jobId);
+      taskFailures.deleteForJob(jobId);
+      blocklist.clear(jobId);
+      taskCounts.deleteForJob(jobId);
+      tasks.deleteForJob(jobId);
+      jobs.delete(jobId);
       this.log.info('job deleted', { job: jobId, name: job.name });
     });
     this.logs.removeJob(jobId);

@@ -45,7 +45,7 @@ export class QueueService {
     const perJob = new Map<string, Record<string, number>>();
     for (const j of list) perJob.set(j.id, zeroes(TASK_STATUSES));
     const totals = zeroes(TASK_STATUSES);
-    for (const c of jobs.allCounts()) {
+    for (const c of this.repos.taskCounts.all()) {
       const counts = perJob.get(c.job_id);
       if (!counts) continue;
       counts[c.status] = (counts[c.status] ?? 0) + c.n;
@@ -72,7 +72,7 @@ export class QueueService {
       if (job.status === 'cancel-requested') throw new ConflictError(`job ${jobId} is being canceled; wait until it is canceled`);
       // Tasks still stopping on a worker (a failed job's) cannot be requeued yet, and left behind
       // they would end canceled inside the requeued job, which then could never complete.
-      const stopping = this.repos.jobs.counts(jobId)['cancel-requested'] ?? 0;
+      const stopping = this.repos.taskCounts.forJob(jobId)['cancel-requested'] ?? 0;
       if (stopping > 0) throw new ConflictError(`job ${jobId} has ${stopping} task(s) still stopping on workers; requeue it once they stopped`);
       // A failed job canceled its other tasks; requeueing its failures brings those back too.
       const failed: TaskStatus[] = job.status === 'failed' ? ['failed', 'soft-failed', 'canceled'] : ['failed', 'soft-failed'];
@@ -84,8 +84,8 @@ export class QueueService {
         this.state.setJobTasksStatus(jobId, ['paused'], 'queued', false);
       }
       const all = failedOnly ? ids : this.repos.tasks.idsForJob(jobId, ['queued']);
-      for (const id of all) this.repos.tasks.clearFailures(id);
-      this.repos.tasks.clearBlocks(jobId);
+      for (const id of all) this.repos.taskFailures.clear(id);
+      this.repos.blocklist.clear(jobId);
       if (ids.length > 0 || !failedOnly) {
         if (job.status !== 'queued') this.state.setJobStatus(job, 'queued', `requeued at ${isoTime(now)}`);
         this.state.settleJob(jobId);
@@ -118,8 +118,8 @@ export class QueueService {
           this.state.setTaskStatus(t, 'queued', { clearWorker: true, activity: 'requeued by an admin' });
           n++;
         }
-        this.repos.tasks.clearFailures(t.id);
-        this.repos.tasks.clearBlocks(t.job_id, t.task_type);
+        this.repos.taskFailures.clear(t.id);
+        this.repos.blocklist.clear(t.job_id, { taskType: t.task_type });
       }
       this.log.info('tasks requeued', { tasks: n });
       return n;

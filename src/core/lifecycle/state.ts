@@ -32,14 +32,14 @@ const JOB_TRANSITIONS: Record<JobStatus, readonly JobStatus[]> = {
 };
 
 /** Task statuses that still hold a worker's attention. */
-const RUNNING: readonly string[] = ['active', 'cancel-requested'];
+const RUNNING: readonly TaskStatus[] = ['active', 'cancel-requested'];
 
-export function canMoveTask(from: string, to: TaskStatus): boolean {
-  return from === to || (TASK_TRANSITIONS[from as TaskStatus] ?? []).includes(to);
+export function canMoveTask(from: TaskStatus, to: TaskStatus): boolean {
+  return from === to || TASK_TRANSITIONS[from].includes(to);
 }
 
-export function canMoveJob(from: string, to: JobStatus): boolean {
-  return from === to || (JOB_TRANSITIONS[from as JobStatus] ?? []).includes(to);
+export function canMoveJob(from: JobStatus, to: JobStatus): boolean {
+  return from === to || JOB_TRANSITIONS[from].includes(to);
 }
 
 export interface TaskChange {
@@ -65,18 +65,13 @@ export class StateMachine {
       throw new ConflictError(`task ${task.id} cannot go from ${from} to ${to}`);
     }
     const now = this.clock.now();
-    const { tasks, jobs, workers } = this.repos;
+    const { tasks, taskCounts, workers } = this.repos;
     const worker_id = change.workerId ?? (change.clearWorker ? null : undefined);
-    tasks.update(task.id, {
-      status: to,
-      updated: now,
-      activity: change.activity,
-      worker_id,
-      last_worker_ping: change.workerId ? now : undefined,
-    });
+    const workerChange = change.workerId ? { assign: change.workerId } : change.clearWorker ? { release: true as const } : { keep: true as const };
+    tasks.setStatus(task.id, to, now, workerChange, change.activity);
     if (from !== to) {
-      jobs.addCount(task.job_id, from, -1);
-      jobs.addCount(task.job_id, to, 1);
+      taskCounts.add(task.job_id, from, -1);
+      taskCounts.add(task.job_id, to, 1);
       if (to === 'completed') tasks.adjustChildrenPending(task.id, -1);
       if (from === 'completed') tasks.adjustChildrenPending(task.id, 1);
     }
@@ -91,7 +86,7 @@ export class StateMachine {
   setJobStatus(job: JobStatusRecord, to: JobStatus, activity?: string): void {
     if (job.status === to) return;
     if (!canMoveJob(job.status, to)) throw new ConflictError(`job ${job.id} is ${job.status}; it cannot become ${to}`);
-    this.repos.jobs.update(job.id, { status: to, updated: this.clock.now(), activity });
+    this.repos.jobs.setStatus(job.id, to, this.clock.now(), activity);
     this.log.info('job status changed', { job: job.id, from: job.status, to });
     job.status = to;
   }
@@ -102,7 +97,7 @@ export class StateMachine {
    */
   setJobTasksStatus(jobId: string, from: readonly TaskStatus[], to: TaskStatus, clearWorker: boolean): string[] {
     for (const f of from) if (!canMoveTask(f, to)) throw new ConflictError(`tasks cannot go from ${f} to ${to}`);
-    const { tasks, jobs, workers } = this.repos;
+    const { tasks, taskCounts, workers } = this.repos;
     const moving = from.filter((f) => f !== to);
     const running = moving.filter((f) => RUNNING.includes(f) && !RUNNING.includes(to));
     for (const st of running) {
@@ -110,7 +105,7 @@ export class StateMachine {
     }
     const ids = tasks.bulkSetStatus(jobId, moving, to, this.clock.now(), clearWorker);
     if (ids.length > 0) {
-      jobs.recount(jobId);
+      taskCounts.recount(jobId);
       if (moving.includes('completed') || to === 'completed') tasks.recomputePending(jobId);
     }
     return ids;
@@ -123,7 +118,7 @@ export class StateMachine {
   settleJob(jobId: string): void {
     const job = this.repos.jobs.status(jobId);
     if (!job) return;
-    const c = this.repos.jobs.counts(jobId);
+    const c = this.repos.taskCounts.forJob(jobId);
     const n = (s: TaskStatus) => c[s] ?? 0;
     const total = Object.values(c).reduce((a, b) => a + b, 0);
     const running = n('active') + n('cancel-requested');
@@ -135,7 +130,7 @@ export class StateMachine {
     } else if (waiting > 0 && ['canceled', 'cancel-requested', 'failed'].includes(job.status)) {
       this.setJobTasksStatus(jobId, ['queued', 'soft-failed'], 'canceled', false);
     }
-    switch (job.status as JobStatus) {
+    switch (job.status) {
       case 'cancel-requested':
         if (running === 0) this.setJobStatus(job, 'canceled', 'canceled');
         return;

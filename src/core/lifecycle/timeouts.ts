@@ -43,12 +43,13 @@ export class TimeoutChecker {
         const heard = this.workers.lastHeard(w);
         if (heard >= deadline) {
           // Heard from since its last_seen was written (that write is done only now and then).
-          if (heard > w.last_seen) this.repos.workers.update(w.id, { last_seen: heard });
+          if (heard > w.last_seen) this.repos.workers.setLastSeen(w.id, heard);
           return;
         }
         const requeued = this.workers.releaseTasks(w, 'worker timed out');
-        // Asking for the previous status lets a worker that comes back resume cleanly.
-        this.repos.workers.update(w.id, { status: 'timeout', status_requested: w.status, lazy_status_request: false, current_task: null, last_seen: heard });
+        // Asking for the previous status lets a worker that comes back resume cleanly; a request
+        // already pending (an admin's, a schedule's) is kept.
+        this.repos.workers.timedOut(w.id, w.status_requested || (w.status === 'asleep' ? 'asleep' : 'awake'), heard);
         this.log.warn('worker timed out', { worker: w.id, nickname: w.nickname, last_seen: isoTime(heard), requeued });
         timedOut++;
       });
@@ -69,7 +70,7 @@ export class TimeoutChecker {
         void this.logs.append(task.job_id, task.id, `${isoTime(now)}: Task timed out: no word from worker ${who} since ${isoTime(task.last_worker_ping ?? 0)}`);
         if (w) {
           this.failures.workerFailed(task, w, `Task timed out on worker ${who}`);
-          this.repos.workers.update(w.id, { status: 'timeout', current_task: null });
+          this.repos.workers.timedOut(w.id);
         }
         this.log.warn('task timed out', { task: task.id, job: task.job_id, worker: task.worker_id });
         n++;

@@ -8,9 +8,9 @@ export function taskDocument(
   repos: Repos,
   task: TaskRecord,
   worker: { platform: string; nickname: string },
-  variables: Variables,
+  variables: Pick<Variables, 'expandCommands'>,
 ): Record<string, unknown> {
-  const failures = repos.tasks.failures(task.id);
+  const failures = repos.taskFailures.list(task.id);
   const doc: Record<string, unknown> = {
     _id: task.id,
     job: task.job_id,
@@ -21,10 +21,22 @@ export function taskDocument(
     job_type: repos.jobs.jobType(task.job_id) ?? '',
     task_type: task.task_type,
     commands: variables.expandCommands(task.commands, worker.platform),
-    parents: repos.tasks.parents(task.id),
+    parents: repos.taskParents.parents(task.id),
     worker: worker.nickname,
     activity: task.activity,
   };
   if (failures.length > 0) doc.failed_by_workers = failures.map((f) => ({ id: f.worker_id, identifier: f.identifier }));
   return doc;
+}
+
+/** Task documents of one manager: its repositories and variables. */
+export class TaskDocuments {
+  constructor(
+    private readonly repos: Repos,
+    private readonly variables: () => Pick<Variables, 'expandCommands'>,
+  ) {}
+
+  forWorker(task: TaskRecord, worker: { platform: string; nickname: string }): Record<string, unknown> {
+    return taskDocument(this.repos, task, worker, this.variables());
+  }
 }

@@ -3,26 +3,20 @@
 import { type TaskRecord, tagsParam } from '../../db/tasks-repo';
 import type { WorkerRecord } from '../../db/workers-repo';
 import type { Clock } from '../support/clock';
+import type { RequestableStatus } from '../support/statuses';
 import { isoTime } from '../support/clock';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
 import type { StateMachine } from '../lifecycle/state';
+import { dispatchesBefore } from './dispatch-rules';
 import type { TaskLogs } from './task-logs';
 import { identifier } from './workers';
 
 export type ClaimResult =
-  | { kind: 'status-change'; status: string }
+  | { kind: 'status-change'; status: RequestableStatus }
   | { kind: 'no-task-types' }
   | { kind: 'none' }
   | { kind: 'task'; task: TaskRecord; fresh: boolean };
-
-/** true when a comes before b in dispatch order. */
-function before(a: TaskRecord, b: TaskRecord): boolean {
-  if (a.job_priority !== b.job_priority) return a.job_priority > b.job_priority;
-  if (a.priority !== b.priority) return a.priority > b.priority;
-  if (a.job_seq !== b.job_seq) return a.job_seq < b.job_seq;
-  return a.seq < b.seq;
-}
 
 export class Scheduler {
   constructor(
@@ -45,17 +39,17 @@ export class Scheduler {
     const result = this.repos.write((): ClaimResult => {
       const running = this.repos.tasks.forWorker(worker.id, 'active')[0];
       if (running) {
-        this.repos.tasks.update(running.id, { last_worker_ping: this.clock.now() });
+        this.repos.tasks.ping(running.id, this.clock.now());
         // Sign-on cleared current_task; the worker resumes this task, so it is current again.
-        this.repos.workers.update(worker.id, { current_task: running.id });
+        this.repos.workers.setCurrentTask(worker.id, running.id);
         return { kind: 'task', task: running, fresh: false };
       }
       // Under the write lock, the candidate must still be waiting: another process (the CLI) may
       // have canceled, paused or deleted its job since the read. Then search again.
-      const best = (candidate && this.stillReady(candidate.id)) || this.pick(worker);
+      const best = (candidate && this.repos.tasks.getIfReady(candidate.id)) || this.pick(worker);
       if (!best) return { kind: 'none' };
       this.state.setTaskStatus(best, 'active', { workerId: worker.id, activity: `assigned to ${worker.nickname}` });
-      this.repos.workers.update(worker.id, { current_task: best.id, current_task_status: 'active', current_task_updated: this.clock.now() });
+      this.repos.workers.assignTask(worker.id, best.id, this.clock.now());
       return { kind: 'task', task: best, fresh: true };
     });
 
@@ -70,17 +64,12 @@ export class Scheduler {
     return result;
   }
 
-  private stillReady(taskId: string): TaskRecord | undefined {
-    const t = this.repos.tasks.get(taskId);
-    return t && (t.status === 'queued' || t.status === 'soft-failed') && t.pending_parents === 0 ? t : undefined;
-  }
-
   private pick(worker: WorkerRecord): TaskRecord | undefined {
     const tags = tagsParam(worker.tags);
     let best: TaskRecord | undefined;
     for (const type of worker.supported_task_types) {
       const cand = this.repos.tasks.nextForType(type, worker.id, tags);
-      if (cand && (!best || before(cand, best))) best = cand;
+      if (cand && (!best || dispatchesBefore(cand, best))) best = cand;
     }
     return best;
   }

@@ -104,21 +104,19 @@ export class TaskReports {
       const u = parseTaskUpdate(readBody());
       const now = this.clock.now();
       if (u.log) logWritten = this.logs.append(task.job_id, taskId, u.log);
-      this.repos.tasks.update(task.id, {
-        activity: u.activity,
-        log_tail: u.log ? tailLines(task.log_tail, u.log) : undefined,
-        task_progress: u.task_progress_percentage,
-        command_idx: u.current_command_idx,
-        command_progress: u.command_progress_percentage,
-        metrics: u.timing ? { ...task.metrics, timing: u.timing } : undefined,
-        last_worker_ping: now,
-        updated: now,
-      });
-      this.repos.workers.update(worker.id, {
-        current_task_status: u.task_status ?? undefined,
-        current_task_updated: now,
-        last_seen: now,
-      });
+      this.repos.tasks.recordReport(
+        task.id,
+        {
+          activity: u.activity,
+          log_tail: u.log ? tailLines(task.log_tail, u.log) : undefined,
+          task_progress: u.task_progress_percentage,
+          command_idx: u.current_command_idx,
+          command_progress: u.command_progress_percentage,
+          metrics: u.timing ? { ...task.metrics, timing: u.timing } : undefined,
+        },
+        now,
+      );
+      this.repos.workers.recordTaskReport(worker.id, u.task_status, now);
       if (u.task_status) this.applyStatus(task, worker, u.task_status, u.activity);
     });
     return logWritten;
@@ -170,7 +168,7 @@ export class TaskReports {
     if (!worker.lazy_status_request && (worker.status_requested === 'asleep' || worker.status_requested === 'shutdown')) {
       return no(`worker status change to ${worker.status_requested} requested`);
     }
-    this.repos.tasks.update(task.id, { last_worker_ping: this.clock.now() });
+    this.repos.write(() => this.repos.tasks.ping(task.id, this.clock.now()));
     return { may_keep_running: true, ...pending };
   }
 
@@ -178,8 +176,10 @@ export class TaskReports {
   outputProduced(worker: WorkerRecord, paths: string[]): void {
     const latest = paths[paths.length - 1]!;
     const jobId = worker.current_task ? this.repos.tasks.get(worker.current_task)?.job_id : undefined;
-    if (jobId) this.repos.jobs.update(jobId, { last_output: latest });
-    this.repos.settings.set('last_output', latest);
+    this.repos.write(() => {
+      if (jobId) this.repos.jobs.setLastOutput(jobId, latest);
+      this.repos.settings.set('last_output', latest);
+    });
     if (paths.length > 1) this.log.debug('output produced; kept the newest', { worker: worker.id, dropped: paths.length - 1 });
   }
 }

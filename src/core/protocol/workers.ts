@@ -1,5 +1,5 @@
 // Worker lifecycle: registration, authentication, sign-on/off, being seen, status requests.
-import type { WorkerRecord } from '../../db/workers-repo';
+import type { Caller, WorkerRecord } from '../../db/workers-repo';
 import type { Clock } from '../support/clock';
 import { isoTime } from '../support/clock';
 import { ConflictError, NotFoundError, ValidationError } from '../support/errors';
@@ -8,12 +8,12 @@ import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
 import { hashSecret, needsRehash, VerifiedSecretCache, verifySecret } from './secrets';
 import type { StateMachine } from '../lifecycle/state';
-import { isOneOf, REQUESTABLE_STATUSES, type RequestableStatus, WORKER_STATUSES } from '../support/statuses';
+import { isOneOf, REQUESTABLE_STATUSES, WORKER_STATUSES, type WorkerStatus } from '../support/statuses';
 
 export const MIN_SECRET_LENGTH = 16;
 
 /** Statuses in which a worker is expected to talk to us; silence there means timeout. */
-export const LIVE_STATUSES = ['awake', 'starting', 'testing', 'asleep'] as const;
+export const LIVE_STATUSES: readonly WorkerStatus[] = ['awake', 'starting', 'testing', 'asleep'];
 
 /**
  * How stale `last_seen` in the database may get before a request writes it again. An idle
@@ -31,10 +31,7 @@ export interface Registration {
   nickname: string;
 }
 
-export interface Caller {
-  address: string;
-  software: string;
-}
+export type { Caller };
 
 export function identifier(w: Pick<WorkerRecord, 'nickname' | 'id'>): string {
   return `${w.nickname} (${w.id})`;
@@ -122,7 +119,7 @@ export class WorkerService {
       caller,
       now: this.clock.now(),
     });
-    this.repos.workers.insert(w);
+    this.repos.write(() => this.repos.workers.insert(w));
     this.verified.remember(w.id, reg.secret, secret_hash);
     this.log.info('worker registered', { worker: w.id, nickname: w.nickname, platform: w.platform, address: w.address });
     return w;
@@ -140,7 +137,7 @@ export class WorkerService {
       const fresh = await hashSecret(secret);
       const current = this.repos.workers.get(id);
       if (current?.secret_hash === stored) {
-        this.repos.write(() => this.repos.workers.update(id, { secret_hash: fresh }));
+        this.repos.write(() => this.repos.workers.setSecretHash(id, fresh));
         stored = fresh;
       }
     }
@@ -173,7 +170,7 @@ export class WorkerService {
 
   /**
    * Records that the worker spoke to us. `wake` also turns a worker that is not awake or testing
-   * into an awake one (it is fetching tasks or running one).
+   * into an awake one (it is fetching tasks or running one). Updates `w` to match.
    */
   seen(w: WorkerRecord, caller: Caller, wake: boolean): void {
     const now = this.clock.now();
@@ -188,37 +185,42 @@ export class WorkerService {
       return;
     }
     if (status !== w.status) this.log.info('worker status changed', { worker: w.id, from: w.status, to: status });
-    this.repos.workers.update(w.id, { last_seen: now, address: caller.address, software: caller.software, status });
+    this.repos.write(() => this.repos.workers.markSeen(w.id, { status, now, address: caller.address, software: caller.software }));
     Object.assign(w, { last_seen: now, address: caller.address, software: caller.software, status });
   }
 
   signOn(w: WorkerRecord, body: { supported_task_types?: string[]; nickname?: string }, caller: Caller): void {
-    const patch: Partial<WorkerRecord> = { status: 'starting', current_task: null };
-    if (body.supported_task_types && body.supported_task_types.length > 0) patch.supported_task_types = unique(body.supported_task_types);
-    if (body.nickname) patch.nickname = body.nickname;
-    this.repos.workers.update(w.id, { ...patch, last_seen: this.clock.now(), address: caller.address, software: caller.software });
-    this.log.info('worker signed on', { worker: w.id, nickname: patch.nickname ?? w.nickname });
+    const types = body.supported_task_types && body.supported_task_types.length > 0 ? unique(body.supported_task_types) : undefined;
+    const nickname = body.nickname || undefined;
+    this.repos.write(() =>
+      this.repos.workers.signOn(w.id, { nickname, supported_task_types: types, now: this.clock.now(), address: caller.address, software: caller.software }),
+    );
+    this.log.info('worker signed on', { worker: w.id, nickname: nickname ?? w.nickname });
   }
 
   /** Requeues the worker's running tasks and marks it offline. */
   signOff(w: WorkerRecord, caller: Caller): number {
-    const requeued = this.releaseTasks(w, 'signed off');
-    // An asleep worker is asked to sleep again, so it goes back to sleep after its next sign-on.
-    const keepSleep = w.status === 'asleep';
-    this.repos.workers.update(w.id, {
-      status: 'offline',
-      status_requested: keepSleep ? 'asleep' : '',
-      lazy_status_request: keepSleep && w.status_requested === 'asleep' ? w.lazy_status_request : false,
-      current_task: null,
-      last_seen: this.clock.now(),
-      address: caller.address,
-      software: caller.software,
+    const requeued = this.repos.write(() => {
+      const n = this.releaseTasks(w, 'signed off');
+      // An asleep worker is asked to sleep again, so it goes back to sleep after its next sign-on.
+      const keepSleep = w.status === 'asleep';
+      this.repos.workers.signOff(w.id, {
+        status_requested: keepSleep ? 'asleep' : '',
+        lazy: keepSleep && w.status_requested === 'asleep' ? w.lazy_status_request : false,
+        now: this.clock.now(),
+        address: caller.address,
+        software: caller.software,
+      });
+      return n;
     });
     this.log.info('worker signed off', { worker: w.id, requeued });
     return requeued;
   }
 
-  /** Puts every task the worker is running back in the queue (cancel-requested ones end canceled). */
+  /**
+   * Puts every task the worker is running back in the queue (cancel-requested ones end canceled).
+   * A building block of the operations above; the caller holds the transaction.
+   */
   releaseTasks(w: WorkerRecord, why: string): number {
     let n = 0;
     for (const t of this.repos.tasks.forWorker(w.id, 'active')) {
@@ -235,6 +237,10 @@ export class WorkerService {
   }
 
   requestStatus(workerId: string, status: string, lazy: boolean): WorkerRecord {
+    return this.repos.write(() => this.requestStatusNow(workerId, status, lazy));
+  }
+
+  private requestStatusNow(workerId: string, status: string, lazy: boolean): WorkerRecord {
     if (!isOneOf(REQUESTABLE_STATUSES, status)) {
       throw new ValidationError(`"${status}" cannot be requested; use one of ${REQUESTABLE_STATUSES.join(', ')}`);
     }
@@ -244,7 +250,7 @@ export class WorkerService {
       // An offline worker learns about requests only when it signs on again; asleep is kept then.
       throw new ConflictError(`worker ${workerId} is offline; only "asleep" can be requested for its next sign-on`);
     }
-    this.repos.workers.update(w.id, { status_requested: status, lazy_status_request: lazy });
+    this.repos.workers.setStatusRequest(w.id, status, lazy);
     this.log.info('worker status change requested', { worker: w.id, status, lazy });
     return { ...w, status_requested: status, lazy_status_request: lazy };
   }
@@ -255,6 +261,7 @@ export class WorkerService {
     if (!w) throw new NotFoundError(`worker ${workerId} not found`);
     const requeued = this.repos.write(() => {
       const n = this.releaseTasks(w, 'worker forgotten');
+      this.repos.blocklist.deleteForWorker(w.id);
       this.repos.workers.delete(w.id);
       return n;
     });
@@ -266,15 +273,18 @@ export class WorkerService {
 
   /** The worker confirms a status change. */
   ack(w: WorkerRecord, status: string): void {
-    if (status === '' || (!isOneOf(WORKER_STATUSES, status) && status !== 'shutdown')) {
+    if (status === 'shutdown') {
+      // The worker shuts down next and signs off, which clears the request.
+      if (w.status_requested !== 'shutdown') this.log.warn('worker acknowledged a status that was not requested', { worker: w.id, ack: status, requested: w.status_requested });
+      return;
+    }
+    if (status === '' || !isOneOf(WORKER_STATUSES, status)) {
       throw new ValidationError(`unknown worker status "${status}"`);
     }
     if (status !== w.status_requested) {
       this.log.warn('worker acknowledged a status that was not requested', { worker: w.id, ack: status, requested: w.status_requested });
     }
-    // The worker shuts down next and signs off, which clears the request.
-    if (status === 'shutdown') return;
-    this.repos.workers.update(w.id, { status: status as RequestableStatus, status_requested: '', lazy_status_request: false, last_seen: this.clock.now() });
+    this.repos.write(() => this.repos.workers.acknowledge(w.id, status, this.clock.now()));
     this.log.info('worker status changed', { worker: w.id, from: w.status, to: status });
   }
 }

@@ -166,8 +166,8 @@ describe('compiled jobs', () => {
     expect(job).toMatchObject({ status: 'queued', priority: 50, tag: 'gpu', metadata: { project: 'sprite' } });
     const t = tasksByName(tm, r.id);
     expect(t.render).toMatchObject({ priority: 7, pending_parents: 1, job_tag: 'gpu', job_priority: 50 });
-    expect(tm.manager.repos.tasks.parents(t.render!.id)).toEqual([t.prep!.id]);
-    expect(tm.manager.repos.jobs.counts(r.id)).toEqual({ queued: 2 });
+    expect(tm.manager.repos.taskParents.parents(t.render!.id)).toEqual([t.prep!.id]);
+    expect(tm.manager.repos.taskCounts.forJob(r.id)).toEqual({ queued: 2 });
   });
 });
 
@@ -188,7 +188,7 @@ describe('job and task statuses', () => {
     const b = mustClaim(tm, w);
     complete(tm, w, b.id);
     expect(jobRec(tm, id).status).toBe('completed');
-    expect(tm.manager.repos.jobs.counts(id)).toEqual({ completed: 2 });
+    expect(tm.manager.repos.taskCounts.forJob(id)).toEqual({ completed: 2 });
     expect(claimTask(tm, w)).toBeUndefined();
   });
 
@@ -197,6 +197,6 @@ describe('job and task statuses', () => {
     const id = tm.manager.jobs.submit({ ...customJob([{ name: 'a' }, { name: 'b' }]), start_paused: true }).id;
     expect(jobRec(tm, id).status).toBe('paused');
     expect(Object.values(tasksByName(tm, id)).map((t) => t.status)).toEqual(['paused', 'paused']);
-    expect(tm.manager.repos.jobs.counts(id)).toEqual({ paused: 2 });
+    expect(tm.manager.repos.taskCounts.forJob(id)).toEqual({ paused: 2 });
   });
 });

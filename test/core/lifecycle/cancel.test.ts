@@ -82,7 +82,7 @@ describe('cancel', () => {
       expect(jobStatus(tm, job)).toBe('canceled');
       expect(workerRec(tm, w).current_task).toBeNull();
       // A failure reported for a canceled task is not a failure of the worker.
-      expect(tm.manager.repos.tasks.failures(a.id)).toEqual([]);
+      expect(tm.manager.repos.taskFailures.list(a.id)).toEqual([]);
       expectConsistent(tm);
     });
   }

@@ -74,7 +74,7 @@ describe('soft and hard failure', () => {
     const job = submitCustom(tm, [{ name: 'a' }, { name: 'b' }]);
     const w1 = await addWorker(tm);
     const w2 = await addWorker(tm);
-    tm.manager.repos.tasks.addBlock(job, 'sleep', w2, tm.clock.now());
+    tm.manager.repos.blocklist.add(job, 'sleep', w2, tm.clock.now());
     const t = mustClaim(tm, w1);
     fail(tm, w1, t.id);
     expect(statusOf(tm, t.id)).toBe('failed');
@@ -102,13 +102,13 @@ describe('blocklisting', () => {
     const good = await addWorker(tm, { types: ['sleep', 'debug'] });
 
     for (let i = 0; i < 3; i++) {
-      expect(tm.manager.repos.tasks.listBlocks(job)).toEqual([]);
+      expect(tm.manager.repos.blocklist.list(job)).toEqual([]);
       const t = mustClaim(tm, bad);
       expect(t.name).toBe(names[i]);
       fail(tm, bad, t.id);
       expect(statusOf(tm, t.id)).toBe('soft-failed');
     }
-    expect(tm.manager.repos.tasks.listBlocks()).toEqual([
+    expect(tm.manager.repos.blocklist.list()).toEqual([
       expect.objectContaining({ job_id: job, task_type: 'sleep', worker_id: bad }),
     ]);
     // No more sleep tasks of this job for it; other types and other jobs are fine.
@@ -137,7 +137,7 @@ describe('blocklisting', () => {
     }
     expect(failed).toEqual(['a', 'x', 'b']);
     // One failure each of (j1, sleep), (j1, debug), (j2, sleep): below the threshold of 2.
-    expect(tm.manager.repos.tasks.listBlocks()).toEqual([]);
+    expect(tm.manager.repos.blocklist.list()).toEqual([]);
     expect([j1, j2].map((j) => jobRec(tm, j).status)).not.toContain('failed');
   });
 });

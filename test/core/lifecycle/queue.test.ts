@@ -39,14 +39,14 @@ describe('requeueJob', () => {
     const { job, w1 } = await jobWithFailures(tm);
     const t = tasksByName(tm, job);
     expect([t.a!.status, t.b!.status, t.c!.status, t.d!.status]).toEqual(['completed', 'soft-failed', 'queued', 'queued']);
-    expect(m.repos.tasks.listBlocks(job)).toHaveLength(1);
+    expect(m.repos.blocklist.list(job)).toHaveLength(1);
     expect(claimTask(tm, w1)).toBeUndefined();
 
     expect(m.queue.requeueJob(job, true)).toBe(1);
     const after = tasksByName(tm, job);
     expect([after.a!.status, after.b!.status]).toEqual(['completed', 'queued']);
     expect(failedBy(tm, after.b!.id)).toEqual([]);
-    expect(m.repos.tasks.listBlocks(job)).toEqual([]);
+    expect(m.repos.blocklist.list(job)).toEqual([]);
     // w1 may run this job's tasks again, starting with b.
     expect(mustClaim(tm, w1).name).toBe('b');
     expect(storedCounts(tm)).toEqual(realCounts(tm));
@@ -67,9 +67,9 @@ describe('requeueJob', () => {
     }
     expect(workerRec(tm, w2).current_task).toBeNull();
     expect(taskRec(tm, running.id).status).toBe('queued');
-    expect(m.repos.tasks.listBlocks()).toEqual([]);
+    expect(m.repos.blocklist.list()).toEqual([]);
     expect(jobRec(tm, job).status).toBe('queued');
-    expect(m.repos.jobs.counts(job)).toEqual({ queued: 4 });
+    expect(m.repos.taskCounts.forJob(job)).toEqual({ queued: 4 });
   });
 
   it('brings a failed job back, with the tasks its failure canceled', async () => {
@@ -129,7 +129,7 @@ describe('requeueTasks', () => {
     expect(taskRec(tm, t.a!.id).status).toBe('queued');
     expect(taskRec(tm, t.b!.id).status).toBe('queued');
     expect(failedBy(tm, t.b!.id)).toEqual([]);
-    expect(m.repos.tasks.listBlocks(job)).toEqual([]);
+    expect(m.repos.blocklist.list(job)).toEqual([]);
     expect(mustClaim(tm, w1).name).toBe('a');
   });
 

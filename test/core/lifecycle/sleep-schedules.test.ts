@@ -83,10 +83,12 @@ describe('a window crossing midnight (22:00–06:00, every day)', () => {
       // The Friday window belongs to Friday: Friday from 22:00, and Saturday until 06:00.
       const expected = (day === 'fr' && minute >= 22 * 60) || (day === 'sa' && minute < 6 * 60) ? 'asleep' : 'awake';
       const other = expected === 'asleep' ? 'awake' : 'asleep';
-      m.repos.workers.update(w, { status: other, status_requested: '', lazy_status_request: false });
+      m.repos.workers.setStatus(w, other);
+      m.repos.workers.setStatusRequest(w, '', false);
       expect(m.sleepSchedules.check(), d.toString()).toBe(1);
       expect(workerRec(tm, w).status_requested, d.toString()).toBe(expected);
-      m.repos.workers.update(w, { status: expected, status_requested: '' });
+      m.repos.workers.setStatus(w, expected);
+      m.repos.workers.setStatusRequest(w, '', false);
       expect(m.sleepSchedules.check(), d.toString()).toBe(0);
     }
   });
@@ -113,9 +115,9 @@ describe('which workers follow a schedule', () => {
     const tm = managerAt(at(fri, 0, 23, 0));
     const m = tm.manager;
     const ws: Record<string, string> = {};
-    for (const status of ['offline', 'timeout', 'error', 'starting', 'awake', 'asleep']) {
+    for (const status of ['offline', 'timeout', 'error', 'starting', 'awake', 'asleep'] as const) {
       ws[status] = await addWorker(tm, { stayStarting: true });
-      m.repos.workers.update(ws[status]!, { status: status as never });
+      m.repos.workers.setStatus(ws[status]!, status);
       m.sleepSchedules.set(ws[status]!, '', '22:00', '06:00');
     }
     expect(m.sleepSchedules.check()).toBe(2);

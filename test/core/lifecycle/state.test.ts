@@ -27,12 +27,10 @@ describe('transition tables', () => {
   it('know every status and allow staying put', () => {
     for (const s of TASK_STATUSES) expect(canMoveTask(s, s)).toBe(true);
     for (const s of JOB_STATUSES) expect(canMoveJob(s, s)).toBe(true);
-    expect(canMoveTask('bogus', 'queued')).toBe(false);
-    expect(canMoveJob('bogus', 'queued')).toBe(false);
   });
 
   it('refuse impossible task moves', () => {
-    const refused: [string, (typeof TASK_STATUSES)[number]][] = [
+    const refused: [(typeof TASK_STATUSES)[number], (typeof TASK_STATUSES)[number]][] = [
       ['queued', 'completed'],
       ['queued', 'failed'],
       ['completed', 'active'],

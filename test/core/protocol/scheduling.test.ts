@@ -126,7 +126,7 @@ describe('eligibility', () => {
     await addWorker(tm, { types: ['sleep', 'debug'] });
     const s1 = mustClaim(tm, w1);
     fail(tm, w1, s1.id);
-    expect(tm.manager.repos.tasks.listBlocks(job)).toEqual([expect.objectContaining({ job_id: job, task_type: 'sleep', worker_id: w1 })]);
+    expect(tm.manager.repos.blocklist.list(job)).toEqual([expect.objectContaining({ job_id: job, task_type: 'sleep', worker_id: w1 })]);
     // Same job, other type: still fine. Same type, other job: still fine.
     expect(mustClaim(tm, w1).name).toBe('d1');
     complete(tm, w1, tasksByName(tm, job).d1!.id);
@@ -206,7 +206,7 @@ describe('a worker with an active task', () => {
     tm.clock.advance(5_000);
     // The worker restarts with other task types and finds itself blocklisted for the pair.
     m.workers.signOn(workerRec(tm, w), { supported_task_types: ['debug'] }, { address: 'x', software: 'y' });
-    m.repos.tasks.addBlock(job, 'sleep', w, tm.clock.now());
+    m.repos.blocklist.add(job, 'sleep', w, tm.clock.now());
     const r = claim(tm, w);
     expect(r).toMatchObject({ kind: 'task', fresh: false });
     expect(r.kind === 'task' && r.task.id).toBe(first.id);

@@ -42,7 +42,7 @@ describe('worker secrets', () => {
   it('an older hash is rewritten with the current parameters at the next login, and keeps working', async () => {
     const tm = testManager();
     const id = await addWorker(tm);
-    tm.manager.repos.workers.update(id, { secret_hash: olderHash(WORKER_SECRET) });
+    tm.manager.repos.workers.setSecretHash(id, olderHash(WORKER_SECRET));
     expect(await tm.manager.workers.authenticate(id, 'the-wrong-secret-entirely')).toBeUndefined();
     expect(needsRehash(workerRec(tm, id).secret_hash)).toBe(true);
 

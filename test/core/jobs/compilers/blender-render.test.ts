@@ -162,9 +162,9 @@ describe('blender-render: submission', () => {
     expect(stored.map((t) => t.name).sort()).toEqual(['blender-render-1-4', 'blender-render-5-8', 'blender-render-9,10', 'create-video', 'move-to-final']);
     const byId = new Map(stored.map((t) => [t.id, t.name]));
     const cv = stored.find((t) => t.name === 'create-video')!;
-    expect(manager.repos.tasks.parents(cv.id).map((p) => byId.get(p)).sort()).toEqual(['blender-render-1-4', 'blender-render-5-8', 'blender-render-9,10']);
+    expect(manager.repos.taskParents.parents(cv.id).map((p) => byId.get(p)).sort()).toEqual(['blender-render-1-4', 'blender-render-5-8', 'blender-render-9,10']);
     const final = stored.find((t) => t.name === 'move-to-final')!;
-    expect(manager.repos.tasks.parents(final.id).map((p) => byId.get(p))).toEqual(['create-video']);
+    expect(manager.repos.taskParents.parents(final.id).map((p) => byId.get(p))).toEqual(['create-video']);
     expect(manager.repos.jobs.get(id)!.settings).toMatchObject({ chunk_size: 4, blender_cmd: '{blender}' });
   });
 });
