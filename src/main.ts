@@ -16,6 +16,7 @@ import { COMMIT, VERSION } from './version';
 
 const EXIT: Record<ErrorCode, number> = {
   validation: 2,
+  unprocessable: 2,
   unauthorized: 2,
   forbidden: 2,
   not_found: 3,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { isPlainObject } from '../core/support/validate';
 import { ValidationError } from '../core/support/errors';
 import { common, type CommonOptions, fsProblem, withManager } from './context';
 import { printJson } from './format';
@@ -32,8 +33,8 @@ export function submitCommand(program: Command): void {
         throw new ValidationError(`--priority: "${opts.priority}" is not a whole number from 0 to 100`);
       }
       const doc = readDocument(file);
-      if (typeof doc === 'object' && doc !== null && !Array.isArray(doc)) {
-        const d = doc as Record<string, unknown>;
+      if (isPlainObject(doc)) {
+        const d = doc;
         if (opts.priority !== undefined) d.priority = Number(opts.priority);
         if (opts.paused) d.start_paused = true;
         if (opts.tag !== undefined) d.tag = opts.tag;

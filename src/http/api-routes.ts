@@ -5,28 +5,14 @@ import { jobTypesDocument } from '../core/jobs/compilers/index';
 import { requireAdmin, serveLog } from './admin-routes';
 import { json, noContent, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
-import { parseJson } from './worker-routes';
+import { jsonObject, parseJson } from './body';
+import { type Fields, optionalBoolean as optionalBool, optionalString } from '../core/support/validate';
 
 /** Job documents can list many tasks. */
 const JOB_BODY_LIMIT = 64 * 1024 * 1024;
 
-function bodyObject(ctx: RequestCtx, optional = false): Record<string, unknown> {
-  if (optional && ctx.body.length === 0) return {};
-  const v = parseJson(ctx.body);
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ValidationError('the body must be a JSON object');
-  return v as Record<string, unknown>;
-}
-
-function optionalBool(v: unknown, field: string): boolean {
-  if (v === undefined || v === null) return false;
-  if (typeof v !== 'boolean') throw new ValidationError(`${field}: must be true or false`);
-  return v;
-}
-
-function optionalString(v: unknown, field: string): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw new ValidationError(`${field}: must be a string`);
-  return v;
+function bodyObject(ctx: RequestCtx, optional = false): Fields {
+  return jsonObject(ctx.body, optional);
 }
 
 export function apiRoutes(m: Manager, token: string): Route[] {

@@ -5,6 +5,7 @@ import { errorReply, type Reply } from './reply';
 
 const STATUS: Record<ErrorCode, number> = {
   validation: 400,
+  unprocessable: 422,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,

@@ -1,6 +1,8 @@
 // The Flamenco worker protocol (shared/protocol.md): parse → call core → reply.
 import type { IncomingMessage } from 'node:http';
-import { ValidationError } from '../core/support/errors';
+import { NotFoundError } from '../core/support/errors';
+import { jsonObject, parseJson } from './body';
+import { given, optionalString, string, stringList } from '../core/support/validate';
 import { isId } from '../core/support/ids';
 import { verifyJwt } from '../core/protocol/jwt';
 import type { Manager } from '../core/manager';
@@ -22,28 +24,8 @@ export function callerOf(req: IncomingMessage): Caller {
   return { address, software: typeof ua === 'string' ? ua : '' };
 }
 
-/** Parses a JSON body; malformed JSON is a 400 that says where. */
-export function parseJson(body: Buffer): unknown {
-  if (body.length === 0) throw new ValidationError('the request needs a JSON body');
-  try {
-    return JSON.parse(body.toString('utf8')) as unknown;
-  } catch (err) {
-    throw new ValidationError(`malformed JSON: ${(err as Error).message}`);
-  }
-}
-
-function asObject(v: unknown): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ValidationError('the body must be a JSON object');
-  return v as Record<string, unknown>;
-}
-
-function stringArray(v: unknown, field: string): string[] {
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new ValidationError(`${field}: must be an array of strings`);
-  return v as string[];
-}
-
 function requireId(id: string | undefined, what: string): string {
-  if (!isId(id)) throw new HttpError(404, 'not_found', `${what} ${id} is unknown.`);
+  if (!isId(id)) throw new NotFoundError(`${what} ${id} is unknown.`);
   return id;
 }
 
@@ -81,12 +63,14 @@ export function workerRoutes(m: Manager): Route[] {
       if (!token) throw new HttpError(403, 'forbidden', 'Missing Bearer token for registration');
       if (!verifyJwt(token, secret, m.clock.now())) throw new HttpError(403, 'forbidden', 'Invalid Bearer token for registration');
     }
-    const b = asObject(parseJson(ctx.body));
-    if (typeof b.secret !== 'string') throw new ValidationError('secret: must be a string');
-    if (typeof b.platform !== 'string' || b.platform === '') throw new ValidationError('platform: must be a non-empty string');
-    if (typeof b.nickname !== 'string' || b.nickname === '') throw new ValidationError('nickname: must be a non-empty string');
-    const types = stringArray(b.supported_task_types ?? [], 'supported_task_types');
-    const w = await m.workers.register({ secret: b.secret, platform: b.platform, nickname: b.nickname, supported_task_types: types }, callerOf(ctx.req));
+    const b = jsonObject(ctx.body);
+    const registration = {
+      secret: string(b.secret, 'secret'),
+      platform: string(b.platform, 'platform', { nonEmpty: true }),
+      nickname: string(b.nickname, 'nickname', { nonEmpty: true }),
+      supported_task_types: stringList(b.supported_task_types ?? [], 'supported_task_types'),
+    };
+    const w = await m.workers.register(registration, callerOf(ctx.req));
     return json(workerDocument(w));
   }
 
@@ -97,13 +81,11 @@ export function workerRoutes(m: Manager): Route[] {
       path: '/sign-on',
       handler: async (ctx) => {
         const w = await authWorker(ctx.req);
-        const b = ctx.body.length === 0 ? {} : asObject(parseJson(ctx.body));
-        const body: { supported_task_types?: string[]; nickname?: string } = {};
-        if (b.supported_task_types !== undefined && b.supported_task_types !== null) body.supported_task_types = stringArray(b.supported_task_types, 'supported_task_types');
-        if (b.nickname !== undefined && b.nickname !== null) {
-          if (typeof b.nickname !== 'string') throw new ValidationError('nickname: must be a string');
-          body.nickname = b.nickname;
-        }
+        const b = jsonObject(ctx.body, true);
+        const body = {
+          supported_task_types: given(b.supported_task_types) ? stringList(b.supported_task_types, 'supported_task_types') : undefined,
+          nickname: optionalString(b.nickname, 'nickname'),
+        };
         m.batch.run(() => m.workers.signOn(w, body, callerOf(ctx.req)));
         return noContent;
       },
@@ -172,11 +154,8 @@ export function workerRoutes(m: Manager): Route[] {
       methods: ['POST'],
       path: '/output-produced',
       handler: worker(false, (w, ctx) => {
-        const b = asObject(parseJson(ctx.body));
-        if (b.paths !== undefined && b.paths !== null && !Array.isArray(b.paths)) throw new ValidationError('paths: must be an array of strings');
-        const paths = (b.paths ?? []) as unknown[];
-        if (paths.length === 0) throw new HttpError(422, 'unprocessable', 'List of paths may not be empty.');
-        m.reports.outputProduced(w, stringArray(paths, 'paths'));
+        const b = jsonObject(ctx.body);
+        m.reports.outputProduced(w, stringList(b.paths ?? [], 'paths'));
         return noContent;
       }),
     },

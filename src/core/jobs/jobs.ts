@@ -4,6 +4,7 @@ import type { Clock } from '../support/clock';
 import { compilerFor, COMPILERS } from './compilers/index';
 import type { CompiledTask, SettingSpec } from './compilers/types';
 import { ValidationError } from '../support/errors';
+import { integer, isPlainObject as isObject, knownKeys, optionalBoolean, stringMap } from '../support/validate';
 import type { IdGenerator } from '../support/ids';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
@@ -17,9 +18,6 @@ export interface SubmitResult {
 
 const JOB_KEYS = ['name', 'job_type', 'priority', 'settings', 'start_paused', 'tag', 'metadata', 'tasks'];
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 export interface ValidJob {
   name: string;
@@ -35,24 +33,17 @@ export interface ValidJob {
 /** Checks a job document and compiles it; throws a ValidationError naming the field. */
 export function validateJob(doc: unknown, now: number, variables?: Variables): ValidJob {
   if (!isObject(doc)) throw new ValidationError('the job document must be a JSON object');
-  for (const k of Object.keys(doc)) if (!JOB_KEYS.includes(k)) throw new ValidationError(`${k}: unknown field (known: ${JOB_KEYS.join(', ')})`);
+  knownKeys(doc, JOB_KEYS);
   const { name, job_type } = doc;
   if (typeof name !== 'string' || name.trim().length === 0 || name.length > 200) throw new ValidationError('name: must be a string of 1 to 200 characters');
   if (typeof job_type !== 'string') throw new ValidationError('job_type: required, a string');
   const compiler = compilerFor(job_type);
   if (!compiler) throw new ValidationError(`job_type: unknown job type "${job_type}" (known: ${COMPILERS.map((c) => c.job_type).join(', ')})`);
-  const priority = doc.priority ?? 50;
-  if (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 0 || priority > 100) {
-    throw new ValidationError('priority: must be an integer from 0 to 100');
-  }
-  const start_paused = doc.start_paused ?? false;
-  if (typeof start_paused !== 'boolean') throw new ValidationError('start_paused: must be true or false');
+  const priority = integer(doc.priority ?? 50, 'priority', 0, 100);
+  const start_paused = optionalBoolean(doc.start_paused, 'start_paused');
   const tag = doc.tag ?? null;
   if (tag !== null && (typeof tag !== 'string' || tag.trim() === '')) throw new ValidationError('tag: must be a non-empty string');
-  const metadata = doc.metadata ?? {};
-  if (!isObject(metadata) || Object.values(metadata).some((v) => typeof v !== 'string')) {
-    throw new ValidationError('metadata: must be an object of strings');
-  }
+  const metadata = stringMap(doc.metadata ?? {}, 'metadata');
   if (job_type !== 'custom' && doc.tasks !== undefined) throw new ValidationError(`tasks: only a custom job lists its tasks; a ${job_type} job is compiled from its settings`);
   // Two-way variables: paths as the submitter's machine sees them are stored as {placeholders},
   // before compiling so that derived paths carry the placeholder too.
@@ -61,7 +52,7 @@ export function validateJob(doc: unknown, now: number, variables?: Variables): V
   let tasks = compiler.compile(settings, { now }, doc);
   if (variables) tasks = tasks.map((t) => ({ ...t, commands: variables.commandsToPlaceholders(t.commands) }));
   if (tasks.length === 0) throw new ValidationError('the job compiles to no tasks');
-  return { name, job_type, priority, settings, start_paused, tag, metadata: metadata as Record<string, string>, tasks };
+  return { name, job_type, priority, settings, start_paused, tag, metadata, tasks };
 }
 
 function checkSettings(specs: readonly SettingSpec[], given: unknown, required: boolean): Record<string, unknown> {

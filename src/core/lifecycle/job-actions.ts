@@ -1,6 +1,7 @@
 // What a supervisor does to a job: cancel, pause, resume, change priority, delete. Each action
 // checks what is legal first, then moves statuses through the state machine in one transaction.
-import { ConflictError, NotFoundError, ValidationError } from '../support/errors';
+import { ConflictError, NotFoundError } from '../support/errors';
+import { integer } from '../support/validate';
 import { isId } from '../support/ids';
 import type { JobRecord } from '../../db/jobs-repo';
 import type { Logger } from '../support/logger';
@@ -68,10 +69,8 @@ export class JobActions {
     });
   }
 
-  setPriority(jobId: string, priority: unknown): JobRecord {
-    if (typeof priority !== 'number' || !Number.isInteger(priority) || priority < 0 || priority > 100) {
-      throw new ValidationError('priority: must be an integer from 0 to 100');
-    }
+  setPriority(jobId: string, value: unknown): JobRecord {
+    const priority = integer(value, 'priority', 0, 100);
     return this.tx(jobId, (job) => {
       this.repos.jobs.setPriority(jobId, priority);
       this.repos.tasks.setJobPriority(jobId, priority);

@@ -1,6 +1,7 @@
 // Verification of the registration Bearer token: a JWT signed HS256/384/512 with the shared
 // registration secret (Flamenco Worker sends HS256 with float exp/iat claims).
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { isPlainObject } from '../support/validate';
 
 const ALGS: Record<string, string> = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' };
 
@@ -13,7 +14,7 @@ function parseJsonObject(buf: Buffer | undefined): Record<string, unknown> | und
   if (!buf) return undefined;
   try {
     const v = JSON.parse(buf.toString('utf8')) as unknown;
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+    return isPlainObject(v) ? v : undefined;
   } catch {
     return undefined;
   }

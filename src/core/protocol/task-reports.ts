@@ -2,13 +2,14 @@
 import type { TaskRecord } from '../../db/tasks-repo';
 import type { WorkerRecord } from '../../db/workers-repo';
 import type { Clock } from '../support/clock';
-import { ConflictError, NotFoundError, ValidationError } from '../support/errors';
+import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../support/errors';
 import type { FailureHandler } from '../lifecycle/failures';
 import { isId } from '../support/ids';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
 import type { StateMachine } from '../lifecycle/state';
 import { isOneOf, REPORTABLE_TASK_STATUSES } from '../support/statuses';
+import { finiteNumber, given, object, optionalString } from '../support/validate';
 import type { TaskLogs } from './task-logs';
 import { identifier } from './workers';
 
@@ -27,37 +28,24 @@ const LOG_TAIL_CHARS = 4000;
 
 /** Validates a TaskUpdate body; every problem names the field. */
 export function parseTaskUpdate(body: unknown): TaskUpdate {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ValidationError('the body must be a JSON object');
-  const b = body as Record<string, unknown>;
+  const b = object(body);
   const u: TaskUpdate = {};
-  if (b.task_status !== undefined && b.task_status !== null) {
+  if (given(b.task_status)) {
     if (!isOneOf(REPORTABLE_TASK_STATUSES, b.task_status)) {
       throw new ValidationError(`task_status: must be one of ${REPORTABLE_TASK_STATUSES.join(', ')}`);
     }
     u.task_status = b.task_status;
   }
-  for (const k of ['activity', 'log'] as const) {
-    if (b[k] !== undefined && b[k] !== null) {
-      if (typeof b[k] !== 'string') throw new ValidationError(`${k}: must be a string`);
-      u[k] = b[k];
-    }
-  }
+  for (const k of ['activity', 'log'] as const) u[k] = optionalString(b[k], k);
   for (const k of ['task_progress_percentage', 'current_command_idx', 'command_progress_percentage'] as const) {
-    if (b[k] !== undefined && b[k] !== null) {
-      if (typeof b[k] !== 'number' || !Number.isFinite(b[k])) throw new ValidationError(`${k}: must be a number`);
-      u[k] = b[k];
-    }
+    if (given(b[k])) u[k] = finiteNumber(b[k], k);
   }
-  if (b.metrics !== undefined && b.metrics !== null) {
-    const m = b.metrics;
-    if (typeof m !== 'object' || Array.isArray(m)) throw new ValidationError('metrics: must be an object');
-    const timing = (m as Record<string, unknown>).timing;
-    if (timing !== undefined && timing !== null) {
-      if (typeof timing !== 'object' || Array.isArray(timing)) throw new ValidationError('metrics.timing: must be an object');
-      for (const [k, v] of Object.entries(timing)) {
-        if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValidationError(`metrics.timing.${k}: must be a number of seconds`);
-      }
-      u.timing = timing as Record<string, number>;
+  if (given(b.metrics)) {
+    const timing = object(b.metrics, 'metrics').timing;
+    if (given(timing)) {
+      const t = object(timing, 'metrics.timing');
+      for (const [k, v] of Object.entries(t)) finiteNumber(v, `metrics.timing.${k}`, 'a number of seconds');
+      u.timing = t as Record<string, number>;
     }
   }
   return u;
@@ -174,6 +162,7 @@ export class TaskReports {
 
   /** POST /output-produced: remember the newest image per job and overall. */
   outputProduced(worker: WorkerRecord, paths: string[]): void {
+    if (paths.length === 0) throw new UnprocessableError('List of paths may not be empty.');
     const latest = paths[paths.length - 1]!;
     const jobId = worker.current_task ? this.repos.tasks.get(worker.current_task)?.job_id : undefined;
     this.repos.write(() => {

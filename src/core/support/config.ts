@@ -1,5 +1,6 @@
 // The manager's configuration: defaults, the JSON config file, and its validation.
 import { ValidationError } from './errors';
+import { isPlainObject, object } from './validate';
 import { DEFAULT_TRUSTED_NETWORKS, type Network, parseNetworks } from './networks';
 
 export interface VariableValue {
@@ -81,8 +82,8 @@ const KEYS = [
 /** Builds a config from a parsed JSON config file; every problem names the key. */
 export function configFromJson(doc: unknown): ManagerConfig {
   const cfg = defaultConfig();
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new ValidationError('the config file must hold a JSON object');
-  const o = doc as Record<string, unknown>;
+  if (!isPlainObject(doc)) throw new ValidationError('the config file must hold a JSON object');
+  const o = doc;
   for (const k of Object.keys(o)) {
     if (!KEYS.includes(k)) throw new ValidationError(`unknown config key "${k}" (known: ${KEYS.join(', ')})`);
   }
@@ -133,21 +134,20 @@ function positiveInt(v: unknown, key: string): number {
 }
 
 function parseVariables(v: unknown): Record<string, VariableDef> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ValidationError('variables: must be an object of {name: {values: [...]}}');
+  if (!isPlainObject(v)) throw new ValidationError('variables: must be an object of {name: {values: [...]}}');
   const out: Record<string, VariableDef> = {};
-  for (const [name, def] of Object.entries(v as Record<string, unknown>)) {
+  for (const [name, def] of Object.entries(v)) {
     const where = `variables.${name}`;
     if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) throw new ValidationError(`${where}: a variable name uses letters, digits, _ and -`);
-    if (typeof def !== 'object' || def === null || Array.isArray(def)) throw new ValidationError(`${where}: must be an object with "values"`);
-    const d = def as Record<string, unknown>;
+    if (!isPlainObject(def)) throw new ValidationError(`${where}: must be an object with "values"`);
+    const d = def;
     for (const k of Object.keys(d)) if (k !== 'values' && k !== 'direction') throw new ValidationError(`${where}: unknown key "${k}"`);
     const direction = d.direction ?? 'one-way';
     if (direction !== 'one-way' && direction !== 'two-way') throw new ValidationError(`${where}.direction: must be "one-way" or "two-way"`);
     if (!Array.isArray(d.values) || d.values.length === 0) throw new ValidationError(`${where}.values: must be a non-empty array`);
     const values = d.values.map((item: unknown, i: number): VariableValue => {
       const at = `${where}.values[${i}]`;
-      if (typeof item !== 'object' || item === null) throw new ValidationError(`${at}: must be an object`);
-      const it = item as Record<string, unknown>;
+      const it = object(item, at);
       for (const k of Object.keys(it)) if (!['platform', 'value', 'audience'].includes(k)) throw new ValidationError(`${at}: unknown key "${k}"`);
       if (typeof it.platform !== 'string' || it.platform === '') throw new ValidationError(`${at}.platform: must be a non-empty string`);
       if (typeof it.value !== 'string') throw new ValidationError(`${at}.value: must be a string`);

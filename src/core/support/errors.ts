@@ -1,7 +1,7 @@
 // Typed domain errors. The HTTP layer maps them to status codes and the CLI to exit codes,
 // each in exactly one place (http/errors.ts, main.ts).
 
-export type ErrorCode = 'validation' | 'not_found' | 'conflict' | 'busy' | 'unauthorized' | 'forbidden';
+export type ErrorCode = 'validation' | 'unprocessable' | 'not_found' | 'conflict' | 'busy' | 'unauthorized' | 'forbidden';
 
 export class DomainError extends Error {
   constructor(
@@ -16,6 +16,13 @@ export class DomainError extends Error {
 export class ValidationError extends DomainError {
   constructor(message: string) {
     super('validation', message);
+  }
+}
+
+/** Well-formed input that cannot be acted on (an empty list of produced files). */
+export class UnprocessableError extends DomainError {
+  constructor(message: string) {
+    super('unprocessable', message);
   }
 }
 

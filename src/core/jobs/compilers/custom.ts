@@ -1,13 +1,10 @@
 // The `custom` job type: the job document carries its tasks itself.
 import type { Command } from '../../../db/tasks-repo';
 import { ValidationError } from '../../support/errors';
+import { isPlainObject as isObject } from '../../support/validate';
 import type { CompiledTask, JobCompiler } from './types';
 
 const MAX_TASKS = 100_000;
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 export function parseCommands(v: unknown, where: string): Command[] {
   if (!Array.isArray(v) || v.length === 0) throw new ValidationError(`${where}: must be a non-empty array of commands`);
