@@ -81,7 +81,6 @@ await build({
   keepNames: true,
   logLevel: 'warning',
   define: {
-    __VERSION__: JSON.stringify(pkg.version),
     __COMMIT__: JSON.stringify(gitCommit()),
   },
 });

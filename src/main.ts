@@ -12,6 +12,7 @@ import { queueStatusCommand, requeueCommand } from './cli/queue';
 import { serveCommand } from './cli/serve';
 import { submitCommand } from './cli/submit';
 import { listWorkersCommand, setWorkerStatusCommand } from './cli/workers';
+import { io } from './cli/io';
 import { COMMIT, VERSION } from './version';
 
 const EXIT: Record<ErrorCode, number> = {
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
     .description('A render-farm manager for Flamenco Worker 2.x, in one executable')
     .version(`flamenco-mgr ${VERSION} (commit ${COMMIT})`, '-V, --version')
     .showHelpAfterError('(add --help for usage)')
+    .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
     .exitOverride();
   serveCommand(program);
   submitCommand(program);
@@ -55,38 +57,43 @@ export function buildProgram(): Command {
   return program;
 }
 
-export async function main(argv: string[]): Promise<void> {
+/**
+ * Runs the program on argv (as process.argv: node, script, args…) and returns its exit code; the
+ * error, if any, is printed as one line. Output goes through cli/io.ts.
+ */
+export async function run(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
+    return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version land here with exit code 0; usage errors were already printed.
-      process.exit(err.exitCode === 0 ? 0 : 2);
+      return err.exitCode === 0 ? 0 : 2;
     }
-    let code = 1;
-    let message: string;
-    if (err instanceof DomainError) {
-      code = EXIT[err.code];
-      message = err.message;
-    } else if (err instanceof DataDirError) {
-      code = 2;
-      message = err.message;
-    } else if (err instanceof SchemaTooNewError) {
-      message = err.message;
-    } else if (isSqliteBusy(err)) {
-      code = EXIT.busy;
-      message = 'the database is busy (a long operation holds it); try again';
-    } else if (isFsError(err)) {
-      message = `${err.path ? `${err.path}: ` : ''}${fsProblem(err)}`;
-    } else {
-      // A stack trace helps a bug report but not the person at the terminal; it is opt-in.
-      const detail = err instanceof Error ? (process.env[DEBUG_ENV] ? (err.stack ?? err.message) : err.message) : String(err);
-      message = `internal error: ${detail}${process.env[DEBUG_ENV] ? '' : ` (set ${DEBUG_ENV}=1 for details)`}`;
-    }
-    process.stderr.write(`flamenco-mgr: ${message}\n`);
-    process.exit(code);
+    const { code, message } = describeError(err);
+    io.err(`flamenco-mgr: ${message}\n`);
+    return code;
   }
+}
+
+/** The exit code and the one line to print for an error that ended a command. */
+function describeError(err: unknown): { code: number; message: string } {
+  if (err instanceof DomainError) return { code: EXIT[err.code], message: err.message };
+  if (err instanceof DataDirError) return { code: 2, message: err.message };
+  if (err instanceof SchemaTooNewError) return { code: 1, message: err.message };
+  if (isSqliteBusy(err)) return { code: EXIT.busy, message: 'the database is busy (a long operation holds it); try again' };
+  if (isFsError(err)) return { code: 1, message: `${err.path ? `${err.path}: ` : ''}${fsProblem(err)}` };
+  // A stack trace helps a bug report but not the person at the terminal; it is opt-in.
+  const debug = Boolean(process.env[DEBUG_ENV]);
+  const detail = err instanceof Error ? (debug ? (err.stack ?? err.message) : err.message) : String(err);
+  return { code: 1, message: `internal error: ${detail}${debug ? '' : ` (set ${DEBUG_ENV}=1 for details)`}` };
+}
+
+/** The program's entry: runs it and exits with its code when that is not 0 (serve keeps running). */
+export async function main(argv: string[]): Promise<void> {
+  const code = await run(argv);
+  if (code !== 0) process.exit(code);
 }
 
 // `flamenco-mgr jobs | head` closes the pipe early: that is the reader's choice, not an error.

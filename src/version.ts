@@ -1,6 +1,8 @@
-// Filled in by build.mjs (esbuild define); the fallbacks serve tests that import sources directly.
-declare const __VERSION__: string | undefined;
+// The version is package.json's (bundled in); the commit is filled in by build.mjs (esbuild
+// define), with a fallback for tests that run the sources directly.
+import pkg from '../package.json';
+
 declare const __COMMIT__: string | undefined;
 
-export const VERSION: string = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
+export const VERSION: string = pkg.version;
 export const COMMIT: string = typeof __COMMIT__ === 'string' ? __COMMIT__ : 'unknown';

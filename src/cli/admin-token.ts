@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { io } from './io';
 import { ensureAdminToken } from '../core/support/admin-token';
 import { common, type CommonOptions, ensureDataDir, resolveDataDir } from './context';
 
@@ -7,7 +8,7 @@ export function adminTokenCommand(program: Command): void {
     (opts: CommonOptions) => {
       const dir = resolveDataDir(opts.dataDir);
       ensureDataDir(dir);
-      process.stdout.write(ensureAdminToken(dir) + '\n');
+      io.out(ensureAdminToken(dir) + '\n');
     },
   );
 }

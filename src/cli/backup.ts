@@ -1,6 +1,7 @@
 // `flamenco-mgr backup <file>`: a consistent copy of the farm's database, safe while serve runs
 // (SQLite's online backup), so a sysadmin needs no sqlite3 tool on the manager machine.
 import { existsSync } from 'node:fs';
+import { io } from './io';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ValidationError } from '../core/support/errors';
@@ -17,7 +18,7 @@ export function backupCommand(program: Command): void {
       try {
         const r = await o.db.backup(target);
         if (opts.json) printJson({ file: target, pages: r.totalPages });
-        else process.stdout.write(`wrote ${target} (${r.totalPages} pages)\n`);
+        else io.out(`wrote ${target} (${r.totalPages} pages)\n`);
       } finally {
         o.close();
       }

@@ -1,5 +1,6 @@
 // Farm commands: forget a worker, the blocklist, sleep schedules.
 import type { Command } from 'commander';
+import { io } from './io';
 import { ValidationError } from '../core/support/errors';
 import { common, type CommonOptions, withManager } from './context';
 import { printJson, relativeTime, table } from './format';
@@ -10,7 +11,7 @@ export function forgetWorkerCommand(program: Command): void {
       withManager(opts, ({ manager }) => {
         const requeued = manager.workers.forget(id);
         if (opts.json) return printJson({ forgotten: id, requeued });
-        process.stdout.write(`forgot worker ${id}; requeued ${requeued} task${requeued === 1 ? '' : 's'}\n`);
+        io.out(`forgot worker ${id}; requeued ${requeued} task${requeued === 1 ? '' : 's'}\n`);
       });
     },
   );
@@ -22,10 +23,10 @@ export function blocklistCommand(program: Command): void {
     withManager(opts, ({ manager }) => {
       const list = manager.blocklist.list(opts.job);
       if (opts.json) return printJson(list);
-      if (list.length === 0) return void process.stdout.write('the blocklist is empty\n');
+      if (list.length === 0) return void io.out('the blocklist is empty\n');
       const now = manager.clock.now();
       const rows = list.map((b) => [b.job, b.task_type, b.worker, b.worker_nickname ?? '-', relativeTime(Date.parse(b.created), now)]);
-      process.stdout.write(table(['JOB', 'TASK TYPE', 'WORKER', 'NICKNAME', 'SINCE'], rows) + '\n');
+      io.out(table(['JOB', 'TASK TYPE', 'WORKER', 'NICKNAME', 'SINCE'], rows) + '\n');
     });
   });
   common(
@@ -44,7 +45,7 @@ export function blocklistCommand(program: Command): void {
     withManager(opts, ({ manager }) => {
       const removed = manager.blocklist.clear({ job, worker: opts.worker, task_type: opts.taskType });
       if (opts.json) return printJson({ removed });
-      process.stdout.write(`removed ${removed} blocklist entr${removed === 1 ? 'y' : 'ies'}\n`);
+      io.out(`removed ${removed} blocklist entr${removed === 1 ? 'y' : 'ies'}\n`);
     });
   });
 }
@@ -64,17 +65,17 @@ export function sleepScheduleCommand(program: Command): void {
         if (opts.start || opts.end || opts.days) throw new ValidationError('--off takes no --days, --start or --end');
         manager.sleepSchedules.off(id);
         if (opts.json) return printJson({ worker_id: id, schedule: null });
-        return void process.stdout.write(`removed the sleep schedule of worker ${id}\n`);
+        return void io.out(`removed the sleep schedule of worker ${id}\n`);
       }
       if (!opts.start || !opts.end) {
         const s = manager.sleepSchedules.get(manager.views.worker(id).id);
         if (opts.start || opts.end || opts.days) throw new ValidationError('give both --start and --end (or --off)');
         if (opts.json) return printJson(s ?? null);
-        return void process.stdout.write(s ? `worker ${id} sleeps ${s.days.join(' ') || 'every day'} ${s.start}–${s.end}\n` : `worker ${id} has no sleep schedule\n`);
+        return void io.out(s ? `worker ${id} sleeps ${s.days.join(' ') || 'every day'} ${s.start}–${s.end}\n` : `worker ${id} has no sleep schedule\n`);
       }
       const s = manager.sleepSchedules.set(id, opts.days ?? '', opts.start, opts.end);
       if (opts.json) return printJson(s);
-      process.stdout.write(`worker ${id} sleeps ${s.days.join(' ') || 'every day'} ${s.start}–${s.end}\n`);
+      io.out(`worker ${id} sleeps ${s.days.join(' ') || 'every day'} ${s.start}–${s.end}\n`);
     });
   });
 }

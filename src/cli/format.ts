@@ -1,4 +1,5 @@
 // Human output: aligned tables, relative times, progress bars.
+import { io } from './io';
 
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -30,5 +31,5 @@ export function progressBar(done: number, total: number, width = 20): string {
 }
 
 export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  io.out(JSON.stringify(value, null, 2) + '\n');
 }

@@ -1,6 +1,7 @@
 // `flamenco-mgr job-types`: the job types this manager compiles and the settings each accepts,
 // read from the compiler registry so the list can never drift from what submit checks.
 import type { Command } from 'commander';
+import { io } from './io';
 import { COMPILERS, jobTypesDocument } from '../core/jobs/compilers/index';
 import type { JobCompiler } from '../core/jobs/compilers/types';
 import { common, type CommonOptions } from './context';
@@ -27,6 +28,6 @@ export function jobTypesCommand(program: Command): void {
   // --data-dir is accepted like everywhere else but unused: the job types are built in.
   common(program.command('job-types').description('list the job types and their settings')).action((opts: CommonOptions) => {
     if (opts.json) printJson(jobTypesDocument());
-    else process.stdout.write(humanText(COMPILERS) + '\n');
+    else io.out(humanText(COMPILERS) + '\n');
   });
 }

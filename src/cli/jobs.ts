@@ -1,5 +1,6 @@
 // Job commands: list, inspect and steer jobs; read task logs.
 import { closeSync, readSync } from 'node:fs';
+import { io } from './io';
 import type { Command } from 'commander';
 import { ValidationError } from '../core/support/errors';
 import type { JobRecord } from '../db/jobs-repo';
@@ -18,13 +19,13 @@ export function jobsCommand(program: Command): void {
       withManager(opts, ({ manager }) => {
         const jobs = manager.views.jobs(opts.status);
         if (opts.json) return printJson(jobs);
-        if (jobs.length === 0) return void process.stdout.write('no jobs\n');
+        if (jobs.length === 0) return void io.out('no jobs\n');
         const now = manager.clock.now();
         const rows = jobs.map((j) => [
           j.id, j.name, j.job_type, j.status, String(j.priority), progressBar(j.tasks.completed ?? 0, total(j.tasks)),
           `${j.tasks.completed}/${total(j.tasks)}`, relativeTime(Date.parse(j.created), now),
         ]);
-        process.stdout.write(table(['JOB', 'NAME', 'TYPE', 'STATUS', 'PRIO', 'PROGRESS', 'DONE', 'CREATED'], rows) + '\n');
+        io.out(table(['JOB', 'NAME', 'TYPE', 'STATUS', 'PRIO', 'PROGRESS', 'DONE', 'CREATED'], rows) + '\n');
       });
     },
   );
@@ -45,9 +46,9 @@ export function jobsCommand(program: Command): void {
       if (j.tag) lines.push(`  tag:       ${j.tag}`);
       for (const [k, v] of Object.entries(j.settings)) lines.push(`  settings.${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
       for (const [k, v] of Object.entries(j.metadata)) lines.push(`  metadata.${k}: ${v}`);
-      process.stdout.write(lines.join('\n') + '\n\n');
+      io.out(lines.join('\n') + '\n\n');
       const rows = j.task_list.map((t) => [t.id, t.name, t.task_type, t.status, t.worker_nickname ?? '-', `${t.progress}%`, t.activity]);
-      process.stdout.write(table(['TASK', 'NAME', 'TYPE', 'STATUS', 'WORKER', 'PROGRESS', 'ACTIVITY'], rows) + '\n');
+      io.out(table(['TASK', 'NAME', 'TYPE', 'STATUS', 'WORKER', 'PROGRESS', 'ACTIVITY'], rows) + '\n');
     });
   });
 
@@ -56,7 +57,7 @@ export function jobsCommand(program: Command): void {
       withManager(opts, ({ manager }) => {
         const job = run(manager, id);
         if (opts.json) return printJson(manager.views.job(job.id));
-        process.stdout.write(`${verb} job ${job.id} (${job.name}); it is now ${job.status}\n`);
+        io.out(`${verb} job ${job.id} (${job.name}); it is now ${job.status}\n`);
       });
     });
   action('cancel-job', 'cancel a job: waiting tasks are canceled, running ones stopped', (m, id) => m.jobActions.cancel(id), 'canceled');
@@ -69,7 +70,7 @@ export function jobsCommand(program: Command): void {
       withManager(opts, ({ manager }) => {
         const job = manager.jobActions.setPriority(id, Number(priority));
         if (opts.json) return printJson(manager.views.job(job.id));
-        process.stdout.write(`job ${job.id} now has priority ${job.priority}\n`);
+        io.out(`job ${job.id} now has priority ${job.priority}\n`);
       });
     },
   );
@@ -79,7 +80,7 @@ export function jobsCommand(program: Command): void {
       withManager(opts, ({ manager }) => {
         manager.jobActions.delete(id);
         if (opts.json) return printJson({ deleted: id });
-        process.stdout.write(`deleted job ${id}\n`);
+        io.out(`deleted job ${id}\n`);
       });
     },
   );
@@ -104,7 +105,7 @@ export function jobsCommand(program: Command): void {
       const h = logs.open(t.job, t.id);
       if (h) {
         try {
-          process.stdout.write(tailOf(h.fd, h.size, Number(opts.tail)));
+          io.out(tailOf(h.fd, h.size, Number(opts.tail)));
           offset = h.size;
         } finally {
           closeSync(h.fd);
@@ -140,7 +141,7 @@ function copyFrom(h: { fd: number; size: number } | undefined, offset: number): 
     while (pos < h.size) {
       const n = readSync(h.fd, buf, 0, Math.min(buf.length, h.size - pos), pos);
       if (n <= 0) break;
-      process.stdout.write(buf.subarray(0, n));
+      io.out(buf.subarray(0, n));
       pos += n;
     }
     return pos;

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { io } from './io';
 import { ValidationError } from '../core/support/errors';
 import { common, type CommonOptions, withManager } from './context';
 import { printJson, progressBar, relativeTime, table } from './format';
@@ -17,9 +18,9 @@ export function queueStatusCommand(program: Command): void {
             .filter(([, n]) => n > 0)
             .map(([s, n]) => `${n} ${s || 'registered'}`)
             .join(', ') || 'none';
-        process.stdout.write(`tasks:   ${nonZero(q.tasks)}\nworkers: ${nonZero(q.workers)}\n\n`);
+        io.out(`tasks:   ${nonZero(q.tasks)}\nworkers: ${nonZero(q.workers)}\n\n`);
         if (q.jobs.length === 0) {
-          process.stdout.write('no jobs\n');
+          io.out('no jobs\n');
           return;
         }
         const now = manager.clock.now();
@@ -27,7 +28,7 @@ export function queueStatusCommand(program: Command): void {
           const total = Object.values(j.tasks).reduce((a, b) => a + b, 0);
           return [j.id, j.name, j.job_type, j.status, String(j.priority), progressBar(j.tasks.completed ?? 0, total), `${j.tasks.completed}/${total}`, relativeTime(Date.parse(j.created), now)];
         });
-        process.stdout.write(table(['JOB', 'NAME', 'TYPE', 'STATUS', 'PRIO', 'PROGRESS', 'DONE', 'CREATED'], rows) + '\n');
+        io.out(table(['JOB', 'NAME', 'TYPE', 'STATUS', 'PRIO', 'PROGRESS', 'DONE', 'CREATED'], rows) + '\n');
       });
     },
   );
@@ -67,7 +68,7 @@ export function requeueCommand(program: Command): void {
         what = `worker ${opts.worker}`;
       }
       if (opts.json) printJson({ requeued: n });
-      else process.stdout.write(`requeued ${n} task${n === 1 ? '' : 's'} (${what})\n`);
+      else io.out(`requeued ${n} task${n === 1 ? '' : 's'} (${what})\n`);
     });
   });
 }

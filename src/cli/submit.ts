@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { io } from './io';
 import type { Command } from 'commander';
 import { isPlainObject } from '../core/support/validate';
 import { ValidationError } from '../core/support/errors';
@@ -8,7 +9,7 @@ import { printJson } from './format';
 function readDocument(file: string): unknown {
   let text: string;
   try {
-    text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+    text = file === '-' ? io.readStdin() : readFileSync(file, 'utf8');
   } catch (err) {
     throw new ValidationError(`cannot read ${file === '-' ? 'standard input' : file}: ${fsProblem(err)}`);
   }
@@ -41,8 +42,8 @@ export function submitCommand(program: Command): void {
       }
       const r = withManager(opts, ({ manager }) => manager.jobs.submit(doc));
       if (opts.json) printJson(r);
-      else process.stdout.write(`${r.id}\n`);
-      if (!opts.json) process.stderr.write(`submitted job ${r.id} with ${r.tasks} task${r.tasks === 1 ? '' : 's'}\n`);
+      else io.out(`${r.id}\n`);
+      if (!opts.json) io.err(`submitted job ${r.id} with ${r.tasks} task${r.tasks === 1 ? '' : 's'}\n`);
     },
   );
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { io } from './io';
 import { common, type CommonOptions, withManager } from './context';
 import { printJson, relativeTime, table } from './format';
 
@@ -11,7 +12,7 @@ export function listWorkersCommand(program: Command): void {
         return;
       }
       if (workers.length === 0) {
-        process.stdout.write('no workers registered\n');
+        io.out('no workers registered\n');
         return;
       }
       const now = manager.clock.now();
@@ -20,7 +21,7 @@ export function listWorkersCommand(program: Command): void {
         w.status_requested ? `${w.status_requested}${w.lazy_status_request ? ' (lazy)' : ''}` : '-',
         w.platform, w.address, w.current_task ?? '-', relativeTime(Date.parse(w.last_seen), now), w.supported_task_types.join(','),
       ]);
-      process.stdout.write(table(['ID', 'NICKNAME', 'STATUS', 'REQUESTED', 'PLATFORM', 'ADDRESS', 'TASK', 'LAST SEEN', 'TASK TYPES'], rows) + '\n');
+      io.out(table(['ID', 'NICKNAME', 'STATUS', 'REQUESTED', 'PLATFORM', 'ADDRESS', 'TASK', 'LAST SEEN', 'TASK TYPES'], rows) + '\n');
     });
   });
 }
@@ -37,7 +38,7 @@ export function setWorkerStatusCommand(program: Command): void {
     withManager(opts, ({ manager }) => {
       const w = manager.workers.requestStatus(id, status, opts.lazy ?? false);
       if (opts.json) printJson({ id: w.id, status_requested: w.status_requested, lazy_status_request: w.lazy_status_request });
-      else process.stdout.write(`asked worker ${w.nickname} (${w.id}) to ${WORDS[status] ?? status}${opts.lazy ? ' after its current task' : ' now'}\n`);
+      else io.out(`asked worker ${w.nickname} (${w.id}) to ${WORDS[status] ?? status}${opts.lazy ? ' after its current task' : ' now'}\n`);
     });
   });
 }

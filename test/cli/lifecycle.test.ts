@@ -136,6 +136,7 @@ describe('delete-job', { timeout: 60_000 }, () => {
     const w = await addWorker(tm);
     const a = mustClaim(tm, w);
     report(tm, w, a.id, { log: 'rendering' });
+    await tm.manager.logs.flushed(job, a.id);
     const dir = tm.manager.logs.dir(job);
     expectFailure(await runCli(['delete-job', job, ...dd(tm)]), 4, `job ${job} has running tasks; cancel it and wait until it is canceled before deleting it`);
     ok(await runCli(['cancel-job', job, ...dd(tm)]));

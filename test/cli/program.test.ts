@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/open';
 import { tempDir } from '../helpers/env';
-import { BUNDLE, type CliResult, farmDir, initDataDir, runCli, runJson, startServe, STACK_LINE } from '../helpers/cli';
+import { BUNDLE, type CliResult, farmDir, initDataDir, runCli, runCliProcess, runJson, startServe, STACK_LINE } from '../helpers/cli';
 
 const SUBCOMMANDS = ['serve', 'submit', 'list-workers', 'queue-status', 'requeue', 'set-worker-status', 'admin-token'];
 const JSON_SUBCOMMANDS = ['submit', 'list-workers', 'queue-status', 'requeue', 'set-worker-status'];
@@ -320,5 +320,38 @@ describe('output into a closed pipe', () => {
     expect(r.status).toBe(0);
     expect(r.stderr).not.toMatch(/EPIPE| {4}at /);
     expect(r.stdout.split('\n')[0]).toMatch(/^job [0-9a-f]{24}: j0$/);
+  });
+});
+
+// The in-process runs above share the program's code with the bundle; these check the process
+// boundary itself: what the built program prints and exits with as a real child process.
+describe('the bundle as a process', { timeout: 30_000 }, () => {
+  it('answers --version and --help, and exits 0', async () => {
+    const v = await runCliProcess(['--version']);
+    expect(v.code).toBe(0);
+    expect(v.stdout).toMatch(new RegExp(`^flamenco-mgr ${VERSION.replace(/\./g, '\\.')} \\(commit \\S+\\)\\n$`));
+    const h = await runCliProcess(['list-workers', '--help']);
+    expect(h.code).toBe(0);
+    expect(h.stdout).toContain('--data-dir');
+  });
+
+  it('exits 2 on a usage error and on a missing data directory, with one line and no stack trace', async () => {
+    const usage = await runCliProcess(['frobnicate']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("unknown command 'frobnicate'");
+    const missing = await runCliProcess(['list-workers', '--data-dir', path.join(tempDir(), 'nothing')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^flamenco-mgr: no flamenco-mgr database in .*\n$/);
+    expect(missing.stderr).not.toContain(STACK_LINE);
+  });
+
+  it('exits 3 for an unknown id and prints JSON on stdout', async () => {
+    const dir = farmDir();
+    const unknown = await runCliProcess(['job', '0123456789abcdef01234567', '--data-dir', dir]);
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr).toBe('flamenco-mgr: job 0123456789abcdef01234567 not found\n');
+    const jobs = await runCliProcess(['jobs', '--json', '--data-dir', dir]);
+    expect(jobs.code).toBe(0);
+    expect(JSON.parse(jobs.stdout)).toEqual([]);
   });
 });

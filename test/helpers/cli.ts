@@ -1,8 +1,12 @@
-// Test helpers for the CLI as a real child process: run a subcommand, or start `serve` and wait
-// for its banner. Every process started here is killed after the test.
+// Test helpers for the CLI: run a subcommand in this process (runCli: parse, run, capture output
+// and exit code) or as a real child process of the bundle (runCliProcess, where the process
+// boundary is the subject: signals, exit codes of the executable, stack traces, pipes), or start
+// `serve` and wait for its banner. Every process started here is killed after the test.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { type CliIo, withIo } from '../../src/cli/io';
+import { run } from '../../src/main';
 import { openDatabase } from '../../src/db/open';
 import { onCleanup, tempDir } from './env';
 
@@ -108,8 +112,58 @@ function spawnCli(args: string[], opts: CliOptions): ChildProcess {
   return proc;
 }
 
-/** Runs the CLI to completion. */
+/**
+ * Runs the CLI in this process, as the program would on these arguments: same commands, same
+ * output, same exit code. The environment has no inherited data directory; the working
+ * directory is a fresh temp dir unless given.
+ */
 export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  if (opts.timeout !== undefined) return runCliProcess(args, opts);
+  // One at a time: a run owns the working directory, the environment and the output streams.
+  const result = inProcessQueue.then(() => runInProcess(args, opts));
+  inProcessQueue = result.then(
+    () => undefined,
+    () => undefined,
+  );
+  return result;
+}
+
+let inProcessQueue: Promise<void> = Promise.resolve();
+
+async function runInProcess(args: string[], opts: CliOptions): Promise<CliResult> {
+  const env: Record<string, string | undefined> = { FLAMENCO_MGR_DATA_DIR: undefined, FLAMENCO_MGR_DEBUG: undefined, ...opts.env };
+  const savedEnv = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  const setEnv = (vars: Record<string, string | undefined>) => {
+    for (const [k, v] of Object.entries(vars)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  const savedCwd = process.cwd();
+  let stdout = '';
+  let stderr = '';
+  const capture: CliIo = {
+    out: (text) => {
+      stdout += typeof text === 'string' ? text : Buffer.from(text).toString('utf8');
+    },
+    err: (text) => {
+      stderr += text;
+    },
+    readStdin: () => opts.input ?? '',
+  };
+  setEnv(env);
+  process.chdir(opts.cwd ?? tempDir('flamenco-mgr-cli-cwd-'));
+  try {
+    const code = await withIo(capture, () => run(['node', 'flamenco-mgr', ...args]));
+    return { code, signal: null, stdout, stderr };
+  } finally {
+    process.chdir(savedCwd);
+    setEnv(savedEnv);
+  }
+}
+
+/** Runs the CLI bundle as a child process to completion. */
+export function runCliProcess(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   const proc = spawnCli(args, opts);
   let stdout = '';
   let stderr = '';
