@@ -6,6 +6,8 @@ import type { DB } from './open';
 import type { Transactions } from './tx';
 
 export class WriteBatch {
+  /** Batches committed so far (each the writes of one event-loop turn). */
+  commits = 0;
   private open = false;
   private done: Promise<void> = Promise.resolve();
   private resolveDone?: () => void;
@@ -48,6 +50,7 @@ export class WriteBatch {
     const reject = this.rejectDone!;
     try {
       this.tx.commit();
+      this.commits++;
       resolve();
     } catch (err) {
       this.tx.rollback();

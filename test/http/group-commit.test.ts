@@ -28,4 +28,23 @@ describe('group commit', () => {
     }
     expect(s.db.inTransaction).toBe(false);
   });
+
+  it('writes of one event-loop turn share one commit, which other connections see only once it is done', async () => {
+    const s = await testServer();
+    const m = s.manager;
+    const before = m.batch.commits;
+    const ids = [0, 1, 2, 3, 4].map((i) => m.batch.run(() => m.jobs.submit(customJob([{ name: `t${i}` }])).id));
+    // A failing operation in the same turn undoes only its own writes.
+    expect(() => m.batch.run(() => m.jobActions.resume(ids[0]!))).toThrow(/only a paused job can be resumed/);
+    const other = openDatabase(s.dataDir);
+    try {
+      const count = other.prepare('SELECT COUNT(*) FROM jobs').pluck();
+      expect(count.get()).toBe(0);
+      await m.batch.committed();
+      expect(count.get()).toBe(5);
+    } finally {
+      other.close();
+    }
+    expect(m.batch.commits - before).toBe(1);
+  });
 });

@@ -114,13 +114,32 @@ describe('impossible requests', () => {
     });
   }
 
-  it('the allowed ones succeed (one fresh job per request)', async () => {
+  it('the allowed ones succeed and leave the job in the expected status (one fresh job per request)', async () => {
+    // What each allowed action makes of a job; "gone" for a deleted one. Running jobs (active,
+    // pause-requested) still have a task on a worker, so they wait in a *-requested status.
+    const RESULT: Record<JobStatus, Partial<Record<Action, JobStatus | 'gone'>>> = {
+      queued: { cancel: 'canceled', pause: 'paused', delete: 'gone' },
+      active: { cancel: 'cancel-requested', pause: 'pause-requested' },
+      'pause-requested': { cancel: 'cancel-requested', resume: 'active' },
+      paused: { cancel: 'canceled', resume: 'queued', delete: 'gone' },
+      'cancel-requested': {},
+      canceled: { delete: 'gone' },
+      completed: { delete: 'gone' },
+      failed: {},
+    };
     for (const status of Object.keys(REFUSED) as JobStatus[]) {
       for (const action of ['cancel', 'pause', 'resume', 'delete'] as Action[]) {
         if (REFUSED[status][action]) continue;
         const { tm, job } = await jobIn(status);
         expect(() => act(tm, action, job), `${action} of a ${status} job`).not.toThrow();
+        const after = tm.manager.repos.jobs.get(job)?.status ?? 'gone';
+        expect(after, `${action} of a ${status} job`).toBe(RESULT[status][action]);
       }
+    }
+    // Every allowed action has an expected outcome above, and only those.
+    for (const status of Object.keys(REFUSED) as JobStatus[]) {
+      const allowed = (['cancel', 'pause', 'resume', 'delete'] as Action[]).filter((a) => !REFUSED[status][a]);
+      expect(Object.keys(RESULT[status]).sort(), status).toEqual(allowed.sort());
     }
   }, 60_000);
 
