@@ -6,13 +6,13 @@ import { isoTime } from './support/clock';
 import { NotFoundError, ValidationError } from './support/errors';
 import { isId } from './support/ids';
 import type { Repos } from './repos';
-import { isOneOf, JOB_STATUSES, TASK_STATUSES } from './support/statuses';
+import { isOneOf, JOB_STATUSES, type JobStatus, type RequestableStatus, TASK_STATUSES, type TaskStatus, type WorkerStatus } from './support/statuses';
 
 export interface WorkerView {
   id: string;
   nickname: string;
-  status: string;
-  status_requested: string;
+  status: WorkerStatus;
+  status_requested: RequestableStatus | '';
   lazy_status_request: boolean;
   platform: string;
   address: string;
@@ -34,20 +34,23 @@ export interface JobView {
   id: string;
   name: string;
   job_type: string;
-  status: string;
+  status: JobStatus;
   priority: number;
   created: string;
   updated: string;
   activity: string;
   tag: string | null;
   metadata: Record<string, string>;
-  tasks: Record<string, number>;
+  tasks: Record<TaskStatus, number>;
 }
 
-export function taskCounts(repos: Repos, jobId: string): Record<string, number> {
-  const counts = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<string, number>;
-  for (const [s, n] of Object.entries(repos.taskCounts.forJob(jobId))) counts[s] = n;
-  return counts;
+/** Every status of the list with a count of zero. */
+export function zeroCounts<S extends string>(statuses: readonly S[]): Record<S, number> {
+  return Object.fromEntries(statuses.map((s) => [s, 0])) as Record<S, number>;
+}
+
+export function taskCounts(repos: Repos, jobId: string): Record<TaskStatus, number> {
+  return { ...zeroCounts(TASK_STATUSES), ...repos.taskCounts.forJob(jobId) };
 }
 
 export function jobView(repos: Repos, j: JobRecord): JobView {
@@ -61,7 +64,7 @@ export interface TaskView {
   id: string;
   job: string;
   name: string;
-  status: string;
+  status: TaskStatus;
   task_type: string;
   priority: number;
   parents: string[];

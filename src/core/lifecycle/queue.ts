@@ -6,21 +6,17 @@ import { isId } from '../support/ids';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
 import type { StateMachine } from './state';
-import { TASK_STATUSES, type TaskStatus, WORKER_STATUSES } from '../support/statuses';
-import type { JobView } from '../views';
+import { TASK_STATUSES, type TaskStatus, WORKER_STATUSES, type WorkerStatus } from '../support/statuses';
+import { type JobView, zeroCounts } from '../views';
 import type { WorkerService } from '../protocol/workers';
 
 /** A job as queue-status shows it. */
 export type JobSummary = Pick<JobView, 'id' | 'name' | 'job_type' | 'status' | 'priority' | 'created' | 'tasks'>;
 
 export interface QueueStatus {
-  tasks: Record<string, number>;
+  tasks: Record<TaskStatus, number>;
   jobs: JobSummary[];
-  workers: Record<string, number>;
-}
-
-function zeroes(list: readonly string[]): Record<string, number> {
-  return Object.fromEntries(list.map((s) => [s, 0]));
+  workers: Record<WorkerStatus, number>;
 }
 
 /** Statuses a requeue moves back to queued. */
@@ -42,17 +38,16 @@ export class QueueService {
       list = list.filter((j) => j.id === jobId);
       if (list.length === 0) throw new NotFoundError(`job ${jobId} not found`);
     }
-    const perJob = new Map<string, Record<string, number>>();
-    for (const j of list) perJob.set(j.id, zeroes(TASK_STATUSES));
-    const totals = zeroes(TASK_STATUSES);
+    const perJob = new Map<string, Record<TaskStatus, number>>();
+    for (const j of list) perJob.set(j.id, zeroCounts(TASK_STATUSES));
+    const totals = zeroCounts(TASK_STATUSES);
     for (const c of this.repos.taskCounts.all()) {
       const counts = perJob.get(c.job_id);
       if (!counts) continue;
       counts[c.status] = (counts[c.status] ?? 0) + c.n;
       totals[c.status] = (totals[c.status] ?? 0) + c.n;
     }
-    const workerCounts = zeroes(WORKER_STATUSES);
-    for (const [st, n] of Object.entries(workers.countByStatus())) workerCounts[st] = n;
+    const workerCounts = { ...zeroCounts(WORKER_STATUSES), ...workers.countByStatus() };
     return {
       tasks: totals,
       jobs: list.map((j) => ({
