@@ -85,10 +85,16 @@ export class Variables {
    * platform's value for that audience (a value for exactly the audience wins over one for all).
    */
   pathFor(value: string, platform: string, audience: 'workers' | 'users'): string {
-    return this.toPlaceholders(value).replace(PLACEHOLDER, (whole, name: string) => {
+    let unknown = false;
+    const out = this.toPlaceholders(value).replace(PLACEHOLDER, (whole, name: string) => {
       const values = (this.defs[name]?.values ?? []).filter((v) => v.platform === platform && (v.audience === audience || v.audience === 'all'));
-      return (values.find((v) => v.audience === audience) ?? values[0])?.value ?? whole;
+      const found = (values.find((v) => v.audience === audience) ?? values[0])?.value;
+      if (found === undefined) unknown = true;
+      return found ?? whole;
     });
+    // Without a value for that platform a {placeholder} means nothing to the client: the
+    // manager's own path is the better guess.
+    return unknown ? value : out;
   }
 
   /** Replaces placeholders in the top-level string values of each command's settings. */
