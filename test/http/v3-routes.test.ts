@@ -2,6 +2,7 @@
 // test/fixtures/f3-addon): every answer must have what the add-on's client requires, errors have
 // Flamenco 3's {code, message} body, and only trusted networks may use it.
 import { describe, expect, it } from 'vitest';
+import { createLogger, type Logger } from '../../src/core/support/logger';
 import { parseNetworks } from '../../src/core/support/networks';
 import { edited, recorded, recording, replay } from '../helpers/addon';
 import { registerWorker, request, testServer, type HttpResult, type TestServer } from '../helpers/env';
@@ -20,8 +21,9 @@ const VISIBILITY = ['visible', 'hidden', 'submission', 'web'];
 const SUBTYPES = ['file_path', 'dir_path', 'file_name', 'hashed_file_path'];
 
 /** A farm with shared storage on a two-way variable, as a studio with Windows artists has it. */
-function farm(extra: Record<string, unknown> = {}): Promise<TestServer> {
+function farm(extra: Record<string, unknown> = {}, logger?: Logger): Promise<TestServer> {
   return testServer({
+    logger,
     config: {
       shared_storage: '/mnt/render/jobs',
       variables: {
@@ -222,7 +224,8 @@ describe('check and submit, as the add-on does it', () => {
 
 describe('who may use /api/v3', () => {
   it('answers 403 naming trusted_networks to an address outside it, before reading a body, and stores nothing', async () => {
-    const s = await farm({ trusted_networks: parseNetworks(['127.0.0.1/32']) });
+    const lines: string[] = [];
+    const s = await farm({ trusted_networks: parseNetworks(['127.0.0.1/32']) }, createLogger('info', (l) => lines.push(l)));
     const requests = [...recording('refresh'), ...recording('submit')];
     for (const r of requests) {
       const res = await replay(s.url, r, { localAddress: '127.0.0.2' });
@@ -230,7 +233,9 @@ describe('who may use /api/v3', () => {
       expect(res.json.message).toContain('127.0.0.2');
     }
     expect(s.manager.views.jobs()).toEqual([]);
-    // The same requests from the trusted address work.
+    expect(lines.filter((l) => l.includes('level=warn msg="add-on request refused: untrusted address" address=127.0.0.2'))).toHaveLength(requests.length);
+    // The same requests from the trusted address work, and the submission is logged with it.
     for (const r of recording('submit')) expect((await replay(s.url, r)).status).toBeLessThan(300);
+    expect(lines.filter((l) => l.includes('msg="job submitted"') && l.includes('via=blender-addon address=127.0.0.1'))).toHaveLength(1);
   });
 });
