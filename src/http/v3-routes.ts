@@ -6,8 +6,9 @@ import path from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { addonJobTypeNamed, addonJobTypes, fromAddonSubmission } from '../core/jobs/addon';
 import type { Manager } from '../core/manager';
-import { ValidationError } from '../core/support/errors';
+import { NotFoundError, ValidationError } from '../core/support/errors';
 import { isTrusted } from '../core/support/networks';
+import { platformName } from '../core/support/validate';
 import type { JobStatus } from '../core/support/statuses';
 import type { JobView } from '../core/views';
 import { COMMIT, VERSION } from '../version';
@@ -96,7 +97,7 @@ export function v3Routes(m: Manager): Route[] {
     route(['GET'], '/configuration/shared-storage/:audience/:platform', (ctx) => {
       const { audience, platform } = ctx.params as { audience: string; platform: string };
       if (audience !== 'users' && audience !== 'workers') throw new ValidationError(`audience: "${audience}" is neither "users" nor "workers"`);
-      if (!/^[A-Za-z0-9_-]{1,32}$/.test(platform)) throw new ValidationError('platform: must be a platform name such as "linux", "windows" or "darwin"');
+      platformName(platform, 'platform');
       // Without shared_storage only a Blender on this machine can reach the folder.
       const location = m.config.shared_storage ?? path.resolve(m.dataDir, 'shared-storage');
       return json({ location: m.variables.pathFor(location, platform, audience), audience, platform, shamanEnabled: false });
@@ -105,7 +106,7 @@ export function v3Routes(m: Manager): Route[] {
     route(['GET'], '/jobs/types', () => json({ job_types: addonJobTypes() })),
     route(['GET'], '/jobs/type/:name', (ctx) => {
       const t = addonJobTypeNamed(ctx.params.name!);
-      if (!t) throw new HttpError(404, 'not_found', `no job type "${ctx.params.name}" is offered to Blender`);
+      if (!t) throw new NotFoundError(`no job type "${ctx.params.name}" is offered to Blender`);
       return json(t);
     }),
 

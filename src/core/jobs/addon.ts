@@ -3,6 +3,7 @@
 // add-on is Flamenco 3's: its field names and setting types are the ones used here.
 import { createHash } from 'node:crypto';
 import { ValidationError } from '../support/errors';
+import { object, optionalString, platformName } from '../support/validate';
 import { compilerFor, COMPILERS } from './compilers/index';
 import type { JobCompiler, SettingSpec, SettingType } from './compilers/types';
 
@@ -64,10 +65,6 @@ export interface AddonSubmission {
   type_etag: string;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /**
  * Maps the add-on's setting keys to ours and leaves out what it sends for a field nobody filled
  * in (an empty string for an optional text setting), so our defaults apply. Keys that belong to
@@ -84,16 +81,15 @@ function settingsFromAddon(compiler: JobCompiler | undefined, given: Record<stri
 }
 
 export function fromAddonSubmission(body: unknown): AddonSubmission {
-  if (!isObject(body)) throw new ValidationError('the job must be a JSON object');
-  const { name, type, priority, settings, metadata, submitter_platform, worker_tag, initial_status, type_etag } = body;
+  const { name, type, priority, settings, metadata, submitter_platform, worker_tag, initial_status, type_etag } = object(body);
   if (typeof type !== 'string' || type === '') throw new ValidationError('type: required, the name of a job type');
   if (!addonJobTypeNamed(type)) {
     throw new ValidationError(`job type "${type}" is not offered to Blender (offered: ${addonJobTypes().map((t) => t.name).join(', ')}); refresh the job types`);
   }
-  if (typeof submitter_platform !== 'string') throw new ValidationError('submitter_platform: required, e.g. "linux"');
-  if (settings !== undefined && !isObject(settings)) throw new ValidationError('settings: must be an object');
-  if (type_etag !== undefined && typeof type_etag !== 'string') throw new ValidationError('type_etag: must be a string');
-  if (worker_tag !== undefined && worker_tag !== null && typeof worker_tag !== 'string') throw new ValidationError('worker_tag: must be a string');
+  // Required by Flamenco 3; "manager" is its word for "the manager's own platform": nothing to record.
+  const platform = platformName(submitter_platform, 'submitter_platform');
+  const etag = optionalString(type_etag, 'type_etag') ?? '';
+  const tag = optionalString(worker_tag, 'worker_tag');
   if (initial_status !== undefined && initial_status !== 'queued' && initial_status !== 'paused') {
     throw new ValidationError(`initial_status: a job starts "queued" or "paused", not ${JSON.stringify(initial_status)}`);
   }
@@ -101,12 +97,11 @@ export function fromAddonSubmission(body: unknown): AddonSubmission {
     name,
     job_type: type,
     priority,
-    settings: settingsFromAddon(compilerFor(type), settings ?? {}),
+    settings: settingsFromAddon(compilerFor(type), settings === undefined ? {} : object(settings, 'settings')),
     metadata: metadata ?? {},
     start_paused: initial_status === 'paused',
-    // "The Manager's platform" in Flamenco 3: nothing to record.
-    ...(submitter_platform !== 'manager' ? { submitter_platform } : {}),
-    ...(worker_tag ? { tag: worker_tag } : {}),
+    ...(platform !== 'manager' ? { submitter_platform: platform } : {}),
+    ...(tag ? { tag } : {}),
   };
-  return { doc, type_etag: type_etag ?? '' };
+  return { doc, type_etag: etag };
 }

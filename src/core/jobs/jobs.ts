@@ -4,7 +4,7 @@ import type { Clock } from '../support/clock';
 import { compilerFor, COMPILERS } from './compilers/index';
 import type { CompiledTask, SettingSpec } from './compilers/types';
 import { ValidationError } from '../support/errors';
-import { integer, isPlainObject as isObject, knownKeys, optionalBoolean, stringMap } from '../support/validate';
+import { given, integer, isPlainObject as isObject, knownKeys, optionalBoolean, platformName, stringMap } from '../support/validate';
 import type { IdGenerator } from '../support/ids';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
@@ -46,10 +46,7 @@ export function validateJob(doc: unknown, now: number, variables?: Variables): V
   const tag = doc.tag ?? null;
   if (tag !== null && (typeof tag !== 'string' || tag.trim() === '')) throw new ValidationError('tag: must be a non-empty string');
   const metadata = stringMap(doc.metadata ?? {}, 'metadata');
-  const submitter_platform = doc.submitter_platform ?? null;
-  if (submitter_platform !== null && (typeof submitter_platform !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(submitter_platform))) {
-    throw new ValidationError('submitter_platform: must be a platform name such as "linux", "windows" or "darwin"');
-  }
+  const submitter_platform = given(doc.submitter_platform) ? platformName(doc.submitter_platform, 'submitter_platform') : null;
   if (job_type !== 'custom' && doc.tasks !== undefined) throw new ValidationError(`tasks: only a custom job lists its tasks; a ${job_type} job is compiled from its settings`);
   // Two-way variables: paths as the submitter's machine sees them are stored as {placeholders},
   // before compiling so that derived paths carry the placeholder too.
