@@ -29,10 +29,9 @@ function addonSetting(s: SettingSpec): Record<string, unknown> {
   const out: Record<string, unknown> = { key: addonKey(s), type: ADDON_TYPES[s.type], description: s.description, required: s.required };
   if (s.default !== undefined) out.default = s.default;
   if (a.subtype) out.subtype = a.subtype;
-  if (s.type === 'integer' || s.type === 'number') {
-    // The same bounds validation applies, so Blender's field cannot go below them either.
-    out.propargs = { min: s.min ?? (s.type === 'integer' ? 1 : 0), ...(s.max !== undefined ? { max: s.max } : {}) };
-  }
+  // Explicit bounds become the Blender field's. The implied ones (integers from 1) are left to
+  // validation: a field without a default starts at 0, which Blender would have to clamp.
+  if (s.min !== undefined || s.max !== undefined) out.propargs = { ...(s.min !== undefined ? { min: s.min } : {}), ...(s.max !== undefined ? { max: s.max } : {}) };
   if (a.eval) out.eval = a.eval;
   if (a.evalInfo) out.evalInfo = a.evalInfo;
   if (a.visible) out.visible = a.visible;
