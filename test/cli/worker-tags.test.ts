@@ -1,13 +1,12 @@
-// `worker-tags`: the built bundle as a child process, on a data dir with a registered worker.
+// `worker-tags`, on the data dir of a running manager with a worker registered over HTTP.
 import { describe, expect, it } from 'vitest';
-import { registerWorker } from '../helpers/env';
-import { runCli, runJson, STACK_LINE, startServe } from '../helpers/cli';
-import { tempDir } from '../helpers/env';
+import { runCli, runJson, STACK_LINE } from '../helpers/cli';
+import { registerWorker, testServer } from '../helpers/env';
 
 describe('flamenco-mgr worker-tags', { timeout: 30_000 }, () => {
   it('shows and changes a worker\'s tags by id or nickname', async () => {
-    const dir = tempDir();
-    const s = await startServe(['--data-dir', dir]);
+    const s = await testServer();
+    const dir = s.dataDir;
     const w = await registerWorker(s.url, { nickname: 'render-07' });
     const d = ['--data-dir', dir];
     expect((await runCli(['worker-tags', 'render-07', ...d])).stdout).toBe(`worker ${w.id} (render-07): no tags\n`);
@@ -19,8 +18,8 @@ describe('flamenco-mgr worker-tags', { timeout: 30_000 }, () => {
   });
 
   it('refuses bad input with one line and exit 2, an unknown worker with exit 3', async () => {
-    const dir = tempDir();
-    const s = await startServe(['--data-dir', dir]);
+    const s = await testServer();
+    const dir = s.dataDir;
     await registerWorker(s.url, { nickname: 'render-07' });
     const d = ['--data-dir', dir];
     for (const args of [['--add', 'a b'], ['--add', 'x', '--clear'], ['--set', 'ok,no way']]) {
