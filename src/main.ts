@@ -13,6 +13,7 @@ import { serveCommand } from './cli/serve';
 import { submitCommand } from './cli/submit';
 import { listWorkersCommand, setWorkerStatusCommand } from './cli/workers';
 import { io } from './cli/io';
+import { workerTagsCommand } from './cli/worker-tags';
 import { COMMIT, VERSION } from './version';
 
 const EXIT: Record<ErrorCode, number> = {
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
   forgetWorkerCommand(program);
   blocklistCommand(program);
   sleepScheduleCommand(program);
+  workerTagsCommand(program);
   backupCommand(program);
   adminTokenCommand(program);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];

@@ -44,6 +44,7 @@ export function jobsCommand(program: Command): void {
         `  progress:  ${progressBar(j.tasks.completed ?? 0, total(j.tasks))} ${j.tasks.completed}/${total(j.tasks)}`,
       ];
       if (j.tag) lines.push(`  tag:       ${j.tag}`);
+      if (j.submitter_platform) lines.push(`  submitted from: ${j.submitter_platform}`);
       for (const [k, v] of Object.entries(j.settings)) lines.push(`  settings.${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
       for (const [k, v] of Object.entries(j.metadata)) lines.push(`  metadata.${k}: ${v}`);
       io.out(lines.join('\n') + '\n\n');

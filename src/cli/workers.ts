@@ -20,8 +20,9 @@ export function listWorkersCommand(program: Command): void {
         w.id, w.nickname, w.status || '(registered)',
         w.status_requested ? `${w.status_requested}${w.lazy_status_request ? ' (lazy)' : ''}` : '-',
         w.platform, w.address, w.current_task ?? '-', relativeTime(Date.parse(w.last_seen), now), w.supported_task_types.join(','),
+        w.tags.join(',') || '-',
       ]);
-      io.out(table(['ID', 'NICKNAME', 'STATUS', 'REQUESTED', 'PLATFORM', 'ADDRESS', 'TASK', 'LAST SEEN', 'TASK TYPES'], rows) + '\n');
+      io.out(table(['ID', 'NICKNAME', 'STATUS', 'REQUESTED', 'PLATFORM', 'ADDRESS', 'TASK', 'LAST SEEN', 'TASK TYPES', 'TAGS'], rows) + '\n');
     });
   });
 }

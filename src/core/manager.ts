@@ -22,6 +22,7 @@ import { TaskLogs } from './protocol/task-logs';
 import { TaskReports } from './protocol/task-reports';
 import { TimeoutChecker } from './lifecycle/timeouts';
 import { Variables } from './jobs/variables';
+import { WorkerTags } from './protocol/worker-tags';
 import { WorkerService } from './protocol/workers';
 
 export interface ManagerOptions {
@@ -57,6 +58,7 @@ export class Manager {
   readonly documents: TaskDocuments;
   readonly blocklist: Blocklist;
   readonly sleepSchedules: SleepScheduler;
+  readonly workerTags: WorkerTags;
 
   constructor(opts: ManagerOptions) {
     this.dataDir = opts.dataDir;
@@ -83,6 +85,7 @@ export class Manager {
     this.views = new Views(this.repos);
     this.documents = new TaskDocuments(this.repos, () => this.variables);
     this.blocklist = new Blocklist(this.repos, this.log);
+    this.workerTags = new WorkerTags(this.repos, this.log);
     this.sleepSchedules = new SleepScheduler(this.repos, this.clock, this.workers, this.log);
   }
 }

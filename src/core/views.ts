@@ -18,6 +18,8 @@ export interface WorkerView {
   address: string;
   software: string;
   supported_task_types: string[];
+  /** Jobs with a tag run only on workers that have it. */
+  tags: string[];
   current_task: string | null;
   last_seen: string;
 }
@@ -26,7 +28,7 @@ export function workerView(w: WorkerRecord): WorkerView {
   return {
     id: w.id, nickname: w.nickname, status: w.status, status_requested: w.status_requested,
     lazy_status_request: w.lazy_status_request, platform: w.platform, address: w.address, software: w.software,
-    supported_task_types: w.supported_task_types, current_task: w.current_task, last_seen: isoTime(w.last_seen),
+    supported_task_types: w.supported_task_types, tags: w.tags, current_task: w.current_task, last_seen: isoTime(w.last_seen),
   };
 }
 
@@ -41,6 +43,7 @@ export interface JobView {
   activity: string;
   tag: string | null;
   metadata: Record<string, string>;
+  submitter_platform: string | null;
   tasks: Record<TaskStatus, number>;
 }
 
@@ -56,7 +59,8 @@ export function taskCounts(repos: Repos, jobId: string): Record<TaskStatus, numb
 export function jobView(repos: Repos, j: JobRecord): JobView {
   return {
     id: j.id, name: j.name, job_type: j.job_type, status: j.status, priority: j.priority, created: isoTime(j.created),
-    updated: isoTime(j.updated), activity: j.activity, tag: j.tag, metadata: j.metadata, tasks: taskCounts(repos, j.id),
+    updated: isoTime(j.updated), activity: j.activity, tag: j.tag, metadata: j.metadata,
+    submitter_platform: j.submitter_platform, tasks: taskCounts(repos, j.id),
   };
 }
 

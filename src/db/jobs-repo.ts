@@ -13,6 +13,8 @@ export interface JobRecord {
   settings: Record<string, unknown>;
   metadata: Record<string, string>;
   tag: string | null;
+  /** The operating system the job was submitted from, when the submitter said (the Blender add-on does). */
+  submitter_platform: string | null;
   activity: string;
   created: number;
   updated: number;
@@ -41,8 +43,8 @@ export class JobsRepo {
   insert(j: Omit<JobRecord, 'seq'>): number {
     const info = this.s
       .get(
-        `INSERT INTO jobs (id, name, job_type, status, priority, settings, metadata, tag, activity, created, updated, last_output)
-         VALUES (@id, @name, @job_type, @status, @priority, @settings, @metadata, @tag, @activity, @created, @updated, @last_output)`,
+        `INSERT INTO jobs (id, name, job_type, status, priority, settings, metadata, tag, submitter_platform, activity, created, updated, last_output)
+         VALUES (@id, @name, @job_type, @status, @priority, @settings, @metadata, @tag, @submitter_platform, @activity, @created, @updated, @last_output)`,
       )
       .run({ ...j, settings: JSON.stringify(j.settings), metadata: JSON.stringify(j.metadata) });
     return Number(info.lastInsertRowid);

@@ -121,4 +121,7 @@ export const MIGRATIONS: readonly string[] = [
     updated INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  /* 3: where a job was submitted from (the Blender add-on names its platform) */ `
+  ALTER TABLE jobs ADD COLUMN submitter_platform TEXT;
+  `,
 ];

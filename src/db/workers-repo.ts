@@ -193,6 +193,11 @@ export class WorkersRepo {
     return out;
   }
 
+  /** Every tag some worker has, sorted. */
+  tagsInUse(): string[] {
+    return this.s.get('SELECT DISTINCT t.value FROM workers w, json_each(w.tags) t ORDER BY t.value').pluck().all() as string[];
+  }
+
   countByStatus(): Partial<Record<WorkerStatus, number>> {
     const rows = this.s.get('SELECT status, COUNT(*) AS n FROM workers GROUP BY status').all() as { status: WorkerStatus; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));

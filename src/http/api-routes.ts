@@ -32,7 +32,7 @@ export function apiRoutes(m: Manager, token: string): Route[] {
 
     // jobs
     route(['GET'], '/jobs', (ctx) => json(m.views.jobs(q(ctx, 'status')))),
-    route(['POST'], '/jobs', (ctx) => json(m.jobs.submit(parseJson(ctx.body)), 201), JOB_BODY_LIMIT),
+    route(['POST'], '/jobs', (ctx) => json(m.jobs.submit(parseJson(ctx.body), { address: ctx.req.socket.remoteAddress ?? '' }), 201), JOB_BODY_LIMIT),
     route(['GET'], '/jobs/:id', (ctx) => json(m.views.job(ctx.params.id!))),
     route(['DELETE'], '/jobs/:id', (ctx) => {
       m.jobActions.delete(ctx.params.id!);
@@ -69,6 +69,15 @@ export function apiRoutes(m: Manager, token: string): Route[] {
       m.workers.requestStatus(ctx.params.id!, status, optionalBool(b.lazy, 'lazy'));
       return json(m.views.worker(ctx.params.id!));
     }),
+    route(['GET'], '/workers/:id/tags', (ctx) => json(m.workerTags.get(ctx.params.id!))),
+    route(['PUT'], '/workers/:id/tags', (ctx) => {
+      const tags = bodyObject(ctx).tags;
+      if (!Array.isArray(tags)) throw new ValidationError('tags: required, a list of tags (empty to clear)');
+      return json(m.workerTags.change(ctx.params.id!, { set: tags }));
+    }),
+    route(['DELETE'], '/workers/:id/tags', (ctx) => json(m.workerTags.change(ctx.params.id!, { clear: true }))),
+    route(['PUT'], '/workers/:id/tags/:tag', (ctx) => json(m.workerTags.change(ctx.params.id!, { add: ctx.params.tag }))),
+    route(['DELETE'], '/workers/:id/tags/:tag', (ctx) => json(m.workerTags.change(ctx.params.id!, { remove: ctx.params.tag }))),
     route(['POST'], '/workers/:id/requeue', (ctx) => json({ requeued: m.queue.requeueWorker(ctx.params.id!) })),
     route(['GET'], '/workers/:id/sleep-schedule', (ctx) => {
       m.views.worker(ctx.params.id!);

@@ -23,6 +23,8 @@ export interface Route {
   /** Runs before the body is read (authorization), so strangers cannot make us read large bodies. */
   guard?: (req: IncomingMessage) => void;
   handler: (ctx: RequestCtx) => Reply | Promise<Reply>;
+  /** Reshapes this route's error answers (also the guard's and the body limit's) for clients that expect another error body. */
+  errorShape?: (reply: Reply) => Reply;
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -123,6 +125,7 @@ export function createHttpServer(routeTable: Route[], log: Logger, settled?: () 
     const method = req.method ?? 'GET';
     let reply: Reply;
     let where = `${method} ${req.url}`;
+    let route: CompiledRoute | undefined;
     try {
       const url = new URL(req.url ?? '/', 'http://manager');
       const parts = url.pathname.split('/').slice(1);
@@ -143,6 +146,7 @@ export function createHttpServer(routeTable: Route[], log: Logger, settled?: () 
         req.resume();
       } else {
         where = `${method} ${found.route.path}`;
+        route = found.route;
         found.route.guard?.(req);
         let body: Buffer = Buffer.alloc(0);
         if (method === 'GET' || method === 'HEAD') req.resume();
@@ -161,6 +165,7 @@ export function createHttpServer(routeTable: Route[], log: Logger, settled?: () 
       reply = replyForError(err, log, where);
     }
     if (res.headersSent || res.writableEnded) return;
+    if (route?.errorShape && reply.status >= 400) reply = route.errorShape(reply);
     try {
       send(res, reply, method === 'HEAD');
     } catch (err) {

@@ -49,7 +49,7 @@ describe('docs/api.md', () => {
       const curl = text.slice(text.indexOf('```sh'), text.indexOf('```', text.indexOf('```sh') + 5));
       expect(curl, p).toContain('curl');
       expect(curl, p).toContain('-H "Authorization: Bearer $TOKEN"');
-      const concrete = p.replace('{id}', '').replace('{job}', '').replace('{task}', '').split('/').filter(Boolean);
+      const concrete = p.replace('{id}', '').replace('{job}', '').replace('{task}', '').replace('{tag}', '').split('/').filter(Boolean);
       for (const part of concrete) expect(curl, p).toContain(part);
     }
   });

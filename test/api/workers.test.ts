@@ -13,7 +13,7 @@ describe('GET /api/workers and /api/workers/:id', { timeout: 30_000 }, () => {
     expect(list).toEqual([
       {
         id: w.id, nickname: 'node-1', status: 'starting', status_requested: '', lazy_status_request: false, platform: 'linux',
-        address: '127.0.0.1', software: 'Flamenco-Worker/2.5', supported_task_types: ['sleep', 'blender-render'], current_task: null,
+        address: '127.0.0.1', software: 'Flamenco-Worker/2.5', supported_task_types: ['sleep', 'blender-render'], tags: [], current_task: null,
         last_seen: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       },
     ]);
@@ -185,6 +185,6 @@ describe('GET /api/queue-status and /api/job-types', { timeout: 30_000 }, () => 
     const s = await testServer();
     const types = expectJson(await api(s, 'GET', '/api/job-types'));
     expect(types.map((t: { job_type: string }) => t.job_type)).toEqual(expect.arrayContaining(['blender-render', 'exec-command', 'sleep', 'custom']));
-    for (const t of types) expect(Object.keys(t)).toEqual(['job_type', 'description', 'settings']);
+    for (const t of types) expect(Object.keys(t)).toEqual(['job_type', 'description', ...(t.addon_label ? ['addon_label'] : []), 'settings']);
   });
 });

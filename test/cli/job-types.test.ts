@@ -24,7 +24,7 @@ describe('flamenco-mgr job-types', { timeout: 30_000 }, () => {
       'filepath', 'frames', 'chunk_size', 'render_output', 'format', 'fps', 'output_file_extension', 'blender_cmd', 'create_video',
     ]);
     expect(br.settings.find((s: { name: string }) => s.name === 'chunk_size')).toEqual({
-      name: 'chunk_size', type: 'integer', required: false, default: 1, description: 'frames per render task',
+      name: 'chunk_size', type: 'integer', required: false, default: 1, description: 'frames per render task', addon: { visible: 'submission' },
     });
     expect(br.settings.find((s: { name: string }) => s.name === 'filepath')).toMatchObject({ required: true, default: null });
     expect(br.settings.find((s: { name: string }) => s.name === 'blender_cmd').default).toBe('{blender}');

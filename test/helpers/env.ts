@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterEach } from 'vitest';
 import { ManualClock } from '../../src/core/support/clock';
 import { defaultConfig, type ManagerConfig } from '../../src/core/support/config';
+import type { Logger } from '../../src/core/support/logger';
 import { Manager } from '../../src/core/manager';
 import { type DB, openDatabase } from '../../src/db/open';
 import { createManagerServer } from '../../src/http/app';
@@ -36,12 +37,12 @@ export interface TestManager {
 }
 
 /** A manager on a fresh data dir with a manual clock. The database is closed after the test. */
-export function testManager(opts: { config?: Partial<ManagerConfig>; dataDir?: string; clock?: ManualClock } = {}): TestManager {
+export function testManager(opts: { config?: Partial<ManagerConfig>; dataDir?: string; clock?: ManualClock; logger?: Logger } = {}): TestManager {
   const dataDir = opts.dataDir ?? tempDir();
   const db = openDatabase(dataDir);
   const clock = opts.clock ?? new ManualClock();
   const config = { ...defaultConfig(), ...opts.config };
-  const manager = new Manager({ db, dataDir, clock, config });
+  const manager = new Manager({ db, dataDir, clock, config, logger: opts.logger });
   onCleanup(() => {
     db.close();
   });

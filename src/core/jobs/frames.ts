@@ -1,4 +1,5 @@
-// Frame ranges: "1-10,20,30-40". Strict: every bad part is named in the error.
+// Frame ranges: "1-10,20,30-40", also in Blender's form "1..10" (as the Blender add-on may send
+// them). Strict: every bad part is named in the error.
 import { ValidationError } from '../support/errors';
 
 export const MAX_FRAMES = 100_000;
@@ -10,7 +11,7 @@ export function parseFrames(text: unknown, field = 'frames'): number[] {
   const parts: [number, number][] = [];
   for (const raw of src.split(',')) {
     const part = raw.trim();
-    const m = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(part);
+    const m = /^(\d+)(?:\s*(?:-|\.\.)\s*(\d+))?$/.exec(part);
     if (!m) throw new ValidationError(`${field}: "${part}" in "${src}" is not a frame or a range a-b`);
     const a = Number(m[1]);
     const b = m[2] === undefined ? a : Number(m[2]);

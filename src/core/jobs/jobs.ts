@@ -4,7 +4,7 @@ import type { Clock } from '../support/clock';
 import { compilerFor, COMPILERS } from './compilers/index';
 import type { CompiledTask, SettingSpec } from './compilers/types';
 import { ValidationError } from '../support/errors';
-import { integer, isPlainObject as isObject, knownKeys, optionalBoolean, stringMap } from '../support/validate';
+import { given, integer, isPlainObject as isObject, knownKeys, optionalBoolean, platformName, stringMap } from '../support/validate';
 import type { IdGenerator } from '../support/ids';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
@@ -16,7 +16,7 @@ export interface SubmitResult {
   tasks: number;
 }
 
-const JOB_KEYS = ['name', 'job_type', 'priority', 'settings', 'start_paused', 'tag', 'metadata', 'tasks'];
+const JOB_KEYS = ['name', 'job_type', 'priority', 'settings', 'start_paused', 'tag', 'metadata', 'submitter_platform', 'tasks'];
 
 
 export interface ValidJob {
@@ -27,6 +27,8 @@ export interface ValidJob {
   start_paused: boolean;
   tag: string | null;
   metadata: Record<string, string>;
+  /** The operating system the job was submitted from (the Blender add-on sends it), if known. */
+  submitter_platform: string | null;
   tasks: CompiledTask[];
 }
 
@@ -44,15 +46,17 @@ export function validateJob(doc: unknown, now: number, variables?: Variables): V
   const tag = doc.tag ?? null;
   if (tag !== null && (typeof tag !== 'string' || tag.trim() === '')) throw new ValidationError('tag: must be a non-empty string');
   const metadata = stringMap(doc.metadata ?? {}, 'metadata');
+  const submitter_platform = given(doc.submitter_platform) ? platformName(doc.submitter_platform, 'submitter_platform') : null;
   if (job_type !== 'custom' && doc.tasks !== undefined) throw new ValidationError(`tasks: only a custom job lists its tasks; a ${job_type} job is compiled from its settings`);
   // Two-way variables: paths as the submitter's machine sees them are stored as {placeholders},
   // before compiling so that derived paths carry the placeholder too.
   const checked = checkSettings(compiler.settings, doc.settings, job_type !== 'custom');
-  const settings = variables ? variables.settingsToPlaceholders(checked) : checked;
+  const converted = variables ? variables.settingsToPlaceholders(checked) : checked;
+  const settings = compiler.resolveSettings?.(converted, { now }) ?? converted;
   let tasks = compiler.compile(settings, { now }, doc);
   if (variables) tasks = tasks.map((t) => ({ ...t, commands: variables.commandsToPlaceholders(t.commands) }));
   if (tasks.length === 0) throw new ValidationError('the job compiles to no tasks');
-  return { name, job_type, priority, settings, start_paused, tag, metadata, tasks };
+  return { name, job_type, priority, settings, start_paused, tag, metadata, submitter_platform, tasks };
 }
 
 function checkSettings(specs: readonly SettingSpec[], given: unknown, required: boolean): Record<string, unknown> {
@@ -76,11 +80,16 @@ function checkSettings(specs: readonly SettingSpec[], given: unknown, required: 
         if (typeof v !== 'string' || v === '') throw new ValidationError(`${at}: must be a non-empty string`);
         break;
       case 'integer':
-        if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ValidationError(`${at}: must be an integer ≥ 1`);
+      case 'number': {
+        const whole = spec.type === 'integer';
+        const min = spec.min ?? (whole ? 1 : 0);
+        const ok = typeof v === 'number' && (whole ? Number.isInteger(v) : Number.isFinite(v)) && v >= min && (spec.max === undefined || v <= spec.max);
+        if (!ok) {
+          const range = spec.max === undefined ? `≥ ${min}` : `from ${min} to ${spec.max}`;
+          throw new ValidationError(`${at}: must be ${whole ? 'an integer' : 'a number'} ${range}`);
+        }
         break;
-      case 'number':
-        if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ValidationError(`${at}: must be a number ≥ 0`);
-        break;
+      }
       case 'boolean':
         if (typeof v !== 'boolean') throw new ValidationError(`${at}: must be true or false`);
         break;
@@ -103,7 +112,13 @@ export class JobService {
     private readonly variables?: Variables,
   ) {}
 
-  submit(doc: unknown): SubmitResult {
+  /** Validates and compiles a job as submit would, and writes nothing. */
+  check(doc: unknown): ValidJob {
+    return validateJob(doc, this.clock.now(), this.variables);
+  }
+
+  /** `source` (e.g. the submitter's address) goes into the log line, so every submission can be traced. */
+  submit(doc: unknown, source: Record<string, string> = {}): SubmitResult {
     const now = this.clock.now();
     const job = validateJob(doc, now, this.variables);
     const id = this.newId();
@@ -112,7 +127,8 @@ export class JobService {
       const { jobs, tasks, taskParents, taskCounts } = this.repos;
       const job_seq = jobs.insert({
         id, name: job.name, job_type: job.job_type, status, priority: job.priority, settings: job.settings,
-        metadata: job.metadata, tag: job.tag, activity: '', created: now, updated: now, last_output: null,
+        metadata: job.metadata, tag: job.tag, submitter_platform: job.submitter_platform, activity: '', created: now, updated: now,
+        last_output: null,
       });
       const ids = new Map<string, string>();
       for (const t of job.tasks) ids.set(t.name, this.newId());
@@ -127,7 +143,7 @@ export class JobService {
       }
       taskCounts.add(id, status, job.tasks.length);
     });
-    this.log.info('job submitted', { job: id, name: job.name, job_type: job.job_type, tasks: job.tasks.length });
+    this.log.info('job submitted', { job: id, name: job.name, job_type: job.job_type, tasks: job.tasks.length, ...source });
     return { id, tasks: job.tasks.length };
   }
 }

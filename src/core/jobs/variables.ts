@@ -79,6 +79,24 @@ export class Variables {
     return commands.map((cmd) => ({ name: cmd.name, settings: this.settingsToPlaceholders(cmd.settings) }));
   }
 
+  /**
+   * A path as the manager's machine writes it, as `audience` sees it on `platform`: turned into
+   * its {placeholder} form by the two-way variables, then each placeholder replaced by that
+   * platform's value for that audience (a value for exactly the audience wins over one for all).
+   */
+  pathFor(value: string, platform: string, audience: 'workers' | 'users'): string {
+    let unknown = false;
+    const out = this.toPlaceholders(value).replace(PLACEHOLDER, (whole, name: string) => {
+      const values = (this.defs[name]?.values ?? []).filter((v) => v.platform === platform && (v.audience === audience || v.audience === 'all'));
+      const found = (values.find((v) => v.audience === audience) ?? values[0])?.value;
+      if (found === undefined) unknown = true;
+      return found ?? whole;
+    });
+    // Without a value for that platform a {placeholder} means nothing to the client: the
+    // manager's own path is the better guess.
+    return unknown ? value : out;
+  }
+
   /** Replaces placeholders in the top-level string values of each command's settings. */
   expandCommands(commands: Command[], platform: string): Command[] {
     const values = this.forWorkers.get(platform);

@@ -26,6 +26,10 @@ export interface ManagerConfig {
   variables: Record<string, VariableDef>;
   /** Addresses trusted without a token (the add-on API, metrics, the read-only dashboard). */
   trusted_networks: Network[];
+  /** The folder, as the manager's machine sees it, where the Blender add-on copies packed .blend files. */
+  shared_storage: string | null;
+  /** The Flamenco 3 version told to the Blender add-on; null: the add-on's own (from its User-Agent). */
+  addon_version: string | null;
 }
 
 export const DEFAULT_LISTEN = '0.0.0.0:8080';
@@ -46,6 +50,8 @@ export function defaultConfig(): ManagerConfig {
       ffmpeg: { direction: 'one-way', values: PLATFORMS.map((platform) => ({ platform, value: 'ffmpeg', audience: 'all' as const })) },
     },
     trusted_networks: parseNetworks(DEFAULT_TRUSTED_NETWORKS),
+    shared_storage: null,
+    addon_version: null,
   };
 }
 
@@ -76,7 +82,7 @@ export function formatDuration(ms: number): string {
 
 const KEYS = [
   'listen', 'worker_timeout', 'task_timeout', 'blocklist_threshold', 'task_fail_after_softfail_count',
-  'job_fail_share', 'registration_secret', 'variables', 'trusted_networks',
+  'job_fail_share', 'registration_secret', 'variables', 'trusted_networks', 'shared_storage', 'addon_version',
 ];
 
 /** Builds a config from a parsed JSON config file; every problem names the key. */
@@ -105,6 +111,18 @@ export function configFromJson(doc: unknown): ManagerConfig {
   }
   if (o.variables !== undefined) cfg.variables = { ...cfg.variables, ...parseVariables(o.variables) };
   if (o.trusted_networks !== undefined) cfg.trusted_networks = parseNetworks(o.trusted_networks);
+  if (o.shared_storage !== undefined && o.shared_storage !== null) {
+    if (typeof o.shared_storage !== 'string' || !/^(\/|[A-Za-z]:[\\/])/.test(o.shared_storage)) {
+      throw new ValidationError('shared_storage: must be an absolute path on the manager\'s machine, e.g. "/mnt/render/jobs"');
+    }
+    cfg.shared_storage = o.shared_storage;
+  }
+  if (o.addon_version !== undefined && o.addon_version !== null) {
+    if (typeof o.addon_version !== 'string' || !/^[0-9][0-9A-Za-z.+-]{0,31}$/.test(o.addon_version)) {
+      throw new ValidationError('addon_version: must be a Flamenco version such as "3.9"');
+    }
+    cfg.addon_version = o.addon_version;
+  }
   checkTimeouts(cfg);
   return cfg;
 }

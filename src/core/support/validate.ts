@@ -74,6 +74,12 @@ export function finiteNumber(v: unknown, field: string, what = 'a number'): numb
   return v;
 }
 
+/** An operating system's name as Flamenco uses it ("linux", "windows", "darwin", …). */
+export function platformName(v: unknown, field: string): string {
+  if (typeof v !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(v)) throw new ValidationError(`${field}: must be a platform name such as "linux", "windows" or "darwin"`);
+  return v;
+}
+
 /** An object whose values are all strings. */
 export function stringMap(v: unknown, field: string): Record<string, string> {
   if (!isPlainObject(v) || Object.values(v).some((x) => typeof x !== 'string')) throw new ValidationError(`${field}: must be an object of strings`);

@@ -91,7 +91,14 @@ describe('configFromJson', () => {
     ['a value with a bad audience', { variables: { x: { values: [{ platform: 'linux', value: 'x', audience: 'admins' }] } } }, /^variables\.x\.values\[0\]\.audience: /],
     ['a value without platform', { variables: { x: { values: [{ value: 'x' }] } } }, /^variables\.x\.values\[0\]\.platform: /],
     ['a value with an unknown key', { variables: { x: { values: [{ platform: 'linux', value: 'x', os: 'y' }] } } }, /^variables\.x\.values\[0\]: unknown key "os"/],
+    ['a relative shared_storage', { shared_storage: 'jobs' }, /^shared_storage: must be an absolute path/],
+    ['an addon_version that is no version', { addon_version: 'latest' }, /^addon_version: /],
   ];
+  it('reads shared_storage and addon_version (none by default)', () => {
+    expect(defaultConfig()).toMatchObject({ shared_storage: null, addon_version: null });
+    expect(configFromJson({ shared_storage: '/mnt/render/jobs', addon_version: '3.9' })).toMatchObject({ shared_storage: '/mnt/render/jobs', addon_version: '3.9' });
+    expect(configFromJson({ shared_storage: 'S:\\jobs' }).shared_storage).toBe('S:\\jobs');
+  });
   for (const [what, doc, pattern] of BAD) {
     it(`refuses ${what}`, () => {
       let err: unknown;

@@ -5,10 +5,11 @@
 import { ValidationError } from '../../support/errors';
 import { blenderFrames, chunk, chunkName, parseFrames } from '../frames';
 import { blendStem, intermediateDir, join, splitOutputPath } from './paths';
+import { SCENE_EVAL } from './scene-evals';
 import type { CompiledTask, JobCompiler, SettingSpec } from './types';
 
 /** Blender file formats that are video containers, not image sequences. */
-const VIDEO_FORMATS = new Set(['FFMPEG', 'AVI_JPEG', 'AVI_RAW']);
+export const VIDEO_FORMATS = new Set(['FFMPEG', 'AVI_JPEG', 'AVI_RAW']);
 
 /**
  * Whether the rendered frames are images FFmpeg can turn into a preview video. EXR is left out:
@@ -22,10 +23,15 @@ export function isVideoableImage(format: unknown, extension: unknown): boolean {
 
 /** Settings shared by the Blender job types. */
 export const BLENDER_SETTINGS = {
-  filepath: { name: 'filepath', type: 'string', required: true, description: 'the .blend file to render' },
-  frames: { name: 'frames', type: 'frames', required: true, description: 'frame range, e.g. "1-250" or "1-10,20"' },
-  chunk_size: { name: 'chunk_size', type: 'integer', required: false, default: 1, description: 'frames per render task' },
-  blender_cmd: { name: 'blender_cmd', type: 'string', required: false, default: '{blender}', description: 'the Blender command line; {blender} is set per worker platform' },
+  // The add-on writes the path of the .blend it packed into a setting it calls `blendfile`.
+  filepath: { name: 'filepath', type: 'string', required: true, description: 'the .blend file to render', addon: { key: 'blendfile', visible: 'web' } },
+  frames: { name: 'frames', type: 'frames', required: true, description: 'frame range, e.g. "1-250" or "1-10,20"', addon: SCENE_EVAL.frames },
+  chunk_size: { name: 'chunk_size', type: 'integer', required: false, default: 1, description: 'frames per render task', addon: { visible: 'submission' } },
+  blender_cmd: {
+    name: 'blender_cmd', type: 'string', required: false, default: '{blender}', description: 'the Blender command line; {blender} is set per worker platform',
+    addon: { visible: 'web' },
+  },
+  render_output: { name: 'render_output', type: 'string', required: true, description: 'output path pattern, e.g. "/render/shot12/frames/######"', addon: SCENE_EVAL.renderOutput },
 } satisfies Record<string, SettingSpec>;
 
 /** A positive fps and an extension starting with a dot; both are needed to encode video. */
@@ -40,15 +46,19 @@ export function checkVideoSettings(s: Record<string, unknown>, why: string): { f
 
 export const blenderRenderCompiler: JobCompiler = {
   job_type: 'blender-render',
+  addon_label: 'Blender Render (move to final)',
   description: 'Renders frames with Blender in chunks, optionally makes a preview video, then moves the frames to the output directory.',
   settings: [
     BLENDER_SETTINGS.filepath,
     BLENDER_SETTINGS.frames,
     BLENDER_SETTINGS.chunk_size,
-    { name: 'render_output', type: 'string', required: true, description: 'output path pattern, e.g. "/render/shot12/frames/######"' },
-    { name: 'format', type: 'string', required: false, description: 'Blender file format: PNG, JPEG, OPEN_EXR, …; default: the one in the .blend' },
-    { name: 'fps', type: 'number', required: false, description: 'frame rate of the video (needed with create_video)' },
-    { name: 'output_file_extension', type: 'string', required: false, description: 'extension of the rendered frames, e.g. ".png" (needed with create_video)' },
+    BLENDER_SETTINGS.render_output,
+    { name: 'format', type: 'string', required: false, description: 'Blender file format: PNG, JPEG, OPEN_EXR, …; default: the one in the .blend', addon: SCENE_EVAL.format },
+    { name: 'fps', type: 'number', required: false, description: 'frame rate of the video (needed with create_video)', addon: SCENE_EVAL.fps },
+    {
+      name: 'output_file_extension', type: 'string', required: false, description: 'extension of the rendered frames, e.g. ".png" (needed with create_video)',
+      addon: SCENE_EVAL.fileExtension,
+    },
     BLENDER_SETTINGS.blender_cmd,
     { name: 'create_video', type: 'boolean', required: false, default: false, description: 'also encode the frames into a video (images other than EXR, 2 frames or more)' },
   ],

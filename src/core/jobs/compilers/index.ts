@@ -3,11 +3,12 @@ import { blenderRenderCompiler } from './blender-render';
 import { customCompiler } from './custom';
 import { progressiveCompiler } from './progressive';
 import { execCommandCompiler, sleepCompiler } from './simple';
+import { simpleBlenderRenderCompiler } from './simple-blender-render';
 import type { JobCompiler } from './types';
 import { videoChunksCompiler } from './video-chunks';
 
 export const COMPILERS: readonly JobCompiler[] = [
-  blenderRenderCompiler, videoChunksCompiler, progressiveCompiler, customCompiler, sleepCompiler, execCommandCompiler,
+  simpleBlenderRenderCompiler, blenderRenderCompiler, videoChunksCompiler, progressiveCompiler, customCompiler, sleepCompiler, execCommandCompiler,
 ];
 
 export function compilerFor(jobType: string): JobCompiler | undefined {
@@ -19,7 +20,14 @@ export function jobTypesDocument(compilers: readonly JobCompiler[] = COMPILERS) 
   return compilers.map((c) => ({
     job_type: c.job_type,
     description: c.description,
-    // default is null rather than absent so every entry has the same shape.
-    settings: c.settings.map((s) => ({ name: s.name, type: s.type, required: s.required, default: s.default ?? null, description: s.description })),
+    ...(c.addon_label ? { addon_label: c.addon_label } : {}),
+    // default is null rather than absent so every entry has the same shape; bounds and the
+    // Blender add-on's hints only where a setting has them.
+    settings: c.settings.map((s) => ({
+      name: s.name, type: s.type, required: s.required, default: s.default ?? null, description: s.description,
+      ...(s.min !== undefined ? { min: s.min } : {}),
+      ...(s.max !== undefined ? { max: s.max } : {}),
+      ...(s.addon ? { addon: s.addon } : {}),
+    })),
   }));
 }

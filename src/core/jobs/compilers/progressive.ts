@@ -6,6 +6,7 @@
 import { ValidationError } from '../../support/errors';
 import { blenderFrames, chunk, chunkName, parseFrames } from '../frames';
 import { BLENDER_SETTINGS } from './blender-render';
+import { SCENE_EVAL } from './scene-evals';
 import { intermediateDir, join, splitOutputPath } from './paths';
 import type { Command } from '../../../db/tasks-repo';
 import type { CompiledTask, JobCompiler } from './types';
@@ -65,16 +66,17 @@ const pad = (n: number, w: number) => String(n).padStart(w, '0');
 
 export const progressiveCompiler: JobCompiler = {
   job_type: 'blender-render-progressive',
+  addon_label: 'Blender Render Progressive (Cycles)',
   description: 'Renders with Cycles in growing sample chunks, merging them into ever better EXR frames with JPEG and video previews.',
   settings: [
     BLENDER_SETTINGS.filepath,
     { ...BLENDER_SETTINGS.frames, description: 'frame range, one contiguous range such as "1-250"' },
     { ...BLENDER_SETTINGS.chunk_size, description: 'frames per render task for chunks of cycles_sample_cap samples; smaller chunks get more frames' },
-    { name: 'render_output', type: 'string', required: true, description: 'output path ending in exactly six #, e.g. "/render/shot12/frames/######"' },
-    { name: 'format', type: 'string', required: false, default: 'OPEN_EXR', description: 'must be OPEN_EXR: merging needs EXR files' },
-    { name: 'cycles_sample_count', type: 'integer', required: true, description: 'total number of Cycles samples per frame' },
+    { ...BLENDER_SETTINGS.render_output, description: 'output path ending in exactly six #, e.g. "/render/shot12/frames/######"' },
+    { name: 'format', type: 'string', required: false, default: 'OPEN_EXR', description: 'must be OPEN_EXR: merging needs EXR files', addon: { visible: 'web' } },
+    { name: 'cycles_sample_count', type: 'integer', required: true, description: 'total number of Cycles samples per frame', addon: SCENE_EVAL.cyclesSamples },
     { name: 'cycles_sample_cap', type: 'integer', required: false, default: 100, description: 'most samples in one render task' },
-    { name: 'fps', type: 'number', required: true, description: 'frame rate of the preview video' },
+    { name: 'fps', type: 'number', required: true, description: 'frame rate of the preview video', addon: SCENE_EVAL.fps },
     BLENDER_SETTINGS.blender_cmd,
   ],
   compile(s, ctx) {

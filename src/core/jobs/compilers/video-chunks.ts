@@ -4,18 +4,20 @@
 // the farm instead of one long encode at the end.
 import { blenderFrames, chunk, chunkName, parseFrames } from '../frames';
 import { BLENDER_SETTINGS, checkVideoSettings } from './blender-render';
+import { SCENE_EVAL } from './scene-evals';
 import { blendStem, datePrefix, join, splitOutputPath } from './paths';
 import type { CompiledTask, JobCompiler } from './types';
 
 export const videoChunksCompiler: JobCompiler = {
   job_type: 'blender-video-chunks',
   description: 'Renders a video as PNG chunks, encodes each chunk with FFmpeg, joins them (optionally with audio) into one video file.',
+  addon_label: 'Blender Video Chunks',
   settings: [
     BLENDER_SETTINGS.filepath,
     BLENDER_SETTINGS.frames,
     BLENDER_SETTINGS.chunk_size,
-    { name: 'render_output', type: 'string', required: true, description: 'output path; only its directory is used, e.g. "/render/shot12/video/######"' },
-    { name: 'fps', type: 'number', required: true, description: 'frame rate of the video' },
+    { ...BLENDER_SETTINGS.render_output, description: 'output path; only its directory is used, e.g. "/render/shot12/video/######"' },
+    { name: 'fps', type: 'number', required: true, description: 'frame rate of the video', addon: SCENE_EVAL.fps },
     { name: 'output_file_extension', type: 'string', required: true, description: 'video file extension, e.g. ".mkv"' },
     { name: 'extract_audio', type: 'boolean', required: false, default: false, description: 'mix down the scene audio and add it to the video' },
     BLENDER_SETTINGS.blender_cmd,

@@ -1,0 +1,129 @@
+// The routes the Flamenco 3 Blender add-on calls, under /api/v3, with the shapes of Flamenco 3's
+// OpenAPI description: refresh (version, shared storage, job types, worker tags), then check and
+// submit a job. The add-on sends no credentials, so only requests from `trusted_networks` are
+// served; errors have Flamenco 3's body {code, message}.
+import path from 'node:path';
+import type { IncomingMessage } from 'node:http';
+import { addonJobTypeNamed, addonJobTypes, fromAddonSubmission } from '../core/jobs/addon';
+import type { Manager } from '../core/manager';
+import { NotFoundError, ValidationError } from '../core/support/errors';
+import { isTrusted } from '../core/support/networks';
+import { platformName } from '../core/support/validate';
+import type { JobStatus } from '../core/support/statuses';
+import type { JobView } from '../core/views';
+import { COMMIT, VERSION } from '../version';
+import { HttpError } from './errors';
+import { json, noContent, type Reply } from './reply';
+import type { RequestCtx, Route } from './server';
+import { parseJson } from './body';
+
+/** `Flamenco/3.9-beta1 (Blender add-on)`: the add-on's version. Bounded, so it can be echoed. */
+const ADDON_USER_AGENT = /^Flamenco\/([0-9][0-9A-Za-z.+-]{0,31}) \(Blender add-on\)/;
+
+/** Our job statuses as Flamenco 3's JobStatus (the add-on refuses values it does not know). */
+const F3_JOB_STATUS: Record<JobStatus, string> = {
+  queued: 'queued',
+  active: 'active',
+  completed: 'completed',
+  failed: 'failed',
+  canceled: 'canceled',
+  'cancel-requested': 'cancel-requested',
+  paused: 'paused',
+  'pause-requested': 'pause-requested',
+};
+
+/** Our error body {error: {code, message}} as Flamenco 3's {code: <status>, message}. */
+export function f3ErrorShape(reply: Reply): Reply {
+  const body = reply.body as { error?: { message?: unknown } } | undefined;
+  if (typeof body?.error?.message !== 'string') return reply;
+  return { ...reply, body: { code: reply.status, message: body.error.message } };
+}
+
+function userAgent(req: IncomingMessage): string {
+  return (req.headers['user-agent'] ?? '').slice(0, 200);
+}
+
+/** Flamenco 3's Job: the submitted fields plus id, times, status and progress. */
+function f3Job(j: JobView & { settings: Record<string, unknown> }): Record<string, unknown> {
+  const steps = Object.values(j.tasks).reduce((a, b) => a + b, 0);
+  return {
+    id: j.id, name: j.name, type: j.job_type, priority: j.priority, settings: j.settings, metadata: j.metadata,
+    // Required by the add-on; "manager" is Flamenco 3's word for "the manager's own platform".
+    submitter_platform: j.submitter_platform ?? 'manager',
+    ...(j.tag ? { worker_tag: j.tag } : {}),
+    created: j.created, updated: j.updated, status: F3_JOB_STATUS[j.status as JobStatus], activity: j.activity,
+    steps_completed: j.tasks.completed ?? 0, steps_total: steps,
+  };
+}
+
+export function v3Routes(m: Manager): Route[] {
+  const guard = (req: IncomingMessage) => {
+    const address = req.socket.remoteAddress;
+    if (isTrusted(address, m.config.trusted_networks)) return;
+    m.log.warn('add-on request refused: untrusted address', { address: address ?? '', path: (req.url ?? '').slice(0, 200) });
+    throw new HttpError(403, 'forbidden', `requests from ${address ?? 'an unknown address'} may not submit jobs; to allow them, add their network to "trusted_networks" in the manager's config`);
+  };
+  const route = (methods: string[], p: string, handler: (ctx: RequestCtx) => Reply | Promise<Reply>): Route => ({
+    methods, path: `/api/v3${p}`, guard, handler, errorShape: f3ErrorShape,
+  });
+
+  /**
+   * Runs `then` on the submission once its shape and the job type's etag (412 when stale) are
+   * checked; refusals are logged with the submitter's address, like submissions.
+   */
+  const withSubmission = (ctx: RequestCtx, then: (doc: Record<string, unknown>, address: string) => Reply): Reply => {
+    const address = ctx.req.socket.remoteAddress ?? '';
+    try {
+      const sub = fromAddonSubmission(parseJson(ctx.body));
+      const current = addonJobTypeNamed(sub.doc.job_type as string)!;
+      if (sub.type_etag !== '' && sub.type_etag !== current.etag) {
+        throw new HttpError(412, 'precondition_failed', `the settings of job type "${current.name}" have changed on the manager; refresh the job types in Blender and submit again`);
+      }
+      return then(sub.doc, address);
+    } catch (err) {
+      m.log.info('add-on job refused', { address, reason: err instanceof Error ? err.message.slice(0, 300) : String(err) });
+      throw err;
+    }
+  };
+
+  return [
+    route(['GET'], '/version', (ctx) => {
+      const own = ADDON_USER_AGENT.exec(userAgent(ctx.req))?.[1];
+      // The add-on asks the artist to "force" every submission unless the versions are equal.
+      const short = m.config.addon_version ?? own ?? VERSION;
+      return json({ version: `${short} (flamenco-mgr ${VERSION})`, shortversion: short, name: 'flamenco-mgr', git: COMMIT });
+    }),
+
+    route(['GET'], '/configuration/shared-storage/:audience/:platform', (ctx) => {
+      const { audience, platform } = ctx.params as { audience: string; platform: string };
+      if (audience !== 'users' && audience !== 'workers') throw new ValidationError(`audience: "${audience}" is neither "users" nor "workers"`);
+      platformName(platform, 'platform');
+      // Without shared_storage only a Blender on this machine can reach the folder.
+      const location = m.config.shared_storage ?? path.resolve(m.dataDir, 'shared-storage');
+      return json({ location: m.variables.pathFor(location, platform, audience), audience, platform, shamanEnabled: false });
+    }),
+
+    route(['GET'], '/jobs/types', () => json({ job_types: addonJobTypes() })),
+    route(['GET'], '/jobs/type/:name', (ctx) => {
+      const t = addonJobTypeNamed(ctx.params.name!);
+      if (!t) throw new NotFoundError(`no job type "${ctx.params.name}" is offered to Blender`);
+      return json(t);
+    }),
+
+    route(['GET'], '/worker-mgt/tags', () => json({ tags: m.workerTags.inUse().map((t) => ({ id: t, name: t })) })),
+
+    route(['POST'], '/jobs/check', (ctx) =>
+      withSubmission(ctx, (doc) => {
+        m.jobs.check(doc);
+        return noContent;
+      }),
+    ),
+    route(['POST'], '/jobs', (ctx) =>
+      withSubmission(ctx, (doc, address) => {
+        const { id } = m.jobs.submit(doc, { via: 'blender-addon', address, user_agent: userAgent(ctx.req) });
+        return json(f3Job(m.views.job(id)));
+      }),
+    ),
+    route(['GET'], '/jobs/:id', (ctx) => json(f3Job(m.views.job(ctx.params.id!)))),
+  ];
+}

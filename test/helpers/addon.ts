@@ -1,0 +1,72 @@
+// The Blender add-on's recorded requests (test/fixtures/f3-addon) and a client that replays them
+// byte for byte, optionally from another local address (127.0.0.2 is loopback too on Linux, so a
+// test can be an "untrusted" client without leaving the machine).
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { addonJobTypeNamed } from '../../src/core/jobs/addon';
+import type { HttpResult } from './env';
+
+export interface Recorded {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  /** The body exactly as the add-on sent it, or null. */
+  body: string | null;
+}
+
+const DIR = path.join(import.meta.dirname, '..', 'fixtures', 'f3-addon');
+
+/** The etag the manager had when the fixtures were recorded. */
+const RECORDED_ETAG = '6a95fd94c6ef756893e9e323c08fb42a9bb5efe01ce4bf58f21c5ea3393c4c74';
+
+/**
+ * The requests of one recording. The recorded etag of simple-blender-render is replaced by the
+ * current one, which changes with every change of its settings (a stale one stays stale).
+ */
+export function recording(name: string): Recorded[] {
+  const etag = addonJobTypeNamed('simple-blender-render')!.etag;
+  return readFileSync(path.join(DIR, `${name}.jsonl`), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Recorded)
+    .map((r) => ({ ...r, body: r.body === null ? null : r.body.replaceAll(RECORDED_ETAG, etag) }));
+}
+
+/** The one recorded request with this method and path. */
+export function recorded(name: string, method: string, pathname: string): Recorded {
+  const r = recording(name).find((x) => x.method === method && x.path === pathname);
+  if (!r) throw new Error(`no ${method} ${pathname} in ${name}.jsonl`);
+  return r;
+}
+
+/** The recorded request with its JSON body changed by `edit`. */
+export function edited(r: Recorded, edit: (body: any) => void): Recorded {
+  const body = JSON.parse(r.body!);
+  edit(body);
+  return { ...r, body: JSON.stringify(body) };
+}
+
+export function replay(url: string, r: Recorded, opts: { localAddress?: string } = {}): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url + r.path, { method: r.method, headers: r.headers, localAddress: opts.localAddress }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json: any;
+        try {
+          json = text ? JSON.parse(text) : undefined;
+        } catch {
+          json = undefined;
+        }
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers.set(k, v);
+        resolve({ status: res.statusCode ?? 0, headers, text, json });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(r.body ?? undefined);
+  });
+}
