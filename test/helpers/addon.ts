@@ -2,7 +2,7 @@
 // byte for byte, optionally from another local address (127.0.0.2 is loopback too on Linux, so a
 // test can be an "untrusted" client without leaving the machine).
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
+import { rawRequest } from './protocol';
 import path from 'node:path';
 import { addonJobTypeNamed } from '../../src/core/jobs/addon';
 import type { HttpResult } from './env';
@@ -48,25 +48,5 @@ export function edited(r: Recorded, edit: (body: any) => void): Recorded {
 }
 
 export function replay(url: string, r: Recorded, opts: { localAddress?: string } = {}): Promise<HttpResult> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url + r.path, { method: r.method, headers: r.headers, localAddress: opts.localAddress }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: any;
-        try {
-          json = text ? JSON.parse(text) : undefined;
-        } catch {
-          json = undefined;
-        }
-        const headers = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers.set(k, v);
-        resolve({ status: res.statusCode ?? 0, headers, text, json });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(r.body ?? undefined);
-  });
+  return rawRequest(url, r.method, r.path, { headers: r.headers, body: r.body ?? undefined, localAddress: opts.localAddress });
 }

@@ -79,10 +79,11 @@ export function rawRequest(
   url: string,
   method: string,
   pathname: string,
-  opts: { headers?: Record<string, string | number>; body?: string | Buffer; unfinished?: boolean } = {},
+  opts: { headers?: Record<string, string | number>; body?: string | Buffer; unfinished?: boolean; localAddress?: string } = {},
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url + pathname, { method, headers: { 'User-Agent': 'Flamenco-Worker/2.5', ...opts.headers } }, (res) => {
+    const headers = { 'User-Agent': 'Flamenco-Worker/2.5', ...opts.headers };
+    const req = http.request(url + pathname, { method, headers, localAddress: opts.localAddress }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
