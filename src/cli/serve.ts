@@ -7,6 +7,7 @@ import { ensureAdminToken } from '../core/support/admin-token';
 import { configFromJson, defaultConfig, type ManagerConfig, parseListen } from '../core/support/config';
 import { ValidationError } from '../core/support/errors';
 import { createLogger, isLogLevel } from '../core/support/logger';
+import { registerBackground } from '../core/observe/background';
 import { createManagerServer } from '../http/app';
 import { startSsdp } from '../http/ssdp';
 import { VERSION, COMMIT } from '../version';
@@ -106,16 +107,8 @@ export function serveCommand(program: Command): void {
     const actualPort = (server.address() as AddressInfo).port;
     const bound = host.includes(':') ? `[${host}]:${actualPort}` : `${host}:${actualPort}`;
     lock.listening(bound);
-    // Frequent enough that a missed deadline is acted on within a second or two, even for
-    // short configured timeouts; each pass is two index lookups when nothing is late.
-    const every = Math.max(100, Math.min(1000, Math.floor(config.worker_timeout_ms / 4)));
-    const timer = setInterval(() => {
-      try {
-        manager.timeouts.check();
-      } catch (err) {
-        logger.warn('timeout check failed; retrying', { error: String(err) });
-      }
-    }, every);
+    registerBackground(manager);
+    manager.timers.start();
 
     let stopSsdp: (() => void) | undefined;
     let discovery = 'discovery: off (--no-ssdp); workers must be given manager_url';
@@ -129,21 +122,12 @@ export function serveCommand(program: Command): void {
       }
     }
 
-    const schedules = setInterval(() => {
-      try {
-        manager.sleepSchedules.check();
-      } catch (err) {
-        logger.warn('sleep schedule check failed; retrying', { error: String(err) });
-      }
-    }, 5000);
-
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
       logger.info('stopping', { signal });
-      clearInterval(timer);
-      clearInterval(schedules);
+      manager.timers.stop();
       stopSsdp?.();
       const force = setTimeout(() => server.closeAllConnections(), 5000);
       force.unref();

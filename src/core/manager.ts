@@ -24,6 +24,7 @@ import { TimeoutChecker } from './lifecycle/timeouts';
 import { Variables } from './jobs/variables';
 import { WorkerTags } from './protocol/worker-tags';
 import { WorkerService } from './protocol/workers';
+import { PeriodicTasks } from './observe/periodic';
 
 export interface ManagerOptions {
   db: DB;
@@ -59,6 +60,8 @@ export class Manager {
   readonly blocklist: Blocklist;
   readonly sleepSchedules: SleepScheduler;
   readonly workerTags: WorkerTags;
+  /** serve's background work; /healthz reports on it (see observe/periodic.ts). */
+  readonly timers: PeriodicTasks;
 
   constructor(opts: ManagerOptions) {
     this.dataDir = opts.dataDir;
@@ -87,5 +90,6 @@ export class Manager {
     this.blocklist = new Blocklist(this.repos, this.log);
     this.workerTags = new WorkerTags(this.repos, this.log);
     this.sleepSchedules = new SleepScheduler(this.repos, this.clock, this.workers, this.log);
+    this.timers = new PeriodicTasks(this.clock, this.log);
   }
 }
