@@ -25,6 +25,7 @@ import { Variables } from './jobs/variables';
 import { WorkerTags } from './protocol/worker-tags';
 import { WorkerService } from './protocol/workers';
 import { PeriodicTasks } from './observe/periodic';
+import { Observability } from './observe/index';
 
 export interface ManagerOptions {
   db: DB;
@@ -62,6 +63,7 @@ export class Manager {
   readonly workerTags: WorkerTags;
   /** serve's background work; /healthz reports on it (see observe/periodic.ts). */
   readonly timers: PeriodicTasks;
+  private observed?: Observability;
 
   constructor(opts: ManagerOptions) {
     this.dataDir = opts.dataDir;
@@ -91,5 +93,10 @@ export class Manager {
     this.workerTags = new WorkerTags(this.repos, this.log);
     this.sleepSchedules = new SleepScheduler(this.repos, this.clock, this.workers, this.log);
     this.timers = new PeriodicTasks(this.clock, this.log);
+  }
+
+  /** The events feed and metrics (observe/index.ts), made on first use: CLI commands never need them. */
+  get observe(): Observability {
+    return (this.observed ??= new Observability(this));
   }
 }

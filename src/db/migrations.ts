@@ -124,4 +124,64 @@ export const MIGRATIONS: readonly string[] = [
   /* 3: where a job was submitted from (the Blender add-on names its platform) */ `
   ALTER TABLE jobs ADD COLUMN submitter_platform TEXT;
   `,
+  /* 4: the events journal */ `
+  -- Every change the dashboard, the events stream and webhooks report, recorded by triggers in
+  -- the transaction that makes the change: whichever process writes (serve, a CLI command) and
+  -- whichever code path (one task or a job-wide bulk update), the journal has it, and a change
+  -- that is rolled back leaves no event. AUTOINCREMENT: ids are never reused after pruning, so a
+  -- client's Last-Event-ID never points at a different event.
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,            -- job | task | worker | last-rendered
+    entity TEXT NOT NULL,          -- the job's, task's or worker's id
+    job_id TEXT,                   -- the job of a task or of a rendered image
+    status TEXT,                   -- the new status; 'deleted' when the record was removed
+    previous TEXT,                 -- the status before; NULL when the record was created
+    worker_id TEXT,                -- the worker of a task
+    detail TEXT,                   -- job name, worker nickname, or the rendered image's path
+    time INTEGER NOT NULL          -- ms since the epoch
+  );
+
+  CREATE TRIGGER events_job_insert AFTER INSERT ON jobs BEGIN
+    INSERT INTO events (kind, entity, job_id, status, previous, detail, time)
+    VALUES ('job', new.id, new.id, new.status, NULL, new.name, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+  END;
+  CREATE TRIGGER events_job_update AFTER UPDATE OF status, priority ON jobs
+  WHEN old.status IS NOT new.status OR old.priority IS NOT new.priority BEGIN
+    INSERT INTO events (kind, entity, job_id, status, previous, detail, time)
+    VALUES ('job', new.id, new.id, new.status, old.status, new.name, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+  END;
+  CREATE TRIGGER events_job_delete AFTER DELETE ON jobs BEGIN
+    INSERT INTO events (kind, entity, job_id, status, previous, detail, time)
+    VALUES ('job', old.id, old.id, 'deleted', old.status, old.name, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+  END;
+  CREATE TRIGGER events_last_rendered AFTER UPDATE OF last_output ON jobs WHEN new.last_output IS NOT NULL BEGIN
+    INSERT INTO events (kind, entity, job_id, detail, time)
+    VALUES ('last-rendered', new.id, new.id, new.last_output, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+  END;
+
+  -- Task creation is not journaled (a job of 100 000 tasks would be 100 000 events): the job's
+  -- own event stands for them.
+  CREATE TRIGGER events_task_update AFTER UPDATE OF status ON tasks WHEN old.status IS NOT new.status BEGIN
+    INSERT INTO events (kind, entity, job_id, status, previous, worker_id, time)
+    VALUES ('task', new.id, new.job_id, new.status, old.status, coalesce(new.worker_id, old.worker_id), CAST(unixepoch('subsec') * 1000 AS INTEGER));
+  END;
+
+  CREATE TRIGGER events_worker_insert AFTER INSERT ON workers BEGIN
+    INSERT INTO events (kind, entity, status, previous, detail, time)
+    VALUES ('worker', new.id, new.status, NULL, new.nickname, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+  END;
+  -- Not current_task: a task event with its worker says the same, and assignments are the
+  -- busiest write there is.
+  CREATE TRIGGER events_worker_update AFTER UPDATE OF status, status_requested, lazy_status_request, nickname, tags ON workers
+  WHEN old.status IS NOT new.status OR old.status_requested IS NOT new.status_requested
+    OR old.lazy_status_request IS NOT new.lazy_status_request OR old.nickname IS NOT new.nickname OR old.tags IS NOT new.tags BEGIN
+    INSERT INTO events (kind, entity, status, previous, detail, time)
+    VALUES ('worker', new.id, new.status, old.status, new.nickname, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+  END;
+  CREATE TRIGGER events_worker_delete AFTER DELETE ON workers BEGIN
+    INSERT INTO events (kind, entity, status, previous, detail, time)
+    VALUES ('worker', old.id, 'deleted', old.status, old.nickname, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+  END;
+  `,
 ];

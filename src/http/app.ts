@@ -9,5 +9,11 @@ import { v3Routes } from './v3-routes';
 import { workerRoutes } from './worker-routes';
 
 export function createManagerServer(m: Manager, adminToken: string): Server {
-  return createHttpServer([...workerRoutes(m), ...adminRoutes(m, adminToken), ...v3Routes(m), ...apiRoutes(m, adminToken), ...observeRoutes(m)], m.log, () => m.batch.committed());
+  const metrics = m.observe.metrics;
+  return createHttpServer(
+    [...workerRoutes(m), ...adminRoutes(m, adminToken), ...v3Routes(m), ...apiRoutes(m, adminToken), ...observeRoutes(m, adminToken)],
+    m.log,
+    () => m.batch.committed(),
+    (method, route, status, seconds) => metrics.observeRequest(method, route, status, seconds),
+  );
 }

@@ -1,9 +1,15 @@
-// Routes for monitoring: /healthz (anyone; it tells nothing about the farm but whether serve works).
+// Routes for monitoring: /healthz (anyone; it tells nothing about the farm but whether serve
+// works) and /metrics (trusted networks, or the admin token).
 import { checkHealth } from '../core/observe/health';
 import type { Manager } from '../core/manager';
+import { requireReader } from './access';
 import type { Route } from './server';
 
-export function observeRoutes(m: Manager): Route[] {
+/** The content type Prometheus expects for the text exposition format. */
+const EXPOSITION = 'text/plain; version=0.0.4; charset=utf-8';
+
+export function observeRoutes(m: Manager, token: string): Route[] {
+  const reader = (req: Parameters<typeof requireReader>[0]) => requireReader(req, m.config.trusted_networks, token);
   return [
     {
       methods: ['GET'],
@@ -15,6 +21,16 @@ export function observeRoutes(m: Manager): Route[] {
           body: h.ok ? { status: 'ok' } : { status: 'unhealthy', problems: h.problems },
           headers: { 'Cache-Control': 'no-store' },
         };
+      },
+    },
+    {
+      methods: ['GET'],
+      path: '/metrics',
+      guard: reader,
+      handler: () => {
+        // Counters follow the events journal: read it up to now, so that a scrape is exact.
+        m.observe.feed.poll();
+        return { status: 200, body: m.observe.metrics.render(), headers: { 'Content-Type': EXPOSITION, 'Cache-Control': 'no-store' } };
       },
     },
   ];

@@ -115,7 +115,10 @@ export function send(res: ServerResponse, reply: Reply, head = false): void {
  * `settled` (optional) resolves once the writes of the request are durable; replies wait for it,
  * so that an answer never acknowledges a change that is not on disk yet (see db/batch.ts).
  */
-export function createHttpServer(routeTable: Route[], log: Logger, settled?: () => Promise<void>): http.Server {
+/** Told of every answer: its route's pattern ('unmatched' when none), status and duration. */
+export type AnswerObserver = (method: string, route: string, status: number, seconds: number) => void;
+
+export function createHttpServer(routeTable: Route[], log: Logger, settled?: () => Promise<void>, observe?: AnswerObserver): http.Server {
   const routes = compile(routeTable);
   const server = http.createServer({ keepAliveTimeout: 120_000, headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
     void handle(req, res);
@@ -123,6 +126,8 @@ export function createHttpServer(routeTable: Route[], log: Logger, settled?: () 
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
+    const started = performance.now();
+    let routePath = 'unmatched';
     let reply: Reply;
     let where = `${method} ${req.url}`;
     let route: CompiledRoute | undefined;
@@ -147,6 +152,7 @@ export function createHttpServer(routeTable: Route[], log: Logger, settled?: () 
       } else {
         where = `${method} ${found.route.path}`;
         route = found.route;
+        routePath = found.route.path;
         found.route.guard?.(req);
         let body: Buffer = Buffer.alloc(0);
         if (method === 'GET' || method === 'HEAD') req.resume();
@@ -172,6 +178,7 @@ export function createHttpServer(routeTable: Route[], log: Logger, settled?: () 
       log.error('could not send a response', { where, error: String(err) });
       res.destroy();
     }
+    observe?.(method, routePath, reply.status, (performance.now() - started) / 1000);
   }
 
   return server;

@@ -12,4 +12,5 @@ export function timeoutCheckInterval(workerTimeoutMs: number): number {
 export function registerBackground(m: Manager): void {
   m.timers.add('timeout check', timeoutCheckInterval(m.config.worker_timeout_ms), () => m.timeouts.check());
   m.timers.add('sleep schedules', 5000, () => m.sleepSchedules.check());
+  m.observe.register(m);
 }
