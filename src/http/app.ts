@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { Manager } from '../core/manager';
 import { adminRoutes } from './admin-routes';
 import { apiRoutes } from './api-routes';
+import { EventStreamHub } from './events-stream';
 import { observeRoutes } from './observe-routes';
 import { createHttpServer } from './server';
 import { v3Routes } from './v3-routes';
@@ -10,10 +11,19 @@ import { workerRoutes } from './worker-routes';
 
 export function createManagerServer(m: Manager, adminToken: string): Server {
   const metrics = m.observe.metrics;
-  return createHttpServer(
-    [...workerRoutes(m), ...adminRoutes(m, adminToken), ...v3Routes(m), ...apiRoutes(m, adminToken), ...observeRoutes(m, adminToken)],
+  const events = new EventStreamHub(m.observe.feed);
+  const server = createHttpServer(
+    [...workerRoutes(m), ...adminRoutes(m, adminToken), ...v3Routes(m), ...apiRoutes(m, adminToken), ...observeRoutes(m, adminToken, events)],
     m.log,
     () => m.batch.committed(),
     (method, route, status, seconds) => metrics.observeRequest(method, route, status, seconds),
   );
+  // Event streams never end by themselves: end them when the server stops taking connections,
+  // or close() would wait for every dashboard to go away.
+  const close = server.close.bind(server);
+  server.close = (cb?: (err?: Error) => void) => {
+    events.close();
+    return close(cb);
+  };
+  return server;
 }

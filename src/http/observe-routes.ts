@@ -1,14 +1,15 @@
 // Routes for monitoring: /healthz (anyone; it tells nothing about the farm but whether serve
-// works) and /metrics (trusted networks, or the admin token).
+// works); /metrics and the events stream (trusted networks, or the admin token).
 import { checkHealth } from '../core/observe/health';
 import type { Manager } from '../core/manager';
 import { requireReader } from './access';
+import { EventStreamHub } from './events-stream';
 import type { Route } from './server';
 
 /** The content type Prometheus expects for the text exposition format. */
 const EXPOSITION = 'text/plain; version=0.0.4; charset=utf-8';
 
-export function observeRoutes(m: Manager, token: string): Route[] {
+export function observeRoutes(m: Manager, token: string, hub: EventStreamHub): Route[] {
   const reader = (req: Parameters<typeof requireReader>[0]) => requireReader(req, m.config.trusted_networks, token);
   return [
     {
@@ -23,6 +24,7 @@ export function observeRoutes(m: Manager, token: string): Route[] {
         };
       },
     },
+    { methods: ['GET'], path: '/api/events', guard: reader, handler: (ctx) => hub.open(ctx.req) },
     {
       methods: ['GET'],
       path: '/metrics',

@@ -83,3 +83,18 @@ export class EventFeed {
     return through > 0 ? this.repo.pruneThrough(through) : 0;
   }
 }
+
+/** An event as clients see it (the events stream, webhooks): the journal row in the words of the API. */
+export function eventDocument(e: EventRow): Record<string, unknown> {
+  const time = new Date(e.time).toISOString();
+  switch (e.kind) {
+    case 'job':
+      return { id: e.entity, name: e.detail, status: e.status, previous: e.previous, time };
+    case 'task':
+      return { id: e.entity, job: e.job_id, status: e.status, previous: e.previous, worker: e.worker_id, time };
+    case 'worker':
+      return { id: e.entity, nickname: e.detail, status: e.status, previous: e.previous, time };
+    case 'last-rendered':
+      return { job: e.job_id, path: e.detail, time };
+  }
+}

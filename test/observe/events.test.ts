@@ -1,0 +1,111 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { parseNetworks } from '../../src/core/support/networks';
+import { CLIENT_BUFFER_LIMIT, EventStreamHub } from '../../src/http/events-stream';
+import { ADMIN_TOKEN, customJob, registerWorker, request, testManager, testServer } from '../helpers/env';
+import { claim, submitJob } from '../helpers/protocol';
+import { openEvents } from '../helpers/sse';
+
+describe('GET /api/events', () => {
+  it('streams job, task and worker changes as they happen', async () => {
+    const s = await testServer();
+    const c = await openEvents(s.url);
+    expect(c.status).toBe(200);
+    expect(c.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    await c.waitFor((e) => e.event === 'ready', 'ready');
+
+    const { jobId } = submitJob(s, [{ name: 'a' }], { name: 'shot 12' });
+    const w = await registerWorker(s.url, { nickname: 'render-01' });
+    const t = await claim(w);
+    s.manager.observe.feed.poll();
+
+    const job = await c.waitFor((e) => e.event === 'job' && e.data.status === 'queued', 'job submitted');
+    expect(job.data).toMatchObject({ id: jobId, name: 'shot 12', previous: null });
+    expect(Number(job.id)).toBeGreaterThan(0);
+    await c.waitFor((e) => e.event === 'worker' && e.data.nickname === 'render-01' && e.data.status === 'starting', 'worker signed on');
+    const task = await c.waitFor((e) => e.event === 'task' && e.data.status === 'active', 'task assigned');
+    expect(task.data).toMatchObject({ id: t._id, job: jobId, previous: 'queued', worker: w.id });
+    await c.waitFor((e) => e.event === 'job' && e.data.status === 'active', 'job active');
+    // Ids only grow.
+    const ids = c.events.filter((e) => e.event !== 'ready').map((e) => Number(e.id));
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+  });
+
+  it('sees changes that another process makes to the database', async () => {
+    const s = await testServer();
+    const { jobId } = submitJob(s, [{ name: 'a' }]);
+    const c = await openEvents(s.url);
+    await c.waitFor((e) => e.event === 'ready');
+    const cli = testManager({ dataDir: s.dataDir, clock: s.clock });
+    cli.manager.jobActions.cancel(jobId);
+    s.manager.observe.feed.poll();
+    await c.waitFor((e) => e.event === 'job' && e.data.id === jobId && e.data.status === 'canceled', 'the cancel from the other process');
+  });
+
+  it('resumes after Last-Event-ID with exactly the events missed', async () => {
+    const s = await testServer();
+    const first = await openEvents(s.url);
+    const { jobId } = submitJob(s, [{ name: 'a' }]);
+    s.manager.observe.feed.poll();
+    const seen = await first.waitFor((e) => e.event === 'job');
+    first.close();
+
+    s.manager.jobActions.pause(jobId);
+    s.manager.jobActions.setPriority(jobId, 80);
+    s.manager.observe.feed.poll();
+
+    const again = await openEvents(s.url, { 'Last-Event-ID': seen.id! });
+    await again.waitFor((e) => e.event === 'job' && e.data.status === 'paused' && e.data.previous === 'queued');
+    await again.waitFor((e) => e.event === 'job' && Number(e.id) === Number(seen.id) + 3);
+    expect(again.events.some((e) => e.event === 'ready' || e.event === 'resync')).toBe(false);
+    expect(again.events.every((e) => Number(e.id) > Number(seen.id))).toBe(true);
+  });
+
+  it('answers a Last-Event-ID older than the journal keeps with "resync"', async () => {
+    const s = await testServer();
+    submitJob(s, [{ name: 'a' }]);
+    submitJob(s, [{ name: 'b' }]);
+    s.manager.observe.feed.poll();
+    s.manager.observe.feed.prune(0);
+    const c = await openEvents(s.url, { 'Last-Event-ID': '0' });
+    const r = await c.waitFor((e) => e.event === 'resync');
+    expect(Number(r.id)).toBe(s.manager.observe.feed.position());
+  });
+
+  it('needs the admin token from outside trusted_networks', async () => {
+    const s = await testServer({ config: { trusted_networks: parseNetworks(['10.0.0.0/8']) } });
+    expect((await request(s.url, 'GET', '/api/events')).status).toBe(401);
+    const c = await openEvents(s.url, { Authorization: `Bearer ${ADMIN_TOKEN}` });
+    expect(c.status).toBe(200);
+  });
+});
+
+describe('a client that does not keep up', () => {
+  it('is sent "resync" and dropped once its buffer is full, while others and dispatch go on', async () => {
+    const s = await testServer();
+    const hub = new EventStreamHub(s.manager.observe.feed);
+    const fake = { headers: {} } as never;
+    // A stuck client: nobody reads its stream.
+    const stuck = hub.open(fake).stream as Readable;
+    // A reading client.
+    const live = hub.open(fake).stream as Readable;
+    let got = '';
+    live.on('data', (c: Buffer) => (got += c.toString()));
+    expect(hub.size).toBe(2);
+
+    const { id: jobId } = s.manager.jobs.submit(customJob(Array.from({ length: 3000 }, (_, i) => ({ name: `t${i}` }))));
+    s.manager.jobActions.cancel(jobId);
+    const w = await registerWorker(s.url);
+    expect((await w.call('POST', '/task')).status).toBe(204);
+    s.manager.observe.feed.poll();
+
+    expect(hub.size).toBe(1);
+    expect(stuck.readableLength).toBeLessThan(CLIENT_BUFFER_LIMIT + 1024);
+    let rest = '';
+    for await (const c of stuck) rest += (c as Buffer).toString();
+    expect(rest.trimEnd().split('\n\n').at(-1)).toMatch(/^id: \d+\nevent: resync\ndata: \{"reason":"the client did not keep up/);
+    await new Promise((r) => setImmediate(r));
+    expect(got.match(/event: task/g)?.length).toBe(3000);
+    hub.close();
+  });
+});
