@@ -1,10 +1,31 @@
 // Routes for monitoring: /healthz (anyone; it tells nothing about the farm but whether serve
-// works); /metrics and the events stream (trusted networks, or the admin token).
+// works); /metrics, the events stream and the last-rendered images (trusted networks, or the
+// admin token).
+import { createReadStream } from 'node:fs';
 import { checkHealth } from '../core/observe/health';
 import type { Manager } from '../core/manager';
 import { requireReader } from './access';
 import { EventStreamHub } from './events-stream';
+import type { Reply } from './reply';
 import type { Route } from './server';
+
+/** The image itself, or JSON saying which path was reported and why it cannot be shown. */
+function lastRendered(m: Manager, jobId?: string): Reply {
+  const p = m.observe.lastRendered.open(jobId);
+  if (!('fd' in p)) return { status: 200, body: p, headers: { 'Cache-Control': 'no-store' } };
+  return {
+    status: 200,
+    headers: {
+      'Content-Type': p.contentType,
+      'Content-Length': String(p.size),
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': "default-src 'none'",
+    },
+    // Exactly the bytes measured: a file still being written cannot make the body longer than its Content-Length.
+    stream: createReadStream('', { fd: p.fd, start: 0, end: p.size - 1, autoClose: true }),
+  };
+}
 
 /** The content type Prometheus expects for the text exposition format. */
 const EXPOSITION = 'text/plain; version=0.0.4; charset=utf-8';
@@ -25,6 +46,8 @@ export function observeRoutes(m: Manager, token: string, hub: EventStreamHub): R
       },
     },
     { methods: ['GET'], path: '/api/events', guard: reader, handler: (ctx) => hub.open(ctx.req) },
+    { methods: ['GET'], path: '/api/last-rendered', guard: reader, handler: () => lastRendered(m) },
+    { methods: ['GET'], path: '/api/jobs/:id/last-rendered', guard: reader, handler: (ctx) => lastRendered(m, ctx.params.id!) },
     {
       methods: ['GET'],
       path: '/metrics',

@@ -1,17 +1,20 @@
-// What serve offers for watching the farm, composed once per manager: the events feed and the
-// metrics that follow it. Built on first use, so CLI commands never pay for it.
+// What serve offers for watching the farm, composed once per manager: the events feed, the
+// metrics that follow it, the last-rendered images. Built on first use, so CLI commands never pay for it.
 import type { Manager } from '../manager';
 import { EventFeed, JOURNAL_KEEP } from './feed';
+import { LastRendered } from './last-rendered';
 import { Metrics } from './metrics';
 
 export class Observability {
   readonly feed: EventFeed;
   readonly metrics: Metrics;
+  readonly lastRendered: LastRendered;
 
   constructor(m: Manager) {
     this.feed = new EventFeed(m.repos.db);
     this.metrics = new Metrics(m.repos.db, m.dataDir);
     this.feed.subscribe(this.metrics.onEvents);
+    this.lastRendered = new LastRendered(m.repos);
   }
 
   /** Where serve's periodic work for these lives (see background.ts). */

@@ -1,0 +1,98 @@
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseNetworks } from '../../src/core/support/networks';
+import { ADMIN_TOKEN, registerWorker, request, tempDir, testServer } from '../helpers/env';
+import { claim, submitJob, UNKNOWN_ID } from '../helpers/protocol';
+import { openEvents } from '../helpers/sse';
+
+const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('rest of a png')]);
+const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('jfif')]);
+const WEBP = Buffer.concat([Buffer.from('RIFF'), Buffer.from([1, 0, 0, 0]), Buffer.from('WEBPVP8 ')]);
+const EXR = Buffer.concat([Buffer.from([0x76, 0x2f, 0x31, 0x01]), Buffer.from('exr data')]);
+
+async function rendering(files: Record<string, Buffer | string>) {
+  const s = await testServer();
+  const dir = tempDir();
+  for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), content);
+  const { jobId } = submitJob(s, [{ name: 'a' }, { name: 'b' }]);
+  const w = await registerWorker(s.url);
+  await claim(w);
+  const report = async (name: string) => expect((await w.call('POST', '/output-produced', { paths: [path.join(dir, name)] })).status).toBe(204);
+  return { s, dir, jobId, report };
+}
+
+async function get(url: string, p: string, headers: Record<string, string> = {}) {
+  const res = await fetch(url + p, { headers });
+  return { status: res.status, type: res.headers.get('content-type'), body: Buffer.from(await res.arrayBuffer()), headers: res.headers };
+}
+
+describe('last-rendered images', () => {
+  it.each([
+    ['png', PNG, 'image/png'],
+    ['jpg', JPEG, 'image/jpeg'],
+    ['webp', WEBP, 'image/webp'],
+  ])('serves the newest %s a worker reported, per job and farm-wide, by its content', async (ext, content, type) => {
+    const { s, jobId, report } = await rendering({ [`0001.${ext}`]: content, 'old.png': PNG });
+    await report('old.png');
+    await report(`0001.${ext}`);
+    for (const p of [`/api/jobs/${jobId}/last-rendered`, '/api/last-rendered']) {
+      const r = await get(s.url, p);
+      expect(r.status).toBe(200);
+      expect(r.type).toBe(type);
+      expect(r.body.equals(content)).toBe(true);
+      expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+  });
+
+  it('answers with the path and the reason when there is nothing to show', async () => {
+    const { s, dir, jobId, report } = await rendering({ 'frame.exr': EXR, 'fake.png': '<script>alert(1)</script>', 'empty.png': '' });
+    const other = submitJob(s, [{ name: 'x' }]).jobId;
+    expect((await request(s.url, 'GET', `/api/jobs/${other}/last-rendered`)).json).toEqual({
+      job: other, path: null, reason: 'no worker has reported a rendered image for this job yet',
+    });
+    const cases: [string, RegExp][] = [
+      ['frame.exr', /OpenEXR/],
+      ['fake.png', /not a PNG, JPEG or WebP/],
+      ['empty.png', /not a PNG, JPEG or WebP/],
+      ['missing.png', /cannot read it \(ENOENT\)/],
+    ];
+    for (const [name, reason] of cases) {
+      await report(name);
+      const r = await request(s.url, 'GET', `/api/jobs/${jobId}/last-rendered`);
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(r.json).toEqual({ job: jobId, path: path.join(dir, name), reason: expect.stringMatching(reason) });
+    }
+    mkdirSync(path.join(dir, 'dir.png'));
+    await report('dir.png');
+    expect((await request(s.url, 'GET', '/api/last-rendered')).json.reason).toBe('it is not a regular file');
+  });
+
+  it('serves only what a worker reported: no path from the client, no image of another job', async () => {
+    const { s, dir, report } = await rendering({ 'a.png': PNG });
+    symlinkSync(path.join(dir, 'a.png'), path.join(dir, 'link.png'));
+    await report('a.png');
+    const other = submitJob(s, [{ name: 'x' }]).jobId;
+    const r = await get(s.url, `/api/jobs/${other}/last-rendered?path=${encodeURIComponent(path.join(dir, 'a.png'))}`);
+    expect(r.type).toMatch(/^application\/json/);
+    expect(JSON.parse(r.body.toString()).path).toBeNull();
+    expect((await request(s.url, 'GET', `/api/jobs/${UNKNOWN_ID}/last-rendered`)).status).toBe(404);
+    expect((await request(s.url, 'GET', '/api/jobs/..%2F..%2Fetc%2Fpasswd/last-rendered')).status).toBe(404);
+  });
+
+  it('is an event on the stream', async () => {
+    const { s, dir, jobId, report } = await rendering({ 'a.png': PNG });
+    const c = await openEvents(s.url);
+    await report('a.png');
+    s.manager.observe.feed.poll();
+    const e = await c.waitFor((x) => x.event === 'last-rendered');
+    expect(e.data).toMatchObject({ job: jobId, path: path.join(dir, 'a.png') });
+  });
+
+  it('needs the admin token from outside trusted_networks', async () => {
+    const s = await testServer({ config: { trusted_networks: parseNetworks(['10.0.0.0/8']) } });
+    expect((await request(s.url, 'GET', '/api/last-rendered')).status).toBe(401);
+    expect((await request(s.url, 'GET', '/api/last-rendered', { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(200);
+  });
+});
