@@ -14,6 +14,7 @@ import { submitCommand } from './cli/submit';
 import { listWorkersCommand, setWorkerStatusCommand } from './cli/workers';
 import { io } from './cli/io';
 import { workerTagsCommand } from './cli/worker-tags';
+import { webhooksCommand } from './cli/webhooks';
 import { COMMIT, VERSION } from './version';
 
 const EXIT: Record<ErrorCode, number> = {
@@ -54,6 +55,7 @@ export function buildProgram(): Command {
   workerTagsCommand(program);
   backupCommand(program);
   adminTokenCommand(program);
+  webhooksCommand(program);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const cmd of all(program)) cmd.exitOverride();
   return program;

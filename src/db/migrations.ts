@@ -184,4 +184,28 @@ export const MIGRATIONS: readonly string[] = [
     VALUES ('worker', old.id, 'deleted', old.status, old.nickname, CAST(unixepoch('subsec') * 1000 AS INTEGER));
   END;
   `,
+  /* 5: the webhook outbox */ `
+  -- One row per (webhook, event): written in the same transaction that advances the relay's
+  -- cursor over the events journal, so an event is queued exactly once, and kept until the
+  -- receiver has accepted it, across restarts.
+  CREATE TABLE webhook_deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    url TEXT NOT NULL,
+    event TEXT NOT NULL,            -- job-status | worker-status
+    event_id INTEGER NOT NULL,      -- the journal event it reports
+    body TEXT NOT NULL,             -- the JSON POSTed (signed at send time)
+    status TEXT NOT NULL DEFAULT 'pending',   -- pending | delivered | dropped
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt INTEGER NOT NULL,  -- ms since the epoch
+    last_attempt INTEGER,
+    last_error TEXT,
+    created INTEGER NOT NULL
+  );
+  -- Deliveries go out oldest first per receiver: the head of each receiver's queue.
+  CREATE INDEX webhook_deliveries_pending ON webhook_deliveries(url, id) WHERE status = 'pending';
+  -- The relay starts at the journal's present: every event from now on is considered.
+  INSERT INTO settings (key, value)
+  VALUES ('webhook_cursor', CAST(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) AS TEXT))
+  ON CONFLICT (key) DO NOTHING;
+  `,
 ];

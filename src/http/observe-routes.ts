@@ -4,7 +4,9 @@
 import { createReadStream } from 'node:fs';
 import { checkHealth } from '../core/observe/health';
 import type { Manager } from '../core/manager';
+import { ValidationError } from '../core/support/errors';
 import { requireReader } from './access';
+import { requireAdmin } from './admin-routes';
 import { EventStreamHub } from './events-stream';
 import type { Reply } from './reply';
 import type { Route } from './server';
@@ -46,6 +48,17 @@ export function observeRoutes(m: Manager, token: string, hub: EventStreamHub): R
       },
     },
     { methods: ['GET'], path: '/api/events', guard: reader, handler: (ctx) => hub.open(ctx.req) },
+    {
+      methods: ['GET'],
+      path: '/api/webhooks',
+      // Receiver URLs may carry credentials of their own: admins only.
+      guard: (req) => requireAdmin(req, token),
+      handler: (ctx) => {
+        const text = ctx.url.searchParams.get('limit') ?? '50';
+        if (!/^\d{1,4}$/.test(text) || Number(text) < 1 || Number(text) > 1000) throw new ValidationError('limit: must be a whole number from 1 to 1000');
+        return { status: 200, body: m.observe.webhooks.recent(Number(text)) };
+      },
+    },
     { methods: ['GET'], path: '/api/last-rendered', guard: reader, handler: () => lastRendered(m) },
     { methods: ['GET'], path: '/api/jobs/:id/last-rendered', guard: reader, handler: (ctx) => lastRendered(m, ctx.params.id!) },
     {

@@ -79,7 +79,7 @@ export class EventFeed {
   prune(keep = JOURNAL_KEEP): number {
     let through = this.repo.lastId() - keep;
     through = Math.min(through, this.cursor);
-    for (const h of this.holds) through = Math.min(through, h());
+    for (const h of this.holds) through = Math.min(through, h() - 1);
     return through > 0 ? this.repo.pruneThrough(through) : 0;
   }
 }

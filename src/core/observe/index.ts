@@ -4,23 +4,37 @@ import type { Manager } from '../manager';
 import { EventFeed, JOURNAL_KEEP } from './feed';
 import { LastRendered } from './last-rendered';
 import { Metrics } from './metrics';
+import { Webhooks } from './webhooks';
 
 export class Observability {
   readonly feed: EventFeed;
   readonly metrics: Metrics;
   readonly lastRendered: LastRendered;
+  readonly webhooks: Webhooks;
 
   constructor(m: Manager) {
     this.feed = new EventFeed(m.repos.db);
     this.metrics = new Metrics(m.repos.db, m.dataDir);
     this.feed.subscribe(this.metrics.onEvents);
     this.lastRendered = new LastRendered(m.repos);
+    this.webhooks = new Webhooks(m.repos, m.clock, () => m.config, this.metrics, m.log);
+    // The journal keeps what the webhook relay has not read yet, however long serve was down.
+    this.feed.holdPruning(() => this.webhooks.cursor() + 1);
   }
 
   /** Where serve's periodic work for these lives (see background.ts). */
   register(m: Manager): void {
     // A dashboard sees a change within a quarter of a second; an empty poll is one index lookup.
     m.timers.add('events feed', 250, () => this.feed.poll());
-    m.timers.add('events journal pruning', 60_000, () => this.feed.prune(JOURNAL_KEEP));
+    m.timers.add('events journal pruning', 60_000, () => {
+      this.feed.prune(JOURNAL_KEEP);
+      this.webhooks.prune();
+    });
+    // The relay is quick and synchronous; deliveries run on (their failures are recorded on
+    // the delivery, and a receiver that hangs delays only its own queue).
+    m.timers.add('webhooks', 1000, () => {
+      this.webhooks.relay();
+      this.webhooks.deliver().catch((err: unknown) => m.log.warn('webhook delivery could not be recorded', { error: String(err) }));
+    });
   }
 }

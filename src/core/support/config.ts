@@ -2,6 +2,7 @@
 import { ValidationError } from './errors';
 import { isPlainObject, object } from './validate';
 import { DEFAULT_TRUSTED_NETWORKS, type Network, parseNetworks } from './networks';
+import { parseWebhooks, type WebhookConfig } from '../observe/webhook-config';
 
 export interface VariableValue {
   platform: string;
@@ -30,6 +31,8 @@ export interface ManagerConfig {
   shared_storage: string | null;
   /** The Flamenco 3 version told to the Blender add-on; null: the add-on's own (from its User-Agent). */
   addon_version: string | null;
+  /** Where job and worker status changes are POSTed (observe/webhooks.ts). */
+  webhooks: WebhookConfig[];
 }
 
 export const DEFAULT_LISTEN = '0.0.0.0:8080';
@@ -52,6 +55,7 @@ export function defaultConfig(): ManagerConfig {
     trusted_networks: parseNetworks(DEFAULT_TRUSTED_NETWORKS),
     shared_storage: null,
     addon_version: null,
+    webhooks: [],
   };
 }
 
@@ -82,7 +86,7 @@ export function formatDuration(ms: number): string {
 
 const KEYS = [
   'listen', 'worker_timeout', 'task_timeout', 'blocklist_threshold', 'task_fail_after_softfail_count',
-  'job_fail_share', 'registration_secret', 'variables', 'trusted_networks', 'shared_storage', 'addon_version',
+  'job_fail_share', 'registration_secret', 'variables', 'trusted_networks', 'shared_storage', 'addon_version', 'webhooks',
 ];
 
 /** Builds a config from a parsed JSON config file; every problem names the key. */
@@ -123,6 +127,7 @@ export function configFromJson(doc: unknown): ManagerConfig {
     }
     cfg.addon_version = o.addon_version;
   }
+  if (o.webhooks !== undefined) cfg.webhooks = parseWebhooks(o.webhooks);
   checkTimeouts(cfg);
   return cfg;
 }

@@ -1,0 +1,41 @@
+// Config key `webhooks`: [{"url", "events": ["job-status", "worker-status"], "secret"}].
+import { ValidationError } from '../support/errors';
+
+export const WEBHOOK_EVENTS = ['job-status', 'worker-status'] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+export interface WebhookConfig {
+  url: string;
+  events: WebhookEvent[];
+  /** Key of the HMAC-SHA256 signature of each body (X-Flamenco-Signature). */
+  secret: string;
+}
+
+/** Secrets shorter than this are guessable; the signature would prove nothing. */
+const MIN_SECRET = 16;
+
+export function parseWebhooks(v: unknown): WebhookConfig[] {
+  if (!Array.isArray(v)) throw new ValidationError('webhooks: must be a list of {"url", "events", "secret"}');
+  const seen = new Set<string>();
+  return v.map((item: unknown, i: number) => {
+    const at = `webhooks[${i}]`;
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new ValidationError(`${at}: must be an object with "url", "events" and "secret"`);
+    const o = item as Record<string, unknown>;
+    for (const k of Object.keys(o)) if (!['url', 'events', 'secret'].includes(k)) throw new ValidationError(`${at}: unknown key "${k}"`);
+    let url: URL;
+    try {
+      if (typeof o.url !== 'string') throw new Error();
+      url = new URL(o.url);
+    } catch {
+      throw new ValidationError(`${at}.url: must be an http:// or https:// URL`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ValidationError(`${at}.url: must be an http:// or https:// URL`);
+    if (seen.has(url.href)) throw new ValidationError(`${at}.url: ${url.href} is listed twice`);
+    seen.add(url.href);
+    if (!Array.isArray(o.events) || o.events.length === 0 || o.events.some((e) => !(WEBHOOK_EVENTS as readonly unknown[]).includes(e))) {
+      throw new ValidationError(`${at}.events: must be a non-empty list of ${WEBHOOK_EVENTS.map((e) => `"${e}"`).join(', ')}`);
+    }
+    if (typeof o.secret !== 'string' || o.secret.length < MIN_SECRET) throw new ValidationError(`${at}.secret: must be a string of at least ${MIN_SECRET} characters`);
+    return { url: url.href, events: [...new Set(o.events as WebhookEvent[])], secret: o.secret };
+  });
+}

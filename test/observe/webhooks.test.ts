@@ -1,0 +1,214 @@
+import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { configFromJson } from '../../src/core/support/config';
+import { ADMIN_TOKEN, onCleanup, registerWorker, request, testManager, testServer } from '../helpers/env';
+import { claim, submitJob } from '../helpers/protocol';
+
+const SECRET = 'webhook-secret-0123456789';
+
+interface Received {
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  json: any;
+}
+
+/** A webhook receiver on a fixed port that can go down and come back. */
+async function receiver(answer: () => number | 'hang' = () => 204) {
+  const got: Received[] = [];
+  let server: http.Server | undefined;
+  let port = 0;
+  const up = async () => {
+    server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const a = answer();
+        if (a === 'hang') return;
+        if (a < 300) got.push({ headers: req.headers, body, json: JSON.parse(body) });
+        res.writeHead(a).end();
+      });
+    });
+    await new Promise<void>((r) => server!.listen(port, '127.0.0.1', r));
+    port = (server!.address() as AddressInfo).port;
+  };
+  const down = () =>
+    new Promise<void>((r) => {
+      if (!server) return r();
+      server.closeAllConnections();
+      server.close(() => r());
+      server = undefined;
+    });
+  await up();
+  onCleanup(down);
+  return { got, up, down, url: () => `http://127.0.0.1:${port}/hook` };
+}
+
+function hooks(url: string, events = ['job-status', 'worker-status']) {
+  return configFromJson({ webhooks: [{ url, events, secret: SECRET }] }).webhooks;
+}
+
+/** The journal's status changes of jobs and workers: what webhooks must report, in order. */
+function statusChanges(db: import('../../src/db/open').DB): number[] {
+  return (db.prepare("SELECT id FROM events WHERE kind IN ('job', 'worker') AND status IS NOT previous ORDER BY id").pluck().all() as number[]);
+}
+
+describe('webhooks', () => {
+  it('POSTs every job status change, signed with HMAC-SHA256 of the body', async () => {
+    const r = await receiver();
+    const s = await testServer({ config: { webhooks: hooks(r.url(), ['job-status']) } });
+    const { jobId, ids } = submitJob(s, [{ name: 'a' }], { name: 'shot 12' });
+    const w = await registerWorker(s.url);
+    await claim(w);
+    await w.call('POST', '/output-produced', { paths: ['/render/0001.png'] });
+    await w.call('POST', `/tasks/${ids.a}/update`, { task_status: 'completed' });
+    const wh = s.manager.observe.webhooks;
+    expect(wh.relay()).toBe(3);
+    await wh.deliver();
+
+    expect(r.got.map((g) => [g.json.job.previous_status, g.json.job.status])).toEqual([[null, 'queued'], ['queued', 'active'], ['active', 'completed']]);
+    const last = r.got[2]!;
+    expect(last.json).toMatchObject({
+      event: 'job-status',
+      job: { id: jobId, name: 'shot 12', status: 'completed', previous_status: 'active', last_rendered: '/render/0001.png' },
+    });
+    expect(last.json.job.task_counts).toMatchObject({ completed: 1, queued: 0, failed: 0 });
+    expect(last.headers['content-type']).toBe('application/json');
+    expect(last.headers['x-flamenco-event']).toBe('job-status');
+    expect(last.headers['x-flamenco-signature']).toBe(`sha256=${createHmac('sha256', SECRET).update(last.body).digest('hex')}`);
+    // Nothing twice.
+    expect(wh.relay()).toBe(0);
+    await wh.deliver();
+    expect(r.got).toHaveLength(3);
+  });
+
+  it('keeps every event while the receiver is down, across a restart, and delivers them all in order afterwards', async () => {
+    const r = await receiver();
+    const url = r.url();
+    await r.down();
+    const s = await testServer({ config: { webhooks: hooks(url) } });
+    const wh = s.manager.observe.webhooks;
+    const { jobId, ids } = submitJob(s, [{ name: 'a' }, { name: 'b' }]);
+    const w = await registerWorker(s.url);
+    await claim(w);
+    wh.relay();
+    await wh.deliver();
+    let [head] = wh.recent(100).deliveries.slice(-1);
+    expect(head).toMatchObject({ status: 'pending', attempts: 1, last_error: 'ECONNREFUSED' });
+    // Not due yet: the next attempt waits 5 s.
+    await w.call('POST', `/tasks/${ids.a}/update`, { task_status: 'completed' });
+    s.manager.jobActions.pause(jobId);
+    wh.relay();
+    await wh.deliver();
+    expect(wh.recent(100).deliveries.slice(-1)[0]!.attempts).toBe(1);
+    s.clock.advance(5000);
+    await wh.deliver();
+    head = wh.recent(100).deliveries.slice(-1)[0]!;
+    expect(head.attempts).toBe(2);
+    expect(Date.parse(head.next_attempt!)).toBe(s.clock.now() + 10_000);
+
+    // serve restarts: a new manager on the same database; a CLI command changes a worker meanwhile.
+    const restarted = testManager({ dataDir: s.dataDir, clock: s.clock, config: s.config });
+    restarted.manager.workers.requestStatus(w.id, 'asleep', false);
+    await w.call('POST', '/ack-status-change/asleep');
+    s.clock.advance(60_000);
+    const wh2 = restarted.manager.observe.webhooks;
+    wh2.relay();
+    await r.up();
+    await wh2.deliver();
+
+    const expected = statusChanges(s.db);
+    expect(expected.length).toBeGreaterThan(5);
+    expect(r.got.map((g) => g.json.event_id)).toEqual(expected);
+    expect(r.got.map((g) => g.json.event)).toContain('worker-status');
+    expect(r.got.find((g) => g.json.event === 'worker-status' && g.json.worker.status === 'asleep')).toBeDefined();
+    expect(wh2.recent(100).pending).toBe(0);
+    expect(wh2.recent(100).deliveries.every((d) => d.status === 'delivered')).toBe(true);
+  });
+
+  it('retries a receiver that answers with an error, drops deliveries to a receiver no longer configured', async () => {
+    let status = 500;
+    const r = await receiver(() => status);
+    const s = await testServer({ config: { webhooks: hooks(r.url(), ['job-status']) } });
+    const wh = s.manager.observe.webhooks;
+    submitJob(s, [{ name: 'a' }]);
+    wh.relay();
+    await wh.deliver();
+    expect(wh.recent(10).deliveries[0]).toMatchObject({ status: 'pending', attempts: 1, last_error: 'the receiver answered 500' });
+    status = 200;
+    s.clock.advance(5000);
+    await wh.deliver();
+    expect(wh.recent(10).deliveries[0]).toMatchObject({ status: 'delivered', attempts: 2, last_error: null });
+
+    submitJob(s, [{ name: 'b' }]);
+    wh.relay();
+    s.config.webhooks = [];
+    await wh.deliver();
+    expect(wh.recent(10).deliveries[0]).toMatchObject({ status: 'dropped', last_error: 'the receiver is no longer in the webhooks config' });
+  });
+
+  it('never holds up workers while a receiver hangs', async () => {
+    const r = await receiver(() => 'hang');
+    const s = await testServer({ config: { webhooks: hooks(r.url()) } });
+    const wh = s.manager.observe.webhooks;
+    submitJob(s, [{ name: 'a' }]);
+    wh.relay();
+    const sending = wh.deliver();
+    const w = await registerWorker(s.url);
+    expect((await w.call('POST', '/task')).status).toBe(200);
+    await r.down();
+    await sending;
+    expect(wh.recent(10).deliveries.at(-1)!.status).toBe('pending');
+  });
+
+  it('lists recent deliveries on /api/webhooks, with the admin token', async () => {
+    const r = await receiver();
+    const s = await testServer({ config: { webhooks: hooks(r.url()) } });
+    submitJob(s, [{ name: 'a' }]);
+    s.manager.observe.webhooks.relay();
+    await s.manager.observe.webhooks.deliver();
+    expect((await request(s.url, 'GET', '/api/webhooks')).status).toBe(401);
+    const res = await request(s.url, 'GET', '/api/webhooks?limit=5', { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ pending: 0, deliveries: [{ url: r.url(), event: 'job-status', status: 'delivered', attempts: 1 }] });
+    expect((await request(s.url, 'GET', '/api/webhooks?limit=x', { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(400);
+  });
+
+  it.each([
+    [{ webhooks: {} }, /webhooks: must be a list/],
+    [{ webhooks: [{ url: 'ftp://x/', events: ['job-status'], secret: SECRET }] }, /webhooks\[0\]\.url: must be an http/],
+    [{ webhooks: [{ url: 'not a url', events: ['job-status'], secret: SECRET }] }, /webhooks\[0\]\.url/],
+    [{ webhooks: [{ url: 'http://x/', events: ['job-done'], secret: SECRET }] }, /webhooks\[0\]\.events: must be a non-empty list of "job-status", "worker-status"/],
+    [{ webhooks: [{ url: 'http://x/', events: [], secret: SECRET }] }, /events/],
+    [{ webhooks: [{ url: 'http://x/', events: ['job-status'], secret: 'short' }] }, /secret: must be a string of at least 16/],
+    [{ webhooks: [{ url: 'http://x/', events: ['job-status'], secret: SECRET, retry: 3 }] }, /unknown key "retry"/],
+    [{ webhooks: [{ url: 'http://x/', events: ['job-status'], secret: SECRET }, { url: 'http://x/', events: ['job-status'], secret: SECRET }] }, /listed twice/],
+  ])('refuses a bad webhooks config: %j', (doc, message) => {
+    expect(() => configFromJson(doc)).toThrow(message);
+  });
+});
+
+describe('flamenco-mgr webhooks', { timeout: 30_000 }, () => {
+  it('shows pending deliveries with their last error, and delivered ones', async () => {
+    const { runCli, runJson } = await import('../helpers/cli');
+    const r = await receiver();
+    const url = r.url();
+    await r.down();
+    const tm = testManager({ config: { webhooks: hooks(url, ['job-status']) } });
+    tm.manager.jobs.submit({ name: 'j', job_type: 'sleep', settings: { frames: '1', chunk_size: 1, time_in_seconds: 1 } });
+    tm.manager.observe.webhooks.relay();
+    await tm.manager.observe.webhooks.deliver();
+
+    const out = await runCli(['webhooks', '--data-dir', tm.dataDir]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout.split('\n')[0]).toBe('1 pending');
+    expect(out.stdout).toMatch(/job-status\s+pending\s+1\s/);
+    expect(out.stdout).toContain('ECONNREFUSED');
+    const doc = await runJson(['webhooks', '--data-dir', tm.dataDir, '--limit', '5']);
+    expect(doc).toMatchObject({ pending: 1, deliveries: [{ url, status: 'pending', last_error: 'ECONNREFUSED' }] });
+    const bad = await runCli(['webhooks', '--data-dir', tm.dataDir, '--limit', 'lots']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
