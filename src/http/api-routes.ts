@@ -2,6 +2,7 @@
 import type { Manager } from '../core/manager';
 import { ValidationError } from '../core/support/errors';
 import { jobTypesDocument } from '../core/jobs/compilers/index';
+import { requireReader } from './access';
 import { requireAdmin, serveLog } from './admin-routes';
 import { json, noContent, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
@@ -20,7 +21,8 @@ export function apiRoutes(m: Manager, token: string): Route[] {
     methods,
     path: `/api${path}`,
     bodyLimit,
-    guard: (req) => requireAdmin(req, token),
+    // Reading is open to trusted_networks (the read-only dashboard); changing needs the token.
+    guard: methods.every((x) => x === 'GET') ? (req) => requireReader(req, m.config.trusted_networks, token) : (req) => requireAdmin(req, token),
     handler: fn,
   });
   const q = (ctx: RequestCtx, name: string) => ctx.url.searchParams.get(name) ?? undefined;

@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs';
 import { checkHealth } from '../core/observe/health';
 import type { Manager } from '../core/manager';
 import { ValidationError } from '../core/support/errors';
-import { requireReader } from './access';
+import { fromTrustedNetwork, requireReader } from './access';
 import { requireAdmin } from './admin-routes';
 import { EventStreamHub } from './events-stream';
 import type { Reply } from './reply';
@@ -48,6 +48,21 @@ export function observeRoutes(m: Manager, token: string, hub: EventStreamHub): R
       },
     },
     { methods: ['GET'], path: '/api/events', guard: reader, handler: (ctx) => hub.open(ctx.req) },
+    { methods: ['GET'], path: '/api/farm', guard: reader, handler: () => ({ status: 200, body: m.observe.farm.summary() }) },
+    {
+      // What this request may do: the dashboard asks before it shows data or a login form.
+      methods: ['GET'],
+      path: '/api/access',
+      handler: (ctx) => {
+        let admin = true;
+        try {
+          requireAdmin(ctx.req, token);
+        } catch {
+          admin = false;
+        }
+        return { status: 200, body: { read: admin || fromTrustedNetwork(ctx.req, m.config.trusted_networks), admin }, headers: { 'Cache-Control': 'no-store' } };
+      },
+    },
     {
       methods: ['GET'],
       path: '/api/webhooks',

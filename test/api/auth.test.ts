@@ -1,5 +1,6 @@
-// Every /api route needs the admin token: missing or wrong → 401 with a JSON error and a Bearer
-// challenge; the right token gets through.
+// Every /api route needs the admin token from outside trusted_networks: missing or wrong → 401
+// with a JSON error and a Bearer challenge; the right token gets through. (Reading from a
+// trusted network without the token: test/observe/access.test.ts.)
 import { describe, expect, it } from 'vitest';
 import { apiRoutes } from '../../src/http/api-routes';
 import { ADMIN_TOKEN, registerWorker, request, testServer } from '../helpers/env';
@@ -10,8 +11,8 @@ function allRoutes(s: Awaited<ReturnType<typeof testServer>>, id: string): { met
 }
 
 describe('admin API authentication', { timeout: 30_000 }, () => {
-  it('refuses every route without the right token, changing nothing', async () => {
-    const s = await testServer();
+  it('refuses every route without the right token from outside trusted_networks, changing nothing', async () => {
+    const s = await testServer({ config: { trusted_networks: [] } });
     const { job } = submit(s, [{ name: 'a' }]);
     const w = await registerWorker(s.url);
     const before = dbSnapshot(s);

@@ -2,6 +2,7 @@
 // metrics that follow it, the last-rendered images. Built on first use, so CLI commands never pay for it.
 import type { Manager } from '../manager';
 import { EventFeed, JOURNAL_KEEP } from './feed';
+import { FarmSummaries } from './farm-summary';
 import { LastRendered } from './last-rendered';
 import { Metrics } from './metrics';
 import { Webhooks } from './webhooks';
@@ -11,12 +12,14 @@ export class Observability {
   readonly metrics: Metrics;
   readonly lastRendered: LastRendered;
   readonly webhooks: Webhooks;
+  readonly farm: FarmSummaries;
 
   constructor(m: Manager) {
     this.feed = new EventFeed(m.repos.db);
     this.metrics = new Metrics(m.repos.db, m.dataDir);
     this.feed.subscribe(this.metrics.onEvents);
     this.lastRendered = new LastRendered(m.repos);
+    this.farm = new FarmSummaries(m.repos.db, m.clock);
     this.webhooks = new Webhooks(m.repos, m.clock, () => m.config, this.metrics, m.log);
     // The journal keeps what the webhook relay has not read yet, however long serve was down.
     this.feed.holdPruning(() => this.webhooks.cursor() + 1);

@@ -1,0 +1,81 @@
+// The dashboard's farm overview: counts per status, what each busy worker runs, and what is
+// stuck: waiting work that no worker that could take it is available for.
+import { FarmStatsRepo } from '../../db/events-repo';
+import type { DB } from '../../db/open';
+import type { Clock } from '../support/clock';
+import { JOB_STATUSES, TASK_STATUSES, WORKER_STATUSES } from '../support/statuses';
+
+export interface StuckJob {
+  job: string;
+  name: string;
+  reason: string;
+}
+
+export interface FarmSummary {
+  jobs: Record<string, number>;
+  tasks: Record<string, number>;
+  workers: Record<string, number>;
+  /** By worker id: the task it runs and that task's job, with names (not bare ids). */
+  current_tasks: Record<string, { task: string; task_name: string; job: string; job_name: string }>;
+  stuck: StuckJob[];
+}
+
+/** Workers in these statuses take (or will soon take) tasks. */
+const AVAILABLE = ['awake', 'starting', 'testing'];
+/** Many browsers ask at once after the same event: they share one answer this long. */
+const CACHE_MS = 1000;
+
+function every(statuses: readonly string[], values: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(statuses.map((s) => [s, values[s] ?? 0]));
+}
+
+export class FarmSummaries {
+  private readonly stats: FarmStatsRepo;
+  private cached?: { at: number; value: FarmSummary };
+
+  constructor(
+    db: DB,
+    private readonly clock: Clock,
+  ) {
+    this.stats = new FarmStatsRepo(db);
+  }
+
+  summary(): FarmSummary {
+    const now = this.clock.now();
+    if (this.cached && now - this.cached.at < CACHE_MS && now >= this.cached.at) return this.cached.value;
+    const current_tasks: FarmSummary['current_tasks'] = {};
+    for (const c of this.stats.currentTasks()) current_tasks[c.worker] = { task: c.task, task_name: c.task_name, job: c.job, job_name: c.job_name };
+    const value: FarmSummary = {
+      jobs: every(JOB_STATUSES, this.stats.jobsByStatus()),
+      tasks: every(TASK_STATUSES, this.stats.tasksByStatus()),
+      workers: every(WORKER_STATUSES, this.stats.workersByStatus()),
+      current_tasks,
+      stuck: this.stuck(),
+    };
+    this.cached = { at: now, value };
+    return value;
+  }
+
+  private stuck(): StuckJob[] {
+    const workers = this.stats.workerAbilities().map((w) => ({
+      available: AVAILABLE.includes(w.status),
+      types: new Set(JSON.parse(w.supported_task_types) as string[]),
+      tags: new Set(JSON.parse(w.tags) as string[]),
+    }));
+    const out: StuckJob[] = [];
+    for (const j of this.stats.jobsWithWaitingTasks()) {
+      const fits = (w: (typeof workers)[number], type: string) => w.types.has(type) && (!j.tag || w.tags.has(j.tag));
+      for (const type of this.stats.waitingTaskTypes(j.id)) {
+        if (workers.some((w) => w.available && fits(w, type))) continue;
+        const offline = workers.filter((w) => !w.available && fits(w, type)).length;
+        const who = j.tag ? `with tag "${j.tag}" runs task type "${type}"` : `runs task type "${type}"`;
+        out.push({
+          job: j.id,
+          name: j.name,
+          reason: offline > 0 ? `no available worker ${who} (${offline} such ${offline === 1 ? 'worker is' : 'workers are'} offline, asleep or timed out)` : `no worker ${who}`,
+        });
+      }
+    }
+    return out;
+  }
+}
