@@ -12,6 +12,7 @@
 // and any attempt of pkg to download fails the build. Our bundle is the SEA main script itself,
 // with V8's code cache, and better-sqlite3's addon is a SEA asset: the executable starts as fast as
 // a plain `node` (pkg's own VFS bootstrap, its default with a config file, cost ~40 ms per start).
+import * as esbuild from 'esbuild';
 import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -68,7 +69,22 @@ const since = (t0) => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
 
 // ---- 1. the bundle -------------------------------------------------------------------------
 
+// The dashboard (src/web) is built first and goes into the bundle in place of
+// src/http/dashboard-assets.ts, which builds it from the sources when they run directly.
+const { buildDashboard } = await import('./src/web/bundle.mjs');
+const dashboard = buildDashboard(esbuild, r('src', 'web'));
+const dashboardPlugin = {
+  name: 'dashboard-files',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]http[\\/]dashboard-assets\.ts$/ }, () => ({
+      contents: `export function dashboardFiles() { return ${JSON.stringify(dashboard)}; }`,
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
+  plugins: [dashboardPlugin],
   entryPoints: [r('src', 'entry.ts')],
   outfile: BUNDLE,
   bundle: true,

@@ -2,6 +2,7 @@
 import type { Server } from 'node:http';
 import type { Manager } from '../core/manager';
 import { adminRoutes } from './admin-routes';
+import { dashboardRoutes } from './dashboard-routes';
 import { apiRoutes } from './api-routes';
 import { EventStreamHub } from './events-stream';
 import { observeRoutes } from './observe-routes';
@@ -13,7 +14,7 @@ export function createManagerServer(m: Manager, adminToken: string): Server {
   const metrics = m.observe.metrics;
   const events = new EventStreamHub(m.observe.feed);
   const server = createHttpServer(
-    [...workerRoutes(m), ...adminRoutes(m, adminToken), ...v3Routes(m), ...apiRoutes(m, adminToken), ...observeRoutes(m, adminToken, events)],
+    [...workerRoutes(m), ...adminRoutes(m, adminToken), ...v3Routes(m), ...apiRoutes(m, adminToken), ...observeRoutes(m, adminToken, events), ...dashboardRoutes()],
     m.log,
     () => m.batch.committed(),
     (method, route, status, seconds) => metrics.observeRequest(method, route, status, seconds),

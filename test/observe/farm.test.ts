@@ -21,7 +21,7 @@ describe('GET /api/farm', () => {
       { job: noTag.jobId, name: 'shot 3', reason: 'no worker with tag "gpu" runs task type "sleep"' },
     ]);
 
-    s.manager.repos.workers.update(w.id, { tags: ['gpu'] });
+    s.manager.workerTags.change(w.id, { set: ['gpu'] });
     s.clock.advance(5000);
     expect((await request(s.url, 'GET', '/api/farm')).json.stuck).toHaveLength(1);
     await w.call('POST', '/sign-off');

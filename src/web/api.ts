@@ -1,0 +1,63 @@
+// Talking to serve. The admin token lives in sessionStorage (for this tab only, gone when it
+// closes) and travels in the Authorization header, never in a URL or a cookie: no other site can
+// make the browser send it, so actions need no cross-site request protection beyond that.
+
+const KEY = 'flamenco-mgr-admin-token';
+
+export const session = {
+  token: (): string | null => sessionStorage.getItem(KEY),
+  set: (t: string) => sessionStorage.setItem(KEY, t),
+  clear: () => sessionStorage.removeItem(KEY),
+};
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function authHeaders(token = session.token()): Record<string, string> {
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+export async function api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = authHeaders();
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+  const text = await res.text();
+  let doc: any;
+  try {
+    doc = text ? JSON.parse(text) : undefined;
+  } catch {
+    doc = text;
+  }
+  if (!res.ok) throw new ApiError(res.status, doc?.error?.message ?? `${res.status} ${res.statusText}`);
+  return doc as T;
+}
+
+export async function text(path: string): Promise<string> {
+  const res = await fetch(path, { headers: authHeaders(), cache: 'no-store' });
+  if (!res.ok) throw new ApiError(res.status, `${res.status} ${res.statusText}`);
+  return res.text();
+}
+
+export interface Access {
+  read: boolean;
+  admin: boolean;
+}
+
+export function access(token = session.token()): Promise<Access> {
+  return fetch('/api/access', { headers: authHeaders(token), cache: 'no-store' }).then((r) => r.json() as Promise<Access>);
+}
+
+/** A last-rendered image as an object URL, or the reason there is none. */
+export async function lastRendered(path: string): Promise<{ url: string } | { path: string | null; reason: string }> {
+  const res = await fetch(path, { headers: authHeaders(), cache: 'no-store' });
+  if (!res.ok) throw new ApiError(res.status, `${res.status} ${res.statusText}`);
+  const type = res.headers.get('content-type') ?? '';
+  if (/^image\/(png|jpeg|webp)$/.test(type)) return { url: URL.createObjectURL(await res.blob()) };
+  return (await res.json()) as { path: string | null; reason: string };
+}

@@ -1,0 +1,141 @@
+// One job: settings, actions, tasks (with per-task requeue), blocklist, last-rendered frame.
+import { api } from '../api';
+import { badge, h, pager, progress, relativeTime, replace, table } from '../dom';
+import { lastRenderedBox } from './image';
+import type { JobView } from './jobs';
+import type { Ctx, View } from './view';
+
+interface TaskView {
+  id: string;
+  name: string;
+  status: string;
+  task_type: string;
+  worker: string | null;
+  worker_nickname: string | null;
+  activity: string;
+  progress: number;
+  failed_by_workers: { id: string; identifier: string }[];
+  updated: string;
+}
+
+interface JobDetail extends JobView {
+  settings: Record<string, unknown>;
+  metadata: Record<string, string>;
+  task_list: TaskView[];
+}
+
+interface BlockEntry {
+  task_type: string;
+  worker: string;
+  worker_nickname?: string;
+  created: string;
+}
+
+const PAGE = 100;
+
+function settingValue(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+export function jobView(id: string, ctx: Ctx): View {
+  let page = 0;
+  let job: JobDetail | undefined;
+  let blocklist: BlockEntry[] = [];
+  const head = h('div', {});
+  const actions = h('div', { class: 'actions' });
+  const tasks = h('div', {});
+  const side = h('div', {});
+  const image = lastRenderedBox(`/api/jobs/${id}/last-rendered`);
+  const el = h('div', {}, head, actions, h('div', { class: 'columns' }, h('div', { class: 'main' }, h('h3', {}, 'Tasks'), tasks), h('aside', {}, image.el, side)));
+
+  const post = (what: string, path: string, body?: unknown) => ctx.act(what, () => api('POST', path, body ?? {}));
+
+  function drawActions(): void {
+    if (!job || !ctx.admin) {
+      replace(actions, ctx.admin ? null : h('p', { class: 'muted' }, 'Read-only: log in with the admin token to change this job.'));
+      return;
+    }
+    const prio = h('input', { type: 'number', min: '0', max: '100', value: String(job.priority), name: 'priority' });
+    replace(
+      actions,
+      h('button', { on: { click: () => post('cancel', `/api/jobs/${id}/cancel`) } }, 'Cancel'),
+      h('button', { on: { click: () => post('pause', `/api/jobs/${id}/pause`) } }, 'Pause'),
+      h('button', { on: { click: () => post('resume', `/api/jobs/${id}/resume`) } }, 'Resume'),
+      h('button', { on: { click: () => post('requeue', `/api/jobs/${id}/requeue`) } }, 'Requeue'),
+      h('button', { on: { click: () => post('requeue failed tasks', `/api/jobs/${id}/requeue`, { failed_only: true }) } }, 'Requeue failed'),
+      h('span', { class: 'inline' }, prio, h('button', { on: { click: () => post('set priority', `/api/jobs/${id}/priority`, { priority: Number(prio.value) }) } }, 'Set priority')),
+      h(
+        'button',
+        {
+          class: 'danger',
+          on: {
+            click: () => {
+              if (confirm('Delete this job, its tasks and logs?')) void ctx.act('delete', () => api('DELETE', `/api/jobs/${id}`)).then(() => (location.hash = '#/jobs'));
+            },
+          },
+        },
+        'Delete',
+      ),
+    );
+  }
+
+  function drawTasks(): void {
+    if (!job) return;
+    const list = job.task_list;
+    const rows = list.slice(page * PAGE, (page + 1) * PAGE).map((t) => [
+      h('a', { href: `#/tasks/${t.id}` }, t.name),
+      badge(t.status),
+      t.worker_nickname ?? '',
+      h('span', { class: 'activity' }, t.activity),
+      progress(t.progress, 100),
+      t.failed_by_workers.length ? h('span', { title: t.failed_by_workers.map((f) => f.identifier).join('\n') }, String(t.failed_by_workers.length)) : '',
+      ctx.admin ? h('button', { class: 'small', on: { click: () => ctx.act('requeue task', () => api('POST', `/api/tasks/${t.id}/requeue`)) } }, 'Requeue') : '',
+    ]);
+    replace(tasks, table(['task', 'status', 'worker', 'activity', 'progress', 'failures', ''], rows, 'tasks'), pager(list.length, PAGE, page, (p) => ((page = p), drawTasks())));
+  }
+
+  function draw(): void {
+    if (!job) return;
+    const total = Object.values(job.tasks).reduce((a, b) => a + b, 0);
+    replace(
+      head,
+      h('p', { class: 'crumbs' }, h('a', { href: '#/jobs' }, 'Jobs'), ' / '),
+      h('h2', {}, job.name, ' ', badge(job.status)),
+      h('p', {}, progress(job.tasks.completed ?? 0, total), ` ${job.tasks.completed ?? 0} of ${total} tasks completed · ${job.job_type} · priority ${job.priority} · submitted ${relativeTime(job.created)}`, job.tag ? ` · tag ${job.tag}` : ''),
+      job.activity ? h('p', { class: 'muted' }, job.activity) : null,
+    );
+    drawActions();
+    drawTasks();
+    replace(
+      side,
+      h('h3', {}, 'Settings'),
+      table(['setting', 'value'], Object.entries(job.settings).map(([k, v]) => [k, h('code', {}, settingValue(v))]), 'settings'),
+      Object.keys(job.metadata).length ? [h('h3', {}, 'Metadata'), table(['key', 'value'], Object.entries(job.metadata).map(([k, v]) => [k, v]), 'settings')] : null,
+      h('h3', {}, 'Blocklist'),
+      blocklist.length === 0
+        ? h('p', { class: 'muted' }, 'No worker is blocked from this job.')
+        : table(
+            ['worker', 'task type', 'since', ''],
+            blocklist.map((b) => [
+              b.worker_nickname ?? b.worker,
+              b.task_type,
+              relativeTime(b.created),
+              ctx.admin
+                ? h('button', { class: 'small', on: { click: () => ctx.act('clear blocklist entry', () => api('DELETE', `/api/blocklist?job=${id}&worker=${b.worker}&task_type=${encodeURIComponent(b.task_type)}`)) } }, 'Clear')
+                : '',
+            ]),
+            'blocklist',
+          ),
+    );
+  }
+
+  return {
+    el,
+    async refresh() {
+      [job, blocklist] = await Promise.all([api<JobDetail>('GET', `/api/jobs/${id}`), api<BlockEntry[]>('GET', `/api/blocklist?job=${id}`)]);
+      draw();
+      await image.refresh();
+    },
+    wants: (e) => (e.type === 'job' && e.data.id === id) || ((e.type === 'task' || e.type === 'last-rendered') && e.data.job === id),
+  };
+}

@@ -1,0 +1,74 @@
+// The jobs: filter by status, finished ones folded away, paged.
+import { api } from '../api';
+import { badge, h, pager, progress, relativeTime, replace, table } from '../dom';
+import type { View } from './view';
+
+export interface JobView {
+  id: string;
+  name: string;
+  job_type: string;
+  status: string;
+  priority: number;
+  created: string;
+  activity: string;
+  tag: string | null;
+  tasks: Record<string, number>;
+}
+
+const STATUSES = ['queued', 'active', 'paused', 'pause-requested', 'completed', 'failed', 'canceled', 'cancel-requested'];
+/** Shown only on request: done with and no longer interesting. */
+const FINISHED = ['completed', 'canceled'];
+const PAGE = 50;
+
+export function jobsView(): View {
+  let jobs: JobView[] = [];
+  let page = 0;
+  let status = '';
+  let showFinished = false;
+  const list = h('div', {});
+  const filter = h(
+    'select',
+    { name: 'status', on: { change: () => ((status = filter.value), (page = 0), draw()) } },
+    h('option', { value: '' }, 'every status'),
+    STATUSES.map((s) => h('option', { value: s }, s)),
+  );
+  const el = h('div', {}, h('h2', {}, 'Jobs'), h('div', { class: 'controls' }, h('label', {}, 'Status ', filter)), list);
+
+  function draw(): void {
+    const matching = jobs.filter((j) => (status ? j.status === status : true));
+    const finished = status ? 0 : matching.filter((j) => FINISHED.includes(j.status)).length;
+    const shown = status || showFinished ? matching : matching.filter((j) => !FINISHED.includes(j.status));
+    // Newest first: what a wrangler looks for.
+    shown.sort((a, b) => b.created.localeCompare(a.created));
+    page = Math.min(page, Math.max(0, Math.ceil(shown.length / PAGE) - 1));
+    const rows = shown.slice(page * PAGE, (page + 1) * PAGE).map((j) => {
+      const total = Object.values(j.tasks).reduce((a, b) => a + b, 0);
+      return [
+        h('a', { href: `#/jobs/${j.id}`, class: 'job-name' }, j.name),
+        badge(j.status),
+        String(j.priority),
+        progress(j.tasks.completed ?? 0, total),
+        j.job_type,
+        h('span', { title: j.created }, relativeTime(j.created)),
+        j.tag ?? '',
+      ];
+    });
+    replace(
+      list,
+      shown.length === 0 ? h('p', { class: 'muted' }, jobs.length === 0 ? 'No jobs yet.' : 'No job matches.') : table(['name', 'status', 'priority', 'progress', 'type', 'submitted', 'tag'], rows, 'jobs'),
+      pager(shown.length, PAGE, page, (p) => ((page = p), draw())),
+      finished > 0
+        ? h('p', {}, h('button', { class: 'link', on: { click: () => ((showFinished = !showFinished), draw()) } }, showFinished ? `hide ${finished} finished jobs` : `show ${finished} finished jobs`))
+        : null,
+    );
+  }
+
+  return {
+    el,
+    async refresh() {
+      jobs = await api<JobView[]>('GET', '/api/jobs');
+      draw();
+    },
+    wants: (e) => e.type === 'job' || e.type === 'task',
+  };
+}

@@ -1,0 +1,49 @@
+// One task and its log, following the end of the log while the task runs.
+import { api, text } from '../api';
+import { badge, h, replace } from '../dom';
+import type { View } from './view';
+
+const TAIL_LINES = 2000;
+const FOLLOW_MS = 2000;
+
+interface TaskView {
+  id: string;
+  job: string;
+  name: string;
+  status: string;
+  worker_nickname: string | null;
+  activity: string;
+}
+
+export function logView(id: string): View {
+  const head = h('div', {});
+  const pre = h('pre', { class: 'log' });
+  const el = h('div', {}, head, pre);
+  let timer: number | undefined;
+  let running = false;
+
+  async function loadLog(): Promise<void> {
+    const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 8;
+    pre.textContent = await text(`/api/tasks/${id}/log?tail=${TAIL_LINES}`);
+    if (atEnd) pre.scrollTop = pre.scrollHeight;
+  }
+
+  return {
+    el,
+    async refresh() {
+      const t = await api<TaskView>('GET', `/api/tasks/${id}`);
+      running = t.status === 'active' || t.status === 'cancel-requested';
+      replace(
+        head,
+        h('p', { class: 'crumbs' }, h('a', { href: '#/jobs' }, 'Jobs'), ' / ', h('a', { href: `#/jobs/${t.job}` }, 'job'), ' / '),
+        h('h2', {}, t.name, ' ', badge(t.status)),
+        h('p', { class: 'muted' }, t.worker_nickname ? `worker ${t.worker_nickname} · ` : '', t.activity, running ? ' · following the log' : ''),
+      );
+      await loadLog();
+      window.clearInterval(timer);
+      timer = running ? window.setInterval(() => void loadLog().catch(() => undefined), FOLLOW_MS) : undefined;
+    },
+    wants: (e) => e.type === 'task' && e.data.id === id,
+    dispose: () => window.clearInterval(timer),
+  };
+}

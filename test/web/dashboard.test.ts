@@ -1,0 +1,127 @@
+// The dashboard in a real browser (Debian's headless Chromium): it shows jobs and workers,
+// follows changes without a reload, runs actions only with the admin token, shows the last
+// rendered frame, and renders hostile names as text.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerBackground } from '../../src/core/observe/background';
+import { ManualClock } from '../../src/core/support/clock';
+import { Browser, CHROMIUM, type Page } from '../helpers/browser';
+import { ADMIN_TOKEN, onCleanup, registerWorker, tempDir, testServer } from '../helpers/env';
+import { gradientPng } from '../helpers/png';
+import { claim, submitJob } from '../helpers/protocol';
+
+const XSS_JOB = '<img src=x onerror=alert(1)>';
+const XSS_WORKER = '<script>alert(2)</script>';
+
+/** Under CI a missing Chromium fails the suite; elsewhere these tests are skipped. */
+const run = CHROMIUM !== undefined || process.env.CI !== undefined;
+
+describe.runIf(run)('the dashboard in Chromium', { timeout: 60_000 }, () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await Browser.launch();
+  }, 30_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  /** A serve with its timers running and a clock that follows real time (times in the page look right). */
+  async function farm() {
+    const clock = new ManualClock(Date.now());
+    const follow = setInterval(() => clock.set(Date.now()), 50);
+    onCleanup(() => clearInterval(follow));
+    const s = await testServer({ clock });
+    registerBackground(s.manager);
+    s.manager.timers.start();
+    onCleanup(() => s.manager.timers.stop());
+    return s;
+  }
+
+  async function open(url: string): Promise<Page> {
+    const page = await browser.newPage();
+    onCleanup(() => void page.send('Page.close').catch(() => undefined));
+    await page.goto(url);
+    return page;
+  }
+
+  const text = (sel: string) => `[...document.querySelectorAll(${JSON.stringify(sel)})].map((e) => e.textContent).join('\\n')`;
+
+  it('shows jobs and workers, renders hostile names as text, and follows a status change without a reload', async () => {
+    const s = await farm();
+    const { jobId, ids } = submitJob(s, [{ name: 'frames 1-10' }, { name: 'frames 11-20', parents: ['frames 1-10'] }], { name: XSS_JOB });
+    const w = await registerWorker(s.url, { nickname: XSS_WORKER });
+    await claim(w);
+
+    const page = await open(`${s.url}/#/jobs`);
+    await page.waitFor(`${text('table.jobs a.job-name')}.includes(${JSON.stringify(XSS_JOB)})`, 'the job in the list');
+    expect(await page.eval(`document.querySelector('table.jobs').innerText`)).toContain('active');
+
+    await page.eval(`location.hash = '#/workers'`);
+    await page.waitFor(`${text('table.workers .nick')} === ${JSON.stringify(XSS_WORKER)}`, 'the worker in the list');
+    const row = await page.eval<string>(`document.querySelector('table.workers tbody tr').innerText`);
+    expect(row).toContain(XSS_JOB);
+    expect(row).toContain('frames 1-10');
+
+    await page.eval(`location.hash = '#/jobs/${jobId}'`);
+    await page.waitFor(`document.querySelector('h2') && document.querySelector('h2').textContent.startsWith(${JSON.stringify(XSS_JOB)})`, 'the job page');
+    await page.eval('window.notReloaded = true');
+    await w.call('POST', `/tasks/${ids['frames 1-10']}/update`, { task_status: 'completed', activity: 'done' });
+    await page.waitFor(`${text('table.tasks tbody tr:first-child .badge')} === 'completed'`, 'the task completed, live');
+    expect(await page.eval('window.notReloaded')).toBe(true);
+
+    // Nothing the submitter or the worker wrote ran or became markup.
+    expect(page.dialogs).toEqual([]);
+    expect(await page.eval(`document.querySelectorAll('img[src="x"], main script').length`)).toBe(0);
+    expect(page.errors).toEqual([]);
+  });
+
+  it('runs an action with the admin token and refuses it without', async () => {
+    const s = await farm();
+    const { jobId } = submitJob(s, [{ name: 'a' }], { name: 'shot 40' });
+    const page = await open(`${s.url}/#/jobs/${jobId}`);
+    await page.waitFor(`document.body.innerText.includes('Read-only')`, 'the read-only job page');
+    expect(await page.eval(`[...document.querySelectorAll('.actions button')].length`)).toBe(0);
+    // Even asked directly, the API refuses an action without the token.
+    expect(await page.eval(`fetch('/api/jobs/${jobId}/pause', { method: 'POST' }).then((r) => r.status)`)).toBe(401);
+    expect(s.manager.repos.jobs.get(jobId)!.status).toBe('queued');
+
+    // Log in through the form: the token goes to sessionStorage, never into the URL.
+    await page.eval(`[...document.querySelectorAll('#session button')].find((b) => b.textContent === 'log in').click()`);
+    await page.waitFor(`document.querySelector('form.login input')`, 'the login form');
+    await page.eval(`document.querySelector('form.login input').value = 'wrong-token'; document.querySelector('form.login button').click()`);
+    await page.waitFor(`document.querySelector('.error-text').textContent.includes('not the admin token')`, 'the refusal');
+    await page.eval(`document.querySelector('form.login input').value = ${JSON.stringify(ADMIN_TOKEN)}; document.querySelector('form.login button').click()`);
+    await page.waitFor(`document.querySelector('#session') && document.querySelector('#session').innerText.includes('log out') && document.querySelectorAll('.actions button').length > 0`, 'the admin view');
+    expect(await page.eval('location.href')).not.toContain(ADMIN_TOKEN);
+    expect(await page.eval('document.cookie')).toBe('');
+
+    await page.eval(`[...document.querySelectorAll('.actions button')].find((b) => b.textContent === 'Pause').click()`);
+    await page.waitFor(`document.querySelector('h2 .badge').textContent === 'paused'`, 'the job paused');
+    expect(s.manager.repos.jobs.get(jobId)!.status).toBe('paused');
+    // The one failed request is the refused action above.
+    expect(page.errors).toEqual(['network: Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
+  });
+
+  it('shows the last rendered frame of a job and of the farm', async () => {
+    const s = await farm();
+    const dir = tempDir();
+    mkdirSync(path.join(dir, 'frames'));
+    const frame = path.join(dir, 'frames', '0001.png');
+    writeFileSync(frame, gradientPng(320, 180));
+    const { jobId } = submitJob(s, [{ name: 'frames 1-1' }], { name: 'shot 7' });
+    const w = await registerWorker(s.url);
+    await claim(w);
+    const page = await open(`${s.url}/#/jobs/${jobId}`);
+    await page.waitFor(`document.querySelector('figure.last-rendered').innerText.includes('no worker has reported')`, 'no frame yet');
+    await w.call('POST', '/output-produced', { paths: [frame] });
+    await page.waitFor(`document.querySelector('figure.last-rendered img') && document.querySelector('figure.last-rendered img').naturalWidth === 320`, 'the frame, live');
+    await page.eval(`location.hash = '#/'`);
+    await page.waitFor(`document.querySelector('figure.last-rendered img') && document.querySelector('figure.last-rendered img').naturalWidth === 320`, 'the farm-wide frame');
+    if (process.env.FLAMENCO_SCREENSHOT) {
+      await page.send('Emulation.setDeviceMetricsOverride', { width: 1400, height: 800, deviceScaleFactor: 1, mobile: false });
+      await page.screenshot(process.env.FLAMENCO_SCREENSHOT);
+    }
+    expect(page.errors).toEqual([]);
+  });
+});
