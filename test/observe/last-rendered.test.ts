@@ -96,3 +96,34 @@ describe('last-rendered images', () => {
     expect((await request(s.url, 'GET', '/api/last-rendered', { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } })).status).toBe(200);
   });
 });
+
+describe('the kept copy', () => {
+  it('still shows a frame after it was moved away, and is forgotten with its job', async () => {
+    const { s, dir, jobId, report } = await rendering({ '0001.png': PNG });
+    await report('0001.png');
+    s.manager.observe.feed.poll();
+    await s.manager.observe.lastRendered.capture(jobId, path.join(dir, '0001.png'));
+    const { renameSync, existsSync } = await import('node:fs');
+    renameSync(path.join(dir, '0001.png'), path.join(dir, 'final.png'));
+    for (const p of [`/api/jobs/${jobId}/last-rendered`, '/api/last-rendered']) {
+      const r = await get(s.url, p);
+      expect(r.type, p).toBe('image/png');
+      expect(r.body.equals(PNG)).toBe(true);
+    }
+    // A newer report that cannot be shown wins over the older copy.
+    writeFileSync(path.join(dir, '0002.exr'), EXR);
+    await report('0002.exr');
+    s.manager.observe.feed.poll();
+    expect((await request(s.url, 'GET', `/api/jobs/${jobId}/last-rendered`)).json.reason).toMatch(/OpenEXR/);
+
+    const kept = path.join(s.dataDir, 'last-rendered', jobId);
+    expect(existsSync(kept)).toBe(true);
+    const w = s.manager.repos.workers.list()[0]!;
+    await s.manager.repos.write(() => s.manager.queue.requeueWorker(w.id));
+    s.manager.jobActions.cancel(jobId);
+    s.manager.jobActions.delete(jobId);
+    s.manager.observe.feed.poll();
+    for (let i = 0; i < 100 && existsSync(kept); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(existsSync(kept)).toBe(false);
+  });
+});

@@ -18,7 +18,13 @@ export class Observability {
     this.feed = new EventFeed(m.repos.db);
     this.metrics = new Metrics(m.repos.db, m.dataDir);
     this.feed.subscribe(this.metrics.onEvents);
-    this.lastRendered = new LastRendered(m.repos);
+    this.lastRendered = new LastRendered(m.repos, m.dataDir);
+    this.feed.subscribe((events) => {
+      for (const e of events) {
+        if (e.kind === 'last-rendered' && e.job_id && e.detail) void this.lastRendered.capture(e.job_id, e.detail);
+        else if (e.kind === 'job' && e.status === 'deleted') void this.lastRendered.forget(e.entity);
+      }
+    });
     this.farm = new FarmSummaries(m.repos.db, m.clock);
     this.webhooks = new Webhooks(m.repos, m.clock, () => m.config, this.metrics, m.log);
     // The journal keeps what the webhook relay has not read yet, however long serve was down.

@@ -1,7 +1,12 @@
 // The newest rendered image, per job and farm-wide, as workers report it through
 // /output-produced (task-reports.ts keeps the paths). Only those stored paths are ever opened,
 // never a path a client names, and only images whose content is PNG, JPEG or WebP are served.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+// A copy is kept in <data-dir>/last-rendered/ when the path is reported, because frames move
+// (a render job's last task moves them to their final folder).
+import { closeSync, createReadStream, createWriteStream, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { Repos } from '../repos';
 import { NotFoundError } from '../support/errors';
 import { isId } from '../support/ids';
@@ -35,8 +40,19 @@ function describe(head: Buffer): string {
   return 'its content is not a PNG, JPEG or WebP image';
 }
 
+/** The name of the farm-wide copy in the copies' folder (job copies are named by job id). */
+const FARM = 'farm';
+
 export class LastRendered {
-  constructor(private readonly repos: Repos) {}
+  private readonly dir: string;
+  private readonly copying = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly repos: Repos,
+    dataDir: string,
+  ) {
+    this.dir = path.join(dataDir, 'last-rendered');
+  }
 
   /** The path reported last for a job (job given) or for the whole farm. */
   path(jobId?: string): { job: string | null; path: string | null } {
@@ -52,27 +68,89 @@ export class LastRendered {
     if (!path) {
       return { job, path, reason: job ? 'no worker has reported a rendered image for this job yet' : 'no worker has reported a rendered image yet' };
     }
-    let fd: number;
-    try {
-      fd = openSync(path, 'r');
-    } catch (err) {
-      return { job, path, reason: `the manager cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})` };
+    // The copy taken when the path was reported: the frame may have moved since (a render job's
+    // last task moves its frames from the intermediate folder to the final one).
+    const kept = this.kept(job ?? FARM);
+    if (kept === path) {
+      const copy = inspect(this.keptFile(job ?? FARM));
+      if ('fd' in copy) return copy;
     }
+    const found = inspect(path);
+    return 'fd' in found ? found : { job, path, reason: found.reason };
+  }
+
+  /**
+   * Copies a just-reported image into the data directory (for the job and farm-wide), if it is
+   * one that can be shown. Runs off the request path; reports for one job are copied in turn.
+   */
+  capture(jobId: string, path: string): Promise<void> {
+    const run = async () => {
+      const p = inspect(path);
+      if (!('fd' in p)) return;
+      await mkdir(this.dir, { recursive: true });
+      for (const name of [jobId, FARM]) {
+        const file = this.keptFile(name);
+        const fd = name === FARM ? openSync(this.keptFile(jobId), 'r') : p.fd;
+        try {
+          await pipeline(createReadStream('', { fd, start: 0, end: p.size - 1, autoClose: false }), createWriteStream(`${file}.tmp`));
+        } finally {
+          closeSync(fd);
+        }
+        await writeFile(`${file}.path.tmp`, path);
+        await rename(`${file}.tmp`, file);
+        await rename(`${file}.path.tmp`, `${file}.path`);
+      }
+    };
+    const next = (this.copying.get(jobId) ?? Promise.resolve()).then(run).catch(() => undefined);
+    this.copying.set(jobId, next);
+    void next.then(() => {
+      if (this.copying.get(jobId) === next) this.copying.delete(jobId);
+    });
+    return next;
+  }
+
+  /** Forgets a deleted job's copy. */
+  async forget(jobId: string): Promise<void> {
+    if (!isId(jobId)) return;
+    await Promise.all([rm(this.keptFile(jobId), { force: true }), rm(`${this.keptFile(jobId)}.path`, { force: true })]);
+  }
+
+  private keptFile(name: string): string {
+    return path.join(this.dir, name);
+  }
+
+  /** The reported path the kept copy was taken from. */
+  private kept(name: string): string | undefined {
     try {
-      const st = fstatSync(fd);
-      if (!st.isFile()) return { job, path, reason: 'it is not a regular file' };
-      if (st.size > PREVIEW_MAX_BYTES) return { job, path, reason: `it is larger than ${PREVIEW_MAX_BYTES / 1024 / 1024} MiB` };
-      const head = Buffer.alloc(12);
-      const n = readSync(fd, head, 0, 12, 0);
-      const contentType = imageType(head.subarray(0, n));
-      if (!contentType) return { job, path, reason: describe(head.subarray(0, n)) };
-      const preview: Preview = { contentType, fd, size: st.size };
-      fd = -1;
-      return preview;
-    } catch (err) {
-      return { job, path, reason: `the manager cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})` };
-    } finally {
-      if (fd >= 0) closeSync(fd);
+      return readFileSync(`${this.keptFile(name)}.path`, 'utf8');
+    } catch {
+      return undefined;
     }
+  }
+}
+
+/** The file opened if it is an image a browser can show, or why not. */
+function inspect(file: string): Preview | { reason: string } {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    return { reason: `the manager cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})` };
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { reason: 'it is not a regular file' };
+    if (st.size > PREVIEW_MAX_BYTES) return { reason: `it is larger than ${PREVIEW_MAX_BYTES / 1024 / 1024} MiB` };
+    const head = Buffer.alloc(12);
+    const n = readSync(fd, head, 0, 12, 0);
+    const contentType = imageType(head.subarray(0, n));
+    if (!contentType) return { reason: describe(head.subarray(0, n)) };
+    const preview: Preview = { contentType, fd, size: st.size };
+    fd = -1;
+    return preview;
+  } catch (err) {
+    return { reason: `the manager cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})` };
+  } finally {
+    if (fd >= 0) closeSync(fd);
   }
 }
