@@ -48,7 +48,7 @@ export function observeRoutes(m: Manager, token: string, hub: EventStreamHub): R
       },
     },
     { methods: ['GET'], path: '/api/events', guard: reader, handler: (ctx) => hub.open(ctx.req) },
-    { methods: ['GET'], path: '/api/farm', guard: reader, handler: () => ({ status: 200, body: m.observe.farm.summary() }) },
+    { methods: ['GET'], path: '/api/farm', guard: reader, handler: () => ({ status: 200, body: m.observe.farm.summary(m.observe.feed.position()) }) },
     {
       // What this request may do: the dashboard asks before it shows data or a login form.
       methods: ['GET'],

@@ -22,7 +22,7 @@ export interface FarmSummary {
 
 /** Workers in these statuses take (or will soon take) tasks. */
 const AVAILABLE = ['awake', 'starting', 'testing'];
-/** Many browsers ask at once after the same event: they share one answer this long. */
+/** Many browsers ask at once after the same event: they share one answer (at most this long). */
 const CACHE_MS = 1000;
 
 function every(statuses: readonly string[], values: Record<string, number>): Record<string, number> {
@@ -31,7 +31,7 @@ function every(statuses: readonly string[], values: Record<string, number>): Rec
 
 export class FarmSummaries {
   private readonly stats: FarmStatsRepo;
-  private cached?: { at: number; value: FarmSummary };
+  private cached?: { at: number; version: number; value: FarmSummary };
 
   constructor(
     db: DB,
@@ -40,9 +40,11 @@ export class FarmSummaries {
     this.stats = new FarmStatsRepo(db);
   }
 
-  summary(): FarmSummary {
+  /** `version`: the events feed's position; a cached answer is reused only while nothing changed. */
+  summary(version: number): FarmSummary {
     const now = this.clock.now();
-    if (this.cached && now - this.cached.at < CACHE_MS && now >= this.cached.at) return this.cached.value;
+    const c = this.cached;
+    if (c && c.version === version && now - c.at < CACHE_MS && now >= c.at) return c.value;
     const current_tasks: FarmSummary['current_tasks'] = {};
     for (const c of this.stats.currentTasks()) current_tasks[c.worker] = { task: c.task, task_name: c.task_name, job: c.job, job_name: c.job_name };
     const value: FarmSummary = {
@@ -52,7 +54,7 @@ export class FarmSummaries {
       current_tasks,
       stuck: this.stuck(),
     };
-    this.cached = { at: now, value };
+    this.cached = { at: now, version, value };
     return value;
   }
 
