@@ -11,9 +11,11 @@ import { dispatch } from './scenarios/dispatch';
 import { executable } from './scenarios/executable';
 import { idlePoll } from './scenarios/idle';
 import { scale } from './scenarios/scale';
+import { watched } from './scenarios/watched';
+import { runWatchers } from './lib/watchers';
 import { rmSync } from 'node:fs';
 
-const SCENARIOS: Record<string, (ctx: Ctx) => Promise<void>> = { executable, idle: idlePoll, dispatch, scale };
+const SCENARIOS: Record<string, (ctx: Ctx) => Promise<void>> = { executable, idle: idlePoll, dispatch, watched, scale };
 
 const USAGE = `usage: npm run bench [-- options]
   --quick              smaller sizes and shorter runs (results go to bench/results/<date>-quick.json)
@@ -144,6 +146,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 process.on('exit', killAllChildren);
 
 if (process.argv[2] === 'baseline-server') runBaselineServer();
+else if (process.argv[2] === 'watchers') runWatchers(process.argv.slice(3));
 else
   main().catch((err) => {
     process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -40,7 +40,7 @@ export function paths(): Paths {
   return { root, cli: path.join(root, 'dist', 'flamenco-mgr.cjs'), self: process.argv[1]! };
 }
 
-function track(c: ChildProcess): ChildProcess {
+export function track(c: ChildProcess): ChildProcess {
   children.add(c);
   c.on('exit', () => children.delete(c));
   return c;
@@ -58,7 +58,7 @@ function waitExit(c: ChildProcess, ms: number): Promise<boolean> {
 }
 
 /** Waits for a line matching re on the child's stdout. */
-function waitForLine(c: ChildProcess, re: RegExp, ms: number, what: string): Promise<RegExpExecArray> {
+export function waitForLine(c: ChildProcess, re: RegExp, ms: number, what: string): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
     let buf = '';
     const t = setTimeout(() => finish(new Error(`${what}: no "${re.source}" line within ${ms} ms`)), ms);

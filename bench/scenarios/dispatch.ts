@@ -4,9 +4,10 @@
 // request failed or took more than 1 s meanwhile.
 import { type Ctx, dataDir, profileArgs, removeDir, Stop } from '../lib/context';
 import { ALL_TYPES, buildQueue, RENDER_ONLY_TYPES } from '../lib/fixtures';
-import { now, pool, registerOverHttp, type SimWorker, UPDATE_ACTIVE, UPDATE_COMPLETED } from '../lib/loadgen';
+import { now, pool, registerOverHttp, type SimWorker } from '../lib/loadgen';
 import { assertAlive, cpuTimeOf, memoryOf, runCli, startServe } from '../lib/processes';
 import { ERR_NETWORK, ERR_TIMEOUT, Recorder, round, type Sample, summarize } from '../lib/stats';
+import { runWorkerLoops } from '../lib/worker-loop';
 
 /** Statuses a worker treats as a failed request (the update stays queued, or the call errored). */
 function failed(s: Sample, call: string): boolean {
@@ -49,21 +50,8 @@ export async function dispatch(ctx: Ctx): Promise<void> {
     let drainedAt = Infinity;
     const allTypes = new Set(workers.filter((w) => w.ident.types.length === ALL_TYPES.length));
 
-    const loops = workers.map(async (w) => {
-      while (!stop.stopped && now() < hardStop) {
-        const r = await w.fetchTask(recs.task);
-        if (r.status === 200 && w.task) {
-          const id = w.task;
-          await w.call('POST', `/tasks/${id}/update`, UPDATE_ACTIVE, recs.active);
-          const c = await w.call('POST', `/tasks/${id}/update`, UPDATE_COMPLETED, recs.completed);
-          w.task = undefined;
-          cycles.add(r.start, c.start + c.ms - r.start, c.status);
-        } else {
-          if (r.status === 204 && allTypes.has(w) && r.start >= warmEnd && drainedAt === Infinity) drainedAt = r.start;
-          // The real worker waits before asking again after an empty answer or an error.
-          await stop.sleep(r.status === 204 ? 250 : 1000);
-        }
-      }
+    const loops = runWorkerLoops(workers, { ...recs, cycles }, stop, hardStop, (w, r) => {
+      if (r.status === 204 && allTypes.has(w) && r.start >= warmEnd && drainedAt === Infinity) drainedAt = r.start;
     });
 
     // Measured window: after the warm-up, until the measure time is up (or the queue ran dry).
@@ -96,7 +84,7 @@ export async function dispatch(ctx: Ctx): Promise<void> {
     const adminFrom = qs.start;
     const adminTo = rq.end + 1000;
     stop.raise();
-    await Promise.all(loops);
+    await loops;
     const mem = memoryOf(server.pid);
     assertAlive(server, 'dispatch');
 

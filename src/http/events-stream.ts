@@ -37,7 +37,9 @@ export class EventStreamHub {
   private heartbeat?: NodeJS.Timeout;
 
   constructor(private readonly feed: EventFeed) {
-    feed.subscribe((events) => this.broadcast(events.map(frame).join('')));
+    feed.subscribe((events) => {
+      if (this.clients.size > 0) this.broadcast(events.map(frame).join(''));
+    });
   }
 
   get size(): number {
@@ -81,10 +83,12 @@ export class EventStreamHub {
   }
 
   private broadcast(text: string): void {
-    if (text === '') return;
+    if (text === '' || this.clients.size === 0) return;
+    // Encoded once for every client: with many clients, encoding per client cost more than the writes.
+    const bytes = Buffer.from(text, 'utf8');
     for (const c of this.clients) {
-      if (c.stream.readableLength + text.length > CLIENT_BUFFER_LIMIT) this.drop(c);
-      else c.stream.push(text);
+      if (c.stream.readableLength + bytes.length > CLIENT_BUFFER_LIMIT) this.drop(c);
+      else c.stream.push(bytes);
     }
   }
 

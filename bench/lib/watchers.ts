@@ -1,0 +1,138 @@
+// People and scripts watching the farm while it works: event-stream clients (/api/events) and
+// dashboards. A dashboard is simulated by the requests the real one makes (src/web/main.ts):
+// its event stream, and after each burst of events the jobs list (at most every 400 ms) and the
+// farm summary (at most every second). Ten real browsers would put their own rendering on the
+// two cores serve runs on, and measure the browsers more than serve.
+//
+// The watchers run in a process of their own: in the generator's one thread they would slow the
+// simulated workers down, and the figures would show the generator's limits, not serve's.
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import type { Target } from './loadgen';
+import { request } from './loadgen';
+import { type Paths, track, waitForLine } from './processes';
+import { type LatencySummary, Recorder, summarize } from './stats';
+
+export interface WatcherStats {
+  streams: number;
+  events: number;
+  bytes: number;
+  resyncs: number;
+  /** Streams that ended or failed while the watchers were supposed to be open. */
+  lost: number;
+  dashboardRequests: Recorder;
+}
+
+export interface Watchers {
+  stats: WatcherStats;
+  close(): void;
+}
+
+function openStream(target: Target, stats: WatcherStats, onEvents: () => void): () => void {
+  let closed = false;
+  const req = http.get({ host: target.host, port: target.port, path: '/api/events', headers: { Accept: 'text/event-stream' } }, (res) => {
+    if (res.statusCode !== 200) {
+      stats.lost++;
+      res.resume();
+      return;
+    }
+    stats.streams++;
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      stats.bytes += chunk.length;
+      const n = chunk.match(/^id: /gm)?.length ?? 0;
+      stats.events += n;
+      if (chunk.includes('event: resync')) stats.resyncs++;
+      if (n > 0) onEvents();
+    });
+    res.on('end', () => !closed && stats.lost++);
+  });
+  req.on('error', () => !closed && stats.lost++);
+  return () => {
+    closed = true;
+    req.destroy();
+  };
+}
+
+/** Opens `streams` bare event-stream clients and `dashboards` simulated dashboards. */
+export function openWatchers(target: Target, streams: number, dashboards: number): Watchers {
+  const stats: WatcherStats = { streams: 0, events: 0, bytes: 0, resyncs: 0, lost: 0, dashboardRequests: new Recorder('dashboard request') };
+  const closers: (() => void)[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  for (let i = 0; i < streams; i++) closers.push(openStream(target, stats, () => undefined));
+  for (let i = 0; i < dashboards; i++) {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 6 });
+    const debounced = (ms: number, path: string) => {
+      let pending: NodeJS.Timeout | undefined;
+      return () => {
+        if (pending) return;
+        pending = setTimeout(() => {
+          timers.delete(pending!);
+          pending = undefined;
+          void request(agent, target, 'GET', path, {}, undefined, false, stats.dashboardRequests);
+        }, ms);
+        timers.add(pending);
+      };
+    };
+    const jobs = debounced(400, '/api/jobs');
+    const farm = debounced(1000, '/api/farm');
+    closers.push(
+      openStream(target, stats, () => {
+        jobs();
+        farm();
+      }),
+    );
+    closers.push(() => agent.destroy());
+  }
+  return {
+    stats,
+    close() {
+      for (const t of timers) clearTimeout(t);
+      for (const c of closers) c();
+    },
+  };
+}
+
+export interface WatcherFigures {
+  streams: number;
+  events: number;
+  bytes: number;
+  resyncs: number;
+  lost: number;
+  dashboardRequests: number;
+  dashboardLatency: LatencySummary;
+}
+
+/** Runs the watchers in a child process (`bench watchers …`); stop() ends them and returns their figures. */
+export async function startWatchers(p: Paths, target: Target, streams: number, dashboards: number): Promise<{ stop(): Promise<WatcherFigures> }> {
+  const child = track(spawn(process.execPath, [p.self, 'watchers', target.host, String(target.port), String(streams), String(dashboards)], { cwd: p.root, stdio: ['pipe', 'pipe', 'inherit'] }));
+  await waitForLine(child, /^watching$/m, 30_000, 'watchers');
+  return {
+    async stop() {
+      const line = waitForLine(child, /^(\{.*\})$/m, 30_000, 'watchers figures');
+      child.stdin!.end('stop\n');
+      return JSON.parse((await line)[1]!) as WatcherFigures;
+    },
+  };
+}
+
+/** The watchers process: opens them, says "watching", and at "stop" prints its figures as JSON. */
+export function runWatchers(args: string[]): void {
+  const [host = '127.0.0.1', port = '0', streams = '0', dashboards = '0'] = args;
+  const w = openWatchers({ host, port: Number(port) }, Number(streams), Number(dashboards));
+  process.stdout.write('watching\n');
+  let input = '';
+  process.stdin.setEncoding('utf8').on('data', (c: string) => {
+    input += c;
+    if (!input.includes('stop')) return;
+    w.close();
+    const st = w.stats;
+    const figures: WatcherFigures = {
+      streams: st.streams, events: st.events, bytes: st.bytes, resyncs: st.resyncs, lost: st.lost,
+      dashboardRequests: st.dashboardRequests.n, dashboardLatency: summarize(st.dashboardRequests.slice()),
+    };
+    process.stdout.write(`${JSON.stringify(figures)}\n`, () => process.exit(0));
+  });
+  const t = setTimeout(() => process.exit(0), 30 * 60_000);
+  t.unref();
+}

@@ -1,0 +1,41 @@
+// The simulated farm at work: every worker loops POST /task → update active → update completed
+// (with a 2 KB log), as the dispatch and watched scenarios both drive it.
+import type { Stop } from './context';
+import { now, type Response, type SimWorker, UPDATE_ACTIVE, UPDATE_COMPLETED } from './loadgen';
+import type { Recorder } from './stats';
+
+export interface LoopRecorders {
+  task: Recorder;
+  active: Recorder;
+  completed: Recorder;
+  /** One sample per full cycle: from /task to the completed update's answer. */
+  cycles: Recorder;
+}
+
+export function runWorkerLoops(
+  workers: readonly SimWorker[],
+  recs: LoopRecorders,
+  stop: Stop,
+  hardStop: number,
+  /** Told of every /task answer without a task. */
+  onNoTask?: (w: SimWorker, r: Response) => void,
+): Promise<void[]> {
+  return Promise.all(
+    workers.map(async (w) => {
+      while (!stop.stopped && now() < hardStop) {
+        const r = await w.fetchTask(recs.task);
+        if (r.status === 200 && w.task) {
+          const id = w.task;
+          await w.call('POST', `/tasks/${id}/update`, UPDATE_ACTIVE, recs.active);
+          const c = await w.call('POST', `/tasks/${id}/update`, UPDATE_COMPLETED, recs.completed);
+          w.task = undefined;
+          recs.cycles.add(r.start, c.start + c.ms - r.start, c.status);
+        } else {
+          onNoTask?.(w, r);
+          // The real worker waits before asking again after an empty answer or an error.
+          await stop.sleep(r.status === 204 ? 250 : 1000);
+        }
+      }
+    }),
+  );
+}
