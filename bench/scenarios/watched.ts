@@ -79,6 +79,10 @@ export async function watched(ctx: Ctx): Promise<void> {
     r.add(S, 'POST /task p99 without / with', `${without.task.p99} / ${withW.task.p99}`, 'ms');
     r.add(S, 'POST /task p99 with ÷ without', round(p99Ratio * 100, 1), '%', '≤ 110 %', p99Ratio <= 1.1);
     r.add(S, 'serve CPU per window (without / with / without)', `${serveCpu(0)} / ${serveCpu(1)} / ${serveCpu(2)}`, '% of a core');
+    // Less noisy than the rates on a shared machine: what a cycle costs serve, with and without.
+    const perCycle = (i: number, c: number) => round((cpu[i]! * 1000) / c, 3);
+    const cycleCount = (w: { from: number; to: number }) => recs.cycles.slice(w.from, w.to).filter((x) => x.start + x.ms <= w.to).length / ((w.to - w.from) / 1000);
+    r.add(S, 'serve CPU per cycle without / with / without', `${perCycle(0, cycleCount(a1!))} / ${perCycle(1, cycleCount(b!))} / ${perCycle(2, cycleCount(a2!))}`, 'ms');
     r.add(S, 'event streams open / events received per stream / resyncs / lost', `${st.streams} / ${Math.round(st.events / Math.max(1, st.streams))} / ${st.resyncs} / ${st.lost}`);
     r.add(S, 'dashboard requests (jobs list, farm summary) per second / p99', `${round(st.dashboardRequests / (windowMs / 1000), 1)} / ${dash.p99}`, 'req/s / ms');
     r.details.watched = {
