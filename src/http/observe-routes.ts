@@ -5,9 +5,9 @@ import { createReadStream } from 'node:fs';
 import { checkHealth } from '../core/observe/health';
 import type { Manager } from '../core/manager';
 import { ValidationError } from '../core/support/errors';
-import { fromTrustedNetwork, requireReader } from './access';
+import { anonymousReader, requireReader } from './access';
 import { requireAdmin } from './admin-routes';
-import { EventStreamHub } from './events-stream';
+import type { EventStreamHub } from './events-stream';
 import type { Reply } from './reply';
 import type { Route } from './server';
 
@@ -60,7 +60,7 @@ export function observeRoutes(m: Manager, token: string, hub: EventStreamHub): R
         } catch {
           admin = false;
         }
-        return { status: 200, body: { read: admin || fromTrustedNetwork(ctx.req, m.config.trusted_networks), admin }, headers: { 'Cache-Control': 'no-store' } };
+        return { status: 200, body: { read: admin || anonymousReader(ctx.req, m.config.trusted_networks), admin }, headers: { 'Cache-Control': 'no-store' } };
       },
     },
     {

@@ -35,5 +35,8 @@ describe('reading from trusted_networks', () => {
     expect((await request(outside.url, 'GET', '/api/access')).json).toEqual({ read: false, admin: false });
     expect((await request(outside.url, 'GET', '/api/access', { auth: 'Bearer wrong' })).json).toEqual({ read: false, admin: false });
     expect((await request(outside.url, 'GET', '/api/jobs')).status).toBe(401);
+    // Credentials that are presented must be right, also from a trusted network.
+    expect((await request(trusted.url, 'GET', '/api/access', { auth: 'Bearer stale' })).json).toEqual({ read: false, admin: false });
+    expect((await request(trusted.url, 'GET', '/api/jobs', { auth: 'Bearer stale' })).status).toBe(401);
   });
 });
