@@ -19,7 +19,7 @@ export function runWorkerLoops(
   hardStop: number,
   /** Told of every /task answer without a task. */
   onNoTask?: (w: SimWorker, r: Response) => void,
-): Promise<void[]> {
+): Promise<unknown> {
   return Promise.all(
     workers.map(async (w) => {
       while (!stop.stopped && now() < hardStop) {

@@ -97,6 +97,7 @@ export class Manager {
 
   /** The events feed and metrics (observe/index.ts), made on first use: CLI commands never need them. */
   get observe(): Observability {
-    return (this.observed ??= new Observability(this));
+    this.observed ??= new Observability(this);
+    return this.observed;
   }
 }

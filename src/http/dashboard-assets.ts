@@ -8,5 +8,6 @@ import { buildDashboard, type DashboardFiles } from '../web/bundle.mjs';
 let built: DashboardFiles | undefined;
 
 export function dashboardFiles(): DashboardFiles {
-  return (built ??= buildDashboard(esbuild, path.join(import.meta.dirname, '..', 'web')));
+  built ??= buildDashboard(esbuild, path.join(import.meta.dirname, '..', 'web'));
+  return built;
 }

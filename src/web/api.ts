@@ -23,19 +23,25 @@ export function authHeaders(token = session.token()): Record<string, string> {
   return token ? { Authorization: `Bearer ${token}` } : {};
 }
 
-export async function api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+export async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = authHeaders();
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
   const text = await res.text();
-  let doc: any;
+  let doc: unknown;
   try {
     doc = text ? JSON.parse(text) : undefined;
   } catch {
     doc = text;
   }
-  if (!res.ok) throw new ApiError(res.status, doc?.error?.message ?? `${res.status} ${res.statusText}`);
+  if (!res.ok) throw new ApiError(res.status, errorMessage(doc) ?? `${res.status} ${res.statusText}`);
   return doc as T;
+}
+
+/** The message of the API's `{"error": {"message"}}` bodies. */
+function errorMessage(doc: unknown): string | undefined {
+  const e = (doc as { error?: { message?: unknown } } | undefined)?.error;
+  return typeof e?.message === 'string' ? e.message : undefined;
 }
 
 export async function text(path: string): Promise<string> {

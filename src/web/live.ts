@@ -3,7 +3,7 @@
 
 export interface FarmEvent {
   type: string;
-  data: any;
+  data: Record<string, unknown>;
 }
 
 export type EventHandler = (e: FarmEvent) => void;
@@ -28,8 +28,7 @@ export function connectEvents(headers: () => Record<string, string>, onEvent: Ev
           const { value, done } = await reader.read();
           if (done) break;
           buf += value;
-          let i: number;
-          while ((i = buf.indexOf('\n\n')) >= 0) {
+          for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
             const block = buf.slice(0, i);
             buf = buf.slice(i + 2);
             dispatch(block);

@@ -70,7 +70,10 @@ export class Browser {
 
   on(method: string, fn: Listener): void {
     let set = this.listeners.get(method);
-    if (!set) this.listeners.set(method, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.listeners.set(method, set);
+    }
     set.add(fn);
   }
 

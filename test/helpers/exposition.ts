@@ -107,7 +107,7 @@ export function parseExposition(text: string): Map<string, Family> {
     if (!m) throw new Error(`not a sample line: ${line}`);
     const [, name, labelText = '', valueText] = m;
     const f = familyOf(name!, families);
-    if (!f || !f.type) throw new Error(`sample before its TYPE: ${line}`);
+    if (!f?.type) throw new Error(`sample before its TYPE: ${line}`);
     if (closed.has(f.name)) throw new Error(`family ${f.name} continued after another family: ${line}`);
     if (current && current !== f) closed.add(current.name);
     current = f;

@@ -33,8 +33,7 @@ export async function openEvents(url: string, headers: Record<string, string> = 
       try {
         for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
           buf += dec.decode(chunk, { stream: true });
-          let i: number;
-          while ((i = buf.indexOf('\n\n')) >= 0) {
+          for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
             const block = buf.slice(0, i);
             buf = buf.slice(i + 2);
             const e: SseEvent = { event: 'message', data: undefined };

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseNetworks } from '../../src/core/support/networks';
 import { CLIENT_BUFFER_LIMIT, EventStreamHub } from '../../src/http/events-stream';

@@ -119,7 +119,9 @@ export class Metrics {
     family('flamenco_http_request_duration_seconds', 'histogram', 'Time from a request\'s arrival to its answer, by method and route pattern.');
     for (const [key, h] of [...this.durations].sort(([a], [b]) => a.localeCompare(b))) {
       const [method, route] = [key.slice(0, key.indexOf(' ')), key.slice(key.indexOf(' ') + 1)];
-      DURATION_BUCKETS.forEach((le, i) => out.push(`flamenco_http_request_duration_seconds_bucket${labels({ method, route, le: num(le) })} ${h.buckets[i]}`));
+      DURATION_BUCKETS.forEach((le, i) => {
+        out.push(`flamenco_http_request_duration_seconds_bucket${labels({ method, route, le: num(le) })} ${h.buckets[i]}`);
+      });
       out.push(`flamenco_http_request_duration_seconds_bucket${labels({ method, route, le: '+Inf' })} ${h.count}`);
       out.push(`flamenco_http_request_duration_seconds_sum${labels({ method, route })} ${num(h.sum)}`);
       out.push(`flamenco_http_request_duration_seconds_count${labels({ method, route })} ${h.count}`);

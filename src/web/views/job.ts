@@ -92,7 +92,10 @@ export function jobView(id: string, ctx: Ctx): View {
       t.failed_by_workers.length ? h('span', { title: t.failed_by_workers.map((f) => f.identifier).join('\n') }, String(t.failed_by_workers.length)) : '',
       ctx.admin ? h('button', { class: 'small', on: { click: () => ctx.act('requeue task', () => api('POST', `/api/tasks/${t.id}/requeue`)) } }, 'Requeue') : '',
     ]);
-    replace(tasks, table(['task', 'status', 'worker', 'activity', 'progress', 'failures', ''], rows, 'tasks'), pager(list.length, PAGE, page, (p) => ((page = p), drawTasks())));
+    replace(tasks, table(['task', 'status', 'worker', 'activity', 'progress', 'failures', ''], rows, 'tasks'), pager(list.length, PAGE, page, (p) => {
+      page = p;
+      drawTasks();
+    }));
   }
 
   function draw(): void {

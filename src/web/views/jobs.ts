@@ -28,7 +28,13 @@ export function jobsView(): View {
   const list = h('div', {});
   const filter = h(
     'select',
-    { name: 'status', on: { change: () => ((status = filter.value), (page = 0), draw()) } },
+    { name: 'status', on: {
+        change: () => {
+          status = filter.value;
+          page = 0;
+          draw();
+        },
+      }, },
     h('option', { value: '' }, 'every status'),
     STATUSES.map((s) => h('option', { value: s }, s)),
   );
@@ -56,9 +62,17 @@ export function jobsView(): View {
     replace(
       list,
       shown.length === 0 ? h('p', { class: 'muted' }, jobs.length === 0 ? 'No jobs yet.' : 'No job matches.') : table(['name', 'status', 'priority', 'progress', 'type', 'submitted', 'tag'], rows, 'jobs'),
-      pager(shown.length, PAGE, page, (p) => ((page = p), draw())),
+      pager(shown.length, PAGE, page, (p) => {
+        page = p;
+        draw();
+      }),
       finished > 0
-        ? h('p', {}, h('button', { class: 'link', on: { click: () => ((showFinished = !showFinished), draw()) } }, showFinished ? `hide ${finished} finished jobs` : `show ${finished} finished jobs`))
+        ? h('p', {}, h('button', { class: 'link', on: {
+                click: () => {
+                  showFinished = !showFinished;
+                  draw();
+                },
+              }, }, showFinished ? `hide ${finished} finished jobs` : `show ${finished} finished jobs`))
         : null,
     );
   }

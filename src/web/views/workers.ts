@@ -69,7 +69,10 @@ export function workersView(ctx: Ctx): View {
       workers.length === 0
         ? h('p', { class: 'muted' }, 'No worker has registered yet.')
         : table(['worker', 'status', 'requested', 'running', 'platform', 'last seen', 'tags', 'task types', ''], rows, 'workers'),
-      pager(workers.length, PAGE, page, (p) => ((page = p), draw())),
+      pager(workers.length, PAGE, page, (p) => {
+        page = p;
+        draw();
+      }),
     );
   }
 
