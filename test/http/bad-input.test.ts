@@ -78,7 +78,8 @@ describe('body limits', { timeout: 30_000 }, () => {
 });
 
 describe('routing', { timeout: 30_000 }, () => {
-  it.each(['/', '/tasks', '/task/', '/tasks/0123456789abcdef01234567', '/api/worker/task', '/register', '/sign_on', '//task', '/TASK', '/logfile'])(
+  // (`/` is the dashboard, and `//task` is read as the URL `http://task/`, that is `/`: test/web.)
+  it.each(['/tasks', '/task/', '/tasks/0123456789abcdef01234567', '/api/worker/task', '/register', '/sign_on', '/TASK', '/logfile'])(
     'answers the unknown path %s with a JSON 404',
     async (path) => {
       const s = await testServer();
