@@ -99,6 +99,17 @@ describe.runIf(run)('the dashboard in Chromium', { timeout: 60_000 }, () => {
     await page.eval(`[...document.querySelectorAll('.actions button')].find((b) => b.textContent === 'Pause').click()`);
     await page.waitFor(`document.querySelector('h2 .badge').textContent === 'paused'`, 'the job paused');
     expect(s.manager.repos.jobs.get(jobId)!.status).toBe('paused');
+
+    // Worker actions: a status request and tags.
+    const w = await registerWorker(s.url, { nickname: 'render-09' });
+    await page.eval(`location.hash = '#/workers'`);
+    await page.waitFor(`document.querySelector('table.workers select')`, 'the worker actions');
+    await page.eval(`const sel = document.querySelector('table.workers select'); sel.value = 'asleep:lazy'; sel.dispatchEvent(new Event('change'))`);
+    await page.waitFor(`document.querySelector('table.workers tbody tr').innerText.includes('asleep (lazy)')`, 'the requested status');
+    expect(s.manager.repos.workers.get(w.id)!.status_requested).toBe('asleep');
+    await page.eval(`document.querySelector('input.tags').value = 'gpu, big-ram'; [...document.querySelectorAll('table.workers button')].find((b) => b.textContent === 'Set').click()`);
+    await page.waitFor(`document.querySelector('#notice').textContent === 'tags of render-09: done'`, 'the tags set');
+    expect(s.manager.repos.workers.get(w.id)!.tags).toEqual(['gpu', 'big-ram']);
     // The one failed request is the refused action above.
     expect(page.errors).toEqual(['network: Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
   });

@@ -49,6 +49,22 @@ export function workersView(ctx: Ctx): View {
     return select;
   }
 
+  /** The worker's tags; with the token, an editor for them (comma-separated). */
+  function tags(w: WorkerView): HTMLElement | string {
+    const text = (w.tags ?? []).join(', ');
+    if (!ctx.admin) return text;
+    const input = h('input', { type: 'text', name: 'tags', value: text, placeholder: 'no tags' });
+    input.classList.add('tags');
+    const save = () => {
+      const list = input.value.split(',').map((t) => t.trim()).filter((t) => t !== '');
+      void ctx.act(`tags of ${w.nickname}`, () => api('PUT', `/api/workers/${w.id}/tags`, { tags: list }));
+    };
+    input.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') save();
+    });
+    return h('span', { class: 'inline' }, input, h('button', { class: 'small', on: { click: save } }, 'Set'));
+  }
+
   function draw(): void {
     const rows = workers.slice(page * PAGE, (page + 1) * PAGE).map((w) => {
       const t = running[w.id];
@@ -59,7 +75,7 @@ export function workersView(ctx: Ctx): View {
         t ? h('span', {}, h('a', { href: `#/jobs/${t.job}` }, t.job_name), ' · ', h('a', { href: `#/tasks/${t.task}` }, t.task_name)) : '',
         w.platform,
         h('span', { title: w.last_seen }, relativeTime(w.last_seen)),
-        (w.tags ?? []).join(', '),
+        tags(w),
         h('span', { class: 'muted' }, w.supported_task_types.join(', ')),
         actions(w),
       ];
