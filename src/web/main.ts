@@ -21,6 +21,7 @@ let current: View | undefined;
 let noticeTimer: number | undefined;
 
 const ID = /^[0-9a-f]{24}$/;
+const PROGRESS_REFRESH_MS = 10_000;
 
 const ctx: Ctx = {
   get admin() {
@@ -143,10 +144,16 @@ async function start(): Promise<void> {
   void drawSummary();
   const refreshView = debounce(() => void refreshCurrent(), 400);
   const refreshSummary = debounce(() => void drawSummary(), 1000);
+  // Progress and activity within a status are not events: the page also refreshes every 10 s
+  // while it is visible.
+  window.setInterval(() => {
+    if (!document.hidden) refreshView();
+  }, PROGRESS_REFRESH_MS);
   connectEvents(
     () => authHeaders(),
     (e: FarmEvent) => {
-      if (e.type === 'resync' || e.type === 'ready' || current?.wants(e)) refreshView();
+      const wanted = current?.wants(e);
+      if (e.type === 'resync' || e.type === 'ready' || wanted) refreshView();
       if (e.type !== 'ready') refreshSummary();
     },
     (connected) => document.body.classList.toggle('offline', !connected),

@@ -46,6 +46,9 @@ export function farmView(): View {
       );
       await image.refresh();
     },
-    wants: () => true,
+    wants: (e) => {
+      if (e.type === 'last-rendered' || e.type === 'resync' || e.type === 'ready') image.changed();
+      return true;
+    },
   };
 }

@@ -1,13 +1,23 @@
 import { lastRendered } from '../api';
 import { h, replace } from '../dom';
 
-/** The last-rendered image of a job or of the farm, scaled by the browser; or why there is none. */
-export function lastRenderedBox(path: string): { el: HTMLElement; refresh(): Promise<void> } {
+/**
+ * The last-rendered image of a job or of the farm, scaled by the browser; or why there is none.
+ * It is fetched once, and again only after `changed()` (a last-rendered event): not at every
+ * refresh of its page, which under a busy farm is several times a second.
+ */
+export function lastRenderedBox(path: string): { el: HTMLElement; changed(): void; refresh(): Promise<void> } {
   const el = h('figure', { class: 'last-rendered' }, h('figcaption', {}, 'Last rendered'));
   let url: string | undefined;
+  let stale = true;
   return {
     el,
+    changed() {
+      stale = true;
+    },
     async refresh() {
+      if (!stale) return;
+      stale = false;
       const r = await lastRendered(path);
       if (url) URL.revokeObjectURL(url);
       url = undefined;

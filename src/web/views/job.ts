@@ -140,6 +140,9 @@ export function jobView(id: string, ctx: Ctx): View {
       draw();
       await image.refresh();
     },
-    wants: (e) => (e.type === 'job' && e.data.id === id) || ((e.type === 'task' || e.type === 'last-rendered') && e.data.job === id),
+    wants: (e) => {
+      if ((e.type === 'last-rendered' && e.data.job === id) || e.type === 'resync' || e.type === 'ready') image.changed();
+      return (e.type === 'job' && e.data.id === id) || ((e.type === 'task' || e.type === 'last-rendered') && e.data.job === id);
+    },
   };
 }
