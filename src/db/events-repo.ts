@@ -35,9 +35,9 @@ export class EventsRepo {
     return this.s.get('SELECT min(id) FROM events').pluck().get() as number | undefined ?? undefined;
   }
 
-  /** Forgets events up to and including `id`. */
-  pruneThrough(id: number): number {
-    return this.s.get('DELETE FROM events WHERE id <= ?').run(id).changes;
+  /** Forgets events up to and including `id`, at most `max` of them (the oldest). */
+  pruneThrough(id: number, max: number): number {
+    return this.s.get('DELETE FROM events WHERE id <= min(?, (SELECT min(id) FROM events) + ? - 1)').run(id, max).changes;
   }
 }
 

@@ -112,3 +112,24 @@ describe('a client that does not keep up', () => {
     hub.close();
   });
 });
+
+describe('the events journal', () => {
+  it('is pruned in steps, keeping what the webhook relay has not read', async () => {
+    const tm = testManager();
+    const { id } = tm.manager.jobs.submit(customJob(Array.from({ length: 6000 }, (_, i) => ({ name: `t${i}` }))));
+    tm.manager.jobActions.cancel(id);
+    const feed = tm.manager.observe.feed;
+    feed.poll();
+    expect(feed.position()).toBeGreaterThan(6000);
+    expect(feed.prune(0)).toBe(0);
+    tm.manager.observe.webhooks.relay();
+    expect(feed.prune(0)).toBe(5000);
+    expect(feed.prune(0)).toBe(feed.position() - 5000);
+    expect(feed.prune(0)).toBe(0);
+    // Ids go on from where they were: a client's Last-Event-ID never names another event.
+    const before = feed.position();
+    tm.manager.jobActions.delete(id);
+    feed.poll();
+    expect(feed.position()).toBe(before + 1);
+  });
+});

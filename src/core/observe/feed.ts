@@ -14,6 +14,8 @@ const PAGE = 1000;
 const PASS_LIMIT = 10_000;
 /** How many events the journal keeps for clients that reconnect (Last-Event-ID) and for webhooks. */
 export const JOURNAL_KEEP = 100_000;
+/** Events deleted per pruning pass (a few milliseconds of work). */
+const PRUNE_STEP = 5000;
 
 export class EventFeed {
   readonly repo: EventsRepo;
@@ -75,12 +77,15 @@ export class EventFeed {
     this.holds.add(lowestNeeded);
   }
 
-  /** Keeps the newest JOURNAL_KEEP events, and every event a durable reader has not read yet. */
+  /**
+   * Keeps the newest JOURNAL_KEEP events, and every event a durable reader has not read yet.
+   * Deletes at most PRUNE_STEP per call, so that one call never holds the event loop for long.
+   */
   prune(keep = JOURNAL_KEEP): number {
     let through = this.repo.lastId() - keep;
     through = Math.min(through, this.cursor);
     for (const h of this.holds) through = Math.min(through, h() - 1);
-    return through > 0 ? this.repo.pruneThrough(through) : 0;
+    return through > 0 ? this.repo.pruneThrough(through, PRUNE_STEP) : 0;
   }
 }
 
