@@ -13,6 +13,7 @@ import { claim, submitJob } from '../helpers/protocol';
 
 const XSS_JOB = '<img src=x onerror=alert(1)>';
 const XSS_WORKER = '<script>alert(2)</script>';
+const HOSTILE_LOG = 'Saved: <b>frame</b> <img src=y onerror=alert(3)>';
 
 /** Under CI a missing Chromium fails the suite; elsewhere these tests are skipped. */
 const run = CHROMIUM !== undefined || process.env.CI !== undefined;
@@ -66,13 +67,18 @@ describe.runIf(run)('the dashboard in Chromium', { timeout: 60_000 }, () => {
     await page.eval(`location.hash = '#/jobs/${jobId}'`);
     await page.waitFor(`document.querySelector('h2') && document.querySelector('h2').textContent.startsWith(${JSON.stringify(XSS_JOB)})`, 'the job page');
     await page.eval('window.notReloaded = true');
-    await w.call('POST', `/tasks/${ids['frames 1-10']}/update`, { task_status: 'completed', activity: 'done' });
+    await w.call('POST', `/tasks/${ids['frames 1-10']}/update`, { task_status: 'completed', activity: 'done', log: HOSTILE_LOG });
     await page.waitFor(`${text('table.tasks tbody tr:first-child .badge')} === 'completed'`, 'the task completed, live');
     expect(await page.eval('window.notReloaded')).toBe(true);
 
+    // The task's log, as text.
+    await page.eval(`document.querySelector('table.tasks tbody tr:first-child a').click()`);
+    await page.waitFor(`document.querySelector('pre.log') && document.querySelector('pre.log').textContent.includes(${JSON.stringify(HOSTILE_LOG)})`, 'the log');
+    expect(await page.eval(`document.querySelectorAll('pre.log *').length`)).toBe(0);
+
     // Nothing the submitter or the worker wrote ran or became markup.
     expect(page.dialogs).toEqual([]);
-    expect(await page.eval(`document.querySelectorAll('img[src="x"], main script').length`)).toBe(0);
+    expect(await page.eval(`document.querySelectorAll('img[src="x"], img[src="y"], main script, main b').length`)).toBe(0);
     expect(page.errors).toEqual([]);
   });
 
