@@ -69,6 +69,9 @@ export class EventStreamHub {
         'Content-Type': 'text/event-stream; charset=utf-8',
         'Cache-Control': 'no-store',
         'X-Accel-Buffering': 'no',
+        // A stream ends only when serve stops or drops the client; its connection ends with it,
+        // instead of idling on until a stopping server cuts it off.
+        Connection: 'close',
       },
       stream,
     };

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { startServe } from '../helpers/cli';
 import { request, tempDir } from '../helpers/env';
 import { parseExposition, sampleValue } from '../helpers/exposition';
+import { openEvents } from '../helpers/sse';
 
 describe('serve answers monitoring', { timeout: 30_000 }, () => {
   it('reports healthy on /healthz once started, and metrics that parse', async () => {
@@ -17,5 +18,14 @@ describe('serve answers monitoring', { timeout: 30_000 }, () => {
     } finally {
       expect((await s.stop()).code).toBe(0);
     }
+  });
+
+  it('stops at once with event streams open, ending them', async () => {
+    const s = await startServe(['--data-dir', tempDir()]);
+    const c = await openEvents(s.url);
+    await c.waitFor((e) => e.event === 'ready');
+    const stopped = await s.stop();
+    expect(stopped.code).toBe(0);
+    await c.ended;
   });
 });
