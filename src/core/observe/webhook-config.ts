@@ -1,5 +1,6 @@
 // Config key `webhooks`: [{"url", "events": ["job-status", "worker-status"], "secret"}].
 import { ValidationError } from '../support/errors';
+import { knownKeys, object } from '../support/validate';
 
 export const WEBHOOK_EVENTS = ['job-status', 'worker-status'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
@@ -19,9 +20,8 @@ export function parseWebhooks(v: unknown): WebhookConfig[] {
   const seen = new Set<string>();
   return v.map((item: unknown, i: number) => {
     const at = `webhooks[${i}]`;
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new ValidationError(`${at}: must be an object with "url", "events" and "secret"`);
-    const o = item as Record<string, unknown>;
-    for (const k of Object.keys(o)) if (!['url', 'events', 'secret'].includes(k)) throw new ValidationError(`${at}: unknown key "${k}"`);
+    const o = object(item, at);
+    knownKeys(o, ['url', 'events', 'secret'], `${at}.`);
     let url: URL;
     try {
       if (typeof o.url !== 'string') throw new Error();
