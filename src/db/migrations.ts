@@ -208,4 +208,9 @@ export const MIGRATIONS: readonly string[] = [
   VALUES ('webhook_cursor', CAST(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) AS TEXT))
   ON CONFLICT (key) DO NOTHING;
   `,
+  /* 6: the task a worker may get back after a restart */ `
+  -- Set at sign-on to the task still active on the worker; /task hands back only this task. A
+  -- worker that asks for a task without having signed on has finished its current one.
+  ALTER TABLE workers ADD COLUMN resume_task TEXT;
+  `,
 ];

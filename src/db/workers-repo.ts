@@ -17,6 +17,8 @@ export interface WorkerRecord {
   status_requested: RequestableStatus | '';
   lazy_status_request: boolean;
   current_task: string | null;
+  /** The task that was active on the worker when it last signed on (see scheduler.ts). */
+  resume_task: string | null;
   current_task_status: TaskStatus | null;
   current_task_updated: number | null;
   created: number;
@@ -95,11 +97,14 @@ export class WorkersRepo {
     this.s.get('UPDATE workers SET last_seen = ? WHERE id = ?').run(lastSeen, id);
   }
 
-  /** Sign-on: starting, no current task; nickname and task types change only when given. */
-  signOn(id: string, on: Caller & { nickname?: string; supported_task_types?: string[]; now: number }): void {
+  /**
+   * Sign-on: starting, no current task; nickname and task types change only when given.
+   * `resume_task` is the task still active on the worker, the one it may get back.
+   */
+  signOn(id: string, on: Caller & { nickname?: string; supported_task_types?: string[]; resume_task: string | null; now: number }): void {
     this.s
       .get(
-        `UPDATE workers SET status = 'starting', current_task = NULL, nickname = coalesce(@nickname, nickname),
+        `UPDATE workers SET status = 'starting', current_task = NULL, resume_task = @resume, nickname = coalesce(@nickname, nickname),
            supported_task_types = coalesce(@types, supported_task_types), last_seen = @now, address = @address, software = @software
          WHERE id = @id`,
       )
@@ -110,7 +115,13 @@ export class WorkersRepo {
         software: on.software,
         nickname: on.nickname ?? null,
         types: on.supported_task_types ? JSON.stringify(on.supported_task_types) : null,
+        resume: on.resume_task,
       });
+  }
+
+  /** The worker asked for a task after its sign-on: what it had then is handed back at most once. */
+  clearResumeTask(id: string): void {
+    this.s.get('UPDATE workers SET resume_task = NULL WHERE id = ?').run(id);
   }
 
   /** Sign-off: offline, no current task, with the request it should find at its next sign-on. */

@@ -117,20 +117,37 @@ describe('POST /task: the Task document', { timeout: 30_000 }, () => {
     expect(r.json._id).toBe(ids.a);
   });
 
-  it('hands the same active task back to its worker, even after a restart and sign-on', async () => {
+  it('hands an active task back to its worker after a restart and sign-on, and only then', async () => {
     const s = await testServer();
-    submitJob(s, [{ name: 'a' }, { name: 'b' }]);
+    submitJob(s, [{ name: 'a' }]);
     const w = await registerWorker(s.url);
     const t = await claim(w);
     s.clock.advance(30_000);
-    const again = await claim(w);
-    expect(again._id).toBe(t._id);
-    expect(taskRec(s, t._id).last_worker_ping).toBe(s.clock.now());
     expect((await w.call('POST', '/sign-on', { supported_task_types: ['ffmpeg'] })).status).toBe(204);
     // Type checks do not apply to a task the worker already runs.
     expect((await claim(w))._id).toBe(t._id);
+    expect(taskRec(s, t._id).last_worker_ping).toBe(s.clock.now());
     // The manager did not log a second assignment.
     expect((await readLog(s, t.job, t._id)).match(/Manager assigned task/g)).toHaveLength(1);
+    // Asking again without signing on: the worker is done with it (its report is on its way).
+    expect((await w.call('POST', '/task')).status).toBe(204);
+    expect((await w.call('POST', `/tasks/${t._id}/update`, { task_status: 'completed' })).status).toBe(204);
+    expect(taskRec(s, t._id).status).toBe('completed');
+  });
+
+  it('never runs a task twice when its worker finished it while the manager was down', async () => {
+    // The worker's "completed" report waits in its queue; its next /task comes first.
+    const s = await testServer();
+    const { jobId, ids } = submitJob(s, [{ name: 'a', priority: 10 }, { name: 'b' }]);
+    const w = await registerWorker(s.url);
+    const other = await registerWorker(s.url);
+    expect((await claim(w))._id).toBe(ids.a);
+    s.clock.advance(3_000);
+    expect((await w.call('POST', '/task')).status).toBe(204);
+    expect((await claim(other))._id).toBe(ids.b);
+    expect((await w.call('POST', `/tasks/${ids.a}/update`, { task_status: 'completed' })).status).toBe(204);
+    expect(taskRec(s, ids.a!).status).toBe('completed');
+    expect((await readLog(s, jobId, ids.a!)).match(/Manager assigned task/g)).toHaveLength(1);
   });
 
   it('records the resumed task as the current task of the worker again', async () => {

@@ -31,18 +31,29 @@ export class Scheduler {
   claim(worker: WorkerRecord): ClaimResult {
     if (worker.status_requested) return { kind: 'status-change', status: worker.status_requested };
     if (worker.supported_task_types.length === 0) return { kind: 'no-task-types' };
+    // A task still active on the worker is handed back only to a worker that signed on since
+    // (it restarted and lost it). A Flamenco Worker asks for a task only once its current one has
+    // ended, so otherwise it has finished that task and its report is still on its way (queued
+    // while the manager was down, retried every 5 s): handing the task out again would run it
+    // twice. The worker gets nothing until that report arrives, so it never holds two tasks.
+    const resume = worker.resume_task;
+    if (!resume && this.repos.tasks.hasActiveForWorker(worker.id)) return { kind: 'none' };
     // Find the task with plain reads first: the idle poll, the farm's most common request, then
     // answers without taking the write lock.
-    const hasActive = this.repos.tasks.hasActiveForWorker(worker.id);
-    const candidate = hasActive ? undefined : this.pick(worker);
-    if (!hasActive && !candidate) return { kind: 'none' };
+    const candidate = resume ? undefined : this.pick(worker);
+    if (!resume && !candidate) return { kind: 'none' };
     const result = this.repos.write((): ClaimResult => {
-      const running = this.repos.tasks.forWorker(worker.id, 'active')[0];
-      if (running) {
-        this.repos.tasks.ping(running.id, this.clock.now());
-        // Sign-on cleared current_task; the worker resumes this task, so it is current again.
-        this.repos.workers.setCurrentTask(worker.id, running.id);
-        return { kind: 'task', task: running, fresh: false };
+      if (resume) {
+        // Handed back at most once per sign-on.
+        this.repos.workers.clearResumeTask(worker.id);
+        worker.resume_task = null;
+        const running = this.repos.tasks.get(resume);
+        if (running && running.status === 'active' && running.worker_id === worker.id) {
+          this.repos.tasks.ping(running.id, this.clock.now());
+          // Sign-on cleared current_task; the worker resumes this task, so it is current again.
+          this.repos.workers.setCurrentTask(worker.id, running.id);
+          return { kind: 'task', task: running, fresh: false };
+        }
       }
       // Under the write lock, the candidate must still be waiting: another process (the CLI) may
       // have canceled, paused or deleted its job since the read. Then search again.

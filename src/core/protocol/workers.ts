@@ -79,6 +79,7 @@ export function newWorkerRecord(init: {
     status_requested: '',
     lazy_status_request: false,
     current_task: null,
+    resume_task: null,
     current_task_status: null,
     current_task_updated: null,
     created: init.now,
@@ -192,9 +193,19 @@ export class WorkerService {
   signOn(w: WorkerRecord, body: { supported_task_types?: string[]; nickname?: string }, caller: Caller): void {
     const types = body.supported_task_types && body.supported_task_types.length > 0 ? unique(body.supported_task_types) : undefined;
     const nickname = body.nickname || undefined;
-    this.repos.write(() =>
-      this.repos.workers.signOn(w.id, { nickname, supported_task_types: types, now: this.clock.now(), address: caller.address, software: caller.software }),
-    );
+    this.repos.write(() => {
+      // A worker signs on when it starts: whatever it ran before is no longer running. The task
+      // still active on it is the one it may get back from /task (see Scheduler.claim).
+      const resume = this.repos.tasks.forWorker(w.id, 'active')[0];
+      this.repos.workers.signOn(w.id, {
+        nickname,
+        supported_task_types: types,
+        resume_task: resume?.id ?? null,
+        now: this.clock.now(),
+        address: caller.address,
+        software: caller.software,
+      });
+    });
     this.log.info('worker signed on', { worker: w.id, nickname: nickname ?? w.nickname });
   }
 

@@ -217,6 +217,59 @@ describe('a worker with an active task', () => {
   });
 });
 
+describe('a worker that asks for a task while one is still active on it', () => {
+  // The manager was down when the worker finished: its report is queued on the worker, which asks
+  // for its next task before that report gets through.
+  it('has finished it: it gets nothing until its late report completes the task', async () => {
+    const tm = testManager();
+    const job = submitCustom(tm, [{ name: 'a', priority: 50 }, { name: 'b' }]);
+    const w = await addWorker(tm);
+    const other = await addWorker(tm);
+    const a = mustClaim(tm, w);
+    expect(a.name).toBe('a');
+    for (let i = 0; i < 3; i++) {
+      tm.clock.advance(5_000);
+      expect(claimTask(tm, w)).toBeUndefined();
+    }
+    expect(taskRec(tm, a.id)).toMatchObject({ status: 'active', worker_id: w });
+    // Nobody else gets it either; other work goes on.
+    expect(mustClaim(tm, other).name).toBe('b');
+    complete(tm, w, a.id);
+    expect(taskRec(tm, a.id).status).toBe('completed');
+    expect(claimTask(tm, w)).toBeUndefined();
+    complete(tm, other, tasksByName(tm, job).b!.id);
+    expect(jobRec(tm, job).status).toBe('completed');
+  });
+
+  it('that signed on since (it restarted) gets it back once', async () => {
+    const tm = testManager();
+    submitCustom(tm, [{ name: 'a', priority: 50 }, { name: 'b' }]);
+    const w = await addWorker(tm);
+    const a = mustClaim(tm, w);
+    tm.manager.workers.signOn(workerRec(tm, w), {}, { address: 'x', software: 'y' });
+    const r = claim(tm, w);
+    expect(r).toMatchObject({ kind: 'task', fresh: false });
+    expect(r.kind === 'task' && r.task.id).toBe(a.id);
+    expect(workerRec(tm, w)).toMatchObject({ current_task: a.id, resume_task: null });
+    // Asking again without a new sign-on means it is done with it.
+    expect(claimTask(tm, w)).toBeUndefined();
+    complete(tm, w, a.id);
+    expect(mustClaim(tm, w).name).toBe('b');
+  });
+
+  it('that signed on after its task was requeued gets a task by the usual rules', async () => {
+    const tm = testManager();
+    submitCustom(tm, [{ name: 'a' }]);
+    const w = await addWorker(tm);
+    const a = mustClaim(tm, w);
+    tm.manager.workers.signOn(workerRec(tm, w), {}, { address: 'x', software: 'y' });
+    tm.manager.queue.requeueTasks([a.id]);
+    const again = mustClaim(tm, w);
+    expect(again.id).toBe(a.id);
+    expect(workerRec(tm, w).resume_task).toBeNull();
+  });
+});
+
 describe('the dispatch query', () => {
   it('searches the tasks_dispatch index instead of scanning tasks', () => {
     const tm = testManager();
