@@ -5,7 +5,15 @@ import { isoTime } from '../support/clock';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
 import type { TaskLogs } from '../protocol/task-logs';
-import { identifier, LIVE_STATUSES, type WorkerService } from '../protocol/workers';
+import { ASLEEP_POLL_INTERVAL_MS, identifier, LIVE_STATUSES, type WorkerService } from '../protocol/workers';
+import type { WorkerStatus } from '../support/statuses';
+
+/**
+ * An asleep Flamenco Worker asks for news every 30 s (its fixed interval), so it is judged by that
+ * interval: it times out only after missing two of its polls, whatever a shorter worker_timeout
+ * says for workers that poll every 5 s.
+ */
+export const ASLEEP_MIN_TIMEOUT_MS = 2 * ASLEEP_POLL_INTERVAL_MS + 10_000;
 
 export interface TimeoutSettings {
   worker_timeout_ms: number;
@@ -13,6 +21,13 @@ export interface TimeoutSettings {
 }
 
 export class TimeoutChecker {
+  /**
+   * Silence is counted from this process's start at the earliest: while the manager was down,
+   * nobody could reach it, and last_seen in the database is older still (written at most every
+   * 15 s). Without this floor, a restart after an outage timed out every worker at once.
+   */
+  private readonly startedAt: number;
+
   constructor(
     private readonly repos: Repos,
     private readonly clock: Clock,
@@ -21,7 +36,9 @@ export class TimeoutChecker {
     private readonly logs: TaskLogs,
     private readonly settings: () => TimeoutSettings,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.startedAt = clock.now();
+  }
 
   /**
    * One pass of both checks; returns what it did. Workers go first: a worker that is silent as a
@@ -34,32 +51,47 @@ export class TimeoutChecker {
   }
 
   checkWorkers(): number {
-    const deadline = this.clock.now() - this.settings().worker_timeout_ms;
+    const now = this.clock.now();
+    const timeout = this.settings().worker_timeout_ms;
     let timedOut = 0;
-    for (const stale of this.repos.workers.unseenSince(LIVE_STATUSES, deadline)) {
-      this.repos.write(() => {
-        const w = this.repos.workers.get(stale.id);
-        if (!w || !(LIVE_STATUSES as readonly string[]).includes(w.status)) return;
-        const heard = this.workers.lastHeard(w);
-        if (heard >= deadline) {
-          // Heard from since its last_seen was written (that write is done only now and then).
-          if (heard > w.last_seen) this.repos.workers.setLastSeen(w.id, heard);
-          return;
-        }
-        const requeued = this.workers.releaseTasks(w, 'worker timed out');
-        // Asking for the previous status lets a worker that comes back resume cleanly; a request
-        // already pending (an admin's, a schedule's) is kept.
-        this.repos.workers.timedOut(w.id, w.status_requested || (w.status === 'asleep' ? 'asleep' : 'awake'), heard);
-        this.log.warn('worker timed out', { worker: w.id, nickname: w.nickname, last_seen: isoTime(heard), requeued });
-        timedOut++;
-      });
+    const groups: [readonly WorkerStatus[], number][] = [
+      [LIVE_STATUSES.filter((s) => s !== 'asleep'), timeout],
+      [['asleep'], Math.max(timeout, ASLEEP_MIN_TIMEOUT_MS)],
+    ];
+    for (const [statuses, ms] of groups) {
+      const deadline = now - ms;
+      if (this.startedAt >= deadline) continue;
+      for (const stale of this.repos.workers.unseenSince(statuses, deadline)) {
+        if (this.timeOutWorker(stale.id, statuses, deadline)) timedOut++;
+      }
     }
     return timedOut;
+  }
+
+  private timeOutWorker(id: string, statuses: readonly WorkerStatus[], deadline: number): boolean {
+    return this.repos.write(() => {
+      const w = this.repos.workers.get(id);
+      if (!w || !statuses.includes(w.status)) return false;
+      const heard = this.workers.lastHeard(w);
+      if (heard >= deadline) {
+        // Heard from since its last_seen was written (that write is done only now and then).
+        if (heard > w.last_seen) this.repos.workers.setLastSeen(w.id, heard);
+        return false;
+      }
+      const requeued = this.workers.releaseTasks(w, 'worker timed out');
+      // Asking for the previous status lets a worker that comes back resume cleanly; a request
+      // still pending (an admin's, a sleep schedule's, lazy or not) is kept as it is: the worker
+      // has not seen it yet.
+      this.repos.workers.timedOut(w.id, w.status_requested ? undefined : w.status === 'asleep' ? 'asleep' : 'awake', heard);
+      this.log.warn('worker timed out', { worker: w.id, nickname: w.nickname, last_seen: isoTime(heard), requeued });
+      return true;
+    });
   }
 
   checkTasks(): number {
     const now = this.clock.now();
     const deadline = now - this.settings().task_timeout_ms;
+    if (this.startedAt >= deadline) return 0;
     let n = 0;
     for (const stale of this.repos.tasks.activePingedBefore(deadline)) {
       this.repos.write(() => {

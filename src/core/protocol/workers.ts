@@ -12,6 +12,9 @@ import { isOneOf, REQUESTABLE_STATUSES, WORKER_STATUSES, type WorkerStatus } fro
 
 export const MIN_SECRET_LENGTH = 16;
 
+/** How often an asleep Flamenco Worker polls /status-change (fixed in the worker). */
+export const ASLEEP_POLL_INTERVAL_MS = 30_000;
+
 /** Statuses in which a worker is expected to talk to us; silence there means timeout. */
 export const LIVE_STATUSES: readonly WorkerStatus[] = ['awake', 'starting', 'testing', 'asleep'];
 

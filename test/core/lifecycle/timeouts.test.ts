@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { testManager, type TestManager } from '../../helpers/env';
 import { addWorker, CALLER, claim, failedBy, mustClaim, submitCustom, taskRec, workerRec } from '../../helpers/domain';
-import { SEEN_WRITE_INTERVAL_MS } from '../../../src/core/protocol/workers';
+import { ASLEEP_POLL_INTERVAL_MS, SEEN_WRITE_INTERVAL_MS } from '../../../src/core/protocol/workers';
+import { ASLEEP_MIN_TIMEOUT_MS } from '../../../src/core/lifecycle/timeouts';
+import { ManualClock } from '../../../src/core/support/clock';
 
 const WORKER_TIMEOUT = 60_000;
 const TASK_TIMEOUT = 10 * 60_000;
@@ -80,8 +82,9 @@ describe('worker timeout', () => {
       const tm = testManager();
       const w = await workerIn(tm, status);
       expect(workerRec(tm, w).status).toBe(status);
+      const limit = status === 'asleep' ? ASLEEP_MIN_TIMEOUT_MS : WORKER_TIMEOUT;
 
-      tm.clock.advance(WORKER_TIMEOUT - 1);
+      tm.clock.advance(limit - 1);
       expect(tm.manager.timeouts.check()).toEqual({ workers: 0, tasks: 0 });
       expect(workerRec(tm, w).status).toBe(status);
 
@@ -224,3 +227,61 @@ describe('task timeout', () => {
     expect(workerRec(tm, w1)).toMatchObject({ status: 'timeout', status_requested: 'awake' });
   });
 });
+
+describe('after a restart of the manager', () => {
+  /** The same data directory, opened again by a new manager at the clock's current time. */
+  function restart(tm: TestManager, downFor: number): TestManager {
+    tm.clock.advance(downFor);
+    return testManager({ dataDir: tm.dataDir, clock: tm.clock, config: tm.config });
+  }
+
+  it('counts silence from its start: no worker or task times out for the time it was down', async () => {
+    const before = testManager({ clock: new ManualClock() });
+    submitCustom(before, [{ name: 'a' }]);
+    const busy = await addWorker(before);
+    const idle = await workerIn(before, 'awake');
+    const sleeper = await workerIn(before, 'asleep');
+    const task = mustClaim(before, busy);
+    before.clock.advance(9 * 60_000); // the task's last ping is 9 minutes old
+    before.db.close();
+
+    const tm = restart(before, 45_000);
+    expect(tm.manager.timeouts.check()).toEqual({ workers: 0, tasks: 0 });
+    tm.clock.advance(WORKER_TIMEOUT - 1);
+    expect(tm.manager.timeouts.check()).toEqual({ workers: 0, tasks: 0 });
+    for (const w of [busy, idle, sleeper]) expect(workerRec(tm, w).status).not.toBe('timeout');
+    expect(taskRec(tm, task.id).status).toBe('active');
+
+    // Those that stay silent after the restart time out as usual.
+    tm.clock.advance(2);
+    expect(tm.manager.timeouts.check().workers).toBe(2);
+    tm.clock.advance(ASLEEP_MIN_TIMEOUT_MS);
+    expect(tm.manager.timeouts.check().workers).toBe(1);
+  });
+});
+
+describe('a timeout and a pending status request', () => {
+  it('keeps the request an admin made: a timed-out worker still gets it', async () => {
+    const tm = testManager();
+    const w = await workerIn(tm, 'asleep');
+    tm.manager.workers.requestStatus(w, 'awake', true);
+    tm.clock.advance(ASLEEP_MIN_TIMEOUT_MS + 1);
+    expect(tm.manager.timeouts.check().workers).toBe(1);
+    expect(workerRec(tm, w)).toMatchObject({ status: 'timeout', status_requested: 'awake', lazy_status_request: true });
+    // It comes back and is told to wake up.
+    expect(claim(tm, w)).toEqual({ kind: 'status-change', status: 'awake' });
+  });
+
+  it('judges an asleep worker by its 30 s polls even when worker_timeout is shorter', async () => {
+    const tm = testManager({ config: { worker_timeout_ms: 20_000 } });
+    const w = await workerIn(tm, 'asleep');
+    tm.manager.workers.requestStatus(w, 'awake', false);
+    for (let i = 0; i < 10; i++) {
+      tm.clock.advance(ASLEEP_POLL_INTERVAL_MS + 3_000);
+      expect(tm.manager.timeouts.check().workers, `poll ${i}`).toBe(0);
+      heardFrom(tm, w);
+    }
+    expect(workerRec(tm, w)).toMatchObject({ status: 'asleep', status_requested: 'awake' });
+  });
+});
+
