@@ -25,6 +25,7 @@ const EXIT: Record<ErrorCode, number> = {
   not_found: 3,
   conflict: 4,
   busy: 5,
+  rate_limited: 5,
 };
 
 const DEBUG_ENV = 'FLAMENCO_MGR_DEBUG';

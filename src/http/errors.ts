@@ -1,5 +1,5 @@
 // The one place where a typed error becomes an HTTP status.
-import { DomainError, type ErrorCode, isSqliteBusy } from '../core/support/errors';
+import { DomainError, type ErrorCode, isSqliteBusy, RateLimitedError } from '../core/support/errors';
 import type { Logger } from '../core/support/logger';
 import { errorReply, type Reply } from './reply';
 
@@ -11,6 +11,7 @@ const STATUS: Record<ErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   busy: 503,
+  rate_limited: 429,
 };
 
 export class HttpError extends Error {
@@ -24,8 +25,14 @@ export class HttpError extends Error {
   }
 }
 
+/** The Retry-After header for a wait in milliseconds (whole seconds, at least 1). */
+export function retryAfter(ms: number): Record<string, string> {
+  return { 'Retry-After': String(Math.max(1, Math.ceil(ms / 1000))) };
+}
+
 export function replyForError(err: unknown, log: Logger, where: string): Reply {
   if (err instanceof HttpError) return errorReply(err.status, err.code, err.message, err.headers);
+  if (err instanceof RateLimitedError) return errorReply(429, err.code, err.message, retryAfter(err.retryAfterMs));
   if (err instanceof DomainError) return errorReply(STATUS[err.code], err.code, err.message);
   if (isSqliteBusy(err)) {
     log.warn('database busy', { where });

@@ -9,13 +9,12 @@ import type { Manager } from '../core/manager';
 import type { WorkerRecord } from '../db/workers-repo';
 import { type Caller, workerDocument } from '../core/protocol/workers';
 import { HttpError } from './errors';
+import { LoginRefused, unauthorized, withRefusals } from './worker-refusals';
 import { json, noContent, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
 
 /** A task update may carry the worker's maximum of 2 000 log lines; lines can be long. */
 export const TASK_UPDATE_BODY_LIMIT = 16 * 1024 * 1024;
-
-const REALM = { 'WWW-Authenticate': 'Basic realm="Flamenco Manager"' };
 
 export function callerOf(req: IncomingMessage): Caller {
   let address = req.socket.remoteAddress ?? '';
@@ -30,8 +29,6 @@ function requireId(id: string | undefined, what: string): string {
 }
 
 export function workerRoutes(m: Manager): Route[] {
-  const unauthorized = () => new HttpError(401, 'unauthorized', 'worker credentials missing or wrong', REALM);
-
   async function authWorker(req: IncomingMessage): Promise<WorkerRecord> {
     const h = req.headers.authorization;
     if (typeof h !== 'string' || !/^Basic\s+/i.test(h)) throw unauthorized();
@@ -40,9 +37,9 @@ export function workerRoutes(m: Manager): Route[] {
     if (colon < 0) throw unauthorized();
     const id = decoded.slice(0, colon);
     if (!isId(id)) throw unauthorized();
-    const w = await m.workers.authenticate(id, decoded.slice(colon + 1));
-    if (!w) throw unauthorized();
-    return w;
+    const login = await m.workers.authenticate(id, decoded.slice(colon + 1), callerOf(req).address);
+    if ('refused' in login) throw new LoginRefused(login);
+    return login.worker;
   }
 
   /** Authenticates, marks the worker seen, then runs the handler. */
@@ -74,7 +71,7 @@ export function workerRoutes(m: Manager): Route[] {
     return json(workerDocument(w));
   }
 
-  return [
+  return withRefusals([
     { methods: ['POST'], path: '/register-worker', handler: register },
     {
       methods: ['POST'],
@@ -159,5 +156,5 @@ export function workerRoutes(m: Manager): Route[] {
         return noContent;
       }),
     },
-  ];
+  ]);
 }

@@ -164,3 +164,9 @@ export function wrongPendingParents(tm: TestManager): { id: string; stored: numb
     )
     .all() as { id: string; stored: number; real: number }[];
 }
+
+/** The worker these credentials log in as (from `address`), or undefined when they are refused. */
+export async function loginAs(tm: TestManager, id: string, secret: string, address = CALLER.address): Promise<WorkerRecord | undefined> {
+  const r = await tm.manager.workers.authenticate(id, secret, address);
+  return 'worker' in r ? r.worker : undefined;
+}

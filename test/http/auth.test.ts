@@ -1,7 +1,8 @@
 // HTTP Basic auth on every worker call except /register-worker.
 import { describe, expect, it } from 'vitest';
-import { basicAuth, registerWorker, request, testServer } from '../helpers/env';
-import { expectBasicChallenge, UNKNOWN_ID, workerRec } from '../helpers/protocol';
+import { basicAuth, type HttpResult, registerWorker, request, testServer } from '../helpers/env';
+import { FAILURE_WINDOW_MS, FAILURES_PER_ADDRESS } from '../../src/core/protocol/login-limits';
+import { expectBasicChallenge, expectError, UNKNOWN_ID, workerRec } from '../helpers/protocol';
 
 /** Every Basic-auth endpoint with a body that would be valid for it. */
 const ENDPOINTS: [string, string, unknown][] = [
@@ -19,8 +20,32 @@ const ENDPOINTS: [string, string, unknown][] = [
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
+/**
+ * What each endpoint answers credentials that name no worker or carry a wrong secret: answers the
+ * real worker acts on by stopping, dropping its queued updates and shutting down (worker-refusals.ts).
+ */
+function expectRefusal(method: string, path: string, r: HttpResult): void {
+  if (path === '/task') {
+    expect(r.status).toBe(423);
+    expect(r.json).toEqual({ status_requested: 'shutdown' });
+  } else if (path.startsWith('/may-i-run/')) {
+    expect(r.status).toBe(401);
+    expect(Object.keys(r.json).sort()).toEqual(['may_keep_running', 'reason', 'status_requested']);
+    expect(r.json).toMatchObject({ may_keep_running: false, status_requested: 'shutdown' });
+  } else if (path.endsWith('/update')) {
+    expectError(r, 409);
+  } else if (path.endsWith('/return')) {
+    expect(r.status).toBe(204);
+  } else if (path === '/status-change') {
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual({ status_requested: 'shutdown' });
+  } else {
+    expectBasicChallenge(r);
+  }
+}
+
 describe('Basic auth', { timeout: 30_000 }, () => {
-  it.each(ENDPOINTS)('%s %s answers 401 with the Basic challenge for every kind of bad credentials', async (method, path, body) => {
+  it.each(ENDPOINTS)('%s %s answers 401 with the Basic challenge for missing or malformed credentials', async (method, path, body) => {
     const s = await testServer();
     const w = await registerWorker(s.url);
     const before = workerRec(s, w.id);
@@ -30,10 +55,6 @@ describe('Basic auth', { timeout: 30_000 }, () => {
       'Basic',
       'Basic !!!not-base64!!!',
       `Basic ${b64(w.id)}`, // no colon
-      `Basic ${b64(`${w.id}:`)}`, // empty secret
-      `Basic ${b64(`${w.id}:wrong-secret-0123456789`)}`,
-      `Basic ${b64(`${w.id}:${w.secret}x`)}`,
-      `Basic ${b64(`${UNKNOWN_ID}:${w.secret}`)}`,
       `Basic ${b64(`not-an-id:${w.secret}`)}`,
       `Basic ${b64(`${w.id.toUpperCase()}:${w.secret}`)}`,
       `Bearer ${w.secret}`,
@@ -46,6 +67,21 @@ describe('Basic auth', { timeout: 30_000 }, () => {
       expect(r.text).not.toContain(w.secret);
     }
     // Nothing about the worker changed.
+    expect(workerRec(s, w.id)).toEqual(before);
+  });
+
+  it.each(ENDPOINTS)('%s %s gives a wrong secret and an unknown id the same answer, one the worker acts on', async (method, path, body) => {
+    const s = await testServer();
+    const w = await registerWorker(s.url);
+    const before = workerRec(s, w.id);
+    const answers: string[] = [];
+    for (const auth of [`${w.id}:`, `${w.id}:wrong-secret-0123456789`, `${w.id}:${w.secret}x`, `${UNKNOWN_ID}:${w.secret}`]) {
+      const r = await request(s.url, method, path, { body, headers: { Authorization: `Basic ${b64(auth)}` } });
+      expectRefusal(method, path, r);
+      expect(r.text).not.toContain(w.secret);
+      answers.push(`${r.status} ${r.text}`);
+    }
+    expect(new Set(answers).size).toBe(1);
     expect(workerRec(s, w.id)).toEqual(before);
   });
 
@@ -71,7 +107,7 @@ describe('Basic auth', { timeout: 30_000 }, () => {
     const s = await testServer();
     const w = await registerWorker(s.url);
     expect((await w.call('GET', '/status-change')).status).toBe(204);
-    expectBasicChallenge(await request(s.url, 'GET', '/status-change', { auth: basicAuth(w.id, 'wrong-secret-0123456789') }));
+    expectRefusal('POST', '/sign-off', await request(s.url, 'POST', '/sign-off', { auth: basicAuth(w.id, 'wrong-secret-0123456789') }));
     expect((await w.call('GET', '/status-change')).status).toBe(204);
   });
 
@@ -79,7 +115,8 @@ describe('Basic auth', { timeout: 30_000 }, () => {
     const s = await testServer();
     const a = await registerWorker(s.url);
     const b = await registerWorker(s.url);
-    expectBasicChallenge(await request(s.url, 'GET', '/status-change', { auth: basicAuth(b.id, a.secret) }));
+    expectBasicChallenge(await request(s.url, 'POST', '/sign-off', { auth: basicAuth(b.id, a.secret) }));
+    expect(workerRec(s, b.id).status).toBe('starting');
   });
 
   it('verifies the stored hash when the manager starts fresh on the same data', async () => {
@@ -87,7 +124,34 @@ describe('Basic auth', { timeout: 30_000 }, () => {
     const w = await registerWorker(s.url);
     const s2 = await testServer({ dataDir: s.dataDir });
     expect((await request(s2.url, 'GET', '/status-change', { auth: w.auth })).status).toBe(204);
-    expectBasicChallenge(await request(s2.url, 'GET', '/status-change', { auth: basicAuth(w.id, 'wrong-secret-0123456789') }));
+    expectBasicChallenge(await request(s2.url, 'POST', '/sign-off', { auth: basicAuth(w.id, 'wrong-secret-0123456789') }));
+  });
+
+  it('answers a flood of wrong secrets with 429s the worker retries, and lets a known worker through', async () => {
+    const s = await testServer();
+    const w = await registerWorker(s.url);
+    // Served by a fresh process: the worker's secret is not verified in memory yet.
+    const s2 = await testServer({ dataDir: s.dataDir, clock: s.clock });
+    const known = await registerWorker(s2.url);
+    for (let i = 0; i < FAILURES_PER_ADDRESS; i++) {
+      // Guesses for many ids, so that the address limit is the one reached.
+      await request(s2.url, 'POST', '/task', { auth: basicAuth(`${i}`.padStart(24, 'c'), `guess-${i}-0123456789abcdef`) });
+    }
+    const task = await request(s2.url, 'POST', '/task', { auth: w.auth });
+    expectError(task, 429);
+    expect(Number(task.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(Number(task.headers.get('retry-after'))).toBeLessThanOrEqual(FAILURE_WINDOW_MS / 1000);
+    // /may-i-run: a body the worker parses; nothing could be checked, so the task keeps running.
+    const may = await request(s2.url, 'GET', `/may-i-run/${UNKNOWN_ID}`, { auth: w.auth });
+    expect(may.status).toBe(429);
+    expect(may.json).toEqual({ may_keep_running: true });
+    // An update stays in the worker's queue (429 is retried), it is not dropped.
+    expectError(await request(s2.url, 'POST', `/tasks/${UNKNOWN_ID}/update`, { auth: w.auth, body: { activity: 'x' } }), 429);
+    // A worker verified before is not slowed down.
+    expect((await known.call('GET', '/status-change')).status).toBe(204);
+    // The penalty ends with the window.
+    s.clock.advance(FAILURE_WINDOW_MS);
+    expect((await request(s2.url, 'GET', '/status-change', { auth: w.auth })).status).toBe(204);
   });
 
   it('does not need auth for /register-worker', async () => {

@@ -31,6 +31,13 @@ export async function hashSecret(secret: string): Promise<string> {
   return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
+/**
+ * A stored value no secret matches, with today's parameters: credentials naming an unknown worker
+ * are checked against it, so that they cost as long as a wrong secret for a known worker and an
+ * attacker cannot tell which ids exist.
+ */
+export const UNMATCHABLE_HASH = `scrypt$${N}$${R}$${P}$${randomBytes(16).toString('base64')}$${randomBytes(KEYLEN).toString('base64')}`;
+
 /** True when a stored hash was made with other parameters than new hashes get. */
 export function needsRehash(stored: string): boolean {
   return !stored.startsWith(`scrypt$${N}$${R}$${P}$`);

@@ -2,11 +2,12 @@
 import type { Caller, WorkerRecord } from '../../db/workers-repo';
 import type { Clock } from '../support/clock';
 import { isoTime } from '../support/clock';
-import { ConflictError, NotFoundError, ValidationError } from '../support/errors';
+import { BusyError, ConflictError, NotFoundError, ValidationError } from '../support/errors';
 import { type IdGenerator, isId } from '../support/ids';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
-import { hashSecret, needsRehash, VerifiedSecretCache, verifySecret } from './secrets';
+import { hashSecret, needsRehash, UNMATCHABLE_HASH, VerifiedSecretCache, verifySecret } from './secrets';
+import { type LoginRefusal, LoginLimits } from './login-limits';
 import type { StateMachine } from '../lifecycle/state';
 import { isOneOf, REQUESTABLE_STATUSES, WORKER_STATUSES, type WorkerStatus } from '../support/statuses';
 
@@ -35,6 +36,9 @@ export interface Registration {
 }
 
 export type { Caller };
+
+/** The outcome of checking a worker's credentials. */
+export type Login = { worker: WorkerRecord } | LoginRefusal;
 
 export function identifier(w: Pick<WorkerRecord, 'nickname' | 'id'>): string {
   return `${w.nickname} (${w.id})`;
@@ -92,12 +96,14 @@ export function newWorkerRecord(init: {
 
 export class WorkerService {
   private readonly verified = new VerifiedSecretCache();
+  /** Bounds on what verifications, above all failed ones, may cost (see login-limits.ts). */
+  readonly limits: LoginLimits;
   /**
    * Verifications under way, by worker, stored hash and secret: a worker that times out and asks
    * again while its first request still waits for the thread pool (after a restart, every worker
    * at once) joins the first verification instead of queueing a second one.
    */
-  private readonly verifying = new Map<string, Promise<boolean>>();
+  private readonly verifying = new Map<string, Promise<boolean | LoginRefusal>>();
   /** When this process last heard from each worker (the database's last_seen may lag behind). */
   private readonly heard = new Map<string, number>();
 
@@ -107,13 +113,22 @@ export class WorkerService {
     private readonly newId: IdGenerator,
     private readonly state: StateMachine,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.limits = new LoginLimits(clock);
+  }
+
+  /** Hashes a new secret through the verification gate, so that registrations share its bound. */
+  private async hash(secret: string): Promise<string> {
+    const run = this.limits.gate.run(() => hashSecret(secret), false);
+    if (!run) throw new BusyError('too many secret checks under way; try again');
+    return run;
+  }
 
   async register(reg: Registration, caller: Caller): Promise<WorkerRecord> {
     if (reg.secret.length < MIN_SECRET_LENGTH) {
       throw new ValidationError(`secret must be at least ${MIN_SECRET_LENGTH} characters`);
     }
-    const secret_hash = await hashSecret(reg.secret);
+    const secret_hash = await this.hash(reg.secret);
     const w = newWorkerRecord({
       id: this.newId(),
       secret_hash,
@@ -129,25 +144,32 @@ export class WorkerService {
     return w;
   }
 
-  /** The worker these credentials belong to, or undefined. */
-  async authenticate(id: string, secret: string): Promise<WorkerRecord | undefined> {
+  /**
+   * The worker these credentials belong to, or why not. `address` is where the request came
+   * from: failed checks are limited per address and per id. An unknown id is checked against a
+   * hash no secret matches, so it costs and answers the same as a wrong secret.
+   */
+  async authenticate(id: string, secret: string, address: string): Promise<Login> {
     const w = this.repos.workers.get(id);
-    if (!w) return undefined;
-    if (this.verified.check(id, secret, w.secret_hash)) return w;
-    if (!(await this.verifyOnce(id, secret, w.secret_hash))) return undefined;
-    let stored = w.secret_hash;
+    if (w && this.verified.check(id, secret, w.secret_hash)) return { worker: w };
+    const stored = w?.secret_hash ?? UNMATCHABLE_HASH;
+    const ok = await this.verifyOnce(id, secret, stored, address, w?.address === address);
+    if (ok !== true) return ok === false ? { refused: 'unknown' } : ok;
+    if (!w) return { refused: 'unknown' };
     if (needsRehash(stored)) {
       // A hash from an older version: store it with today's parameters.
-      const fresh = await hashSecret(secret);
+      const fresh = await this.hash(secret).catch(() => undefined);
       const current = this.repos.workers.get(id);
-      if (current?.secret_hash === stored) {
+      if (fresh && current?.secret_hash === stored) {
         this.repos.write(() => this.repos.workers.setSecretHash(id, fresh));
-        stored = fresh;
+        this.verified.remember(id, secret, fresh);
       }
+    } else {
+      this.verified.remember(id, secret, stored);
     }
-    this.verified.remember(id, secret, stored);
-    // Re-read: the worker may have changed while the hash was being checked.
-    return this.repos.workers.get(id);
+    // Re-read: the worker may have changed (or been forgotten) while the hash was being checked.
+    const now = this.repos.workers.get(id);
+    return now ? { worker: now } : { refused: 'unknown' };
   }
 
   /** How many secret verifications are under way. */
@@ -155,11 +177,11 @@ export class WorkerService {
     return this.verifying.size;
   }
 
-  private verifyOnce(id: string, secret: string, stored: string): Promise<boolean> {
+  private verifyOnce(id: string, secret: string, stored: string, address: string, ownAddress: boolean): Promise<boolean | LoginRefusal> {
     const key = `${id}\n${stored}\n${secret}`;
     let pending = this.verifying.get(key);
     if (!pending) {
-      pending = verifySecret(secret, stored);
+      pending = this.limits.verify(id, address, ownAddress, () => verifySecret(secret, stored));
       this.verifying.set(key, pending);
       const done = () => this.verifying.delete(key);
       pending.then(done, done);

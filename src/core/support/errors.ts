@@ -1,7 +1,7 @@
 // Typed domain errors. The HTTP layer maps them to status codes and the CLI to exit codes,
 // each in exactly one place (http/errors.ts, main.ts).
 
-export type ErrorCode = 'validation' | 'unprocessable' | 'not_found' | 'conflict' | 'busy' | 'unauthorized' | 'forbidden';
+export type ErrorCode = 'validation' | 'unprocessable' | 'not_found' | 'conflict' | 'busy' | 'unauthorized' | 'forbidden' | 'rate_limited';
 
 export class DomainError extends Error {
   constructor(
@@ -42,6 +42,16 @@ export class ConflictError extends DomainError {
 export class BusyError extends DomainError {
   constructor(message = 'the database is busy, try again') {
     super('busy', message);
+  }
+}
+
+/** A caller asked more often than a limit allows; it may try again after `retryAfterMs`. */
+export class RateLimitedError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super('rate_limited', message);
   }
 }
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../../src/core/support/errors';
 import { testManager } from '../../helpers/env';
-import { addWorker, fail, mustClaim, submitCustom, taskRec } from '../../helpers/domain';
+import { addWorker, fail, loginAs, mustClaim, submitCustom, taskRec } from '../../helpers/domain';
 import { expectConsistent, jobStatus, statuses } from './helpers';
 
 describe('forget a worker', () => {
@@ -30,11 +30,11 @@ describe('forget a worker', () => {
 
     expect(m.workers.forget(w1)).toBe(0);
     expect(m.blocklist.list(job)).toEqual([]);
-    expect(await m.workers.authenticate(w1, 'anything')).toBeUndefined();
+    expect(await loginAs(tm, w1, 'anything')).toBeUndefined();
 
     // Its tasks go to whoever asks next.
     expect(m.workers.forget(w3)).toBe(0);
-    expect(await m.workers.authenticate(w3, secret)).toBeUndefined();
+    expect(await loginAs(tm, w3, secret)).toBeUndefined();
     const w4 = await addWorker(tm);
     expect(mustClaim(tm, w4).name).toBe('a');
   });

@@ -4,7 +4,7 @@ import { randomBytes, scryptSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { hashSecret, needsRehash, verifySecret } from '../../../src/core/protocol/secrets';
 import { testManager } from '../../helpers/env';
-import { addWorker, WORKER_SECRET, workerRec } from '../../helpers/domain';
+import { addWorker, loginAs, WORKER_SECRET, workerRec } from '../../helpers/domain';
 
 const SECRET = 'a-secret-of-more-than-sixteen-characters';
 
@@ -43,23 +43,23 @@ describe('worker secrets', () => {
     const tm = testManager();
     const id = await addWorker(tm);
     tm.manager.repos.workers.setSecretHash(id, olderHash(WORKER_SECRET));
-    expect(await tm.manager.workers.authenticate(id, 'the-wrong-secret-entirely')).toBeUndefined();
+    expect(await loginAs(tm, id, 'the-wrong-secret-entirely')).toBeUndefined();
     expect(needsRehash(workerRec(tm, id).secret_hash)).toBe(true);
 
-    expect((await tm.manager.workers.authenticate(id, WORKER_SECRET))?.id).toBe(id);
+    expect((await loginAs(tm, id, WORKER_SECRET))?.id).toBe(id);
     const stored = workerRec(tm, id).secret_hash;
     expect(needsRehash(stored)).toBe(false);
     expect(await verifySecret(WORKER_SECRET, stored)).toBe(true);
-    expect((await tm.manager.workers.authenticate(id, WORKER_SECRET))?.id).toBe(id);
+    expect((await loginAs(tm, id, WORKER_SECRET))?.id).toBe(id);
   });
 
   it('a worker asking again while its secret is being verified joins that verification', async () => {
     const tm = testManager();
     const id = await addWorker(tm);
     const workers = tm.manager.workers;
-    const first = workers.authenticate(id, WORKER_SECRET);
-    const again = workers.authenticate(id, WORKER_SECRET);
-    const wrong = workers.authenticate(id, 'not-the-secret-of-this-worker');
+    const first = loginAs(tm, id, WORKER_SECRET);
+    const again = loginAs(tm, id, WORKER_SECRET);
+    const wrong = loginAs(tm, id, 'not-the-secret-of-this-worker');
     expect(workers.verificationsUnderWay()).toBe(2); // the right secret once, the wrong one once
     expect((await first)?.id).toBe(id);
     expect((await again)?.id).toBe(id);

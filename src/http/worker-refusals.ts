@@ -1,0 +1,74 @@
+// What the worker endpoints answer credentials that were refused, chosen from what the real
+// Flamenco Worker does with each answer (see README, "Workers the manager does not know").
+//
+// Unknown credentials (the worker was forgotten with forget-worker, or registered in a database
+// that has since been restored, or a stranger guesses): the worker must stop what it runs, drop
+// its queued updates and end in a sane state. It re-registers only when /sign-on answers 401,
+// which it asks only when it starts; so it is told to shut down, and under a supervisor
+// (systemd's Restart=always) it starts again, gets 401 at sign-on and registers anew.
+// - /task: 423 {"status_requested": "shutdown"}; a 401 there was retried every 10 s forever.
+// - /may-i-run: the worker parses the body whatever the status and crashes its checking loop on
+//   any other key, so a 401 carries exactly may_keep_running/reason/status_requested.
+// - /tasks/{id}/update: 409, which the worker drops; a 401 stayed at the head of its queue.
+// - /tasks/{id}/return: 204, as for any return (nothing changes).
+// - /status-change (asleep workers): 200 {"status_requested": "shutdown"}.
+// - everything else, /sign-on included: 401 with the Basic challenge.
+// These answers change nothing and tell a stranger nothing it did not know.
+//
+// Limited (too many failed checks, see core/protocol/login-limits.ts): 429 with Retry-After,
+// which the worker retries (an update stays queued); /may-i-run says the task may keep running,
+// since nothing could be checked, and asks again at its next poll.
+import type { LoginRefusal } from '../core/protocol/login-limits';
+import { HttpError, retryAfter } from './errors';
+import { errorReply, json, noContent, type Reply } from './reply';
+import type { Route } from './server';
+
+export const REALM = { 'WWW-Authenticate': 'Basic realm="Flamenco Manager"' };
+
+const SHUT_DOWN = { status_requested: 'shutdown' };
+
+const UNKNOWN: Record<string, Reply> = {
+  '/task': { ...json(SHUT_DOWN, 423), headers: REALM },
+  '/may-i-run/:task': {
+    ...json({ may_keep_running: false, reason: 'this manager does not know this worker (forgotten?); shut down and register again', ...SHUT_DOWN }, 401),
+    headers: REALM,
+  },
+  '/tasks/:task/update': errorReply(409, 'unknown_worker', 'this manager does not know this worker (forgotten?); the update is dropped', REALM),
+  '/tasks/:task/return': noContent,
+  '/status-change': json(SHUT_DOWN),
+};
+
+/** Thrown by worker authentication; turned into the route's answer by withRefusals. */
+export class LoginRefused extends Error {
+  constructor(readonly refusal: LoginRefusal) {
+    super(refusal.refused);
+  }
+}
+
+export function refusalReply(path: string, r: LoginRefusal): Reply {
+  if (r.refused === 'limited') {
+    const headers = retryAfter(r.retryAfterMs);
+    if (path === '/may-i-run/:task') return { ...json({ may_keep_running: true }, 429), headers };
+    return errorReply(429, 'rate_limited', 'too many failed logins from this address or for this worker; try again later', headers);
+  }
+  return UNKNOWN[path] ?? errorReply(401, 'unauthorized', 'worker credentials missing or wrong', REALM);
+}
+
+/** Routes whose refused logins get the answers above. */
+export function withRefusals(routes: Route[]): Route[] {
+  return routes.map((r) => ({
+    ...r,
+    handler: async (ctx) => {
+      try {
+        return await r.handler(ctx);
+      } catch (err) {
+        if (err instanceof LoginRefused) return refusalReply(r.path, err.refusal);
+        throw err;
+      }
+    },
+  }));
+}
+
+export function unauthorized(): HttpError {
+  return new HttpError(401, 'unauthorized', 'worker credentials missing or wrong', REALM);
+}
