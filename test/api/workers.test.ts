@@ -82,7 +82,9 @@ describe('POST /api/workers/:id/requeue and DELETE /api/workers/:id', { timeout:
     expect(expectJson(await api(s, 'DELETE', `/api/workers/${w.id}`))).toEqual({ requeued: 1 });
     expect(s.manager.views.task(ids.a!).status).toBe('queued');
     expectApiError(await api(s, 'GET', `/api/workers/${w.id}`), 404);
-    expect((await w.call('POST', '/task')).status).toBe(401);
+    // Its credentials no longer work: the worker is told to shut down (see worker-refusals.ts).
+    expect((await w.call('POST', '/sign-on', {})).status).toBe(401);
+    expect((await w.call('POST', '/task')).json).toEqual({ status_requested: 'shutdown' });
     expectApiError(await api(s, 'DELETE', `/api/workers/${w.id}`), 404, `worker ${w.id} not found`);
   });
 });
