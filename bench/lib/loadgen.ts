@@ -123,10 +123,18 @@ export class SimWorker {
   }
 }
 
-/** POST /register-worker over HTTP (the real first call); returns the new worker. */
+let registrations = 0;
+
+/**
+ * POST /register-worker over HTTP (the real first call); returns the new worker. Open
+ * registration is limited per source address (20 a minute), so against a loopback manager each
+ * simulated worker registers from its own loopback address, as each render node has its own.
+ */
 export async function registerOverHttp(target: Target, nickname: string, types: string[], rec?: Recorder): Promise<SimWorker> {
   const secret = randomSecret();
-  const agent = new http.Agent({ keepAlive: false });
+  const n = registrations++;
+  const localAddress = target.host.startsWith('127.') ? `127.${1 + (Math.floor(n / 64_000) % 250)}.${Math.floor(n / 250) % 256}.${1 + (n % 250)}` : undefined;
+  const agent = new http.Agent({ keepAlive: false, localAddress });
   const body = Buffer.from(JSON.stringify({ secret, platform: 'linux', supported_task_types: types, nickname }));
   const r = await request(agent, target, 'POST', '/register-worker', { 'Content-Type': 'application/json' }, body, true, rec);
   agent.destroy();

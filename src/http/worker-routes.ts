@@ -16,6 +16,9 @@ import type { RequestCtx, Route } from './server';
 /** A task update may carry the worker's maximum of 2 000 log lines; lines can be long. */
 export const TASK_UPDATE_BODY_LIMIT = 16 * 1024 * 1024;
 
+/** Bodies of /register-worker and /sign-on: far above what the field limits allow. */
+const SELF_DESCRIPTION_BODY_LIMIT = 64 * 1024;
+
 export function callerOf(req: IncomingMessage): Caller {
   let address = req.socket.remoteAddress ?? '';
   if (address.startsWith('::ffff:')) address = address.slice(7);
@@ -67,15 +70,16 @@ export function workerRoutes(m: Manager): Route[] {
       nickname: string(b.nickname, 'nickname', { nonEmpty: true }),
       supported_task_types: stringList(b.supported_task_types ?? [], 'supported_task_types'),
     };
-    const w = await m.workers.register(registration, callerOf(ctx.req));
+    const w = await m.workers.register(registration, callerOf(ctx.req), !secret);
     return json(workerDocument(w));
   }
 
   return withRefusals([
-    { methods: ['POST'], path: '/register-worker', handler: register },
+    { methods: ['POST'], path: '/register-worker', bodyLimit: SELF_DESCRIPTION_BODY_LIMIT, handler: register },
     {
       methods: ['POST'],
       path: '/sign-on',
+      bodyLimit: SELF_DESCRIPTION_BODY_LIMIT,
       handler: async (ctx) => {
         const w = await authWorker(ctx.req);
         const b = jsonObject(ctx.body, true);

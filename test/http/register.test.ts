@@ -1,6 +1,15 @@
 // POST /register-worker: open registration, validation, and the Bearer-token gate.
 import { describe, expect, it } from 'vitest';
-import { basicAuth, request, testServer } from '../helpers/env';
+import {
+  MAX_NICKNAME_LENGTH,
+  MAX_PLATFORM_LENGTH,
+  MAX_SECRET_LENGTH,
+  MAX_TASK_TYPE_LENGTH,
+  MAX_TASK_TYPES,
+  REGISTRATION_WINDOW_MS,
+  REGISTRATIONS_PER_ADDRESS,
+} from '../../src/core/protocol/registration-limits';
+import { basicAuth, registerWorker, request, testServer } from '../helpers/env';
 import { expectError, makeJwt, rawRequest, workerRec } from '../helpers/protocol';
 
 const REG = { secret: 'a'.repeat(64), platform: 'linux', supported_task_types: ['sleep', 'blender-render'], nickname: 'node-01' };
@@ -96,6 +105,65 @@ describe('POST /register-worker (open registration)', { timeout: 30_000 }, () =>
     const r = await rawRequest(s.url, 'POST', '/register-worker', { headers: { 'Content-Type': 'application/json' }, body });
     expectError(r, 400);
     expect(s.manager.repos.workers.list()).toHaveLength(0);
+  });
+});
+
+describe('POST /register-worker limits', { timeout: 30_000 }, () => {
+  it.each([
+    ['nickname', { nickname: 'n'.repeat(MAX_NICKNAME_LENGTH + 1) }, `nickname: must be at most ${MAX_NICKNAME_LENGTH} characters`],
+    ['platform', { platform: 'p'.repeat(MAX_PLATFORM_LENGTH + 1) }, `platform: must be at most ${MAX_PLATFORM_LENGTH} characters`],
+    ['secret', { secret: 's'.repeat(MAX_SECRET_LENGTH + 1) }, `secret: must be at most ${MAX_SECRET_LENGTH} characters`],
+    ['task type count', { supported_task_types: Array.from({ length: MAX_TASK_TYPES + 1 }, (_, i) => `t${i}`) }, `supported_task_types: must have at most ${MAX_TASK_TYPES} items`],
+    ['task type length', { supported_task_types: ['sleep', 'x'.repeat(MAX_TASK_TYPE_LENGTH + 1)] }, `supported_task_types[1]: must be at most ${MAX_TASK_TYPE_LENGTH} characters`],
+  ])('refuses a %s over the limit with a 400 that names it', async (_what, patch, message) => {
+    const s = await testServer();
+    const r = await request(s.url, 'POST', '/register-worker', { body: { ...REG, ...patch } });
+    expectError(r, 400);
+    expect(r.json.error.message).toContain(message);
+    expect(s.manager.repos.workers.list()).toHaveLength(0);
+  });
+
+  it('accepts every field at its limit', async () => {
+    const s = await testServer();
+    const body = {
+      secret: 's'.repeat(MAX_SECRET_LENGTH),
+      platform: 'p'.repeat(MAX_PLATFORM_LENGTH),
+      nickname: 'n'.repeat(MAX_NICKNAME_LENGTH),
+      supported_task_types: Array.from({ length: MAX_TASK_TYPES }, (_, i) => `${i}`.padEnd(MAX_TASK_TYPE_LENGTH, 't')),
+    };
+    expect((await request(s.url, 'POST', '/register-worker', { body })).status).toBe(200);
+  });
+
+  it('applies the nickname and task type limits to sign-on too', async () => {
+    const s = await testServer();
+    const w = await registerWorker(s.url, { nickname: 'before', signOn: false });
+    const r = await w.call('POST', '/sign-on', { nickname: 'n'.repeat(MAX_NICKNAME_LENGTH + 1), supported_task_types: ['sleep'] });
+    expectError(r, 400);
+    expect(r.json.error.message).toContain('nickname: must be at most');
+    expect(workerRec(s, w.id).nickname).toBe('before');
+  });
+
+  it(`lets one address register ${REGISTRATIONS_PER_ADDRESS} workers a minute, then answers 429 until the window ends`, async () => {
+    const s = await testServer();
+    for (let i = 0; i < REGISTRATIONS_PER_ADDRESS; i++) {
+      expect((await request(s.url, 'POST', '/register-worker', { body: { ...REG, nickname: `n${i}` } })).status).toBe(200);
+    }
+    const r = await request(s.url, 'POST', '/register-worker', { body: REG });
+    expectError(r, 429);
+    expect(r.json.error.message).toContain(`at most ${REGISTRATIONS_PER_ADDRESS} registrations per address`);
+    expect(Number(r.headers.get('retry-after'))).toBe(REGISTRATION_WINDOW_MS / 1000);
+    expect(s.manager.repos.workers.list()).toHaveLength(REGISTRATIONS_PER_ADDRESS);
+    s.clock.advance(REGISTRATION_WINDOW_MS);
+    expect((await request(s.url, 'POST', '/register-worker', { body: REG })).status).toBe(200);
+  });
+
+  it('does not limit registrations that carry a valid token for the registration secret', async () => {
+    const secret = 'registration-secret-for-tests';
+    const s = await testServer({ config: { registration_secret: secret } });
+    const headers = { Authorization: `Bearer ${makeJwt(secret, { exp: s.clock.now() / 1000 + 60 })}` };
+    for (let i = 0; i <= REGISTRATIONS_PER_ADDRESS; i++) {
+      expect((await request(s.url, 'POST', '/register-worker', { body: REG, headers })).status).toBe(200);
+    }
   });
 });
 

@@ -2,16 +2,16 @@
 import type { Caller, WorkerRecord } from '../../db/workers-repo';
 import type { Clock } from '../support/clock';
 import { isoTime } from '../support/clock';
-import { BusyError, ConflictError, NotFoundError, ValidationError } from '../support/errors';
+import { BusyError, ConflictError, NotFoundError, RateLimitedError, ValidationError } from '../support/errors';
 import { type IdGenerator, isId } from '../support/ids';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
 import { hashSecret, needsRehash, UNMATCHABLE_HASH, VerifiedSecretCache, verifySecret } from './secrets';
-import { type LoginRefusal, LoginLimits } from './login-limits';
+import { type LoginRefusal, LoginLimits, WindowCounter } from './login-limits';
+import { checkWorkerFields, REGISTRATION_WINDOW_MS, REGISTRATIONS_PER_ADDRESS } from './registration-limits';
 import type { StateMachine } from '../lifecycle/state';
 import { isOneOf, REQUESTABLE_STATUSES, WORKER_STATUSES, type WorkerStatus } from '../support/statuses';
 
-export const MIN_SECRET_LENGTH = 16;
 
 /** How often an asleep Flamenco Worker polls /status-change (fixed in the worker). */
 export const ASLEEP_POLL_INTERVAL_MS = 30_000;
@@ -98,6 +98,8 @@ export class WorkerService {
   private readonly verified = new VerifiedSecretCache();
   /** Bounds on what verifications, above all failed ones, may cost (see login-limits.ts). */
   readonly limits: LoginLimits;
+  /** Open registrations per source address. */
+  private readonly registrations: WindowCounter;
   /**
    * Verifications under way, by worker, stored hash and secret: a worker that times out and asks
    * again while its first request still waits for the thread pool (after a restart, every worker
@@ -115,6 +117,7 @@ export class WorkerService {
     private readonly log: Logger,
   ) {
     this.limits = new LoginLimits(clock);
+    this.registrations = new WindowCounter(clock, REGISTRATIONS_PER_ADDRESS, REGISTRATION_WINDOW_MS);
   }
 
   /** Hashes a new secret through the verification gate, so that registrations share its bound. */
@@ -124,9 +127,18 @@ export class WorkerService {
     return run;
   }
 
-  async register(reg: Registration, caller: Caller): Promise<WorkerRecord> {
-    if (reg.secret.length < MIN_SECRET_LENGTH) {
-      throw new ValidationError(`secret must be at least ${MIN_SECRET_LENGTH} characters`);
+  /**
+   * Registers a worker. `open` says anyone may register (no registration secret is configured):
+   * then each source address gets a limited number of registrations per window.
+   */
+  async register(reg: Registration, caller: Caller, open = false): Promise<WorkerRecord> {
+    checkWorkerFields(reg);
+    if (open) {
+      const wait = this.registrations.blockedFor(caller.address);
+      if (wait > 0) {
+        throw new RateLimitedError(`at most ${REGISTRATIONS_PER_ADDRESS} registrations per address per ${REGISTRATION_WINDOW_MS / 1000} s; try again later`, wait);
+      }
+      this.registrations.add(caller.address);
     }
     const secret_hash = await this.hash(reg.secret);
     const w = newWorkerRecord({
@@ -216,6 +228,7 @@ export class WorkerService {
   }
 
   signOn(w: WorkerRecord, body: { supported_task_types?: string[]; nickname?: string }, caller: Caller): void {
+    checkWorkerFields(body);
     const types = body.supported_task_types && body.supported_task_types.length > 0 ? unique(body.supported_task_types) : undefined;
     const nickname = body.nickname || undefined;
     this.repos.write(() => {
