@@ -8,6 +8,7 @@ import { killAllChildren, paths, runBaselineServer } from './lib/processes';
 import { formatProfile, profilesIn, summarizeProfile } from './lib/profile';
 import { medianReport, Report, sourceState } from './lib/report';
 import { dispatch } from './scenarios/dispatch';
+import { flood } from './scenarios/flood';
 import { executable } from './scenarios/executable';
 import { idlePoll } from './scenarios/idle';
 import { scale } from './scenarios/scale';
@@ -15,7 +16,7 @@ import { watched } from './scenarios/watched';
 import { runWatchers } from './lib/watchers';
 import { rmSync } from 'node:fs';
 
-const SCENARIOS: Record<string, (ctx: Ctx) => Promise<void>> = { executable, idle: idlePoll, dispatch, watched, scale };
+const SCENARIOS: Record<string, (ctx: Ctx) => Promise<void>> = { executable, idle: idlePoll, dispatch, watched, scale, flood };
 
 const USAGE = `usage: npm run bench [-- options]
   --quick              smaller sizes and shorter runs (results go to bench/results/<date>-quick.json)

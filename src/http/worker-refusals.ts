@@ -17,7 +17,10 @@
 //
 // Limited (too many failed checks, see core/protocol/login-limits.ts): 429 with Retry-After,
 // which the worker retries (an update stays queued); /may-i-run says the task may keep running,
-// since nothing could be checked, and asks again at its next poll.
+// since nothing could be checked, and asks again at its next poll. The answer comes after
+// LIMITED_ANSWER_DELAY_MS (well within the worker's 3 s timeout): a flooding connection then
+// sends one request a second instead of thousands, which kept the real workers' requests from
+// waiting behind the flood (see bench/scenarios/flood.ts).
 import type { LoginRefusal } from '../core/protocol/login-limits';
 import { HttpError, retryAfter } from './errors';
 import { errorReply, json, noContent, type Reply } from './reply';
@@ -26,6 +29,8 @@ import type { Route } from './server';
 export const REALM = { 'WWW-Authenticate': 'Basic realm="Flamenco Manager"' };
 
 const SHUT_DOWN = { status_requested: 'shutdown' };
+
+export const LIMITED_ANSWER_DELAY_MS = 1000;
 
 const UNKNOWN: Record<string, Reply> = {
   '/task': { ...json(SHUT_DOWN, 423), headers: REALM },
@@ -48,8 +53,11 @@ export class LoginRefused extends Error {
 export function refusalReply(path: string, r: LoginRefusal): Reply {
   if (r.refused === 'limited') {
     const headers = retryAfter(r.retryAfterMs);
-    if (path === '/may-i-run/:task') return { ...json({ may_keep_running: true }, 429), headers };
-    return errorReply(429, 'rate_limited', 'too many failed logins from this address or for this worker; try again later', headers);
+    const reply =
+      path === '/may-i-run/:task'
+        ? { ...json({ may_keep_running: true }, 429), headers }
+        : errorReply(429, 'rate_limited', 'too many failed logins from this address or for this worker; try again later', headers);
+    return { ...reply, wait: new Promise((resolve) => setTimeout(resolve, LIMITED_ANSWER_DELAY_MS)) };
   }
   return UNKNOWN[path] ?? errorReply(401, 'unauthorized', 'worker credentials missing or wrong', REALM);
 }
