@@ -30,7 +30,15 @@ export function retryAfter(ms: number): Record<string, string> {
   return { 'Retry-After': String(Math.max(1, Math.ceil(ms / 1000))) };
 }
 
+/** An answer decided before the handler ran (e.g. by a guard), sent as it is. */
+export class ReplyError extends Error {
+  constructor(readonly reply: Reply) {
+    super(`answered ${reply.status}`);
+  }
+}
+
 export function replyForError(err: unknown, log: Logger, where: string): Reply {
+  if (err instanceof ReplyError) return err.reply;
   if (err instanceof HttpError) return errorReply(err.status, err.code, err.message, err.headers);
   if (err instanceof RateLimitedError) return errorReply(429, err.code, err.message, retryAfter(err.retryAfterMs));
   if (err instanceof DomainError) return errorReply(STATUS[err.code], err.code, err.message);

@@ -153,7 +153,7 @@ export function createHttpServer(routeTable: Route[], log: Logger, settled?: () 
         where = `${method} ${found.route.path}`;
         route = found.route;
         routePath = found.route.path;
-        found.route.guard?.(req);
+        await found.route.guard?.(req);
         let body: Buffer = Buffer.alloc(0);
         if (method === 'GET' || method === 'HEAD') req.resume();
         else body = await readBody(req, found.route.bodyLimit ?? DEFAULT_BODY_LIMIT);

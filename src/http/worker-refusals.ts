@@ -22,7 +22,7 @@
 // sends one request a second instead of thousands, which kept the real workers' requests from
 // waiting behind the flood (see bench/scenarios/flood.ts).
 import type { LoginRefusal } from '../core/protocol/login-limits';
-import { HttpError, retryAfter } from './errors';
+import { HttpError, ReplyError, retryAfter } from './errors';
 import { errorReply, json, noContent, type Reply } from './reply';
 import type { Route } from './server';
 
@@ -62,19 +62,37 @@ export function refusalReply(path: string, r: LoginRefusal): Reply {
   return UNKNOWN[path] ?? errorReply(401, 'unauthorized', 'worker credentials missing or wrong', REALM);
 }
 
-/** Routes whose refused logins get the answers above. */
+/**
+ * Routes whose refused logins get the answers above, wherever the login is checked: in the
+ * handler, or in a guard before the body is read.
+ */
 export function withRefusals(routes: Route[]): Route[] {
-  return routes.map((r) => ({
-    ...r,
-    handler: async (ctx) => {
-      try {
-        return await r.handler(ctx);
-      } catch (err) {
-        if (err instanceof LoginRefused) return refusalReply(r.path, err.refusal);
-        throw err;
-      }
-    },
-  }));
+  return routes.map((r) => {
+    const answer = (err: unknown): never => {
+      throw err instanceof LoginRefused ? new ReplyError(refusalReply(r.path, err.refusal)) : err;
+    };
+    const guard = r.guard;
+    return {
+      ...r,
+      guard:
+        guard &&
+        ((req) => {
+          try {
+            const checked: unknown = guard(req);
+            return checked instanceof Promise ? checked.catch(answer) : undefined;
+          } catch (err) {
+            return answer(err);
+          }
+        }),
+      handler: async (ctx) => {
+        try {
+          return await r.handler(ctx);
+        } catch (err) {
+          return answer(err);
+        }
+      },
+    };
+  });
 }
 
 export function unauthorized(): HttpError {
