@@ -34,8 +34,11 @@ describe('serve killed with SIGKILL', () => {
     expect(readFileSync(logs.file(a.json.job, a.json._id), 'utf8')).toContain('rendered frame 1\n');
     expect(readFileSync(logs.file(b.json.job, b.json._id), 'utf8')).toContain('progress 50%\n');
 
-    // The lock of the killed process is stale: a new serve starts, and the worker resumes its task.
+    // The lock of the killed process is stale: a new serve starts, and the worker, restarted too
+    // (it signs on), resumes its task.
     const again = await startServe(['--data-dir', dir]);
+    const on = await fetch(`${again.url}/sign-on`, { method: 'POST', headers: { Authorization: w.auth, 'Content-Type': 'application/json' }, body: '{}' });
+    expect(on.status).toBe(204);
     const r = await fetch(`${again.url}/task`, { method: 'POST', headers: { Authorization: w.auth } });
     expect(r.status).toBe(200);
     expect(((await r.json()) as { _id: string })._id).toBe(b.json._id);

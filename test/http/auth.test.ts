@@ -24,7 +24,7 @@ const b64 = (s: string) => Buffer.from(s).toString('base64');
  * What each endpoint answers credentials that name no worker or carry a wrong secret: answers the
  * real worker acts on by stopping, dropping its queued updates and shutting down (worker-refusals.ts).
  */
-function expectRefusal(method: string, path: string, r: HttpResult): void {
+function expectRefusal(path: string, r: HttpResult): void {
   if (path === '/task') {
     expect(r.status).toBe(423);
     expect(r.json).toEqual({ status_requested: 'shutdown' });
@@ -77,7 +77,7 @@ describe('Basic auth', { timeout: 30_000 }, () => {
     const answers: string[] = [];
     for (const auth of [`${w.id}:`, `${w.id}:wrong-secret-0123456789`, `${w.id}:${w.secret}x`, `${UNKNOWN_ID}:${w.secret}`]) {
       const r = await request(s.url, method, path, { body, headers: { Authorization: `Basic ${b64(auth)}` } });
-      expectRefusal(method, path, r);
+      expectRefusal(path, r);
       expect(r.text).not.toContain(w.secret);
       answers.push(`${r.status} ${r.text}`);
     }
@@ -107,7 +107,7 @@ describe('Basic auth', { timeout: 30_000 }, () => {
     const s = await testServer();
     const w = await registerWorker(s.url);
     expect((await w.call('GET', '/status-change')).status).toBe(204);
-    expectRefusal('POST', '/sign-off', await request(s.url, 'POST', '/sign-off', { auth: basicAuth(w.id, 'wrong-secret-0123456789') }));
+    expectRefusal('/sign-off', await request(s.url, 'POST', '/sign-off', { auth: basicAuth(w.id, 'wrong-secret-0123456789') }));
     expect((await w.call('GET', '/status-change')).status).toBe(204);
   });
 

@@ -21,7 +21,13 @@ const ID = 'aaaaaaaaaaaaaaaaaaaaaaaa';
 
 /** A check that counts its runs and answers `ok`. */
 function counting(ok: boolean) {
-  const c = { runs: 0, check: async () => (c.runs++, ok) };
+  const c = {
+    runs: 0,
+    check: async () => {
+      c.runs++;
+      return ok;
+    },
+  };
   return c;
 }
 
