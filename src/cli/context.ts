@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { Manager } from '../core/manager';
+import { ownValue } from '../core/support/own';
 import type { ManagerConfig } from '../core/support/config';
 import type { Logger } from '../core/support/logger';
 import { DB_FILE, openDatabase, type DB } from '../db/open';
@@ -44,7 +45,7 @@ const FS_PROBLEMS: Record<string, string> = {
 /** A file-system error in words ("no such file or directory"), for messages. */
 export function fsProblem(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
-  return (e?.code && FS_PROBLEMS[e.code]) ?? e?.code ?? String(err);
+  return (e?.code && ownValue(FS_PROBLEMS, e.code)) ?? e?.code ?? String(err);
 }
 
 /** Creates the data directory if needed; a path that is not a usable directory is refused. */

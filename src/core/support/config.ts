@@ -3,6 +3,7 @@ import { ValidationError } from './errors';
 import { isPlainObject, object } from './validate';
 import { DEFAULT_TRUSTED_NETWORKS, type Network, parseNetworks } from './networks';
 import { parseWebhooks, type WebhookConfig } from '../observe/webhook-config';
+import { setOwn } from './own';
 
 export interface VariableValue {
   platform: string;
@@ -180,7 +181,7 @@ function parseVariables(v: unknown): Record<string, VariableDef> {
       }
       return { platform: it.platform, value: it.value, audience };
     });
-    out[name] = { direction, values };
+    setOwn(out, name, { direction, values });
   }
   return out;
 }
