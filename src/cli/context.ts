@@ -88,6 +88,19 @@ function openDataDir(dataDir: string): DB {
   }
 }
 
+/**
+ * Refuses a data directory without a database, creating nothing: only `serve` makes a farm, and
+ * any other command there is a mistyped --data-dir.
+ */
+export function requireDatabase(dataDir: string): void {
+  checkExistingDataDir(dataDir);
+  if (!existsSync(path.join(dataDir, DB_FILE))) {
+    throw new DataDirError(
+      `no flamenco-mgr database in ${dataDir}: start 'flamenco-mgr serve' with this data directory first, or point --data-dir (or $${DATA_DIR_ENV}) at the manager's data directory`,
+    );
+  }
+}
+
 export interface Opened {
   db: DB;
   manager: Manager;
@@ -101,14 +114,7 @@ export interface Opened {
  */
 export function openManager(opts: CommonOptions, extra: { config?: ManagerConfig; logger?: Logger; create?: boolean } = {}): Opened {
   const dataDir = resolveDataDir(opts.dataDir);
-  if (!extra.create) {
-    checkExistingDataDir(dataDir);
-    if (!existsSync(path.join(dataDir, DB_FILE))) {
-      throw new DataDirError(
-        `no flamenco-mgr database in ${dataDir}: start 'flamenco-mgr serve' with this data directory first, or point --data-dir (or $${DATA_DIR_ENV}) at the manager's data directory`,
-      );
-    }
-  }
+  if (!extra.create) requireDatabase(dataDir);
   const db = openDataDir(dataDir);
   let manager: Manager;
   try {
