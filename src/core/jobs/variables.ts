@@ -23,8 +23,21 @@ export class Variables {
   private readonly forWorkers = new Map<string, Map<string, string>>();
   /** Values of two-way variables, longest first so the most specific variable wins. */
   private readonly twoWay: TwoWayValue[] = [];
+  private current: Record<string, VariableDef> = {};
 
-  constructor(readonly defs: Record<string, VariableDef>) {
+  constructor(defs: Record<string, VariableDef>) {
+    this.reconfigure(defs);
+  }
+
+  get defs(): Record<string, VariableDef> {
+    return this.current;
+  }
+
+  /** Replaces the definitions in place (serve's config reload): every holder sees the new ones. */
+  reconfigure(defs: Record<string, VariableDef>): void {
+    this.current = defs;
+    this.forWorkers.clear();
+    this.twoWay.length = 0;
     for (const [name, def] of Object.entries(defs)) {
       for (const v of def.values) {
         if (v.audience === 'users') continue;
