@@ -1,0 +1,68 @@
+// startServer: serve's whole composition in one call, used here in-process with an injected clock.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/support/clock';
+import { createLogger } from '../../src/core/support/logger';
+import { startServer, type ServerHandle, type ServerOptions } from '../../src/serve/start';
+import { onCleanup, registerWorker, request, tempDir } from '../helpers/env';
+import { waitFor } from '../helpers/cli';
+
+/** startServer on 127.0.0.1, port 0, without signals or SSDP; closed after the test. */
+export async function started(opts: Partial<ServerOptions> & { lines?: string[] } = {}): Promise<ServerHandle> {
+  const lines = opts.lines ?? [];
+  const s = await startServer({
+    dataDir: opts.dataDir ?? tempDir(),
+    listen: '127.0.0.1:0',
+    logger: createLogger('debug', (l) => lines.push(l)),
+    ...opts,
+  });
+  onCleanup(() => s.close());
+  return s;
+}
+
+describe('startServer', { timeout: 30_000 }, () => {
+  it('returns a handle with the bound address, the manager and close(), and holds the data directory meanwhile', async () => {
+    const dir = tempDir();
+    const lines: string[] = [];
+    const s = await started({ dataDir: dir, lines });
+    expect(s.address).toBe(`127.0.0.1:${s.port}`);
+    expect(s.url).toBe(`http://127.0.0.1:${s.port}`);
+    expect(s.port).toBeGreaterThan(0);
+    expect(JSON.parse(readFileSync(path.join(dir, 'serve.lock'), 'utf8'))).toMatchObject({ pid: process.pid, listen: s.address });
+    expect((await request(s.url, 'POST', '/task')).status).toBe(401);
+    const w = await registerWorker(s.url);
+    expect(s.manager.repos.workers.get(w.id)?.status).toBe('starting');
+    await s.close();
+    await s.stopped;
+    expect(existsSync(path.join(dir, 'serve.lock'))).toBe(false);
+    expect(() => s.manager.repos.workers.list()).toThrow(/not open/);
+    expect(lines.some((l) => l.includes('msg=stopped'))).toBe(true);
+  });
+
+  it('runs the background timeout check and sleep schedules on their timers, judged by the injected clock', async () => {
+    const clock = new ManualClock();
+    const s = await started({ clock, intervals: { timeouts: 20, schedules: 20 } });
+    const m = s.manager;
+    const w = await registerWorker(s.url);
+    expect((await w.call('POST', '/task')).status).toBe(204);
+    expect(m.repos.workers.get(w.id)?.status).toBe('awake');
+
+    // A sleep window around the clock's current local time: the schedule timer asks the worker to sleep.
+    const hour = new Date(clock.now()).getHours();
+    const hh = (h: number) => `${String(h % 24).padStart(2, '0')}:00`;
+    m.sleepSchedules.set(w.id, '', hh(hour), hh(hour + 1));
+    await waitFor(() => m.repos.workers.get(w.id)?.status_requested === 'asleep', 10_000, 'the sleep schedule timer');
+
+    // Nothing heard for longer than worker_timeout, by the clock: the timeout timer marks it.
+    clock.advance(m.config.worker_timeout_ms + 1000);
+    await waitFor(() => m.repos.workers.get(w.id)?.status === 'timeout', 10_000, 'the timeout check timer');
+  });
+
+  it('refuses a second server on the same data directory and releases nothing of the first', async () => {
+    const dir = tempDir();
+    const first = await started({ dataDir: dir });
+    await expect(started({ dataDir: dir })).rejects.toThrow(/another flamenco-mgr serve is already using/);
+    expect((await request(first.url, 'GET', '/nothing')).status).toBe(404);
+  });
+});
