@@ -1,5 +1,6 @@
 // startServer: serve's whole composition in one call, used here in-process with an injected clock.
 import { existsSync, readFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/support/clock';
@@ -57,6 +58,26 @@ describe('startServer', { timeout: 30_000 }, () => {
     // Nothing heard for longer than worker_timeout, by the clock: the timeout timer marks it.
     clock.advance(m.config.worker_timeout_ms + 1000);
     await waitFor(() => m.repos.workers.get(w.id)?.status === 'timeout', 10_000, 'the timeout check timer');
+  });
+
+  it('once closing, answers a request on an open connection 503 with Connection: close, then exits', async () => {
+    const s = await started({ drain: { graceMs: 2000 } });
+    const sock = net.connect(s.port, '127.0.0.1');
+    let received = '';
+    sock.setEncoding('utf8').on('data', (c: string) => (received += c));
+    const closedByServer = new Promise<void>((resolve) => sock.on('close', () => resolve()));
+    await new Promise<void>((resolve) => sock.once('connect', () => resolve()));
+    sock.write('GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n');
+    await waitFor(() => received.includes('404'), 5000, 'the first answer');
+    received = '';
+    const closing = s.close();
+    // The connection stays open during the grace period; a request on it is refused, not reset.
+    sock.write('POST /task HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n');
+    await closedByServer;
+    expect(received).toMatch(/^HTTP\/1\.1 503 /);
+    expect(received.toLowerCase()).toContain('connection: close');
+    expect(received).toContain('"code":"shutting_down"');
+    await closing;
   });
 
   it('refuses a second server on the same data directory and releases nothing of the first', async () => {
