@@ -1,5 +1,5 @@
 // startServer: serve's whole composition in one call, used here in-process with an injected clock.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -78,6 +78,20 @@ describe('startServer', { timeout: 30_000 }, () => {
     expect(received.toLowerCase()).toContain('connection: close');
     expect(received).toContain('"code":"shutting_down"');
     await closing;
+  });
+
+  it('reload() puts a new worker_timeout and new variables in force for the running manager', async () => {
+    const clock = new ManualClock();
+    const file = path.join(tempDir(), 'farm.json');
+    writeFileSync(file, JSON.stringify({ worker_timeout: '60s' }));
+    const s = await started({ clock, configFile: file, intervals: { timeouts: 20 } });
+    const w = await registerWorker(s.url);
+    expect((await w.call('POST', '/task')).status).toBe(204);
+    writeFileSync(file, JSON.stringify({ worker_timeout: '20s', variables: { render: { values: [{ platform: 'linux', value: '/mnt/r' }] } } }));
+    expect(s.reload()).toEqual({ applied: ['worker_timeout', 'variables'], needsRestart: [] });
+    expect(s.manager.variables.defs.render?.values[0]?.value).toBe('/mnt/r');
+    clock.advance(21_000);
+    await waitFor(() => s.manager.repos.workers.get(w.id)?.status === 'timeout', 10_000, 'a timeout by the reloaded worker_timeout');
   });
 
   it('refuses a second server on the same data directory and releases nothing of the first', async () => {
