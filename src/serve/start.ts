@@ -16,7 +16,7 @@ import type { DB } from '../db/open';
 import { createManagerServer } from '../http/app';
 import { drain, type DrainOptions } from '../http/drain';
 import { startSsdp } from '../http/ssdp';
-import { applyConfig, loadConfigFile, type ReloadOutcome, recordEffectiveConfig } from './config-file';
+import { applyConfig, type LoadedConfig, loadConfigFile, type ReloadOutcome, recordEffectiveConfig } from './config-file';
 import { checkFarmDatabase, DataDirError, ensureDataDir, openFarmDatabase } from './data-dir';
 import { checkIntegrity, databaseFileWatch, recordCleanStop } from './db-check';
 import { acquireServeLock } from './lock';
@@ -141,7 +141,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
       log.info('config reload: serve runs without --config; nothing to reload');
       return undefined;
     }
-    let next;
+    let next: LoadedConfig;
     try {
       // A --listen given at start still wins: it is not in the file.
       next = loadConfigFile(opts.configFile, opts.listen);

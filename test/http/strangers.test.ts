@@ -107,14 +107,9 @@ describe('connection limits', { timeout: 30_000 }, () => {
 describe('a client that hangs up mid-body', { timeout: 30_000 }, () => {
   it('is logged at debug level, without a stack trace and without an error line', async () => {
     const lines: string[] = [];
-    const s = await testServer();
-    // The server logs through the manager's logger.
-    (s.manager as { log: unknown }).log = createLogger('debug', (l) => lines.push(l));
-    const server = createManagerServer(s.manager, 'token-0123456789abcdef');
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    onCleanup(() => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
+    const s = await testServer({ logger: createLogger('debug', (l) => lines.push(l)) });
     const w = await registerWorker(s.url);
-    const c = connect((server.address() as AddressInfo).port);
+    const c = connect(portOf(s.url));
     c.sock.write(`POST /tasks/${UNKNOWN_ID}/update HTTP/1.1\r\nHost: x\r\nAuthorization: ${w.auth}\r\nContent-Length: 100000\r\n\r\n{"log": "`);
     await new Promise((r) => setTimeout(r, 100));
     c.sock.destroy();

@@ -10,7 +10,7 @@ import { onCleanup, registerWorker, request, tempDir } from '../helpers/env';
 import { waitFor } from '../helpers/cli';
 
 /** startServer on 127.0.0.1, port 0, without signals or SSDP; closed after the test. */
-export async function started(opts: Partial<ServerOptions> & { lines?: string[] } = {}): Promise<ServerHandle> {
+async function started(opts: Partial<ServerOptions> & { lines?: string[] } = {}): Promise<ServerHandle> {
   const lines = opts.lines ?? [];
   const s = await startServer({
     dataDir: opts.dataDir ?? tempDir(),
