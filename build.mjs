@@ -83,10 +83,13 @@ const dashboardPlugin = {
   },
 };
 
-await build({
+// Written to temporary names, then renamed: a program starting from dist/ meanwhile (a test, a
+// running `npm start`) reads the old bundle or the new one, never half of one.
+const bundled = await build({
   plugins: [dashboardPlugin],
   entryPoints: [r('src', 'entry.ts')],
   outfile: BUNDLE,
+  write: false,
   bundle: true,
   platform: 'node',
   target: 'node24',
@@ -100,6 +103,12 @@ await build({
     __COMMIT__: JSON.stringify(gitCommit()),
   },
 });
+mkdirSync(path.dirname(BUNDLE), { recursive: true });
+for (const f of bundled.outputFiles) {
+  const tmp = `${f.path}.${process.pid}.tmp`;
+  writeFileSync(tmp, f.contents);
+  renameSync(tmp, f.path);
+}
 
 // ---- 2. the single executable ----------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 // The flamenco-mgr program: builds the commander tree; the only place that exits.
 import { Command, CommanderError } from 'commander';
-import { DomainError, type ErrorCode, isSqliteBusy } from './core/support/errors';
+import { DomainError, type ErrorCode, isSqliteBusy, storageProblem } from './core/support/errors';
 import { SchemaTooNewError } from './db/open';
 import { adminTokenCommand } from './cli/admin-token';
 import { backupCommand } from './cli/backup';
@@ -26,6 +26,7 @@ const EXIT: Record<ErrorCode, number> = {
   conflict: 4,
   busy: 5,
   rate_limited: 5,
+  unavailable: 5,
 };
 
 const DEBUG_ENV = 'FLAMENCO_MGR_DEBUG';
@@ -88,6 +89,8 @@ function describeError(err: unknown): { code: number; message: string } {
   if (err instanceof DataDirError) return { code: 2, message: err.message };
   if (err instanceof SchemaTooNewError) return { code: 1, message: err.message };
   if (isSqliteBusy(err)) return { code: EXIT.busy, message: 'the database is busy (a long operation holds it); try again' };
+  const storage = storageProblem(err);
+  if (storage) return { code: EXIT.unavailable, message: `${storage}; nothing was changed` };
   if (isFsError(err)) return { code: 1, message: `${err.path ? `${err.path}: ` : ''}${fsProblem(err)}` };
   // A stack trace helps a bug report but not the person at the terminal; it is opt-in.
   const debug = Boolean(process.env[DEBUG_ENV]);

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { io } from './io';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { defaultConfig } from '../core/support/config';
 import { ValidationError } from '../core/support/errors';
 import { common, type CommonOptions, openManager } from './context';
 import { printJson } from './format';
@@ -14,7 +15,8 @@ export function backupCommand(program: Command): void {
       const target = path.resolve(file);
       if (existsSync(target)) throw new ValidationError(`${target} already exists; choose a new file name`);
       if (!existsSync(path.dirname(target))) throw new ValidationError(`${path.dirname(target)}: no such directory`);
-      const o = openManager(opts);
+      // A copy of the database needs none of serve's settings: the rescue tool works whatever their state.
+      const o = openManager(opts, { config: defaultConfig() });
       try {
         const r = await o.db.backup(target);
         if (opts.json) printJson({ file: target, pages: r.totalPages });

@@ -1,22 +1,17 @@
 // What every subcommand needs: the data directory, the database, a manager on it.
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { Manager } from '../core/manager';
 import type { ManagerConfig } from '../core/support/config';
 import type { Logger } from '../core/support/logger';
-import { DB_FILE, openDatabase, type DB } from '../db/open';
+import type { DB } from '../db/open';
+import { loadEffectiveConfig } from '../serve/config-file';
+import { DATA_DIR_ENV, DEFAULT_DATA_DIR, openFarmDatabase, requireDatabase, resolveDataDir } from '../serve/data-dir';
 
-export const DEFAULT_DATA_DIR = './flamenco-data';
-export const DATA_DIR_ENV = 'FLAMENCO_MGR_DATA_DIR';
+export { DATA_DIR_ENV, DataDirError, DEFAULT_DATA_DIR, ensureDataDir, fsProblem, requireDatabase, resolveDataDir } from '../serve/data-dir';
 
 export interface CommonOptions {
   dataDir?: string;
   json?: boolean;
-}
-
-export function resolveDataDir(opt: string | undefined): string {
-  return path.resolve(opt ?? process.env[DATA_DIR_ENV] ?? DEFAULT_DATA_DIR);
 }
 
 /** Adds --data-dir and --json to a subcommand. */
@@ -24,67 +19,6 @@ export function common(cmd: Command, json = true): Command {
   cmd.option('--data-dir <dir>', `data directory (default: $${DATA_DIR_ENV} or ${DEFAULT_DATA_DIR})`);
   if (json) cmd.option('--json', 'print JSON instead of a table');
   return cmd;
-}
-
-/** The data directory or its database cannot be used; the message says why. */
-export class DataDirError extends Error {}
-
-const FS_PROBLEMS: Record<string, string> = {
-  ENOENT: 'no such file or directory',
-  EISDIR: 'is a directory, not a file',
-  ENOTDIR: 'a part of the path is not a directory',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EEXIST: 'already exists',
-  EROFS: 'read-only file system',
-  ENOSPC: 'no space left on device',
-  ENAMETOOLONG: 'name too long',
-};
-
-/** A file-system error in words ("no such file or directory"), for messages. */
-export function fsProblem(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  return (e?.code && FS_PROBLEMS[e.code]) ?? e?.code ?? String(err);
-}
-
-/** Creates the data directory if needed; a path that is not a usable directory is refused. */
-export function ensureDataDir(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'EEXIST' ? 'it is not a directory' : fsProblem(err);
-    throw new DataDirError(`cannot use data directory ${dir}: ${why}`);
-  }
-  if (!statSync(dir).isDirectory()) throw new DataDirError(`cannot use data directory ${dir}: it is not a directory`);
-}
-
-/** Refuses a path that exists but is no directory, without creating anything; an absent one passes. */
-function checkExistingDataDir(dir: string): void {
-  let isDir: boolean;
-  try {
-    isDir = statSync(dir).isDirectory();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new DataDirError(`cannot use data directory ${dir}: ${fsProblem(err)}`);
-  }
-  if (!isDir) throw new DataDirError(`cannot use data directory ${dir}: it is not a directory`);
-}
-
-function openDataDir(dataDir: string): DB {
-  ensureDataDir(dataDir);
-  try {
-    return openDatabase(dataDir);
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    const file = path.join(dataDir, DB_FILE);
-    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') throw new DataDirError(`${file} is not a usable SQLite database (${(err as Error).message})`);
-    if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY' || code === 'SQLITE_PERM' || code === 'SQLITE_IOERR') {
-      throw new DataDirError(`cannot open the database ${file}: ${(err as Error).message}`);
-    }
-    if (typeof code === 'string' && code.startsWith('E')) throw new DataDirError(`cannot open the database in ${dataDir}: ${fsProblem(err)}`);
-    throw err;
-  }
 }
 
 export interface Opened {
@@ -95,23 +29,18 @@ export interface Opened {
 }
 
 /**
- * Opens the data directory's manager. Only `serve` creates a new database (`create`): any other
- * command on a directory without one is a mistyped --data-dir, and an empty farm would mislead.
+ * Opens the data directory's manager, with the configuration the directory's `serve` runs with
+ * (its thresholds, its two-way variables): a command acts on the farm as serve would. Commands
+ * never create a database: on a directory without one it is a mistyped --data-dir.
  */
-export function openManager(opts: CommonOptions, extra: { config?: ManagerConfig; logger?: Logger; create?: boolean } = {}): Opened {
+export function openManager(opts: CommonOptions, extra: { config?: ManagerConfig; logger?: Logger } = {}): Opened {
   const dataDir = resolveDataDir(opts.dataDir);
-  if (!extra.create) {
-    checkExistingDataDir(dataDir);
-    if (!existsSync(path.join(dataDir, DB_FILE))) {
-      throw new DataDirError(
-        `no flamenco-mgr database in ${dataDir}: start 'flamenco-mgr serve' with this data directory first, or point --data-dir (or $${DATA_DIR_ENV}) at the manager's data directory`,
-      );
-    }
-  }
-  const db = openDataDir(dataDir);
+  requireDatabase(dataDir);
+  const config = extra.config ?? loadEffectiveConfig(dataDir);
+  const db = openFarmDatabase(dataDir);
   let manager: Manager;
   try {
-    manager = new Manager({ db, dataDir, config: extra.config, logger: extra.logger });
+    manager = new Manager({ db, dataDir, config, logger: extra.logger });
   } catch (err) {
     db.close();
     throw err;

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ownValue } from '../core/support/own';
 import { io } from './io';
 import { common, type CommonOptions, withManager } from './context';
 import { printJson, relativeTime, table } from './format';
@@ -39,7 +40,7 @@ export function setWorkerStatusCommand(program: Command): void {
     withManager(opts, ({ manager }) => {
       const w = manager.workers.requestStatus(id, status, opts.lazy ?? false);
       if (opts.json) printJson({ id: w.id, status_requested: w.status_requested, lazy_status_request: w.lazy_status_request });
-      else io.out(`asked worker ${w.nickname} (${w.id}) to ${WORDS[status] ?? status}${opts.lazy ? ' after its current task' : ' now'}\n`);
+      else io.out(`asked worker ${w.nickname} (${w.id}) to ${ownValue(WORDS, status) ?? status}${opts.lazy ? ' after its current task' : ' now'}\n`);
     });
   });
 }

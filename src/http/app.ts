@@ -16,11 +16,16 @@ export function createManagerServer(m: Manager, adminToken: string): Server {
   const server = createHttpServer(
     [...workerRoutes(m), ...adminRoutes(m, adminToken), ...v3Routes(m), ...apiRoutes(m, adminToken), ...observeRoutes(m, adminToken, events), ...dashboardRoutes()],
     m.log,
-    () => m.batch.committed(),
-    (method, route, status, seconds) => metrics.observeRequest(method, route, status, seconds),
+    {
+      settled: () => m.batch.committed(),
+      maxConnections: m.config.max_connections,
+      observe: (method, route, status, seconds) => metrics.observeRequest(method, route, status, seconds),
+    },
   );
   // Event streams never end by themselves: end them when the server stops taking connections,
-  // or close() would wait for every dashboard to go away.
+  // or close() (and serve's drain, which announces itself with 'stopping') would wait for every
+  // dashboard to go away.
+  server.on('stopping', () => events.close());
   const close = server.close.bind(server);
   server.close = (cb?: (err?: Error) => void) => {
     events.close();

@@ -20,8 +20,11 @@ export interface Route {
   path: string;
   /** Largest accepted body in bytes. */
   bodyLimit?: number;
-  /** Runs before the body is read (authorization), so strangers cannot make us read large bodies. */
-  guard?: (req: IncomingMessage) => void;
+  /**
+   * Runs before the body is read (authorization from the headers), so strangers cannot make us read
+   * or buffer their bodies: a request it refuses is answered without its body being read.
+   */
+  guard?: (req: IncomingMessage) => void | Promise<void>;
   handler: (ctx: RequestCtx) => Reply | Promise<Reply>;
   /** Reshapes this route's error answers (also the guard's and the body limit's) for clients that expect another error body. */
   errorShape?: (reply: Reply) => Reply;
@@ -57,10 +60,18 @@ function match(route: CompiledRoute, parts: string[]): Record<string, string> | 
   return params;
 }
 
+/** The client went away before its request was complete: nobody is left to answer. */
+class ClientGone extends Error {}
+
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) return Promise.reject(new HttpError(413, 'too_large', `request body larger than ${limit} bytes`));
+  if (req.destroyed && !req.complete) return Promise.reject(new ClientGone());
   return new Promise((resolve, reject) => {
+    // A hang-up mid-body is the client's business (a worker killed, a network drop), not ours.
+    req.on('close', () => {
+      if (!req.complete) reject(new ClientGone());
+    });
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
@@ -74,7 +85,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       chunks.push(c);
     });
     req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.on('error', reject);
+    req.on('error', (err) => reject(req.complete ? err : new ClientGone()));
   });
 }
 
@@ -111,17 +122,62 @@ export function send(res: ServerResponse, reply: Reply, head = false): void {
   res.end(head ? undefined : payload);
 }
 
+export interface HttpServerOptions {
+  /**
+   * Resolves once the writes of the request are durable; replies wait for it, so that an answer
+   * never acknowledges a change that is not on disk yet (see db/batch.ts).
+   */
+  settled?: () => Promise<void>;
+  /** Most connections open at once (config max_connections); more are closed at once. */
+  maxConnections?: number;
+  /** A request's headers must arrive within this (ms). */
+  headersTimeoutMs?: number;
+  /** A whole request must arrive within this (ms). */
+  requestTimeoutMs?: number;
+  /** Told of every answer (metrics). */
+  observe?: AnswerObserver;
+}
+
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
+
 /**
- * `settled` (optional) resolves once the writes of the request are durable; replies wait for it,
- * so that an answer never acknowledges a change that is not on disk yet (see db/batch.ts).
+ * Once the server stops listening (serve is stopping, see drain.ts) a request that arrives on a
+ * connection still open is new work: it is refused politely, and the connection closed after.
  */
 /** Told of every answer: its route's pattern ('unmatched' when none), status and duration. */
 export type AnswerObserver = (method: string, route: string, status: number, seconds: number) => void;
 
-export function createHttpServer(routeTable: Route[], log: Logger, settled?: () => Promise<void>, observe?: AnswerObserver): http.Server {
+function refusedWhileStopping(): Reply {
+  return errorReply(503, 'shutting_down', 'the manager is shutting down; try again in a moment', { 'Retry-After': '5' });
+}
+
+export function createHttpServer(routeTable: Route[], log: Logger, opts: HttpServerOptions = {}): http.Server {
   const routes = compile(routeTable);
-  const server = http.createServer({ keepAliveTimeout: 120_000, headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
-    void handle(req, res);
+  const headersTimeout = opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  const server = http.createServer(
+    {
+      keepAliveTimeout: 120_000,
+      headersTimeout,
+      requestTimeout: opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+      // How often node looks for connections past those timeouts. Its default of 30 s made a
+      // 10 s headers timeout fire after 30 s and a 30 s request timeout after 60 s.
+      connectionsCheckingInterval: Math.min(500, Math.max(50, Math.floor(headersTimeout / 4))),
+    },
+    (req, res) => {
+      void handle(req, res);
+    },
+  );
+  if (opts.maxConnections !== undefined) server.maxConnections = opts.maxConnections;
+  let dropped = 0;
+  let dropLogged = 0;
+  server.on('drop', () => {
+    dropped++;
+    // At most one line a minute: a flood must not fill the log.
+    if (Date.now() - dropLogged < 60_000) return;
+    dropLogged = Date.now();
+    log.warn('connection refused: max_connections open already', { max_connections: server.maxConnections, refused_since_last: dropped });
+    dropped = 0;
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -130,6 +186,12 @@ export function createHttpServer(routeTable: Route[], log: Logger, settled?: () 
     let routePath = 'unmatched';
     let reply: Reply;
     let where = `${method} ${req.url}`;
+    if (!server.listening) {
+      res.setHeader('Connection', 'close');
+      req.resume();
+      send(res, refusedWhileStopping(), method === 'HEAD');
+      return;
+    }
     let route: CompiledRoute | undefined;
     try {
       const url = new URL(req.url ?? '/', 'http://manager');
@@ -160,25 +222,31 @@ export function createHttpServer(routeTable: Route[], log: Logger, settled?: () 
         reply = await found.route.handler({ req, url, params: found.params, body });
       }
     } catch (err) {
+      if (err instanceof ClientGone) {
+        log.debug('client hung up before its request was complete', { where });
+        return;
+      }
       reply = replyForError(err, log, where);
       // An unread body would be taken for the next request on this connection.
       if (!req.complete) res.setHeader('Connection', 'close');
     }
     try {
       if (reply.wait) await reply.wait;
-      if (settled) await settled();
+      if (opts.settled) await opts.settled();
     } catch (err) {
       reply = replyForError(err, log, where);
     }
     if (res.headersSent || res.writableEnded) return;
     if (route?.errorShape && reply.status >= 400) reply = route.errorShape(reply);
+    // Answered while stopping: the client must not send its next request on this connection.
+    if (!server.listening) res.setHeader('Connection', 'close');
     try {
       send(res, reply, method === 'HEAD');
     } catch (err) {
       log.error('could not send a response', { where, error: String(err) });
       res.destroy();
     }
-    observe?.(method, routePath, reply.status, (performance.now() - started) / 1000);
+    opts.observe?.(method, routePath, reply.status, (performance.now() - started) / 1000);
   }
 
   return server;

@@ -45,10 +45,31 @@ export function workerRoutes(m: Manager): Route[] {
     return login.worker;
   }
 
-  /** Authenticates, marks the worker seen, then runs the handler. */
-  function worker(wake: boolean, fn: (w: WorkerRecord, ctx: RequestCtx) => Reply): (ctx: RequestCtx) => Promise<Reply> {
-    return async (ctx) => {
-      const w = await authWorker(ctx.req);
+  /** The worker each request was authenticated as, by the guard, before its body was read. */
+  const authenticated = new WeakMap<IncomingMessage, WorkerRecord>();
+  const authGuard = async (req: IncomingMessage) => {
+    authenticated.set(req, await authWorker(req));
+  };
+  const workerOf = (ctx: RequestCtx): WorkerRecord => {
+    const w = authenticated.get(ctx.req);
+    if (!w) throw unauthorized();
+    return w;
+  };
+
+  /** With a registration secret, the Bearer token is checked from the headers, before the body. */
+  function registrationGuard(req: IncomingMessage): void {
+    const secret = m.config.registration_secret;
+    if (!secret) return;
+    const h = req.headers.authorization;
+    const token = typeof h === 'string' && /^Bearer\s+/i.test(h) ? h.replace(/^Bearer\s+/i, '').trim() : '';
+    if (!token) throw new HttpError(403, 'forbidden', 'Missing Bearer token for registration');
+    if (!verifyJwt(token, secret, m.clock.now())) throw new HttpError(403, 'forbidden', 'Invalid Bearer token for registration');
+  }
+
+  /** Marks the (already authenticated) worker seen, then runs the handler. */
+  function worker(wake: boolean, fn: (w: WorkerRecord, ctx: RequestCtx) => Reply): (ctx: RequestCtx) => Reply {
+    return (ctx) => {
+      const w = workerOf(ctx);
       // Both join this turn's group commit; the server answers once it is on disk.
       m.batch.run(() => m.workers.seen(w, callerOf(ctx.req), wake));
       return m.batch.run(() => fn(w, ctx));
@@ -56,13 +77,6 @@ export function workerRoutes(m: Manager): Route[] {
   }
 
   async function register(ctx: RequestCtx): Promise<Reply> {
-    const secret = m.config.registration_secret;
-    if (secret) {
-      const h = ctx.req.headers.authorization;
-      const token = typeof h === 'string' && /^Bearer\s+/i.test(h) ? h.replace(/^Bearer\s+/i, '').trim() : '';
-      if (!token) throw new HttpError(403, 'forbidden', 'Missing Bearer token for registration');
-      if (!verifyJwt(token, secret, m.clock.now())) throw new HttpError(403, 'forbidden', 'Invalid Bearer token for registration');
-    }
     const b = jsonObject(ctx.body);
     const registration = {
       secret: string(b.secret, 'secret'),
@@ -70,18 +84,19 @@ export function workerRoutes(m: Manager): Route[] {
       nickname: string(b.nickname, 'nickname', { nonEmpty: true }),
       supported_task_types: stringList(b.supported_task_types ?? [], 'supported_task_types'),
     };
-    const w = await m.workers.register(registration, callerOf(ctx.req), !secret);
+    // Open registration is rate-limited per address; with a secret, the token was the check.
+    const w = await m.workers.register(registration, callerOf(ctx.req), !m.config.registration_secret);
     return json(workerDocument(w));
   }
 
-  return withRefusals([
+  const routes: Route[] = [
     { methods: ['POST'], path: '/register-worker', bodyLimit: SELF_DESCRIPTION_BODY_LIMIT, handler: register },
     {
       methods: ['POST'],
       path: '/sign-on',
       bodyLimit: SELF_DESCRIPTION_BODY_LIMIT,
-      handler: async (ctx) => {
-        const w = await authWorker(ctx.req);
+      handler: (ctx) => {
+        const w = workerOf(ctx);
         const b = jsonObject(ctx.body, true);
         const body = {
           supported_task_types: given(b.supported_task_types) ? stringList(b.supported_task_types, 'supported_task_types') : undefined,
@@ -121,8 +136,9 @@ export function workerRoutes(m: Manager): Route[] {
       path: '/tasks/:task/update',
       bodyLimit: TASK_UPDATE_BODY_LIMIT,
       handler: worker(false, (w, ctx) => {
-        const logWritten = m.reports.update(w, requireId(ctx.params.task, 'Task'), () => parseJson(ctx.body));
-        return { ...noContent, wait: logWritten };
+        // Answered once the log lines are on disk and the update committed after them.
+        const applied = m.reports.update(w, requireId(ctx.params.task, 'Task'), () => parseJson(ctx.body), (fn) => m.batch.run(fn));
+        return { ...noContent, wait: applied };
       }),
     },
     {
@@ -160,5 +176,9 @@ export function workerRoutes(m: Manager): Route[] {
         return noContent;
       }),
     },
-  ]);
+  ];
+  // Every route but registration is a worker's: authenticated from the headers before any body is
+  // read, so a stranger cannot make the manager read or buffer megabytes.
+  // Refused logins (unknown, limited) become the answers a Flamenco Worker acts on.
+  return withRefusals(routes.map((r) => ({ ...r, guard: r.path === '/register-worker' ? registrationGuard : authGuard })));
 }

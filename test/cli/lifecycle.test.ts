@@ -135,8 +135,7 @@ describe('delete-job', { timeout: 60_000 }, () => {
     const job = submitCustom(tm, [{ name: 'a' }]);
     const w = await addWorker(tm);
     const a = mustClaim(tm, w);
-    report(tm, w, a.id, { log: 'rendering' });
-    await tm.manager.logs.flushed(job, a.id);
+    await report(tm, w, a.id, { log: 'rendering' });
     const dir = tm.manager.logs.dir(job);
     expectFailure(await runCli(['delete-job', job, ...dd(tm)]), 4, `job ${job} has running tasks; cancel it and wait until it is canceled before deleting it`);
     ok(await runCli(['cancel-job', job, ...dd(tm)]));
@@ -158,7 +157,7 @@ describe('task-log', { timeout: 60_000 }, () => {
     const job = submitCustom(tm, [{ name: 'a' }, { name: 'b' }]);
     const w = await addWorker(tm);
     const a = mustClaim(tm, w);
-    report(tm, w, a.id, { log: 'line one\nline two\nline three' });
+    await report(tm, w, a.id, { log: 'line one\nline two\nline three' });
     await tm.manager.logs.idle();
     return { job, task: a.id, b: tasksByName(tm, job).b!.id, log: tm.manager.logs.tail(job, a.id, 100) };
   }

@@ -102,16 +102,17 @@ export function mustClaim(tm: TestManager, workerId: string): TaskRecord {
   return t;
 }
 
-export function report(tm: TestManager, workerId: string, taskId: string, body: Record<string, unknown>): void {
-  tm.manager.reports.update(workerRec(tm, workerId), taskId, () => body);
+/** A worker's task update; with log lines it is applied once they are written (await it). */
+export function report(tm: TestManager, workerId: string, taskId: string, body: Record<string, unknown>): Promise<void> {
+  return tm.manager.reports.update(workerRec(tm, workerId), taskId, () => body);
 }
 
 export function complete(tm: TestManager, workerId: string, taskId: string): void {
-  report(tm, workerId, taskId, { task_status: 'completed' });
+  void report(tm, workerId, taskId, { task_status: 'completed' });
 }
 
 export function fail(tm: TestManager, workerId: string, taskId: string): void {
-  report(tm, workerId, taskId, { task_status: 'failed', activity: 'exit code 1' });
+  void report(tm, workerId, taskId, { task_status: 'failed', activity: 'exit code 1' });
 }
 
 /** Submits a custom job (see customJob) and returns its id. */

@@ -229,6 +229,16 @@ describe('POST /register-worker with a registration secret', { timeout: 30_000 }
     expect(s.manager.repos.workers.list()).toHaveLength(0);
   });
 
+  it('answers 403, not 500, for a token whose "alg" names an Object.prototype member', async () => {
+    const s = await gated();
+    const body = Buffer.from(JSON.stringify(claims(s.clock.now()))).toString('base64url');
+    for (const alg of ['constructor', 'toString', '__proto__']) {
+      const head = Buffer.from(JSON.stringify({ alg, typ: 'JWT' })).toString('base64url');
+      const r = await request(s.url, 'POST', '/register-worker', { body: REG, headers: { Authorization: `Bearer ${head}.${body}.c2ln` } });
+      expectError(r, 403, 'Invalid Bearer token for registration');
+    }
+  });
+
   it('judges expiry by the manager clock', async () => {
     const s = await gated();
     const token = makeJwt(SECRET, claims(s.clock.now()));

@@ -1,6 +1,7 @@
 // {variable} placeholders in command settings, replaced per worker platform at hand-out.
 import type { Command } from '../../db/tasks-repo';
 import type { VariableDef } from '../support/config';
+import { setOwn } from '../support/own';
 
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_-]*)\}/g;
 
@@ -22,8 +23,21 @@ export class Variables {
   private readonly forWorkers = new Map<string, Map<string, string>>();
   /** Values of two-way variables, longest first so the most specific variable wins. */
   private readonly twoWay: TwoWayValue[] = [];
+  private current: Record<string, VariableDef> = {};
 
-  constructor(readonly defs: Record<string, VariableDef>) {
+  constructor(defs: Record<string, VariableDef>) {
+    this.reconfigure(defs);
+  }
+
+  get defs(): Record<string, VariableDef> {
+    return this.current;
+  }
+
+  /** Replaces the definitions in place (serve's config reload): every holder sees the new ones. */
+  reconfigure(defs: Record<string, VariableDef>): void {
+    this.current = defs;
+    this.forWorkers.clear();
+    this.twoWay.length = 0;
     for (const [name, def] of Object.entries(defs)) {
       for (const v of def.values) {
         if (v.audience === 'users') continue;
@@ -69,7 +83,7 @@ export class Variables {
   settingsToPlaceholders(settings: Record<string, unknown>): Record<string, unknown> {
     if (this.twoWay.length === 0) return settings;
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(settings)) out[k] = typeof v === 'string' ? this.toPlaceholders(v) : v;
+    for (const [k, v] of Object.entries(settings)) setOwn(out, k, typeof v === 'string' ? this.toPlaceholders(v) : v);
     return out;
   }
 
@@ -104,7 +118,7 @@ export class Variables {
     return commands.map((cmd) => {
       const settings: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(cmd.settings)) {
-        settings[k] = typeof v === 'string' ? v.replace(PLACEHOLDER, (whole, name: string) => values.get(name) ?? whole) : v;
+        setOwn(settings, k, typeof v === 'string' ? v.replace(PLACEHOLDER, (whole, name: string) => values.get(name) ?? whole) : v);
       }
       return { name: cmd.name, settings };
     });

@@ -9,8 +9,14 @@ export function timeoutCheckInterval(workerTimeoutMs: number): number {
   return Math.max(100, Math.min(1000, Math.floor(workerTimeoutMs / 4)));
 }
 
-export function registerBackground(m: Manager): void {
-  m.timers.add('timeout check', timeoutCheckInterval(m.config.worker_timeout_ms), () => m.timeouts.check());
-  m.timers.add('sleep schedules', 5000, () => m.sleepSchedules.check());
+/** How often the checks run (ms); tests shorten them to see the timers at work. */
+export interface BackgroundIntervals {
+  timeouts?: number;
+  schedules?: number;
+}
+
+export function registerBackground(m: Manager, every: BackgroundIntervals = {}): void {
+  m.timers.add('timeout check', every.timeouts ?? timeoutCheckInterval(m.config.worker_timeout_ms), () => m.timeouts.check());
+  m.timers.add('sleep schedules', every.schedules ?? 5000, () => m.sleepSchedules.check());
   m.observe.register(m);
 }

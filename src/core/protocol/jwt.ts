@@ -2,6 +2,7 @@
 // registration secret (Flamenco Worker sends HS256 with float exp/iat claims).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { isPlainObject } from '../support/validate';
+import { ownValue } from '../support/own';
 
 const ALGS: Record<string, string> = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' };
 
@@ -28,7 +29,7 @@ export function verifyJwt(token: string, secret: string, nowMs: number, leewaySe
   const payload = parseJsonObject(b64urlDecode(parts[1]!));
   const sig = b64urlDecode(parts[2]!);
   if (!header || !payload || !sig) return false;
-  const alg = typeof header.alg === 'string' ? ALGS[header.alg] : undefined;
+  const alg = typeof header.alg === 'string' ? ownValue(ALGS, header.alg) : undefined;
   if (!alg) return false;
   const want = createHmac(alg, secret).update(`${parts[0]}.${parts[1]}`).digest();
   if (want.length !== sig.length || !timingSafeEqual(want, sig)) return false;

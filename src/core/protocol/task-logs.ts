@@ -5,6 +5,7 @@ import {
 } from 'node:fs';
 import { access, rename } from 'node:fs/promises';
 import path from 'node:path';
+import { storageProblem, UnavailableError } from '../support/errors';
 import { isId } from '../support/ids';
 
 export class TaskLogs {
@@ -30,14 +31,31 @@ export class TaskLogs {
   /**
    * Appends text (adding a final newline) without blocking the event loop: creating a task's log
    * file is the most expensive single step of handing out a task, and here it runs on libuv's
-   * thread pool. The promise resolves once the text is written; it never rejects (a failed write
-   * goes to onError).
+   * thread pool. The promise resolves once the text is on disk and rejects with an
+   * UnavailableError when it could not be written (disk full, no file handles left …), so that
+   * whoever acknowledges the text can refuse instead: a worker keeps what was not acknowledged.
+   */
+  write(jobId: string, taskId: string, text: string): Promise<void> {
+    if (text === '') return Promise.resolve();
+    const file = this.file(jobId, taskId);
+    const data = text.endsWith('\n') ? text : text + '\n';
+    return this.enqueue(file, () => appendRaw(file, data)).catch((err: unknown) => {
+      const problem = storageProblem(err) ?? (err instanceof Error ? err.message : String(err));
+      throw new UnavailableError(`the task log could not be written: ${problem}; nothing was changed, try again later`);
+    });
+  }
+
+  /**
+   * The manager's own lines (assignment, timeout), which nobody waits for: like write, but a
+   * failure only goes to onError. The promise never rejects.
    */
   append(jobId: string, taskId: string, text: string): Promise<void> {
     if (text === '') return Promise.resolve();
     const file = this.file(jobId, taskId);
     const data = text.endsWith('\n') ? text : text + '\n';
-    return this.enqueue(file, () => appendRaw(file, data));
+    return this.enqueue(file, () => appendRaw(file, data)).catch((err: unknown) => {
+      this.onError(file, err);
+    });
   }
 
   /**
@@ -48,7 +66,9 @@ export class TaskLogs {
    */
   rotate(jobId: string, taskId: string): Promise<void> {
     const file = this.file(jobId, taskId);
-    return this.enqueue(file, () => rotateFile(file));
+    return this.enqueue(file, () => rotateFile(file)).catch((err: unknown) => {
+      this.onError(file, err);
+    });
   }
 
   /** Resolves once the writes asked for so far for this task's log have finished (or failed). */
@@ -62,19 +82,19 @@ export class TaskLogs {
     while (this.pending.size > 0) await Promise.all([...this.pending.values()]);
   }
 
-  /** Runs step after every step already queued for the file; the steps of one file never overlap. */
+  /**
+   * Runs step after every step already queued for the file; the steps of one file never overlap.
+   * The promise rejects if the step fails; the queue goes on with the next step regardless.
+   */
   private enqueue(file: string, step: () => Promise<void>): Promise<void> {
-    const run = () =>
-      step().catch((err: unknown) => {
-        this.onError(file, err);
-      });
     const previous = this.pending.get(file);
-    const next = previous ? previous.then(run) : run();
+    const result = previous ? previous.then(step) : step();
+    const next = result.catch(() => undefined);
     this.pending.set(file, next);
     void next.then(() => {
       if (this.pending.get(file) === next) this.pending.delete(file);
     });
-    return next;
+    return result;
   }
 
   removeJob(jobId: string): void {

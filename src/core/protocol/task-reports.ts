@@ -1,5 +1,6 @@
 // What workers tell us about their tasks: updates, returns, "may I run", produced output.
 import type { TaskRecord } from '../../db/tasks-repo';
+import type { AtomicWrite } from '../../db/tx';
 import type { WorkerRecord } from '../../db/workers-repo';
 import type { Clock } from '../support/clock';
 import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../support/errors';
@@ -82,32 +83,40 @@ export class TaskReports {
 
   /**
    * POST /tasks/{id}/update. `readBody` parses the body; it is called after the id checks. The
-   * returned promise resolves once the update's log text is written.
+   * worker's log lines are written first and the update is applied (through `write`: the HTTP
+   * server's group commit) only once they are on disk. An update whose lines could not be written
+   * is refused (UnavailableError) having changed nothing, so the worker's retry is the whole update
+   * again. Without log lines the update is applied before this returns.
    */
-  update(worker: WorkerRecord, taskId: string, readBody: () => unknown): Promise<void> {
-    let logWritten = Promise.resolve();
-    this.repos.write(() => {
-      // Checked and read inside the transaction, so nothing can move the task in between.
-      const task = this.taskOf(worker, taskId);
-      const u = parseTaskUpdate(readBody());
-      const now = this.clock.now();
-      if (u.log) logWritten = this.logs.append(task.job_id, taskId, u.log);
-      this.repos.tasks.recordReport(
-        task.id,
-        {
-          activity: u.activity,
-          log_tail: u.log ? tailLines(task.log_tail, u.log) : undefined,
-          task_progress: u.task_progress_percentage,
-          command_idx: u.current_command_idx,
-          command_progress: u.command_progress_percentage,
-          metrics: u.timing ? { ...task.metrics, timing: u.timing } : undefined,
-        },
-        now,
-      );
-      this.repos.workers.recordTaskReport(worker.id, u.task_status, now);
-      if (u.task_status) this.applyStatus(task, worker, u.task_status, u.activity);
-    });
-    return logWritten;
+  update(worker: WorkerRecord, taskId: string, readBody: () => unknown, write: AtomicWrite = this.repos.write): Promise<void> {
+    const task = this.taskOf(worker, taskId);
+    const u = parseTaskUpdate(readBody());
+    const apply = () => write(() => this.apply(worker, taskId, u));
+    if (!u.log) {
+      apply();
+      return Promise.resolve();
+    }
+    return this.logs.write(task.job_id, taskId, u.log).then(apply);
+  }
+
+  private apply(worker: WorkerRecord, taskId: string, u: TaskUpdate): void {
+    // Checked and read again inside the transaction: the task may have moved while the log was written.
+    const task = this.taskOf(worker, taskId);
+    const now = this.clock.now();
+    this.repos.tasks.recordReport(
+      task.id,
+      {
+        activity: u.activity,
+        log_tail: u.log ? tailLines(task.log_tail, u.log) : undefined,
+        task_progress: u.task_progress_percentage,
+        command_idx: u.current_command_idx,
+        command_progress: u.command_progress_percentage,
+        metrics: u.timing ? { ...task.metrics, timing: u.timing } : undefined,
+      },
+      now,
+    );
+    this.repos.workers.recordTaskReport(worker.id, u.task_status, now);
+    if (u.task_status) this.applyStatus(task, worker, u.task_status, u.activity);
   }
 
   private applyStatus(task: TaskRecord, worker: WorkerRecord, status: NonNullable<TaskUpdate['task_status']>, activity?: string): void {

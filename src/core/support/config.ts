@@ -3,6 +3,7 @@ import { ValidationError } from './errors';
 import { isPlainObject, object } from './validate';
 import { DEFAULT_TRUSTED_NETWORKS, type Network, parseNetworks } from './networks';
 import { parseWebhooks, type WebhookConfig } from '../observe/webhook-config';
+import { setOwn } from './own';
 
 export interface VariableValue {
   platform: string;
@@ -33,7 +34,16 @@ export interface ManagerConfig {
   addon_version: string | null;
   /** Where job and worker status changes are POSTed (observe/webhooks.ts). */
   webhooks: WebhookConfig[];
+  /** Most HTTP connections open at once; more are closed as they arrive. */
+  max_connections: number;
 }
+
+/**
+ * Room for a farm of 10 000 workers (one kept-alive connection each) and its admins, while keeping
+ * well under the open-file limit a service gets, so that a flood of connections cannot take the
+ * file handles that task logs and the database need.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 12_000;
 
 export const DEFAULT_LISTEN = '0.0.0.0:8080';
 
@@ -56,6 +66,7 @@ export function defaultConfig(): ManagerConfig {
     shared_storage: null,
     addon_version: null,
     webhooks: [],
+    max_connections: DEFAULT_MAX_CONNECTIONS,
   };
 }
 
@@ -86,7 +97,7 @@ export function formatDuration(ms: number): string {
 
 const KEYS = [
   'listen', 'worker_timeout', 'task_timeout', 'blocklist_threshold', 'task_fail_after_softfail_count',
-  'job_fail_share', 'registration_secret', 'variables', 'trusted_networks', 'shared_storage', 'addon_version', 'webhooks',
+  'job_fail_share', 'registration_secret', 'variables', 'trusted_networks', 'shared_storage', 'addon_version', 'webhooks', 'max_connections',
 ];
 
 /** Builds a config from a parsed JSON config file; every problem names the key. */
@@ -128,6 +139,7 @@ export function configFromJson(doc: unknown): ManagerConfig {
     cfg.addon_version = o.addon_version;
   }
   if (o.webhooks !== undefined) cfg.webhooks = parseWebhooks(o.webhooks);
+  if (o.max_connections !== undefined) cfg.max_connections = positiveInt(o.max_connections, 'max_connections');
   checkTimeouts(cfg);
   return cfg;
 }
@@ -180,7 +192,7 @@ function parseVariables(v: unknown): Record<string, VariableDef> {
       }
       return { platform: it.platform, value: it.value, audience };
     });
-    out[name] = { direction, values };
+    setOwn(out, name, { direction, values });
   }
   return out;
 }

@@ -1,4 +1,5 @@
 // Structured logs: one logfmt line per event, ids as fields. Quiet by default (info and up).
+import { ownValue } from './own';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -36,5 +37,5 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (l
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export function isLogLevel(v: unknown): v is LogLevel {
-  return typeof v === 'string' && v in ORDER;
+  return typeof v === 'string' && ownValue(ORDER, v) !== undefined;
 }

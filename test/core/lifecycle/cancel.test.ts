@@ -181,7 +181,7 @@ describe('cancel', () => {
     const a = mustClaim(tm, w);
     tm.manager.jobActions.cancel(job);
     report(tm, w, a.id, { task_status: 'canceled' });
-    report(tm, w, a.id, { task_status: 'completed', log: 'late line' });
+    await report(tm, w, a.id, { task_status: 'completed', log: 'late line' });
     expect(statusOf(tm, a.id)).toBe('canceled');
     expect(jobStatus(tm, job)).toBe('canceled');
     expect(tasksByName(tm, job).a!.log_tail).toBe('late line');

@@ -82,7 +82,7 @@ describe('delete', () => {
     const w1 = await addWorker(tm);
     const w2 = await addWorker(tm);
     const a = mustClaim(tm, w1);
-    report(tm, w1, a.id, { log: 'rendering a' });
+    await report(tm, w1, a.id, { log: 'rendering a' });
     fail(tm, w1, a.id);
     const again = mustClaim(tm, w2);
     expect(again.id).toBe(a.id);
@@ -130,7 +130,7 @@ describe('delete', () => {
     const job = submitCustom(tm, [{ name: 'a' }, { name: 'b' }]);
     const w = await addWorker(tm);
     const a = mustClaim(tm, w);
-    report(tm, w, a.id, { log: 'line' });
+    await report(tm, w, a.id, { log: 'line' });
     await m.logs.idle();
     const dir = m.logs.dir(job);
 

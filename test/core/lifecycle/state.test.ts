@@ -201,7 +201,7 @@ describe('counters after many operations', () => {
           if (what === 'complete') complete(tm, w, mine.id);
           else if (what === 'fail') fail(tm, w, mine.id);
           else if (what === 'return') m.reports.returnTask(workerRec(tm, w), mine.id);
-          else report(tm, w, mine.id, { task_status: 'active', log: 'working', task_progress_percentage: 50 });
+          else await report(tm, w, mine.id, { task_status: 'active', log: 'working', task_progress_percentage: 50 });
         } else {
           const action = r.int(16);
           if (action <= 7) {

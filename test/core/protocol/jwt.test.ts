@@ -85,3 +85,12 @@ describe('verifyJwt', () => {
     });
   }
 });
+
+describe('verifyJwt with hostile algorithm names', () => {
+  // ALGS[header.alg] once found Object.prototype's members: "constructor" reached createHmac and threw.
+  for (const alg of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+    it(`refuses "alg": ${JSON.stringify(alg)} without throwing`, () => {
+      expect(verifyJwt(sign({ iat: nowS }, { header: { alg, typ: 'JWT' } }), SECRET, NOW)).toBe(false);
+    });
+  }
+});

@@ -139,7 +139,7 @@ describe('logs of assigned tasks', () => {
     const w2 = await addWorker(tm, { nickname: 'second' });
     const t = mustClaim(tm, w1);
     const file = m.logs.file(t.job_id, t.id);
-    report(tm, w1, t.id, { log: 'rendering\nstill rendering' });
+    await report(tm, w1, t.id, { log: 'rendering\nstill rendering' });
     await m.logs.idle();
     expect(readFileSync(file, 'utf8')).toMatch(new RegExp(`^\\S+: Manager assigned task ${t.id} to worker first \\(${w1}\\)\nrendering\nstill rendering\n$`));
     expect(m.repos.tasks.get(t.id)!.log_tail).toBe('rendering\nstill rendering');

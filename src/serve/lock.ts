@@ -34,18 +34,29 @@ function ours(file: string): boolean {
   }
 }
 
+/**
+ * Lock files this process holds. A lock naming our own pid that is not in here was left by an
+ * earlier process that had the same pid (pid 1 in a container): stale.
+ */
+const heldHere = new Set<string>();
+
 export function acquireServeLock(dataDir: string, listen: string): ServeLock {
   const file = path.join(dataDir, LOCK_FILE);
+  if (heldHere.has(file)) {
+    throw new ConflictError(`another flamenco-mgr serve is already using ${dataDir} (in this process); stop it first or use another --data-dir`);
+  }
   const mine: LockInfo = { pid: process.pid, listen, started: new Date().toISOString() };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       writeFileSync(file, JSON.stringify(mine) + '\n', { flag: 'wx', mode: 0o644 });
+      heldHere.add(file);
       return {
         listening(actual) {
           // Rewritten in place: the lock stays held by this process throughout.
           if (ours(file)) writeFileSync(file, JSON.stringify({ ...mine, listen: actual }) + '\n');
         },
         release() {
+          heldHere.delete(file);
           try {
             if (ours(file)) unlinkSync(file);
           } catch {
