@@ -3,6 +3,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CONFIG_KEYS, configFromJson, defaultConfig } from '../../src/core/support/config';
+import { loadEffectiveConfig } from '../../src/serve/config-file';
 import { request, tempDir } from '../helpers/env';
 import { runCli, startServe, STACK_LINE, waitFor } from '../helpers/cli';
 
@@ -83,22 +85,43 @@ describe('serve banner', { timeout: 30_000 }, () => {
     expect(s.stdout()).not.toContain('http://0.0.0.0');
   });
 
-  it('accepts a full config file with every key', async () => {
+  it('accepts a full config file with every key, and runs with every value of it', async () => {
     const dir = tempDir();
-    const config = {
+    // Every key, each away from its default, so that a value that is not taken shows.
+    const config: Record<string, unknown> = {
       listen: '127.0.0.1:0',
       worker_timeout: '90s',
       task_timeout: '1h',
       blocklist_threshold: 5,
       task_fail_after_softfail_count: 2,
       job_fail_share: 0.5,
-      registration_secret: '',
+      registration_secret: 'a-registration-secret-0123456789',
       variables: { storage: { direction: 'two-way', values: [{ platform: 'linux', value: '/mnt/farm' }, { platform: 'windows', value: 'F:' }] } },
+      trusted_networks: ['127.0.0.0/8', '10.1.0.0/16'],
+      shared_storage: '/mnt/farm/shared',
+      addon_version: '3.9',
+      webhooks: [{ url: 'http://127.0.0.1:9/hook', events: ['job-status'], secret: 'webhook-secret-0123456789' }],
+      max_connections: 500,
     };
+    expect(Object.keys(config).sort()).toEqual([...CONFIG_KEYS].sort());
     const s = await startServe(['--data-dir', dir, '--config', writeConfig(dir, config)]);
-    expect(s.stdout()).toContain('registration: open');
+    expect(s.stdout()).toContain('registration: requires a registration secret (JWT)');
+    // serve runs with the file's values: what it recorded for the other commands is the file's
+    // config, and no key of it kept its default.
+    const running = loadEffectiveConfig(dir);
+    const expected = configFromJson(config);
+    expect({ ...running, listen: expected.listen }).toEqual(expected);
+    const defaults = defaultConfig();
+    for (const key of Object.keys(defaults) as (keyof typeof defaults)[]) {
+      if (key === 'listen') continue;
+      expect(running[key], key).not.toEqual(defaults[key]);
+    }
+    // And acts on them: registration needs the token.
+    const reg = await request(s.url, 'POST', '/register-worker', { body: { secret: 'worker-secret-0123456789abcdef', platform: 'linux', nickname: 'w' } });
+    expect(reg.status).toBe(403);
     expect((await s.stop()).code).toBe(0);
   });
+
 });
 
 describe('serve stops cleanly', { timeout: 30_000 }, () => {

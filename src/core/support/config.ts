@@ -95,7 +95,7 @@ export function formatDuration(ms: number): string {
   return `${ms}ms`;
 }
 
-const KEYS = [
+export const CONFIG_KEYS = [
   'listen', 'worker_timeout', 'task_timeout', 'blocklist_threshold', 'task_fail_after_softfail_count',
   'job_fail_share', 'registration_secret', 'variables', 'trusted_networks', 'shared_storage', 'addon_version', 'webhooks', 'max_connections',
 ];
@@ -106,7 +106,7 @@ export function configFromJson(doc: unknown): ManagerConfig {
   if (!isPlainObject(doc)) throw new ValidationError('the config file must hold a JSON object');
   const o = doc;
   for (const k of Object.keys(o)) {
-    if (!KEYS.includes(k)) throw new ValidationError(`unknown config key "${k}" (known: ${KEYS.join(', ')})`);
+    if (!CONFIG_KEYS.includes(k)) throw new ValidationError(`unknown config key "${k}" (known: ${CONFIG_KEYS.join(', ')})`);
   }
   if (o.listen !== undefined) cfg.listen = parseListen(o.listen, 'listen').text;
   if (o.worker_timeout !== undefined) cfg.worker_timeout_ms = durationKey(o.worker_timeout, 'worker_timeout');
