@@ -26,6 +26,7 @@ import { WorkerTags } from './protocol/worker-tags';
 import { WorkerService } from './protocol/workers';
 import { PeriodicTasks } from './observe/periodic';
 import { Observability } from './observe/index';
+import { checkHealth, type Health } from './observe/health';
 
 export interface ManagerOptions {
   db: DB;
@@ -93,6 +94,11 @@ export class Manager {
     this.workerTags = new WorkerTags(this.repos, this.log);
     this.sleepSchedules = new SleepScheduler(this.repos, this.clock, this.workers, this.log);
     this.timers = new PeriodicTasks(this.clock, this.log);
+  }
+
+  /** Whether the database can be written and read back and the background timers run (/healthz). */
+  health(): Promise<Health> {
+    return checkHealth({ repos: this.repos, batch: this.batch, timers: this.timers, clock: this.clock });
   }
 
   /** The events feed and metrics (observe/index.ts), made on first use: CLI commands never need them. */

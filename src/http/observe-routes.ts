@@ -2,7 +2,6 @@
 // works); /metrics, the events stream and the last-rendered images (trusted networks, or the
 // admin token).
 import { createReadStream } from 'node:fs';
-import { checkHealth } from '../core/observe/health';
 import type { Manager } from '../core/manager';
 import { ValidationError } from '../core/support/errors';
 import { anonymousReader, requireReader } from './access';
@@ -39,7 +38,7 @@ export function observeRoutes(m: Manager, token: string, hub: EventStreamHub): R
       methods: ['GET'],
       path: '/healthz',
       handler: async () => {
-        const h = await checkHealth({ repos: m.repos, batch: m.batch, timers: m.timers, clock: m.clock });
+        const h = await m.health();
         return {
           status: h.ok ? 200 : 503,
           body: h.ok ? { status: 'ok' } : { status: 'unhealthy', problems: h.problems },
