@@ -9,9 +9,10 @@ export function forgetWorkerCommand(program: Command): void {
   common(program.command('forget-worker <worker-id>').description('remove a worker for good (its running tasks are requeued first)')).action(
     (id: string, opts: CommonOptions) => {
       withManager(opts, ({ manager }) => {
-        const requeued = manager.workers.forget(id);
-        if (opts.json) return printJson({ forgotten: id, requeued });
-        io.out(`forgot worker ${id}; requeued ${requeued} task${requeued === 1 ? '' : 's'}\n`);
+        const workerId = manager.names.worker(id);
+        const requeued = manager.workers.forget(workerId);
+        if (opts.json) return printJson({ forgotten: workerId, requeued });
+        io.out(`forgot worker ${workerId}; requeued ${requeued} task${requeued === 1 ? '' : 's'}\n`);
       });
     },
   );
@@ -21,7 +22,7 @@ export function blocklistCommand(program: Command): void {
   const bl = common(program.command('blocklist').description('workers that may no longer run a task type of a job').option('--job <id>', 'only this job'));
   bl.action((opts: CommonOptions & { job?: string }) => {
     withManager(opts, ({ manager }) => {
-      const list = manager.blocklist.list(opts.job);
+      const list = manager.blocklist.list(opts.job === undefined ? undefined : manager.names.job(opts.job));
       if (opts.json) return printJson(list);
       if (list.length === 0) return void io.out('the blocklist is empty\n');
       const now = manager.clock.now();
@@ -43,7 +44,9 @@ export function blocklistCommand(program: Command): void {
     const job = opts.job;
     if (!job) throw new ValidationError('say which job: --job <id>');
     withManager(opts, ({ manager }) => {
-      const removed = manager.blocklist.clear({ job, worker: opts.worker, task_type: opts.taskType });
+      const removed = manager.blocklist.clear({
+        job: manager.names.job(job), worker: opts.worker === undefined ? undefined : manager.names.worker(opts.worker), task_type: opts.taskType,
+      });
       if (opts.json) return printJson({ removed });
       io.out(`removed ${removed} blocklist entr${removed === 1 ? 'y' : 'ies'}\n`);
     });
@@ -61,19 +64,20 @@ export function sleepScheduleCommand(program: Command): void {
       .option('--off', 'remove the schedule'),
   ).action((id: string, opts: CommonOptions & { days?: string; start?: string; end?: string; off?: boolean }) => {
     withManager(opts, ({ manager }) => {
+      const workerId = manager.names.worker(id);
       if (opts.off) {
         if (opts.start || opts.end || opts.days) throw new ValidationError('--off takes no --days, --start or --end');
-        manager.sleepSchedules.off(id);
-        if (opts.json) return printJson({ worker_id: id, schedule: null });
+        manager.sleepSchedules.off(workerId);
+        if (opts.json) return printJson({ worker_id: workerId, schedule: null });
         return void io.out(`removed the sleep schedule of worker ${id}\n`);
       }
       if (!opts.start || !opts.end) {
-        const s = manager.sleepSchedules.get(manager.views.worker(id).id);
+        const s = manager.sleepSchedules.get(manager.views.worker(workerId).id);
         if (opts.start || opts.end || opts.days) throw new ValidationError('give both --start and --end (or --off)');
         if (opts.json) return printJson(s ?? null);
         return void io.out(s ? `worker ${id} sleeps ${s.days.join(' ') || 'every day'} ${s.start}–${s.end}\n` : `worker ${id} has no sleep schedule\n`);
       }
-      const s = manager.sleepSchedules.set(id, opts.days ?? '', opts.start, opts.end);
+      const s = manager.sleepSchedules.set(workerId, opts.days ?? '', opts.start, opts.end);
       if (opts.json) return printJson(s);
       io.out(`worker ${id} sleeps ${s.days.join(' ') || 'every day'} ${s.start}–${s.end}\n`);
     });

@@ -33,3 +33,13 @@ export function progressBar(done: number, total: number, width = 20): string {
 export function printJson(value: unknown): void {
   io.out(JSON.stringify(value, null, 2) + '\n');
 }
+
+/**
+ * A running task as people think of it: its job's name and frames ("shot 12 · 1-10"), taken from
+ * the task name the compilers give (`blender-render-1-10`); other tasks by their name.
+ */
+export function taskLabel(jobName: string | null, taskName: string | null): string {
+  if (!taskName) return '-';
+  const frames = /-(\d+(?:-\d+)?)$/.exec(taskName)?.[1];
+  return `${jobName ?? '?'} · ${frames ?? taskName}`;
+}

@@ -32,7 +32,7 @@ export function jobsCommand(program: Command): void {
 
   common(program.command('job <id>').description('show a job: settings and tasks')).action((id: string, opts: CommonOptions) => {
     withManager(opts, ({ manager }) => {
-      const j = manager.views.job(id);
+      const j = manager.views.job(manager.names.job(id));
       if (opts.json) return printJson(j);
       const now = manager.clock.now();
       const lines = [
@@ -56,7 +56,7 @@ export function jobsCommand(program: Command): void {
   const action = (name: string, description: string, run: (m: Manager, id: string) => JobRecord, verb: string) =>
     common(program.command(`${name} <job-id>`).description(description)).action((id: string, opts: CommonOptions) => {
       withManager(opts, ({ manager }) => {
-        const job = run(manager, id);
+        const job = run(manager, manager.names.job(id));
         if (opts.json) return printJson(manager.views.job(job.id));
         io.out(`${verb} job ${job.id} (${job.name}); it is now ${job.status}\n`);
       });
@@ -69,7 +69,7 @@ export function jobsCommand(program: Command): void {
     (id: string, priority: string, opts: CommonOptions) => {
       if (!/^\d+$/.test(priority)) throw new ValidationError(`priority: "${priority}" is not a whole number from 0 to 100`);
       withManager(opts, ({ manager }) => {
-        const job = manager.jobActions.setPriority(id, Number(priority));
+        const job = manager.jobActions.setPriority(manager.names.job(id), Number(priority));
         if (opts.json) return printJson(manager.views.job(job.id));
         io.out(`job ${job.id} now has priority ${job.priority}\n`);
       });
@@ -79,9 +79,10 @@ export function jobsCommand(program: Command): void {
   common(program.command('delete-job <job-id>').description('delete a job with nothing running: its tasks and logs')).action(
     (id: string, opts: CommonOptions) => {
       withManager(opts, ({ manager }) => {
-        manager.jobActions.delete(id);
-        if (opts.json) return printJson({ deleted: id });
-        io.out(`deleted job ${id}\n`);
+        const jobId = manager.names.job(id);
+        manager.jobActions.delete(jobId);
+        if (opts.json) return printJson({ deleted: jobId });
+        io.out(`deleted job ${jobId}\n`);
       });
     },
   );
@@ -96,7 +97,7 @@ export function jobsCommand(program: Command): void {
   ).action(async (id: string, opts: CommonOptions & { tail?: string; follow?: boolean }) => {
     if (opts.tail !== undefined && !/^\d+$/.test(opts.tail)) throw new ValidationError(`--tail: "${opts.tail}" is not a whole number`);
     const o = openManager(opts);
-    const t = o.manager.views.task(id);
+    const t = o.manager.views.task(o.manager.names.task(id));
     const logs = o.manager.logs;
     o.close();
     let offset = 0;

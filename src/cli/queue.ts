@@ -8,7 +8,7 @@ export function queueStatusCommand(program: Command): void {
   common(program.command('queue-status').description('task, job and worker counts').option('--job <id>', 'only this job')).action(
     (opts: CommonOptions & { job?: string }) => {
       withManager(opts, ({ manager }) => {
-        const q = manager.queue.status(opts.job);
+        const q = manager.queue.status(opts.job === undefined ? undefined : manager.names.job(opts.job));
         if (opts.json) {
           printJson(q);
           return;
@@ -58,13 +58,13 @@ export function requeueCommand(program: Command): void {
       let n: number;
       let what: string;
       if (opts.job) {
-        n = manager.queue.requeueJob(opts.job, opts.failedOnly ?? false);
+        n = manager.queue.requeueJob(manager.names.job(opts.job), opts.failedOnly ?? false);
         what = `${opts.failedOnly ? 'failed tasks of ' : ''}job ${opts.job}`;
       } else if (opts.task) {
-        n = manager.queue.requeueTasks(opts.task);
+        n = manager.queue.requeueTasks(opts.task.map((t) => manager.names.task(t)));
         what = `${opts.task.length} task${opts.task.length === 1 ? '' : 's'}`;
       } else {
-        n = manager.queue.requeueWorker(opts.worker!);
+        n = manager.queue.requeueWorker(manager.names.worker(opts.worker!));
         what = `worker ${opts.worker}`;
       }
       if (opts.json) printJson({ requeued: n });

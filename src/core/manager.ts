@@ -10,6 +10,7 @@ import { FailureHandler } from './lifecycle/failures';
 import { JobActions } from './lifecycle/job-actions';
 import { SleepScheduler } from './lifecycle/sleep-schedules';
 import { Views } from './views';
+import { Names } from './names';
 import { TaskDocuments } from './protocol/documents';
 import { type IdGenerator, objectIdGenerator } from './support/ids';
 import { JobService } from './jobs/jobs';
@@ -57,6 +58,8 @@ export class Manager {
   readonly queue: QueueService;
   readonly jobActions: JobActions;
   readonly views: Views;
+  /** Turns what people type (names, id prefixes) into ids. */
+  readonly names: Names;
   /** The task documents handed to workers. */
   readonly documents: TaskDocuments;
   readonly blocklist: Blocklist;
@@ -89,6 +92,7 @@ export class Manager {
     this.queue = new QueueService(this.repos, this.clock, this.state, this.workers, this.log);
     this.jobActions = new JobActions(this.repos, this.state, this.logs, this.log);
     this.views = new Views(this.repos);
+    this.names = new Names(this.repos.names);
     this.documents = new TaskDocuments(this.repos, () => this.variables);
     this.blocklist = new Blocklist(this.repos, this.log);
     this.workerTags = new WorkerTags(this.repos, this.log);

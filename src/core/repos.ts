@@ -1,6 +1,7 @@
 // The repositories one manager works with, opened on one database: one per table.
 import { BlocklistRepo } from '../db/blocklist-repo';
 import { JobsRepo } from '../db/jobs-repo';
+import { NamesRepo } from '../db/names-repo';
 import type { DB } from '../db/open';
 import { SchedulesRepo } from '../db/schedules-repo';
 import { SettingsRepo } from '../db/settings-repo';
@@ -26,6 +27,8 @@ export interface Repos {
   blocklist: BlocklistRepo;
   settings: SettingsRepo;
   schedules: SchedulesRepo;
+  /** Lookups by name and id prefix (core/names.ts). */
+  names: NamesRepo;
 }
 
 export function createRepos(db: DB): Repos {
@@ -43,5 +46,6 @@ export function createRepos(db: DB): Repos {
     blocklist: new BlocklistRepo(db),
     settings: new SettingsRepo(db),
     schedules: new SchedulesRepo(db),
+    names: new NamesRepo(db),
   };
 }

@@ -21,14 +21,21 @@ export interface WorkerView {
   /** Jobs with a tag run only on workers that have it. */
   tags: string[];
   current_task: string | null;
+  /** The current task's name (e.g. `blender-render-1-10`) and its job, for people to read. */
+  current_task_name: string | null;
+  current_job: string | null;
+  current_job_name: string | null;
   last_seen: string;
 }
 
-export function workerView(w: WorkerRecord): WorkerView {
+export function workerView(repos: Repos, w: WorkerRecord): WorkerView {
+  const task = w.current_task ? repos.tasks.get(w.current_task) : undefined;
+  const job = task ? repos.jobs.get(task.job_id) : undefined;
   return {
     id: w.id, nickname: w.nickname, status: w.status, status_requested: w.status_requested,
     lazy_status_request: w.lazy_status_request, platform: w.platform, address: w.address, software: w.software,
-    supported_task_types: w.supported_task_types, tags: w.tags, current_task: w.current_task, last_seen: isoTime(w.last_seen),
+    supported_task_types: w.supported_task_types, tags: w.tags, current_task: w.current_task, current_task_name: task?.name ?? null,
+    current_job: job?.id ?? null, current_job_name: job?.name ?? null, last_seen: isoTime(w.last_seen),
   };
 }
 
@@ -125,12 +132,12 @@ export class Views {
   }
 
   workers(): WorkerView[] {
-    return this.repos.workers.list().map(workerView);
+    return this.repos.workers.list().map((w) => workerView(this.repos, w));
   }
 
   worker(id: string): WorkerView {
     const w = isId(id) ? this.repos.workers.get(id) : undefined;
     if (!w) throw new NotFoundError(`worker ${id} not found`);
-    return workerView(w);
+    return workerView(this.repos, w);
   }
 }

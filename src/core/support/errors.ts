@@ -106,3 +106,12 @@ export function storageProblem(err: unknown): string | undefined {
   const primary = code.startsWith('SQLITE_') ? code.replace(/^(SQLITE_[A-Z]+?)(_[A-Z]+)*$/, '$1') : code;
   return ownValue(STORAGE_PROBLEMS, primary);
 }
+/** A name or id prefix that fits more than one thing; the message lists them with their ids. */
+export class AmbiguousNameError extends ValidationError {
+  constructor(
+    message: string,
+    readonly candidates: { id: string; name: string }[],
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,48 @@
+// SQL for finding jobs, workers and tasks by what people type: a name, a nickname or an id prefix.
+import type { DB } from './open';
+import { StatementCache } from './statements';
+
+/** A match: its id and the name people know it by (a task's name, a job's, a worker's nickname). */
+export interface NameMatch {
+  id: string;
+  name: string;
+}
+
+/** How many candidates one lookup returns at most: enough to show that a name is ambiguous. */
+const MAX_MATCHES = 20;
+
+/**
+ * Ids are 24 lowercase hex characters, so every id starting with `prefix` lies in
+ * [prefix, prefix + 'g'): a range on the id index, fast on a million tasks.
+ */
+function prefixRange(prefix: string): [string, string] {
+  return [prefix, `${prefix}g`];
+}
+
+export class NamesRepo {
+  private readonly s: StatementCache;
+  constructor(db: DB) {
+    this.s = new StatementCache(db);
+  }
+
+  jobs(name: string, idPrefix: string | null): NameMatch[] {
+    const byName = this.s.get(`SELECT id, name FROM jobs WHERE name = ? ORDER BY seq LIMIT ${MAX_MATCHES}`).all(name) as NameMatch[];
+    return idPrefix ? [...byName, ...this.byPrefix('jobs', 'name', idPrefix)] : byName;
+  }
+
+  workers(nickname: string, idPrefix: string | null): NameMatch[] {
+    const byName = this.s.get(`SELECT id, nickname AS name FROM workers WHERE nickname = ? ORDER BY id LIMIT ${MAX_MATCHES}`).all(nickname) as NameMatch[];
+    return idPrefix ? [...byName, ...this.byPrefix('workers', 'nickname', idPrefix)] : byName;
+  }
+
+  /** Task names repeat from job to job (`sleep-1-5`); tasks are found by id prefix only. */
+  tasks(idPrefix: string): NameMatch[] {
+    return this.byPrefix('tasks', 'name', idPrefix);
+  }
+
+  private byPrefix(table: 'jobs' | 'workers' | 'tasks', nameColumn: string, prefix: string): NameMatch[] {
+    return this.s
+      .get(`SELECT id, ${nameColumn} AS name FROM ${table} WHERE id >= ? AND id < ? ORDER BY id LIMIT ${MAX_MATCHES}`)
+      .all(...prefixRange(prefix)) as NameMatch[];
+  }
+}
