@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { io } from './io';
 import { ValidationError } from '../core/support/errors';
 import { common, type CommonOptions, withManager } from './context';
-import { printJson, relativeTime, table } from './format';
+import { outputStyle, printJson, relativeTime, table, type TableOptions, withOutput } from './format';
 
 export function forgetWorkerCommand(program: Command): void {
   common(program.command('forget-worker <worker-id>').description('remove a worker for good (its running tasks are requeued first)')).action(
@@ -19,15 +19,16 @@ export function forgetWorkerCommand(program: Command): void {
 }
 
 export function blocklistCommand(program: Command): void {
-  const bl = common(program.command('blocklist').description('workers that may no longer run a task type of a job').option('--job <id>', 'only this job'));
-  bl.action((opts: CommonOptions & { job?: string }) => {
+  const bl = common(withOutput(program.command('blocklist').description('workers that may no longer run a task type of a job').option('--job <id>', 'only this job')));
+  bl.action((opts: CommonOptions & TableOptions & { job?: string }) => {
+    const style = outputStyle(opts);
     withManager(opts, ({ manager }) => {
       const list = manager.blocklist.list(opts.job === undefined ? undefined : manager.names.job(opts.job));
       if (opts.json) return printJson(list);
       if (list.length === 0) return void io.out('the blocklist is empty\n');
       const now = manager.clock.now();
       const rows = list.map((b) => [b.job, b.task_type, b.worker, b.worker_nickname ?? '-', relativeTime(Date.parse(b.created), now)]);
-      io.out(table(['JOB', 'TASK TYPE', 'WORKER', 'NICKNAME', 'SINCE'], rows) + '\n');
+      io.out(table(['JOB', 'TASK TYPE', 'WORKER', 'NICKNAME', 'SINCE'], rows, style, { keep: ['JOB', 'WORKER'] }) + '\n');
     });
   });
   common(

@@ -1,14 +1,107 @@
-// Human output: aligned tables, relative times, progress bars.
+// Human output: tables that fit the terminal, status colours, relative times, progress bars.
+import type { Command } from 'commander';
 import { io } from './io';
+import { DEFAULT_LIMIT, type Listing, parseLimit } from '../core/listing';
+import { ValidationError } from '../core/support/errors';
 
-export function table(headers: string[], rows: string[][]): string {
+/** How human output is laid out: the width to fit (none: as wide as the cells), and colour. */
+export interface Style {
+  width: number | undefined;
+  colour: boolean;
+}
+
+export interface TableOptions {
+  /** `-o wide`: never truncate. */
+  output?: string;
+}
+
+/**
+ * On a terminal, tables fit its width and statuses are coloured (unless NO_COLOR is set, see
+ * no-color.org); on a pipe, rows are whole and plain, for grep and awk. `-o wide` never truncates.
+ */
+export function outputStyle(opts: TableOptions = {}): Style {
+  if (opts.output !== undefined && opts.output !== 'wide') throw new ValidationError(`-o: "${opts.output}" is not an output format (wide)`);
+  const tty = io.isTty();
+  const noColor = (process.env.NO_COLOR ?? '') !== '';
+  const width = tty && opts.output !== 'wide' ? (io.columns() ?? 80) : undefined;
+  return { width, colour: tty && !noColor };
+}
+
+/** Adds `-o wide` to a command that prints a table. */
+export function withOutput(cmd: Command): Command {
+  return cmd.option('-o, --output <format>', 'wide: never truncate table cells');
+}
+
+/** Adds --limit and --all to a listing command. */
+export function withLimit(cmd: Command, what: string, limit = DEFAULT_LIMIT): Command {
+  return cmd.option('--limit <n>', `show at most n ${what} (default ${limit})`).option('--all', `show all ${what}`);
+}
+
+export interface LimitOptions {
+  limit?: string;
+  all?: boolean;
+}
+
+/** The listing a command's --limit/--all ask for: by default the current jobs, at most `limit`. */
+export function listingOf(opts: LimitOptions, limit = DEFAULT_LIMIT): Listing {
+  if (opts.all && opts.limit !== undefined) throw new ValidationError('give --limit or --all, not both');
+  if (opts.all) return { scope: 'all' };
+  return { scope: 'current', limit: parseLimit(opts.limit, '--limit') ?? limit };
+}
+
+/** The line under a cut-down listing that says what is missing and how to see it. */
+export function omittedNote(omitted: number, what: string): string {
+  return omitted > 0 ? `(${omitted} more ${what} not shown; use --limit n or --all)\n` : '';
+}
+
+const ANSI: Record<string, string> = { green: '32', red: '31', yellow: '33', cyan: '36', dim: '2' };
+
+const STATUS_COLOURS: Record<string, string> = {
+  completed: 'green', awake: 'green',
+  active: 'cyan', starting: 'cyan', testing: 'cyan',
+  failed: 'red', error: 'red', timeout: 'red',
+  'soft-failed': 'yellow', 'cancel-requested': 'yellow', 'pause-requested': 'yellow',
+  paused: 'dim', canceled: 'dim', asleep: 'dim', offline: 'dim',
+};
+
+/** A status in its colour, when the style has colour. */
+export function colourStatus(text: string, style: Style): string {
+  const c = style.colour ? STATUS_COLOURS[text] : undefined;
+  return c ? `\x1b[${ANSI[c]}m${text}\x1b[0m` : text;
+}
+
+/** Columns never narrower than this (or their header) when a table is fitted to the terminal. */
+const MIN_COLUMN = 5;
+
+/**
+ * An aligned table. With a width, the widest columns not listed in `keep` give up characters until
+ * the rows fit, and cut cells end in `…`. Cells of the `status` column are coloured.
+ */
+export function table(headers: string[], rows: string[][], style: Style = { width: undefined, colour: false }, opts: { keep?: string[]; status?: string } = {}): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
+  if (style.width !== undefined) {
+    const floor = headers.map((h, i) => (opts.keep?.includes(h) ? widths[i]! : Math.min(widths[i]!, Math.max(h.length, MIN_COLUMN))));
+    let total = widths.reduce((a, b) => a + b, 0) + 2 * (headers.length - 1);
+    while (total > style.width) {
+      let widest = -1;
+      for (let i = 0; i < widths.length; i++) if (widths[i]! > floor[i]! && (widest < 0 || widths[i]! > widths[widest]!)) widest = i;
+      if (widest < 0) break;
+      widths[widest]!--;
+      total--;
+    }
+  }
+  const statusAt = opts.status ? headers.indexOf(opts.status) : -1;
+  const line = (cells: string[], head: boolean) =>
     cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .map((c, i) => {
+        const w = widths[i]!;
+        const text = c.length > w ? `${c.slice(0, Math.max(0, w - 1))}…` : c;
+        const pad = i === cells.length - 1 ? '' : ' '.repeat(w - text.length);
+        return (i === statusAt && !head ? colourStatus(text, style) : text) + pad;
+      })
       .join('  ')
       .trimEnd();
-  return [line(headers), ...rows.map(line)].join('\n');
+  return [line(headers, true), ...rows.map((r) => line(r, false))].join('\n');
 }
 
 /** "12s ago", "5m ago", "3h ago", "2d ago"; "in 4s" for the future; "never" for none. */

@@ -8,12 +8,18 @@ export interface CliIo {
   err(text: string): void;
   /** Standard input, whole (`submit -`). */
   readStdin(): string;
+  /** Whether standard output is a terminal (tables fit it, statuses get colour, --watch redraws). */
+  isTty(): boolean;
+  /** The terminal's width in columns, when standard output is one. */
+  columns(): number | undefined;
 }
 
 export const processIo: CliIo = {
   out: (text) => void process.stdout.write(text),
   err: (text) => void process.stderr.write(text),
   readStdin: () => readFileSync(0, 'utf8'),
+  isTty: () => process.stdout.isTTY === true,
+  columns: () => process.stdout.columns,
 };
 
 export const io: CliIo = { ...processIo };

@@ -7,57 +7,59 @@ import type { JobRecord } from '../db/jobs-repo';
 import type { Manager } from '../core/manager';
 import { tailOf } from '../core/protocol/task-logs';
 import { common, type CommonOptions, openManager, withManager } from './context';
-import { printJson, progressBar, relativeTime, table } from './format';
-
-function total(counts: Record<string, number>): number {
-  return Object.values(counts).reduce((a, b) => a + b, 0);
-}
+import {
+  colourStatus, type LimitOptions, listingOf, omittedNote, outputStyle, printJson, relativeTime, type TableOptions, withLimit, withOutput,
+} from './format';
+import { jobProgress, jobsTable, tasksTable } from './tables';
+import { DEFAULT_TASK_LIMIT, parseLimit } from '../core/listing';
 
 export function jobsCommand(program: Command): void {
-  common(program.command('jobs').description('list jobs').option('--status <status>', 'only jobs in this status')).action(
-    (opts: CommonOptions & { status?: string }) => {
+  common(withLimit(withOutput(program.command('jobs').description('list the current jobs: unfinished ones and those finished in the last 24 hours (--all: every job)')), 'jobs'))
+    .option('--status <status>', 'only jobs in this status')
+    .action((opts: CommonOptions & TableOptions & LimitOptions & { status?: string }) => {
+      const listing = listingOf(opts);
+      const style = outputStyle(opts);
       withManager(opts, ({ manager }) => {
-        const jobs = manager.views.jobs(opts.status);
+        const { jobs, omitted } = manager.views.jobList(opts.status, listing);
         if (opts.json) return printJson(jobs);
         if (jobs.length === 0) return void io.out('no jobs\n');
-        const now = manager.clock.now();
-        const rows = jobs.map((j) => [
-          j.id, j.name, j.job_type, j.status, String(j.priority), progressBar(j.tasks.completed ?? 0, total(j.tasks)),
-          `${j.tasks.completed}/${total(j.tasks)}`, relativeTime(Date.parse(j.created), now),
-        ]);
-        io.out(table(['JOB', 'NAME', 'TYPE', 'STATUS', 'PRIO', 'PROGRESS', 'DONE', 'CREATED'], rows) + '\n');
+        io.out(jobsTable(jobs, style, manager.clock.now()) + '\n' + omittedNote(omitted, 'older jobs'));
       });
-    },
-  );
-
-  common(program.command('job <id>').description('show a job: settings and tasks')).action((id: string, opts: CommonOptions) => {
-    withManager(opts, ({ manager }) => {
-      const j = manager.views.job(manager.names.job(id));
-      if (opts.json) return printJson(j);
-      const now = manager.clock.now();
-      const lines = [
-        `job ${j.id}: ${j.name}`,
-        `  type:      ${j.job_type}`,
-        `  status:    ${j.status}${j.activity ? ` (${j.activity})` : ''}`,
-        `  priority:  ${j.priority}`,
-        `  created:   ${j.created} (${relativeTime(Date.parse(j.created), now)})`,
-        `  progress:  ${progressBar(j.tasks.completed ?? 0, total(j.tasks))} ${j.tasks.completed}/${total(j.tasks)}`,
-      ];
-      if (j.tag) lines.push(`  tag:       ${j.tag}`);
-      if (j.submitter_platform) lines.push(`  submitted from: ${j.submitter_platform}`);
-      for (const [k, v] of Object.entries(j.settings)) lines.push(`  settings.${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
-      for (const [k, v] of Object.entries(j.metadata)) lines.push(`  metadata.${k}: ${v}`);
-      io.out(lines.join('\n') + '\n\n');
-      const rows = j.task_list.map((t) => [t.id, t.name, t.task_type, t.status, t.worker_nickname ?? '-', `${t.progress}%`, t.activity]);
-      io.out(table(['TASK', 'NAME', 'TYPE', 'STATUS', 'WORKER', 'PROGRESS', 'ACTIVITY'], rows) + '\n');
     });
-  });
+
+  common(withLimit(withOutput(program.command('job <id>').description('show a job: settings and tasks')), 'tasks', DEFAULT_TASK_LIMIT))
+    .option('--status <status>', 'only tasks in this status')
+    .action((id: string, opts: CommonOptions & TableOptions & LimitOptions & { status?: string }) => {
+      const style = outputStyle(opts);
+      const limit = opts.all ? undefined : (parseLimit(opts.limit, '--limit') ?? DEFAULT_TASK_LIMIT);
+      if (opts.all && opts.limit !== undefined) throw new ValidationError('give --limit or --all, not both');
+      withManager(opts, ({ manager }) => {
+        const { job: j, omitted } = manager.views.jobDetail(manager.names.job(id), { status: opts.status, limit });
+        if (opts.json) return printJson(j);
+        const now = manager.clock.now();
+        const lines = [
+          `job ${j.id}: ${j.name}`,
+          `  type:      ${j.job_type}`,
+          `  status:    ${colourStatus(j.status, style)}${j.activity ? ` (${j.activity})` : ''}`,
+          `  priority:  ${j.priority}`,
+          `  created:   ${j.created} (${relativeTime(Date.parse(j.created), now)})`,
+          `  progress:  ${jobProgress(j)}`,
+        ];
+        if (j.tag) lines.push(`  tag:       ${j.tag}`);
+        if (j.submitter_platform) lines.push(`  submitted from: ${j.submitter_platform}`);
+        for (const [k, v] of Object.entries(j.settings)) lines.push(`  settings.${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+        for (const [k, v] of Object.entries(j.metadata)) lines.push(`  metadata.${k}: ${v}`);
+        io.out(lines.join('\n') + '\n\n');
+        if (j.task_list.length === 0) return void io.out(opts.status ? `no ${opts.status} tasks\n` : 'no tasks\n');
+        io.out(tasksTable(j.task_list, style) + '\n' + omittedNote(omitted, 'tasks'));
+      });
+    });
 
   const action = (name: string, description: string, run: (m: Manager, id: string) => JobRecord, verb: string) =>
     common(program.command(`${name} <job-id>`).description(description)).action((id: string, opts: CommonOptions) => {
       withManager(opts, ({ manager }) => {
         const job = run(manager, manager.names.job(id));
-        if (opts.json) return printJson(manager.views.job(job.id));
+        if (opts.json) return printJson(manager.views.jobSummary(job.id));
         io.out(`${verb} job ${job.id} (${job.name}); it is now ${job.status}\n`);
       });
     });
@@ -70,7 +72,7 @@ export function jobsCommand(program: Command): void {
       if (!/^\d+$/.test(priority)) throw new ValidationError(`priority: "${priority}" is not a whole number from 0 to 100`);
       withManager(opts, ({ manager }) => {
         const job = manager.jobActions.setPriority(manager.names.job(id), Number(priority));
-        if (opts.json) return printJson(manager.views.job(job.id));
+        if (opts.json) return printJson(manager.views.jobSummary(job.id));
         io.out(`job ${job.id} now has priority ${job.priority}\n`);
       });
     },
@@ -93,13 +95,16 @@ export function jobsCommand(program: Command): void {
       .description('print a task\'s log')
       .option('--tail <n>', 'only the last n lines')
       .option('--follow', 'keep printing what is appended, until interrupted'),
-    false,
   ).action(async (id: string, opts: CommonOptions & { tail?: string; follow?: boolean }) => {
     if (opts.tail !== undefined && !/^\d+$/.test(opts.tail)) throw new ValidationError(`--tail: "${opts.tail}" is not a whole number`);
     const o = openManager(opts);
     const t = o.manager.views.task(o.manager.names.task(id));
     const logs = o.manager.logs;
     o.close();
+    if (opts.json && !opts.follow) {
+      const log = opts.tail !== undefined ? logs.tail(t.job, t.id, Number(opts.tail)) : logs.read(t.job, t.id);
+      return printJson({ task: t.id, job: t.job, status: t.status, log });
+    }
     let offset = 0;
     if (opts.tail !== undefined) {
       // The tail and the follow offset come from one look at the file: a line appended in between

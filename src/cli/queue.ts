@@ -2,36 +2,28 @@ import type { Command } from 'commander';
 import { io } from './io';
 import { ValidationError } from '../core/support/errors';
 import { common, type CommonOptions, withManager } from './context';
-import { printJson, progressBar, relativeTime, table } from './format';
+import { colourStatus, type LimitOptions, listingOf, omittedNote, outputStyle, printJson, type TableOptions, withLimit, withOutput } from './format';
+import { jobsTable } from './tables';
 
 export function queueStatusCommand(program: Command): void {
-  common(program.command('queue-status').description('task, job and worker counts').option('--job <id>', 'only this job')).action(
-    (opts: CommonOptions & { job?: string }) => {
+  common(withLimit(withOutput(program.command('queue-status').description('task and worker counts, and the current jobs (--all: every job)')), 'jobs'))
+    .option('--job <id>', 'only this job')
+    .action((opts: CommonOptions & TableOptions & LimitOptions & { job?: string }) => {
+      const listing = listingOf(opts);
+      const style = outputStyle(opts);
       withManager(opts, ({ manager }) => {
-        const q = manager.queue.status(opts.job === undefined ? undefined : manager.names.job(opts.job));
-        if (opts.json) {
-          printJson(q);
-          return;
-        }
+        const { status: q, omitted } = manager.queue.listed(opts.job === undefined ? undefined : manager.names.job(opts.job), listing);
+        if (opts.json) return printJson(q);
         const nonZero = (c: Record<string, number>) =>
           Object.entries(c)
             .filter(([, n]) => n > 0)
-            .map(([s, n]) => `${n} ${s || 'registered'}`)
+            .map(([s, n]) => `${n} ${colourStatus(s, style)}`)
             .join(', ') || 'none';
         io.out(`tasks:   ${nonZero(q.tasks)}\nworkers: ${nonZero(q.workers)}\n\n`);
-        if (q.jobs.length === 0) {
-          io.out('no jobs\n');
-          return;
-        }
-        const now = manager.clock.now();
-        const rows = q.jobs.map((j) => {
-          const total = Object.values(j.tasks).reduce((a, b) => a + b, 0);
-          return [j.id, j.name, j.job_type, j.status, String(j.priority), progressBar(j.tasks.completed ?? 0, total), `${j.tasks.completed}/${total}`, relativeTime(Date.parse(j.created), now)];
-        });
-        io.out(table(['JOB', 'NAME', 'TYPE', 'STATUS', 'PRIO', 'PROGRESS', 'DONE', 'CREATED'], rows) + '\n');
+        if (q.jobs.length === 0) return void io.out('no jobs\n');
+        io.out(jobsTable(q.jobs, style, manager.clock.now()) + '\n' + omittedNote(omitted, 'older jobs'));
       });
-    },
-  );
+    });
 }
 
 interface RequeueOptions extends CommonOptions {

@@ -91,7 +91,7 @@ export class Manager {
     this.jobs = new JobService(this.repos, this.clock, ids, this.log, this.variables);
     this.queue = new QueueService(this.repos, this.clock, this.state, this.workers, this.log);
     this.jobActions = new JobActions(this.repos, this.state, this.logs, this.log);
-    this.views = new Views(this.repos);
+    this.views = new Views(this.repos, this.clock);
     this.names = new Names(this.repos.names);
     this.documents = new TaskDocuments(this.repos, () => this.variables);
     this.blocklist = new Blocklist(this.repos, this.log);

@@ -6,13 +6,16 @@ import { isoTime } from './support/clock';
 import { NotFoundError, ValidationError } from './support/errors';
 import { isId } from './support/ids';
 import type { Repos } from './repos';
+import { type Clock, systemClock } from './support/clock';
+import { ALL, first, isCurrent, type Listing, newest } from './listing';
 import { isOneOf, JOB_STATUSES, type JobStatus, type RequestableStatus, TASK_STATUSES, type TaskStatus, type WorkerStatus } from './support/statuses';
 
 export interface WorkerView {
   id: string;
   nickname: string;
   status: WorkerStatus;
-  status_requested: RequestableStatus | '';
+  /** null when nothing is requested. */
+  status_requested: RequestableStatus | null;
   lazy_status_request: boolean;
   platform: string;
   address: string;
@@ -32,7 +35,7 @@ export function workerView(repos: Repos, w: WorkerRecord): WorkerView {
   const task = w.current_task ? repos.tasks.get(w.current_task) : undefined;
   const job = task ? repos.jobs.get(task.job_id) : undefined;
   return {
-    id: w.id, nickname: w.nickname, status: w.status, status_requested: w.status_requested,
+    id: w.id, nickname: w.nickname, status: w.status, status_requested: w.status_requested || null,
     lazy_status_request: w.lazy_status_request, platform: w.platform, address: w.address, software: w.software,
     supported_task_types: w.supported_task_types, tags: w.tags, current_task: w.current_task, current_task_name: task?.name ?? null,
     current_job: job?.id ?? null, current_job_name: job?.name ?? null, last_seen: isoTime(w.last_seen),
@@ -107,22 +110,60 @@ export interface JobDetail extends JobView {
   task_list: TaskView[];
 }
 
-export class Views {
-  constructor(private readonly repos: Repos) {}
+/** Which of a job's tasks to show: one status, at most `limit` of them. */
+export interface TaskSelection {
+  status?: string;
+  limit?: number;
+}
 
-  jobs(status?: string): JobView[] {
+export class Views {
+  constructor(
+    private readonly repos: Repos,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  jobs(status?: string, listing: Listing = ALL): JobView[] {
+    return this.jobList(status, listing).jobs;
+  }
+
+  /** The jobs a listing shows (see core/listing.ts), and how many older ones it left out. */
+  jobList(status: string | undefined, listing: Listing): { jobs: JobView[]; omitted: number } {
     if (status !== undefined && !isOneOf(JOB_STATUSES, status)) {
       throw new ValidationError(`status: "${status}" is not a job status (${JOB_STATUSES.join(', ')})`);
     }
-    const list = status ? this.repos.jobs.listByStatus(status) : this.repos.jobs.list();
-    return list.map((j) => jobView(this.repos, j));
+    let list = status ? this.repos.jobs.listByStatus(status) : this.repos.jobs.list();
+    const now = this.clock.now();
+    if (listing.scope === 'current') list = list.filter((j) => isCurrent(j, now));
+    const { items, omitted } = newest(list, listing.limit);
+    return { jobs: items.map((j) => jobView(this.repos, j)), omitted };
   }
 
-  job(id: string): JobDetail {
+  /** A job without its tasks: what the job actions answer with. */
+  jobSummary(id: string): JobView {
+    return jobView(this.repos, this.jobRecord(id));
+  }
+
+  job(id: string, tasks: TaskSelection = {}): JobDetail {
+    return this.jobDetail(id, tasks).job;
+  }
+
+  /** A job with its tasks, those of one status only if asked, the first `limit` of them. */
+  jobDetail(id: string, sel: TaskSelection): { job: JobDetail; omitted: number } {
+    const j = this.jobRecord(id);
+    if (sel.status !== undefined && !isOneOf(TASK_STATUSES, sel.status)) {
+      throw new ValidationError(`status: "${sel.status}" is not a task status (${TASK_STATUSES.join(', ')})`);
+    }
+    const all = sel.status ? this.repos.tasks.forJobStatus(j.id, sel.status) : this.repos.tasks.listForJob(j.id);
+    const { items, omitted } = first(all, sel.limit);
+    const nicknames = new Map<string, string>();
+    const job = { ...jobView(this.repos, j), settings: j.settings, task_list: items.map((t) => taskView(this.repos, t, nicknames)) };
+    return { job, omitted };
+  }
+
+  private jobRecord(id: string): JobRecord {
     const j = isId(id) ? this.repos.jobs.get(id) : undefined;
     if (!j) throw new NotFoundError(`job ${id} not found`);
-    const nicknames = new Map<string, string>();
-    return { ...jobView(this.repos, j), settings: j.settings, task_list: this.repos.tasks.listForJob(id).map((t) => taskView(this.repos, t, nicknames)) };
+    return j;
   }
 
   task(id: string): TaskView {

@@ -3,6 +3,7 @@ import type { Manager } from '../core/manager';
 import { ValidationError } from '../core/support/errors';
 import { jobTypesDocument } from '../core/jobs/compilers/index';
 import { requireReader } from './access';
+import { type Listing, parseLimit, parseScope } from '../core/listing';
 import { requireAdmin, serveLog } from './admin-routes';
 import { json, noContent, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
@@ -26,30 +27,31 @@ export function apiRoutes(m: Manager, token: string): Route[] {
     handler: fn,
   });
   const q = (ctx: RequestCtx, name: string) => ctx.url.searchParams.get(name) ?? undefined;
+  const listing = (ctx: RequestCtx): Listing => ({ scope: parseScope(q(ctx, 'scope')), limit: parseLimit(q(ctx, 'limit')) });
 
   return [
-    route(['GET'], '/queue-status', (ctx) => json(m.queue.status(q(ctx, 'job')))),
+    route(['GET'], '/queue-status', (ctx) => json(m.queue.listed(q(ctx, 'job'), listing(ctx)).status)),
     // The same document as `flamenco-mgr job-types --json`.
     route(['GET'], '/job-types', () => json(jobTypesDocument())),
 
     // jobs
-    route(['GET'], '/jobs', (ctx) => json(m.views.jobs(q(ctx, 'status')))),
+    route(['GET'], '/jobs', (ctx) => json(m.views.jobs(q(ctx, 'status'), listing(ctx)))),
     route(['POST'], '/jobs', (ctx) => json(m.jobs.submit(parseJson(ctx.body), { address: ctx.req.socket.remoteAddress ?? '' }), 201), JOB_BODY_LIMIT),
-    route(['GET'], '/jobs/:id', (ctx) => json(m.views.job(ctx.params.id!))),
+    route(['GET'], '/jobs/:id', (ctx) => json(m.views.job(ctx.params.id!, { status: q(ctx, 'task_status'), limit: parseLimit(q(ctx, 'limit')) }))),
     route(['DELETE'], '/jobs/:id', (ctx) => {
       m.jobActions.delete(ctx.params.id!);
       return noContent;
     }),
-    route(['POST'], '/jobs/:id/cancel', (ctx) => json(m.views.job(m.jobActions.cancel(ctx.params.id!).id))),
-    route(['POST'], '/jobs/:id/pause', (ctx) => json(m.views.job(m.jobActions.pause(ctx.params.id!).id))),
-    route(['POST'], '/jobs/:id/resume', (ctx) => json(m.views.job(m.jobActions.resume(ctx.params.id!).id))),
+    route(['POST'], '/jobs/:id/cancel', (ctx) => json(m.views.jobSummary(m.jobActions.cancel(ctx.params.id!).id))),
+    route(['POST'], '/jobs/:id/pause', (ctx) => json(m.views.jobSummary(m.jobActions.pause(ctx.params.id!).id))),
+    route(['POST'], '/jobs/:id/resume', (ctx) => json(m.views.jobSummary(m.jobActions.resume(ctx.params.id!).id))),
     route(['POST'], '/jobs/:id/requeue', (ctx) => {
       const b = bodyObject(ctx, true);
       return json({ requeued: m.queue.requeueJob(ctx.params.id!, optionalBool(b.failed_only, 'failed_only')) });
     }),
     route(['POST', 'PUT'], '/jobs/:id/priority', (ctx) => {
       const b = bodyObject(ctx);
-      return json(m.views.job(m.jobActions.setPriority(ctx.params.id!, b.priority).id));
+      return json(m.views.jobSummary(m.jobActions.setPriority(ctx.params.id!, b.priority).id));
     }),
 
     // tasks

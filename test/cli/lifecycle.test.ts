@@ -84,7 +84,7 @@ describe('cancel-job, pause-job, resume-job', { timeout: 60_000 }, () => {
 
     const other = submitCustom(tm, [{ name: 'x' }]);
     const json = await runJson(['cancel-job', other, ...dd(tm)]);
-    expect(json).toEqual(tm.manager.views.job(other));
+    expect(json).toEqual(tm.manager.views.jobSummary(other));
     expect(json.status).toBe('canceled');
   });
 
@@ -107,7 +107,7 @@ describe('cancel-job, pause-job, resume-job', { timeout: 60_000 }, () => {
 
     const other = submitCustom(tm, [{ name: 'x' }]);
     expect((await runJson(['pause-job', other, ...dd(tm)])).status).toBe('paused');
-    expect(await runJson(['resume-job', other, ...dd(tm)])).toEqual(tm.manager.views.job(other));
+    expect(await runJson(['resume-job', other, ...dd(tm)])).toEqual(tm.manager.views.jobSummary(other));
   });
 });
 

@@ -8,7 +8,7 @@ import { tempDir } from '../helpers/env';
 import { BUNDLE, type CliResult, farmDir, initDataDir, runCli, runCliProcess, runJson, startServe, STACK_LINE } from '../helpers/cli';
 
 const SUBCOMMANDS = ['serve', 'submit', 'list-workers', 'queue-status', 'requeue', 'set-worker-status', 'admin-token'];
-const JSON_SUBCOMMANDS = ['submit', 'list-workers', 'queue-status', 'requeue', 'set-worker-status'];
+const JSON_SUBCOMMANDS = ['submit', 'list-workers', 'queue-status', 'requeue', 'set-worker-status', 'admin-token'];
 const VERSION = JSON.parse(readFileSync(path.join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')).version as string;
 
 describe('flamenco-mgr --help and --version', { timeout: 30_000 }, () => {
@@ -92,7 +92,6 @@ describe('usage errors', { timeout: 30_000 }, () => {
     [['set-worker-status', '0123456789abcdef01234567'], /missing required argument 'status'/],
     [['queue-status', '--job'], /option '--job <id>' argument missing/],
     [['serve', '--json'], /unknown option '--json'/],
-    [['admin-token', '--json'], /unknown option '--json'/],
   ])('%j is refused with a usage message', async (args, message) => {
     const [cmd, ...rest] = args;
     const r = await runCli([cmd!, '--data-dir', tempDir(), ...rest]);

@@ -28,7 +28,7 @@ describe('queue-status', { timeout: 30_000 }, () => {
     const q = await runJson(['queue-status', '--data-dir', dir]);
     expect(Object.keys(q).sort()).toEqual(['jobs', 'tasks', 'workers']);
     expect(q.tasks).toEqual(Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])));
-    expect(q.workers).toEqual(Object.fromEntries(WORKER_STATUSES.map((s) => [s, 0])));
+    expect(q.workers).toEqual(Object.fromEntries(WORKER_STATUSES.map((s) => [s || 'registered', 0])));
     expect(q.jobs).toEqual([]);
   });
 

@@ -45,7 +45,7 @@ describe('list-workers', { timeout: 30_000 }, () => {
       id: w.id,
       nickname: 'json-worker',
       status: 'starting',
-      status_requested: '',
+      status_requested: null,
       lazy_status_request: false,
       platform: 'linux',
       address: '127.0.0.1',
@@ -108,7 +108,7 @@ describe('set-worker-status', { timeout: 30_000 }, () => {
       expect(r.stdout).toBe('');
       expect(r.stderr).toBe(`flamenco-mgr: "${status}" cannot be requested; use one of awake, asleep, shutdown\n`);
     });
-    expect((await runJson(['list-workers', '--data-dir', dir]))[0].status_requested).toBe('');
+    expect((await runJson(['list-workers', '--data-dir', dir]))[0].status_requested).toBeNull();
   });
 
   it.each([UNKNOWN_ID, 'not-an-id'])('refuses an unknown worker %s', async (id) => {
@@ -127,7 +127,7 @@ describe('set-worker-status', { timeout: 30_000 }, () => {
     expect(r.code).toBe(4);
     expect(r.stderr).toContain(`worker ${w.id} is offline`);
     expect(r.stderr).not.toContain(STACK_LINE);
-    expect((await runJson(['list-workers', '--data-dir', dir]))[0]).toMatchObject({ status: 'offline', status_requested: '' });
+    expect((await runJson(['list-workers', '--data-dir', dir]))[0]).toMatchObject({ status: 'offline', status_requested: null });
     const ok = await runJson(['set-worker-status', w.id, 'asleep', '--data-dir', dir]);
     expect(ok.status_requested).toBe('asleep');
   });

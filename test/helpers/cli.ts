@@ -67,6 +67,8 @@ export interface CliOptions {
   cwd?: string;
   /** Kill the process if it runs longer than this (ms). */
   timeout?: number;
+  /** In-process runs only: standard output is a terminal this many columns wide. */
+  tty?: { columns: number };
 }
 
 export interface CliResult {
@@ -150,6 +152,8 @@ async function runInProcess(args: string[], opts: CliOptions): Promise<CliResult
       stderr += text;
     },
     readStdin: () => opts.input ?? '',
+    isTty: () => opts.tty !== undefined,
+    columns: () => opts.tty?.columns,
   };
   setEnv(env);
   process.chdir(opts.cwd ?? tempDir('flamenco-mgr-cli-cwd-'));

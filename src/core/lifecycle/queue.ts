@@ -9,14 +9,18 @@ import type { StateMachine } from './state';
 import { TASK_STATUSES, type TaskStatus, WORKER_STATUSES, type WorkerStatus } from '../support/statuses';
 import { type JobView, zeroCounts } from '../views';
 import type { WorkerService } from '../protocol/workers';
+import { ALL, isCurrent, type Listing, newest } from '../listing';
 
 /** A job as queue-status shows it. */
 export type JobSummary = Pick<JobView, 'id' | 'name' | 'job_type' | 'status' | 'priority' | 'created' | 'tasks'>;
 
+/** Worker counts by status; workers that registered but never signed on count as `registered`. */
+export type WorkerCounts = Record<Exclude<WorkerStatus, ''> | 'registered', number>;
+
 export interface QueueStatus {
   tasks: Record<TaskStatus, number>;
   jobs: JobSummary[];
-  workers: Record<WorkerStatus, number>;
+  workers: WorkerCounts;
 }
 
 /** Statuses a requeue moves back to queued. */
@@ -32,12 +36,21 @@ export class QueueService {
   ) {}
 
   status(jobId?: string): QueueStatus {
+    return this.listed(jobId, ALL).status;
+  }
+
+  /**
+   * The queue status with the jobs a listing shows (see core/listing.ts); the task totals count
+   * every job. `omitted`: jobs left out by the limit.
+   */
+  listed(jobId: string | undefined, listing: Listing): { status: QueueStatus; omitted: number } {
     const { jobs, workers } = this.repos;
     let list = jobs.list();
     if (jobId !== undefined) {
       list = list.filter((j) => j.id === jobId);
       if (list.length === 0) throw new NotFoundError(`job ${jobId} not found`);
     }
+    const now = this.clock.now();
     const perJob = new Map<string, Record<TaskStatus, number>>();
     for (const j of list) perJob.set(j.id, zeroCounts(TASK_STATUSES));
     const totals = zeroCounts(TASK_STATUSES);
@@ -47,15 +60,18 @@ export class QueueService {
       counts[c.status] = (counts[c.status] ?? 0) + c.n;
       totals[c.status] = (totals[c.status] ?? 0) + c.n;
     }
-    const workerCounts = { ...zeroCounts(WORKER_STATUSES), ...workers.countByStatus() };
-    return {
+    const { '': registered, ...signedOn } = { ...zeroCounts(WORKER_STATUSES), ...workers.countByStatus() };
+    if (listing.scope === 'current') list = list.filter((j) => isCurrent(j, now));
+    const { items, omitted } = newest(list, listing.limit);
+    const status = {
       tasks: totals,
-      jobs: list.map((j) => ({
+      jobs: items.map((j) => ({
         id: j.id, name: j.name, job_type: j.job_type, status: j.status, priority: j.priority,
         created: isoTime(j.created), tasks: perJob.get(j.id)!,
       })),
-      workers: workerCounts,
+      workers: { registered, ...signedOn },
     };
+    return { status, omitted };
   }
 
   /** Requeues a whole job, or only its failed tasks. Returns how many tasks were requeued. */

@@ -117,6 +117,11 @@ export class TaskLogs {
     return { fd, size: fstatSync(fd).size };
   }
 
+  /** The whole current log ('' when there is none). */
+  read(jobId: string, taskId: string): string {
+    return this.tail(jobId, taskId, Number.MAX_SAFE_INTEGER);
+  }
+
   /** The last `lines` lines of a log, reading backwards from the end in blocks. */
   tail(jobId: string, taskId: string, lines: number): string {
     const h = this.open(jobId, taskId);

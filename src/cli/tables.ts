@@ -1,0 +1,38 @@
+// The tables several commands print: jobs (jobs, queue-status) and workers (list-workers).
+import type { JobSummary } from '../core/lifecycle/queue';
+import type { TaskView, WorkerView } from '../core/views';
+import { progressBar, relativeTime, type Style, table, taskLabel } from './format';
+
+function total(counts: Record<string, number>): number {
+  return Object.values(counts).reduce((a, b) => a + b, 0);
+}
+
+export function jobsTable(jobs: JobSummary[], style: Style, now: number): string {
+  const rows = jobs.map((j) => [
+    j.id, j.name, j.job_type, j.status, String(j.priority), progressBar(j.tasks.completed ?? 0, total(j.tasks)),
+    `${j.tasks.completed}/${total(j.tasks)}`, relativeTime(Date.parse(j.created), now),
+  ]);
+  return table(['JOB', 'NAME', 'TYPE', 'STATUS', 'PRIO', 'PROGRESS', 'DONE', 'CREATED'], rows, style, { keep: ['JOB', 'STATUS', 'PROGRESS', 'DONE'], status: 'STATUS' });
+}
+
+export function jobProgress(j: JobSummary): string {
+  return `${progressBar(j.tasks.completed ?? 0, total(j.tasks))} ${j.tasks.completed}/${total(j.tasks)}`;
+}
+
+export function tasksTable(tasks: TaskView[], style: Style): string {
+  const rows = tasks.map((t) => [t.id, t.name, t.task_type, t.status, t.worker_nickname ?? '-', `${t.progress}%`, t.activity]);
+  return table(['TASK', 'NAME', 'TYPE', 'STATUS', 'WORKER', 'PROGRESS', 'ACTIVITY'], rows, style, { keep: ['TASK', 'STATUS'], status: 'STATUS' });
+}
+
+export function workersTable(workers: WorkerView[], style: Style, now: number): string {
+  const rows = workers.map((w) => [
+    w.id, w.nickname, w.status || '(registered)',
+    w.status_requested ? `${w.status_requested}${w.lazy_status_request ? ' (lazy)' : ''}` : '-',
+    w.platform, w.address, taskLabel(w.current_job_name, w.current_task_name), relativeTime(Date.parse(w.last_seen), now),
+    w.supported_task_types.join(','), w.tags.join(',') || '-',
+  ]);
+  return table(['ID', 'NICKNAME', 'STATUS', 'REQUESTED', 'PLATFORM', 'ADDRESS', 'TASK', 'LAST SEEN', 'TASK TYPES', 'TAGS'], rows, style, {
+    keep: ['ID', 'STATUS', 'LAST SEEN'],
+    status: 'STATUS',
+  });
+}
