@@ -15,6 +15,7 @@ import { listWorkersCommand, setWorkerStatusCommand } from './cli/workers';
 import { io } from './cli/io';
 import { workerTagsCommand } from './cli/worker-tags';
 import { webhooksCommand } from './cli/webhooks';
+import { ExitCode } from './cli/exit';
 import { COMMIT, VERSION } from './version';
 
 const EXIT: Record<ErrorCode, number> = {
@@ -73,6 +74,7 @@ export async function run(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return 0;
   } catch (err) {
+    if (err instanceof ExitCode) return err.code;
     if (err instanceof CommanderError) {
       // Help and version land here with exit code 0; usage errors were already printed.
       return err.exitCode === 0 ? 0 : 2;

@@ -123,8 +123,12 @@ export function progressBar(done: number, total: number, width = 20): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.floor(frac * 100)).padStart(3)}%`;
 }
 
+export function jsonText(value: unknown): string {
+  return JSON.stringify(value, null, 2) + '\n';
+}
+
 export function printJson(value: unknown): void {
-  io.out(JSON.stringify(value, null, 2) + '\n');
+  io.out(jsonText(value));
 }
 
 /**

@@ -4,24 +4,28 @@ import { ValidationError } from '../core/support/errors';
 import { common, type CommonOptions, withManager } from './context';
 import { colourStatus, type LimitOptions, listingOf, omittedNote, outputStyle, printJson, type TableOptions, withLimit, withOutput } from './format';
 import { jobsTable } from './tables';
+import { frameOf, showView, type WatchOptions, withWatch } from './live';
 
 export function queueStatusCommand(program: Command): void {
-  common(withLimit(withOutput(program.command('queue-status').description('task and worker counts, and the current jobs (--all: every job)')), 'jobs'))
+  common(withWatch(withLimit(withOutput(program.command('queue-status').description('task and worker counts, and the current jobs (--all: every job)')), 'jobs')))
     .option('--job <id>', 'only this job')
-    .action((opts: CommonOptions & TableOptions & LimitOptions & { job?: string }) => {
+    .action(async (opts: CommonOptions & TableOptions & LimitOptions & WatchOptions & { job?: string }) => {
       const listing = listingOf(opts);
       const style = outputStyle(opts);
-      withManager(opts, ({ manager }) => {
-        const { status: q, omitted } = manager.queue.listed(opts.job === undefined ? undefined : manager.names.job(opts.job), listing);
-        if (opts.json) return printJson(q);
-        const nonZero = (c: Record<string, number>) =>
-          Object.entries(c)
-            .filter(([, n]) => n > 0)
-            .map(([s, n]) => `${n} ${colourStatus(s, style)}`)
-            .join(', ') || 'none';
-        io.out(`tasks:   ${nonZero(q.tasks)}\nworkers: ${nonZero(q.workers)}\n\n`);
-        if (q.jobs.length === 0) return void io.out('no jobs\n');
-        io.out(jobsTable(q.jobs, style, manager.clock.now()) + '\n' + omittedNote(omitted, 'older jobs'));
+      let jobId: string | undefined;
+      await showView(opts, 'flamenco-mgr queue-status', (manager) => {
+        if (opts.job !== undefined) jobId ??= manager.names.job(opts.job);
+        const { status: q, omitted } = manager.queue.listed(jobId, listing);
+        return frameOf(q, opts.json, () => {
+          const nonZero = (c: Record<string, number>) =>
+            Object.entries(c)
+              .filter(([, n]) => n > 0)
+              .map(([s, n]) => `${n} ${colourStatus(s, style)}`)
+              .join(', ') || 'none';
+          const head = `tasks:   ${nonZero(q.tasks)}\nworkers: ${nonZero(q.workers)}\n\n`;
+          if (q.jobs.length === 0) return `${head}no jobs\n`;
+          return head + jobsTable(q.jobs, style, manager.clock.now()) + '\n' + omittedNote(omitted, 'older jobs');
+        });
       });
     });
 }

@@ -1,7 +1,7 @@
 // The tables several commands print: jobs (jobs, queue-status) and workers (list-workers).
 import type { JobSummary } from '../core/lifecycle/queue';
-import type { TaskView, WorkerView } from '../core/views';
-import { progressBar, relativeTime, type Style, table, taskLabel } from './format';
+import type { JobDetail, TaskView, WorkerView } from '../core/views';
+import { colourStatus, omittedNote, progressBar, relativeTime, type Style, table, taskLabel } from './format';
 
 function total(counts: Record<string, number>): number {
   return Object.values(counts).reduce((a, b) => a + b, 0);
@@ -35,4 +35,23 @@ export function workersTable(workers: WorkerView[], style: Style, now: number): 
     keep: ['ID', 'STATUS', 'LAST SEEN'],
     status: 'STATUS',
   });
+}
+
+/** `job <id>`: the job's fields and settings, then its tasks. */
+export function jobText(j: JobDetail, omitted: number, taskStatus: string | undefined, style: Style, now: number): string {
+  const lines = [
+    `job ${j.id}: ${j.name}`,
+    `  type:      ${j.job_type}`,
+    `  status:    ${colourStatus(j.status, style)}${j.activity ? ` (${j.activity})` : ''}`,
+    `  priority:  ${j.priority}`,
+    `  created:   ${j.created} (${relativeTime(Date.parse(j.created), now)})`,
+    `  progress:  ${jobProgress(j)}`,
+  ];
+  if (j.tag) lines.push(`  tag:       ${j.tag}`);
+  if (j.submitter_platform) lines.push(`  submitted from: ${j.submitter_platform}`);
+  for (const [k, v] of Object.entries(j.settings)) lines.push(`  settings.${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  for (const [k, v] of Object.entries(j.metadata)) lines.push(`  metadata.${k}: ${v}`);
+  const head = lines.join('\n') + '\n\n';
+  if (j.task_list.length === 0) return head + (taskStatus ? `no ${taskStatus} tasks\n` : 'no tasks\n');
+  return head + tasksTable(j.task_list, style) + '\n' + omittedNote(omitted, 'tasks');
 }

@@ -4,15 +4,14 @@ import { io } from './io';
 import { common, type CommonOptions, withManager } from './context';
 import { outputStyle, printJson, type TableOptions, withOutput } from './format';
 import { workersTable } from './tables';
+import { frameOf, showView, type WatchOptions, withWatch } from './live';
 
 export function listWorkersCommand(program: Command): void {
-  common(withOutput(program.command('list-workers').description('list the registered workers'))).action((opts: CommonOptions & TableOptions) => {
+  common(withWatch(withOutput(program.command('list-workers').description('list the registered workers')))).action(async (opts: CommonOptions & TableOptions & WatchOptions) => {
     const style = outputStyle(opts);
-    withManager(opts, ({ manager }) => {
+    await showView(opts, 'flamenco-mgr list-workers', (manager) => {
       const workers = manager.views.workers();
-      if (opts.json) return printJson(workers);
-      if (workers.length === 0) return void io.out('no workers registered\n');
-      io.out(workersTable(workers, style, manager.clock.now()) + '\n');
+      return frameOf(workers, opts.json, () => (workers.length === 0 ? 'no workers registered\n' : workersTable(workers, style, manager.clock.now()) + '\n'));
     });
   });
 }

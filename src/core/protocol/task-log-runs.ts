@@ -1,0 +1,52 @@
+// A task's earlier runs: each time a task is handed out anew its log is rotated (task-logs.ts),
+// so the runs are task-<id>.txt.N (N = 1 the newest earlier run) and task-<id>.txt (the latest).
+// Each run's first line is the manager's "assigned … to worker …", which says who ran it.
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import path from 'node:path';
+import type { TaskLogs } from './task-logs';
+
+export interface LogRun {
+  /** 1 for the first run, counting up. */
+  run: number;
+  file: string;
+  /** "nickname (id)" of the worker the run was assigned to, when its log says so. */
+  worker: string | null;
+}
+
+const ASSIGNED = /^\S+: Manager assigned task \S+ to worker (.+)$/;
+
+/** The runs of a task that have a log, oldest first. */
+export function logRuns(logs: TaskLogs, jobId: string, taskId: string): LogRun[] {
+  const current = logs.file(jobId, taskId);
+  const base = path.basename(current);
+  let names: string[];
+  try {
+    names = readdirSync(path.dirname(current));
+  } catch {
+    return [];
+  }
+  const rotated = names
+    .map((n) => (n.startsWith(`${base}.`) ? Number(n.slice(base.length + 1)) : Number.NaN))
+    .filter((n) => Number.isInteger(n) && n > 0)
+    .sort((a, b) => b - a);
+  const files = rotated.map((n) => `${current}.${n}`);
+  if (names.includes(base)) files.push(current);
+  return files.map((file, i) => ({ run: i + 1, file, worker: assignedWorker(file) }));
+}
+
+function assignedWorker(file: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const buf = Buffer.alloc(512);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const first = buf.subarray(0, n).toString('utf8').split('\n')[0] ?? '';
+    return ASSIGNED.exec(first)?.[1] ?? null;
+  } finally {
+    closeSync(fd);
+  }
+}
