@@ -83,13 +83,13 @@ export class Manager {
       this.log.warn('task log write failed', { file, error: err instanceof Error ? err.message : String(err) }),
     );
     this.state = new StateMachine(this.repos, this.clock, () => cfg().job_fail_share, this.log);
-    this.workers = new WorkerService(this.repos, this.clock, ids, this.state, this.log);
+    this.workers = new WorkerService(this.repos, this.clock, ids, this.state, this.log, this.logs);
     this.failures = new FailureHandler(this.repos, this.clock, this.state, cfg, this.log);
     this.scheduler = new Scheduler(this.repos, this.clock, this.state, this.logs, this.log);
     this.reports = new TaskReports(this.repos, this.clock, this.state, this.failures, this.logs, this.log);
     this.timeouts = new TimeoutChecker(this.repos, this.clock, this.workers, this.failures, this.logs, cfg, this.log);
     this.jobs = new JobService(this.repos, this.clock, ids, this.log, this.variables);
-    this.queue = new QueueService(this.repos, this.clock, this.state, this.workers, this.log);
+    this.queue = new QueueService(this.repos, this.clock, this.state, this.workers, this.log, this.logs);
     this.jobActions = new JobActions(this.repos, this.state, this.logs, this.log);
     this.views = new Views(this.repos, this.clock);
     this.names = new Names(this.repos.names);

@@ -8,7 +8,10 @@ import type { Repos } from '../repos';
 import type { StateMachine } from './state';
 import { TASK_STATUSES, type TaskStatus, WORKER_STATUSES, type WorkerStatus } from '../support/statuses';
 import { type JobView, zeroCounts } from '../views';
-import type { WorkerService } from '../protocol/workers';
+import { identifier, type WorkerService } from '../protocol/workers';
+import type { TaskLogs } from '../protocol/task-logs';
+import type { TaskRecord } from '../../db/tasks-repo';
+import { logTakenAway } from './run-ends';
 import { ALL, isCurrent, type Listing, newest } from '../listing';
 
 /** A job as queue-status shows it. */
@@ -33,7 +36,18 @@ export class QueueService {
     private readonly state: StateMachine,
     private readonly workers: WorkerService,
     private readonly log: Logger,
+    /** Where a requeued run's log says why it ended (see run-ends.ts). */
+    private readonly logs?: TaskLogs,
   ) {}
+
+  /** Writes "requeued by an admin" into the logs of the tasks' runs that were still running. */
+  private logRequeued(tasks: TaskRecord[]): void {
+    for (const t of tasks) {
+      if (t.status !== 'active' || !t.worker_id) continue;
+      const w = this.repos.workers.get(t.worker_id);
+      logTakenAway(this.logs, this.clock, t, w ? identifier(w) : t.worker_id, 'requeued by an admin');
+    }
+  }
 
   status(jobId?: string): QueueStatus {
     return this.listed(jobId, ALL).status;
@@ -89,6 +103,7 @@ export class QueueService {
       const failed: TaskStatus[] = job.status === 'failed' ? ['failed', 'soft-failed', 'canceled'] : ['failed', 'soft-failed'];
       const from = failedOnly ? failed : [...REQUEUEABLE];
       const now = this.clock.now();
+      if (!failedOnly) this.logRequeued(this.repos.tasks.forJobStatus(jobId, 'active'));
       const ids = this.state.setJobTasksStatus(jobId, from, 'queued', true);
       // A paused job is queued again below; its paused tasks go with it, or nothing would run them.
       if (failedOnly && ids.length > 0 && (job.status === 'paused' || job.status === 'pause-requested')) {
@@ -126,6 +141,7 @@ export class QueueService {
         // The job becomes runnable first, or the task would follow the job straight back out.
         if (['completed', 'failed', 'canceled'].includes(job.status)) this.state.setJobStatus(job, 'queued', 'tasks requeued');
         if (t.status !== 'queued') {
+          this.logRequeued([t]);
           this.state.setTaskStatus(t, 'queued', { clearWorker: true, activity: 'requeued by an admin' });
           n++;
         }

@@ -10,6 +10,8 @@ import { hashSecret, needsRehash, UNMATCHABLE_HASH, VerifiedSecretCache, verifyS
 import { type LoginRefusal, LoginLimits, WindowCounter } from './login-limits';
 import { checkWorkerFields, REGISTRATION_WINDOW_MS, REGISTRATIONS_PER_ADDRESS } from './registration-limits';
 import type { StateMachine } from '../lifecycle/state';
+import { logTakenAway } from '../lifecycle/run-ends';
+import type { TaskLogs } from './task-logs';
 import { isOneOf, REQUESTABLE_STATUSES, WORKER_STATUSES, type WorkerStatus } from '../support/statuses';
 
 
@@ -115,6 +117,8 @@ export class WorkerService {
     private readonly newId: IdGenerator,
     private readonly state: StateMachine,
     private readonly log: Logger,
+    /** Where a released run's log says why it ended (see lifecycle/run-ends.ts). */
+    private readonly logs?: TaskLogs,
   ) {
     this.limits = new LoginLimits(clock);
     this.registrations = new WindowCounter(clock, REGISTRATIONS_PER_ADDRESS, REGISTRATION_WINDOW_MS);
@@ -273,6 +277,7 @@ export class WorkerService {
   releaseTasks(w: WorkerRecord, why: string): number {
     let n = 0;
     for (const t of this.repos.tasks.forWorker(w.id, 'active')) {
+      logTakenAway(this.logs, this.clock, t, identifier(w), why);
       this.state.setTaskStatus(t, 'queued', {
         clearWorker: true,
         activity: `Re-queued task after unassigning from worker ${identifier(w)}: ${why}`,

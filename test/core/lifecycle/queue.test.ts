@@ -194,7 +194,7 @@ describe('queue status', () => {
     const tm = testManager();
     const s = tm.manager.queue.status();
     expect(s.tasks).toEqual(Object.fromEntries(TASK_STATUSES.map((k) => [k, 0])));
-    expect(s.workers).toEqual(Object.fromEntries(WORKER_STATUSES.map((k) => [k, 0])));
+    expect(s.workers).toEqual(Object.fromEntries(WORKER_STATUSES.map((k) => [k || 'registered', 0])));
     expect(s.jobs).toEqual([]);
   });
 
@@ -210,7 +210,7 @@ describe('queue status', () => {
 
     const s = m.queue.status();
     expect(s.tasks).toEqual({ ...Object.fromEntries(TASK_STATUSES.map((k) => [k, 0])), queued: 1, active: 1, completed: 1, paused: 1 });
-    expect(s.workers).toMatchObject({ awake: 1, starting: 1, offline: 0, '': 0 });
+    expect(s.workers).toMatchObject({ awake: 1, starting: 1, offline: 0, registered: 0 });
     expect(s.jobs.map((j) => [j.id, j.status])).toEqual([
       [j1, 'active'],
       [j2, 'paused'],
