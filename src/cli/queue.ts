@@ -22,7 +22,8 @@ export function queueStatusCommand(program: Command): void {
               .filter(([, n]) => n > 0)
               .map(([s, n]) => `${n} ${colourStatus(s, style)}`)
               .join(', ') || 'none';
-          const head = `tasks:   ${nonZero(q.tasks)}\nworkers: ${nonZero(q.workers)}\n\n`;
+          const warnings = q.warnings.flatMap((j) => j.warnings.map((w) => `warning: job ${j.name} (${j.job}): ${w}\n`)).join('');
+          const head = `tasks:   ${nonZero(q.tasks)}\nworkers: ${nonZero(q.workers)}\n${warnings}\n`;
           if (q.jobs.length === 0) return `${head}no jobs\n`;
           return head + jobsTable(q.jobs, style, manager.clock.now()) + '\n' + omittedNote(omitted, 'older jobs');
         });

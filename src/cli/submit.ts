@@ -40,10 +40,11 @@ export function submitCommand(program: Command): void {
         if (opts.paused) d.start_paused = true;
         if (opts.tag !== undefined) d.tag = opts.tag;
       }
-      const r = withManager(opts, ({ manager }) => manager.jobs.submit(doc));
-      if (opts.json) printJson(r);
-      else io.out(`${r.id}\n`);
-      if (!opts.json) io.err(`submitted job ${r.id} with ${r.tasks} task${r.tasks === 1 ? '' : 's'}\n`);
+      const r = withManager(opts, ({ manager }) => manager.stuck.submitted(manager.jobs.submit(doc)));
+      if (opts.json) return printJson(r);
+      io.out(`${r.id}\n`);
+      io.err(`submitted job ${r.id} with ${r.tasks} task${r.tasks === 1 ? '' : 's'}\n`);
+      for (const w of r.warnings) io.err(`warning: ${w}\n`);
     },
   );
 }

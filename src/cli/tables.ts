@@ -51,6 +51,7 @@ export function jobText(j: JobDetail, omitted: number, taskStatus: string | unde
   if (j.submitter_platform) lines.push(`  submitted from: ${j.submitter_platform}`);
   for (const [k, v] of Object.entries(j.settings)) lines.push(`  settings.${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
   for (const [k, v] of Object.entries(j.metadata)) lines.push(`  metadata.${k}: ${v}`);
+  for (const w of j.warnings) lines.push(`  warning:   ${w}`);
   const head = lines.join('\n') + '\n\n';
   if (j.task_list.length === 0) return head + (taskStatus ? `no ${taskStatus} tasks\n` : 'no tasks\n');
   return head + tasksTable(j.task_list, style) + '\n' + omittedNote(omitted, 'tasks');

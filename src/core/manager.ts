@@ -11,6 +11,7 @@ import { JobActions } from './lifecycle/job-actions';
 import { SleepScheduler } from './lifecycle/sleep-schedules';
 import { Views } from './views';
 import { Names } from './names';
+import { StuckWork } from './jobs/stuck';
 import { TaskDocuments } from './protocol/documents';
 import { type IdGenerator, objectIdGenerator } from './support/ids';
 import { JobService } from './jobs/jobs';
@@ -60,6 +61,8 @@ export class Manager {
   readonly views: Views;
   /** Turns what people type (names, id prefixes) into ids. */
   readonly names: Names;
+  /** Warnings about waiting work no registered worker will pick up. */
+  readonly stuck: StuckWork;
   /** The task documents handed to workers. */
   readonly documents: TaskDocuments;
   readonly blocklist: Blocklist;
@@ -89,9 +92,10 @@ export class Manager {
     this.reports = new TaskReports(this.repos, this.clock, this.state, this.failures, this.logs, this.log);
     this.timeouts = new TimeoutChecker(this.repos, this.clock, this.workers, this.failures, this.logs, cfg, this.log);
     this.jobs = new JobService(this.repos, this.clock, ids, this.log, this.variables);
-    this.queue = new QueueService(this.repos, this.clock, this.state, this.workers, this.log, this.logs);
+    this.stuck = new StuckWork(this.repos, () => this.variables);
+    this.queue = new QueueService(this.repos, this.clock, this.state, this.workers, this.log, this.logs, this.stuck);
     this.jobActions = new JobActions(this.repos, this.state, this.logs, this.log);
-    this.views = new Views(this.repos, this.clock);
+    this.views = new Views(this.repos, this.clock, this.stuck);
     this.names = new Names(this.repos.names);
     this.documents = new TaskDocuments(this.repos, () => this.variables);
     this.blocklist = new Blocklist(this.repos, this.log);

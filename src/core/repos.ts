@@ -2,6 +2,7 @@
 import { BlocklistRepo } from '../db/blocklist-repo';
 import { JobsRepo } from '../db/jobs-repo';
 import { NamesRepo } from '../db/names-repo';
+import { WaitingRepo } from '../db/waiting-repo';
 import type { DB } from '../db/open';
 import { SchedulesRepo } from '../db/schedules-repo';
 import { SettingsRepo } from '../db/settings-repo';
@@ -29,6 +30,8 @@ export interface Repos {
   schedules: SchedulesRepo;
   /** Lookups by name and id prefix (core/names.ts). */
   names: NamesRepo;
+  /** What waits in the queue (core/jobs/stuck.ts). */
+  waiting: WaitingRepo;
 }
 
 export function createRepos(db: DB): Repos {
@@ -47,5 +50,6 @@ export function createRepos(db: DB): Repos {
     settings: new SettingsRepo(db),
     schedules: new SchedulesRepo(db),
     names: new NamesRepo(db),
+    waiting: new WaitingRepo(db),
   };
 }

@@ -8,6 +8,7 @@ import { isId } from './support/ids';
 import type { Repos } from './repos';
 import { type Clock, systemClock } from './support/clock';
 import { ALL, first, isCurrent, type Listing, newest } from './listing';
+import type { StuckWork } from './jobs/stuck';
 import { isOneOf, JOB_STATUSES, type JobStatus, type RequestableStatus, TASK_STATUSES, type TaskStatus, type WorkerStatus } from './support/statuses';
 
 export interface WorkerView {
@@ -107,6 +108,8 @@ export function taskView(repos: Repos, t: TaskRecord, nicknames = new Map<string
 
 export interface JobDetail extends JobView {
   settings: Record<string, unknown>;
+  /** Waiting work of this job that no registered worker will pick up (see jobs/stuck.ts). */
+  warnings: string[];
   task_list: TaskView[];
 }
 
@@ -120,6 +123,7 @@ export class Views {
   constructor(
     private readonly repos: Repos,
     private readonly clock: Clock = systemClock,
+    private readonly stuck?: StuckWork,
   ) {}
 
   jobs(status?: string, listing: Listing = ALL): JobView[] {
@@ -156,7 +160,10 @@ export class Views {
     const all = sel.status ? this.repos.tasks.forJobStatus(j.id, sel.status) : this.repos.tasks.listForJob(j.id);
     const { items, omitted } = first(all, sel.limit);
     const nicknames = new Map<string, string>();
-    const job = { ...jobView(this.repos, j), settings: j.settings, task_list: items.map((t) => taskView(this.repos, t, nicknames)) };
+    const job = {
+      ...jobView(this.repos, j), settings: j.settings, warnings: this.stuck?.forJob(j.id) ?? [],
+      task_list: items.map((t) => taskView(this.repos, t, nicknames)),
+    };
     return { job, omitted };
   }
 

@@ -36,7 +36,7 @@ export function apiRoutes(m: Manager, token: string): Route[] {
 
     // jobs
     route(['GET'], '/jobs', (ctx) => json(m.views.jobs(q(ctx, 'status'), listing(ctx)))),
-    route(['POST'], '/jobs', (ctx) => json(m.jobs.submit(parseJson(ctx.body), { address: ctx.req.socket.remoteAddress ?? '' }), 201), JOB_BODY_LIMIT),
+    route(['POST'], '/jobs', (ctx) => json(m.stuck.submitted(m.jobs.submit(parseJson(ctx.body), { address: ctx.req.socket.remoteAddress ?? '' })), 201), JOB_BODY_LIMIT),
     route(['GET'], '/jobs/:id', (ctx) => json(m.views.job(ctx.params.id!, { status: q(ctx, 'task_status'), limit: parseLimit(q(ctx, 'limit')) }))),
     route(['DELETE'], '/jobs/:id', (ctx) => {
       m.jobActions.delete(ctx.params.id!);

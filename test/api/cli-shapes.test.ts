@@ -74,7 +74,7 @@ describe('CLI --json and the admin API agree', { timeout: 60_000 }, () => {
     const d = ['--data-dir', s.dataDir];
     const cliPaused = await runJson(['pause-job', a.job, ...d]);
     expect(cliPaused.status).toBe('pause-requested');
-    const { settings: _s, task_list: _t, ...summary } = expectJson(await api(s, 'GET', `/api/jobs/${a.job}`));
+    const { settings: _s, task_list: _t, warnings: _w, ...summary } = expectJson(await api(s, 'GET', `/api/jobs/${a.job}`));
     expect(cliPaused).toEqual(summary);
     const cliPrio = await runJson(['set-priority', b.job, '77', ...d]);
     expect(cliPrio).toEqual(s.manager.views.jobSummary(b.job));

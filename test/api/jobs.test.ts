@@ -11,7 +11,7 @@ describe('POST /api/jobs', { timeout: 30_000 }, () => {
     const s = await testServer();
     const doc = customJob([{ name: 'a' }, { name: 'b', parents: ['a'] }], { name: 'shot 12', priority: 70, metadata: { project: 'sprite' } });
     const body = expectJson(await api(s, 'POST', '/api/jobs', { body: doc }), 201);
-    expect(body).toEqual({ id: expect.stringMatching(/^[0-9a-f]{24}$/), tasks: 2 });
+    expect(body).toEqual({ id: expect.stringMatching(/^[0-9a-f]{24}$/), tasks: 2, warnings: ['no registered worker runs task type "sleep"'] });
     const job = expectJson(await api(s, 'GET', `/api/jobs/${body.id}`));
     expect(job).toMatchObject({ id: body.id, name: 'shot 12', job_type: 'custom', status: 'queued', priority: 70, metadata: { project: 'sprite' } });
     expect(job.task_list.map((t: { name: string }) => t.name)).toEqual(['a', 'b']);

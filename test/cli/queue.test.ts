@@ -26,7 +26,8 @@ describe('queue-status', { timeout: 30_000 }, () => {
   it('lists every task and worker status in --json, zero or not', async () => {
     const dir = farmDir();
     const q = await runJson(['queue-status', '--data-dir', dir]);
-    expect(Object.keys(q).sort()).toEqual(['jobs', 'tasks', 'workers']);
+    expect(Object.keys(q).sort()).toEqual(['jobs', 'tasks', 'warnings', 'workers']);
+    expect(q.warnings).toEqual([]);
     expect(q.tasks).toEqual(Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])));
     expect(q.workers).toEqual(Object.fromEntries(WORKER_STATUSES.map((s) => [s || 'registered', 0])));
     expect(q.jobs).toEqual([]);
@@ -55,7 +56,7 @@ describe('queue-status', { timeout: 30_000 }, () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     const [counts, rest] = r.stdout.split('\n\n');
-    expect(counts).toBe('tasks:   5 queued\nworkers: none');
+    expect(counts).toBe(`tasks:   5 queued\nworkers: none\nwarning: job a job with a long name (${a.id}): no registered worker runs task type "sleep"\nwarning: job b (${b.id}): no registered worker runs task type "sleep"`);
     const rows = parseTable(rest!, JOB_HEADERS);
     expect(rows).toHaveLength(2);
     const ra = rows.find((x) => x.JOB === a.id)!;

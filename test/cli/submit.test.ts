@@ -40,7 +40,7 @@ describe('submit', { timeout: 30_000 }, () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^[0-9a-f]{24}\n$/);
     const id = r.stdout.trim();
-    expect(r.stderr).toBe(`submitted job ${id} with 2 tasks\n`);
+    expect(r.stderr).toBe(`submitted job ${id} with 2 tasks\nwarning: no registered worker runs task type "sleep"\n`);
     const jobs = await jobsIn(dir);
     expect(jobs).toHaveLength(1);
     expect(jobs[0]).toMatchObject({ id, name: 'frames', job_type: 'sleep', status: 'queued', priority: 50 });
@@ -53,7 +53,7 @@ describe('submit', { timeout: 30_000 }, () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout);
-    expect(Object.keys(out).sort()).toEqual(['id', 'tasks']);
+    expect(Object.keys(out).sort()).toEqual(['id', 'tasks', 'warnings']);
     expect(out.id).toMatch(ID);
     expect(out.tasks).toBe(3);
   });

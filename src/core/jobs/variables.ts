@@ -111,6 +111,20 @@ export class Variables {
     return unknown ? value : out;
   }
 
+  /** Whether workers on this platform get a value for {name}. */
+  hasValue(name: string, platform: string): boolean {
+    return this.forWorkers.get(platform)?.has(name) ?? false;
+  }
+
+  /** The {names} in the top-level string values of the commands' settings: what expandCommands replaces. */
+  static placeholders(commands: Command[]): string[] {
+    const names = new Set<string>();
+    for (const cmd of commands) {
+      for (const v of Object.values(cmd.settings)) if (typeof v === 'string') for (const m of v.matchAll(PLACEHOLDER)) names.add(m[1]!);
+    }
+    return [...names];
+  }
+
   /** Replaces placeholders in the top-level string values of each command's settings. */
   expandCommands(commands: Command[], platform: string): Command[] {
     const values = this.forWorkers.get(platform);

@@ -12,6 +12,7 @@ import { identifier, type WorkerService } from '../protocol/workers';
 import type { TaskLogs } from '../protocol/task-logs';
 import type { TaskRecord } from '../../db/tasks-repo';
 import { logTakenAway } from './run-ends';
+import type { JobWarnings, StuckWork } from '../jobs/stuck';
 import { ALL, isCurrent, type Listing, newest } from '../listing';
 
 /** A job as queue-status shows it. */
@@ -24,6 +25,8 @@ export interface QueueStatus {
   tasks: Record<TaskStatus, number>;
   jobs: JobSummary[];
   workers: WorkerCounts;
+  /** Waiting work no registered worker will pick up, per job (see jobs/stuck.ts). */
+  warnings: JobWarnings[];
 }
 
 /** Statuses a requeue moves back to queued. */
@@ -38,6 +41,7 @@ export class QueueService {
     private readonly log: Logger,
     /** Where a requeued run's log says why it ended (see run-ends.ts). */
     private readonly logs?: TaskLogs,
+    private readonly stuck?: StuckWork,
   ) {}
 
   /** Writes "requeued by an admin" into the logs of the tasks' runs that were still running. */
@@ -84,6 +88,7 @@ export class QueueService {
         created: isoTime(j.created), tasks: perJob.get(j.id)!,
       })),
       workers: { registered, ...signedOn },
+      warnings: this.stuck?.forQueue(jobId) ?? [],
     };
     return { status, omitted };
   }
