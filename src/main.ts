@@ -9,6 +9,7 @@ import { jobsCommand } from './cli/jobs';
 import { jobTypesCommand } from './cli/job-types';
 import { DataDirError, fsProblem } from './cli/context';
 import { queueStatusCommand, requeueCommand } from './cli/queue';
+import { pruneJobsCommand } from './cli/prune';
 import { serveCommand } from './cli/serve';
 import { submitCommand } from './cli/submit';
 import { listWorkersCommand, setWorkerStatusCommand } from './cli/workers';
@@ -56,6 +57,7 @@ export function buildProgram(): Command {
   blocklistCommand(program);
   sleepScheduleCommand(program);
   workerTagsCommand(program);
+  pruneJobsCommand(program);
   backupCommand(program);
   adminTokenCommand(program);
   webhooksCommand(program);

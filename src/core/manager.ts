@@ -11,6 +11,7 @@ import { JobActions } from './lifecycle/job-actions';
 import { SleepScheduler } from './lifecycle/sleep-schedules';
 import { Views } from './views';
 import { Names } from './names';
+import { Retention } from './lifecycle/retention';
 import { StuckWork } from './jobs/stuck';
 import { TaskDocuments } from './protocol/documents';
 import { type IdGenerator, objectIdGenerator } from './support/ids';
@@ -61,6 +62,8 @@ export class Manager {
   readonly views: Views;
   /** Turns what people type (names, id prefixes) into ids. */
   readonly names: Names;
+  /** Deletes old finished jobs (prune-jobs, job_retention). */
+  readonly retention: Retention;
   /** Warnings about waiting work no registered worker will pick up. */
   readonly stuck: StuckWork;
   /** The task documents handed to workers. */
@@ -97,6 +100,7 @@ export class Manager {
     this.jobActions = new JobActions(this.repos, this.state, this.logs, this.log);
     this.views = new Views(this.repos, this.clock, this.stuck);
     this.names = new Names(this.repos.names);
+    this.retention = new Retention(this.repos, this.clock, this.jobActions, this.logs, this.log);
     this.documents = new TaskDocuments(this.repos, () => this.variables);
     this.blocklist = new Blocklist(this.repos, this.log);
     this.workerTags = new WorkerTags(this.repos, this.log);

@@ -4,6 +4,7 @@ import { ValidationError } from '../core/support/errors';
 import { jobTypesDocument } from '../core/jobs/compilers/index';
 import { requireReader } from './access';
 import { type Listing, parseLimit, parseScope } from '../core/listing';
+import { parseAge, parsePrunableStatuses, PRUNABLE } from '../core/lifecycle/retention';
 import { requireAdmin, serveLog } from './admin-routes';
 import { json, noContent, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
@@ -52,6 +53,17 @@ export function apiRoutes(m: Manager, token: string): Route[] {
     route(['POST', 'PUT'], '/jobs/:id/priority', (ctx) => {
       const b = bodyObject(ctx);
       return json(m.views.jobSummary(m.jobActions.setPriority(ctx.params.id!, b.priority).id));
+    }),
+
+    route(['POST'], '/prune-jobs', (ctx) => {
+      const b = bodyObject(ctx);
+      const olderThan = optionalString(b.older_than, 'older_than');
+      if (!olderThan) throw new ValidationError('older_than: required, a duration such as "30d"');
+      const age = parseAge(olderThan, 'older_than');
+      if (b.status !== undefined && !(Array.isArray(b.status) && b.status.every((s) => typeof s === 'string'))) {
+        throw new ValidationError('status: must be a list of finished job statuses');
+      }
+      return json(m.retention.prune(age, b.status === undefined ? PRUNABLE : parsePrunableStatuses(b.status as string[])));
     }),
 
     // tasks

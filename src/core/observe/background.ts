@@ -18,5 +18,7 @@ export interface BackgroundIntervals {
 export function registerBackground(m: Manager, every: BackgroundIntervals = {}): void {
   m.timers.add('timeout check', every.timeouts ?? timeoutCheckInterval(m.config.worker_timeout_ms), () => m.timeouts.check());
   m.timers.add('sleep schedules', every.schedules ?? 5000, () => m.sleepSchedules.check());
+  // Looked at every minute, pruned at most once an hour (lifecycle/retention.ts); it logs what it freed.
+  m.timers.add('job retention', 60_000, () => m.retention.auto(m.config.job_retention_ms));
   m.observe.register(m);
 }

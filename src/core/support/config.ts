@@ -36,6 +36,8 @@ export interface ManagerConfig {
   webhooks: WebhookConfig[];
   /** Most HTTP connections open at once; more are closed as they arrive. */
   max_connections: number;
+  /** Finished jobs older than this are deleted by serve (lifecycle/retention.ts); null: kept. */
+  job_retention_ms: number | null;
 }
 
 /**
@@ -67,15 +69,16 @@ export function defaultConfig(): ManagerConfig {
     addon_version: null,
     webhooks: [],
     max_connections: DEFAULT_MAX_CONNECTIONS,
+    job_retention_ms: null,
   };
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** Parses "90s", "10m", "1h", "1m30s", "250ms" into milliseconds. */
+/** Parses "90s", "10m", "1h", "1m30s", "250ms", "30d" into milliseconds. */
 export function parseDuration(text: string): number {
   const t = text.trim();
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;
   let total = 0;
   let pos = 0;
   for (let m = re.exec(t); m !== null; m = re.exec(t)) {
@@ -89,6 +92,7 @@ export function parseDuration(text: string): number {
 }
 
 export function formatDuration(ms: number): string {
+  if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
   if (ms % 1000 === 0) return `${ms / 1000}s`;
@@ -97,7 +101,7 @@ export function formatDuration(ms: number): string {
 
 export const CONFIG_KEYS = [
   'listen', 'worker_timeout', 'task_timeout', 'blocklist_threshold', 'task_fail_after_softfail_count',
-  'job_fail_share', 'registration_secret', 'variables', 'trusted_networks', 'shared_storage', 'addon_version', 'webhooks', 'max_connections',
+  'job_fail_share', 'registration_secret', 'variables', 'trusted_networks', 'shared_storage', 'addon_version', 'webhooks', 'max_connections', 'job_retention',
 ];
 
 /** Builds a config from a parsed JSON config file; every problem names the key. */
@@ -110,6 +114,7 @@ export function configFromJson(doc: unknown): ManagerConfig {
   }
   if (o.listen !== undefined) cfg.listen = parseListen(o.listen, 'listen').text;
   if (o.worker_timeout !== undefined) cfg.worker_timeout_ms = durationKey(o.worker_timeout, 'worker_timeout');
+  if (o.job_retention !== undefined && o.job_retention !== null) cfg.job_retention_ms = durationKey(o.job_retention, 'job_retention');
   if (o.task_timeout !== undefined) cfg.task_timeout_ms = durationKey(o.task_timeout, 'task_timeout');
   if (o.blocklist_threshold !== undefined) cfg.blocklist_threshold = positiveInt(o.blocklist_threshold, 'blocklist_threshold');
   if (o.task_fail_after_softfail_count !== undefined) {
