@@ -10,6 +10,7 @@ import { jobTypesCommand } from './cli/job-types';
 import { DataDirError, fsProblem } from './cli/context';
 import { queueStatusCommand, requeueCommand } from './cli/queue';
 import { pruneJobsCommand } from './cli/prune';
+import { completionCommand } from './cli/completion';
 import { serveCommand } from './cli/serve';
 import { submitCommand } from './cli/submit';
 import { listWorkersCommand, setWorkerStatusCommand } from './cli/workers';
@@ -61,6 +62,7 @@ export function buildProgram(): Command {
   backupCommand(program);
   adminTokenCommand(program);
   webhooksCommand(program);
+  completionCommand(program);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const cmd of all(program)) cmd.exitOverride();
   return program;
