@@ -123,9 +123,8 @@ ${bashScript(program).split('\n').slice(4).join('\n')}`;
 }
 
 export function completionCommand(program: Command): void {
-  program
-    .command('completion <shell>')
-    .description('print a shell completion script (bash or zsh): source <(flamenco-mgr completion bash)')
+  // --data-dir is accepted like everywhere else; the script passes the one typed on each line.
+  common(program.command('completion <shell>').description('print a shell completion script (bash or zsh): source <(flamenco-mgr completion bash)'), false)
     .action((shell: string) => {
       if (shell === 'bash') io.out(bashScript(program));
       else if (shell === 'zsh') io.out(zshScript(program));
