@@ -18,6 +18,7 @@ import { io } from './cli/io';
 import { workerTagsCommand } from './cli/worker-tags';
 import { webhooksCommand } from './cli/webhooks';
 import { ExitCode } from './cli/exit';
+import { RemoteError } from './cli/client/remote';
 import { COMMIT, VERSION } from './version';
 
 const EXIT: Record<ErrorCode, number> = {
@@ -93,6 +94,7 @@ export async function run(argv: string[]): Promise<number> {
 function describeError(err: unknown): { code: number; message: string } {
   if (err instanceof DomainError) return { code: EXIT[err.code], message: err.message };
   if (err instanceof DataDirError) return { code: 2, message: err.message };
+  if (err instanceof RemoteError) return { code: err.exitCode, message: err.message };
   if (err instanceof SchemaTooNewError) return { code: 1, message: err.message };
   if (isSqliteBusy(err)) return { code: EXIT.busy, message: 'the database is busy (a long operation holds it); try again' };
   const storage = storageProblem(err);

@@ -10,7 +10,7 @@ import { common, type CommonOptions, openManager } from './context';
 import { printJson } from './format';
 
 export function backupCommand(program: Command): void {
-  common(program.command('backup <file>').description('write a consistent copy of the database to a new file (safe while serve runs)')).action(
+  common(program.command('backup <file>').description('write a consistent copy of the database to a new file (safe while serve runs)'), true, false).action(
     async (file: string, opts: CommonOptions) => {
       const target = path.resolve(file);
       if (existsSync(target)) throw new ValidationError(`${target} already exists; choose a new file name`);

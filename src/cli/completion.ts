@@ -2,7 +2,8 @@
 // tree (subcommands, options), which asks the hidden `__complete <kind>` command for the ids and
 // names of the farm as the user types.
 import type { Command, Option } from 'commander';
-import { common, type CommonOptions, withManager } from './context';
+import { common, type CommonOptions } from './context';
+import { withClient } from './client/connect';
 import { ValidationError } from '../core/support/errors';
 import { REQUESTABLE_STATUSES } from '../core/support/statuses';
 import { io } from './io';
@@ -132,17 +133,18 @@ export function completionCommand(program: Command): void {
     });
 
   // What the scripts ask while the user types: one candidate per line.
-  common(program.command('__complete <kind>', { hidden: true }), false).action((kind: string, opts: CommonOptions) => {
-    withManager(opts, ({ manager }) => {
+  common(program.command('__complete <kind>', { hidden: true }), false, true).action(async (kind: string, opts: CommonOptions) => {
+    if (!['jobs', 'workers', 'tasks'].includes(kind)) throw new ValidationError(`__complete: unknown kind "${kind}"`);
+    await withClient(opts, async (c) => {
       const out: string[] = [];
       if (kind === 'jobs') {
-        for (const j of manager.views.jobs(undefined, { scope: 'all', limit: MAX_JOBS })) out.push(j.id, j.name);
+        for (const j of (await c.jobList(undefined, { scope: 'all', limit: MAX_JOBS })).jobs) out.push(j.id, j.name);
       } else if (kind === 'workers') {
-        for (const w of manager.views.workers()) out.push(w.id, w.nickname);
-      } else if (kind === 'tasks') {
+        for (const w of await c.workers()) out.push(w.id, w.nickname);
+      } else {
         // The running tasks: the ones people look at (task-log --follow, requeue --task).
-        for (const w of manager.views.workers()) if (w.current_task) out.push(w.current_task);
-      } else throw new ValidationError(`__complete: unknown kind "${kind}"`);
+        for (const w of await c.workers()) if (w.current_task) out.push(w.current_task);
+      }
       io.out([...new Set(out)].map((s) => s.replace(/\n/g, ' ')).join('\n') + (out.length > 0 ? '\n' : ''));
     });
   });

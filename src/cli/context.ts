@@ -12,12 +12,21 @@ export { DATA_DIR_ENV, DataDirError, DEFAULT_DATA_DIR, ensureDataDir, fsProblem,
 export interface CommonOptions {
   dataDir?: string;
   json?: boolean;
+  manager?: string;
+  token?: string;
+  tokenFile?: string;
 }
 
-/** Adds --data-dir and --json to a subcommand. */
-export function common(cmd: Command, json = true): Command {
+/** Adds --data-dir and --json to a subcommand, and with `remote` the options of remote mode. */
+export function common(cmd: Command, json = true, remote = json): Command {
   cmd.option('--data-dir <dir>', `data directory (default: $${DATA_DIR_ENV} or ${DEFAULT_DATA_DIR})`);
   if (json) cmd.option('--json', 'print JSON instead of a table');
+  if (remote) {
+    cmd
+      .option('--manager <url>', 'work on the manager at this URL over its HTTP API (default: $FLAMENCO_MGR_URL)')
+      .option('--token <token>', 'the manager\'s admin token (default: $FLAMENCO_MGR_TOKEN)')
+      .option('--token-file <file>', 'read the admin token from this file (default: $FLAMENCO_MGR_TOKEN_FILE or ~/.config/flamenco-mgr/token)');
+  }
   return cmd;
 }
 

@@ -2,31 +2,29 @@
 import type { Command } from 'commander';
 import { io } from './io';
 import { ValidationError } from '../core/support/errors';
-import { common, type CommonOptions, withManager } from './context';
+import { common, type CommonOptions } from './context';
+import { withClient } from './client/connect';
 import { outputStyle, printJson, relativeTime, table, type TableOptions, withOutput } from './format';
 
 export function forgetWorkerCommand(program: Command): void {
   common(program.command('forget-worker <worker-id>').description('remove a worker for good (its running tasks are requeued first)')).action(
-    (id: string, opts: CommonOptions) => {
-      withManager(opts, ({ manager }) => {
-        const workerId = manager.names.worker(id);
-        const requeued = manager.workers.forget(workerId);
-        if (opts.json) return printJson({ forgotten: workerId, requeued });
-        io.out(`forgot worker ${workerId}; requeued ${requeued} task${requeued === 1 ? '' : 's'}\n`);
-      });
+    async (id: string, opts: CommonOptions) => {
+      const { id: workerId, requeued } = await withClient(opts, (c) => c.forgetWorker(id));
+      if (opts.json) return printJson({ forgotten: workerId, requeued });
+      io.out(`forgot worker ${workerId}; requeued ${requeued} task${requeued === 1 ? '' : 's'}\n`);
     },
   );
 }
 
 export function blocklistCommand(program: Command): void {
   const bl = common(withOutput(program.command('blocklist').description('workers that may no longer run a task type of a job').option('--job <id>', 'only this job')));
-  bl.action((opts: CommonOptions & TableOptions & { job?: string }) => {
+  bl.action(async (opts: CommonOptions & TableOptions & { job?: string }) => {
     const style = outputStyle(opts);
-    withManager(opts, ({ manager }) => {
-      const list = manager.blocklist.list(opts.job === undefined ? undefined : manager.names.job(opts.job));
+    await withClient(opts, async (c) => {
+      const list = await c.blocklist(opts.job);
       if (opts.json) return printJson(list);
       if (list.length === 0) return void io.out('the blocklist is empty\n');
-      const now = manager.clock.now();
+      const now = c.now();
       const rows = list.map((b) => [b.job, b.task_type, b.worker, b.worker_nickname ?? '-', relativeTime(Date.parse(b.created), now)]);
       io.out(table(['JOB', 'TASK TYPE', 'WORKER', 'NICKNAME', 'SINCE'], rows, style, { keep: ['JOB', 'WORKER'] }) + '\n');
     });
@@ -38,19 +36,15 @@ export function blocklistCommand(program: Command): void {
       .option('--job <id>', 'the job (required)')
       .option('--worker <id>', 'only this worker\'s entries')
       .option('--task-type <type>', 'only this task type'),
-  ).action((_: unknown, cmd: Command) => {
+  ).action(async (_: unknown, cmd: Command) => {
     // `blocklist` itself has --job, --data-dir and --json and takes them wherever they appear on
     // the command line, also after "clear": read both commands' options.
     const opts = cmd.optsWithGlobals() as CommonOptions & { job?: string; worker?: string; taskType?: string };
     const job = opts.job;
     if (!job) throw new ValidationError('say which job: --job <id>');
-    withManager(opts, ({ manager }) => {
-      const removed = manager.blocklist.clear({
-        job: manager.names.job(job), worker: opts.worker === undefined ? undefined : manager.names.worker(opts.worker), task_type: opts.taskType,
-      });
-      if (opts.json) return printJson({ removed });
-      io.out(`removed ${removed} blocklist entr${removed === 1 ? 'y' : 'ies'}\n`);
-    });
+    const removed = await withClient(opts, (c) => c.clearBlocklist(job, opts.worker, opts.taskType));
+    if (opts.json) return printJson({ removed });
+    io.out(`removed ${removed} blocklist entr${removed === 1 ? 'y' : 'ies'}\n`);
   });
 }
 
@@ -63,24 +57,23 @@ export function sleepScheduleCommand(program: Command): void {
       .option('--start <HH:MM>', 'start of the sleep window')
       .option('--end <HH:MM>', 'end of the sleep window')
       .option('--off', 'remove the schedule'),
-  ).action((id: string, opts: CommonOptions & { days?: string; start?: string; end?: string; off?: boolean }) => {
-    withManager(opts, ({ manager }) => {
-      const workerId = manager.names.worker(id);
+  ).action(async (id: string, opts: CommonOptions & { days?: string; start?: string; end?: string; off?: boolean }) => {
+    await withClient(opts, async (c) => {
       if (opts.off) {
         if (opts.start || opts.end || opts.days) throw new ValidationError('--off takes no --days, --start or --end');
-        manager.sleepSchedules.off(workerId);
+        const workerId = await c.sleepScheduleOff(id);
         if (opts.json) return printJson({ worker_id: workerId, schedule: null });
-        return void io.out(`removed the sleep schedule of worker ${id}\n`);
+        return void io.out(`removed the sleep schedule of worker ${workerId}\n`);
       }
       if (!opts.start || !opts.end) {
-        const s = manager.sleepSchedules.get(manager.views.worker(workerId).id);
         if (opts.start || opts.end || opts.days) throw new ValidationError('give both --start and --end (or --off)');
-        if (opts.json) return printJson(s ?? null);
-        return void io.out(s ? `worker ${id} sleeps ${s.days.join(' ') || 'every day'} ${s.start}–${s.end}\n` : `worker ${id} has no sleep schedule\n`);
+        const { worker, schedule: s } = await c.sleepSchedule(id);
+        if (opts.json) return printJson(s);
+        return void io.out(s ? `worker ${worker} sleeps ${s.days.join(' ') || 'every day'} ${s.start}–${s.end}\n` : `worker ${worker} has no sleep schedule\n`);
       }
-      const s = manager.sleepSchedules.set(workerId, opts.days ?? '', opts.start, opts.end);
+      const s = await c.setSleepSchedule(id, opts.days ?? '', opts.start, opts.end);
       if (opts.json) return printJson(s);
-      io.out(`worker ${id} sleeps ${s.days.join(' ') || 'every day'} ${s.start}–${s.end}\n`);
+      io.out(`worker ${s.worker_id} sleeps ${s.days.join(' ') || 'every day'} ${s.start}–${s.end}\n`);
     });
   });
 }

@@ -5,8 +5,9 @@ import type { Command } from 'commander';
 import { ValidationError } from '../core/support/errors';
 import { io } from './io';
 import { jsonText } from './format';
-import type { Manager } from '../core/manager';
-import { type CommonOptions, openManager } from './context';
+import type { CommonOptions } from './context';
+import type { FarmClient } from './client/client';
+import { withClient } from './client/connect';
 
 export const liveLoop = {
   /**
@@ -72,16 +73,13 @@ export function frameOf(data: unknown, json: boolean | undefined, human: () => s
   return { text: json ? jsonText(data) : human(), key: JSON.stringify(data) };
 }
 
-/** Prints a view once, or with --watch again and again, on one open database. */
-export async function showView(opts: CommonOptions & WatchOptions, title: string, look: (m: Manager) => Frame): Promise<void> {
+/** Prints a view once, or with --watch again and again, on one open farm. */
+export async function showView(opts: CommonOptions & WatchOptions, title: string, look: (c: FarmClient) => Promise<Frame>): Promise<void> {
   const seconds = watchSeconds(opts);
-  const o = openManager(opts);
-  try {
-    if (seconds === undefined) io.out(look(o.manager).text);
-    else await watch(seconds, title, () => look(o.manager));
-  } finally {
-    o.close();
-  }
+  await withClient(opts, async (c) => {
+    if (seconds === undefined) io.out((await look(c)).text);
+    else await watch(seconds, title, () => look(c));
+  });
 }
 
 const CLEAR = '\x1b[H\x1b[2J';

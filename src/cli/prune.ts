@@ -1,7 +1,8 @@
 // `prune-jobs`: deletes finished jobs older than a given age, with their tasks and logs.
 import type { Command } from 'commander';
 import { parseAge, parsePrunableStatuses, PRUNABLE, type PruneResult } from '../core/lifecycle/retention';
-import { common, type CommonOptions, withManager } from './context';
+import { common, type CommonOptions } from './context';
+import { withClient } from './client/connect';
 import { printJson } from './format';
 import { io } from './io';
 
@@ -30,10 +31,10 @@ export function pruneJobsCommand(program: Command): void {
       .description('delete finished jobs not changed for a while, with their tasks and logs')
       .requiredOption('--older-than <duration>', 'e.g. 30d, 12h')
       .option('--status <list>', `comma-separated finished statuses (default ${PRUNABLE.join(',')})`),
-  ).action((opts: CommonOptions & { olderThan: string; status?: string }) => {
+  ).action(async (opts: CommonOptions & { olderThan: string; status?: string }) => {
     const age = parseAge(opts.olderThan, '--older-than');
     const statuses = opts.status === undefined ? [...PRUNABLE] : parsePrunableStatuses(opts.status.split(',').map((s) => s.trim()));
-    const r = withManager(opts, ({ manager }) => manager.retention.prune(age, statuses));
+    const r = await withClient(opts, (c) => c.prune(age, statuses));
     if (opts.json) return printJson(r);
     for (const j of r.pruned) io.out(`deleted job ${j.id} (${j.name}), ${j.status}, ${j.tasks} task${j.tasks === 1 ? '' : 's'}\n`);
     io.out(`${pruneSummary(r)}\n`);

@@ -3,7 +3,8 @@ import { io } from './io';
 import type { Command } from 'commander';
 import { isPlainObject } from '../core/support/validate';
 import { ValidationError } from '../core/support/errors';
-import { common, type CommonOptions, fsProblem, withManager } from './context';
+import { common, type CommonOptions, fsProblem } from './context';
+import { withClient } from './client/connect';
 import { printJson } from './format';
 
 function readDocument(file: string): unknown {
@@ -29,7 +30,7 @@ export function submitCommand(program: Command): void {
       .option('--paused', 'submit the job paused (resume it with resume-job)')
       .option('--tag <tag>', 'only workers with this tag run the job'),
   ).action(
-    (file: string, opts: CommonOptions & { priority?: string; paused?: boolean; tag?: string }) => {
+    async (file: string, opts: CommonOptions & { priority?: string; paused?: boolean; tag?: string }) => {
       if (opts.priority !== undefined && !/^\d+$/.test(opts.priority)) {
         throw new ValidationError(`--priority: "${opts.priority}" is not a whole number from 0 to 100`);
       }
@@ -40,7 +41,7 @@ export function submitCommand(program: Command): void {
         if (opts.paused) d.start_paused = true;
         if (opts.tag !== undefined) d.tag = opts.tag;
       }
-      const r = withManager(opts, ({ manager }) => manager.stuck.submitted(manager.jobs.submit(doc)));
+      const r = await withClient(opts, (c) => c.submit(doc));
       if (opts.json) return printJson(r);
       io.out(`${r.id}\n`);
       io.err(`submitted job ${r.id} with ${r.tasks} task${r.tasks === 1 ? '' : 's'}\n`);

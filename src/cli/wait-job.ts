@@ -2,7 +2,8 @@
 // how it finished: 0 completed, 6 failed, 7 canceled.
 import type { Command } from 'commander';
 import type { JobStatus } from '../core/support/statuses';
-import { common, type CommonOptions, openManager } from './context';
+import { common, type CommonOptions } from './context';
+import { openClient } from './client/connect';
 import { ExitCode } from './exit';
 import { printJson } from './format';
 import { io } from './io';
@@ -20,12 +21,13 @@ export function waitJobCommand(program: Command): void {
       .option('-w, --watch [seconds]', 'how often to look (default 2)'),
   ).action(async (id: string, opts: CommonOptions & WatchOptions) => {
     const every = watchSeconds({ watch: opts.watch ?? true })!;
-    const o = openManager(opts);
+    const c = await openClient(opts);
     const signal = stopSignal();
     try {
-      const jobId = o.manager.names.job(id);
+      let jobId = id;
       for (;;) {
-        const j = o.manager.views.jobSummary(jobId);
+        const j = await c.jobSummary(jobId);
+        jobId = j.id;
         const code = WAIT_EXIT[j.status];
         if (code !== undefined) {
           if (opts.json) printJson(j);
@@ -40,7 +42,7 @@ export function waitJobCommand(program: Command): void {
       }
     } finally {
       signal.dispose();
-      o.close();
+      c.close();
     }
   });
 }

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { ownValue } from '../core/support/own';
 import { io } from './io';
-import { common, type CommonOptions, withManager } from './context';
+import { common, type CommonOptions } from './context';
+import { withClient } from './client/connect';
 import { outputStyle, printJson, type TableOptions, withOutput } from './format';
 import { workersTable } from './tables';
 import { frameOf, showView, type WatchOptions, withWatch } from './live';
@@ -9,9 +10,9 @@ import { frameOf, showView, type WatchOptions, withWatch } from './live';
 export function listWorkersCommand(program: Command): void {
   common(withWatch(withOutput(program.command('list-workers').description('list the registered workers')))).action(async (opts: CommonOptions & TableOptions & WatchOptions) => {
     const style = outputStyle(opts);
-    await showView(opts, 'flamenco-mgr list-workers', (manager) => {
-      const workers = manager.views.workers();
-      return frameOf(workers, opts.json, () => (workers.length === 0 ? 'no workers registered\n' : workersTable(workers, style, manager.clock.now()) + '\n'));
+    await showView(opts, 'flamenco-mgr list-workers', async (c) => {
+      const workers = await c.workers();
+      return frameOf(workers, opts.json, () => (workers.length === 0 ? 'no workers registered\n' : workersTable(workers, style, c.now()) + '\n'));
     });
   });
 }
@@ -24,11 +25,9 @@ export function setWorkerStatusCommand(program: Command): void {
       .command('set-worker-status <worker-id> <status>')
       .description('ask a worker to become awake, asleep or shut down')
       .option('--lazy', 'let the current task finish first'),
-  ).action((id: string, status: string, opts: CommonOptions & { lazy?: boolean }) => {
-    withManager(opts, ({ manager }) => {
-      const w = manager.workers.requestStatus(manager.names.worker(id), status, opts.lazy ?? false);
-      if (opts.json) printJson({ id: w.id, status_requested: w.status_requested || null, lazy_status_request: w.lazy_status_request });
-      else io.out(`asked worker ${w.nickname} (${w.id}) to ${ownValue(WORDS, status) ?? status}${opts.lazy ? ' after its current task' : ' now'}\n`);
-    });
+  ).action(async (id: string, status: string, opts: CommonOptions & { lazy?: boolean }) => {
+    const w = await withClient(opts, (c) => c.requestStatus(id, status, opts.lazy ?? false));
+    if (opts.json) printJson({ id: w.id, status_requested: w.status_requested, lazy_status_request: w.lazy_status_request });
+    else io.out(`asked worker ${w.nickname} (${w.id}) to ${ownValue(WORDS, status) ?? status}${opts.lazy ? ' after its current task' : ' now'}\n`);
   });
 }

@@ -52,7 +52,8 @@ export async function serveLog(m: Manager, ctx: RequestCtx, job: string, task: s
     try {
       const n = Number(tailParam);
       if (!/^\d+$/.test(tailParam) || n > MAX_TAIL_LINES) throw new ValidationError(`tail: must be a whole number from 0 to ${MAX_TAIL_LINES}`);
-      return { status: 200, body: tailOf(h.fd, h.size, n), headers: text };
+      // The size the tail ends at: where a remote `task-log --tail N --follow` goes on from.
+      return { status: 200, body: tailOf(h.fd, h.size, n), headers: { ...text, 'X-Log-Size': String(h.size) } };
     } finally {
       closeSync(h.fd);
     }

@@ -6,6 +6,8 @@ import { requireReader } from './access';
 import { type Listing, parseLimit, parseScope } from '../core/listing';
 import { parseAge, parsePrunableStatuses, PRUNABLE } from '../core/lifecycle/retention';
 import { requireAdmin, serveLog } from './admin-routes';
+import { listed, runsOf, serveRun } from './api-helpers';
+import { COMMIT, VERSION } from '../version';
 import { json, noContent, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
 import { jsonObject, parseJson } from './body';
@@ -29,30 +31,37 @@ export function apiRoutes(m: Manager, token: string): Route[] {
   });
   const q = (ctx: RequestCtx, name: string) => ctx.url.searchParams.get(name) ?? undefined;
   const listing = (ctx: RequestCtx): Listing => ({ scope: parseScope(q(ctx, 'scope')), limit: parseLimit(q(ctx, 'limit')) });
+  // Wherever a route takes an id it also takes a name or a unique id prefix, as the CLI does.
+  const jobId = (ctx: RequestCtx) => m.names.job(ctx.params.id!);
+  const taskId = (ctx: RequestCtx) => m.names.task(ctx.params.id!);
+  const workerId = (ctx: RequestCtx) => m.names.worker(ctx.params.id!);
+  const ref = (value: string | undefined, resolve: (r: string) => string) => (value === undefined ? undefined : resolve(value));
 
   return [
-    route(['GET'], '/queue-status', (ctx) => json(m.queue.listed(q(ctx, 'job'), listing(ctx)).status)),
+    route(['GET'], '/queue-status', (ctx) => listed(m.queue.listed(ref(q(ctx, 'job'), (r) => m.names.job(r)), listing(ctx)), 'status')),
+    // Lets a remote CLI refuse to talk to a manager of another version.
+    route(['GET'], '/version', () => json({ version: VERSION, commit: COMMIT })),
     // The same document as `flamenco-mgr job-types --json`.
     route(['GET'], '/job-types', () => json(jobTypesDocument())),
 
     // jobs
-    route(['GET'], '/jobs', (ctx) => json(m.views.jobs(q(ctx, 'status'), listing(ctx)))),
+    route(['GET'], '/jobs', (ctx) => listed(m.views.jobList(q(ctx, 'status'), listing(ctx)), 'jobs')),
     route(['POST'], '/jobs', (ctx) => json(m.stuck.submitted(m.jobs.submit(parseJson(ctx.body), { address: ctx.req.socket.remoteAddress ?? '' })), 201), JOB_BODY_LIMIT),
-    route(['GET'], '/jobs/:id', (ctx) => json(m.views.job(ctx.params.id!, { status: q(ctx, 'task_status'), limit: parseLimit(q(ctx, 'limit')) }))),
+    route(['GET'], '/jobs/:id', (ctx) => listed(m.views.jobDetail(jobId(ctx), { status: q(ctx, 'task_status'), limit: parseLimit(q(ctx, 'limit')) }), 'job')),
     route(['DELETE'], '/jobs/:id', (ctx) => {
-      m.jobActions.delete(ctx.params.id!);
+      m.jobActions.delete(jobId(ctx));
       return noContent;
     }),
-    route(['POST'], '/jobs/:id/cancel', (ctx) => json(m.views.jobSummary(m.jobActions.cancel(ctx.params.id!).id))),
-    route(['POST'], '/jobs/:id/pause', (ctx) => json(m.views.jobSummary(m.jobActions.pause(ctx.params.id!).id))),
-    route(['POST'], '/jobs/:id/resume', (ctx) => json(m.views.jobSummary(m.jobActions.resume(ctx.params.id!).id))),
+    route(['POST'], '/jobs/:id/cancel', (ctx) => json(m.views.jobSummary(m.jobActions.cancel(jobId(ctx)).id))),
+    route(['POST'], '/jobs/:id/pause', (ctx) => json(m.views.jobSummary(m.jobActions.pause(jobId(ctx)).id))),
+    route(['POST'], '/jobs/:id/resume', (ctx) => json(m.views.jobSummary(m.jobActions.resume(jobId(ctx)).id))),
     route(['POST'], '/jobs/:id/requeue', (ctx) => {
       const b = bodyObject(ctx, true);
-      return json({ requeued: m.queue.requeueJob(ctx.params.id!, optionalBool(b.failed_only, 'failed_only')) });
+      return json({ requeued: m.queue.requeueJob(jobId(ctx), optionalBool(b.failed_only, 'failed_only')) });
     }),
     route(['POST', 'PUT'], '/jobs/:id/priority', (ctx) => {
       const b = bodyObject(ctx);
-      return json(m.views.jobSummary(m.jobActions.setPriority(ctx.params.id!, b.priority).id));
+      return json(m.views.jobSummary(m.jobActions.setPriority(jobId(ctx), b.priority).id));
     }),
 
     route(['POST'], '/prune-jobs', (ctx) => {
@@ -67,37 +76,44 @@ export function apiRoutes(m: Manager, token: string): Route[] {
     }),
 
     // tasks
-    route(['GET'], '/tasks/:id', (ctx) => json(m.views.task(ctx.params.id!))),
-    route(['POST'], '/tasks/:id/requeue', (ctx) => json({ requeued: m.queue.requeueTasks([ctx.params.id!]) })),
-    route(['GET'], '/tasks/:id/log', (ctx) => {
-      const t = m.views.task(ctx.params.id!);
-      return serveLog(m, ctx, t.job, t.id);
+    route(['GET'], '/tasks/:id', (ctx) => json(m.views.task(taskId(ctx)))),
+    route(['POST'], '/tasks/:id/requeue', (ctx) => json({ requeued: m.queue.requeueTasks([taskId(ctx)]) })),
+    route(['POST'], '/requeue-tasks', (ctx) => {
+      const b = bodyObject(ctx);
+      if (!Array.isArray(b.tasks) || !b.tasks.every((t) => typeof t === 'string')) throw new ValidationError('tasks: required, a list of task ids');
+      return json({ requeued: m.queue.requeueTasks((b.tasks as string[]).map((t) => m.names.task(t))) });
     }),
+    route(['GET'], '/tasks/:id/log', (ctx) => {
+      const t = m.views.task(taskId(ctx));
+      const run = q(ctx, 'run');
+      return run === undefined ? serveLog(m, ctx, t.job, t.id) : serveRun(m, t, run, q(ctx, 'tail'));
+    }),
+    route(['GET'], '/tasks/:id/runs', (ctx) => json(runsOf(m, m.views.task(taskId(ctx))))),
 
     // workers
     route(['GET'], '/workers', () => json(m.views.workers())),
-    route(['GET'], '/workers/:id', (ctx) => json(m.views.worker(ctx.params.id!))),
-    route(['DELETE'], '/workers/:id', (ctx) => json({ requeued: m.workers.forget(ctx.params.id!) })),
+    route(['GET'], '/workers/:id', (ctx) => json(m.views.worker(workerId(ctx)))),
+    route(['DELETE'], '/workers/:id', (ctx) => json({ requeued: m.workers.forget(workerId(ctx)) })),
     route(['POST'], '/workers/:id/status', (ctx) => {
       const b = bodyObject(ctx);
       const status = optionalString(b.status, 'status');
       if (!status) throw new ValidationError('status: required (awake, asleep or shutdown)');
-      m.workers.requestStatus(ctx.params.id!, status, optionalBool(b.lazy, 'lazy'));
-      return json(m.views.worker(ctx.params.id!));
+      const w = m.workers.requestStatus(workerId(ctx), status, optionalBool(b.lazy, 'lazy'));
+      return json(m.views.worker(w.id));
     }),
-    route(['GET'], '/workers/:id/tags', (ctx) => json(m.workerTags.get(ctx.params.id!))),
+    route(['GET'], '/workers/:id/tags', (ctx) => json(m.workerTags.get(workerId(ctx)))),
     route(['PUT'], '/workers/:id/tags', (ctx) => {
       const tags = bodyObject(ctx).tags;
       if (!Array.isArray(tags)) throw new ValidationError('tags: required, a list of tags (empty to clear)');
-      return json(m.workerTags.change(ctx.params.id!, { set: tags }));
+      return json(m.workerTags.change(workerId(ctx), { set: tags }));
     }),
-    route(['DELETE'], '/workers/:id/tags', (ctx) => json(m.workerTags.change(ctx.params.id!, { clear: true }))),
-    route(['PUT'], '/workers/:id/tags/:tag', (ctx) => json(m.workerTags.change(ctx.params.id!, { add: ctx.params.tag }))),
-    route(['DELETE'], '/workers/:id/tags/:tag', (ctx) => json(m.workerTags.change(ctx.params.id!, { remove: ctx.params.tag }))),
-    route(['POST'], '/workers/:id/requeue', (ctx) => json({ requeued: m.queue.requeueWorker(ctx.params.id!) })),
+    route(['DELETE'], '/workers/:id/tags', (ctx) => json(m.workerTags.change(workerId(ctx), { clear: true }))),
+    route(['PUT'], '/workers/:id/tags/:tag', (ctx) => json(m.workerTags.change(workerId(ctx), { add: ctx.params.tag }))),
+    route(['DELETE'], '/workers/:id/tags/:tag', (ctx) => json(m.workerTags.change(workerId(ctx), { remove: ctx.params.tag }))),
+        route(['POST'], '/workers/:id/requeue', (ctx) => json({ requeued: m.queue.requeueWorker(workerId(ctx)) })),
     route(['GET'], '/workers/:id/sleep-schedule', (ctx) => {
-      m.views.worker(ctx.params.id!);
-      return json(m.sleepSchedules.get(ctx.params.id!) ?? null);
+      const id = m.views.worker(workerId(ctx)).id;
+      return json(m.sleepSchedules.get(id) ?? null);
     }),
     route(['PUT'], '/workers/:id/sleep-schedule', (ctx) => {
       const b = bodyObject(ctx);
@@ -105,19 +121,19 @@ export function apiRoutes(m: Manager, token: string): Route[] {
       const start = optionalString(b.start, 'start');
       const end = optionalString(b.end, 'end');
       if (!start || !end) throw new ValidationError('start and end: required, as HH:MM');
-      return json(m.sleepSchedules.set(ctx.params.id!, days, start, end));
+      return json(m.sleepSchedules.set(workerId(ctx), days, start, end));
     }),
     route(['DELETE'], '/workers/:id/sleep-schedule', (ctx) => {
-      m.sleepSchedules.off(ctx.params.id!);
+      m.sleepSchedules.off(workerId(ctx));
       return noContent;
     }),
 
     // blocklist
-    route(['GET'], '/blocklist', (ctx) => json(m.blocklist.list(q(ctx, 'job')))),
+    route(['GET'], '/blocklist', (ctx) => json(m.blocklist.list(ref(q(ctx, 'job'), (r) => m.names.job(r))))),
     route(['DELETE'], '/blocklist', (ctx) => {
       const job = q(ctx, 'job');
       if (!job) throw new ValidationError('job: required query parameter');
-      return json({ removed: m.blocklist.clear({ job, worker: q(ctx, 'worker'), task_type: q(ctx, 'task_type') }) });
+      return json({ removed: m.blocklist.clear({ job: m.names.job(job), worker: ref(q(ctx, 'worker'), (r) => m.names.worker(r)), task_type: q(ctx, 'task_type') }) });
     }),
   ];
 }

@@ -4,6 +4,7 @@
 import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
 import type { TaskLogs } from './task-logs';
+import { ValidationError } from '../support/errors';
 
 export interface LogRun {
   /** 1 for the first run, counting up. */
@@ -49,4 +50,21 @@ function assignedWorker(file: string): string | null {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Run n of the runs (1 = the first), or the latest when n is undefined; undefined when there is no log. */
+export function pickRun(runs: LogRun[], taskId: string, n: number | undefined): LogRun | undefined {
+  if (n === undefined) return runs[runs.length - 1];
+  const r = runs[n - 1];
+  if (!r) {
+    const have = runs.length === 0 ? 'no logged runs' : `${runs.length} logged run${runs.length === 1 ? '' : 's'}`;
+    throw new ValidationError(`task ${taskId} has ${have}; there is no run ${n}`);
+  }
+  return r;
+}
+
+/** A run number as typed (`--run 2`, `?run=2`). */
+export function parseRun(text: string, field: string): number {
+  if (!/^[1-9]\d{0,8}$/.test(text)) throw new ValidationError(`${field}: "${text}" is not a run number (1, 2, …)`);
+  return Number(text);
 }

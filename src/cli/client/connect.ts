@@ -1,0 +1,81 @@
+// Which farm a command works on: the data directory here, or with --manager (FLAMENCO_MGR_URL) a
+// manager elsewhere over its HTTP API, with the admin token from --token, FLAMENCO_MGR_TOKEN, or a
+// token file (--token-file, FLAMENCO_MGR_TOKEN_FILE, or ~/.config/flamenco-mgr/token).
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { ValidationError } from '../../core/support/errors';
+import { type CommonOptions, fsProblem, openManager } from '../context';
+import type { FarmClient } from './client';
+import { LocalClient } from './local';
+import { EXIT_UNAUTHORIZED, RemoteClient, RemoteError } from './remote';
+
+export const URL_ENV = 'FLAMENCO_MGR_URL';
+export const TOKEN_ENV = 'FLAMENCO_MGR_TOKEN';
+export const TOKEN_FILE_ENV = 'FLAMENCO_MGR_TOKEN_FILE';
+
+export interface RemoteOptions {
+  manager?: string;
+  token?: string;
+  tokenFile?: string;
+}
+
+/** ~/.config/flamenco-mgr/token (or under $XDG_CONFIG_HOME): read when it exists. */
+export function defaultTokenFile(): string {
+  return path.join(process.env.XDG_CONFIG_HOME || path.join(homedir(), '.config'), 'flamenco-mgr', 'token');
+}
+
+function readToken(file: string, required: boolean): string | undefined {
+  try {
+    const t = readFileSync(file, 'utf8').trim();
+    if (t === '') throw new ValidationError(`token file ${file} is empty`);
+    return t;
+  } catch (err) {
+    if (err instanceof ValidationError) throw err;
+    if (!required && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ValidationError(`cannot read the token file ${file}: ${fsProblem(err)}`);
+  }
+}
+
+/** The manager URL the options or the environment name, if any. */
+export function managerUrl(opts: RemoteOptions): string | undefined {
+  return opts.manager ?? (process.env[URL_ENV] || undefined);
+}
+
+/** Opens the farm the options name; close it when done (withClient does). */
+export async function openClient(opts: CommonOptions & RemoteOptions): Promise<FarmClient> {
+  const url = managerUrl(opts);
+  if (url === undefined) {
+    const o = openManager(opts);
+    return new LocalClient(o.manager, o.close);
+  }
+  if (opts.dataDir !== undefined) throw new ValidationError('give --data-dir (this machine\'s farm) or --manager (a manager over HTTP), not both');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ValidationError(`--manager: "${url}" is not a URL (e.g. http://manager:8080)`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ValidationError(`--manager: "${url}" is not an http:// or https:// URL`);
+  const explicitFile = opts.tokenFile ?? (process.env[TOKEN_FILE_ENV] || undefined);
+  const token =
+    opts.token ??
+    (process.env[TOKEN_ENV] || undefined) ??
+    (explicitFile !== undefined ? readToken(explicitFile, true) : readToken(defaultTokenFile(), false));
+  if (token === undefined) {
+    throw new RemoteError(EXIT_UNAUTHORIZED, `no admin token for ${url}: give --token, $${TOKEN_ENV}, --token-file or put it in ${defaultTokenFile()}`);
+  }
+  const client = new RemoteClient(parsed.href, token);
+  await client.connect();
+  return client;
+}
+
+/** Runs fn on the farm the options name, closing it afterwards. */
+export async function withClient<T>(opts: CommonOptions & RemoteOptions, fn: (c: FarmClient) => Promise<T>): Promise<T> {
+  const c = await openClient(opts);
+  try {
+    return await fn(c);
+  } finally {
+    c.close();
+  }
+}
