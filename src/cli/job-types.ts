@@ -5,6 +5,7 @@ import { io } from './io';
 import { COMPILERS, jobTypesDocument } from '../core/jobs/compilers/index';
 import type { JobCompiler } from '../core/jobs/compilers/types';
 import { common, type CommonOptions } from './context';
+import { managerUrl, withClient } from './client/connect';
 import { printJson, table } from './format';
 
 function humanText(compilers: readonly JobCompiler[]): string {
@@ -25,8 +26,10 @@ function humanText(compilers: readonly JobCompiler[]): string {
 }
 
 export function jobTypesCommand(program: Command): void {
-  // --data-dir is accepted like everywhere else but unused: the job types are built in.
-  common(program.command('job-types').description('list the job types and their settings')).action((opts: CommonOptions) => {
+  // --data-dir is accepted like everywhere else but unused: the job types are built in. A remote
+  // manager is connected to (which checks that it runs this version, so has these job types).
+  common(program.command('job-types').description('list the job types and their settings')).action(async (opts: CommonOptions) => {
+    if (managerUrl(opts) !== undefined) await withClient(opts, async () => undefined);
     if (opts.json) printJson(jobTypesDocument());
     else io.out(humanText(COMPILERS) + '\n');
   });

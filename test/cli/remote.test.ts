@@ -182,6 +182,8 @@ describe('remote mode errors', { timeout: 30_000 }, () => {
     const file = `${tempDir()}/token`;
     writeFileSync(file, `${ADMIN_TOKEN}\n`);
     expect((await runCli(['jobs', '--json', '--manager', s.url, '--token-file', file])).stdout).toBe('[]\n');
+    expect((await runCli(['admin-token', '--manager', s.url, '--token', ADMIN_TOKEN])).stdout).toBe(`${ADMIN_TOKEN}\n`);
+    expect((await runCli(['admin-token', '--manager', s.url, '--token', 'wrong'])).code).toBe(10);
     expect((await runCli(['jobs', '--manager', s.url, '--token', 'x', '--data-dir', '/tmp'])).code).toBe(2);
     expect((await runCli(['jobs', '--manager', 'ftp://x', '--token', 'x'])).code).toBe(2);
     expect((await runCli(['backup', '/tmp/x.sqlite', '--manager', s.url])).code).toBe(2);

@@ -42,6 +42,12 @@ export function managerUrl(opts: RemoteOptions): string | undefined {
   return opts.manager ?? (process.env[URL_ENV] || undefined);
 }
 
+/** The admin token for remote mode, from the options, the environment or a token file. */
+export async function remoteToken(opts: RemoteOptions): Promise<string | undefined> {
+  const explicitFile = opts.tokenFile ?? (process.env[TOKEN_FILE_ENV] || undefined);
+  return opts.token ?? (process.env[TOKEN_ENV] || undefined) ?? (explicitFile !== undefined ? readToken(explicitFile, true) : readToken(defaultTokenFile(), false));
+}
+
 /** Opens the farm the options name; close it when done (withClient does). */
 export async function openClient(opts: CommonOptions & RemoteOptions): Promise<FarmClient> {
   const url = managerUrl(opts);
@@ -57,11 +63,7 @@ export async function openClient(opts: CommonOptions & RemoteOptions): Promise<F
     throw new ValidationError(`--manager: "${url}" is not a URL (e.g. http://manager:8080)`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ValidationError(`--manager: "${url}" is not an http:// or https:// URL`);
-  const explicitFile = opts.tokenFile ?? (process.env[TOKEN_FILE_ENV] || undefined);
-  const token =
-    opts.token ??
-    (process.env[TOKEN_ENV] || undefined) ??
-    (explicitFile !== undefined ? readToken(explicitFile, true) : readToken(defaultTokenFile(), false));
+  const token = await remoteToken(opts);
   if (token === undefined) {
     throw new RemoteError(EXIT_UNAUTHORIZED, `no admin token for ${url}: give --token, $${TOKEN_ENV}, --token-file or put it in ${defaultTokenFile()}`);
   }
