@@ -22,7 +22,17 @@ export class Names {
     return this.resolve('worker', ref, (prefix) => this.repo.workers(ref, prefix));
   }
 
+  /**
+   * A task by id or id prefix, or as `<job>/<task name>` ("shot 12/render-1-10"): the ids of one
+   * job's tasks differ only in their last characters, so a short prefix rarely singles one out.
+   */
   task(ref: string): string {
+    const slash = ref.lastIndexOf('/');
+    if (slash > 0) {
+      const name = ref.slice(slash + 1);
+      const jobId = this.job(ref.slice(0, slash));
+      return this.resolve('task', ref, () => this.repo.taskInJob(jobId, name).map((m) => ({ ...m, name: ref })));
+    }
     return this.resolve('task', ref, (prefix) => (prefix ? this.repo.tasks(prefix) : []));
   }
 

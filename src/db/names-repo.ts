@@ -35,9 +35,13 @@ export class NamesRepo {
     return idPrefix ? [...byName, ...this.byPrefix('workers', 'nickname', idPrefix)] : byName;
   }
 
-  /** Task names repeat from job to job (`sleep-1-5`); tasks are found by id prefix only. */
+  /** Task names repeat from job to job (`sleep-1-5`): by id prefix, or by name within a job. */
   tasks(idPrefix: string): NameMatch[] {
     return this.byPrefix('tasks', 'name', idPrefix);
+  }
+
+  taskInJob(jobId: string, name: string): NameMatch[] {
+    return this.s.get(`SELECT id, name FROM tasks WHERE job_id = ? AND name = ? ORDER BY seq LIMIT ${MAX_MATCHES}`).all(jobId, name) as NameMatch[];
   }
 
   private byPrefix(table: 'jobs' | 'workers' | 'tasks', nameColumn: string, prefix: string): NameMatch[] {

@@ -43,7 +43,7 @@ describe('remote mode prints what local mode prints', { timeout: 60_000 }, () =>
       ['queue-status'], ['queue-status', '--json'], ['queue-status', '--job', 'shot 12', '--json'],
       ['list-workers'], ['list-workers', '--json'], ['list-workers', '-o', 'wide'],
       ['task-log', t1._id], ['task-log', t1._id, '--json'], ['task-log', t1._id, '--tail', '1'], ['task-log', t2._id, '--all-runs', '--json'],
-      ['task-log', t2._id, '--run', '1'],
+      ['task-log', t2._id, '--run', '1'], ['task-log', 'shot 12/render-1-10'],
       ['blocklist'], ['blocklist', '--json'], ['blocklist', '--job', 'shot 12', '--json'],
       ['sleep-schedule', 'node-2'], ['sleep-schedule', w2.id, '--json'], ['sleep-schedule', 'node-1', '--json'],
       ['job-types', '--json'],

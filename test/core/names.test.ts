@@ -17,6 +17,9 @@ describe('Names', () => {
     expect(n.worker('node-7')).toBe(w);
     expect(n.worker(w.slice(0, 23))).toBe(w);
     expect(n.task(task.id.slice(0, 22))).toBe(task.id);
+    expect(n.task('shot 12/render-1-10')).toBe(task.id);
+    expect(() => n.task('shot 12/render-99')).toThrow(NotFoundError);
+    expect(() => n.task('no job/render-1-10')).toThrow(/^job no job not found$/);
     // A full id that does not exist is left to the operation to refuse.
     expect(n.job('0123456789abcdef01234567')).toBe('0123456789abcdef01234567');
   });
