@@ -1,7 +1,8 @@
 // `flamenco-mgr webhooks`: recent webhook deliveries and failures (the same as GET /api/webhooks).
 import type { Command } from 'commander';
 import { ValidationError } from '../core/support/errors';
-import { common, type CommonOptions, withManager } from './context';
+import { common, type CommonOptions } from './context';
+import { withClient } from './client/connect';
 import { io } from './io';
 import { printJson, relativeTime, table } from './format';
 
@@ -11,12 +12,12 @@ export function webhooksCommand(program: Command): void {
       .command('webhooks')
       .description('recent webhook deliveries: delivered, pending (with the last error) and dropped')
       .option('--limit <n>', 'how many of the newest to show (1-1000)', '20'),
-  ).action((opts: CommonOptions & { limit: string }) => {
+  ).action(async (opts: CommonOptions & { limit: string }) => {
     if (!/^\d{1,4}$/.test(opts.limit) || Number(opts.limit) < 1 || Number(opts.limit) > 1000) {
       throw new ValidationError(`--limit: "${opts.limit}" is not a whole number from 1 to 1000`);
     }
-    withManager(opts, ({ manager }) => {
-      const r = manager.observe.webhooks.recent(Number(opts.limit));
+    await withClient(opts, async (c) => {
+      const r = await c.webhooks(Number(opts.limit));
       if (opts.json) {
         printJson(r);
         return;
@@ -25,7 +26,7 @@ export function webhooksCommand(program: Command): void {
         io.out('no webhook deliveries yet\n');
         return;
       }
-      const now = manager.clock.now();
+      const now = c.now();
       const at = (iso: string | null) => (iso ? relativeTime(Date.parse(iso), now) : '-');
       const rows = r.deliveries.map((d) => [
         String(d.id), d.event, d.status, String(d.attempts), at(d.last_attempt), d.next_attempt ? at(d.next_attempt) : '-', d.url, d.last_error ?? '',

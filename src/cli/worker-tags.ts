@@ -3,7 +3,8 @@
 import type { Command } from 'commander';
 import type { TagChange } from '../core/protocol/worker-tags';
 import { ValidationError } from '../core/support/errors';
-import { common, type CommonOptions, withManager } from './context';
+import { common, type CommonOptions } from './context';
+import { withClient } from './client/connect';
 import { printJson } from './format';
 import { io } from './io';
 
@@ -33,12 +34,10 @@ export function workerTagsCommand(program: Command): void {
       .option('--add <tag>', 'add one tag')
       .option('--remove <tag>', 'remove one tag')
       .option('--clear', 'remove every tag'),
-  ).action((worker: string, opts: TagOptions) => {
+  ).action(async (worker: string, opts: TagOptions) => {
     const change = changeFrom(opts);
-    withManager(opts, ({ manager }) => {
-      const w = change ? manager.workerTags.change(worker, change) : manager.workerTags.get(worker);
-      if (opts.json) return printJson(w);
-      io.out(`worker ${w.id} (${w.nickname}): ${w.tags.length > 0 ? w.tags.join(', ') : 'no tags'}\n`);
-    });
+    const w = await withClient(opts, (c) => (change ? c.changeWorkerTags(worker, change) : c.workerTags(worker)));
+    if (opts.json) return printJson(w);
+    io.out(`worker ${w.id} (${w.nickname}): ${w.tags.length > 0 ? w.tags.join(', ') : 'no tags'}\n`);
   });
 }

@@ -46,7 +46,7 @@ describe('remote mode prints what local mode prints', { timeout: 60_000 }, () =>
       ['task-log', t2._id, '--run', '1'], ['task-log', 'shot 12/render-1-10'],
       ['blocklist'], ['blocklist', '--json'], ['blocklist', '--job', 'shot 12', '--json'],
       ['sleep-schedule', 'node-2'], ['sleep-schedule', w2.id, '--json'], ['sleep-schedule', 'node-1', '--json'],
-      ['job-types', '--json'],
+      ['job-types', '--json'], ['worker-tags', 'node-1'], ['worker-tags', w2.id, '--json'], ['webhooks'], ['webhooks', '--json'],
       ['wait-job', 'needs ffmpeg', '--json'],
       // Refusals: the same line and exit code.
       ['job', 'nothing'], ['job', 'twin'], ['task-log', t1._id, '--run', '9'], ['set-worker-status', 'node-1', 'dancing'],
@@ -97,6 +97,9 @@ describe('remote mode prints what local mode prints', { timeout: 60_000 }, () =>
     expect(p.far.stdout).toBe(p.local.stdout);
     p = await pair(['sleep-schedule', 'node-1', '--start', '23:00', '--end', '05:00']);
     expect(p.far.stdout).toBe(p.local.stdout);
+    p = await pair(['worker-tags', 'node-1', '--set', 'gpu,linux']);
+    expect(p.far.stdout).toBe(p.local.stdout);
+    expect(JSON.parse(p.far.stdout).tags).toEqual(['gpu', 'linux']);
     p = await pair(['blocklist', 'clear', '--job', 'shot 12']);
     expect(JSON.parse(p.far.stdout)).toEqual({ removed: 0 });
     p = await pair(['prune-jobs', '--older-than', '30d']);

@@ -8,6 +8,10 @@ import type { BlocklistEntry } from '../../core/lifecycle/blocklist';
 import type { ScheduleView } from '../../core/lifecycle/sleep-schedules';
 import type { Listing } from '../../core/listing';
 import type { JobDetail, JobView, TaskSelection, TaskView, WorkerView } from '../../core/views';
+import type { TagChange, WorkerTagsView } from '../../core/protocol/worker-tags';
+import type { Webhooks } from '../../core/observe/webhooks';
+
+export type WebhookDeliveries = ReturnType<Webhooks['recent']>;
 
 export type JobAction = 'cancel' | 'pause' | 'resume';
 
@@ -59,6 +63,12 @@ export interface FarmClient {
   setSleepSchedule(ref: string, days: string, start: string, end: string): Promise<ScheduleView>;
   /** Returns the worker's id. */
   sleepScheduleOff(ref: string): Promise<string>;
+
+  workerTags(ref: string): Promise<WorkerTagsView>;
+  changeWorkerTags(ref: string, change: TagChange): Promise<WorkerTagsView>;
+
+  // webhook deliveries (observe/webhooks.ts)
+  webhooks(limit: number): Promise<WebhookDeliveries>;
 
   // blocklist
   blocklist(jobRef: string | undefined): Promise<BlocklistEntry[]>;

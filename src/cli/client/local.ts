@@ -4,6 +4,7 @@ import type { Manager } from '../../core/manager';
 import { logRuns, pickRun } from '../../core/protocol/task-log-runs';
 import { tailOf } from '../../core/protocol/task-logs';
 import type { TaskView } from '../../core/views';
+import type { TagChange } from '../../core/protocol/worker-tags';
 import type { FarmClient, JobAction, RunInfo } from './client';
 
 export class LocalClient implements FarmClient {
@@ -151,6 +152,18 @@ export class LocalClient implements FarmClient {
     const id = this.m.names.worker(ref);
     this.m.sleepSchedules.off(id);
     return id;
+  }
+
+  async workerTags(ref: string) {
+    return this.m.workerTags.get(this.m.names.worker(ref));
+  }
+
+  async changeWorkerTags(ref: string, change: TagChange) {
+    return this.m.workerTags.change(this.m.names.worker(ref), change);
+  }
+
+  async webhooks(limit: number) {
+    return this.m.observe.webhooks.recent(limit);
   }
 
   async blocklist(jobRef: string | undefined) {

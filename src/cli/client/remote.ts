@@ -6,7 +6,8 @@ import type { Listing } from '../../core/listing';
 import { BusyError, ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../../core/support/errors';
 import type { JobDetail, JobView, TaskSelection, TaskView } from '../../core/views';
 import { VERSION } from '../../version';
-import type { FarmClient, JobAction } from './client';
+import type { FarmClient, JobAction, WebhookDeliveries } from './client';
+import type { TagChange, WorkerTagsView } from '../../core/protocol/worker-tags';
 
 /** A remote manager could not be used; the exit code says why (see main.ts). */
 export class RemoteError extends Error {
@@ -210,6 +211,22 @@ export class RemoteClient implements FarmClient {
     const id = await this.workerId(ref);
     await this.request('DELETE', `/api/workers/${id}/sleep-schedule`);
     return id;
+  }
+
+  workerTags(ref: string) {
+    return this.json<WorkerTagsView>('GET', `/api/workers/${RemoteClient.ref(ref)}/tags`);
+  }
+
+  changeWorkerTags(ref: string, change: TagChange) {
+    const path = `/api/workers/${RemoteClient.ref(ref)}/tags`;
+    if ('set' in change) return this.json<WorkerTagsView>('PUT', path, {}, { tags: change.set });
+    if ('add' in change) return this.json<WorkerTagsView>('PUT', `${path}/${encodeURIComponent(String(change.add))}`);
+    if ('remove' in change) return this.json<WorkerTagsView>('DELETE', `${path}/${encodeURIComponent(String(change.remove))}`);
+    return this.json<WorkerTagsView>('DELETE', path);
+  }
+
+  webhooks(limit: number) {
+    return this.json<WebhookDeliveries>('GET', '/api/webhooks', { limit });
   }
 
   blocklist(jobRef: string | undefined) {

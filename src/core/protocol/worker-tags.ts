@@ -1,10 +1,9 @@
 // Worker tags: a job with a tag runs only on workers that have it (the scheduler's query checks
 // it). Admins give workers tags; the Blender add-on lists the tags in use to pick one for a job.
 import { NotFoundError, ValidationError } from '../support/errors';
-import { isId } from '../support/ids';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
-import { Views } from '../views';
+import { Names } from '../names';
 
 /** Letters, digits, `_`, `.`, `-`: safe in a CLI list ("a,b"), a URL and the scheduler's tag match. */
 const TAG = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -28,25 +27,19 @@ export interface WorkerTagsView {
 }
 
 export class WorkerTags {
-  private readonly views: Views;
+  /** Workers are known by nickname: the one rule for what people type (core/names.ts). */
+  private readonly names: Names;
   constructor(
     private readonly repos: Repos,
     private readonly log: Logger,
   ) {
-    this.views = new Views(repos);
-  }
-
-  /** A worker by id, or by nickname when exactly one worker has it (workers are known by nickname). */
-  private resolve(ref: string): string {
-    if (isId(ref) && this.repos.workers.get(ref)) return ref;
-    const named = this.views.workers().filter((w) => w.nickname === ref);
-    if (named.length === 1) return named[0]!.id;
-    if (named.length > 1) throw new ValidationError(`${named.length} workers are called "${ref}"; give the worker's id (list-workers shows them)`);
-    throw new NotFoundError(`worker ${ref} not found (give its id or nickname)`);
+    this.names = new Names(repos.names);
   }
 
   get(worker: string): WorkerTagsView {
-    const w = this.repos.workers.get(this.resolve(worker))!;
+    const id = this.names.worker(worker);
+    const w = this.repos.workers.get(id);
+    if (!w) throw new NotFoundError(`worker ${worker} not found`);
     return { id: w.id, nickname: w.nickname, tags: w.tags };
   }
 

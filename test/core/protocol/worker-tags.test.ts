@@ -30,7 +30,7 @@ describe('worker tags', () => {
     expect(() => tags.change(id, { set: [7] })).toThrow(/^tags\[0\]: 7 is not a tag/);
     expect(() => tags.change(id, { add: 'x'.repeat(65) })).toThrow(/is not a tag/);
     expect(() => tags.change(id, { set: Array.from({ length: 33 }, (_, i) => `t${i}`) })).toThrow(/at most 32 tags/);
-    expect(() => tags.get('twin')).toThrow(/2 workers are called "twin"/);
+    expect(() => tags.get('twin')).toThrow(/"twin" matches 2 workers; give one of their ids/);
     expect(() => tags.get('nobody')).toThrow(/worker nobody not found/);
     expect(tags.get(id).tags).toEqual(['gpu']);
   });
