@@ -190,6 +190,9 @@ describe('remote mode errors', { timeout: 30_000 }, () => {
     expect((await runCli(['admin-token', '--manager', s.url, '--token', ADMIN_TOKEN])).stdout).toBe(`${ADMIN_TOKEN}\n`);
     expect((await runCli(['admin-token', '--manager', s.url, '--token', 'wrong'])).code).toBe(10);
     expect((await runCli(['jobs', '--manager', s.url, '--token', 'x', '--data-dir', '/tmp'])).code).toBe(2);
+    // --data-dir on the command line beats $FLAMENCO_MGR_URL.
+    const here = await runCli(['jobs', '--json', '--data-dir', s.dataDir], { env: { FLAMENCO_MGR_URL: 'http://127.0.0.1:1', FLAMENCO_MGR_TOKEN: 'x' } });
+    expect(here).toMatchObject({ code: 0, stdout: '[]\n' });
     expect((await runCli(['jobs', '--manager', 'ftp://x', '--token', 'x'])).code).toBe(2);
     expect((await runCli(['backup', '/tmp/x.sqlite', '--manager', s.url])).code).toBe(2);
   });

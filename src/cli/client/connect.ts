@@ -37,9 +37,12 @@ function readToken(file: string, required: boolean): string | undefined {
   }
 }
 
-/** The manager URL the options or the environment name, if any. */
-export function managerUrl(opts: RemoteOptions): string | undefined {
-  return opts.manager ?? (process.env[URL_ENV] || undefined);
+/**
+ * The manager URL the options or the environment name, if any. A --data-dir given on the command
+ * line beats $FLAMENCO_MGR_URL (flags beat the environment); with --manager it is refused.
+ */
+export function managerUrl(opts: RemoteOptions & { dataDir?: string }): string | undefined {
+  return opts.manager ?? (opts.dataDir === undefined ? process.env[URL_ENV] || undefined : undefined);
 }
 
 /** The admin token for remote mode, from the options, the environment or a token file. */
