@@ -8,7 +8,7 @@ interface WorkerView {
   id: string;
   nickname: string;
   status: string;
-  status_requested: string;
+  status_requested: string | null;
   lazy_status_request: boolean;
   platform: string;
   address: string;
