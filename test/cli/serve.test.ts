@@ -102,6 +102,7 @@ describe('serve banner', { timeout: 30_000 }, () => {
       addon_version: '3.9',
       webhooks: [{ url: 'http://127.0.0.1:9/hook', events: ['job-status'], secret: 'webhook-secret-0123456789' }],
       max_connections: 500,
+      job_retention: '90d',
     };
     expect(Object.keys(config).sort()).toEqual([...CONFIG_KEYS].sort());
     const s = await startServe(['--data-dir', dir, '--config', writeConfig(dir, config)]);

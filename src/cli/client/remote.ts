@@ -3,7 +3,7 @@
 // exit code); a wrong token, an unreachable manager and another version get their own.
 import type { PrunableStatus } from '../../core/lifecycle/retention';
 import type { Listing } from '../../core/listing';
-import { BusyError, ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../../core/support/errors';
+import { BusyError, ConflictError, NotFoundError, UnavailableError, UnprocessableError, ValidationError } from '../../core/support/errors';
 import type { JobDetail, JobView, TaskSelection, TaskView } from '../../core/views';
 import { VERSION } from '../../version';
 import type { FarmClient, JobAction, WebhookDeliveries } from './client';
@@ -254,5 +254,6 @@ async function errorOf(res: Response): Promise<Error> {
   if (code === 'not_found') return new NotFoundError(message);
   if (code === 'conflict') return new ConflictError(message);
   if (code === 'busy') return new BusyError(message);
+  if (code === 'unavailable') return new UnavailableError(message);
   return new Error(`the manager answered ${res.status}: ${message}`);
 }
