@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach } from 'vitest';
 import { ManualClock } from '../../src/core/support/clock';
 import { defaultConfig, type ManagerConfig } from '../../src/core/support/config';
 import type { Logger } from '../../src/core/support/logger';
@@ -14,9 +13,10 @@ import { createManagerServer } from '../../src/http/app';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 
-afterEach(async () => {
+/** Undoes what the test set up, newest first; test/setup.ts runs it after every test. */
+export async function runCleanups(): Promise<void> {
   while (cleanups.length > 0) await cleanups.pop()!();
-});
+}
 
 export function onCleanup(fn: () => void | Promise<void>): void {
   cleanups.push(fn);
@@ -43,7 +43,9 @@ export function testManager(opts: { config?: Partial<ManagerConfig>; dataDir?: s
   const clock = opts.clock ?? new ManualClock();
   const config = { ...defaultConfig(), ...opts.config };
   const manager = new Manager({ db, dataDir, clock, config, logger: opts.logger });
-  onCleanup(() => {
+  onCleanup(async () => {
+    // Log writes still under way would make the data directory again after it was removed.
+    await manager.logs.idle().catch(() => undefined);
     db.close();
   });
   return { manager, db, dataDir, clock, config };
