@@ -216,18 +216,20 @@ export class WorkersRepo {
 
   /**
    * Whether a worker other than those excluded could still run a task of this type in this job:
-   * it supports the type and is not blocklisted for (job, type).
+   * it supports the type, carries the job's tag (if the job has one), is not blocklisted for (job,
+   * type) and has not failed this task.
    */
-  someoneElseCanRun(taskType: string, jobId: string, taskId: string): boolean {
+  someoneElseCanRun(taskType: string, jobId: string, taskId: string, jobTag: string | null): boolean {
     const row = this.s
       .get(
         `SELECT 1 FROM workers w
          WHERE EXISTS (SELECT 1 FROM json_each(w.supported_task_types) WHERE value = @taskType)
+           AND (@jobTag IS NULL OR EXISTS (SELECT 1 FROM json_each(w.tags) WHERE value = @jobTag))
            AND NOT EXISTS (SELECT 1 FROM blocklist b WHERE b.job_id = @jobId AND b.task_type = @taskType AND b.worker_id = w.id)
            AND NOT EXISTS (SELECT 1 FROM task_failures f WHERE f.task_id = @taskId AND f.worker_id = w.id)
          LIMIT 1`,
       )
-      .get({ taskType, jobId, taskId });
+      .get({ taskType, jobId, taskId, jobTag });
     return row !== undefined;
   }
 }

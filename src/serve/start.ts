@@ -152,7 +152,13 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     // The timeout check reads worker_timeout at every pass; its interval (1 s for any
     // worker_timeout of 4 s and more) stays as started.
     const outcome = applyConfig(manager, next.config);
-    loaded = next;
+    // The record says what serve runs with: keys that wait for a restart keep their old value.
+    const doc = { ...next.doc };
+    for (const key of outcome.needsRestart) {
+      if (key in loaded.doc) doc[key] = loaded.doc[key];
+      else delete doc[key];
+    }
+    loaded = { doc, config: manager.config };
     recordEffectiveConfig(dataDir, loaded);
     log.info('config reloaded', {
       file: opts.configFile,

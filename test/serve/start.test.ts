@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/support/clock';
 import { createLogger } from '../../src/core/support/logger';
+import { loadEffectiveConfig } from '../../src/serve/config-file';
 import { startServer, type ServerHandle, type ServerOptions } from '../../src/serve/start';
 import { onCleanup, registerWorker, request, tempDir } from '../helpers/env';
 import { waitFor } from '../helpers/cli';
@@ -92,6 +93,21 @@ describe('startServer', { timeout: 30_000 }, () => {
     expect(s.manager.variables.defs.render?.values[0]?.value).toBe('/mnt/r');
     clock.advance(21_000);
     await waitFor(() => s.manager.repos.workers.get(w.id)?.status === 'timeout', 10_000, 'a timeout by the reloaded worker_timeout');
+  });
+
+  it('a reload records what serve runs with: keys that need a restart keep their old value in the record', async () => {
+    const dir = tempDir();
+    const file = path.join(tempDir(), 'farm.json');
+    writeFileSync(file, JSON.stringify({ worker_timeout: '60s', max_connections: 1000 }));
+    const s = await started({ dataDir: dir, configFile: file });
+    writeFileSync(file, JSON.stringify({ worker_timeout: '30s', max_connections: 500, trusted_networks: ['10.0.0.0/8'] }));
+    expect(s.reload()).toEqual({ applied: ['worker_timeout'], needsRestart: ['trusted_networks', 'max_connections'] });
+    expect(s.manager.config.max_connections).toBe(1000);
+    const recorded = loadEffectiveConfig(dir);
+    expect(recorded.worker_timeout_ms).toBe(30_000);
+    expect(recorded.max_connections).toBe(1000);
+    expect(recorded.trusted_networks).toEqual(s.manager.config.trusted_networks);
+    expect(JSON.parse(readFileSync(path.join(dir, 'serve-config.json'), 'utf8'))).toEqual({ listen: '127.0.0.1:0', worker_timeout: '30s', max_connections: 1000 });
   });
 
   it('refuses a second server on the same data directory and releases nothing of the first', async () => {

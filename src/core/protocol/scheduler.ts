@@ -71,6 +71,12 @@ export class Scheduler {
       // step of a claim); the worker's own log lines queue up behind it.
       void this.logs.append(t.job_id, t.id, `${isoTime(this.clock.now())}: Manager assigned task ${t.id} to worker ${identifier(worker)}`);
       this.log.debug('task assigned', { task: t.id, job: t.job_id, worker: worker.id });
+    } else if (result.kind === 'task') {
+      // The worker restarted while running the task and starts it again from the beginning: the
+      // same run's log says so, or the two attempts would read as one.
+      const t = result.task;
+      void this.logs.append(t.job_id, t.id, `${isoTime(this.clock.now())}: Manager handed task ${t.id} back to worker ${identifier(worker)}, which signed on again while running it`);
+      this.log.info('task handed back after sign-on', { task: t.id, job: t.job_id, worker: worker.id });
     }
     return result;
   }

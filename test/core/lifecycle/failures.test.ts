@@ -71,6 +71,19 @@ describe('soft and hard failure', () => {
     expect(jobRec(tm, job).status).not.toBe('failed');
   });
 
+  it('counts a worker without the job\'s tag as unable to run it (the job fails instead of waiting forever)', async () => {
+    const tm = testManager({ config: { job_fail_share: 1 } });
+    const job = submitCustom(tm, [{ name: 'render' }], { tag: 'gpu' });
+    const gpu = await addWorker(tm, { tags: ['gpu'] });
+    // Another worker supports the task type but lacks the tag: it never gets the task.
+    await addWorker(tm);
+    const t = mustClaim(tm, gpu);
+    fail(tm, gpu, t.id);
+    expect(statusOf(tm, t.id)).toBe('failed');
+    expect(taskRec(tm, t.id).activity).toContain('no other worker can run it');
+    expect(jobRec(tm, job).status).toBe('failed');
+  });
+
   it('counts a blocklisted worker as unable to run it', async () => {
     const tm = testManager({ config: { job_fail_share: 1 } });
     const job = submitCustom(tm, [{ name: 'a' }, { name: 'b' }]);

@@ -1,4 +1,5 @@
 // Which task a worker gets from POST /task: the total dispatch order and every eligibility rule.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { NEXT_FOR_TYPE_SQL } from '../../../src/db/tasks-repo';
 import { customJob, testManager } from '../../helpers/env';
@@ -251,6 +252,10 @@ describe('a worker that asks for a task while one is still active on it', () => 
     expect(r).toMatchObject({ kind: 'task', fresh: false });
     expect(r.kind === 'task' && r.task.id).toBe(a.id);
     expect(workerRec(tm, w)).toMatchObject({ current_task: a.id, resume_task: null });
+    // The task's log says it starts again, so the two attempts do not read as one.
+    await tm.manager.logs.idle();
+    const log = readFileSync(tm.manager.logs.file(a.job_id, a.id), 'utf8');
+    expect(log).toMatch(/Manager assigned task [0-9a-f]{24} to worker .*\n.*Manager handed task [0-9a-f]{24} back to worker .*, which signed on again while running it\n$/);
     // Asking again without a new sign-on means it is done with it.
     expect(claimTask(tm, w)).toBeUndefined();
     complete(tm, w, a.id);
