@@ -3,18 +3,27 @@ import { ownValue } from '../core/support/own';
 import { io } from './io';
 import { common, type CommonOptions } from './context';
 import { withClient } from './client/connect';
-import { outputStyle, printJson, type TableOptions, withOutput } from './format';
+import { type LimitOptions, omittedNote, outputStyle, printJson, type TableOptions, withOutput } from './format';
+import { ValidationError } from '../core/support/errors';
+import { parseLimit } from '../core/listing';
 import { workersTable } from './tables';
 import { frameOf, showView, type WatchOptions, withWatch } from './live';
 
 export function listWorkersCommand(program: Command): void {
-  common(withWatch(withOutput(program.command('list-workers').description('list the registered workers')))).action(async (opts: CommonOptions & TableOptions & WatchOptions) => {
-    const style = outputStyle(opts);
-    await showView(opts, 'flamenco-mgr list-workers', async (c) => {
-      const workers = await c.workers();
-      return frameOf(workers, opts.json, () => (workers.length === 0 ? 'no workers registered\n' : workersTable(workers, style, c.now()) + '\n'));
+  common(withWatch(withOutput(program.command('list-workers').description('list the registered workers (all of them unless --limit)'))))
+    .option('--limit <n>', 'show at most n workers, in registration order')
+    .option('--all', 'show every worker (the default)')
+    .action(async (opts: CommonOptions & TableOptions & WatchOptions & LimitOptions) => {
+      if (opts.all && opts.limit !== undefined) throw new ValidationError('give --limit or --all, not both');
+      const limit = parseLimit(opts.limit, '--limit');
+      const style = outputStyle(opts);
+      await showView(opts, 'flamenco-mgr list-workers', async (c) => {
+        const all = await c.workers();
+        const workers = limit === undefined ? all : all.slice(0, limit);
+        const table = () => (workers.length === 0 ? 'no workers registered\n' : workersTable(workers, style, c.now()) + '\n' + omittedNote(all.length - workers.length, 'workers'));
+        return frameOf(workers, opts.json, table);
+      });
     });
-  });
 }
 
 const WORDS: Record<string, string> = { awake: 'wake up', asleep: 'go to sleep', shutdown: 'shut down' };

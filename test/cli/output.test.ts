@@ -76,6 +76,18 @@ describe('--limit, --all and the current jobs', { timeout: 30_000 }, () => {
     expect((await runCli(['jobs', '--limit', '2', '--all', ...d])).code).toBe(2);
   });
 
+  it('list-workers shows every worker unless --limit, and says how many more there are', async () => {
+    const tm = testManager();
+    const d = ['--data-dir', tm.dataDir];
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push(await addWorker(tm));
+    expect((await runJson(['list-workers', ...d])).map((w: { id: string }) => w.id)).toEqual(ids);
+    expect((await runJson(['list-workers', '--limit', '2', ...d])).map((w: { id: string }) => w.id)).toEqual(ids.slice(0, 2));
+    expect((await runCli(['list-workers', '--limit', '2', ...d])).stdout).toMatch(/\n\(1 more workers not shown; use --limit n or --all\)\n$/);
+    expect((await runCli(['list-workers', '--all', ...d])).stdout).not.toContain('not shown');
+    expect((await runCli(['list-workers', '--limit', '2', '--all', ...d])).code).toBe(2);
+  });
+
   it('job --status filters tasks; --limit cuts the task list', async () => {
     const tm = testManager();
     const d = ['--data-dir', tm.dataDir];
