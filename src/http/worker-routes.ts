@@ -6,8 +6,7 @@ import { given, optionalString, string, stringList } from '../core/support/valid
 import { isId } from '../core/support/ids';
 import { verifyJwt } from '../core/protocol/jwt';
 import type { Manager } from '../core/manager';
-import type { WorkerRecord } from '../db/workers-repo';
-import { type Caller, workerDocument } from '../core/protocol/workers';
+import { type Caller, type WorkerRecord, workerDocument } from '../core/protocol/workers';
 import { HttpError } from './errors';
 import { LoginRefused, unauthorized, withRefusals } from './worker-refusals';
 import { json, noContent, type Reply } from './reply';

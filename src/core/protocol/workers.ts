@@ -37,7 +37,7 @@ export interface Registration {
   nickname: string;
 }
 
-export type { Caller };
+export type { Caller, WorkerRecord };
 
 /** The outcome of checking a worker's credentials. */
 export type Login = { worker: WorkerRecord } | LoginRefusal;
