@@ -1,5 +1,5 @@
 // Read models shared by the CLI's --json output and the admin API: the same shapes everywhere.
-import type { JobRecord } from '../db/jobs-repo';
+import type { JobListing, JobRecord } from '../db/jobs-repo';
 import type { TaskRecord } from '../db/tasks-repo';
 import type { WorkerRecord } from '../db/workers-repo';
 import { isoTime } from './support/clock';
@@ -67,11 +67,25 @@ export function taskCounts(repos: Repos, jobId: string): Record<TaskStatus, numb
   return { ...zeroCounts(TASK_STATUSES), ...repos.taskCounts.forJob(jobId) };
 }
 
-export function jobView(repos: Repos, j: JobRecord): JobView {
+/** Task counts of every job, read in one query (listings of many jobs). */
+export function allTaskCounts(repos: Repos): Map<string, Record<TaskStatus, number>> {
+  const out = new Map<string, Record<TaskStatus, number>>();
+  for (const c of repos.taskCounts.all()) {
+    let counts = out.get(c.job_id);
+    if (!counts) {
+      counts = zeroCounts(TASK_STATUSES);
+      out.set(c.job_id, counts);
+    }
+    counts[c.status] += c.n;
+  }
+  return out;
+}
+
+export function jobView(repos: Repos, j: JobListing, counts?: Record<TaskStatus, number>): JobView {
   return {
     id: j.id, name: j.name, job_type: j.job_type, status: j.status, priority: j.priority, created: isoTime(j.created),
     updated: isoTime(j.updated), activity: j.activity, tag: j.tag, metadata: j.metadata,
-    submitter_platform: j.submitter_platform, tasks: taskCounts(repos, j.id),
+    submitter_platform: j.submitter_platform, tasks: counts ?? taskCounts(repos, j.id),
   };
 }
 
@@ -135,11 +149,13 @@ export class Views {
     if (status !== undefined && !isOneOf(JOB_STATUSES, status)) {
       throw new ValidationError(`status: "${status}" is not a job status (${JOB_STATUSES.join(', ')})`);
     }
-    let list = status ? this.repos.jobs.listByStatus(status) : this.repos.jobs.list();
+    // Without settings, and every job's counts in one query: a dashboard asks for this often.
+    let list = this.repos.jobs.listings(status);
     const now = this.clock.now();
     if (listing.scope === 'current') list = list.filter((j) => isCurrent(j, now));
     const { items, omitted } = newest(list, listing.limit);
-    return { jobs: items.map((j) => jobView(this.repos, j)), omitted };
+    const counts = allTaskCounts(this.repos);
+    return { jobs: items.map((j) => jobView(this.repos, j, counts.get(j.id) ?? zeroCounts(TASK_STATUSES))), omitted };
   }
 
   /** A job without its tasks: what the job actions answer with. */

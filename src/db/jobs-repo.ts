@@ -21,6 +21,12 @@ export interface JobRecord {
   last_output: string | null;
 }
 
+/** A job without its settings: what listings show (settings can be large; they are not parsed). */
+export type JobListing = Omit<JobRecord, 'settings'>;
+
+/** Every column but settings. */
+const LISTING_COLUMNS = 'seq, id, name, job_type, status, priority, metadata, tag, activity, created, updated, last_output, submitter_platform';
+
 /** A job as the state machine sees it. */
 export type JobStatusRecord = Pick<JobRecord, 'id' | 'status'>;
 
@@ -66,6 +72,16 @@ export class JobsRepo {
 
   list(): JobRecord[] {
     return (this.s.get('SELECT * FROM jobs ORDER BY seq').all() as Row[]).map(fromRow);
+  }
+
+  /** Jobs without their settings, in creation order, all or of one status. */
+  listings(status?: JobStatus): JobListing[] {
+    const rows = (
+      status
+        ? this.s.get(`SELECT ${LISTING_COLUMNS} FROM jobs WHERE status = ? ORDER BY seq`).all(status)
+        : this.s.get(`SELECT ${LISTING_COLUMNS} FROM jobs ORDER BY seq`).all()
+    ) as Omit<Row, 'settings'>[];
+    return rows.map((r) => ({ ...r, metadata: JSON.parse(r.metadata) as Record<string, string> }));
   }
 
   listByStatus(status: JobStatus): JobRecord[] {

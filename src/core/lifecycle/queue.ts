@@ -63,7 +63,7 @@ export class QueueService {
    */
   listed(jobId: string | undefined, listing: Listing): { status: QueueStatus; omitted: number } {
     const { jobs, workers } = this.repos;
-    let list = jobs.list();
+    let list = jobs.listings();
     if (jobId !== undefined) {
       list = list.filter((j) => j.id === jobId);
       if (list.length === 0) throw new NotFoundError(`job ${jobId} not found`);
