@@ -33,7 +33,15 @@ export interface Watchers {
   close(): void;
 }
 
-function openStream(target: Target, stats: WatcherStats, onEvents: () => void): () => void {
+/** The last `id:` of an event-stream chunk, if it has one. */
+function lastIdIn(chunk: Buffer): string | undefined {
+  const i = chunk.lastIndexOf('\nid: ');
+  if (i < 0) return undefined;
+  const end = chunk.indexOf('\n', i + 5);
+  return chunk.subarray(i + 5, end < 0 ? chunk.length : end).toString('latin1');
+}
+
+function openStream(target: Target, stats: WatcherStats, onEvents: (lastId: string | undefined) => void): () => void {
   let closed = false;
   const req = http.get({ host: target.host, port: target.port, path: '/api/events', headers: { Accept: 'text/event-stream' } }, (res) => {
     if (res.statusCode !== 200) {
@@ -49,7 +57,7 @@ function openStream(target: Target, stats: WatcherStats, onEvents: () => void): 
       for (let i = chunk.indexOf('\nid: '); i >= 0; i = chunk.indexOf('\nid: ', i + 5)) n++;
       stats.events += n;
       if (chunk.includes('event: resync')) stats.resyncs++;
-      if (n > 0) onEvents();
+      if (n > 0) onEvents(lastIdIn(chunk));
     });
     res.on('end', () => !closed && stats.lost++);
   });
@@ -68,22 +76,25 @@ export function openWatchers(target: Target, streams: number, dashboards: number
   for (let i = 0; i < streams; i++) closers.push(openStream(target, stats, () => undefined));
   for (let i = 0; i < dashboards; i++) {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 6 });
-    const debounced = (ms: number, path: string) => {
+    // As the page does: the jobs list as of the newest event seen (?at=), the farm summary.
+    let seen: string | undefined;
+    const debounced = (ms: number, path: () => string) => {
       let pending: NodeJS.Timeout | undefined;
       return () => {
         if (pending) return;
         pending = setTimeout(() => {
           timers.delete(pending!);
           pending = undefined;
-          void request(agent, target, 'GET', path, {}, undefined, false, stats.dashboardRequests);
+          void request(agent, target, 'GET', path(), {}, undefined, false, stats.dashboardRequests);
         }, ms);
         timers.add(pending);
       };
     };
-    const jobs = debounced(400, '/api/jobs');
-    const farm = debounced(1000, '/api/farm');
+    const jobs = debounced(400, () => (seen === undefined ? '/api/jobs' : `/api/jobs?at=${seen}`));
+    const farm = debounced(1000, () => '/api/farm');
     closers.push(
-      openStream(target, stats, () => {
+      openStream(target, stats, (lastId) => {
+        if (lastId !== undefined) seen = lastId;
         jobs();
         farm();
       }),

@@ -7,6 +7,7 @@ import { type Listing, parseLimit, parseScope } from '../core/listing';
 import { parseAge, parsePrunableStatuses, PRUNABLE } from '../core/lifecycle/retention';
 import { requireAdmin, serveLog } from './admin-routes';
 import { listed, runsOf, serveRun } from './api-helpers';
+import { atParam, SharedReads } from './shared-reads';
 import { COMMIT, VERSION } from '../version';
 import { json, noContent, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
@@ -36,6 +37,7 @@ export function apiRoutes(m: Manager, token: string): Route[] {
   const taskId = (ctx: RequestCtx) => m.names.task(ctx.params.id!);
   const workerId = (ctx: RequestCtx) => m.names.worker(ctx.params.id!);
   const ref = (value: string | undefined, resolve: (r: string) => string) => (value === undefined ? undefined : resolve(value));
+  const shared = new SharedReads();
 
   return [
     route(['GET'], '/queue-status', (ctx) => listed(m.queue.listed(ref(q(ctx, 'job'), (r) => m.names.job(r)), listing(ctx)), 'status')),
@@ -45,7 +47,15 @@ export function apiRoutes(m: Manager, token: string): Route[] {
     route(['GET'], '/job-types', () => json(jobTypesDocument())),
 
     // jobs
-    route(['GET'], '/jobs', (ctx) => listed(m.views.jobList(q(ctx, 'status'), listing(ctx)), 'jobs')),
+    route(['GET'], '/jobs', (ctx) => {
+      const read = () => m.views.jobList(q(ctx, 'status'), listing(ctx));
+      const at = atParam(ctx.url.searchParams.get('at'));
+      if (at === undefined) return listed(read(), 'jobs');
+      const query = new URLSearchParams(ctx.url.searchParams);
+      query.delete('at');
+      query.sort();
+      return listed(shared.read(`jobs?${query}`, at, m.observe.feed.position(), read) as ReturnType<typeof read>, 'jobs');
+    }),
     route(['POST'], '/jobs', (ctx) => json(m.stuck.submitted(m.jobs.submit(parseJson(ctx.body), { address: ctx.req.socket.remoteAddress ?? '' })), 201), JOB_BODY_LIMIT),
     route(['GET'], '/jobs/:id', (ctx) => listed(m.views.jobDetail(jobId(ctx), { status: q(ctx, 'task_status'), limit: parseLimit(q(ctx, 'limit')) }), 'job')),
     route(['DELETE'], '/jobs/:id', (ctx) => {

@@ -8,6 +8,13 @@ export interface FarmEvent {
 
 export type EventHandler = (e: FarmEvent) => void;
 
+/** The newest event id this page has seen, if any: listings ask for the farm as of it (?at=). */
+let newestSeen: string | undefined;
+
+export function seenEvent(): string | undefined {
+  return newestSeen;
+}
+
 export function connectEvents(headers: () => Record<string, string>, onEvent: EventHandler, onState: (connected: boolean) => void): () => void {
   let lastId: string | undefined;
   let stopped = false;
@@ -55,7 +62,10 @@ export function connectEvents(headers: () => Record<string, string>, onEvent: Ev
       else if (field === 'data') data += (data ? '\n' : '') + value;
       else if (field === 'id') id = value;
     }
-    if (id !== undefined) lastId = id;
+    if (id !== undefined) {
+      lastId = id;
+      newestSeen = id;
+    }
     if (!data) return;
     try {
       onEvent({ type, data: JSON.parse(data) });

@@ -213,3 +213,27 @@ describe('job actions', { timeout: 30_000 }, () => {
     expectApiError(await api(s, 'GET', '/api/nope'), 404, 'no such endpoint: /api/nope');
   });
 });
+
+describe('GET /api/jobs?at=<event id>', () => {
+  it('answers as of at least that event, one answer shared by every client asking so; without at always afresh', async () => {
+    const s = await testServer();
+    const feed = s.manager.observe.feed;
+    const first = s.manager.jobs.submit(customJob([{ name: 'a' }], { name: 'first' })).id;
+    feed.poll();
+    const at = feed.position();
+    const ids = (r: Awaited<ReturnType<typeof api>>) => expectJson(r).map((j: { id: string }) => j.id);
+    expect(ids(await api(s, 'GET', `/api/jobs?at=${at}`))).toEqual([first]);
+    // A change serve has not read from the events journal yet: clients asking as of `at` share
+    // the answer already made; a client asking without `at` sees the change.
+    const second = s.manager.jobs.submit(customJob([{ name: 'a' }], { name: 'second' })).id;
+    expect(ids(await api(s, 'GET', `/api/jobs?at=${at}`))).toEqual([first]);
+    expect(ids(await api(s, 'GET', '/api/jobs'))).toEqual([first, second]);
+    // Once serve has read it, a client that saw the newer event gets an answer that has it.
+    feed.poll();
+    expect(feed.position()).toBeGreaterThan(at);
+    expect(ids(await api(s, 'GET', `/api/jobs?at=${feed.position()}`))).toEqual([first, second]);
+    // Other queries are kept apart.
+    expect(ids(await api(s, 'GET', `/api/jobs?at=${at}&status=completed`))).toEqual([]);
+    expectApiError(await api(s, 'GET', '/api/jobs?at=soon'), 400, 'at: must be an event id (a whole number)');
+  });
+});

@@ -1,5 +1,6 @@
 // The jobs: filter by status, finished ones folded away, paged.
 import { api } from '../api';
+import { seenEvent } from '../live';
 import { badge, h, pager, progress, relativeTime, replace, table } from '../dom';
 import type { View } from './view';
 
@@ -80,7 +81,9 @@ export function jobsView(): View {
   return {
     el,
     async refresh() {
-      jobs = await api<JobView[]>('GET', '/api/jobs');
+      // As of the newest event seen: every dashboard asking after the same burst shares one answer.
+      const at = seenEvent();
+      jobs = await api<JobView[]>('GET', at === undefined ? '/api/jobs' : `/api/jobs?at=${at}`);
       draw();
     },
     wants: (e) => e.type === 'job' || e.type === 'task',
