@@ -41,9 +41,9 @@ function lastIdIn(chunk: Buffer): string | undefined {
   return chunk.subarray(i + 5, end < 0 ? chunk.length : end).toString('latin1');
 }
 
-function openStream(target: Target, stats: WatcherStats, onEvents: (lastId: string | undefined) => void): () => void {
+function openStream(target: Target, stats: WatcherStats, path: string, onEvents: (lastId: string | undefined) => void): () => void {
   let closed = false;
-  const req = http.get({ host: target.host, port: target.port, path: '/api/events', headers: { Accept: 'text/event-stream' } }, (res) => {
+  const req = http.get({ host: target.host, port: target.port, path, headers: { Accept: 'text/event-stream' } }, (res) => {
     if (res.statusCode !== 200) {
       stats.lost++;
       res.resume();
@@ -73,7 +73,8 @@ export function openWatchers(target: Target, streams: number, dashboards: number
   const stats: WatcherStats = { streams: 0, events: 0, bytes: 0, resyncs: 0, lost: 0, dashboardRequests: new Recorder('dashboard request') };
   const closers: (() => void)[] = [];
   const timers = new Set<NodeJS.Timeout>();
-  for (let i = 0; i < streams; i++) closers.push(openStream(target, stats, () => undefined));
+  // Scripts read every event; the dashboard asks for one "changes" frame per batch, as the page does.
+  for (let i = 0; i < streams; i++) closers.push(openStream(target, stats, '/api/events', () => undefined));
   for (let i = 0; i < dashboards; i++) {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 6 });
     // As the page does: the jobs list as of the newest event seen (?at=), the farm summary.
@@ -93,7 +94,7 @@ export function openWatchers(target: Target, streams: number, dashboards: number
     const jobs = debounced(400, () => (seen === undefined ? '/api/jobs' : `/api/jobs?at=${seen}`));
     const farm = debounced(1000, () => '/api/farm');
     closers.push(
-      openStream(target, stats, (lastId) => {
+      openStream(target, stats, '/api/events?coalesce=1', (lastId) => {
         if (lastId !== undefined) seen = lastId;
         jobs();
         farm();

@@ -4,6 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { type EventFeed, type EventRow, eventDocument } from '../core/observe/feed';
+import { ValidationError } from '../core/support/errors';
 import { HttpError } from './errors';
 import type { Reply } from './reply';
 
@@ -24,12 +25,43 @@ function frame(e: EventRow): string {
   return `id: ${e.id}\nevent: ${e.kind}\ndata: ${JSON.stringify(eventDocument(e))}\n\n`;
 }
 
+/** Task ids a "changes" frame lists at most; past that it says `more_tasks` instead. */
+export const CHANGES_TASK_LIMIT = 200;
+
+/**
+ * One frame for a batch of events, for clients that only need to know what to fetch again (the
+ * dashboard, `?coalesce=1`): the jobs, tasks, workers and last-rendered images that changed.
+ * While the farm dispatches hundreds of tasks a second, this is a small frame per batch instead
+ * of every event for every open browser.
+ */
+function changesFrame(events: readonly EventRow[]): string {
+  const jobs = new Set<string>();
+  const workers = new Set<string>();
+  const tasks = new Map<string, string>();
+  const rendered = new Set<string>();
+  for (const e of events) {
+    if (e.kind === 'job') jobs.add(e.entity);
+    else if (e.kind === 'worker') workers.add(e.entity);
+    else if (e.kind === 'last-rendered' && e.job_id) rendered.add(e.job_id);
+    else if (e.kind === 'task') {
+      if (e.job_id) jobs.add(e.job_id);
+      if (e.worker_id) workers.add(e.worker_id);
+      tasks.set(e.entity, e.job_id ?? '');
+    }
+  }
+  const listed = [...tasks].slice(0, CHANGES_TASK_LIMIT).map(([id, job]) => ({ id, job }));
+  const data = { jobs: [...jobs], tasks: listed, more_tasks: tasks.size > listed.length, workers: [...workers], last_rendered: [...rendered] };
+  return `id: ${events[events.length - 1]!.id}\nevent: changes\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
 function resyncFrame(position: number, reason: string): string {
   return `id: ${position}\nevent: resync\ndata: ${JSON.stringify({ reason })}\n\n`;
 }
 
 interface Client {
   stream: Readable;
+  /** One "changes" frame per batch instead of every event (`?coalesce=1`). */
+  coalesce: boolean;
 }
 
 export class EventStreamHub {
@@ -38,7 +70,18 @@ export class EventStreamHub {
 
   constructor(private readonly feed: EventFeed) {
     feed.subscribe((events) => {
-      if (this.clients.size > 0) this.broadcast(events.map(frame).join(''));
+      if (this.clients.size === 0 || events.length === 0) return;
+      // Each form is made only if some client wants it, and once for all of them.
+      let full: string | undefined;
+      let changes: string | undefined;
+      this.broadcast((c) => {
+        if (c.coalesce) {
+          changes ??= changesFrame(events);
+          return changes;
+        }
+        full ??= events.map(frame).join('');
+        return full;
+      });
     });
   }
 
@@ -46,10 +89,10 @@ export class EventStreamHub {
     return this.clients.size;
   }
 
-  open(req: IncomingMessage): Reply {
+  open(req: IncomingMessage, coalesce = false): Reply {
     if (this.clients.size >= MAX_CLIENTS) throw new HttpError(503, 'busy', `too many event streams open (${MAX_CLIENTS})`, { 'Retry-After': '10' });
     const stream = new Readable({ read() {} });
-    const client: Client = { stream };
+    const client: Client = { stream, coalesce };
     const position = this.feed.position();
     let start = `retry: ${RETRY_MS}\n\n`;
     const last = lastEventId(req);
@@ -57,12 +100,13 @@ export class EventStreamHub {
       start += `id: ${position}\nevent: ready\ndata: ${JSON.stringify({ position })}\n\n`;
     } else {
       const missed = this.feed.replay(last, REPLAY_LIMIT);
-      start += missed === undefined ? resyncFrame(position, 'the events since Last-Event-ID are no longer kept') : missed.map(frame).join('');
+      if (missed === undefined) start += resyncFrame(position, 'the events since Last-Event-ID are no longer kept');
+      else if (missed.length > 0) start += coalesce ? changesFrame(missed) : missed.map(frame).join('');
     }
     stream.push(start);
     this.clients.add(client);
     stream.once('close', () => this.remove(client));
-    this.heartbeat ??= setInterval(() => this.broadcast(': ping\n\n'), HEARTBEAT_MS).unref();
+    this.heartbeat ??= setInterval(() => this.broadcast(() => ': ping\n\n'), HEARTBEAT_MS).unref();
     return {
       status: 200,
       headers: {
@@ -85,11 +129,18 @@ export class EventStreamHub {
     }
   }
 
-  private broadcast(text: string): void {
-    if (text === '' || this.clients.size === 0) return;
-    // Encoded once for every client: with many clients, encoding per client cost more than the writes.
-    const bytes = Buffer.from(text, 'utf8');
+  /** Sends each client its text; a text is encoded once for every client it goes to. */
+  private broadcast(textFor: (c: Client) => string): void {
+    // Encoded once per text: with many clients, encoding per client cost more than the writes.
+    const encoded = new Map<string, Buffer>();
     for (const c of this.clients) {
+      const text = textFor(c);
+      if (text === '') continue;
+      let bytes = encoded.get(text);
+      if (!bytes) {
+        bytes = Buffer.from(text, 'utf8');
+        encoded.set(text, bytes);
+      }
       if (c.stream.readableLength + bytes.length > CLIENT_BUFFER_LIMIT) this.drop(c);
       else c.stream.push(bytes);
     }
@@ -121,4 +172,11 @@ function lastEventId(req: IncomingMessage): number | undefined {
   const h = req.headers['last-event-id'];
   if (typeof h !== 'string' || !/^\d{1,15}$/.test(h.trim())) return undefined;
   return Number(h.trim());
+}
+
+/** `?coalesce=1` (or `true`): one "changes" frame per batch; absent or `0`: every event. */
+export function coalesceParam(value: string | null): boolean {
+  if (value === null || value === '0' || value === 'false') return false;
+  if (value === '' || value === '1' || value === 'true') return true;
+  throw new ValidationError('coalesce: must be 1 or 0');
 }

@@ -6,7 +6,7 @@ import type { Manager } from '../core/manager';
 import { ValidationError } from '../core/support/errors';
 import { anonymousReader, requireReader } from './access';
 import { requireAdmin } from './admin-routes';
-import type { EventStreamHub } from './events-stream';
+import { coalesceParam, type EventStreamHub } from './events-stream';
 import type { Reply } from './reply';
 import type { Route } from './server';
 
@@ -46,7 +46,7 @@ export function observeRoutes(m: Manager, token: string, hub: EventStreamHub): R
         };
       },
     },
-    { methods: ['GET'], path: '/api/events', guard: reader, handler: (ctx) => hub.open(ctx.req) },
+    { methods: ['GET'], path: '/api/events', guard: reader, handler: (ctx) => hub.open(ctx.req, coalesceParam(ctx.url.searchParams.get('coalesce'))) },
     { methods: ['GET'], path: '/api/farm', guard: reader, handler: () => ({ status: 200, body: m.observe.farm.summary(m.observe.feed.position()) }) },
     {
       // What this request may do: the dashboard asks before it shows data or a login form.

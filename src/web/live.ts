@@ -26,7 +26,8 @@ export function connectEvents(headers: () => Record<string, string>, onEvent: Ev
       try {
         const h: Record<string, string> = { ...headers(), Accept: 'text/event-stream' };
         if (lastId !== undefined) h['Last-Event-ID'] = lastId;
-        const res = await fetch('/api/events', { headers: h, signal: controller.signal, cache: 'no-store' });
+        // One "changes" frame per batch (what changed, to fetch again) instead of every event.
+        const res = await fetch('/api/events?coalesce=1', { headers: h, signal: controller.signal, cache: 'no-store' });
         if (!res.ok || !res.body) throw new Error(`events: ${res.status}`);
         onState(true);
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -67,11 +68,13 @@ export function connectEvents(headers: () => Record<string, string>, onEvent: Ev
       newestSeen = id;
     }
     if (!data) return;
+    let parsed: Record<string, unknown>;
     try {
-      onEvent({ type, data: JSON.parse(data) });
+      parsed = JSON.parse(data) as Record<string, unknown>;
     } catch {
-      // a malformed event is skipped
+      return; // a malformed event is skipped
     }
+    for (const e of type === 'changes' ? expandChanges(parsed) : [{ type, data: parsed }]) onEvent(e);
   }
 
   void run();
@@ -79,6 +82,25 @@ export function connectEvents(headers: () => Record<string, string>, onEvent: Ev
     stopped = true;
     controller?.abort();
   };
+}
+
+/**
+ * A "changes" frame as the events the views look for: one per changed job, worker, listed task
+ * and last-rendered image (a frame with more tasks than it lists counts as a change of each job).
+ */
+function expandChanges(c: Record<string, unknown>): FarmEvent[] {
+  const ids = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  const out: FarmEvent[] = [];
+  for (const id of ids(c.jobs)) {
+    out.push({ type: 'job', data: { id } });
+    if (c.more_tasks === true) out.push({ type: 'task', data: { job: id } });
+  }
+  for (const id of ids(c.workers)) out.push({ type: 'worker', data: { id } });
+  for (const t of Array.isArray(c.tasks) ? c.tasks : []) {
+    if (t && typeof t === 'object') out.push({ type: 'task', data: t as Record<string, unknown> });
+  }
+  for (const job of ids(c.last_rendered)) out.push({ type: 'last-rendered', data: { job } });
+  return out;
 }
 
 /** Calls fn at most once per `ms`, after the last call in a burst settles. */

@@ -19,9 +19,9 @@ export interface SseClient {
   close(): void;
 }
 
-export async function openEvents(url: string, headers: Record<string, string> = {}): Promise<SseClient> {
+export async function openEvents(url: string, headers: Record<string, string> = {}, query = ''): Promise<SseClient> {
   const ac = new AbortController();
-  const res = await fetch(`${url}/api/events`, { headers, signal: ac.signal });
+  const res = await fetch(`${url}/api/events${query}`, { headers, signal: ac.signal });
   const events: SseEvent[] = [];
   const waiters = new Set<() => void>();
   let buf = '';

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseNetworks } from '../../src/core/support/networks';
-import { CLIENT_BUFFER_LIMIT, EventStreamHub } from '../../src/http/events-stream';
+import { CHANGES_TASK_LIMIT, CLIENT_BUFFER_LIMIT, EventStreamHub } from '../../src/http/events-stream';
 import { ADMIN_TOKEN, customJob, registerWorker, request, testManager, testServer } from '../helpers/env';
 import { claim, submitJob } from '../helpers/protocol';
 import { openEvents } from '../helpers/sse';
@@ -29,6 +29,40 @@ describe('GET /api/events', () => {
     // Ids only grow.
     const ids = c.events.filter((e) => e.event !== 'ready').map((e) => Number(e.id));
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
+  });
+
+  it('with ?coalesce=1 sends one "changes" frame per batch: the jobs, tasks and workers that changed', async () => {
+    const s = await testServer();
+    const c = await openEvents(s.url, {}, '?coalesce=1');
+    const full = await openEvents(s.url);
+    await c.waitFor((e) => e.event === 'ready', 'ready');
+    const { jobId } = submitJob(s, Array.from({ length: 3 }, (_, i) => ({ name: `t${i}` })));
+    const w = await registerWorker(s.url);
+    const t = await claim(w);
+    s.manager.observe.feed.poll();
+    const frame = await c.waitFor((e) => e.event === 'changes', 'a changes frame');
+    expect(frame.data).toEqual({ jobs: [jobId], tasks: expect.any(Array), more_tasks: false, workers: [w.id], last_rendered: [] });
+    expect(frame.data.tasks).toContainEqual({ id: t._id, job: jobId });
+    // The same batch, event by event, for a client that did not ask to coalesce; the frame's id is
+    // the batch's last event, so Last-Event-ID resumes after it.
+    const last = await full.waitFor((e) => e.event === 'task' && e.data.id === t._id && e.data.status === 'active');
+    await full.waitFor((e) => Number(e.id) === Number(frame.id));
+    expect(Number(frame.id)).toBeGreaterThanOrEqual(Number(last.id));
+    expect(c.events.filter((e) => e.event === 'changes')).toHaveLength(1);
+    expect((await request(s.url, 'GET', '/api/events?coalesce=maybe')).status).toBe(400);
+  });
+
+  it('with ?coalesce=1 lists at most CHANGES_TASK_LIMIT tasks and says there were more', async () => {
+    const s = await testServer();
+    const c = await openEvents(s.url, {}, '?coalesce=1');
+    await c.waitFor((e) => e.event === 'ready', 'ready');
+    const { jobId } = submitJob(s, Array.from({ length: CHANGES_TASK_LIMIT + 5 }, (_, i) => ({ name: `t${i}` })));
+    s.manager.jobActions.cancel(jobId);
+    s.manager.observe.feed.poll();
+    const frame = await c.waitFor((e) => e.event === 'changes');
+    expect(frame.data.tasks).toHaveLength(CHANGES_TASK_LIMIT);
+    expect(frame.data.more_tasks).toBe(true);
+    expect(frame.data.jobs).toEqual([jobId]);
   });
 
   it('sees changes that another process makes to the database', async () => {
