@@ -33,12 +33,19 @@ export interface Watchers {
   close(): void;
 }
 
-/** The last `id:` of an event-stream chunk, if it has one. */
-function lastIdIn(chunk: Buffer): string | undefined {
-  const i = chunk.lastIndexOf('\nid: ');
-  if (i < 0) return undefined;
-  const end = chunk.indexOf('\n', i + 5);
-  return chunk.subarray(i + 5, end < 0 ? chunk.length : end).toString('latin1');
+/** Where the `id:` lines of an event-stream chunk start (a line may start the chunk itself). */
+function idLines(chunk: Buffer): number[] {
+  const at: number[] = [];
+  for (let i = chunk.indexOf('id: '); i >= 0; i = chunk.indexOf('id: ', i + 4)) if (i === 0 || chunk[i - 1] === 0x0a) at.push(i);
+  return at;
+}
+
+/** The value of the chunk's last `id:` line, if it has one. */
+function lastIdIn(chunk: Buffer, lines: number[]): string | undefined {
+  const i = lines.at(-1);
+  if (i === undefined) return undefined;
+  const end = chunk.indexOf('\n', i + 4);
+  return chunk.subarray(i + 4, end < 0 ? chunk.length : end).toString('latin1');
 }
 
 function openStream(target: Target, stats: WatcherStats, path: string, onEvents: (lastId: string | undefined) => void): () => void {
@@ -53,11 +60,11 @@ function openStream(target: Target, stats: WatcherStats, path: string, onEvents:
     // Counted on the bytes, without decoding: the watchers should cost as little as they can.
     res.on('data', (chunk: Buffer) => {
       stats.bytes += chunk.length;
-      let n = 0;
-      for (let i = chunk.indexOf('\nid: '); i >= 0; i = chunk.indexOf('\nid: ', i + 5)) n++;
+      const lines = idLines(chunk);
+      const n = lines.length;
       stats.events += n;
       if (chunk.includes('event: resync')) stats.resyncs++;
-      if (n > 0) onEvents(lastIdIn(chunk));
+      if (n > 0) onEvents(lastIdIn(chunk, lines));
     });
     res.on('end', () => !closed && stats.lost++);
   });

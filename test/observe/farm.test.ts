@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { registerWorker, request, testServer } from '../helpers/env';
 import { claim, submitJob } from '../helpers/protocol';
+import { STUCK_CACHE_MS } from '../../src/core/observe/farm-summary';
 
 describe('GET /api/farm', () => {
   it('counts every status, names what busy workers run, and says what is stuck', async () => {
@@ -22,10 +23,13 @@ describe('GET /api/farm', () => {
     ]);
 
     s.manager.workerTags.change(w.id, { set: ['gpu'] });
+    // Counts follow every change; what is stuck is worked out again at most every STUCK_CACHE_MS.
     s.clock.advance(5000);
+    expect((await request(s.url, 'GET', '/api/farm')).json.stuck).toHaveLength(2);
+    s.clock.advance(STUCK_CACHE_MS - 5000);
     expect((await request(s.url, 'GET', '/api/farm')).json.stuck).toHaveLength(1);
     await w.call('POST', '/sign-off');
-    s.clock.advance(5000);
+    s.clock.advance(STUCK_CACHE_MS);
     const later = (await request(s.url, 'GET', '/api/farm')).json;
     expect(later.stuck.map((x: any) => x.reason)).toContain('no available worker runs task type "sleep" (1 such worker is offline, asleep or timed out)');
   });
