@@ -1,6 +1,6 @@
 // `task-log`: a task's log, its earlier runs, and --follow until the task ends.
 import type { Command } from 'commander';
-import { parseRun } from '../core/protocol/task-log-runs';
+import { parseRun, parseTail } from '../core/protocol/task-log-runs';
 import { ValidationError } from '../core/support/errors';
 import { isOneOf } from '../core/support/statuses';
 import type { TaskView } from '../core/views';
@@ -33,12 +33,11 @@ export function taskLogCommand(program: Command): void {
       .option('--run <n>', 'the n-th run (1 = the first)')
       .option('--all-runs', 'every run, oldest first, each under a line naming its worker'),
   ).action(async (id: string, opts: TaskLogOptions) => {
-    if (opts.tail !== undefined && !/^\d+$/.test(opts.tail)) throw new ValidationError(`--tail: "${opts.tail}" is not a whole number`);
     const run = opts.run === undefined ? undefined : parseRun(opts.run, '--run');
     if (run !== undefined && opts.allRuns) throw new ValidationError('give --run n or --all-runs, not both');
     if (opts.follow && (run !== undefined || opts.allRuns)) throw new ValidationError('--follow follows the latest run; it takes no --run or --all-runs');
     if (opts.follow && opts.json) throw new ValidationError('--follow prints the log as it grows; it takes no --json');
-    const tail = opts.tail === undefined ? undefined : Number(opts.tail);
+    const tail = opts.tail === undefined ? undefined : parseTail(opts.tail, '--tail');
     await withClient(opts, async (c) => {
       const t = await c.task(id);
       if (opts.follow) return follow(c, t, tail);

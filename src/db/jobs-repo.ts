@@ -70,10 +70,6 @@ export class JobsRepo {
     return this.s.get('SELECT job_type FROM jobs WHERE id = ?').pluck().get(id) as string | undefined;
   }
 
-  list(): JobRecord[] {
-    return (this.s.get('SELECT * FROM jobs ORDER BY seq').all() as Row[]).map(fromRow);
-  }
-
   /** Jobs without their settings, in creation order, all or of one status. */
   listings(status?: JobStatus): JobListing[] {
     const rows = (
@@ -82,10 +78,6 @@ export class JobsRepo {
         : this.s.get(`SELECT ${LISTING_COLUMNS} FROM jobs ORDER BY seq`).all()
     ) as Omit<Row, 'settings'>[];
     return rows.map((r) => ({ ...r, metadata: JSON.parse(r.metadata) as Record<string, string> }));
-  }
-
-  listByStatus(status: JobStatus): JobRecord[] {
-    return (this.s.get('SELECT * FROM jobs WHERE status = ? ORDER BY seq').all(status) as Row[]).map(fromRow);
   }
 
   /** The state machine's one write of a job's status; the activity is kept when not given. */

@@ -3,24 +3,29 @@ import { createReadStream } from 'node:fs';
 import { closeSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { tokenMatches } from '../core/support/admin-token';
-import { NotFoundError, ValidationError } from '../core/support/errors';
+import { NotFoundError } from '../core/support/errors';
 import { isId } from '../core/support/ids';
 import type { TaskView } from '../core/views';
 import { tailOf } from '../core/protocol/task-logs';
+import { parseTail } from '../core/protocol/task-log-runs';
 import type { Manager } from '../core/manager';
 import { HttpError } from './errors';
 import { errorReply, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
 
-export function requireAdmin(req: IncomingMessage, token: string): void {
+/** The token of an `Authorization: Bearer <token>` header; '' without one. */
+export function bearerToken(req: IncomingMessage): string {
   const h = req.headers.authorization;
-  const presented = typeof h === 'string' && /^Bearer\s+/i.test(h) ? h.replace(/^Bearer\s+/i, '').trim() : '';
+  return typeof h === 'string' && /^Bearer\s+/i.test(h) ? h.replace(/^Bearer\s+/i, '').trim() : '';
+}
+
+export function requireAdmin(req: IncomingMessage, token: string): void {
+  const presented = bearerToken(req);
   if (!presented || !tokenMatches(presented, token)) {
     throw new HttpError(401, 'unauthorized', 'admin token missing or wrong (see `flamenco-mgr admin-token`)', { 'WWW-Authenticate': 'Bearer realm="flamenco-mgr"' });
   }
 }
 
-const MAX_TAIL_LINES = 100_000;
 
 /** GET /logfile/{job}/{task}: the whole log, a byte Range, or ?tail=N lines. */
 function logfile(m: Manager, ctx: RequestCtx): Promise<Reply> {
@@ -50,8 +55,7 @@ export async function serveLog(m: Manager, ctx: RequestCtx, job: string, task: s
   const tailParam = ctx.url.searchParams.get('tail');
   if (tailParam !== null) {
     try {
-      const n = Number(tailParam);
-      if (!/^\d+$/.test(tailParam) || n > MAX_TAIL_LINES) throw new ValidationError(`tail: must be a whole number from 0 to ${MAX_TAIL_LINES}`);
+      const n = parseTail(tailParam, 'tail');
       // The size the tail ends at: where a remote `task-log --tail N --follow` goes on from.
       return { status: 200, body: tailOf(h.fd, h.size, n), headers: { ...text, 'X-Log-Size': String(h.size) } };
     } finally {

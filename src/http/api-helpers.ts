@@ -2,9 +2,8 @@
 // listing left out, and a task's earlier log runs.
 import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs';
 import type { Manager } from '../core/manager';
-import { logRuns, parseRun, pickRun } from '../core/protocol/task-log-runs';
+import { logRuns, parseRun, parseTail, pickRun, runsOfTask } from '../core/protocol/task-log-runs';
 import { tailOf } from '../core/protocol/task-logs';
-import { ValidationError } from '../core/support/errors';
 import type { TaskView } from '../core/views';
 import { json, type Reply } from './reply';
 
@@ -18,25 +17,21 @@ export function listed<K extends string>(r: Record<K, unknown> & { omitted: numb
 
 /** GET /api/tasks/{id}/runs: the runs with a log, oldest first, and who ran each. */
 export function runsOf(m: Manager, t: TaskView): { run: number; worker: string | null }[] {
-  return logRuns(m.logs, t.job, t.id).map(({ run, worker }) => ({ run, worker }));
+  return runsOfTask(m.logs, t.job, t.id);
 }
-
-const MAX_TAIL_LINES = 100_000;
 
 /** GET /api/tasks/{id}/log?run=N[&tail=M]: one run's log, whole or its last lines. */
 export async function serveRun(m: Manager, t: TaskView, runParam: string, tailParam: string | undefined): Promise<Reply> {
   const n = parseRun(runParam, 'run');
-  if (tailParam !== undefined && (!/^\d+$/.test(tailParam) || Number(tailParam) > MAX_TAIL_LINES)) {
-    throw new ValidationError(`tail: must be a whole number from 0 to ${MAX_TAIL_LINES}`);
-  }
+  const tail = tailParam === undefined ? undefined : parseTail(tailParam, 'tail');
   await m.logs.flushed(t.job, t.id);
   const r = pickRun(logRuns(m.logs, t.job, t.id), t.id, n)!;
   const text = { 'Content-Type': 'text/plain; charset=utf-8' };
   const fd = openSync(r.file, 'r');
   const size = fstatSync(fd).size;
-  if (tailParam !== undefined) {
+  if (tail !== undefined) {
     try {
-      return { status: 200, body: tailOf(fd, size, Number(tailParam)), headers: text };
+      return { status: 200, body: tailOf(fd, size, tail), headers: text };
     } finally {
       closeSync(fd);
     }

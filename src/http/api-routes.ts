@@ -12,7 +12,7 @@ import { COMMIT, VERSION } from '../version';
 import { json, noContent, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
 import { jsonObject, parseJson } from './body';
-import { type Fields, optionalBoolean as optionalBool, optionalString } from '../core/support/validate';
+import { type Fields, optionalBoolean as optionalBool, optionalString, stringList } from '../core/support/validate';
 
 /** Job documents can list many tasks. */
 const JOB_BODY_LIMIT = 64 * 1024 * 1024;
@@ -79,10 +79,7 @@ export function apiRoutes(m: Manager, token: string): Route[] {
       const olderThan = optionalString(b.older_than, 'older_than');
       if (!olderThan) throw new ValidationError('older_than: required, a duration such as "30d"');
       const age = parseAge(olderThan, 'older_than');
-      if (b.status !== undefined && !(Array.isArray(b.status) && b.status.every((s) => typeof s === 'string'))) {
-        throw new ValidationError('status: must be a list of finished job statuses');
-      }
-      return json(m.retention.prune(age, b.status === undefined ? PRUNABLE : parsePrunableStatuses(b.status as string[])));
+      return json(m.retention.prune(age, b.status === undefined ? PRUNABLE : parsePrunableStatuses(stringList(b.status, 'status'))));
     }),
 
     // tasks
@@ -90,8 +87,7 @@ export function apiRoutes(m: Manager, token: string): Route[] {
     route(['POST'], '/tasks/:id/requeue', (ctx) => json({ requeued: m.queue.requeueTasks([taskId(ctx)]) })),
     route(['POST'], '/requeue-tasks', (ctx) => {
       const b = bodyObject(ctx);
-      if (!Array.isArray(b.tasks) || !b.tasks.every((t) => typeof t === 'string')) throw new ValidationError('tasks: required, a list of task ids');
-      return json({ requeued: m.queue.requeueTasks((b.tasks as string[]).map((t) => m.names.task(t))) });
+      return json({ requeued: m.queue.requeueTasks(stringList(b.tasks, 'tasks').map((t) => m.names.task(t))) });
     }),
     route(['GET'], '/tasks/:id/log', (ctx) => {
       const t = m.views.task(taskId(ctx));

@@ -7,6 +7,7 @@ import { isId } from '../core/support/ids';
 import { verifyJwt } from '../core/protocol/jwt';
 import type { Manager } from '../core/manager';
 import { type Caller, type WorkerRecord, workerDocument } from '../core/protocol/workers';
+import { bearerToken } from './admin-routes';
 import { HttpError } from './errors';
 import { LoginRefused, unauthorized, withRefusals } from './worker-refusals';
 import { json, noContent, type Reply } from './reply';
@@ -59,8 +60,7 @@ export function workerRoutes(m: Manager): Route[] {
   function registrationGuard(req: IncomingMessage): void {
     const secret = m.config.registration_secret;
     if (!secret) return;
-    const h = req.headers.authorization;
-    const token = typeof h === 'string' && /^Bearer\s+/i.test(h) ? h.replace(/^Bearer\s+/i, '').trim() : '';
+    const token = bearerToken(req);
     if (!token) throw new HttpError(403, 'forbidden', 'Missing Bearer token for registration');
     if (!verifyJwt(token, secret, m.clock.now())) throw new HttpError(403, 'forbidden', 'Invalid Bearer token for registration');
   }

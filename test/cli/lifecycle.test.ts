@@ -177,8 +177,8 @@ describe('task-log', { timeout: 60_000 }, () => {
   it('refuses a bad --tail (2) and an unknown task (3)', async () => {
     const tm = testManager();
     const { task } = await taskWithLog(tm);
-    expectFailure(await runCli(['task-log', task, '--tail', 'x', ...dd(tm)]), 2, '--tail: "x" is not a whole number');
-    expectFailure(await runCli(['task-log', task, '--tail=-3', ...dd(tm)]), 2, '--tail: "-3" is not a whole number');
+    expectFailure(await runCli(['task-log', task, '--tail', 'x', ...dd(tm)]), 2, '--tail: must be a whole number from 0 to 100000');
+    expectFailure(await runCli(['task-log', task, '--tail=-3', ...dd(tm)]), 2, '--tail: must be a whole number from 0 to 100000');
     expectFailure(await runCli(['task-log', UNKNOWN_ID, ...dd(tm)]), 3, `task ${UNKNOWN_ID} not found`);
     expectFailure(await runCli(['task-log', 'xyz', '--tail', '3', ...dd(tm)]), 3, 'task xyz not found');
   });

@@ -1,7 +1,7 @@
 // The farm on this machine: core calls on the data directory's database.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Manager } from '../../core/manager';
-import { logRuns, pickRun } from '../../core/protocol/task-log-runs';
+import { logRuns, pickRun, runsOfTask } from '../../core/protocol/task-log-runs';
 import { tailOf } from '../../core/protocol/task-logs';
 import type { TaskView } from '../../core/views';
 import type { TagChange } from '../../core/protocol/worker-tags';
@@ -82,7 +82,7 @@ export class LocalClient implements FarmClient {
   }
 
   async logRuns(t: TaskView): Promise<RunInfo[]> {
-    return logRuns(this.m.logs, t.job, t.id).map(({ run, worker }) => ({ run, worker }));
+    return runsOfTask(this.m.logs, t.job, t.id);
   }
 
   async readRun(t: TaskView, run: number | undefined, tail: number | undefined) {

@@ -7,7 +7,7 @@ import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
 import type { StateMachine } from './state';
 import { TASK_STATUSES, type TaskStatus, WORKER_STATUSES, type WorkerStatus } from '../support/statuses';
-import { type JobView, zeroCounts } from '../views';
+import { allTaskCounts, type JobView, zeroCounts } from '../views';
 import { identifier, type WorkerService } from '../protocol/workers';
 import type { TaskLogs } from '../protocol/task-logs';
 import type { TaskRecord } from '../../db/tasks-repo';
@@ -69,15 +69,10 @@ export class QueueService {
       if (list.length === 0) throw new NotFoundError(`job ${jobId} not found`);
     }
     const now = this.clock.now();
-    const perJob = new Map<string, Record<TaskStatus, number>>();
-    for (const j of list) perJob.set(j.id, zeroCounts(TASK_STATUSES));
+    const all = allTaskCounts(this.repos);
+    const perJob = new Map(list.map((j) => [j.id, all.get(j.id) ?? zeroCounts(TASK_STATUSES)]));
     const totals = zeroCounts(TASK_STATUSES);
-    for (const c of this.repos.taskCounts.all()) {
-      const counts = perJob.get(c.job_id);
-      if (!counts) continue;
-      counts[c.status] = (counts[c.status] ?? 0) + c.n;
-      totals[c.status] = (totals[c.status] ?? 0) + c.n;
-    }
+    for (const counts of perJob.values()) for (const s of TASK_STATUSES) totals[s] += counts[s];
     const { '': registered, ...signedOn } = { ...zeroCounts(WORKER_STATUSES), ...workers.countByStatus() };
     if (listing.scope === 'current') list = list.filter((j) => isCurrent(j, now));
     const { items, omitted } = newest(list, listing.limit);
@@ -134,7 +129,7 @@ export class QueueService {
         const t = isId(id) ? this.repos.tasks.get(id) : undefined;
         if (!t) throw new NotFoundError(`task ${id} not found`);
         if (t.status === 'cancel-requested') throw new ConflictError(`task ${id} is being canceled; it cannot be requeued now`);
-        const jobStatus = this.repos.jobs.get(t.job_id)?.status;
+        const jobStatus = this.repos.jobs.status(t.job_id)?.status;
         if (jobStatus === 'cancel-requested') throw new ConflictError(`task ${id} belongs to job ${t.job_id}, which is being canceled; requeue it once the job is canceled`);
         return t;
       });
@@ -142,7 +137,7 @@ export class QueueService {
       for (const checked of tasks) {
         // Re-read: requeueing an earlier task may have moved this one with its job.
         const t = this.repos.tasks.get(checked.id)!;
-        const job = this.repos.jobs.get(t.job_id)!;
+        const job = this.repos.jobs.status(t.job_id)!;
         // The job becomes runnable first, or the task would follow the job straight back out.
         if (['completed', 'failed', 'canceled'].includes(job.status)) this.state.setJobStatus(job, 'queued', 'tasks requeued');
         if (t.status !== 'queued') {

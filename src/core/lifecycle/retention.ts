@@ -60,7 +60,7 @@ export class Retention {
     if (!(olderThanMs > 0)) throw new ValidationError('older than: must be a positive duration');
     const cutoff = this.clock.now() - olderThanMs;
     const old = statuses
-      .flatMap((s) => this.repos.jobs.listByStatus(s))
+      .flatMap((s) => this.repos.jobs.listings(s))
       .filter((j) => j.updated < cutoff)
       .sort((a, b) => a.seq - b.seq);
     const result: PruneResult = { pruned: [], jobs: 0, tasks: 0, log_bytes: 0 };

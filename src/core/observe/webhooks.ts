@@ -82,6 +82,12 @@ export class Webhooks {
 
   /** Queues the webhooks of the journal's new events. Returns how many deliveries were queued. */
   relay(): number {
+    if (this.config().webhooks.length === 0) {
+      // Nothing to queue: move past the journal's events without reading them.
+      const last = this.events.lastId();
+      if (last > this.cursor()) this.repos.write(() => this.repos.settings.set(CURSOR_KEY, String(last)));
+      return 0;
+    }
     let queued = 0;
     for (;;) {
       const batch = this.events.after(this.cursor(), RELAY_PAGE);

@@ -64,6 +64,20 @@ export function pickRun(runs: LogRun[], taskId: string, n: number | undefined): 
 }
 
 /** A run number as typed (`--run 2`, `?run=2`). */
+/** Most lines a tail may ask for (`?tail=N`, `--tail N`). */
+export const MAX_TAIL_LINES = 100_000;
+
+/** A number of last lines to show; `field` names it in the error. */
+export function parseTail(text: string, field: string): number {
+  if (!/^\d{1,6}$/.test(text) || Number(text) > MAX_TAIL_LINES) throw new ValidationError(`${field}: must be a whole number from 0 to ${MAX_TAIL_LINES}`);
+  return Number(text);
+}
+
+/** A task's runs that have a log, oldest first, and the worker that ran each. */
+export function runsOfTask(logs: TaskLogs, job: string, task: string): { run: number; worker: string | null }[] {
+  return logRuns(logs, job, task).map(({ run, worker }) => ({ run, worker }));
+}
+
 export function parseRun(text: string, field: string): number {
   if (!/^[1-9]\d{0,8}$/.test(text)) throw new ValidationError(`${field}: "${text}" is not a run number (1, 2, …)`);
   return Number(text);

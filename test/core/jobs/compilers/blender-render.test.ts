@@ -148,7 +148,7 @@ describe('blender-render: bad settings are named and nothing is stored', () => {
     it(what, () => {
       const { manager } = testManager();
       expect(() => manager.jobs.submit(job(settings))).toThrow(error);
-      expect(manager.repos.jobs.list()).toEqual([]);
+      expect(manager.repos.jobs.listings()).toEqual([]);
     });
   }
 });

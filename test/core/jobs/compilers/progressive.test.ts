@@ -178,7 +178,7 @@ describe('blender-render-progressive', () => {
     it(`refuses ${what}`, () => {
       const { manager } = testManager();
       expect(() => manager.jobs.submit(job(settings))).toThrow(error);
-      expect(manager.repos.jobs.list()).toEqual([]);
+      expect(manager.repos.jobs.listings()).toEqual([]);
     });
   }
 });

@@ -102,7 +102,7 @@ describe('blender-video-chunks', () => {
     it(`refuses ${what}`, () => {
       const { manager } = testManager();
       expect(() => manager.jobs.submit(job(settings))).toThrow(error);
-      expect(manager.repos.jobs.list()).toEqual([]);
+      expect(manager.repos.jobs.listings()).toEqual([]);
     });
   }
 });
