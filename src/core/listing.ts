@@ -33,12 +33,6 @@ export function newest<T>(list: T[], limit: number | undefined): { items: T[]; o
   return { items: list.slice(list.length - limit), omitted: list.length - limit };
 }
 
-/** The first `limit` items and how many were left out. */
-export function first<T>(list: T[], limit: number | undefined): { items: T[]; omitted: number } {
-  if (limit === undefined || list.length <= limit) return { items: list, omitted: 0 };
-  return { items: list.slice(0, limit), omitted: list.length - limit };
-}
-
 /** A limit as typed (`--limit 20`, `?limit=20`): a whole number from 1. */
 export function parseLimit(value: string | undefined, what = 'limit'): number | undefined {
   if (value === undefined) return undefined;

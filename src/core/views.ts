@@ -7,7 +7,7 @@ import { NotFoundError, ValidationError } from './support/errors';
 import { isId } from './support/ids';
 import type { Repos } from './repos';
 import { type Clock, systemClock } from './support/clock';
-import { ALL, first, isCurrent, type Listing, newest } from './listing';
+import { ALL, isCurrent, type Listing, newest } from './listing';
 import type { StuckWork } from './jobs/stuck';
 import { isOneOf, JOB_STATUSES, type JobStatus, type RequestableStatus, TASK_STATUSES, type TaskStatus, type WorkerStatus } from './support/statuses';
 
@@ -173,14 +173,24 @@ export class Views {
     if (sel.status !== undefined && !isOneOf(TASK_STATUSES, sel.status)) {
       throw new ValidationError(`status: "${sel.status}" is not a task status (${TASK_STATUSES.join(', ')})`);
     }
-    const all = sel.status ? this.repos.tasks.forJobStatus(j.id, sel.status) : this.repos.tasks.listForJob(j.id);
-    const { items, omitted } = first(all, sel.limit);
+    // Only the tasks shown are read (a job may have 100 000); the per-status counts say how many there are.
+    const limit = sel.limit ?? -1;
+    const items = sel.status ? this.repos.tasks.forJobStatus(j.id, sel.status, limit) : this.repos.tasks.listForJob(j.id, limit);
+    const counts = taskCounts(this.repos, j.id);
+    const total = sel.status ? counts[sel.status] : Object.values(counts).reduce((a, b) => a + b, 0);
+    const omitted = Math.max(0, total - items.length);
     const nicknames = new Map<string, string>();
     const job = {
-      ...jobView(this.repos, j), settings: j.settings, warnings: this.stuck?.forJob(j.id) ?? [],
+      ...jobView(this.repos, j, counts), settings: j.settings, warnings: this.stuck?.forJob(j.id) ?? [],
       task_list: items.map((t) => taskView(this.repos, t, nicknames)),
     };
     return { job, omitted };
+  }
+
+  /** A job with its settings but without its tasks (the Blender add-on's Job). */
+  jobWithSettings(id: string): JobView & { settings: Record<string, unknown> } {
+    const j = this.jobRecord(id);
+    return { ...jobView(this.repos, j), settings: j.settings };
   }
 
   private jobRecord(id: string): JobRecord {

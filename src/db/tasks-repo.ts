@@ -167,8 +167,9 @@ export class TasksRepo {
       });
   }
 
-  listForJob(jobId: string): TaskRecord[] {
-    return (this.s.get('SELECT * FROM tasks WHERE job_id = ? ORDER BY seq').all(jobId) as Row[]).map(fromRow);
+  /** A job's tasks in creation order; with `limit`, only the first that many are read. */
+  listForJob(jobId: string, limit = -1): TaskRecord[] {
+    return (this.s.get('SELECT * FROM tasks WHERE job_id = ? ORDER BY seq LIMIT ?').all(jobId, limit) as Row[]).map(fromRow);
   }
 
   idsForJob(jobId: string, statuses: readonly TaskStatus[]): string[] {
@@ -180,8 +181,9 @@ export class TasksRepo {
     return out;
   }
 
-  forJobStatus(jobId: string, status: TaskStatus): TaskRecord[] {
-    return (this.s.get('SELECT * FROM tasks WHERE job_id = ? AND status = ? ORDER BY seq').all(jobId, status) as Row[]).map(fromRow);
+  /** A job's tasks in one status, in creation order; with `limit`, only the first that many are read. */
+  forJobStatus(jobId: string, status: TaskStatus, limit = -1): TaskRecord[] {
+    return (this.s.get('SELECT * FROM tasks WHERE job_id = ? AND status = ? ORDER BY seq LIMIT ?').all(jobId, status, limit) as Row[]).map(fromRow);
   }
 
   /** Whether some task of the job could be handed out now. */

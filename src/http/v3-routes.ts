@@ -121,9 +121,9 @@ export function v3Routes(m: Manager): Route[] {
     route(['POST'], '/jobs', (ctx) =>
       withSubmission(ctx, (doc, address) => {
         const { id } = m.jobs.submit(doc, { via: 'blender-addon', address, user_agent: userAgent(ctx.req) });
-        return json(f3Job(m.views.job(id)));
+        return json(f3Job(m.views.jobWithSettings(id)));
       }),
     ),
-    route(['GET'], '/jobs/:id', (ctx) => json(f3Job(m.views.job(ctx.params.id!)))),
+    route(['GET'], '/jobs/:id', (ctx) => json(f3Job(m.views.jobWithSettings(ctx.params.id!)))),
   ];
 }
