@@ -33,13 +33,14 @@ export interface WorkerView {
 }
 
 export function workerView(repos: Repos, w: WorkerRecord): WorkerView {
-  const task = w.current_task ? repos.tasks.get(w.current_task) : undefined;
-  const job = task ? repos.jobs.get(task.job_id) : undefined;
+  // Labels only: neither the task's commands nor the job's settings are read.
+  const task = w.current_task ? repos.tasks.label(w.current_task) : undefined;
+  const jobName = task ? repos.jobs.name(task.job_id) : undefined;
   return {
     id: w.id, nickname: w.nickname, status: w.status, status_requested: w.status_requested || null,
     lazy_status_request: w.lazy_status_request, platform: w.platform, address: w.address, software: w.software,
     supported_task_types: w.supported_task_types, tags: w.tags, current_task: w.current_task, current_task_name: task?.name ?? null,
-    current_job: job?.id ?? null, current_job_name: job?.name ?? null, last_seen: isoTime(w.last_seen),
+    current_job: jobName === undefined ? null : task!.job_id, current_job_name: jobName ?? null, last_seen: isoTime(w.last_seen),
   };
 }
 

@@ -66,6 +66,11 @@ export class JobsRepo {
     return this.s.get('SELECT id, status FROM jobs WHERE id = ?').get(id) as JobStatusRecord | undefined;
   }
 
+  /** A job's name, without reading its settings (labels for people). */
+  name(id: string): string | undefined {
+    return this.s.get('SELECT name FROM jobs WHERE id = ?').pluck().get(id) as string | undefined;
+  }
+
   jobType(id: string): string | undefined {
     return this.s.get('SELECT job_type FROM jobs WHERE id = ?').pluck().get(id) as string | undefined;
   }

@@ -114,6 +114,11 @@ export class TasksRepo {
     return r && fromRow(r);
   }
 
+  /** A task's name and job, without reading its commands (labels for people). */
+  label(id: string): { name: string; job_id: string } | undefined {
+    return this.s.get('SELECT name, job_id FROM tasks WHERE id = ?').get(id) as { name: string; job_id: string } | undefined;
+  }
+
   /** The task if it may be handed out now (the schema's `ready` column). */
   getIfReady(id: string): TaskRecord | undefined {
     const r = this.s.get('SELECT * FROM tasks WHERE id = ? AND ready = 1').get(id) as Row | undefined;

@@ -1,7 +1,6 @@
 // The workers: status, pending request, what each runs (job and task by name), actions.
 import { api } from '../api';
 import { badge, h, pager, relativeTime, replace, table } from '../dom';
-import type { FarmSummary } from './farm';
 import type { Ctx, View } from './view';
 
 interface WorkerView {
@@ -14,6 +13,9 @@ interface WorkerView {
   address: string;
   supported_task_types: string[];
   current_task: string | null;
+  current_task_name: string | null;
+  current_job: string | null;
+  current_job_name: string | null;
   last_seen: string;
   tags?: string[];
 }
@@ -22,7 +24,6 @@ const PAGE = 100;
 
 export function workersView(ctx: Ctx): View {
   let workers: WorkerView[] = [];
-  let running: FarmSummary['current_tasks'] = {};
   let page = 0;
   const list = h('div', {});
   const el = h('div', {}, h('h2', {}, 'Workers'), list);
@@ -67,12 +68,13 @@ export function workersView(ctx: Ctx): View {
 
   function draw(): void {
     const rows = workers.slice(page * PAGE, (page + 1) * PAGE).map((w) => {
-      const t = running[w.id];
       return [
         h('span', { class: 'nick', title: `${w.id} · ${w.address}` }, w.nickname),
         badge(w.status),
         w.status_requested ? `${w.status_requested}${w.lazy_status_request ? ' (lazy)' : ''}` : '',
-        t ? h('span', {}, h('a', { href: `#/jobs/${t.job}` }, t.job_name), ' · ', h('a', { href: `#/tasks/${t.task}` }, t.task_name)) : '',
+        w.current_task && w.current_job
+          ? h('span', {}, h('a', { href: `#/jobs/${w.current_job}` }, w.current_job_name ?? w.current_job), ' · ', h('a', { href: `#/tasks/${w.current_task}` }, w.current_task_name ?? w.current_task))
+          : '',
         w.platform,
         h('span', { title: w.last_seen }, relativeTime(w.last_seen)),
         tags(w),
@@ -95,9 +97,9 @@ export function workersView(ctx: Ctx): View {
   return {
     el,
     async refresh() {
-      const [ws, farm] = await Promise.all([api<WorkerView[]>('GET', '/api/workers'), api<FarmSummary>('GET', '/api/farm')]);
+      // Each worker's view names its current task and job: one request.
+      const ws = await api<WorkerView[]>('GET', '/api/workers');
       workers = ws.sort((a, b) => a.nickname.localeCompare(b.nickname));
-      running = farm.current_tasks;
       draw();
     },
     wants: (e) => e.type === 'worker' || e.type === 'task',
