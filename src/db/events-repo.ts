@@ -67,37 +67,6 @@ export class FarmStatsRepo {
             FROM workers w JOIN tasks t ON t.id = w.current_task JOIN jobs j ON j.id = t.job_id`)
       .all() as never;
   }
-
-  /** Jobs with tasks waiting to run (from the per-job counts), with their tag. */
-  jobsWithWaitingTasks(): { id: string; name: string; status: string; tag: string | null }[] {
-    return this.s
-      .get(`SELECT j.id, j.name, j.status, j.tag FROM jobs j
-            WHERE j.status IN ('queued', 'active') AND EXISTS (
-              SELECT 1 FROM job_task_counts c WHERE c.job_id = j.id AND c.status IN ('queued', 'soft-failed') AND c.n > 0)
-            ORDER BY j.seq`)
-      .all() as never;
-  }
-
-  /** The task types a job has waiting, one index step per type. */
-  waitingTaskTypes(jobId: string): string[] {
-    const types: string[] = [];
-    const next = this.s.get(
-      `SELECT task_type FROM tasks WHERE job_id = ? AND status IN ('queued', 'soft-failed') AND task_type > ? ORDER BY task_type LIMIT 1`,
-    );
-    let last = '';
-    for (let i = 0; i < 100; i++) {
-      const t = next.pluck().get(jobId, last) as string | undefined;
-      if (t === undefined) break;
-      types.push(t);
-      last = t;
-    }
-    return types;
-  }
-
-  /** Every worker's status, task types and tags (what decides who can take what). */
-  workerAbilities(): { status: string; supported_task_types: string; tags: string }[] {
-    return this.s.get('SELECT status, supported_task_types, tags FROM workers').all() as never;
-  }
 }
 
 function counts(rows: unknown[]): Record<string, number> {

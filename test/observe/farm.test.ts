@@ -18,8 +18,9 @@ describe('GET /api/farm', () => {
     expect(f.workers).toMatchObject({ awake: 1, offline: 0 });
     expect(f.current_tasks[w.id]).toEqual({ task: t._id, task_name: 'frames 1-10', job: runnable.jobId, job_name: 'shot 1' });
     expect(f.stuck).toEqual([
-      { job: noType.jobId, name: 'shot 2', reason: 'no worker runs task type "blender-render"' },
-      { job: noTag.jobId, name: 'shot 3', reason: 'no worker with tag "gpu" runs task type "sleep"' },
+      // The stuck-work rule of submit, job and queue-status (core/jobs/stuck.ts), in its words.
+      { job: noType.jobId, name: 'shot 2', reason: 'no registered worker runs task type "blender-render"' },
+      { job: noTag.jobId, name: 'shot 3', reason: 'no registered worker with tag "gpu" runs task type "sleep"' },
     ]);
 
     s.manager.workerTags.change(w.id, { set: ['gpu'] });
@@ -31,6 +32,6 @@ describe('GET /api/farm', () => {
     await w.call('POST', '/sign-off');
     s.clock.advance(STUCK_CACHE_MS);
     const later = (await request(s.url, 'GET', '/api/farm')).json;
-    expect(later.stuck.map((x: any) => x.reason)).toContain('no available worker runs task type "sleep" (1 such worker is offline, asleep or timed out)');
+    expect(later.stuck.map((x: any) => x.reason)).toContain('no available worker with tag "gpu" runs task type "sleep" (1 such worker is offline, asleep or timed out)');
   });
 });

@@ -1,7 +1,9 @@
 // Work that no registered worker will pick up, said before anyone waits for it: a task type no
-// worker supports, a tag no worker carries, a {variable} without a value for the platforms of the
-// workers that would run it. submit, job and queue-status show these same warnings.
+// worker supports, a tag no worker carries, workers that could take it but are all away (offline,
+// asleep, timed out), a {variable} without a value for the platforms of the workers that would run
+// it. submit, job, queue-status and the dashboard's "stuck" list show these same warnings.
 import type { WorkerRecord } from '../../db/workers-repo';
+import type { WorkerStatus } from '../support/statuses';
 import type { Repos } from '../repos';
 import { Variables } from './variables';
 
@@ -11,6 +13,9 @@ export interface JobWarnings {
   name: string;
   warnings: string[];
 }
+
+/** Workers in these statuses take (or will soon take) tasks. */
+const AVAILABLE: readonly WorkerStatus[] = ['awake', 'starting', 'testing'];
 
 export class StuckWork {
   constructor(
@@ -40,6 +45,11 @@ export class StuckWork {
       if (eligible.length === 0) {
         out.push(`no registered worker with tag "${job.tag}" runs task type "${task_type}"`);
         continue;
+      }
+      if (!eligible.some((w) => AVAILABLE.includes(w.status))) {
+        const who = job.tag === null ? '' : ` with tag "${job.tag}"`;
+        const n = eligible.length;
+        out.push(`no available worker${who} runs task type "${task_type}" (${n} such ${n === 1 ? 'worker is' : 'workers are'} offline, asleep or timed out)`);
       }
       const platforms = [...new Set(eligible.map((w) => w.platform))].sort();
       for (const name of Variables.placeholders(commands)) {

@@ -1,8 +1,9 @@
 // The dashboard's farm overview: counts per status, what each busy worker runs, and what is
-// stuck: waiting work that no worker that could take it is available for.
+// stuck: waiting work that no available worker can take (the rule of core/jobs/stuck.ts).
 import { FarmStatsRepo } from '../../db/events-repo';
 import type { DB } from '../../db/open';
 import type { Clock } from '../support/clock';
+import type { StuckWork } from '../jobs/stuck';
 import { JOB_STATUSES, TASK_STATUSES, WORKER_STATUSES } from '../support/statuses';
 
 export interface StuckJob {
@@ -20,8 +21,6 @@ export interface FarmSummary {
   stuck: StuckJob[];
 }
 
-/** Workers in these statuses take (or will soon take) tasks. */
-const AVAILABLE = ['awake', 'starting', 'testing'];
 /** Many browsers ask at once after the same event: they share one answer (at most this long). */
 const CACHE_MS = 1000;
 /**
@@ -43,6 +42,7 @@ export class FarmSummaries {
   constructor(
     db: DB,
     private readonly clock: Clock,
+    private readonly stuckWork: StuckWork,
   ) {
     this.stats = new FarmStatsRepo(db);
   }
@@ -73,26 +73,8 @@ export class FarmSummaries {
     return value;
   }
 
+  /** Every warning of the stuck-work rule (core/jobs/stuck.ts), one row per job and warning. */
   private stuck(): StuckJob[] {
-    const workers = this.stats.workerAbilities().map((w) => ({
-      available: AVAILABLE.includes(w.status),
-      types: new Set(JSON.parse(w.supported_task_types) as string[]),
-      tags: new Set(JSON.parse(w.tags) as string[]),
-    }));
-    const out: StuckJob[] = [];
-    for (const j of this.stats.jobsWithWaitingTasks()) {
-      const fits = (w: (typeof workers)[number], type: string) => w.types.has(type) && (!j.tag || w.tags.has(j.tag));
-      for (const type of this.stats.waitingTaskTypes(j.id)) {
-        if (workers.some((w) => w.available && fits(w, type))) continue;
-        const offline = workers.filter((w) => !w.available && fits(w, type)).length;
-        const who = j.tag ? `with tag "${j.tag}" runs task type "${type}"` : `runs task type "${type}"`;
-        out.push({
-          job: j.id,
-          name: j.name,
-          reason: offline > 0 ? `no available worker ${who} (${offline} such ${offline === 1 ? 'worker is' : 'workers are'} offline, asleep or timed out)` : `no worker ${who}`,
-        });
-      }
-    }
-    return out;
+    return this.stuckWork.forQueue().flatMap((j) => j.warnings.map((reason) => ({ job: j.job, name: j.name, reason })));
   }
 }

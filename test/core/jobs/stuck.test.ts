@@ -34,6 +34,18 @@ describe('stuck work warnings', () => {
     expect(m.stuck.forQueue().map((j) => j.job)).toEqual([b]);
   });
 
+  it('names work whose only workers are away (offline, asleep, timed out)', async () => {
+    const tm = testManager();
+    const m = tm.manager;
+    const w = await addWorker(tm, { types: ['sleep'] });
+    const a = m.jobs.submit(job('sleep', 'x')).id;
+    expect(m.stuck.forJob(a)).toEqual([]);
+    m.repos.workers.setStatus(w, 'asleep');
+    expect(m.stuck.forJob(a)).toEqual(['no available worker runs task type "sleep" (1 such worker is offline, asleep or timed out)']);
+    m.repos.workers.setStatus(w, 'awake');
+    expect(m.stuck.forJob(a)).toEqual([]);
+  });
+
   it('names a {variable} without a value for the platforms of the workers that would run it', async () => {
     const tm = testManager({ config: { variables: VARIABLES } });
     const m = tm.manager;
