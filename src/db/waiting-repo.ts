@@ -13,14 +13,20 @@ export class WaitingRepo {
   }
 
   /**
-   * One waiting task per task type of the job: its type and commands. Tasks of one type come from
-   * one compiler step and use the same placeholders, so one of them stands for all.
+   * One task per task type of the job, whatever its status: its type and commands. Tasks of one
+   * type come from one compiler step and use the same placeholders, so one of them stands for all;
+   * a job's task types are fixed when it is submitted.
    */
   taskTypes(jobId: string): { task_type: string; commands: Command[] }[] {
     const rows = this.s
-      .get(`SELECT task_type, commands FROM tasks WHERE job_id = ? AND status IN ${WAITING} GROUP BY task_type ORDER BY task_type`)
+      .get('SELECT task_type, commands FROM tasks WHERE job_id = ? GROUP BY task_type ORDER BY task_type')
       .all(jobId) as { task_type: string; commands: string }[];
     return rows.map((r) => ({ task_type: r.task_type, commands: JSON.parse(r.commands) as Command[] }));
+  }
+
+  /** Whether some task of this type in the job waits for a worker. */
+  waits(jobId: string, taskType: string): boolean {
+    return this.s.get(`SELECT 1 FROM tasks WHERE job_id = ? AND status IN ${WAITING} AND task_type = ? LIMIT 1`).get(jobId, taskType) !== undefined;
   }
 
   /** Ids of the jobs with waiting tasks, oldest first. */

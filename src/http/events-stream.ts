@@ -20,6 +20,12 @@ const HEARTBEAT_MS = 15_000;
 const DROP_GRACE_MS = 10_000;
 /** How long EventSource waits before reconnecting. */
 const RETRY_MS = 2000;
+/**
+ * Clients written to in one turn of the event loop. A batch of events goes to its clients a slice
+ * at a time, so that worker requests are answered between the slices: with fifty clients of every
+ * event during full dispatch, writing a batch to all of them at once held the loop for milliseconds.
+ */
+export const CLIENTS_PER_TURN = 8;
 
 function frame(e: EventRow): string {
   return `id: ${e.id}\nevent: ${e.kind}\ndata: ${JSON.stringify(eventDocument(e))}\n\n`;
@@ -67,6 +73,11 @@ interface Client {
 export class EventStreamHub {
   private readonly clients = new Set<Client>();
   private heartbeat?: NodeJS.Timeout;
+  /** Writes not made yet, in the order they were asked for; they share each text's bytes. */
+  private readonly outbox: { client: Client; bytes: Buffer }[] = [];
+  private outboxAt = 0;
+  private draining?: NodeJS.Immediate;
+  private readonly drained = new Set<() => void>();
 
   constructor(private readonly feed: EventFeed) {
     feed.subscribe((events) => {
@@ -133,17 +144,43 @@ export class EventStreamHub {
   private broadcast(textFor: (c: Client) => string): void {
     // Encoded once per text: with many clients, encoding per client cost more than the writes.
     const encoded = new Map<string, Buffer>();
-    for (const c of this.clients) {
-      const text = textFor(c);
+    for (const client of this.clients) {
+      const text = textFor(client);
       if (text === '') continue;
       let bytes = encoded.get(text);
       if (!bytes) {
         bytes = Buffer.from(text, 'utf8');
         encoded.set(text, bytes);
       }
-      if (c.stream.readableLength + bytes.length > CLIENT_BUFFER_LIMIT) this.drop(c);
-      else c.stream.push(bytes);
+      this.outbox.push({ client, bytes });
     }
+    this.draining ??= setImmediate(() => this.drain());
+  }
+
+  /** Makes the next slice of the outbox's writes; a client over its buffer limit is dropped instead. */
+  private drain(): void {
+    this.draining = undefined;
+    const end = Math.min(this.outbox.length, this.outboxAt + CLIENTS_PER_TURN);
+    for (; this.outboxAt < end; this.outboxAt++) {
+      const { client, bytes } = this.outbox[this.outboxAt]!;
+      if (!this.clients.has(client)) continue;
+      if (client.stream.readableLength + bytes.length > CLIENT_BUFFER_LIMIT) this.drop(client);
+      else client.stream.push(bytes);
+    }
+    if (this.outboxAt < this.outbox.length) {
+      this.draining = setImmediate(() => this.drain());
+      return;
+    }
+    this.outbox.length = 0;
+    this.outboxAt = 0;
+    for (const done of this.drained) done();
+    this.drained.clear();
+  }
+
+  /** Resolves once every write asked for so far has been made (or its client dropped). */
+  flushed(): Promise<void> {
+    if (this.outbox.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drained.add(resolve));
   }
 
   /** Tells the client to fetch the state afresh, ends its stream, and cuts it off if it does not drain. */
@@ -161,6 +198,12 @@ export class EventStreamHub {
 
   /** Ends every stream (serve is stopping): clients see the end and reconnect later. */
   close(): void {
+    clearImmediate(this.draining);
+    this.draining = undefined;
+    this.outbox.length = 0;
+    this.outboxAt = 0;
+    for (const done of this.drained) done();
+    this.drained.clear();
     for (const c of [...this.clients]) {
       this.remove(c);
       this.end(c);

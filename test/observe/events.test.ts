@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseNetworks } from '../../src/core/support/networks';
-import { CHANGES_TASK_LIMIT, CLIENT_BUFFER_LIMIT, EventStreamHub } from '../../src/http/events-stream';
+import { CHANGES_TASK_LIMIT, CLIENT_BUFFER_LIMIT, CLIENTS_PER_TURN, EventStreamHub } from '../../src/http/events-stream';
 import { ADMIN_TOKEN, customJob, registerWorker, request, testManager, testServer } from '../helpers/env';
 import { claim, submitJob } from '../helpers/protocol';
 import { openEvents } from '../helpers/sse';
@@ -117,6 +117,33 @@ describe('GET /api/events', () => {
   });
 });
 
+describe('many clients', () => {
+  it('get each batch a slice of clients per turn of the event loop, in order, so that requests are answered between the slices', async () => {
+    const s = await testServer();
+    const hub = new EventStreamHub(s.manager.observe.feed);
+    const fake = { headers: {} } as never;
+    const clients = Array.from({ length: 3 * CLIENTS_PER_TURN + 1 }, () => {
+      const stream = hub.open(fake).stream as Readable;
+      let text = '';
+      stream.on('data', (c: Buffer) => (text += c.toString()));
+      return { text: () => text };
+    });
+    const got = () => clients.filter((c) => c.text().includes('event: job')).length;
+    const { id: jobId } = s.manager.jobs.submit(customJob([{ name: 'a' }]));
+    s.manager.observe.feed.poll();
+    s.manager.jobActions.cancel(jobId);
+    s.manager.observe.feed.poll();
+    expect(got()).toBe(0);
+    await new Promise((r) => setImmediate(r));
+    expect(got()).toBe(CLIENTS_PER_TURN);
+    await hub.flushed();
+    expect(got()).toBe(clients.length);
+    // Both batches, the first one first, for every client.
+    for (const c of clients) expect([...c.text().matchAll(/event: job\ndata: [^\n]*?"status":"(\w+)"/g)].map((m) => m[1])).toEqual(['queued', 'canceled']);
+    hub.close();
+  });
+});
+
 describe('a client that does not keep up', () => {
   it('is sent "resync" and dropped once its buffer is full, while others and dispatch go on', async () => {
     const s = await testServer();
@@ -135,6 +162,7 @@ describe('a client that does not keep up', () => {
     const w = await registerWorker(s.url);
     expect((await w.call('POST', '/task')).status).toBe(204);
     s.manager.observe.feed.poll();
+    await hub.flushed();
 
     expect(hub.size).toBe(1);
     expect(stuck.readableLength).toBeLessThan(CLIENT_BUFFER_LIMIT + 1024);

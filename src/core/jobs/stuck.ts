@@ -16,8 +16,22 @@ export interface JobWarnings {
 
 /** Workers in these statuses take (or will soon take) tasks. */
 const AVAILABLE: readonly WorkerStatus[] = ['awake', 'starting', 'testing'];
+/** Jobs whose task types are kept in memory; past this many the list starts again. */
+const TYPES_KEPT = 10_000;
+
+interface TypeOfJob {
+  task_type: string;
+  placeholders: string[];
+}
 
 export class StuckWork {
+  /**
+   * Each job's task types and their placeholders, read once: they are fixed at submission, and
+   * reading them from the job's tasks every time (the dashboard's farm summary, every job page)
+   * took tens of milliseconds for a queue of 100 000 tasks.
+   */
+  private readonly types = new Map<string, TypeOfJob[]>();
+
   constructor(
     private readonly repos: Repos,
     private readonly variables: () => Variables,
@@ -34,31 +48,22 @@ export class StuckWork {
     if (!job) return [];
     const out: string[] = [];
     const vars = this.variables();
-    for (const { task_type, commands } of this.repos.waiting.taskTypes(jobId)) {
-      const runners = workers.filter((w) => w.supported_task_types.includes(task_type));
-      // The tag rule of dispatch (db/tasks-repo.ts nextForType): a tagged job runs only on workers with its tag.
-      const eligible = job.tag === null ? runners : runners.filter((w) => w.tags.includes(job.tag!));
-      if (runners.length === 0) {
-        out.push(`no registered worker runs task type "${task_type}"`);
-        continue;
-      }
-      if (eligible.length === 0) {
-        out.push(`no registered worker with tag "${job.tag}" runs task type "${task_type}"`);
-        continue;
-      }
-      if (!eligible.some((w) => AVAILABLE.includes(w.status))) {
-        const who = job.tag === null ? '' : ` with tag "${job.tag}"`;
-        const n = eligible.length;
-        out.push(`no available worker${who} runs task type "${task_type}" (${n} such ${n === 1 ? 'worker is' : 'workers are'} offline, asleep or timed out)`);
-      }
-      const platforms = [...new Set(eligible.map((w) => w.platform))].sort();
-      for (const name of Variables.placeholders(commands)) {
-        const missing = platforms.filter((p) => !vars.hasValue(name, p));
-        if (missing.length === platforms.length) out.push(`{${name}} in task type "${task_type}" has no value for any worker platform (${platforms.join(', ')})`);
-        else if (missing.length > 0) out.push(`{${name}} in task type "${task_type}" has no value for platform ${missing.join(', ')}`);
-      }
+    for (const { task_type, placeholders } of this.typesOf(jobId)) {
+      const warnings = typeWarnings(task_type, placeholders, job.tag, workers, vars);
+      // Only the types with waiting tasks count; asked only for a type with something to say.
+      if (warnings.length > 0 && this.repos.waiting.waits(jobId, task_type)) out.push(...warnings);
     }
     return out;
+  }
+
+  private typesOf(jobId: string): TypeOfJob[] {
+    let types = this.types.get(jobId);
+    if (!types) {
+      types = this.repos.waiting.taskTypes(jobId).map((t) => ({ task_type: t.task_type, placeholders: Variables.placeholders(t.commands) }));
+      if (this.types.size >= TYPES_KEPT) this.types.clear();
+      this.types.set(jobId, types);
+    }
+    return types;
   }
 
   /** The warnings of every job with waiting tasks (or of one job), oldest job first. */
@@ -72,4 +77,26 @@ export class StuckWork {
     }
     return out;
   }
+}
+
+/** What keeps the tasks of one type of a job from being run, given the registered workers. */
+function typeWarnings(taskType: string, placeholders: string[], tag: string | null, workers: WorkerRecord[], vars: Variables): string[] {
+  const runners = workers.filter((w) => w.supported_task_types.includes(taskType));
+  // The tag rule of dispatch (db/tasks-repo.ts nextForType): a tagged job runs only on workers with its tag.
+  const eligible = tag === null ? runners : runners.filter((w) => w.tags.includes(tag));
+  if (runners.length === 0) return [`no registered worker runs task type "${taskType}"`];
+  if (eligible.length === 0) return [`no registered worker with tag "${tag}" runs task type "${taskType}"`];
+  const out: string[] = [];
+  if (!eligible.some((w) => AVAILABLE.includes(w.status))) {
+    const who = tag === null ? '' : ` with tag "${tag}"`;
+    const n = eligible.length;
+    out.push(`no available worker${who} runs task type "${taskType}" (${n} such ${n === 1 ? 'worker is' : 'workers are'} offline, asleep or timed out)`);
+  }
+  const platforms = [...new Set(eligible.map((w) => w.platform))].sort();
+  for (const name of placeholders) {
+    const missing = platforms.filter((p) => !vars.hasValue(name, p));
+    if (missing.length === platforms.length) out.push(`{${name}} in task type "${taskType}" has no value for any worker platform (${platforms.join(', ')})`);
+    else if (missing.length > 0) out.push(`{${name}} in task type "${taskType}" has no value for platform ${missing.join(', ')}`);
+  }
+  return out;
 }
