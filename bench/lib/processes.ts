@@ -263,12 +263,18 @@ export function memoryOf(pid: number): { rssMB: number; hwmMB: number; anonMB: n
 /** CPU time (user+system, ms) a process has used so far, from /proc/<pid>/stat. */
 /** CPU ms used so far by a process (all threads), or by one of its threads (tid = pid: the main thread). */
 export function cpuTimeOf(pid: number, tid?: number): number {
+  const t = cpuTimesOf(pid, tid);
+  return t.user + t.system;
+}
+
+/** User and kernel CPU time of a process (all threads) or one of its threads, ms. */
+export function cpuTimesOf(pid: number, tid?: number): { user: number; system: number } {
   try {
     const s = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
     const fields = s.slice(s.lastIndexOf(')') + 2).split(' ');
     // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the comm field.
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+    return { user: (Number(fields[11]) * 1000) / 100, system: (Number(fields[12]) * 1000) / 100 };
   } catch {
-    return NaN;
+    return { user: NaN, system: NaN };
   }
 }

@@ -6,7 +6,7 @@
 //
 // The watchers run in a process of their own: in the generator's one thread they would slow the
 // simulated workers down, and the figures would show the generator's limits, not serve's. That
-// process runs at a lower CPU priority (nice 10): on a farm, browsers and scripts run on other
+// process runs at the lowest CPU priority (nice 19): on a farm, browsers and scripts run on other
 // machines, and what is measured is what they cost serve, not what reading 60 streams costs the
 // one machine the bench has. (If they fell behind for it, serve would drop them: the figures
 // show resyncs and lost streams.)
@@ -20,7 +20,9 @@ import { type LatencySummary, Recorder, summarize } from './stats';
 
 export interface WatcherStats {
   streams: number;
+  /** Events received by the bare streams; frames received by the dashboards' coalesced streams. */
   events: number;
+  frames: number;
   bytes: number;
   resyncs: number;
   /** Streams that ended or failed while the watchers were supposed to be open. */
@@ -48,7 +50,7 @@ function lastIdIn(chunk: Buffer, lines: number[]): string | undefined {
   return chunk.subarray(i + 4, end < 0 ? chunk.length : end).toString('latin1');
 }
 
-function openStream(target: Target, stats: WatcherStats, path: string, onEvents: (lastId: string | undefined) => void): () => void {
+function openStream(target: Target, stats: WatcherStats, path: string, count: 'events' | 'frames', onEvents: (lastId: string | undefined) => void): () => void {
   let closed = false;
   const req = http.get({ host: target.host, port: target.port, path, headers: { Accept: 'text/event-stream' } }, (res) => {
     if (res.statusCode !== 200) {
@@ -62,7 +64,7 @@ function openStream(target: Target, stats: WatcherStats, path: string, onEvents:
       stats.bytes += chunk.length;
       const lines = idLines(chunk);
       const n = lines.length;
-      stats.events += n;
+      stats[count] += n;
       if (chunk.includes('event: resync')) stats.resyncs++;
       if (n > 0) onEvents(lastIdIn(chunk, lines));
     });
@@ -76,12 +78,11 @@ function openStream(target: Target, stats: WatcherStats, path: string, onEvents:
 }
 
 /** Opens `streams` bare event-stream clients and `dashboards` simulated dashboards. */
-export function openWatchers(target: Target, streams: number, dashboards: number): Watchers {
-  const stats: WatcherStats = { streams: 0, events: 0, bytes: 0, resyncs: 0, lost: 0, dashboardRequests: new Recorder('dashboard request') };
+export function openWatchers(target: Target, streams: number, dashboards: number, stats: WatcherStats): Watchers {
   const closers: (() => void)[] = [];
   const timers = new Set<NodeJS.Timeout>();
   // Scripts read every event; the dashboard asks for one "changes" frame per batch, as the page does.
-  for (let i = 0; i < streams; i++) closers.push(openStream(target, stats, '/api/events', () => undefined));
+  for (let i = 0; i < streams; i++) closers.push(openStream(target, stats, '/api/events', 'events', () => undefined));
   for (let i = 0; i < dashboards; i++) {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 6 });
     // As the page does: the jobs list as of the newest event seen (?at=), the farm summary.
@@ -101,7 +102,7 @@ export function openWatchers(target: Target, streams: number, dashboards: number
     const jobs = debounced(400, () => (seen === undefined ? '/api/jobs' : `/api/jobs?at=${seen}`));
     const farm = debounced(1000, () => '/api/farm');
     closers.push(
-      openStream(target, stats, '/api/events?coalesce=1', (lastId) => {
+      openStream(target, stats, '/api/events?coalesce=1', 'frames', (lastId) => {
         if (lastId !== undefined) seen = lastId;
         jobs();
         farm();
@@ -121,6 +122,7 @@ export function openWatchers(target: Target, streams: number, dashboards: number
 export interface WatcherFigures {
   streams: number;
   events: number;
+  frames: number;
   bytes: number;
   resyncs: number;
   lost: number;
@@ -128,40 +130,85 @@ export interface WatcherFigures {
   dashboardLatency: LatencySummary;
 }
 
-/** Runs the watchers in a child process (`bench watchers …`); stop() ends them and returns their figures. */
-export async function startWatchers(p: Paths, target: Target, streams: number, dashboards: number): Promise<{ stop(): Promise<WatcherFigures> }> {
+/**
+ * The watchers process (`bench watchers …`), opened and closed between measuring windows:
+ * open() opens them and waits until they are, close() closes them, stop() ends the process and
+ * returns the figures of every period they were open.
+ */
+export interface WatcherProcess {
+  pid: number;
+  open(): Promise<void>;
+  close(): Promise<void>;
+  stop(): Promise<WatcherFigures>;
+}
+
+export async function startWatchers(p: Paths, target: Target, streams: number, dashboards: number): Promise<WatcherProcess> {
   const child = track(spawn(process.execPath, [p.self, 'watchers', target.host, String(target.port), String(streams), String(dashboards)], { cwd: p.root, stdio: ['pipe', 'pipe', 'inherit'] }));
-  await waitForLine(child, /^watching$/m, 30_000, 'watchers');
+  await waitForLine(child, /^ready$/m, 30_000, 'watchers');
+  const say = async (command: string, answer: RegExp) => {
+    const line = waitForLine(child, answer, 30_000, `watchers ${command}`);
+    child.stdin!.write(`${command}\n`);
+    return line;
+  };
   return {
+    pid: child.pid!,
+    async open() {
+      await say('open', /^opened$/m);
+    },
+    async close() {
+      await say('close', /^closed$/m);
+    },
     async stop() {
-      const line = waitForLine(child, /^(\{.*\})$/m, 30_000, 'watchers figures');
-      child.stdin!.end('stop\n');
-      return JSON.parse((await line)[1]!) as WatcherFigures;
+      const m = await say('stop', /^(\{.*\})$/m);
+      child.stdin!.end();
+      return JSON.parse(m[1]!) as WatcherFigures;
     },
   };
 }
 
-/** The watchers process: opens them, says "watching", and at "stop" prints its figures as JSON. */
+/** The watchers process: answers "open", "close" and "stop" (which prints its figures as JSON) on stdin. */
 export function runWatchers(args: string[]): void {
   try {
+    // The lowest priority: browsers and scripts run on other machines, not on serve's.
     os.setPriority(10);
   } catch {
     // not allowed here: run at the normal priority
   }
   const [host = '127.0.0.1', port = '0', streams = '0', dashboards = '0'] = args;
-  const w = openWatchers({ host, port: Number(port) }, Number(streams), Number(dashboards));
-  process.stdout.write('watching\n');
+  const target = { host, port: Number(port) };
+  const stats: WatcherStats = { streams: 0, events: 0, frames: 0, bytes: 0, resyncs: 0, lost: 0, dashboardRequests: new Recorder('dashboard request') };
+  let open: Watchers | undefined;
+  const commands: Record<string, () => string> = {
+    open: () => {
+      open ??= openWatchers(target, Number(streams), Number(dashboards), stats);
+      return 'opened';
+    },
+    close: () => {
+      open?.close();
+      open = undefined;
+      return 'closed';
+    },
+    stop: () => {
+      open?.close();
+      open = undefined;
+      const figures: WatcherFigures = {
+        streams: stats.streams, events: stats.events, frames: stats.frames, bytes: stats.bytes, resyncs: stats.resyncs, lost: stats.lost,
+        dashboardRequests: stats.dashboardRequests.n, dashboardLatency: summarize(stats.dashboardRequests.slice()),
+      };
+      setTimeout(() => process.exit(0), 100);
+      return JSON.stringify(figures);
+    },
+  };
+  process.stdout.write('ready\n');
   let input = '';
   process.stdin.setEncoding('utf8').on('data', (c: string) => {
     input += c;
-    if (!input.includes('stop')) return;
-    w.close();
-    const st = w.stats;
-    const figures: WatcherFigures = {
-      streams: st.streams, events: st.events, bytes: st.bytes, resyncs: st.resyncs, lost: st.lost,
-      dashboardRequests: st.dashboardRequests.n, dashboardLatency: summarize(st.dashboardRequests.slice()),
-    };
-    process.stdout.write(`${JSON.stringify(figures)}\n`, () => process.exit(0));
+    const lines = input.split('\n');
+    input = lines.pop() ?? '';
+    for (const word of lines) {
+      const run = commands[word.trim()];
+      if (run) process.stdout.write(`${run()}\n`);
+    }
   });
   const t = setTimeout(() => process.exit(0), 30 * 60_000);
   t.unref();
