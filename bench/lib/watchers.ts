@@ -13,6 +13,7 @@
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Target } from './loadgen';
 import { request } from './loadgen';
 import { type Paths, track, waitForLine } from './processes';
@@ -28,6 +29,8 @@ export interface WatcherStats {
   /** Streams that ended or failed while the watchers were supposed to be open. */
   lost: number;
   dashboardRequests: Recorder;
+  /** From asking for a stream to its answer's headers. */
+  streamOpens: Recorder;
 }
 
 export interface Watchers {
@@ -52,7 +55,9 @@ function lastIdIn(chunk: Buffer, lines: number[]): string | undefined {
 
 function openStream(target: Target, stats: WatcherStats, path: string, count: 'events' | 'frames', onEvents: (lastId: string | undefined) => void): () => void {
   let closed = false;
+  const asked = performance.now();
   const req = http.get({ host: target.host, port: target.port, path, headers: { Accept: 'text/event-stream' } }, (res) => {
+    stats.streamOpens.add(asked, performance.now() - asked, res.statusCode ?? 0);
     if (res.statusCode !== 200) {
       stats.lost++;
       res.resume();
@@ -128,6 +133,10 @@ export interface WatcherFigures {
   lost: number;
   dashboardRequests: number;
   dashboardLatency: LatencySummary;
+  streamOpenLatency: LatencySummary;
+  /** The watchers process's own event-loop delay while open (the worst period's p99, the longest), ms: how late it saw what serve had sent. */
+  ownDelayP99: number;
+  ownDelayMax: number;
 }
 
 /**
@@ -176,24 +185,44 @@ export function runWatchers(args: string[]): void {
   }
   const [host = '127.0.0.1', port = '0', streams = '0', dashboards = '0'] = args;
   const target = { host, port: Number(port) };
-  const stats: WatcherStats = { streams: 0, events: 0, frames: 0, bytes: 0, resyncs: 0, lost: 0, dashboardRequests: new Recorder('dashboard request') };
+  const stats: WatcherStats = { streams: 0, events: 0, frames: 0, bytes: 0, resyncs: 0, lost: 0, dashboardRequests: new Recorder('dashboard request'), streamOpens: new Recorder('stream open') };
   let open: Watchers | undefined;
+  // One monitor per open period (a monitor enabled again would count the closed time as delay);
+  // the worst period's p99 and the longest delay are reported.
+  const delay = { p99: 0, max: 0 };
+  let monitor: ReturnType<typeof monitorEventLoopDelay> | undefined;
+  const endPeriod = () => {
+    monitor?.disable();
+    if (monitor && monitor.count > 0) {
+      delay.p99 = Math.max(delay.p99, monitor.percentile(99) / 1e6);
+      delay.max = Math.max(delay.max, monitor.max / 1e6);
+    }
+    monitor = undefined;
+  };
   const commands: Record<string, () => string> = {
     open: () => {
+      if (!monitor) {
+        monitor = monitorEventLoopDelay({ resolution: 10 });
+        monitor.enable();
+      }
       open ??= openWatchers(target, Number(streams), Number(dashboards), stats);
       return 'opened';
     },
     close: () => {
+      endPeriod();
       open?.close();
       open = undefined;
       return 'closed';
     },
     stop: () => {
+      endPeriod();
       open?.close();
       open = undefined;
       const figures: WatcherFigures = {
         streams: stats.streams, events: stats.events, frames: stats.frames, bytes: stats.bytes, resyncs: stats.resyncs, lost: stats.lost,
         dashboardRequests: stats.dashboardRequests.n, dashboardLatency: summarize(stats.dashboardRequests.slice()),
+        streamOpenLatency: summarize(stats.streamOpens.slice()),
+        ownDelayP99: delay.p99, ownDelayMax: delay.max,
       };
       setTimeout(() => process.exit(0), 100);
       return JSON.stringify(figures);

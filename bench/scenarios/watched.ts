@@ -86,6 +86,8 @@ export async function watched(ctx: Ctx): Promise<void> {
     }
     const st: WatcherFigures = await watchers.stop();
     watchers = undefined;
+    // Only the dashboards read these routes: what serve itself took to answer them.
+    const served = dashboardRoutes(await (await fetch(`http://${server.target.host}:${server.target.port}/metrics`)).text());
     stop.raise();
     await loops;
     assertAlive(server, S);
@@ -129,7 +131,10 @@ export async function watched(ctx: Ctx): Promise<void> {
     const perS = (n: number, clients: number) => Math.round(n / Math.max(1, clients) / seconds(of('with')));
     r.add(S, 'streams open / events per s to each bare stream / frames per s to each dashboard', `${round(st.streams / withW.windows)} / ${perS(st.events, STREAMS)} / ${perS(st.frames, DASHBOARDS)}`);
     r.add(S, 'streams dropped (resync) / lost', `${st.resyncs} / ${st.lost}`);
-    r.add(S, 'dashboard requests (jobs list, farm summary) per second / p99', `${round(st.dashboardRequests / seconds(of('with')), 1)} / ${round(dash.p99, 1)}`, 'req/s / ms');
+    r.add(S, 'dashboard requests (jobs list, farm summary) per second / p99 as the dashboards saw it', `${round(st.dashboardRequests / seconds(of('with')), 1)} / ${round(dash.p99, 1)}`, 'req/s / ms');
+    r.add(S, 'dashboard requests in serve (arrival to answer): mean / p99 at most', `${round(served.meanMs, 2)} / ${served.p99AtMostMs}`, 'ms');
+    r.add(S, 'stream opens: p50 / p99', `${round(st.streamOpenLatency.p50, 1)} / ${round(st.streamOpenLatency.p99, 1)}`, 'ms');
+    r.add(S, "watchers process's own event-loop delay p99 / max", `${round(st.ownDelayP99, 1)} / ${round(st.ownDelayMax, 1)}`, 'ms');
     r.details.watched = {
       windowMs,
       windows: windows.map((w) => ({ kind: w.kind, monoUs: w.monoUs, cycles: cyclesIn([w]) / seconds([w]), task: taskIn([w]).p99, cpu: w.cpu })),
@@ -139,7 +144,8 @@ export async function watched(ctx: Ctx): Promise<void> {
       with: { cyclesPerS: round(withW.cycles), task: withW.task, cpu: withW.cpu, servePerCycle: withW.servePerCycle },
       cycleRatio: round(cycleRatio),
       p99Ratio: round(p99Ratio),
-      watchers: { streams: st.streams, events: st.events, frames: st.frames, bytes: st.bytes, resyncs: st.resyncs, lost: st.lost, dashboardRequests: dash },
+      watchers: { streams: st.streams, events: st.events, frames: st.frames, bytes: st.bytes, resyncs: st.resyncs, lost: st.lost, dashboardRequests: dash, ownDelayP99: st.ownDelayP99, ownDelayMax: st.ownDelayMax },
+      dashboardRequestsInServe: served,
     };
   } finally {
     await watchers?.stop().catch(() => undefined);
@@ -147,4 +153,27 @@ export async function watched(ctx: Ctx): Promise<void> {
     await server.stop();
     removeDir(ctx, dir);
   }
+}
+
+/**
+ * The dashboards' requests (GET /api/jobs and /api/farm) from serve's request-duration histogram
+ * in /metrics: their mean, and the smallest bucket bound under which 99 % of them were answered.
+ */
+function dashboardRoutes(metrics: string): { count: number; meanMs: number; p99AtMostMs: number | string } {
+  const buckets = new Map<string, number>();
+  let count = 0;
+  let sum = 0;
+  const routes = /method="GET",route="\/api\/(?:jobs|farm)"/;
+  for (const line of metrics.split('\n')) {
+    if (!line.startsWith('flamenco_http_request_duration_seconds') || !routes.test(line)) continue;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (line.startsWith('flamenco_http_request_duration_seconds_sum')) sum += value;
+    else if (line.startsWith('flamenco_http_request_duration_seconds_count')) count += value;
+    else {
+      const le = /le="([^"]+)"/.exec(line)?.[1] ?? '';
+      buckets.set(le, (buckets.get(le) ?? 0) + value);
+    }
+  }
+  const bound = [...buckets].filter(([le]) => le !== '+Inf').sort(([a], [b]) => Number(a) - Number(b)).find(([, n]) => n >= 0.99 * count);
+  return { count, meanMs: count > 0 ? (sum / count) * 1000 : 0, p99AtMostMs: bound ? Number(bound[0]) * 1000 : 'over 10 000' };
 }
