@@ -200,6 +200,11 @@ export class TasksRepo {
     return this.s.get("SELECT 1 FROM tasks WHERE worker_id = ? AND status = 'active' LIMIT 1").get(workerId) !== undefined;
   }
 
+  /** The job of the task the worker was given or reported on last, if it ever had one. */
+  lastJobOfWorker(workerId: string): string | undefined {
+    return this.s.get('SELECT job_id FROM tasks WHERE worker_id = ? ORDER BY updated DESC LIMIT 1').pluck().get(workerId) as string | undefined;
+  }
+
   /** Tasks of a worker in one status (normally 'active': at most one). */
   forWorker(workerId: string, status: 'active' | 'cancel-requested'): TaskRecord[] {
     // The status is written into the SQL (one of two literals): bound, it made SQLite re-plan the

@@ -1,7 +1,6 @@
 // Routes for monitoring: /healthz (anyone; it tells nothing about the farm but whether serve
 // works); /metrics, the events stream and the last-rendered images (trusted networks, or the
 // admin token).
-import { createReadStream } from 'node:fs';
 import type { Manager } from '../core/manager';
 import { ValidationError } from '../core/support/errors';
 import { anonymousReader, requireReader } from './access';
@@ -11,9 +10,9 @@ import type { Reply } from './reply';
 import type { Route } from './server';
 
 /** The image itself, or JSON saying which path was reported and why it cannot be shown. */
-function lastRendered(m: Manager, jobId?: string): Reply {
-  const p = m.observe.lastRendered.open(jobId);
-  if (!('fd' in p)) return { status: 200, body: p, headers: { 'Cache-Control': 'no-store' } };
+async function lastRendered(m: Manager, jobId?: string): Promise<Reply> {
+  const p = await m.observe.lastRendered.open(jobId);
+  if (!('handle' in p)) return { status: 200, body: p, headers: { 'Cache-Control': 'no-store' } };
   return {
     status: 200,
     headers: {
@@ -24,7 +23,7 @@ function lastRendered(m: Manager, jobId?: string): Reply {
       'Content-Security-Policy': "default-src 'none'",
     },
     // Exactly the bytes measured: a file still being written cannot make the body longer than its Content-Length.
-    stream: createReadStream('', { fd: p.fd, start: 0, end: p.size - 1, autoClose: true }),
+    stream: p.handle.createReadStream({ start: 0, end: p.size - 1 }),
   };
 }
 

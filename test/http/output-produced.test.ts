@@ -19,16 +19,18 @@ describe('POST /output-produced', { timeout: 30_000 }, () => {
     expect(s.manager.repos.jobs.get(jobId)!.last_output).toBe('/render/shot/0003.png');
   });
 
-  it('accepts output from a worker without a task (kept overall only)', async () => {
+  it('answers 204 to a worker that never had a task, and keeps nothing of what it names', async () => {
     const s = await testServer();
     const w = await registerWorker(s.url);
     expect((await w.call('POST', '/output-produced', { paths: ['C:\\render\\x.exr'] })).status).toBe(204);
-    expect(s.manager.repos.settings.get('last_output')).toBe('C:\\render\\x.exr');
+    expect(s.manager.repos.settings.get('last_output')).toBeUndefined();
   });
 
   it('accepts a long list of paths', async () => {
     const s = await testServer();
+    submitJob(s, [{ name: 'a' }]);
     const w = await registerWorker(s.url);
+    await claim(w);
     const paths = Array.from({ length: 5000 }, (_, i) => `/render/frame-${i}.png`);
     expect((await w.call('POST', '/output-produced', { paths })).status).toBe(204);
     expect(s.manager.repos.settings.get('last_output')).toBe('/render/frame-4999.png');

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -79,6 +80,33 @@ describe('last-rendered images', () => {
     expect(JSON.parse(r.body.toString()).path).toBeNull();
     expect((await request(s.url, 'GET', `/api/jobs/${UNKNOWN_ID}/last-rendered`)).status).toBe(404);
     expect((await request(s.url, 'GET', '/api/jobs/..%2F..%2Fetc%2Fpasswd/last-rendered')).status).toBe(404);
+  });
+
+  it('never waits on what a worker names: a named pipe is refused at once, and serve answers meanwhile', async () => {
+    const { s, dir, jobId, report } = await rendering({});
+    // Opening a FIFO for reading blocks until a writer comes, unless it is opened without blocking.
+    execFileSync('mkfifo', [path.join(dir, 'pipe.png')]);
+    await report('pipe.png');
+    await s.manager.observe.lastRendered.capture(jobId, path.join(dir, 'pipe.png'));
+    for (const p of [`/api/jobs/${jobId}/last-rendered`, '/api/last-rendered']) {
+      const r = await request(s.url, 'GET', p);
+      expect(r.json).toEqual({ job: p === '/api/last-rendered' ? null : jobId, path: path.join(dir, 'pipe.png'), reason: 'it is not a regular file' });
+    }
+    expect((await request(s.url, 'GET', '/api/farm')).status).toBe(200);
+  });
+
+  it('keeps nothing from a worker that never had a task, and counts a report just after the task ended', async () => {
+    const { s, dir, jobId } = await rendering({ 'private.png': PNG, 'last-frame.png': JPEG });
+    const stranger = await registerWorker(s.url, { nickname: 'stranger', types: ['none'] });
+    expect((await stranger.call('POST', '/output-produced', { paths: [path.join(dir, 'private.png')] })).status).toBe(204);
+    expect((await request(s.url, 'GET', '/api/last-rendered')).json).toEqual({ job: null, path: null, reason: 'no worker has reported a rendered image yet' });
+
+    // The worker's report of its last frame may come after its task's completion.
+    const w = await registerWorker(s.url);
+    const t = await claim(w);
+    expect((await w.call('POST', `/tasks/${t._id}/update`, { task_status: 'completed' })).status).toBe(204);
+    expect((await w.call('POST', '/output-produced', { paths: [path.join(dir, 'last-frame.png')] })).status).toBe(204);
+    for (const p of [`/api/jobs/${jobId}/last-rendered`, '/api/last-rendered']) expect((await get(s.url, p)).body.equals(JPEG)).toBe(true);
   });
 
   it('is an event on the stream', async () => {

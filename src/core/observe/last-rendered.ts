@@ -3,8 +3,8 @@
 // never a path a client names, and only images whose content is PNG, JPEG or WebP are served.
 // A copy is kept in <data-dir>/last-rendered/ when the path is reported, because frames move
 // (a render job's last task moves them to their final folder).
-import { closeSync, createReadStream, createWriteStream, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { constants, createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import { type FileHandle, mkdir, open as openFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Repos } from '../repos';
@@ -16,8 +16,8 @@ export const PREVIEW_MAX_BYTES = 64 * 1024 * 1024;
 
 export interface Preview {
   contentType: 'image/png' | 'image/jpeg' | 'image/webp';
-  /** An open file descriptor; the caller streams and closes it. */
-  fd: number;
+  /** The open file; the caller streams and closes it. */
+  handle: FileHandle;
   size: number;
 }
 
@@ -63,7 +63,7 @@ export class LastRendered {
   }
 
   /** The image to serve, or why there is none. */
-  open(jobId?: string): Preview | NoPreview {
+  async open(jobId?: string): Promise<Preview | NoPreview> {
     const { job, path } = this.path(jobId);
     if (!path) {
       return { job, path, reason: job ? 'no worker has reported a rendered image for this job yet' : 'no worker has reported a rendered image yet' };
@@ -72,11 +72,11 @@ export class LastRendered {
     // last task moves its frames from the intermediate folder to the final one).
     const kept = this.kept(job ?? FARM);
     if (kept === path) {
-      const copy = inspect(this.keptFile(job ?? FARM));
-      if ('fd' in copy) return copy;
+      const copy = await inspect(this.keptFile(job ?? FARM));
+      if ('handle' in copy) return copy;
     }
-    const found = inspect(path);
-    return 'fd' in found ? found : { job, path, reason: found.reason };
+    const found = await inspect(path);
+    return 'handle' in found ? found : { job, path, reason: found.reason };
   }
 
   /**
@@ -85,20 +85,17 @@ export class LastRendered {
    */
   capture(jobId: string, path: string): Promise<void> {
     const run = async () => {
-      const p = inspect(path);
-      if (!('fd' in p)) return;
-      await mkdir(this.dir, { recursive: true });
-      for (const name of [jobId, FARM]) {
-        const file = this.keptFile(name);
-        const fd = name === FARM ? openSync(this.keptFile(jobId), 'r') : p.fd;
-        try {
-          await pipeline(createReadStream('', { fd, start: 0, end: p.size - 1, autoClose: false }), createWriteStream(`${file}.tmp`));
-        } finally {
-          closeSync(fd);
-        }
-        await writeFile(`${file}.path.tmp`, path);
-        await rename(`${file}.tmp`, file);
-        await rename(`${file}.path.tmp`, `${file}.path`);
+      const p = await inspect(path);
+      if (!('handle' in p)) return;
+      try {
+        await mkdir(this.dir, { recursive: true });
+        // The job's copy from the reported file, then the farm's from the job's copy. Each copy's
+        // temporary name is its own (copies of different jobs run at the same time).
+        const jobFile = this.keptFile(jobId);
+        await copyInto(p.handle.createReadStream({ start: 0, end: p.size - 1, autoClose: false }), jobFile, path);
+        await copyInto(createReadStream(jobFile), this.keptFile(FARM), path);
+      } finally {
+        await p.handle.close();
       }
     };
     const next = (this.copying.get(jobId) ?? Promise.resolve()).then(run).catch(() => undefined);
@@ -129,28 +126,43 @@ export class LastRendered {
   }
 }
 
-/** The file opened if it is an image a browser can show, or why not. */
-function inspect(file: string): Preview | { reason: string } {
-  let fd: number;
+/** Copies a stream into `file` through a temporary file of its own, with the reported path beside it. */
+async function copyInto(from: NodeJS.ReadableStream, file: string, reported: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.${++copies}.tmp`;
   try {
-    fd = openSync(file, 'r');
-  } catch (err) {
-    return { reason: `the manager cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})` };
+    await pipeline(from, createWriteStream(tmp));
+    await writeFile(`${tmp}.path`, reported);
+    await rename(tmp, file);
+    await rename(`${tmp}.path`, `${file}.path`);
+  } finally {
+    await Promise.all([rm(tmp, { force: true }), rm(`${tmp}.path`, { force: true })]);
   }
+}
+let copies = 0;
+
+/**
+ * The file opened if it is an image a browser can show, or why not. Workers name these paths,
+ * so nothing here may wait on them: the file is opened on the thread pool and without blocking
+ * (a named pipe would otherwise hold the open until someone writes to it), and only a regular
+ * file is read.
+ */
+async function inspect(file: string): Promise<Preview | { reason: string }> {
+  let handle: FileHandle | undefined;
   try {
-    const st = fstatSync(fd);
+    handle = await openFile(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    const st = await handle.stat();
     if (!st.isFile()) return { reason: 'it is not a regular file' };
     if (st.size > PREVIEW_MAX_BYTES) return { reason: `it is larger than ${PREVIEW_MAX_BYTES / 1024 / 1024} MiB` };
     const head = Buffer.alloc(12);
-    const n = readSync(fd, head, 0, 12, 0);
-    const contentType = imageType(head.subarray(0, n));
-    if (!contentType) return { reason: describe(head.subarray(0, n)) };
-    const preview: Preview = { contentType, fd, size: st.size };
-    fd = -1;
+    const { bytesRead } = await handle.read(head, 0, 12, 0);
+    const contentType = imageType(head.subarray(0, bytesRead));
+    if (!contentType) return { reason: describe(head.subarray(0, bytesRead)) };
+    const preview: Preview = { contentType, size: st.size, handle };
+    handle = undefined;
     return preview;
   } catch (err) {
     return { reason: `the manager cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})` };
   } finally {
-    if (fd >= 0) closeSync(fd);
+    await handle?.close();
   }
 }

@@ -169,15 +169,27 @@ export class TaskReports {
     return { may_keep_running: true, ...pending };
   }
 
-  /** POST /output-produced: remember the newest image per job and overall. */
+  /**
+   * POST /output-produced: remember the newest image per job, and farm-wide the newest of those.
+   * A path counts only for a job the worker works or worked on: its current task's, or (the
+   * report can come just after the task's completion) that of the task it had last. A worker that
+   * never had a task names nothing that will be shown; it is answered 204 all the same, as
+   * Flamenco Worker expects.
+   */
   outputProduced(worker: WorkerRecord, paths: string[]): void {
     if (paths.length === 0) throw new UnprocessableError('List of paths may not be empty.');
     const latest = paths[paths.length - 1]!;
-    const jobId = worker.current_task ? this.repos.tasks.get(worker.current_task)?.job_id : undefined;
+    const current = worker.current_task ? this.repos.tasks.get(worker.current_task) : undefined;
+    const jobId = current?.worker_id === worker.id ? current.job_id : this.repos.tasks.lastJobOfWorker(worker.id);
+    if (!jobId) {
+      this.log.info('output produced by a worker that never had a task; ignored', { worker: worker.id });
+      return;
+    }
     this.repos.write(() => {
-      if (jobId) this.repos.jobs.setLastOutput(jobId, latest);
+      this.repos.jobs.setLastOutput(jobId, latest);
       this.repos.settings.set('last_output', latest);
     });
     if (paths.length > 1) this.log.debug('output produced; kept the newest', { worker: worker.id, dropped: paths.length - 1 });
   }
+
 }
