@@ -12,6 +12,7 @@ import { platformName } from '../core/support/validate';
 import type { JobStatus } from '../core/support/statuses';
 import type { JobView } from '../core/views';
 import { COMMIT, VERSION } from '../version';
+import { refuseCrossSite } from './access';
 import { HttpError } from './errors';
 import { json, noContent, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
@@ -59,7 +60,10 @@ function f3Job(j: JobView & { settings: Record<string, unknown> }): Record<strin
 export function v3Routes(m: Manager): Route[] {
   const guard = (req: IncomingMessage) => {
     const address = req.socket.remoteAddress;
-    if (isTrusted(address, m.config.trusted_networks)) return;
+    if (isTrusted(address, m.config.trusted_networks)) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') refuseCrossSite(req);
+      return;
+    }
     m.log.warn('add-on request refused: untrusted address', { address: address ?? '', path: (req.url ?? '').slice(0, 200) });
     throw new HttpError(403, 'forbidden', `requests from ${address ?? 'an unknown address'} may not submit jobs; to allow them, add their network to "trusted_networks" in the manager's config`);
   };

@@ -239,3 +239,24 @@ describe('who may use /api/v3', () => {
     expect(lines.filter((l) => l.includes('msg="job submitted"') && l.includes('via=blender-addon address=127.0.0.1'))).toHaveLength(1);
   });
 });
+
+describe('a web page on a trusted network', () => {
+  it('cannot make a browser submit: JSON only, and nothing marked as coming from another site', async () => {
+    const s = await farm();
+    const submit = recording('submit').find((r) => r.method === 'POST' && r.path === '/api/v3/jobs')!;
+    const post = (headers: Record<string, string>) => request(s.url, 'POST', '/api/v3/jobs', { rawBody: submit.body!, headers: { 'Content-Type': 'application/json', ...headers } });
+    // What a form or a cross-site fetch without asking first can send.
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      expectF3Error(await post({ 'Content-Type': type }), 415, /must be JSON/);
+    }
+    expectF3Error(await post({ Origin: 'http://evil.example' }), 403, /another site/);
+    expectF3Error(await post({ Origin: 'null' }), 403, /another site/);
+    expectF3Error(await post({ 'Sec-Fetch-Site': 'cross-site' }), 403, /another site/);
+    expect(s.manager.views.jobs()).toEqual([]);
+    // The add-on's own request (JSON, no Origin), and one from the manager's own origin, go through.
+    expect((await post({})).status).toBe(200);
+    const host = new URL(s.url).host;
+    expect((await post({ Origin: `http://${host}`, 'Sec-Fetch-Site': 'same-origin' })).status).toBe(200);
+    expect(s.manager.views.jobs()).toHaveLength(2);
+  });
+});
