@@ -48,8 +48,10 @@ export class StuckWork {
     if (!job) return [];
     const out: string[] = [];
     const vars = this.variables();
+    const blocks = this.repos.blocklist.list(jobId);
     for (const { task_type, placeholders } of this.typesOf(jobId)) {
-      const warnings = typeWarnings(task_type, placeholders, job.tag, workers, vars);
+      const blocked = new Set(blocks.filter((b) => b.task_type === task_type).map((b) => b.worker_id));
+      const warnings = typeWarnings(task_type, placeholders, job.tag, workers, blocked, vars);
       // Only the types with waiting tasks count; asked only for a type with something to say.
       if (warnings.length > 0 && this.repos.waiting.waits(jobId, task_type)) out.push(...warnings);
     }
@@ -80,12 +82,20 @@ export class StuckWork {
 }
 
 /** What keeps the tasks of one type of a job from being run, given the registered workers. */
-function typeWarnings(taskType: string, placeholders: string[], tag: string | null, workers: WorkerRecord[], vars: Variables): string[] {
+function typeWarnings(
+  taskType: string, placeholders: string[], tag: string | null, workers: WorkerRecord[], blocked: ReadonlySet<string>, vars: Variables,
+): string[] {
   const runners = workers.filter((w) => w.supported_task_types.includes(taskType));
-  // The tag rule of dispatch (db/tasks-repo.ts nextForType): a tagged job runs only on workers with its tag.
-  const eligible = tag === null ? runners : runners.filter((w) => w.tags.includes(tag));
+  // The rules of dispatch (db/tasks-repo.ts nextForType): a tagged job runs only on workers with
+  // its tag, and never on a worker blocklisted for the job's task type.
+  const tagged = tag === null ? runners : runners.filter((w) => w.tags.includes(tag));
+  const eligible = tagged.filter((w) => !blocked.has(w.id));
   if (runners.length === 0) return [`no registered worker runs task type "${taskType}"`];
-  if (eligible.length === 0) return [`no registered worker with tag "${tag}" runs task type "${taskType}"`];
+  if (tagged.length === 0) return [`no registered worker with tag "${tag}" runs task type "${taskType}"`];
+  if (eligible.length === 0) {
+    const n = tagged.length;
+    return [`every worker${tag === null ? '' : ` with tag "${tag}"`} that runs task type "${taskType}" is blocklisted for this job (${n} ${n === 1 ? 'worker' : 'workers'}); clear the blocklist to let them try again`];
+  }
   const out: string[] = [];
   if (!eligible.some((w) => AVAILABLE.includes(w.status))) {
     const who = tag === null ? '' : ` with tag "${tag}"`;

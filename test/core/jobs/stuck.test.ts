@@ -46,6 +46,22 @@ describe('stuck work warnings', () => {
     expect(m.stuck.forJob(a)).toEqual([]);
   });
 
+  it('names work whose every worker is blocklisted for the job, as dispatch skips them', async () => {
+    const tm = testManager();
+    const m = tm.manager;
+    const w1 = await addWorker(tm, { types: ['sleep'] });
+    const w2 = await addWorker(tm, { types: ['sleep'] });
+    const a = m.jobs.submit(job('sleep', 'x')).id;
+    m.repos.write(() => m.repos.blocklist.add(a, 'sleep', w1, tm.clock.now()));
+    expect(m.stuck.forJob(a)).toEqual([]);
+    m.repos.write(() => m.repos.blocklist.add(a, 'sleep', w2, tm.clock.now()));
+    expect(m.stuck.forJob(a)).toEqual(['every worker that runs task type "sleep" is blocklisted for this job (2 workers); clear the blocklist to let them try again']);
+    // Another job of the same type is not affected.
+    expect(m.stuck.forJob(m.jobs.submit(job('sleep', 'x')).id)).toEqual([]);
+    m.repos.write(() => m.repos.blocklist.clear(a, { workerId: w2 }));
+    expect(m.stuck.forJob(a)).toEqual([]);
+  });
+
   it('names a {variable} without a value for the platforms of the workers that would run it', async () => {
     const tm = testManager({ config: { variables: VARIABLES } });
     const m = tm.manager;
