@@ -12,8 +12,12 @@ import type { Reply } from './reply';
 export const CLIENT_BUFFER_LIMIT = 256 * 1024;
 /** More clients than this are refused with 503. */
 const MAX_CLIENTS = 1000;
-/** A replay of more events than this (a client long gone) is answered with "resync" instead. */
-const REPLAY_LIMIT = 10_000;
+/**
+ * A replay of more events than this (a client long gone) is answered with "resync" instead, and
+ * so is one whose text would not fit the client's buffer: a reconnecting client gets no more
+ * unsent bytes than a connected one may have, and the journal is read for at most this many.
+ */
+export const REPLAY_LIMIT = 2000;
 /** A comment line this often keeps proxies from closing an idle stream and finds dead peers. */
 const HEARTBEAT_MS = 15_000;
 /** A dropped client whose socket does not take the last bytes in this long is cut off. */
@@ -111,8 +115,9 @@ export class EventStreamHub {
       start += `id: ${position}\nevent: ready\ndata: ${JSON.stringify({ position })}\n\n`;
     } else {
       const missed = this.feed.replay(last, REPLAY_LIMIT);
-      if (missed === undefined) start += resyncFrame(position, 'the events since Last-Event-ID are no longer kept');
-      else if (missed.length > 0) start += coalesce ? changesFrame(missed) : missed.map(frame).join('');
+      const text = missed === undefined || missed.length === 0 ? '' : coalesce ? changesFrame(missed) : missed.map(frame).join('');
+      if (missed === undefined || Buffer.byteLength(text) > CLIENT_BUFFER_LIMIT) start += resyncFrame(position, 'the events since Last-Event-ID are too many or no longer kept');
+      else start += text;
     }
     stream.push(start);
     this.clients.add(client);

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseNetworks } from '../../src/core/support/networks';
-import { CHANGES_TASK_LIMIT, CLIENT_BUFFER_LIMIT, CLIENTS_PER_TURN, EventStreamHub } from '../../src/http/events-stream';
+import { CHANGES_TASK_LIMIT, CLIENT_BUFFER_LIMIT, CLIENTS_PER_TURN, EventStreamHub, REPLAY_LIMIT } from '../../src/http/events-stream';
 import { ADMIN_TOKEN, customJob, registerWorker, request, testManager, testServer } from '../helpers/env';
 import { claim, submitJob } from '../helpers/protocol';
 import { openEvents } from '../helpers/sse';
@@ -107,6 +107,24 @@ describe('GET /api/events', () => {
     const c = await openEvents(s.url, { 'Last-Event-ID': '0' });
     const r = await c.waitFor((e) => e.event === 'resync');
     expect(Number(r.id)).toBe(s.manager.observe.feed.position());
+  });
+
+  it('replays no more than a connected client may have unsent: past that, "resync"', async () => {
+    const s = await testServer();
+    const before = s.manager.observe.feed.position();
+    // Over CLIENT_BUFFER_LIMIT of frames, though fewer events than REPLAY_LIMIT.
+    const { id } = s.manager.jobs.submit(customJob(Array.from({ length: REPLAY_LIMIT - 10 }, (_, i) => ({ name: `t${i}` }))));
+    s.manager.jobActions.cancel(id);
+    s.manager.observe.feed.poll();
+    const missed = s.manager.observe.feed.position() - before;
+    expect(missed).toBeLessThan(REPLAY_LIMIT);
+    const full = await openEvents(s.url, { 'Last-Event-ID': String(before) });
+    expect((await full.waitFor((e) => e.event !== 'ready')).event).toBe('resync');
+    // The dashboard's coalesced stream gets its one small frame for the same events.
+    const coalesced = await openEvents(s.url, { 'Last-Event-ID': String(before) }, '?coalesce=1');
+    const frame = await coalesced.waitFor((e) => e.event !== 'ready');
+    expect(frame.event).toBe('changes');
+    expect(frame.data.jobs).toEqual([id]);
   });
 
   it('needs the admin token from outside trusted_networks', async () => {
