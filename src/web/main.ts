@@ -84,7 +84,8 @@ async function drawSummary(): Promise<void> {
       part(f.jobs.queued ?? 0, 'queued'),
       part(f.jobs.failed ?? 0, 'failed'),
       part(f.workers.awake ?? 0, 'awake'),
-      part(f.stuck.length, 'stuck'),
+      // A job can be stuck for several reasons; the header counts the jobs.
+      part(new Set(f.stuck.map((s) => s.job)).size, 'stuck'),
     ].filter((b): b is string => b !== null);
     replace(summaryEl, bits.join(' · '));
   } catch {
