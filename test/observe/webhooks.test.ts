@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { RELAY_PASS_LIMIT } from '../../src/core/observe/webhooks';
 import { configFromJson } from '../../src/core/support/config';
 import { ADMIN_TOKEN, onCleanup, registerWorker, request, testManager, testServer } from '../helpers/env';
 import { claim, submitJob } from '../helpers/protocol';
@@ -146,6 +147,37 @@ describe('webhooks', () => {
     s.config.webhooks = [];
     await wh.deliver();
     expect(wh.recent(10).deliveries[0]).toMatchObject({ status: 'dropped', last_error: 'the receiver is no longer in the webhooks config' });
+  });
+
+  it('relays a long backlog in passes of at most RELAY_PASS_LIMIT events, losing and repeating none', async () => {
+    const r = await receiver();
+    const s = await testServer({ config: { webhooks: hooks(r.url(), ['worker-status']) } });
+    const wh = s.manager.observe.webhooks;
+    // The journal after a long stop: 2.5 passes of worker status changes (as the triggers write them).
+    const backlog = RELAY_PASS_LIMIT * 2 + RELAY_PASS_LIMIT / 2;
+    s.db
+      .prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+         INSERT INTO events (kind, entity, status, previous, detail, time)
+         SELECT 'worker', 'w' || i, CASE i % 2 WHEN 0 THEN 'awake' ELSE 'asleep' END, CASE i % 2 WHEN 0 THEN 'asleep' ELSE 'awake' END, 'render-' || i, ? FROM n`,
+      )
+      .run(backlog, s.clock.now());
+    const ids = statusChanges(s.db);
+    expect(ids).toHaveLength(backlog);
+
+    expect(wh.relay()).toBe(RELAY_PASS_LIMIT);
+    expect(wh.cursor()).toBe(ids[RELAY_PASS_LIMIT - 1]);
+    expect(wh.relay()).toBe(RELAY_PASS_LIMIT);
+    expect(wh.relay()).toBe(RELAY_PASS_LIMIT / 2);
+    expect(wh.relay()).toBe(0);
+    expect(wh.cursor()).toBe(ids.at(-1));
+    const queued = s.db.prepare('SELECT event_id FROM webhook_deliveries ORDER BY id').pluck().all();
+    expect(queued).toEqual(ids);
+
+    // They go out oldest first, the first run of them now.
+    await wh.deliver();
+    expect(r.got.map((g) => g.json.event_id)).toEqual(ids.slice(0, r.got.length));
+    expect(r.got.length).toBeGreaterThan(0);
   });
 
   it('never holds up workers while a receiver hangs', async () => {

@@ -40,6 +40,11 @@ export function signature(body: string, secret: string): string {
 /** Settings key of the relay's position in the events journal. */
 const CURSOR_KEY = 'webhook_cursor';
 const RELAY_PAGE = 1000;
+/**
+ * Events the relay reads in one pass (a multiple of RELAY_PAGE), so that a long backlog, after
+ * serve was stopped for days, never holds the event loop for long: the next pass goes on.
+ */
+export const RELAY_PASS_LIMIT = 10_000;
 /** Deliveries one receiver is sent in a row before others get their turn. */
 const RUN_LENGTH = 200;
 /** Finished deliveries kept for `webhooks` and /api/webhooks. */
@@ -80,7 +85,10 @@ export class Webhooks {
     return Number(this.repos.settings.get(CURSOR_KEY) ?? 0);
   }
 
-  /** Queues the webhooks of the journal's new events. Returns how many deliveries were queued. */
+  /**
+   * Queues the webhooks of the journal's new events, at most RELAY_PASS_LIMIT of them (the rest
+   * at the next pass). Returns how many deliveries were queued.
+   */
   relay(): number {
     if (this.config().webhooks.length === 0) {
       // Nothing to queue: move past the journal's events without reading them.
@@ -89,9 +97,10 @@ export class Webhooks {
       return 0;
     }
     let queued = 0;
-    for (;;) {
+    for (let read = 0; read < RELAY_PASS_LIMIT; ) {
       const batch = this.events.after(this.cursor(), RELAY_PAGE);
       if (batch.length === 0) return queued;
+      read += batch.length;
       const hooks = this.config().webhooks;
       this.repos.write(() => {
         for (const e of batch) {
@@ -107,6 +116,7 @@ export class Webhooks {
       });
       if (batch.length < RELAY_PAGE) return queued;
     }
+    return queued;
   }
 
   /** The body of a journal event's webhook, or undefined when it is not a status change. */
