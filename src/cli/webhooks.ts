@@ -10,7 +10,7 @@ export function webhooksCommand(program: Command): void {
   common(
     program
       .command('webhooks')
-      .description('recent webhook deliveries: delivered, pending (with the last error) and dropped')
+      .description('recent webhook deliveries: delivered, pending (with the last error), failed (given up) and dropped')
       .option('--limit <n>', 'how many of the newest to show (1-1000)', '20'),
   ).action(async (opts: CommonOptions & { limit: string }) => {
     if (!/^\d{1,4}$/.test(opts.limit) || Number(opts.limit) < 1 || Number(opts.limit) > 1000) {
@@ -31,7 +31,8 @@ export function webhooksCommand(program: Command): void {
       const rows = r.deliveries.map((d) => [
         String(d.id), d.event, d.status, String(d.attempts), at(d.last_attempt), d.next_attempt ? at(d.next_attempt) : '-', d.url, d.last_error ?? '',
       ]);
-      io.out(`${r.pending} pending\n`);
+      // A delivery given up may be older than the newest shown: say that there are some.
+      io.out(`${r.pending} pending${r.failed > 0 ? `, ${r.failed} failed` : ''}\n`);
       io.out(table(['ID', 'EVENT', 'STATUS', 'ATTEMPTS', 'LAST ATTEMPT', 'NEXT', 'URL', 'LAST ERROR'], rows) + '\n');
     });
   });

@@ -213,4 +213,12 @@ export const MIGRATIONS: readonly string[] = [
   -- worker that asks for a task without having signed on has finished its current one.
   ALTER TABLE workers ADD COLUMN resume_task TEXT;
   `,
+  /* 7: webhook deliveries the receiver refuses are given up */ `
+  -- How often the receiver answered that the request itself is wrong (a 4xx but 408 and 429).
+  -- At webhooks.ts's MAX_REFUSALS the delivery gets status 'failed' (next to pending, delivered
+  -- and dropped) and the receiver's next delivery goes out.
+  ALTER TABLE webhook_deliveries ADD COLUMN refusals INTEGER NOT NULL DEFAULT 0;
+  -- Counted for \`webhooks\` and /api/webhooks.
+  CREATE INDEX webhook_deliveries_failed ON webhook_deliveries(id) WHERE status = 'failed';
+  `,
 ];

@@ -1,4 +1,4 @@
-// SQL for the webhook outbox (migration 5).
+// SQL for the webhook outbox (migrations 5 and 7).
 import type { DB } from './open';
 import { StatementCache } from './statements';
 
@@ -8,8 +8,10 @@ export interface DeliveryRecord {
   event: string;
   event_id: number;
   body: string;
-  status: 'pending' | 'delivered' | 'dropped';
+  status: 'pending' | 'delivered' | 'dropped' | 'failed';
   attempts: number;
+  /** Attempts the receiver answered with a refusal (webhooks.ts, isRefusal). */
+  refusals: number;
   next_attempt: number;
   last_attempt: number | null;
   last_error: string | null;
@@ -45,8 +47,18 @@ export class WebhooksRepo {
     this.s.get("UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, last_attempt = ?, last_error = NULL WHERE id = ?").run(now, id);
   }
 
-  failed(id: number, now: number, next: number, error: string): void {
-    this.s.get('UPDATE webhook_deliveries SET attempts = attempts + 1, last_attempt = ?, next_attempt = ?, last_error = ? WHERE id = ?').run(now, next, error, id);
+  /** A failed attempt; the delivery is tried again at `next`. */
+  retry(id: number, now: number, next: number, error: string, refused: boolean): void {
+    this.s
+      .get('UPDATE webhook_deliveries SET attempts = attempts + 1, refusals = refusals + ?, last_attempt = ?, next_attempt = ?, last_error = ? WHERE id = ?')
+      .run(refused ? 1 : 0, now, next, error, id);
+  }
+
+  /** The last refusal: the delivery is kept as failed and no longer holds up the receiver's queue. */
+  givenUp(id: number, now: number, error: string): void {
+    this.s
+      .get("UPDATE webhook_deliveries SET status = 'failed', attempts = attempts + 1, refusals = refusals + 1, last_attempt = ?, last_error = ? WHERE id = ?")
+      .run(now, error, id);
   }
 
   /** Drops every pending delivery to a receiver that is no longer configured. */
@@ -60,6 +72,11 @@ export class WebhooksRepo {
 
   pendingCount(): number {
     return this.s.get("SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'").pluck().get() as number;
+  }
+
+  /** Deliveries given up, of those still kept (see prune). */
+  failedCount(): number {
+    return this.s.get("SELECT count(*) FROM webhook_deliveries WHERE status = 'failed'").pluck().get() as number;
   }
 
   /** Forgets finished deliveries but the newest `keep`; pending ones are always kept. */

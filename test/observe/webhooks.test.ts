@@ -2,7 +2,9 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { MAX_REFUSALS, RELAY_PASS_LIMIT, retryDelay } from '../../src/core/observe/webhooks';
 import { configFromJson } from '../../src/core/support/config';
+import { createLogger } from '../../src/core/support/logger';
 import { ADMIN_TOKEN, onCleanup, registerWorker, request, testManager, testServer } from '../helpers/env';
 import { claim, submitJob } from '../helpers/protocol';
 
@@ -14,8 +16,8 @@ interface Received {
   json: any;
 }
 
-/** A webhook receiver on a fixed port that can go down and come back. */
-async function receiver(answer: () => number | 'hang' = () => 204) {
+/** A webhook receiver on a fixed port that can go down and come back; `answer` may look at the body. */
+async function receiver(answer: (json: any) => number | 'hang' = () => 204) {
   const got: Received[] = [];
   let server: http.Server | undefined;
   let port = 0;
@@ -24,9 +26,10 @@ async function receiver(answer: () => number | 'hang' = () => 204) {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
-        const a = answer();
+        const json = JSON.parse(body);
+        const a = answer(json);
         if (a === 'hang') return;
-        if (a < 300) got.push({ headers: req.headers, body, json: JSON.parse(body) });
+        if (a < 300) got.push({ headers: req.headers, body, json });
         res.writeHead(a).end();
       });
     });
@@ -148,6 +151,117 @@ describe('webhooks', () => {
     expect(wh.recent(10).deliveries[0]).toMatchObject({ status: 'dropped', last_error: 'the receiver is no longer in the webhooks config' });
   });
 
+  it('gives up a delivery the receiver refuses (a 4xx but 408 and 429) five times, and sends the next ones', async () => {
+    let refused = 0;
+    const r = await receiver((json) => {
+      if (json.job.name !== 'bad') return 204;
+      refused++;
+      return 422;
+    });
+    const lines: string[] = [];
+    const s = await testServer({ config: { webhooks: hooks(r.url(), ['job-status']) }, logger: createLogger('debug', (l) => lines.push(l)) });
+    const wh = s.manager.observe.webhooks;
+    submitJob(s, [{ name: 'a' }], { name: 'bad' });
+    submitJob(s, [{ name: 'a' }], { name: 'good' });
+    expect(wh.relay()).toBe(2);
+    const oldestFirst = () => wh.recent(10).deliveries.reverse();
+    for (let n = 1; n < MAX_REFUSALS; n++) {
+      await wh.deliver();
+      expect(oldestFirst()).toMatchObject([
+        { status: 'pending', attempts: n, last_error: 'the receiver answered 422' },
+        { status: 'pending', attempts: 0 },
+      ]);
+      s.clock.advance(retryDelay(n));
+    }
+    await wh.deliver();
+    expect(refused).toBe(MAX_REFUSALS);
+    const [bad, good] = oldestFirst();
+    expect(bad).toMatchObject({ status: 'failed', attempts: MAX_REFUSALS, next_attempt: null, last_error: 'the receiver answered 422' });
+    expect(good).toMatchObject({ status: 'delivered', attempts: 1 });
+    expect(r.got.map((g) => g.json.job.name)).toEqual(['good']);
+
+    const warnings = lines.filter((l) => l.includes('given up'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/level=warn .*url=http:\/\/127\.0\.0\.1:\d+\/hook delivery=\d+ event_id=\d+ refusals=5 error="the receiver answered 422"/);
+    const metrics = s.manager.observe.metrics.render();
+    expect(metrics).toContain('\nflamenco_webhook_given_up_total 1\n');
+    expect(metrics).toContain(`\nflamenco_webhook_failures_total ${MAX_REFUSALS}\n`);
+    expect(metrics).toContain('\nflamenco_webhook_deliveries_total 1\n');
+    const res = await request(s.url, 'GET', '/api/webhooks', { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(res.json).toMatchObject({ pending: 0, failed: 1, deliveries: [{ status: 'delivered' }, { id: bad!.id, status: 'failed', last_error: 'the receiver answered 422' }] });
+
+    // Given up for good: never sent again, and later deliveries go straight out.
+    submitJob(s, [{ name: 'a' }], { name: 'later' });
+    wh.relay();
+    s.clock.advance(24 * 3600_000);
+    await wh.deliver();
+    expect(refused).toBe(MAX_REFUSALS);
+    expect(r.got.map((g) => g.json.job.name)).toEqual(['good', 'later']);
+  });
+
+  it('never gives up on a receiver that is down, times out, is busy or answers 5xx; only refusals count', async () => {
+    const answers: (number | 'down')[] = [
+      422, 422, 422, 422, // one short of giving up
+      'down', 'down', 500, 503, 408, 429, 'down', 502, 429, 408, 'down', 'down', 504, 'down', 'down', 'down',
+    ];
+    let n = 0;
+    const r = await receiver(() => answers[n++] as number);
+    const s = await testServer({ config: { webhooks: hooks(r.url(), ['job-status']) } });
+    const wh = s.manager.observe.webhooks;
+    submitJob(s, [{ name: 'a' }]);
+    wh.relay();
+    let attempts = 0;
+    for (const a of answers) {
+      if (a === 'down') {
+        await r.down();
+        n++;
+      }
+      await wh.deliver();
+      attempts++;
+      if (a === 'down') await r.up();
+      const d = wh.recent(1).deliveries[0]!;
+      expect(d).toMatchObject({ status: 'pending', attempts, last_error: a === 'down' ? expect.stringMatching(/^(ECONNREFUSED|UND_ERR_SOCKET)$/) : `the receiver answered ${a}` });
+      s.clock.advance(retryDelay(attempts));
+    }
+    // Hours of retries, at most every 10 minutes, and the delivery is still there.
+    expect(retryDelay(attempts)).toBe(10 * 60_000);
+    // The fifth refusal, however late, gives it up.
+    answers.push(400);
+    await wh.deliver();
+    expect(wh.recent(1)).toMatchObject({ pending: 0, failed: 1, deliveries: [{ status: 'failed', attempts: attempts + 1, last_error: 'the receiver answered 400' }] });
+  });
+
+  it('relays a long backlog in passes of at most RELAY_PASS_LIMIT events, losing and repeating none', async () => {
+    const r = await receiver();
+    const s = await testServer({ config: { webhooks: hooks(r.url(), ['worker-status']) } });
+    const wh = s.manager.observe.webhooks;
+    // The journal after a long stop: 2.5 passes of worker status changes (as the triggers write them).
+    const backlog = RELAY_PASS_LIMIT * 2 + RELAY_PASS_LIMIT / 2;
+    s.db
+      .prepare(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+         INSERT INTO events (kind, entity, status, previous, detail, time)
+         SELECT 'worker', 'w' || i, CASE i % 2 WHEN 0 THEN 'awake' ELSE 'asleep' END, CASE i % 2 WHEN 0 THEN 'asleep' ELSE 'awake' END, 'render-' || i, ? FROM n`,
+      )
+      .run(backlog, s.clock.now());
+    const ids = statusChanges(s.db);
+    expect(ids).toHaveLength(backlog);
+
+    expect(wh.relay()).toBe(RELAY_PASS_LIMIT);
+    expect(wh.cursor()).toBe(ids[RELAY_PASS_LIMIT - 1]);
+    expect(wh.relay()).toBe(RELAY_PASS_LIMIT);
+    expect(wh.relay()).toBe(RELAY_PASS_LIMIT / 2);
+    expect(wh.relay()).toBe(0);
+    expect(wh.cursor()).toBe(ids.at(-1));
+    const queued = s.db.prepare('SELECT event_id FROM webhook_deliveries ORDER BY id').pluck().all();
+    expect(queued).toEqual(ids);
+
+    // They go out oldest first, the first run of them now.
+    await wh.deliver();
+    expect(r.got.map((g) => g.json.event_id)).toEqual(ids.slice(0, r.got.length));
+    expect(r.got.length).toBeGreaterThan(0);
+  });
+
   it('never holds up workers while a receiver hangs', async () => {
     const r = await receiver(() => 'hang');
     const s = await testServer({ config: { webhooks: hooks(r.url()) } });
@@ -210,5 +324,22 @@ describe('flamenco-mgr webhooks', { timeout: 30_000 }, () => {
     const bad = await runCli(['webhooks', '--data-dir', tm.dataDir, '--limit', 'lots']);
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('shows a delivery given up as failed, and how many were given up', async () => {
+    const { runCli } = await import('../helpers/cli');
+    const r = await receiver(() => 410);
+    const tm = testManager({ config: { webhooks: hooks(r.url(), ['job-status']) } });
+    tm.manager.jobs.submit({ name: 'j', job_type: 'sleep', settings: { frames: '1', chunk_size: 1, time_in_seconds: 1 } });
+    const wh = tm.manager.observe.webhooks;
+    wh.relay();
+    for (let n = 1; n <= MAX_REFUSALS; n++) {
+      await wh.deliver();
+      tm.clock.advance(retryDelay(n));
+    }
+    const out = await runCli(['webhooks', '--data-dir', tm.dataDir]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout.split('\n')[0]).toBe('0 pending, 1 failed');
+    expect(out.stdout).toMatch(/job-status\s+failed\s+5\s.*the receiver answered 410/);
   });
 });

@@ -8,6 +8,7 @@ import { FarmStatsRepo } from '../../db/events-repo';
 import { DB_FILE, type DB } from '../../db/open';
 import { JOB_STATUSES, TASK_STATUSES, WORKER_STATUSES } from '../support/statuses';
 import type { EventRow } from './feed';
+import { MAX_REFUSALS } from './webhooks';
 
 /** Upper bounds of the request-duration buckets, in seconds. */
 export const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -24,7 +25,8 @@ const COUNTERS = {
   task_soft_failures: 'Task failures after which the task is retried by another worker.',
   worker_timeouts: 'Workers marked timeout because the manager stopped hearing from them.',
   webhook_deliveries: 'Webhook deliveries the receiver accepted (2xx).',
-  webhook_failures: 'Webhook delivery attempts that failed (they are retried).',
+  webhook_failures: 'Webhook delivery attempts that failed (retried, unless the delivery is given up).',
+  webhook_given_up: `Webhook deliveries given up because the receiver refused them (4xx but 408 and 429) ${MAX_REFUSALS} times.`,
 } as const;
 
 export type CounterName = keyof typeof COUNTERS;

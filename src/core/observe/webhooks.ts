@@ -3,7 +3,9 @@
 // cursor (so each event is queued exactly once, whatever process made the change and whether or
 // not serve was running then); the sender posts each receiver's rows oldest first, one at a
 // time, and keeps a row until the receiver answers 2xx, retrying with growing pauses, also
-// across restarts. Neither ever waits on a receiver while holding up a request.
+// across restarts. Only a delivery the receiver refuses MAX_REFUSALS times is given up, so that
+// it cannot hold up the receiver's queue forever. Neither ever waits on a receiver while holding
+// up a request.
 import { createHmac } from 'node:crypto';
 import { EventsRepo, type EventRow } from '../../db/events-repo';
 import { type DeliveryRecord, WebhooksRepo } from '../../db/webhooks-repo';
@@ -33,6 +35,22 @@ export function retryDelay(failedAttempts: number): number {
   return Math.min(5000 * 2 ** Math.max(0, failedAttempts - 1), 10 * 60_000);
 }
 
+/**
+ * The receiver says the request itself is wrong (a 4xx), and sending the same body again will not
+ * change its mind. 408 (Request Timeout) and 429 (Too Many Requests) ask to come back later: like a
+ * 5xx, a timeout or a refused connection, they are retried without limit.
+ */
+export function isRefusal(status: number): boolean {
+  return status >= 400 && status <= 499 && status !== 408 && status !== 429;
+}
+
+/**
+ * Refusals after which a delivery is given up (status failed, kept with its last error) and the
+ * receiver's next delivery goes out. More than one, so that a receiver's brief mistake (a deploy
+ * that answers 404 for a minute) does not lose the deliveries it refuses meanwhile.
+ */
+export const MAX_REFUSALS = 5;
+
 export function signature(body: string, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
@@ -40,6 +58,11 @@ export function signature(body: string, secret: string): string {
 /** Settings key of the relay's position in the events journal. */
 const CURSOR_KEY = 'webhook_cursor';
 const RELAY_PAGE = 1000;
+/**
+ * Events the relay reads in one pass (a multiple of RELAY_PAGE), so that a long backlog, after
+ * serve was stopped for days, never holds the event loop for long: the next pass goes on.
+ */
+export const RELAY_PASS_LIMIT = 10_000;
 /** Deliveries one receiver is sent in a row before others get their turn. */
 const RUN_LENGTH = 200;
 /** Finished deliveries kept for `webhooks` and /api/webhooks. */
@@ -80,7 +103,10 @@ export class Webhooks {
     return Number(this.repos.settings.get(CURSOR_KEY) ?? 0);
   }
 
-  /** Queues the webhooks of the journal's new events. Returns how many deliveries were queued. */
+  /**
+   * Queues the webhooks of the journal's new events, at most RELAY_PASS_LIMIT of them (the rest
+   * at the next pass). Returns how many deliveries were queued.
+   */
   relay(): number {
     if (this.config().webhooks.length === 0) {
       // Nothing to queue: move past the journal's events without reading them.
@@ -89,9 +115,10 @@ export class Webhooks {
       return 0;
     }
     let queued = 0;
-    for (;;) {
+    for (let read = 0; read < RELAY_PASS_LIMIT; ) {
       const batch = this.events.after(this.cursor(), RELAY_PAGE);
       if (batch.length === 0) return queued;
+      read += batch.length;
       const hooks = this.config().webhooks;
       this.repos.write(() => {
         for (const e of batch) {
@@ -107,6 +134,7 @@ export class Webhooks {
       });
       if (batch.length < RELAY_PAGE) return queued;
     }
+    return queued;
   }
 
   /** The body of a journal event's webhook, or undefined when it is not a status change. */
@@ -168,9 +196,10 @@ export class Webhooks {
     }
   }
 
-  /** One POST; records the outcome. True when the receiver took it. */
+  /** One POST; records the outcome. True when the delivery is done with (taken or given up), so the next may go. */
   private async attempt(hook: WebhookConfig, d: DeliveryRecord): Promise<boolean> {
     let error: string | undefined;
+    let refused = false;
     try {
       const status = await this.send(hook.url, d.body, {
         'Content-Type': 'application/json',
@@ -178,7 +207,10 @@ export class Webhooks {
         'X-Flamenco-Event': d.event,
         'X-Flamenco-Delivery': String(d.id),
       });
-      if (status < 200 || status > 299) error = `the receiver answered ${status}`;
+      if (status < 200 || status > 299) {
+        error = `the receiver answered ${status}`;
+        refused = isRefusal(status);
+      }
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       error = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
@@ -190,9 +222,17 @@ export class Webhooks {
       if (d.attempts > 0) this.log.info('webhook delivered after retries', { url: hook.url, delivery: d.id, attempts: d.attempts + 1 });
       return true;
     }
-    const next = now + retryDelay(d.attempts + 1);
-    this.repos.write(() => this.repo.failed(d.id, now, next, error));
     this.metrics.add('webhook_failures');
+    if (refused && d.refusals + 1 >= MAX_REFUSALS) {
+      this.repos.write(() => this.repo.givenUp(d.id, now, error));
+      this.metrics.add('webhook_given_up');
+      this.log.warn('webhook delivery given up: the receiver refused it; sending its next ones', {
+        url: hook.url, delivery: d.id, event_id: d.event_id, refusals: MAX_REFUSALS, error,
+      });
+      return true;
+    }
+    const next = now + retryDelay(d.attempts + 1);
+    this.repos.write(() => this.repo.retry(d.id, now, next, error, refused));
     if (d.attempts === 0) this.log.warn('webhook delivery failed; retrying', { url: hook.url, delivery: d.id, error });
     return false;
   }
@@ -202,10 +242,11 @@ export class Webhooks {
   }
 
   /** Recent deliveries, newest first, for `webhooks` and /api/webhooks. */
-  recent(limit: number): { pending: number; deliveries: DeliveryView[] } {
+  recent(limit: number): { pending: number; failed: number; deliveries: DeliveryView[] } {
     const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
     return {
       pending: this.repo.pendingCount(),
+      failed: this.repo.failedCount(),
       deliveries: this.repo.recent(limit).map((d) => ({
         id: d.id, url: d.url, event: d.event, event_id: d.event_id, status: d.status, attempts: d.attempts,
         created: iso(d.created)!, last_attempt: iso(d.last_attempt), next_attempt: d.status === 'pending' ? iso(d.next_attempt) : null,
