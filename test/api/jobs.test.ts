@@ -73,6 +73,17 @@ describe('GET /api/jobs and /api/jobs/:id', { timeout: 30_000 }, () => {
     expect(detail.task_list.map((t: { id: string }) => t.id)).toEqual([a.ids.a1, a.ids.a2]);
   });
 
+  it('refuses a limit that is not a whole number from 1 to 1000000000 with 400', async () => {
+    const s = await testServer();
+    const { job } = submit(s, [{ name: 'a' }]);
+    for (const bad of ['0', '-1', '1.5', 'x', '1000000001', '99999999999999999999']) {
+      const message = `limit: "${bad}" is not a whole number from 1 to 1000000000`;
+      expectApiError(await api(s, 'GET', `/api/jobs/${job}?limit=${bad}`), 400, message);
+      expectApiError(await api(s, 'GET', `/api/jobs?limit=${bad}`), 400, message);
+    }
+    expect(expectJson(await api(s, 'GET', `/api/jobs/${job}?limit=1000000000`)).task_list).toHaveLength(1);
+  });
+
   it('answers 404 for unknown and malformed ids', async () => {
     const s = await testServer();
     expectApiError(await api(s, 'GET', `/api/jobs/${UNKNOWN_ID}`), 404, `job ${UNKNOWN_ID} not found`);
