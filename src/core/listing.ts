@@ -1,5 +1,6 @@
 // How long lists are cut down for people: which jobs a listing shows by default (the current
-// ones) and how many rows at most. The CLI and the /api/ query parameters share these rules.
+// ones), how many rows at most and from which. The CLI and the /api/ query parameters share
+// these rules.
 import { ValidationError } from './support/errors';
 import type { JobStatus } from './support/statuses';
 
@@ -34,8 +35,8 @@ export function newest<T>(list: T[], limit: number | undefined): { items: T[]; o
 }
 
 /**
- * Most rows a limit may name: far past any farm's jobs or tasks, and well within what SQLite's
- * LIMIT takes (a limit near 2^63 failed the query: a 500 instead of a 400).
+ * Most rows a limit or an offset may name: far past any farm's jobs or tasks, and well within
+ * what SQLite's LIMIT and OFFSET take (a limit near 2^63 failed the query: a 500, not a 400).
  */
 export const MAX_ROWS = 1_000_000_000;
 
@@ -50,6 +51,11 @@ function rows(value: string, what: string, min: number): number {
 /** A limit as typed (`--limit 20`, `?limit=20`): a whole number from 1. */
 export function parseLimit(value: string | undefined, what = 'limit'): number | undefined {
   return value === undefined ? undefined : rows(value, what, 1);
+}
+
+/** An offset as typed (`?offset=200`): how many rows of a listing to pass over, from 0. */
+export function parseOffset(value: string | undefined, what = 'offset'): number | undefined {
+  return value === undefined ? undefined : rows(value, what, 0);
 }
 
 /** A scope as typed (`?scope=current`); absent means all, as the API always answered. */

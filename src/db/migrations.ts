@@ -213,4 +213,10 @@ export const MIGRATIONS: readonly string[] = [
   -- worker that asks for a task without having signed on has finished its current one.
   ALTER TABLE workers ADD COLUMN resume_task TEXT;
   `,
+  /* 7: a page of a job's tasks */ `
+  -- A job's tasks in creation order, a page at a time (the dashboard's job page, job --limit):
+  -- tasks_job_status gives them by status, so without this index every task of the job was read
+  -- and sorted for any page of it.
+  CREATE INDEX tasks_job_seq ON tasks(job_id, seq);
+  `,
 ];
