@@ -1,5 +1,6 @@
 // How long lists are cut down for people: which jobs a listing shows by default (the current
-// ones) and how many rows at most. The CLI and the /api/ query parameters share these rules.
+// ones), how many rows at most and from which. The CLI and the /api/ query parameters share
+// these rules.
 import { ValidationError } from './support/errors';
 import type { JobStatus } from './support/statuses';
 
@@ -33,11 +34,28 @@ export function newest<T>(list: T[], limit: number | undefined): { items: T[]; o
   return { items: list.slice(list.length - limit), omitted: list.length - limit };
 }
 
+/**
+ * Most rows a limit or an offset may name: far past any farm's jobs or tasks, and well within
+ * what SQLite's LIMIT and OFFSET take (a limit near 2^63 failed the query: a 500, not a 400).
+ */
+export const MAX_ROWS = 1_000_000_000;
+
+/** A count of rows as typed, from `min` to MAX_ROWS; `what` names it in the error. */
+function rows(value: string, what: string, min: number): number {
+  if (!/^\d{1,10}$/.test(value) || Number(value) < min || Number(value) > MAX_ROWS) {
+    throw new ValidationError(`${what}: "${value}" is not a whole number from ${min} to ${MAX_ROWS}`);
+  }
+  return Number(value);
+}
+
 /** A limit as typed (`--limit 20`, `?limit=20`): a whole number from 1. */
 export function parseLimit(value: string | undefined, what = 'limit'): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new ValidationError(`${what}: "${value}" is not a whole number from 1`);
-  return Number(value);
+  return value === undefined ? undefined : rows(value, what, 1);
+}
+
+/** An offset as typed (`?offset=200`): how many rows of a listing to pass over, from 0. */
+export function parseOffset(value: string | undefined, what = 'offset'): number | undefined {
+  return value === undefined ? undefined : rows(value, what, 0);
 }
 
 /** A scope as typed (`?scope=current`); absent means all, as the API always answered. */

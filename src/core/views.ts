@@ -128,10 +128,11 @@ export interface JobDetail extends JobView {
   task_list: TaskView[];
 }
 
-/** Which of a job's tasks to show: one status, at most `limit` of them. */
+/** Which of a job's tasks to show: one status, at most `limit` of them, after the first `offset`. */
 export interface TaskSelection {
   status?: string;
   limit?: number;
+  offset?: number;
 }
 
 export class Views {
@@ -168,7 +169,11 @@ export class Views {
     return this.jobDetail(id, tasks).job;
   }
 
-  /** A job with its tasks, those of one status only if asked, the first `limit` of them. */
+  /**
+   * A job with its tasks, those of one status only if asked, `limit` of them from `offset` in
+   * creation order; `omitted` is how many of those tasks the page left out, before it and after
+   * it. The job's task counts say how many there are in all, so a page knows which of how many it is.
+   */
   jobDetail(id: string, sel: TaskSelection): { job: JobDetail; omitted: number } {
     const j = this.jobRecord(id);
     if (sel.status !== undefined && !isOneOf(TASK_STATUSES, sel.status)) {
@@ -176,7 +181,8 @@ export class Views {
     }
     // Only the tasks shown are read (a job may have 100 000); the per-status counts say how many there are.
     const limit = sel.limit ?? -1;
-    const items = sel.status ? this.repos.tasks.forJobStatus(j.id, sel.status, limit) : this.repos.tasks.listForJob(j.id, limit);
+    const offset = sel.offset ?? 0;
+    const items = sel.status ? this.repos.tasks.forJobStatus(j.id, sel.status, limit, offset) : this.repos.tasks.listForJob(j.id, limit, offset);
     const counts = taskCounts(this.repos, j.id);
     const total = sel.status ? counts[sel.status] : Object.values(counts).reduce((a, b) => a + b, 0);
     const omitted = Math.max(0, total - items.length);

@@ -221,4 +221,10 @@ export const MIGRATIONS: readonly string[] = [
   -- Counted for \`webhooks\` and /api/webhooks.
   CREATE INDEX webhook_deliveries_failed ON webhook_deliveries(id) WHERE status = 'failed';
   `,
+  /* 8: a page of a job's tasks */ `
+  -- A job's tasks in creation order, a page at a time (the dashboard's job page, job --limit):
+  -- tasks_job_status gives them by status, so without this index every task of the job was read
+  -- and sorted for any page of it.
+  CREATE INDEX tasks_job_seq ON tasks(job_id, seq);
+  `,
 ];

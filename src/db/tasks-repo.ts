@@ -74,6 +74,14 @@ function nextForTypeSql(taskType: string): string {
   return NEXT_FOR_TYPE_SQL.replace('@taskType', `'${taskType.replace(/'/g, "''")}'`);
 }
 
+/**
+ * A page of a job's tasks, all or of one status, in creation order. Each walks an index in that
+ * order (tasks_job_seq, tasks_job_status) and stops after the page: a page of a 100 000-task job
+ * reads the page, not the job. Exported so tests can check their query plans.
+ */
+export const JOB_TASKS_SQL = 'SELECT * FROM tasks WHERE job_id = ? ORDER BY seq LIMIT ? OFFSET ?';
+export const JOB_STATUS_TASKS_SQL = 'SELECT * FROM tasks WHERE job_id = ? AND status = ? ORDER BY seq LIMIT ? OFFSET ?';
+
 // `+?` keeps the plan but stops SQLite from re-planning per bound value (see nextForTypeSql).
 const FOR_WORKER_ACTIVE_SQL = "SELECT * FROM tasks WHERE worker_id = +? AND status = 'active' ORDER BY seq";
 const FOR_WORKER_CANCEL_REQUESTED_SQL = "SELECT * FROM tasks WHERE worker_id = +? AND status = 'cancel-requested' ORDER BY seq";
@@ -172,9 +180,9 @@ export class TasksRepo {
       });
   }
 
-  /** A job's tasks in creation order; with `limit`, only the first that many are read. */
-  listForJob(jobId: string, limit = -1): TaskRecord[] {
-    return (this.s.get('SELECT * FROM tasks WHERE job_id = ? ORDER BY seq LIMIT ?').all(jobId, limit) as Row[]).map(fromRow);
+  /** A job's tasks in creation order; with `limit` and `offset`, only that page of them is read. */
+  listForJob(jobId: string, limit = -1, offset = 0): TaskRecord[] {
+    return (this.s.get(JOB_TASKS_SQL).all(jobId, limit, offset) as Row[]).map(fromRow);
   }
 
   idsForJob(jobId: string, statuses: readonly TaskStatus[]): string[] {
@@ -186,9 +194,9 @@ export class TasksRepo {
     return out;
   }
 
-  /** A job's tasks in one status, in creation order; with `limit`, only the first that many are read. */
-  forJobStatus(jobId: string, status: TaskStatus, limit = -1): TaskRecord[] {
-    return (this.s.get('SELECT * FROM tasks WHERE job_id = ? AND status = ? ORDER BY seq LIMIT ?').all(jobId, status, limit) as Row[]).map(fromRow);
+  /** A job's tasks in one status, in creation order; with `limit` and `offset`, only that page of them is read. */
+  forJobStatus(jobId: string, status: TaskStatus, limit = -1, offset = 0): TaskRecord[] {
+    return (this.s.get(JOB_STATUS_TASKS_SQL).all(jobId, status, limit, offset) as Row[]).map(fromRow);
   }
 
   /** Whether some task of the job could be handed out now. */

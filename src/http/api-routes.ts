@@ -3,7 +3,7 @@ import type { Manager } from '../core/manager';
 import { ValidationError } from '../core/support/errors';
 import { jobTypesDocument } from '../core/jobs/compilers/index';
 import { requireReader } from './access';
-import { type Listing, parseLimit, parseScope } from '../core/listing';
+import { type Listing, parseLimit, parseOffset, parseScope } from '../core/listing';
 import { parseAge, parsePrunableStatuses, PRUNABLE } from '../core/lifecycle/retention';
 import { requireAdmin, serveLog } from './admin-routes';
 import { listed, runsOf, serveRun } from './api-helpers';
@@ -57,7 +57,10 @@ export function apiRoutes(m: Manager, token: string): Route[] {
       return listed(shared.read(`jobs?${query}`, at, m.observe.feed.position(), read) as ReturnType<typeof read>, 'jobs');
     }),
     route(['POST'], '/jobs', (ctx) => json(m.stuck.submitted(m.jobs.submit(parseJson(ctx.body), { address: ctx.req.socket.remoteAddress ?? '' })), 201), JOB_BODY_LIMIT),
-    route(['GET'], '/jobs/:id', (ctx) => listed(m.views.jobDetail(jobId(ctx), { status: q(ctx, 'task_status'), limit: parseLimit(q(ctx, 'limit')) }), 'job')),
+    route(['GET'], '/jobs/:id', (ctx) => {
+      const sel = { status: q(ctx, 'task_status'), limit: parseLimit(q(ctx, 'limit')), offset: parseOffset(q(ctx, 'offset')) };
+      return listed(m.views.jobDetail(jobId(ctx), sel), 'job');
+    }),
     route(['DELETE'], '/jobs/:id', (ctx) => {
       m.jobActions.delete(jobId(ctx));
       return noContent;

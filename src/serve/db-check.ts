@@ -59,7 +59,9 @@ export function checkIntegrity(db: DB, dataDir: string): boolean {
   if (skip) return false;
   let problems: string[];
   try {
-    problems = (db.pragma('quick_check(5)') as { quick_check: string }[]).map((r) => r.quick_check);
+    // A row may itself hold several lines ("*** in database main ***\nTree 9 page 131: …"): the
+    // refusal stays one line.
+    problems = (db.pragma('quick_check(5)') as { quick_check: string }[]).map((r) => r.quick_check.split('\n').join('; '));
   } catch (err) {
     problems = [(err as Error).message];
   }

@@ -1,7 +1,8 @@
-// The job routes of the admin API over real HTTP: submit, list, show, cancel, pause, resume,
-// requeue, priority and delete, with their errors.
+// The job routes of the admin API over real HTTP: submit, list, show (a page of the tasks at a
+// time), cancel, pause, resume, requeue, priority and delete, with their errors.
 import { describe, expect, it } from 'vitest';
-import { customJob, registerWorker, testServer } from '../helpers/env';
+import { JOB_STATUS_TASKS_SQL, JOB_TASKS_SQL } from '../../src/db/tasks-repo';
+import { customJob, registerWorker, testManager, testServer } from '../helpers/env';
 import { api, dbSnapshot, expectApiError, expectJson, fetchTask, submit, UNKNOWN_ID } from './helpers';
 
 const NOT_IDS = ['xyz', '0123456789ABCDEF01234567', '0123456789abcdef0123456'];
@@ -73,10 +74,78 @@ describe('GET /api/jobs and /api/jobs/:id', { timeout: 30_000 }, () => {
     expect(detail.task_list.map((t: { id: string }) => t.id)).toEqual([a.ids.a1, a.ids.a2]);
   });
 
+  it('refuses a limit that is not a whole number from 1 to 1000000000 with 400', async () => {
+    const s = await testServer();
+    const { job } = submit(s, [{ name: 'a' }]);
+    for (const bad of ['0', '-1', '1.5', 'x', '1000000001', '99999999999999999999']) {
+      const message = `limit: "${bad}" is not a whole number from 1 to 1000000000`;
+      expectApiError(await api(s, 'GET', `/api/jobs/${job}?limit=${bad}`), 400, message);
+      expectApiError(await api(s, 'GET', `/api/jobs?limit=${bad}`), 400, message);
+    }
+    expect(expectJson(await api(s, 'GET', `/api/jobs/${job}?limit=1000000000`)).task_list).toHaveLength(1);
+  });
+
   it('answers 404 for unknown and malformed ids', async () => {
     const s = await testServer();
     expectApiError(await api(s, 'GET', `/api/jobs/${UNKNOWN_ID}`), 404, `job ${UNKNOWN_ID} not found`);
     for (const id of NOT_IDS) expectApiError(await api(s, 'GET', `/api/jobs/${id}`), 404, `job ${id} not found`);
+  });
+});
+
+describe('GET /api/jobs/:id?offset=&limit=: a page of the tasks', { timeout: 30_000 }, () => {
+  /** A job of 250 tasks t000 … t249, the first `done` of them completed over HTTP, in creation order. */
+  async function pagedJob(done = 0) {
+    const s = await testServer();
+    const names = Array.from({ length: 250 }, (_, i) => `t${String(i).padStart(3, '0')}`);
+    const { job } = submit(s, names.map((name) => ({ name })), { name: 'long' });
+    const w = await registerWorker(s.url);
+    for (let i = 0; i < done; i++) expect((await w.call('POST', `/tasks/${(await fetchTask(w))._id}/update`, { task_status: 'completed' })).status).toBe(204);
+    return { s, job, names };
+  }
+  const page = async (s: Awaited<ReturnType<typeof pagedJob>>['s'], job: string, query: string) => {
+    const r = await api(s, 'GET', `/api/jobs/${job}?${query}`);
+    const body = expectJson(r);
+    const total = Object.values(body.tasks as Record<string, number>).reduce((a, b) => a + b, 0);
+    return { names: body.task_list.map((t: { name: string }) => t.name), omitted: r.headers.get('x-omitted'), total, counts: body.tasks };
+  };
+
+  it('answers the limit tasks from the offset, in creation order; the counts say how many there are', async () => {
+    const { s, job, names } = await pagedJob();
+    expect(await page(s, job, 'limit=100&offset=100')).toMatchObject({ names: names.slice(100, 200), omitted: '150', total: 250 });
+    expect(await page(s, job, 'offset=200&limit=100')).toMatchObject({ names: names.slice(200), omitted: '200', total: 250 });
+    expect(await page(s, job, 'offset=249')).toMatchObject({ names: ['t249'], omitted: '249' });
+    expect(await page(s, job, 'offset=250&limit=100')).toMatchObject({ names: [], omitted: '250', total: 250 });
+    expect(await page(s, job, 'offset=1000000000')).toMatchObject({ names: [], omitted: '250' });
+    // Without an offset, or at 0, the first tasks as before.
+    expect(await page(s, job, 'limit=100')).toMatchObject({ names: names.slice(0, 100), omitted: '150' });
+    expect(await page(s, job, 'limit=100&offset=0')).toMatchObject({ names: names.slice(0, 100), omitted: '150' });
+    expect(await page(s, job, '')).toMatchObject({ names, omitted: '0' });
+    // The same page the CLI's views read.
+    expect(expectJson(await api(s, 'GET', `/api/jobs/${job}?limit=3&offset=7`))).toEqual(s.manager.views.job(job, { limit: 3, offset: 7 }));
+  });
+
+  it('pages the tasks of one status with task_status', async () => {
+    const { s, job, names } = await pagedJob(5);
+    const completed = await page(s, job, 'task_status=completed&offset=2&limit=2');
+    expect(completed).toMatchObject({ names: names.slice(2, 4), omitted: '3' });
+    expect(completed.counts).toMatchObject({ completed: 5, queued: 245 });
+    expect(await page(s, job, 'task_status=queued&limit=100&offset=200')).toMatchObject({ names: names.slice(205), omitted: '200' });
+    expect(await page(s, job, 'task_status=queued&offset=245')).toMatchObject({ names: [], omitted: '245' });
+  });
+
+  it('refuses an offset that is not a whole number from 0 to 1000000000 with 400', async () => {
+    const { s, job } = await pagedJob();
+    for (const bad of ['-1', '1.5', '1e3', 'x', '', ' 1', '1000000001', '99999999999999999999']) {
+      expectApiError(await api(s, 'GET', `/api/jobs/${job}?limit=10&offset=${encodeURIComponent(bad)}`), 400, `offset: "${bad}" is not a whole number from 0 to 1000000000`);
+    }
+  });
+
+  it('reads only the page: both queries walk an index in creation order, with no sort of the job\'s tasks', () => {
+    const tm = testManager();
+    for (const [sql, args] of [[JOB_TASKS_SQL, ['j', 100, 200]], [JOB_STATUS_TASKS_SQL, ['j', 'queued', 100, 200]]] as const) {
+      const details = (tm.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((p) => p.detail);
+      expect(details, sql).toEqual([expect.stringMatching(/^SEARCH tasks USING INDEX tasks_job_(seq|status) \(job_id=\?/)]);
+    }
   });
 });
 

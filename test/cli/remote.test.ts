@@ -4,6 +4,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { LocalClient } from '../../src/cli/client/local';
+import { RemoteClient } from '../../src/cli/client/remote';
 import { liveLoop } from '../../src/cli/live';
 import { ManualClock } from '../../src/core/support/clock';
 import { ADMIN_TOKEN, onCleanup, registerWorker, tempDir, testServer } from '../helpers/env';
@@ -137,6 +139,17 @@ describe('remote mode prints what local mode prints', { timeout: 60_000 }, () =>
     n = 0;
     liveLoop.wait = async () => true;
     expect((await runCli(['wait-job', 'twin', ...remote(s)])).code).toBe(2);
+  });
+
+  it('reads the same page of a job\'s tasks as the local client (offset, limit, status)', async () => {
+    const { s, shot } = await farm();
+    const far = new RemoteClient(s.url, ADMIN_TOKEN);
+    const local = new LocalClient(s.manager, () => undefined);
+    for (const sel of [{ limit: 1, offset: 1 }, { offset: 2 }, { status: 'queued', limit: 1, offset: 1 }, { offset: 3 }]) {
+      const page = await far.jobDetail(shot.job, sel);
+      expect(page, JSON.stringify(sel)).toEqual(await local.jobDetail(shot.job, sel));
+    }
+    expect((await far.jobDetail('shot 12', { limit: 1, offset: 1 })).job.task_list.map((t) => t.name)).toEqual(['render-11-20']);
   });
 });
 

@@ -103,6 +103,8 @@ export class Page {
   readonly dialogs: string[] = [];
   /** Uncaught exceptions and console errors, CSP violations included. */
   readonly errors: string[] = [];
+  /** URLs of the requests the page sent (its fetches included), oldest first. */
+  readonly requests: string[] = [];
   /** Answer given to confirm() dialogs. */
   confirmWith = true;
 
@@ -123,7 +125,8 @@ export class Page {
     });
     this.browser.on('Runtime.exceptionThrown', (p, s) => s === this.sessionId && this.errors.push(p.exceptionDetails?.exception?.description ?? p.exceptionDetails?.text));
     this.browser.on('Log.entryAdded', (p, s) => s === this.sessionId && p.entry.level === 'error' && this.errors.push(`${p.entry.source}: ${p.entry.text}`));
-    await Promise.all([this.send('Page.enable'), this.send('Runtime.enable'), this.send('Log.enable')]);
+    this.browser.on('Network.requestWillBeSent', (p, s) => s === this.sessionId && this.requests.push(p.request.url));
+    await Promise.all([this.send('Page.enable'), this.send('Runtime.enable'), this.send('Log.enable'), this.send('Network.enable')]);
   }
 
   async goto(url: string): Promise<void> {

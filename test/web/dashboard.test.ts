@@ -82,6 +82,64 @@ describe.runIf(run)('the dashboard in Chromium', { timeout: 60_000 }, () => {
     expect(page.errors).toEqual([]);
   });
 
+  /** Polls a condition on this side (what the page asked for, say) until it holds. */
+  async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!cond()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  it('pages a long job by asking serve for the page shown, and refreshes that page only after changes of its job', async () => {
+    const s = await farm();
+    const names = Array.from({ length: 250 }, (_, i) => `t${String(i).padStart(3, '0')}`);
+    const { jobId } = submitJob(s, names.map((name) => ({ name })), { name: 'long shot' });
+    // Higher priority: the worker's first task is the other job's.
+    const other = submitJob(s, [{ name: 'elsewhere' }], { name: 'other shot', priority: 60 });
+    const w = await registerWorker(s.url);
+    const page = await open(`${s.url}/#/jobs/${jobId}`);
+    const pager = `document.querySelector('.pager') && document.querySelector('.pager').textContent`;
+    const firstTask = `document.querySelector('table.tasks tbody tr:first-child a').textContent`;
+    await page.waitFor(`${pager}.includes('page 1 of 3') && ${firstTask} === 't000'`, 'page 1 of 3');
+    expect(await page.eval(`document.querySelectorAll('table.tasks tbody tr').length`)).toBe(100);
+    // Settled: the page refreshes once more when its events stream opens ("ready").
+    await until(() => page.requests.filter((u) => u.includes('/api/blocklist')).length >= 2, 'the refresh once the events stream is open');
+
+    await page.eval(`[...document.querySelectorAll('.pager button')].find((b) => b.textContent.startsWith('next')).click()`);
+    await page.waitFor(`${pager}.includes('page 2 of 3') && ${firstTask} === 't100'`, 'page 2 of 3');
+    expect(await page.eval(`[...document.querySelectorAll('table.tasks tbody tr a')].map((a) => a.textContent)`)).toEqual(names.slice(100, 200));
+    // Every fetch of the job asked for one page of tasks, the last for the second.
+    const jobFetches = () => page.requests.map((u) => new URL(u)).filter((u) => u.pathname === `/api/jobs/${jobId}`);
+    expect(jobFetches().length).toBeGreaterThanOrEqual(2);
+    for (const u of jobFetches()) expect(u.searchParams.get('limit'), u.href).toBe('100');
+    expect(jobFetches().at(-1)!.searchParams.get('offset')).toBe('100');
+
+    // The 10 s refresh of a visible page is no event: with the page hidden only events refresh it.
+    await page.eval(`Object.defineProperty(document, 'hidden', { get: () => true })`);
+    const before = jobFetches().length;
+    const t = await claim(w);
+    expect(t._id).toBe(other.ids.elsewhere);
+    await w.call('POST', `/tasks/${t._id}/update`, { task_status: 'completed' });
+    // The farm summary follows every change; a refresh of the view would have come within 400 ms.
+    await page.waitFor(`document.querySelector('#summary').textContent === '1 queued · 1 awake'`, 'the other job completed, in the summary');
+    await new Promise((r) => setTimeout(r, 800));
+    expect(jobFetches().length, 'a change of another job refetched this one').toBe(before);
+
+    // A change of this job: the page shown is fetched again and stays in view.
+    const mine = await claim(w);
+    await w.call('POST', `/tasks/${mine._id}/update`, { task_status: 'completed' });
+    await page.waitFor(`document.querySelector('h2 ~ p').textContent.includes('1 of 250 tasks completed')`, 'the job refreshed, live');
+    expect(await page.eval(`${pager}`)).toContain('page 2 of 3');
+    expect(await page.eval(firstTask)).toBe('t100');
+    expect(jobFetches().length).toBeGreaterThan(before);
+    for (const u of jobFetches().slice(before)) expect([u.searchParams.get('limit'), u.searchParams.get('offset')], u.href).toEqual(['100', '100']);
+
+    await page.eval(`[...document.querySelectorAll('.pager button')].find((b) => b.textContent.includes('previous')).click()`);
+    await page.waitFor(`${pager}.includes('page 1 of 3') && ${text('table.tasks tbody tr:first-child .badge')} === 'completed'`, 'page 1, its first task completed');
+    expect(page.errors).toEqual([]);
+  });
+
   it('runs an action with the admin token and refuses it without', async () => {
     const s = await farm();
     const { jobId } = submitJob(s, [{ name: 'a' }], { name: 'shot 40' });

@@ -108,7 +108,7 @@ export class RemoteClient implements FarmClient {
   }
 
   async jobDetail(ref: string, sel: TaskSelection) {
-    const { value, omitted } = await this.listed<JobDetail>(`/api/jobs/${RemoteClient.ref(ref)}`, { task_status: sel.status, limit: sel.limit });
+    const { value, omitted } = await this.listed<JobDetail>(`/api/jobs/${RemoteClient.ref(ref)}`, { task_status: sel.status, limit: sel.limit, offset: sel.offset });
     return { job: value, omitted };
   }
 
