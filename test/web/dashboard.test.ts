@@ -82,6 +82,17 @@ describe.runIf(run)('the dashboard in Chromium', { timeout: 60_000 }, () => {
     expect(page.errors).toEqual([]);
   });
 
+  it('says on the job page why its waiting work is stuck, as text', async () => {
+    const s = await farm();
+    await registerWorker(s.url, { types: ['sleep'] });
+    const hostileType = '<i>ffmpeg</i>';
+    const { jobId } = submitJob(s, [{ name: 'encode', type: hostileType }]);
+    const page = await open(`${s.url}/#/jobs/${jobId}`);
+    await page.waitFor(`${text('ul.warnings li')}.includes('no registered worker runs task type')`, 'the warning');
+    expect(await page.eval<string>(text('ul.warnings li'))).toBe(`no registered worker runs task type "${hostileType}"`);
+    expect(await page.eval(`document.querySelectorAll('ul.warnings i').length`)).toBe(0);
+  });
+
   /** Polls a condition on this side (what the page asked for, say) until it holds. */
   async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
     const deadline = Date.now() + ms;

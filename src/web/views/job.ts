@@ -20,6 +20,8 @@ interface TaskView {
 
 interface JobDetail extends JobView {
   settings: Record<string, unknown>;
+  /** Why waiting work will not be picked up (the farm summary's "stuck" for this job). */
+  warnings?: string[];
   metadata: Record<string, string>;
   task_list: TaskView[];
 }
@@ -127,6 +129,7 @@ export function jobView(id: string, ctx: Ctx): View {
       h('h2', {}, job.name, ' ', badge(job.status)),
       h('p', {}, progress(job.tasks.completed ?? 0, total), ` ${job.tasks.completed ?? 0} of ${total} tasks completed · ${job.job_type} · priority ${job.priority} · submitted ${relativeTime(job.created)}`, job.tag ? ` · tag ${job.tag}` : ''),
       job.activity ? h('p', { class: 'muted' }, job.activity) : null,
+      job.warnings?.length ? h('ul', { class: 'warnings' }, job.warnings.map((w) => h('li', {}, w))) : null,
     );
     drawActions();
     drawTasks();
