@@ -214,7 +214,7 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE workers ADD COLUMN resume_task TEXT;
   `,
   /* 7: webhook deliveries the receiver refuses are given up */ `
-  -- How often the receiver answered that the request itself is wrong (a 4xx but 408 and 429).
+  -- How often the receiver answered that this delivery's body is wrong (400, 413, 415, 422).
   -- At webhooks.ts's MAX_REFUSALS the delivery gets status 'failed' (next to pending, delivered
   -- and dropped) and the receiver's next delivery goes out.
   ALTER TABLE webhook_deliveries ADD COLUMN refusals INTEGER NOT NULL DEFAULT 0;

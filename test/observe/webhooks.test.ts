@@ -151,7 +151,7 @@ describe('webhooks', () => {
     expect(wh.recent(10).deliveries[0]).toMatchObject({ status: 'dropped', last_error: 'the receiver is no longer in the webhooks config' });
   });
 
-  it('gives up a delivery the receiver refuses (a 4xx but 408 and 429) five times, and sends the next ones', async () => {
+  it('gives up a delivery the receiver refuses as such (400, 413, 415, 422) five times, and sends the next ones', async () => {
     let refused = 0;
     const r = await receiver((json) => {
       if (json.job.name !== 'bad') return 204;
@@ -199,10 +199,12 @@ describe('webhooks', () => {
     expect(r.got.map((g) => g.json.job.name)).toEqual(['good', 'later']);
   });
 
-  it('never gives up on a receiver that is down, times out, is busy or answers 5xx; only refusals count', async () => {
+  it('never gives up on a receiver that is down, times out, is busy, answers 5xx or is misconfigured; only refusals of the body count', async () => {
     const answers: (number | 'down')[] = [
       422, 422, 422, 422, // one short of giving up
       'down', 'down', 500, 503, 408, 429, 'down', 502, 429, 408, 'down', 'down', 504, 'down', 'down', 'down',
+      // A receiver deployed at the wrong path or with the wrong credentials, for a while.
+      404, 404, 401, 403, 404, 405, 410,
     ];
     let n = 0;
     const r = await receiver(() => answers[n++] as number);
@@ -328,7 +330,7 @@ describe('flamenco-mgr webhooks', { timeout: 30_000 }, () => {
 
   it('shows a delivery given up as failed, and how many were given up', async () => {
     const { runCli } = await import('../helpers/cli');
-    const r = await receiver(() => 410);
+    const r = await receiver(() => 400);
     const tm = testManager({ config: { webhooks: hooks(r.url(), ['job-status']) } });
     tm.manager.jobs.submit({ name: 'j', job_type: 'sleep', settings: { frames: '1', chunk_size: 1, time_in_seconds: 1 } });
     const wh = tm.manager.observe.webhooks;
@@ -340,6 +342,6 @@ describe('flamenco-mgr webhooks', { timeout: 30_000 }, () => {
     const out = await runCli(['webhooks', '--data-dir', tm.dataDir]);
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout.split('\n')[0]).toBe('0 pending, 1 failed');
-    expect(out.stdout).toMatch(/job-status\s+failed\s+5\s.*the receiver answered 410/);
+    expect(out.stdout).toMatch(/job-status\s+failed\s+5\s.*the receiver answered 400/);
   });
 });

@@ -26,7 +26,7 @@ const COUNTERS = {
   worker_timeouts: 'Workers marked timeout because the manager stopped hearing from them.',
   webhook_deliveries: 'Webhook deliveries the receiver accepted (2xx).',
   webhook_failures: 'Webhook delivery attempts that failed (retried, unless the delivery is given up).',
-  webhook_given_up: `Webhook deliveries given up because the receiver refused them (4xx but 408 and 429) ${MAX_REFUSALS} times.`,
+  webhook_given_up: `Webhook deliveries given up because the receiver refused their body (400, 413, 415, 422) ${MAX_REFUSALS} times.`,
 } as const;
 
 export type CounterName = keyof typeof COUNTERS;

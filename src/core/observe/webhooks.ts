@@ -36,18 +36,23 @@ export function retryDelay(failedAttempts: number): number {
 }
 
 /**
- * The receiver says the request itself is wrong (a 4xx), and sending the same body again will not
- * change its mind. 408 (Request Timeout) and 429 (Too Many Requests) ask to come back later: like a
- * 5xx, a timeout or a refused connection, they are retried without limit.
+ * Answers that judge the delivery itself: its body is malformed (400), too large (413), of the
+ * wrong type (415) or not acceptable (422), and sending the same body again will not change the
+ * receiver's mind. Every other failure is retried without limit: a receiver that is down, times
+ * out, answers 5xx or asks to come back later (408, 429), and one whose setup is wrong for now (a
+ * wrong path, 404, or credentials, 401 or 403, say, while it is being deployed): once it is put
+ * right, every event still arrives.
  */
+const REFUSALS: ReadonlySet<number> = new Set([400, 413, 415, 422]);
+
 export function isRefusal(status: number): boolean {
-  return status >= 400 && status <= 499 && status !== 408 && status !== 429;
+  return REFUSALS.has(status);
 }
 
 /**
  * Refusals after which a delivery is given up (status failed, kept with its last error) and the
- * receiver's next delivery goes out. More than one, so that a receiver's brief mistake (a deploy
- * that answers 404 for a minute) does not lose the deliveries it refuses meanwhile.
+ * receiver's next delivery goes out. More than one, so that a receiver's brief mistake does not
+ * lose the deliveries it refuses meanwhile.
  */
 export const MAX_REFUSALS = 5;
 
