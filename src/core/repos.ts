@@ -1,5 +1,6 @@
 // The repositories one manager works with, opened on one database: one per table.
 import { BlocklistRepo } from '../db/blocklist-repo';
+import { JobTaskTypesRepo } from '../db/job-task-types-repo';
 import { JobsRepo } from '../db/jobs-repo';
 import { NamesRepo } from '../db/names-repo';
 import { WaitingRepo } from '../db/waiting-repo';
@@ -22,6 +23,8 @@ export interface Repos {
   workers: WorkersRepo;
   jobs: JobsRepo;
   taskCounts: TaskCountsRepo;
+  /** Each job's task types, fixed at submission (core/jobs/stuck.ts). */
+  jobTaskTypes: JobTaskTypesRepo;
   tasks: TasksRepo;
   taskParents: TaskParentsRepo;
   taskFailures: TaskFailuresRepo;
@@ -43,6 +46,7 @@ export function createRepos(db: DB): Repos {
     workers: new WorkersRepo(db),
     jobs: new JobsRepo(db),
     taskCounts: new TaskCountsRepo(db),
+    jobTaskTypes: new JobTaskTypesRepo(db),
     tasks: new TasksRepo(db),
     taskParents: new TaskParentsRepo(db),
     taskFailures: new TaskFailuresRepo(db),

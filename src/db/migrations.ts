@@ -227,4 +227,18 @@ export const MIGRATIONS: readonly string[] = [
   -- and sorted for any page of it.
   CREATE INDEX tasks_job_seq ON tasks(job_id, seq);
   `,
+  /* 9: each job's task types */ `
+  -- Written at submission, one row per task type of the job with the commands of one of its
+  -- tasks (tasks of one type come from one compiler step and use the same placeholders). The
+  -- stuck-work warnings read these instead of grouping a job's tasks, which held serve for
+  -- 25-40 ms per 100 000 queued tasks at the first farm summary after a start.
+  CREATE TABLE job_task_types (
+    job_id TEXT NOT NULL,
+    task_type TEXT NOT NULL,
+    commands TEXT NOT NULL,
+    PRIMARY KEY (job_id, task_type)
+  ) WITHOUT ROWID;
+  INSERT INTO job_task_types (job_id, task_type, commands)
+    SELECT job_id, task_type, commands FROM tasks GROUP BY job_id, task_type;
+  `,
 ];

@@ -124,7 +124,7 @@ export class JobService {
     const id = this.newId();
     const status = job.start_paused ? 'paused' : 'queued';
     this.repos.write(() => {
-      const { jobs, tasks, taskParents, taskCounts } = this.repos;
+      const { jobs, tasks, taskParents, taskCounts, jobTaskTypes } = this.repos;
       const job_seq = jobs.insert({
         id, name: job.name, job_type: job.job_type, status, priority: job.priority, settings: job.settings,
         metadata: job.metadata, tag: job.tag, submitter_platform: job.submitter_platform, activity: '', created: now, updated: now,
@@ -132,6 +132,7 @@ export class JobService {
       });
       const ids = new Map<string, string>();
       for (const t of job.tasks) ids.set(t.name, this.newId());
+      const types = new Set<string>();
       for (const t of job.tasks) {
         tasks.insert({
           id: ids.get(t.name)!, job_id: id, job_seq, job_priority: job.priority, job_tag: job.tag, name: t.name,
@@ -140,6 +141,8 @@ export class JobService {
           last_worker_ping: null, created: now, updated: now,
         });
         for (const p of t.parents) taskParents.insert(ids.get(t.name)!, ids.get(p)!);
+        if (!types.has(t.task_type)) jobTaskTypes.insert(id, t.task_type, t.commands);
+        types.add(t.task_type);
       }
       taskCounts.add(id, status, job.tasks.length);
     });

@@ -16,22 +16,7 @@ export interface JobWarnings {
 
 /** Workers in these statuses take (or will soon take) tasks. */
 const AVAILABLE: readonly WorkerStatus[] = ['awake', 'starting', 'testing'];
-/** Jobs whose task types are kept in memory; past this many the list starts again. */
-const TYPES_KEPT = 10_000;
-
-interface TypeOfJob {
-  task_type: string;
-  placeholders: string[];
-}
-
 export class StuckWork {
-  /**
-   * Each job's task types and their placeholders, read once: they are fixed at submission, and
-   * reading them from the job's tasks every time (the dashboard's farm summary, every job page)
-   * took tens of milliseconds for a queue of 100 000 tasks.
-   */
-  private readonly types = new Map<string, TypeOfJob[]>();
-
   constructor(
     private readonly repos: Repos,
     private readonly variables: () => Variables,
@@ -49,23 +34,16 @@ export class StuckWork {
     const out: string[] = [];
     const vars = this.variables();
     const blocks = this.repos.blocklist.list(jobId);
-    for (const { task_type, placeholders } of this.typesOf(jobId)) {
+    // The job's task types as recorded at submission (db/job-task-types-repo.ts): reading them
+    // from the job's tasks took tens of milliseconds per 100 000 tasks on every farm summary.
+    for (const { task_type, commands } of this.repos.jobTaskTypes.forJob(jobId)) {
+      const placeholders = Variables.placeholders(commands);
       const blocked = new Set(blocks.filter((b) => b.task_type === task_type).map((b) => b.worker_id));
       const warnings = typeWarnings(task_type, placeholders, job.tag, workers, blocked, vars);
       // Only the types with waiting tasks count; asked only for a type with something to say.
       if (warnings.length > 0 && this.repos.waiting.waits(jobId, task_type)) out.push(...warnings);
     }
     return out;
-  }
-
-  private typesOf(jobId: string): TypeOfJob[] {
-    let types = this.types.get(jobId);
-    if (!types) {
-      types = this.repos.waiting.taskTypes(jobId).map((t) => ({ task_type: t.task_type, placeholders: Variables.placeholders(t.commands) }));
-      if (this.types.size >= TYPES_KEPT) this.types.clear();
-      this.types.set(jobId, types);
-    }
-    return types;
   }
 
   /** The warnings of every job with waiting tasks (or of one job), oldest job first. */

@@ -89,11 +89,12 @@ export class JobActions {
         }
         throw new ConflictError(`job ${jobId} has running tasks; cancel it and wait until it is canceled before deleting it`);
       }
-      const { taskParents, taskFailures, blocklist, taskCounts, tasks, jobs } = this.repos;
+      const { taskParents, taskFailures, blocklist, taskCounts, jobTaskTypes, tasks, jobs } = this.repos;
       taskParents.deleteForJob(jobId);
       taskFailures.deleteForJob(jobId);
       blocklist.clear(jobId);
       taskCounts.deleteForJob(jobId);
+      jobTaskTypes.deleteForJob(jobId);
       tasks.deleteForJob(jobId);
       jobs.delete(jobId);
       this.log.info('job deleted', { job: jobId, name: job.name });

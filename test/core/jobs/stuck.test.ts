@@ -2,6 +2,7 @@
 // queue-status — one rule (core/jobs/stuck.ts).
 import { describe, expect, it } from 'vitest';
 import type { VariableDef } from '../../../src/core/support/config';
+import { migrate } from '../../../src/db/open';
 import { testManager } from '../../helpers/env';
 import { addWorker, complete, mustClaim } from '../../helpers/domain';
 import { runCli, runJson } from '../../helpers/cli';
@@ -60,6 +61,22 @@ describe('stuck work warnings', () => {
     expect(m.stuck.forJob(m.jobs.submit(job('sleep', 'x')).id)).toEqual([]);
     m.repos.write(() => m.repos.blocklist.clear(a, { workerId: w2 }));
     expect(m.stuck.forJob(a)).toEqual([]);
+  });
+
+  it('reads the task types recorded at submission (filled from the tasks for a database from before), and forgets them with the job', async () => {
+    const tm = testManager();
+    const m = tm.manager;
+    await addWorker(tm, { types: ['sleep'] });
+    const a = m.jobs.submit(job('ffmpeg', 'x')).id;
+    expect(m.repos.jobTaskTypes.forJob(a)).toEqual([{ task_type: 'ffmpeg', commands: [{ name: 'exec', settings: { cmd: 'x' } }] }]);
+    expect(m.stuck.forJob(a)).toEqual(['no registered worker runs task type "ffmpeg"']);
+    // A database of schema version 8 had no such table: the migration fills it from the tasks.
+    m.repos.db.exec('DROP TABLE job_task_types');
+    m.repos.db.pragma('user_version = 8');
+    migrate(m.repos.db);
+    expect(m.repos.jobTaskTypes.forJob(a)).toEqual([{ task_type: 'ffmpeg', commands: [{ name: 'exec', settings: { cmd: 'x' } }] }]);
+    m.jobActions.delete(a);
+    expect(m.repos.db.prepare('SELECT count(*) FROM job_task_types').pluck().get()).toBe(0);
   });
 
   it('names a {variable} without a value for the platforms of the workers that would run it', async () => {
