@@ -17,6 +17,8 @@ export interface Response {
   body: Buffer | undefined;
   ms: number;
   start: number;
+  /** Sent on a connection that was open already (not one made for it). */
+  reused: boolean;
 }
 
 const BASE_HEADERS = {
@@ -47,16 +49,17 @@ export function request(
   return new Promise((resolve) => {
     const start = now();
     let settled = false;
+    let req: http.ClientRequest | undefined;
     const done = (status: number, resBody?: Buffer) => {
       if (settled) return;
       settled = true;
       const ms = now() - start;
       rec?.add(start, ms, status);
-      resolve({ status, body: resBody, ms, start });
+      resolve({ status, body: resBody, ms, start, reused: req?.reusedSocket ?? false });
     };
     const h: Record<string, string> = { ...BASE_HEADERS, ...headers };
     if (method === 'POST') h['Content-Length'] = String(body ? body.length : 0);
-    const req = http.request({ agent, host: target.host, port: target.port, method, path, headers: h }, (res) => {
+    req = http.request({ agent, host: target.host, port: target.port, method, path, headers: h }, (res) => {
       const status = res.statusCode ?? 0;
       if (!keepBody) {
         res.resume();

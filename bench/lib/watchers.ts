@@ -29,6 +29,8 @@ export interface WatcherStats {
   /** Streams that ended or failed while the watchers were supposed to be open. */
   lost: number;
   dashboardRequests: Recorder;
+  /** The dashboards' requests sent on a connection that was open already: their steady state. */
+  steadyRequests: Recorder;
   /** From asking for a stream to its answer's headers. */
   streamOpens: Recorder;
 }
@@ -99,7 +101,9 @@ export function openWatchers(target: Target, streams: number, dashboards: number
         pending = setTimeout(() => {
           timers.delete(pending!);
           pending = undefined;
-          void request(agent, target, 'GET', path(), {}, undefined, false, stats.dashboardRequests);
+          void request(agent, target, 'GET', path(), {}, undefined, false, stats.dashboardRequests).then((r) => {
+            if (r.reused) stats.steadyRequests.add(r.start, r.ms, r.status);
+          });
         }, ms);
         timers.add(pending);
       };
@@ -133,6 +137,7 @@ export interface WatcherFigures {
   lost: number;
   dashboardRequests: number;
   dashboardLatency: LatencySummary;
+  steadyLatency: LatencySummary;
   streamOpenLatency: LatencySummary;
   /** The watchers process's own event-loop delay while open (the worst period's p99, the longest), ms: how late it saw what serve had sent. */
   ownDelayP99: number;
@@ -185,7 +190,7 @@ export function runWatchers(args: string[]): void {
   }
   const [host = '127.0.0.1', port = '0', streams = '0', dashboards = '0'] = args;
   const target = { host, port: Number(port) };
-  const stats: WatcherStats = { streams: 0, events: 0, frames: 0, bytes: 0, resyncs: 0, lost: 0, dashboardRequests: new Recorder('dashboard request'), streamOpens: new Recorder('stream open') };
+  const stats: WatcherStats = { streams: 0, events: 0, frames: 0, bytes: 0, resyncs: 0, lost: 0, dashboardRequests: new Recorder('dashboard request'), steadyRequests: new Recorder('steady dashboard request'), streamOpens: new Recorder('stream open') };
   let open: Watchers | undefined;
   // One monitor per open period (a monitor enabled again would count the closed time as delay);
   // the worst period's p99 and the longest delay are reported.
@@ -221,6 +226,7 @@ export function runWatchers(args: string[]): void {
       const figures: WatcherFigures = {
         streams: stats.streams, events: stats.events, frames: stats.frames, bytes: stats.bytes, resyncs: stats.resyncs, lost: stats.lost,
         dashboardRequests: stats.dashboardRequests.n, dashboardLatency: summarize(stats.dashboardRequests.slice()),
+        steadyLatency: summarize(stats.steadyRequests.slice()),
         streamOpenLatency: summarize(stats.streamOpens.slice()),
         ownDelayP99: delay.p99, ownDelayMax: delay.max,
       };

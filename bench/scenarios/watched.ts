@@ -132,6 +132,7 @@ export async function watched(ctx: Ctx): Promise<void> {
     r.add(S, 'streams open / events per s to each bare stream / frames per s to each dashboard', `${round(st.streams / withW.windows)} / ${perS(st.events, STREAMS)} / ${perS(st.frames, DASHBOARDS)}`);
     r.add(S, 'streams dropped (resync) / lost', `${st.resyncs} / ${st.lost}`);
     r.add(S, 'dashboard requests (jobs list, farm summary) per second / p99 as the dashboards saw it', `${round(st.dashboardRequests / seconds(of('with')), 1)} / ${round(dash.p99, 1)}`, 'req/s / ms');
+    r.add(S, 'dashboard requests on a connection open already, as the dashboards saw them: count / p50 / p99', `${st.steadyLatency.count} / ${round(st.steadyLatency.p50, 1)} / ${round(st.steadyLatency.p99, 1)}`, '- / ms / ms');
     r.add(S, 'dashboard requests in serve (arrival to answer): mean / p99 at most', `${round(served.meanMs, 2)} / ${served.p99AtMostMs}`, 'ms');
     r.add(S, 'stream opens: p50 / p99', `${round(st.streamOpenLatency.p50, 1)} / ${round(st.streamOpenLatency.p99, 1)}`, 'ms');
     r.add(S, "watchers process's own event-loop delay p99 / max", `${round(st.ownDelayP99, 1)} / ${round(st.ownDelayMax, 1)}`, 'ms');
@@ -144,7 +145,7 @@ export async function watched(ctx: Ctx): Promise<void> {
       with: { cyclesPerS: round(withW.cycles), task: withW.task, cpu: withW.cpu, servePerCycle: withW.servePerCycle },
       cycleRatio: round(cycleRatio),
       p99Ratio: round(p99Ratio),
-      watchers: { streams: st.streams, events: st.events, frames: st.frames, bytes: st.bytes, resyncs: st.resyncs, lost: st.lost, dashboardRequests: dash, ownDelayP99: st.ownDelayP99, ownDelayMax: st.ownDelayMax },
+      watchers: { streams: st.streams, events: st.events, frames: st.frames, bytes: st.bytes, resyncs: st.resyncs, lost: st.lost, dashboardRequests: dash, steadyRequests: st.steadyLatency, ownDelayP99: st.ownDelayP99, ownDelayMax: st.ownDelayMax },
       dashboardRequestsInServe: served,
     };
   } finally {
