@@ -163,8 +163,8 @@ describe('POST /tasks/{id}/update: task status', { timeout: 30_000 }, () => {
   it.each(['completed', 'failed', 'canceled'])('turns a cancel-requested task into canceled on %s', async (task_status) => {
     const { s, w, jobId, id } = await oneTask();
     s.manager.state.setTaskStatus(taskRec(s, id), 'cancel-requested');
-    expect((await w.call('POST', `/tasks/${id}/update`, { task_status })).status).toBe(204);
-    expect(taskRec(s, id).status).toBe('canceled');
+    expect((await w.call('POST', `/tasks/${id}/update`, { task_status, activity: 'Task completed' })).status).toBe(204);
+    expect(taskRec(s, id)).toMatchObject({ status: 'canceled', activity: 'canceled; the worker said: Task completed' });
     expect(s.manager.repos.taskFailures.list(id)).toEqual([]);
     expect(s.manager.repos.jobs.get(jobId)!.status).not.toBe('completed');
   });

@@ -121,7 +121,9 @@ export class TaskReports {
 
   private applyStatus(task: TaskRecord, worker: WorkerRecord, status: NonNullable<TaskUpdate['task_status']>, activity?: string): void {
     if (task.status === 'cancel-requested') {
-      if (status !== 'active') this.state.setTaskStatus(task, 'canceled', { activity: activity ?? 'canceled' });
+      // The cancel stands, whatever the task's end on the worker; its word is kept after it, so
+      // that a canceled task never reads "Task completed".
+      if (status !== 'active') this.state.setTaskStatus(task, 'canceled', { activity: activity ? `canceled; the worker said: ${activity}` : 'canceled' });
       return;
     }
     // A late report for a task that already ended or was handed back changes no status.
