@@ -1,5 +1,5 @@
 // SQL for the tasks table.
-import { DISPATCH_ORDER } from '../core/protocol/dispatch-rules';
+import { DISPATCH_ORDER, READY_STATUSES } from '../core/protocol/dispatch-rules';
 import type { TaskStatus } from '../core/support/statuses';
 import type { DB } from './open';
 import { StatementCache } from './statements';
@@ -80,6 +80,7 @@ function nextForTypeSql(taskType: string): string {
  * reads the page, not the job. Exported so tests can check their query plans.
  */
 export const JOB_TASKS_SQL = 'SELECT * FROM tasks WHERE job_id = ? ORDER BY seq LIMIT ? OFFSET ?';
+export const JOB_HAS_READY_SQL = `SELECT 1 FROM tasks WHERE job_id = ? AND status IN (${READY_STATUSES.map((st) => `'${st}'`).join(', ')}) AND ready = 1 LIMIT 1`;
 export const JOB_STATUS_TASKS_SQL = 'SELECT * FROM tasks WHERE job_id = ? AND status = ? ORDER BY seq LIMIT ? OFFSET ?';
 
 // `+?` keeps the plan but stops SQLite from re-planning per bound value (see nextForTypeSql).
@@ -199,9 +200,13 @@ export class TasksRepo {
     return (this.s.get(JOB_STATUS_TASKS_SQL).all(jobId, status, limit, offset) as Row[]).map(fromRow);
   }
 
-  /** Whether some task of the job could be handed out now. */
+  /**
+   * Whether some task of the job could be handed out now. Only its tasks of a ready status are
+   * looked at (through tasks_job_status), not every task of the job: a large job that has run for
+   * a while is mostly completed tasks.
+   */
   jobHasReadyTask(jobId: string): boolean {
-    return this.s.get('SELECT 1 FROM tasks WHERE job_id = ? AND ready = 1 LIMIT 1').get(jobId) !== undefined;
+    return this.s.get(JOB_HAS_READY_SQL).get(jobId) !== undefined;
   }
 
   hasActiveForWorker(workerId: string): boolean {

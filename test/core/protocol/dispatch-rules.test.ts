@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { DISPATCH_ORDER, dispatchesBefore, READY_STATUSES } from '../../../src/core/protocol/dispatch-rules';
 import { TASK_STATUSES } from '../../../src/core/support/statuses';
+import { JOB_HAS_READY_SQL } from '../../../src/db/tasks-repo';
 import { testManager } from '../../helpers/env';
 
 describe('dispatch rules', () => {
@@ -31,6 +32,22 @@ describe('dispatch rules', () => {
         expect(ready, `${status}, ${pending} pending`).toBe(READY_STATUSES.includes(status) && pending === 0 ? 1 : 0);
       }
     }
+  });
+
+  it('whether a job has a ready task is looked up among its tasks of READY_STATUSES only', () => {
+    const { db, manager } = testManager();
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${JOB_HAS_READY_SQL}`).all('j') as { detail: string }[]).map((p) => p.detail);
+    expect(plan).toEqual([expect.stringMatching(/^SEARCH tasks USING INDEX tasks_job_status \(job_id=\? AND status=\?\)/)]);
+    db.pragma('foreign_keys = OFF');
+    const insert = db.prepare(
+      `INSERT INTO tasks (id, job_id, job_seq, job_priority, name, task_type, priority, status, commands, pending_parents, created, updated)
+       VALUES (?, 'j', 1, 50, 'n', 't', 50, ?, '[]', ?, 0, 0)`,
+    );
+    insert.run('done', 'completed', 0);
+    insert.run('waiting', 'queued', 1);
+    expect(manager.repos.tasks.jobHasReadyTask('j')).toBe(false);
+    insert.run('retry', 'soft-failed', 0);
+    expect(manager.repos.tasks.jobHasReadyTask('j')).toBe(true);
   });
 
   it('the dispatch query hands tasks out in dispatchesBefore order', () => {
