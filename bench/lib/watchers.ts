@@ -19,7 +19,8 @@ import { request } from './loadgen';
 import { type Paths, track, waitForLine } from './processes';
 import { type LatencySummary, Recorder, summarize } from './stats';
 
-export interface WatcherStats {
+/** What the watchers count, and report as they counted it. */
+interface WatcherCounts {
   streams: number;
   /** Events received by the bare streams; frames received by the dashboards' coalesced streams. */
   events: number;
@@ -28,6 +29,9 @@ export interface WatcherStats {
   resyncs: number;
   /** Streams that ended or failed while the watchers were supposed to be open. */
   lost: number;
+}
+
+export interface WatcherStats extends WatcherCounts {
   dashboardRequests: Recorder;
   /** The dashboards' requests sent on a connection that was open already: their steady state. */
   steadyRequests: Recorder;
@@ -36,7 +40,6 @@ export interface WatcherStats {
 }
 
 export interface Watchers {
-  stats: WatcherStats;
   close(): void;
 }
 
@@ -120,7 +123,6 @@ export function openWatchers(target: Target, streams: number, dashboards: number
     closers.push(() => agent.destroy());
   }
   return {
-    stats,
     close() {
       for (const t of timers) clearTimeout(t);
       for (const c of closers) c();
@@ -128,13 +130,7 @@ export function openWatchers(target: Target, streams: number, dashboards: number
   };
 }
 
-export interface WatcherFigures {
-  streams: number;
-  events: number;
-  frames: number;
-  bytes: number;
-  resyncs: number;
-  lost: number;
+export interface WatcherFigures extends WatcherCounts {
   dashboardRequests: number;
   dashboardLatency: LatencySummary;
   steadyLatency: LatencySummary;
@@ -220,9 +216,7 @@ export function runWatchers(args: string[]): void {
       return 'closed';
     },
     stop: () => {
-      endPeriod();
-      open?.close();
-      open = undefined;
+      commands.close!();
       const figures: WatcherFigures = {
         streams: stats.streams, events: stats.events, frames: stats.frames, bytes: stats.bytes, resyncs: stats.resyncs, lost: stats.lost,
         dashboardRequests: stats.dashboardRequests.n, dashboardLatency: summarize(stats.dashboardRequests.slice()),
