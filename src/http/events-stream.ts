@@ -30,6 +30,8 @@ const RETRY_MS = 2000;
  * event during full dispatch, writing a batch to all of them at once held the loop for milliseconds.
  */
 export const CLIENTS_PER_TURN = 8;
+/** Batches per client the outbox may hold before it is written at once. */
+const BATCHES_BEHIND = 4;
 
 function frame(e: EventRow): string {
   return `id: ${e.id}\nevent: ${e.kind}\ndata: ${JSON.stringify(eventDocument(e))}\n\n`;
@@ -159,23 +161,31 @@ export class EventStreamHub {
       }
       this.outbox.push({ client, bytes });
     }
-    this.draining ??= setImmediate(() => this.drain());
+    // Batches come every 250 ms; should serve's loop fall so far behind that the outbox holds
+    // several of them, the rest is written now: the outbox never grows without bound.
+    if (this.outbox.length - this.outboxAt > BATCHES_BEHIND * this.clients.size) this.drain(Number.POSITIVE_INFINITY);
+    else this.draining ??= setImmediate(() => this.drain());
   }
 
-  /** Makes the next slice of the outbox's writes; a client over its buffer limit is dropped instead. */
-  private drain(): void {
+  /** Makes the next `slice` of the outbox's writes; a client over its buffer limit is dropped instead. */
+  private drain(slice = CLIENTS_PER_TURN): void {
+    clearImmediate(this.draining);
     this.draining = undefined;
-    const end = Math.min(this.outbox.length, this.outboxAt + CLIENTS_PER_TURN);
+    const end = Math.min(this.outbox.length, this.outboxAt + slice);
     for (; this.outboxAt < end; this.outboxAt++) {
       const { client, bytes } = this.outbox[this.outboxAt]!;
       if (!this.clients.has(client)) continue;
       if (client.stream.readableLength + bytes.length > CLIENT_BUFFER_LIMIT) this.drop(client);
       else client.stream.push(bytes);
     }
-    if (this.outboxAt < this.outbox.length) {
-      this.draining = setImmediate(() => this.drain());
-      return;
-    }
+    if (this.outboxAt < this.outbox.length) this.draining = setImmediate(() => this.drain());
+    else this.emptyOutbox();
+  }
+
+  /** Forgets the outbox (all written, or serve stopping) and tells those waiting for it. */
+  private emptyOutbox(): void {
+    clearImmediate(this.draining);
+    this.draining = undefined;
     this.outbox.length = 0;
     this.outboxAt = 0;
     for (const done of this.drained) done();
@@ -184,7 +194,7 @@ export class EventStreamHub {
 
   /** Resolves once every write asked for so far has been made (or its client dropped). */
   flushed(): Promise<void> {
-    if (this.outbox.length === 0) return Promise.resolve();
+    if (this.outboxAt >= this.outbox.length) return Promise.resolve();
     return new Promise((resolve) => this.drained.add(resolve));
   }
 
@@ -203,12 +213,7 @@ export class EventStreamHub {
 
   /** Ends every stream (serve is stopping): clients see the end and reconnect later. */
   close(): void {
-    clearImmediate(this.draining);
-    this.draining = undefined;
-    this.outbox.length = 0;
-    this.outboxAt = 0;
-    for (const done of this.drained) done();
-    this.drained.clear();
+    this.emptyOutbox();
     for (const c of [...this.clients]) {
       this.remove(c);
       this.end(c);

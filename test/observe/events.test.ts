@@ -162,6 +162,34 @@ describe('many clients', () => {
   });
 });
 
+describe('an event loop too busy to drain the outbox', () => {
+  it('gets the outbox written at once when it holds more than a few batches per client', async () => {
+    const s = await testServer();
+    const hub = new EventStreamHub(s.manager.observe.feed);
+    const fake = { headers: {} } as never;
+    const texts = Array.from({ length: 3 }, () => {
+      let text = '';
+      (hub.open(fake).stream as Readable).on('data', (c: Buffer) => (text += c.toString()));
+      return () => text;
+    });
+    const jobEvents = () => texts.map((t) => t().match(/event: job\n/g)?.length ?? 0);
+    // Batch after batch in one turn, as polls would come to a loop that never gets to the outbox.
+    for (let i = 0; i < 4; i++) {
+      submitJob(s, [{ name: 'a' }]);
+      s.manager.observe.feed.poll();
+    }
+    // (A tick lets the streams hand over what was pushed; the outbox's own turn comes later.)
+    const tick = () => new Promise((r) => process.nextTick(r));
+    await tick();
+    expect(jobEvents()).toEqual([0, 0, 0]);
+    submitJob(s, [{ name: 'a' }]);
+    s.manager.observe.feed.poll();
+    await tick();
+    expect(jobEvents()).toEqual([5, 5, 5]);
+    hub.close();
+  });
+});
+
 describe('a client that does not keep up', () => {
   it('is sent "resync" and dropped once its buffer is full, while others and dispatch go on', async () => {
     const s = await testServer();

@@ -16,6 +16,7 @@ export interface JobWarnings {
 
 /** Workers in these statuses take (or will soon take) tasks. */
 const AVAILABLE: readonly WorkerStatus[] = ['awake', 'starting', 'testing'];
+
 export class StuckWork {
   constructor(
     private readonly repos: Repos,
