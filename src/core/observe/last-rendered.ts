@@ -126,6 +126,9 @@ export class LastRendered {
   }
 }
 
+/** Copies made so far: each copy's temporary file has a name of its own. */
+let copies = 0;
+
 /** Copies a stream into `file` through a temporary file of its own, with the reported path beside it. */
 async function copyInto(from: NodeJS.ReadableStream, file: string, reported: string): Promise<void> {
   const tmp = `${file}.${process.pid}.${++copies}.tmp`;
@@ -138,7 +141,6 @@ async function copyInto(from: NodeJS.ReadableStream, file: string, reported: str
     await Promise.all([rm(tmp, { force: true }), rm(`${tmp}.path`, { force: true })]);
   }
 }
-let copies = 0;
 
 /**
  * The file opened if it is an image a browser can show, or why not. Workers name these paths,
