@@ -29,6 +29,12 @@ export function managerUrls(host: string, port: number): string[] {
   return urls;
 }
 
+/** Who may submit from Blender and read the dashboard without the admin token. */
+export function trustedLine(networks: string[]): string {
+  if (networks.length === 0) return 'without a token: nobody (trusted_networks is empty); everything but the workers\' calls needs the admin token';
+  return `without a token (trusted_networks): ${networks.join(', ')} may submit jobs from Blender and read the dashboard`;
+}
+
 export function serveCommand(program: Command): void {
   common(
     program
@@ -60,6 +66,7 @@ export function serveCommand(program: Command): void {
       'workers can use as manager_url:',
       ...managerUrls(s.host, s.port).map((u) => `  ${u}`),
       opts.ssdp === false ? 'discovery: off (--no-ssdp); workers must be given manager_url' : s.discovery,
+      trustedLine(s.manager.config.trusted_networks.map((n) => n.text)),
       `admin token: run 'flamenco-mgr admin-token --data-dir ${dataDir}'`,
     ];
     process.stdout.write(out.join('\n') + '\n');

@@ -43,6 +43,8 @@ describe('serve banner', { timeout: 30_000 }, () => {
     expect(out).toContain('manager_url');
     expect(out).toContain(`  http://127.0.0.1:${s.port}/`);
     expect(out).toContain(`flamenco-mgr admin-token --data-dir ${dir}`);
+    expect(out).toMatch(/^without a token \(trusted_networks\): 127\.0\.0\.0\/8, ::1\/128(, \S+)* may submit jobs from Blender and read the dashboard$/m);
+    expect(out).not.toMatch(/10\.0\.0\.0\/8|172\.16\.0\.0\/12|fc00::\/7/);
     // The server is up: an unknown endpoint is a JSON 404, a worker call without credentials a 401.
     expect((await request(s.url, 'GET', '/no-such-thing')).status).toBe(404);
     expect((await request(s.url, 'POST', '/task')).status).toBe(401);

@@ -1,7 +1,7 @@
 // The manager's configuration: defaults, the JSON config file, and its validation.
 import { ValidationError } from './errors';
 import { isPlainObject, object } from './validate';
-import { DEFAULT_TRUSTED_NETWORKS, type Network, parseNetworks } from './networks';
+import { defaultTrustedNetworks, type Network, parseNetworks } from './networks';
 import { parseWebhooks, type WebhookConfig } from '../observe/webhook-config';
 import { setOwn } from './own';
 
@@ -64,7 +64,7 @@ export function defaultConfig(): ManagerConfig {
       blender: { direction: 'one-way', values: PLATFORMS.map((platform) => ({ platform, value: 'blender', audience: 'all' as const })) },
       ffmpeg: { direction: 'one-way', values: PLATFORMS.map((platform) => ({ platform, value: 'ffmpeg', audience: 'all' as const })) },
     },
-    trusted_networks: parseNetworks(DEFAULT_TRUSTED_NETWORKS),
+    trusted_networks: parseNetworks(defaultTrustedNetworks()),
     shared_storage: null,
     addon_version: null,
     webhooks: [],
