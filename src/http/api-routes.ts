@@ -2,10 +2,11 @@
 import type { Manager } from '../core/manager';
 import { ValidationError } from '../core/support/errors';
 import { jobTypesDocument } from '../core/jobs/compilers/index';
-import { requireReader } from './access';
+import { anonymousReader, requireReader } from './access';
 import { type Listing, parseLimit, parseOffset, parseScope } from '../core/listing';
 import { parseAge, parsePrunableStatuses, PRUNABLE } from '../core/lifecycle/retention';
-import { requireAdmin, serveLog } from './admin-routes';
+import { serveLog } from './admin-routes';
+import type { AdminAuth } from './admin-auth';
 import { listed, runsOf, serveRun } from './api-helpers';
 import { atParam, SharedReads } from './shared-reads';
 import { COMMIT, VERSION } from '../version';
@@ -21,15 +22,23 @@ function bodyObject(ctx: RequestCtx, optional = false): Fields {
   return jsonObject(ctx.body, optional);
 }
 
-export function apiRoutes(m: Manager, token: string): Route[] {
+export function apiRoutes(m: Manager, auth: AdminAuth): Route[] {
   const route = (methods: string[], path: string, fn: (ctx: RequestCtx) => Reply | Promise<Reply>, bodyLimit?: number): Route => ({
     methods,
     path: `/api${path}`,
     bodyLimit,
     // Reading is open to trusted_networks (the read-only dashboard); changing needs the token.
-    guard: methods.every((x) => x === 'GET') ? (req) => requireReader(req, m.config.trusted_networks, token) : (req) => requireAdmin(req, token),
+    guard: methods.every((x) => x === 'GET') ? (req) => requireReader(req, m.config.trusted_networks, auth) : (req) => auth.require(req),
     handler: fn,
   });
+  // Task logs hold paths, command lines and whatever the programs print: reading one needs the
+  // token from anywhere, and the tail of the log that task views carry is left out without it.
+  const adminRead = (path: string, fn: (ctx: RequestCtx) => Reply | Promise<Reply>): Route => ({ ...route(['GET'], path, fn), guard: (req) => auth.require(req) });
+  const withoutLog = <T extends { log_tail?: string }>(ctx: RequestCtx, t: T): T => {
+    if (!anonymousReader(ctx.req, m.config.trusted_networks)) return t;
+    const { log_tail: _, ...rest } = t;
+    return rest as T;
+  };
   const q = (ctx: RequestCtx, name: string) => ctx.url.searchParams.get(name) ?? undefined;
   const listing = (ctx: RequestCtx): Listing => ({ scope: parseScope(q(ctx, 'scope')), limit: parseLimit(q(ctx, 'limit')) });
   // Wherever a route takes an id it also takes a name or a unique id prefix, as the CLI does.
@@ -59,7 +68,8 @@ export function apiRoutes(m: Manager, token: string): Route[] {
     route(['POST'], '/jobs', (ctx) => json(m.stuck.submitted(m.jobs.submit(parseJson(ctx.body), { address: ctx.req.socket.remoteAddress ?? '' }, 'admin')), 201), JOB_BODY_LIMIT),
     route(['GET'], '/jobs/:id', (ctx) => {
       const sel = { status: q(ctx, 'task_status'), limit: parseLimit(q(ctx, 'limit')), offset: parseOffset(q(ctx, 'offset')) };
-      return listed(m.views.jobDetail(jobId(ctx), sel), 'job');
+      const { job, omitted } = m.views.jobDetail(jobId(ctx), sel);
+      return listed({ job: { ...job, task_list: job.task_list.map((t) => withoutLog(ctx, t)) }, omitted }, 'job');
     }),
     route(['DELETE'], '/jobs/:id', (ctx) => {
       m.jobActions.delete(jobId(ctx));
@@ -86,13 +96,13 @@ export function apiRoutes(m: Manager, token: string): Route[] {
     }),
 
     // tasks
-    route(['GET'], '/tasks/:id', (ctx) => json(m.views.task(taskId(ctx)))),
+    route(['GET'], '/tasks/:id', (ctx) => json(withoutLog(ctx, m.views.task(taskId(ctx))))),
     route(['POST'], '/tasks/:id/requeue', (ctx) => json({ requeued: m.queue.requeueTasks([taskId(ctx)]) })),
     route(['POST'], '/requeue-tasks', (ctx) => {
       const b = bodyObject(ctx);
       return json({ requeued: m.queue.requeueTasks(stringList(b.tasks, 'tasks').map((t) => m.names.task(t))) });
     }),
-    route(['GET'], '/tasks/:id/log', (ctx) => {
+    adminRead('/tasks/:id/log', (ctx) => {
       const t = m.views.task(taskId(ctx));
       const run = q(ctx, 'run');
       return run === undefined ? serveLog(m, ctx, t.job, t.id) : serveRun(m, t, run, q(ctx, 'tail'));

@@ -4,7 +4,7 @@
 import type { Manager } from '../core/manager';
 import { ValidationError } from '../core/support/errors';
 import { anonymousReader, requireReader } from './access';
-import { requireAdmin } from './admin-routes';
+import type { AdminAuth } from './admin-auth';
 import { coalesceParam, type EventStreamHub } from './events-stream';
 import type { Reply } from './reply';
 import type { Route } from './server';
@@ -30,8 +30,8 @@ async function lastRendered(m: Manager, jobId?: string): Promise<Reply> {
 /** The content type Prometheus expects for the text exposition format. */
 const EXPOSITION = 'text/plain; version=0.0.4; charset=utf-8';
 
-export function observeRoutes(m: Manager, token: string, hub: EventStreamHub): Route[] {
-  const reader = (req: Parameters<typeof requireReader>[0]) => requireReader(req, m.config.trusted_networks, token);
+export function observeRoutes(m: Manager, auth: AdminAuth, hub: EventStreamHub): Route[] {
+  const reader = (req: Parameters<typeof requireReader>[0]) => requireReader(req, m.config.trusted_networks, auth);
   return [
     {
       methods: ['GET'],
@@ -52,12 +52,8 @@ export function observeRoutes(m: Manager, token: string, hub: EventStreamHub): R
       methods: ['GET'],
       path: '/api/access',
       handler: (ctx) => {
-        let admin = true;
-        try {
-          requireAdmin(ctx.req, token);
-        } catch {
-          admin = false;
-        }
+        // Wrong credentials were refused before (a 401 the dashboard shows as such).
+        const admin = auth.presents(ctx.req);
         return { status: 200, body: { read: admin || anonymousReader(ctx.req, m.config.trusted_networks), admin }, headers: { 'Cache-Control': 'no-store' } };
       },
     },
@@ -65,7 +61,7 @@ export function observeRoutes(m: Manager, token: string, hub: EventStreamHub): R
       methods: ['GET'],
       path: '/api/webhooks',
       // Receiver URLs may carry credentials of their own: admins only.
-      guard: (req) => requireAdmin(req, token),
+      guard: (req) => auth.require(req),
       handler: (ctx) => {
         const text = ctx.url.searchParams.get('limit') ?? '50';
         if (!/^\d{1,4}$/.test(text) || Number(text) < 1 || Number(text) > 1000) throw new ValidationError('limit: must be a whole number from 1 to 1000');

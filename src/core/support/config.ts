@@ -34,6 +34,11 @@ export interface ManagerConfig {
   addon_version: string | null;
   /** Where job and worker status changes are POSTed (observe/webhooks.ts). */
   webhooks: WebhookConfig[];
+  /**
+   * Host names (besides IP addresses, localhost and the machine's own names) under which requests
+   * without the admin token are answered: DNS aliases the studio uses for the manager.
+   */
+  server_names: string[];
   /** Most HTTP connections open at once; more are closed as they arrive. */
   max_connections: number;
   /** Finished jobs older than this are deleted by serve (lifecycle/retention.ts); null: kept. */
@@ -68,6 +73,7 @@ export function defaultConfig(): ManagerConfig {
     shared_storage: null,
     addon_version: null,
     webhooks: [],
+    server_names: [],
     max_connections: DEFAULT_MAX_CONNECTIONS,
     job_retention_ms: null,
   };
@@ -101,7 +107,7 @@ export function formatDuration(ms: number): string {
 
 export const CONFIG_KEYS = [
   'listen', 'worker_timeout', 'task_timeout', 'blocklist_threshold', 'task_fail_after_softfail_count',
-  'job_fail_share', 'registration_secret', 'variables', 'trusted_networks', 'shared_storage', 'addon_version', 'webhooks', 'max_connections', 'job_retention',
+  'job_fail_share', 'registration_secret', 'variables', 'trusted_networks', 'shared_storage', 'addon_version', 'webhooks', 'max_connections', 'job_retention', 'server_names',
 ];
 
 /** Builds a config from a parsed JSON config file; every problem names the key. */
@@ -145,6 +151,7 @@ export function configFromJson(doc: unknown): ManagerConfig {
   }
   if (o.webhooks !== undefined) cfg.webhooks = parseWebhooks(o.webhooks);
   if (o.max_connections !== undefined) cfg.max_connections = positiveInt(o.max_connections, 'max_connections');
+  if (o.server_names !== undefined) cfg.server_names = parseServerNames(o.server_names);
   checkTimeouts(cfg);
   return cfg;
 }
@@ -166,6 +173,19 @@ function durationKey(v: unknown, key: string): number {
   } catch (err) {
     throw new ValidationError(`${key}: ${(err as Error).message}`);
   }
+}
+
+/** Host names as a browser sends them in Host: lower case, without a port or a final dot. */
+function parseServerNames(v: unknown): string[] {
+  const example = 'e.g. ["render-mgr", "farm.studio.lan"]';
+  if (!Array.isArray(v)) throw new ValidationError(`server_names: must be a list of host names, ${example}`);
+  return v.map((x: unknown) => {
+    const name = typeof x === 'string' ? x.trim().toLowerCase().replace(/\.$/, '') : '';
+    if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(name) || name.length > 253) {
+      throw new ValidationError(`server_names: ${JSON.stringify(x)} is not a host name, ${example}`);
+    }
+    return name;
+  });
 }
 
 function positiveInt(v: unknown, key: string): number {
