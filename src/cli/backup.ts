@@ -1,6 +1,7 @@
 // `flamenco-mgr backup <file>`: a consistent copy of the farm's database, safe while serve runs
 // (SQLite's online backup), so a sysadmin needs no sqlite3 tool on the manager machine.
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
+import { PRIVATE_FILE } from '../core/support/file-modes';
 import { io } from './io';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -18,7 +19,12 @@ export function backupCommand(program: Command): void {
       // A copy of the database needs none of serve's settings: the rescue tool works whatever their state.
       const o = openManager(opts, { config: defaultConfig() });
       try {
-        const r = await o.db.backup(target);
+        // A copy of the database is as private as the database (SQLite would make it 0644).
+        closeSync(openSync(target, 'wx', PRIVATE_FILE));
+        const r = await o.db.backup(target).catch((err: unknown) => {
+          rmSync(target, { force: true });
+          throw err;
+        });
         if (opts.json) printJson({ file: target, pages: r.totalPages });
         else io.out(`wrote ${target} (${r.totalPages} pages)\n`);
       } finally {

@@ -2,6 +2,7 @@
 // command on the data directory uses the same one), and what a reload may change while serving.
 import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { PRIVATE_FILE } from '../core/support/file-modes';
 import type { Manager } from '../core/manager';
 import { configFromJson, defaultConfig, type ManagerConfig, parseListen } from '../core/support/config';
 import { ValidationError } from '../core/support/errors';
@@ -53,8 +54,8 @@ export function loadConfigFile(file: string | undefined, listen?: string): Loade
 export function recordEffectiveConfig(dataDir: string, loaded: LoadedConfig): void {
   const file = path.join(dataDir, EFFECTIVE_CONFIG_FILE);
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(loaded.doc, null, 2) + '\n', { mode: 0o600 });
-  chmodSync(tmp, 0o600);
+  writeFileSync(tmp, JSON.stringify(loaded.doc, null, 2) + '\n', { mode: PRIVATE_FILE });
+  chmodSync(tmp, PRIVATE_FILE);
   renameSync(tmp, file);
 }
 

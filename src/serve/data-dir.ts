@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ownValue } from '../core/support/own';
+import { PRIVATE_DIR } from '../core/support/file-modes';
 import { DB_FILE, openDatabase, type DB } from '../db/open';
 
 export const DEFAULT_DATA_DIR = './flamenco-data';
@@ -36,7 +37,7 @@ export function fsProblem(err: unknown): string {
 /** Creates the data directory if needed; a path that is not a usable directory is refused. */
 export function ensureDataDir(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'EEXIST' ? 'it is not a directory' : fsProblem(err);

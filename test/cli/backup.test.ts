@@ -1,5 +1,5 @@
 // `backup` writes a consistent copy of the database, also while serve runs.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/env';
@@ -19,6 +19,8 @@ describe('backup', () => {
       const r = await runCli(['backup', target, '--data-dir', dir, '--json']);
       expect(r.code).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ file: target });
+      // As private as the database, whatever the umask (the test process runs with 022).
+      expect(statSync(target).mode & 0o777).toBe(0o600);
       // The copy is a complete data directory's database: the CLI reads the job back from it.
       const jobs = await runCli(['jobs', '--json', '--data-dir', outDir]);
       expect(jobs.code).toBe(0);

@@ -10,6 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Repos } from '../repos';
 import { NotFoundError } from '../support/errors';
 import { isId } from '../support/ids';
+import { PRIVATE_DIR, PRIVATE_FILE } from '../support/file-modes';
 
 /** Larger files are not previewed (a dashboard thumbnail does not need a 16K frame). */
 export const PREVIEW_MAX_BYTES = 64 * 1024 * 1024;
@@ -88,7 +89,7 @@ export class LastRendered {
       const p = await inspect(path);
       if (!('handle' in p)) return;
       try {
-        await mkdir(this.dir, { recursive: true });
+        await mkdir(this.dir, { recursive: true, mode: PRIVATE_DIR });
         // The job's copy from the reported file, then the farm's from the job's copy. Each copy's
         // temporary name is its own (copies of different jobs run at the same time).
         const jobFile = this.keptFile(jobId);
@@ -133,8 +134,8 @@ let copies = 0;
 async function copyInto(from: NodeJS.ReadableStream, file: string, reported: string): Promise<void> {
   const tmp = `${file}.${process.pid}.${++copies}.tmp`;
   try {
-    await pipeline(from, createWriteStream(tmp));
-    await writeFile(`${tmp}.path`, reported);
+    await pipeline(from, createWriteStream(tmp, { mode: PRIVATE_FILE }));
+    await writeFile(`${tmp}.path`, reported, { mode: PRIVATE_FILE });
     await rename(tmp, file);
     await rename(`${tmp}.path`, `${file}.path`);
   } finally {
