@@ -45,7 +45,7 @@ export function readRegularFile(file: string, what: string): string {
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile()) throw new ValidationError(`cannot read ${what} ${file}: ${st.isDirectory() ? 'it is a directory' : 'it is not a regular file (a FIFO, socket or device)'}`);
+    if (!st.isFile()) throw new ValidationError(`cannot read ${what} ${file}: ${st.isDirectory() ? 'is a directory, not a file' : 'is not a regular file (a FIFO, socket or device)'}`);
     if (st.size > CONFIG_MAX_BYTES) throw new ValidationError(`cannot read ${what} ${file}: it has ${st.size} bytes, more than ${CONFIG_MAX_BYTES}`);
     return readFileSync(fd, 'utf8');
   } finally {

@@ -14,7 +14,7 @@ describe('a config path that is not a regular file', { timeout: 60_000 }, () => 
     execFileSync('mkfifo', [fifo]);
     const folder = path.join(tempDir(), 'conf.d');
     mkdirSync(folder);
-    for (const [file, why] of [[fifo, 'it is not a regular file'], [folder, 'it is a directory'], ['/dev/zero', 'it is not a regular file']] as const) {
+    for (const [file, why] of [[fifo, 'is not a regular file'], [folder, 'is a directory'], ['/dev/zero', 'is not a regular file']] as const) {
       const r = await runCliProcess(['serve', '--data-dir', dir, '--config', file, '--no-ssdp'], { timeout: 15_000 });
       expect(r.signal, `${file} (killed: it hung)`).toBeNull();
       expect(r.code, r.stderr).toBe(2);
@@ -33,7 +33,7 @@ describe('a config path that is not a regular file', { timeout: 60_000 }, () => 
     execFileSync('mkfifo', [file]);
     s.proc.kill('SIGHUP');
     await waitFor(() => s.stderr().includes('config reload failed'), 10_000, 'the failed reload line');
-    expect(s.stderr()).toMatch(/level=error msg="config reload failed; the running configuration stays" error=".*it is not a regular file/);
+    expect(s.stderr()).toMatch(/level=error msg="config reload failed; the running configuration stays" error=".*is not a regular file/);
     // Not blocked: it answers at once.
     expect((await request(s.url, 'GET', '/no-such-thing')).status).toBe(404);
     expect((await s.stop()).code).toBe(0);

@@ -105,6 +105,7 @@ describe('serve banner', { timeout: 30_000 }, () => {
       webhooks: [{ url: 'http://127.0.0.1:9/hook', events: ['job-status'], secret: 'webhook-secret-0123456789' }],
       max_connections: 500,
       job_retention: '90d',
+      server_names: ['farm.studio.lan'],
     };
     expect(Object.keys(config).sort()).toEqual([...CONFIG_KEYS].sort());
     const s = await startServe(['--data-dir', dir, '--config', writeConfig(dir, config)]);
