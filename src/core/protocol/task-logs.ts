@@ -7,6 +7,7 @@ import { access, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { storageProblem, UnavailableError } from '../support/errors';
 import { isId } from '../support/ids';
+import { logRuns } from './task-log-runs';
 
 export class TaskLogs {
   constructor(
@@ -56,6 +57,30 @@ export class TaskLogs {
     return this.enqueue(file, () => appendRaw(file, data)).catch((err: unknown) => {
       this.onError(file, err);
     });
+  }
+
+  /**
+   * Appends the lines of a report that comes after the task left the worker (requeued, soft-failed
+   * and handed to another) to the newest run that worker was assigned: the run's first line names
+   * it. The run is looked for in the log's queue, so a rotation cannot move it meanwhile. Resolves
+   * false, having written nothing, when no run of the task was that worker's.
+   */
+  writeToRunOf(jobId: string, taskId: string, workerId: string, text: string): Promise<boolean> {
+    const file = this.file(jobId, taskId);
+    const data = text.endsWith('\n') ? text : text + '\n';
+    let found = false;
+    return this.enqueue(file, async () => {
+      const run = logRuns(this, jobId, taskId).reverse().find((r) => r.worker?.endsWith(`(${workerId})`));
+      if (!run) return;
+      found = true;
+      if (text !== '') await appendRaw(run.file, data);
+    }).then(
+      () => found,
+      (err: unknown) => {
+        const problem = storageProblem(err) ?? (err instanceof Error ? err.message : String(err));
+        throw new UnavailableError(`the task log could not be written: ${problem}; nothing was changed, try again later`);
+      },
+    );
   }
 
   /**

@@ -9,8 +9,9 @@ import { isId } from '../support/ids';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
 import type { StateMachine } from '../lifecycle/state';
-import { isOneOf, REPORTABLE_TASK_STATUSES } from '../support/statuses';
+import { isOneOf, isRunningOnWorker, REPORTABLE_TASK_STATUSES } from '../support/statuses';
 import { finiteNumber, given, object, optionalString } from '../support/validate';
+import { logRuns } from './task-log-runs';
 import type { TaskLogs } from './task-logs';
 import { identifier } from './workers';
 
@@ -87,9 +88,16 @@ export class TaskReports {
    * server's group commit) only once they are on disk. An update whose lines could not be written
    * is refused (UnavailableError) having changed nothing, so the worker's retry is the whole update
    * again. Without log lines the update is applied before this returns.
+   *
+   * A worker keeps reporting after its task ended (Flamenco Worker sends a last `{"activity": ""}`
+   * up to 30 s later): such a report only logs. Its lines go to the run it was assigned, also when
+   * the task has left it since (requeued, soft-failed, handed to another worker); its status,
+   * activity and progress change nothing, so a failure's reason stays.
    */
   update(worker: WorkerRecord, taskId: string, readBody: () => unknown, write: AtomicWrite = this.repos.write): Promise<void> {
-    const task = this.taskOf(worker, taskId);
+    const task = isId(taskId) ? this.repos.tasks.get(taskId) : undefined;
+    if (!task) throw new NotFoundError(`Task ${taskId} is unknown.`);
+    if (task.worker_id !== worker.id) return this.formerRunnerReport(worker, task, readBody);
     const u = parseTaskUpdate(readBody());
     const apply = () => write(() => this.apply(worker, taskId, u));
     if (!u.log) {
@@ -99,15 +107,32 @@ export class TaskReports {
     return this.logs.write(task.job_id, taskId, u.log).then(apply);
   }
 
+  /** A report of a worker that no longer holds the task: its log lines, if it ran the task, and nothing else. */
+  private async formerRunnerReport(worker: WorkerRecord, task: TaskRecord, readBody: () => unknown): Promise<void> {
+    // The run's first line may still be on its way to the disk.
+    await this.logs.flushed(task.job_id, task.id);
+    const ran = logRuns(this.logs, task.job_id, task.id).some((r) => r.worker?.endsWith(`(${worker.id})`));
+    if (!ran) throw new ConflictError(`Task ${task.id} is assigned to another worker.`);
+    const u = parseTaskUpdate(readBody());
+    if (u.log) await this.logs.writeToRunOf(task.job_id, task.id, worker.id, u.log);
+    this.log.debug('late report of a former runner: logged only', { task: task.id, worker: worker.id });
+  }
+
   private apply(worker: WorkerRecord, taskId: string, u: TaskUpdate): void {
     // Checked and read again inside the transaction: the task may have moved while the log was written.
     const task = this.taskOf(worker, taskId);
     const now = this.clock.now();
+    const log_tail = u.log ? tailLines(task.log_tail, u.log) : undefined;
+    if (!isRunningOnWorker(task.status)) {
+      this.repos.tasks.recordReport(task.id, { log_tail }, now);
+      this.repos.workers.recordTaskReport(worker.id, u.task_status, now);
+      return;
+    }
     this.repos.tasks.recordReport(
       task.id,
       {
         activity: u.activity,
-        log_tail: u.log ? tailLines(task.log_tail, u.log) : undefined,
+        log_tail,
         task_progress: u.task_progress_percentage,
         command_idx: u.current_command_idx,
         command_progress: u.command_progress_percentage,
