@@ -11,6 +11,7 @@ import type { Repos } from '../repos';
 import type { StateMachine } from '../lifecycle/state';
 import { isOneOf, isRunningOnWorker, REPORTABLE_TASK_STATUSES } from '../support/statuses';
 import { finiteNumber, given, object, optionalString } from '../support/validate';
+import { renderedFrames, renderProgress } from '../jobs/progress';
 import { logRuns } from './task-log-runs';
 import type { TaskLogs } from './task-logs';
 import { identifier } from './workers';
@@ -57,6 +58,18 @@ function tailLines(previous: string, log: string): string {
   const lines = (previous ? previous + '\n' : '') + log.replace(/\n$/, '');
   const kept = lines.split('\n').slice(-LOG_TAIL_LINES).join('\n');
   return kept.length > LOG_TAIL_CHARS ? kept.slice(-LOG_TAIL_CHARS) : kept;
+}
+
+/**
+ * The progress an update of a running task leaves: the worker's own figure, or for a render task
+ * (Flamenco Worker 2.5 always says 0) what Blender's lines in its log show, never going back
+ * within a run. The log is read only for tasks that render frames.
+ */
+function reportedProgress(task: TaskRecord, u: TaskUpdate): number | undefined {
+  const frames = renderedFrames(task.commands);
+  if (!frames) return u.task_progress_percentage;
+  const derived = u.log ? renderProgress(frames, u.log) : undefined;
+  return Math.max(task.task_progress, u.task_progress_percentage ?? 0, derived ?? 0);
 }
 
 export interface MayIRun {
@@ -133,7 +146,7 @@ export class TaskReports {
       {
         activity: u.activity,
         log_tail,
-        task_progress: u.task_progress_percentage,
+        task_progress: reportedProgress(task, u),
         command_idx: u.current_command_idx,
         command_progress: u.command_progress_percentage,
         metrics: u.timing ? { ...task.metrics, timing: u.timing } : undefined,

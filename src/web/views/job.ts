@@ -112,8 +112,7 @@ export function jobView(id: string, ctx: Ctx): View {
       badge(t.status),
       t.worker_nickname ?? '',
       h('span', { class: 'activity' }, t.activity),
-      // Workers report no progress with the final update: a completed task is done.
-      progress(t.status === 'completed' ? 100 : t.progress, 100),
+      progress(t.progress, 100),
       t.failed_by_workers.length ? h('span', { title: t.failed_by_workers.map((f) => f.identifier).join('\n') }, String(t.failed_by_workers.length)) : '',
       ctx.admin ? h('button', { class: 'small', on: { click: () => ctx.act('requeue task', () => api('POST', `/api/tasks/${t.id}/requeue`)) } }, 'Requeue') : '',
     ]);
