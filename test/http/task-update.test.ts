@@ -258,7 +258,7 @@ describe('POST /tasks/{id}/update: reports after the task ended only log', { tim
     expect(taskRec(s, id)).toMatchObject({ status: end, activity: before.activity, task_progress: before.task_progress });
   });
 
-  it("logs a former runner's late lines in its own run after a soft failure and a new assignment, and changes nothing else", async () => {
+  it("logs a former runner's late lines in its own run after a soft failure and a new assignment (409 all the same), and changes nothing else", async () => {
     const s = await testServer();
     const { jobId, ids } = submitJob(s, [{ name: 'a' }]);
     const id = ids.a!;
@@ -268,14 +268,14 @@ describe('POST /tasks/{id}/update: reports after the task ended only log', { tim
     expect((await w1.call('POST', `/tasks/${id}/update`, { task_status: 'failed', activity: 'exit code 1' })).status).toBe(204);
     const soft = taskRec(s, id);
     expect(soft).toMatchObject({ status: 'soft-failed', worker_id: null });
-    // Nobody holds it: the former runner's report is taken, logged, and changes nothing.
-    expect((await w1.call('POST', `/tasks/${id}/update`, { activity: '', log: 'w1 late one' })).status).toBe(204);
+    // Not its task any more (409, as before), but its lines are logged, and nothing else changes.
+    expectError(await w1.call('POST', `/tasks/${id}/update`, { activity: '', log: 'w1 late one' }), 409, `Task ${id} is assigned to another worker.`);
     expect(taskRec(s, id)).toMatchObject({ status: 'soft-failed', activity: soft.activity });
     expect(await readLog(s, jobId, id)).toContain('w1 late one\n');
     // Handed to w2: w1's next late lines go to w1's run, not to w2's.
     expect((await claim(w2))._id).toBe(id);
     const w2Run = await readLog(s, jobId, id);
-    expect((await w1.call('POST', `/tasks/${id}/update`, { task_status: 'failed', activity: 'x', log: 'w1 late two' })).status).toBe(204);
+    expectError(await w1.call('POST', `/tasks/${id}/update`, { task_status: 'failed', activity: 'x', log: 'w1 late two' }), 409);
     await s.manager.logs.idle();
     expect(await readLog(s, jobId, id)).toBe(w2Run);
     expect(await readLog(s, jobId, id, '.1')).toMatch(/w1 late one\nw1 late two\n$/);

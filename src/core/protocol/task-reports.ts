@@ -104,8 +104,8 @@ export class TaskReports {
    *
    * A worker keeps reporting after its task ended (Flamenco Worker sends a last `{"activity": ""}`
    * up to 30 s later): such a report only logs. Its lines go to the run it was assigned, also when
-   * the task has left it since (requeued, soft-failed, handed to another worker); its status,
-   * activity and progress change nothing, so a failure's reason stays.
+   * the task has left it since (requeued, soft-failed, handed to another worker: answered 409 as
+   * before); its status, activity and progress change nothing, so a failure's reason stays.
    */
   update(worker: WorkerRecord, taskId: string, readBody: () => unknown, write: AtomicWrite = this.repos.write): Promise<void> {
     const task = isId(taskId) ? this.repos.tasks.get(taskId) : undefined;
@@ -120,15 +120,21 @@ export class TaskReports {
     return this.logs.write(task.job_id, taskId, u.log).then(apply);
   }
 
-  /** A report of a worker that no longer holds the task: its log lines, if it ran the task, and nothing else. */
+  /**
+   * A report of a worker that no longer holds the task: its log lines go to its run, if it ran the
+   * task; the answer is still the 409 of the protocol (the task is not its task), which Flamenco
+   * Worker takes as done and a Flamenco 3 worker as "stop".
+   */
   private async formerRunnerReport(worker: WorkerRecord, task: TaskRecord, readBody: () => unknown): Promise<void> {
+    const conflict = new ConflictError(`Task ${task.id} is assigned to another worker.`);
     // The run's first line may still be on its way to the disk.
     await this.logs.flushed(task.job_id, task.id);
     const ran = logRuns(this.logs, task.job_id, task.id).some((r) => r.worker?.endsWith(`(${worker.id})`));
-    if (!ran) throw new ConflictError(`Task ${task.id} is assigned to another worker.`);
+    if (!ran) throw conflict;
     const u = parseTaskUpdate(readBody());
     if (u.log) await this.logs.writeToRunOf(task.job_id, task.id, worker.id, u.log);
-    this.log.debug('late report of a former runner: logged only', { task: task.id, worker: worker.id });
+    this.log.debug('report of a former runner: logged only', { task: task.id, worker: worker.id });
+    throw conflict;
   }
 
   private apply(worker: WorkerRecord, taskId: string, u: TaskUpdate): void {
