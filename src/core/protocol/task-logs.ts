@@ -96,6 +96,11 @@ export class TaskLogs {
     });
   }
 
+  /** Whether writes of this task's log are under way. */
+  writing(jobId: string, taskId: string): boolean {
+    return this.pending.has(this.file(jobId, taskId));
+  }
+
   /** Resolves once the writes asked for so far for this task's log have finished (or failed). */
   async flushed(jobId: string, taskId: string): Promise<void> {
     const file = this.file(jobId, taskId);

@@ -125,16 +125,18 @@ export class TaskReports {
    * task; the answer is still the 409 of the protocol (the task is not its task), which Flamenco
    * Worker takes as done and a Flamenco 3 worker as "stop".
    */
-  private async formerRunnerReport(worker: WorkerRecord, task: TaskRecord, readBody: () => unknown): Promise<void> {
+  private formerRunnerReport(worker: WorkerRecord, task: TaskRecord, readBody: () => unknown): Promise<void> {
     const conflict = new ConflictError(`Task ${task.id} is assigned to another worker.`);
-    // The run's first line may still be on its way to the disk.
-    await this.logs.flushed(task.job_id, task.id);
-    const ran = logRuns(this.logs, task.job_id, task.id).some((r) => r.worker?.endsWith(`(${worker.id})`));
-    if (!ran) throw conflict;
-    const u = parseTaskUpdate(readBody());
-    if (u.log) await this.logs.writeToRunOf(task.job_id, task.id, worker.id, u.log);
-    this.log.debug('report of a former runner: logged only', { task: task.id, worker: worker.id });
-    throw conflict;
+    const ranIt = () => logRuns(this.logs, task.job_id, task.id).some((r) => r.worker?.endsWith(`(${worker.id})`));
+    // Answered at once when the log on disk says so; a run's first line may still be on its way.
+    if (!ranIt() && !this.logs.writing(task.job_id, task.id)) throw conflict;
+    return this.logs.flushed(task.job_id, task.id).then(async () => {
+      if (!ranIt()) throw conflict;
+      const u = parseTaskUpdate(readBody());
+      if (u.log) await this.logs.writeToRunOf(task.job_id, task.id, worker.id, u.log);
+      this.log.debug('report of a former runner: logged only', { task: task.id, worker: worker.id });
+      throw conflict;
+    });
   }
 
   private apply(worker: WorkerRecord, taskId: string, u: TaskUpdate): void {
