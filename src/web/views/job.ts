@@ -4,6 +4,7 @@ import { badge, h, pager, progress, relativeTime, replace, table } from '../dom'
 import { lastRenderedBox } from './image';
 import type { JobView } from './jobs';
 import type { Ctx, View } from './view';
+import { counted } from '../../core/support/plural';
 
 interface TaskView {
   id: string;
@@ -126,7 +127,7 @@ export function jobView(id: string, ctx: Ctx): View {
       head,
       h('p', { class: 'crumbs' }, h('a', { href: '#/jobs' }, 'Jobs'), ' / '),
       h('h2', {}, job.name, ' ', badge(job.status)),
-      h('p', {}, progress(job.tasks.completed ?? 0, total), ` ${job.tasks.completed ?? 0} of ${total} tasks completed · ${job.job_type} · priority ${job.priority} · submitted ${relativeTime(job.created)}`, job.tag ? ` · tag ${job.tag}` : ''),
+      h('p', {}, progress(job.tasks.completed ?? 0, total), ` ${job.tasks.completed ?? 0} of ${counted(total, 'task')} completed · ${job.job_type} · priority ${job.priority} · submitted ${relativeTime(job.created)}`, job.tag ? ` · tag ${job.tag}` : ''),
       job.activity ? h('p', { class: 'muted' }, job.activity) : null,
       job.warnings?.length ? h('ul', { class: 'warnings' }, job.warnings.map((w) => h('li', {}, w))) : null,
     );
