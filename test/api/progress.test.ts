@@ -68,3 +68,17 @@ describe('task progress', { timeout: 30_000 }, () => {
     expect(await progress()).toBe(0);
   });
 });
+
+describe('a long multi-line activity in the CLI', { timeout: 30_000 }, () => {
+  it('fills one row: the first line in a fitted table, every line with -o wide', async () => {
+    const { s, job, id, update } = await renderTask();
+    const activity = `Traceback (most recent call last):\n  File "<string>", line 3\nRuntimeError: ${'y'.repeat(200)}`;
+    await update({ task_status: 'failed', activity });
+    const fitted = await runCli(['job', job, '--data-dir', s.dataDir], { tty: { columns: 120 } });
+    const row = fitted.stdout.split('\n').find((l) => l.startsWith(id))!;
+    expect(row).toMatch(/failed.* Traceback \(most recent call last\): …$/);
+    expect(fitted.stdout).not.toContain('File "<string>"');
+    const wide = await runCli(['job', job, '--data-dir', s.dataDir, '-o', 'wide'], { tty: { columns: 120 } });
+    expect(wide.stdout.split('\n').find((l) => l.startsWith(id))).toContain(`Traceback (most recent call last): ⏎ File "<string>", line 3 ⏎ RuntimeError: ${'y'.repeat(200)}`);
+  });
+});

@@ -4,6 +4,7 @@ import { badge, h, pager, progress, relativeTime, replace, table } from '../dom'
 import { lastRenderedBox } from './image';
 import type { JobView } from './jobs';
 import type { Ctx, View } from './view';
+import { firstLine } from '../../core/support/one-line';
 import { counted } from '../../core/support/plural';
 
 interface TaskView {
@@ -112,7 +113,7 @@ export function jobView(id: string, ctx: Ctx): View {
       h('a', { href: `#/tasks/${t.id}` }, t.name),
       badge(t.status),
       t.worker_nickname ?? '',
-      h('span', { class: 'activity' }, t.activity),
+      h('span', { class: 'activity', title: t.activity }, firstLine(t.activity)),
       progress(t.progress, 100),
       t.failed_by_workers.length ? h('span', { title: t.failed_by_workers.map((f) => f.identifier).join('\n') }, String(t.failed_by_workers.length)) : '',
       ctx.admin ? h('button', { class: 'small', on: { click: () => ctx.act('requeue task', () => api('POST', `/api/tasks/${t.id}/requeue`)) } }, 'Requeue') : '',
