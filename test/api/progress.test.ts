@@ -74,7 +74,7 @@ describe('a long multi-line activity in the CLI', { timeout: 30_000 }, () => {
     const { s, job, id, update } = await renderTask();
     const activity = `Traceback (most recent call last):\n  File "<string>", line 3\nRuntimeError: ${'y'.repeat(200)}`;
     await update({ task_status: 'failed', activity });
-    const fitted = await runCli(['job', job, '--data-dir', s.dataDir], { tty: { columns: 120 } });
+    const fitted = await runCli(['job', job, '--data-dir', s.dataDir], { tty: { columns: 160 } });
     const row = fitted.stdout.split('\n').find((l) => l.startsWith(id))!;
     expect(row).toMatch(/failed.* Traceback \(most recent call last\): …$/);
     expect(fitted.stdout).not.toContain('File "<string>"');
