@@ -29,7 +29,7 @@ export function queueStatusCommand(program: Command): void {
           const warnings = q.warnings.flatMap((j) => j.warnings.map((w) => `warning: job ${j.name} (${j.job}): ${w}\n`)).join('');
           const head = `tasks:   ${nonZero(q.tasks)}\nworkers: ${nonZero(q.workers)}\n${warnings}\n`;
           if (q.jobs.length === 0) return `${head}no jobs\n`;
-          return head + jobsTable(q.jobs, style, c.now()) + '\n' + omittedNote(omitted, 'older jobs');
+          return head + jobsTable(q.jobs, style, c.now()) + '\n' + omittedNote(omitted, 'older job');
         });
       });
     });

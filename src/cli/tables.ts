@@ -57,5 +57,5 @@ export function jobText(j: JobDetail, omitted: number, taskStatus: string | unde
   for (const w of j.warnings) lines.push(`  warning:   ${w}`);
   const head = lines.join('\n') + '\n\n';
   if (j.task_list.length === 0) return head + (taskStatus ? `no ${taskStatus} tasks\n` : 'no tasks\n');
-  return head + tasksTable(j.task_list, style) + '\n' + omittedNote(omitted, 'tasks');
+  return head + tasksTable(j.task_list, style) + '\n' + omittedNote(omitted, 'task');
 }

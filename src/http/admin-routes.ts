@@ -12,6 +12,7 @@ import type { Manager } from '../core/manager';
 import { HttpError } from './errors';
 import { errorReply, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
+import { counted } from '../core/support/plural';
 
 /** The token of an `Authorization: Bearer <token>` header; '' without one. */
 export function bearerToken(req: IncomingMessage): string {
@@ -77,7 +78,7 @@ export async function serveLog(m: Manager, ctx: RequestCtx, job: string, task: s
       }
       if (start >= h.size || start > end) {
         closeSync(h.fd);
-        return errorReply(416, 'range_not_satisfiable', `the log has ${h.size} bytes`, { 'Content-Range': `bytes */${h.size}` });
+        return errorReply(416, 'range_not_satisfiable', `the log has ${counted(h.size, 'byte')}`, { 'Content-Range': `bytes */${h.size}` });
       }
       status = 206;
     }
