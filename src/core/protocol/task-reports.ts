@@ -128,7 +128,7 @@ export class TaskReports {
   /**
    * A report of a worker that no longer holds the task: its log lines go to its run, if it ran the
    * task; the answer is still the 409 of the protocol (the task is not its task), which Flamenco
-   * Worker takes as done and a Flamenco 3 worker as "stop".
+   * Worker takes as done.
    */
   private formerRunnerReport(worker: WorkerRecord, task: TaskRecord, readBody: () => unknown): Promise<void> {
     const conflict = new ConflictError(`Task ${task.id} is assigned to another worker.`);
