@@ -4,6 +4,10 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { SCENE_EVAL } from '../../../../src/core/jobs/compilers/scene-evals';
 
+const PYTHON = spawnSync('python3', ['--version']).status === 0;
+/** Under CI a missing python3 fails these tests; elsewhere they are skipped. */
+const run = PYTHON || process.env.CI !== undefined;
+
 function evaluate(expr: string, sceneOutput: string, jobname: string): string {
   const program = `
 import sys, types
@@ -22,7 +26,7 @@ print(eval(sys.argv[3]))
   return r.stdout.trim();
 }
 
-describe('render output suggested to the add-on', () => {
+describe.runIf(run)('render output suggested to the add-on', () => {
   it.each([
     ['//frames/######', '/proj/shot12/frames/shot 12/######'],
     ['//frames/', '/proj/shot12/frames/shot 12/######'],
