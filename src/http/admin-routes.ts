@@ -10,6 +10,7 @@ import type { Manager } from '../core/manager';
 import type { AdminAuth } from './admin-auth';
 import { errorReply, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
+import { counted } from '../core/support/plural';
 
 
 /** GET /logfile/{job}/{task}: the whole log, a byte Range, or ?tail=N lines. */
@@ -62,7 +63,7 @@ export async function serveLog(m: Manager, ctx: RequestCtx, job: string, task: s
       }
       if (start >= h.size || start > end) {
         closeSync(h.fd);
-        return errorReply(416, 'range_not_satisfiable', `the log has ${h.size} bytes`, { 'Content-Range': `bytes */${h.size}` });
+        return errorReply(416, 'range_not_satisfiable', `the log has ${counted(h.size, 'byte')}`, { 'Content-Range': `bytes */${h.size}` });
       }
       status = 206;
     }

@@ -5,6 +5,7 @@ import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
 import type { TaskLogs } from './task-logs';
 import { ValidationError } from '../support/errors';
+import { counted } from '../support/plural';
 
 export interface LogRun {
   /** 1 for the first run, counting up. */
@@ -57,7 +58,7 @@ export function pickRun(runs: LogRun[], taskId: string, n: number | undefined): 
   if (n === undefined) return runs[runs.length - 1];
   const r = runs[n - 1];
   if (!r) {
-    const have = runs.length === 0 ? 'no logged runs' : `${runs.length} logged run${runs.length === 1 ? '' : 's'}`;
+    const have = runs.length === 0 ? 'no logged runs' : counted(runs.length, 'logged run');
     throw new ValidationError(`task ${taskId} has ${have}; there is no run ${n}`);
   }
   return r;
