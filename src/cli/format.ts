@@ -74,14 +74,55 @@ export function colourStatus(text: string, style: Style): string {
 const MIN_COLUMN = 5;
 
 /**
- * An aligned table. With a width, the widest columns not listed in `keep` give up characters until
- * the rows fit, and cut cells end in `…`. Cells of the `status` column are coloured.
+ * Ids cut shorter than this are hard to tell apart at a glance; ids made in the same second share
+ * their first 8 characters (core/names.ts takes prefixes of 4 and more, so these still work).
  */
-export function table(headers: string[], rows: string[][], style: Style = { width: undefined, colour: false }, opts: { keep?: string[]; status?: string } = {}): string {
+export const MIN_ID_PREFIX_SHOWN = 8;
+
+/**
+ * The length of the shortest prefix that tells the distinct ids of a column apart (at least
+ * MIN_ID_PREFIX_SHOWN, at most the longest id). Unique among the rows shown: a command given such
+ * a prefix that also matches an id not shown says so and lists both.
+ */
+export function uniquePrefixLength(ids: readonly string[]): number {
+  const sorted = [...new Set(ids)].sort();
+  let n = MIN_ID_PREFIX_SHOWN;
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1]!;
+    const b = sorted[i]!;
+    let common = 0;
+    while (common < a.length && a[common] === b[common]) common++;
+    n = Math.max(n, common + 1);
+  }
+  return Math.min(n, Math.max(0, ...sorted.map((s) => s.length)));
+}
+
+export interface TableLayout {
+  /** Columns never cut (beyond what `ids` allows). */
+  keep?: string[];
+  /** Columns of ids: when the table is too wide, they shrink to their shortest unique prefix first (no `…`: a prefix is a usable id). */
+  ids?: string[];
+  /** The column whose cells are coloured as statuses. */
+  status?: string;
+}
+
+/**
+ * An aligned table. With a width: when the rows do not fit, the id columns shrink to their
+ * shortest unique prefix first (names beat ids), then the widest columns not listed in `keep`
+ * give up characters until the rows fit, and cut cells end in `…`. Cells of the `status` column
+ * are coloured.
+ */
+export function table(headers: string[], rows: string[][], style: Style = { width: undefined, colour: false }, opts: TableLayout = {}): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  if (style.width !== undefined) {
-    const floor = headers.map((h, i) => (opts.keep?.includes(h) ? widths[i]! : Math.min(widths[i]!, Math.max(h.length, MIN_COLUMN))));
-    let total = widths.reduce((a, b) => a + b, 0) + 2 * (headers.length - 1);
+  const isId = headers.map((h) => opts.ids?.includes(h) ?? false);
+  const sum = () => widths.reduce((a, b) => a + b, 0) + 2 * (headers.length - 1);
+  if (style.width !== undefined && sum() > style.width) {
+    headers.forEach((h, i) => {
+      if (isId[i]) widths[i] = Math.min(widths[i]!, Math.max(h.length, uniquePrefixLength(rows.map((r) => r[i] ?? ''))));
+    });
+    const kept = (h: string) => opts.keep?.includes(h) || opts.ids?.includes(h);
+    const floor = headers.map((h, i) => (kept(h) ? widths[i]! : Math.min(widths[i]!, Math.max(h.length, MIN_COLUMN))));
+    let total = sum();
     while (total > style.width) {
       let widest = -1;
       for (let i = 0; i < widths.length; i++) if (widths[i]! > floor[i]! && (widest < 0 || widths[i]! > widths[widest]!)) widest = i;
@@ -95,7 +136,7 @@ export function table(headers: string[], rows: string[][], style: Style = { widt
     cells
       .map((c, i) => {
         const w = widths[i]!;
-        const text = c.length > w ? `${c.slice(0, Math.max(0, w - 1))}…` : c;
+        const text = c.length <= w ? c : isId[i] && !head ? c.slice(0, w) : `${c.slice(0, Math.max(0, w - 1))}…`;
         const pad = i === cells.length - 1 ? '' : ' '.repeat(w - text.length);
         return (i === statusAt && !head ? colourStatus(text, style) : text) + pad;
       })
@@ -117,10 +158,15 @@ export function relativeTime(ms: number | null | undefined, now: number): string
   return d >= 0 ? `${text} ago` : `in ${text}`;
 }
 
+/** Whole percent done, rounded down: 100 only when everything is done. */
+export function percent(done: number, total: number): number {
+  return total > 0 ? Math.floor((done / total) * 100) : 0;
+}
+
 export function progressBar(done: number, total: number, width = 20): string {
   const frac = total > 0 ? done / total : 0;
   const filled = Math.round(frac * width);
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.floor(frac * 100)).padStart(3)}%`;
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(percent(done, total)).padStart(3)}%`;
 }
 
 export function jsonText(value: unknown): string {

@@ -5,6 +5,7 @@ import { testManager } from '../helpers/env';
 import { addWorker, complete, mustClaim, submitCustom } from '../helpers/domain';
 import { parseTable, runCli, runJson } from '../helpers/cli';
 import { RECENT_MS } from '../../src/core/listing';
+import { uniquePrefixLength } from '../../src/cli/format';
 
 const LONG = 'a job name much longer than any terminal would like to show in one column';
 
@@ -18,12 +19,44 @@ describe('tables and colour', { timeout: 30_000 }, () => {
     const lines = narrow.stdout.trimEnd().split('\n');
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(100);
     expect(narrow.stdout).toContain('…');
-    expect(narrow.stdout).toContain(job);
+    expect(narrow.stdout).toContain(`${job.slice(0, 8)} `);
     const wide = await runCli(['jobs', '-o', 'wide', ...d], { tty: { columns: 100 }, env: { NO_COLOR: '1' } });
     expect(wide.stdout).toContain(LONG);
+    expect(wide.stdout).toContain(job);
     const pipe = await runCli(['jobs', ...d]);
     expect(pipe.stdout).toContain(LONG);
     expect((await runCli(['jobs', '-o', 'tall', ...d])).code).toBe(2);
+  });
+
+  it('at 80 columns shorten ids to their shortest unique prefix before they cut names; -o wide shows them whole', async () => {
+    const tm = testManager();
+    const names = ['shot 010 lighting pass', 'shot 020 lighting pass', 'shot 030 fx'];
+    const jobs: string[] = [];
+    for (const name of names) {
+      jobs.push(submitCustom(tm, [{ name: 'render-1-10' }], { name }));
+      tm.clock.advance(5000); // ids made in other seconds differ in their first 8 characters
+    }
+    const d = ['--data-dir', tm.dataDir];
+    const tty = { tty: { columns: 80 }, env: { NO_COLOR: '1' } };
+    const narrow = await runCli(['jobs', ...d], tty);
+    for (const l of narrow.stdout.trimEnd().split('\n')) expect(l.length).toBeLessThanOrEqual(80);
+    const rows = parseTable(narrow.stdout, ['JOB', 'NAME', 'TYPE', 'STATUS', 'PRIO']);
+    expect(rows.map((r) => r.NAME)).toEqual(names);
+    expect(rows.map((r) => r.JOB)).toEqual(jobs.map((j) => j.slice(0, 8)));
+    // A shown prefix is a usable reference.
+    expect((await runJson(['job', rows[1]!.JOB!, ...d])).name).toBe(names[1]);
+    const wide = await runCli(['jobs', '-o', 'wide', ...d], tty);
+    expect(parseTable(wide.stdout, ['JOB', 'NAME', 'TYPE', 'STATUS', 'PRIO']).map((r) => r.JOB)).toEqual(jobs);
+    // Workers too: the id gives way first.
+    const w = await addWorker(tm);
+    const workers = await runCli(['list-workers', ...d], tty);
+    expect(parseTable(workers.stdout, ['ID', 'NICKNAME'])[0]!.ID).toBe(w.slice(0, 8));
+  });
+
+  it('shortest unique prefixes: at least 8 characters, as long as two ids need', () => {
+    expect(uniquePrefixLength(['aaaaaaaa11', 'bbbbbbbb22'])).toBe(8);
+    expect(uniquePrefixLength(['aaaaaaaaa1x', 'aaaaaaaaa2x', 'b'])).toBe(10);
+    expect(uniquePrefixLength(['abc', 'abc'])).toBe(3);
   });
 
   it('colours statuses on a terminal only, and not with NO_COLOR', async () => {
