@@ -71,7 +71,7 @@ export function requireDatabase(dataDir: string): void {
 }
 
 /** How to get a farm back: every refusal of a damaged or missing database says it. */
-export const RESTORE_HINT = `restore it from a backup (made with 'flamenco-mgr backup'): stop serve, then put the copy in place as ${DB_FILE} in the data directory`;
+export const RESTORE_HINT = `restore it from a backup (made with 'flamenco-mgr backup'): stop serve, move ${DB_FILE} (and its -wal file) aside, then run 'flamenco-mgr restore <backup> --data-dir <this directory>'`;
 
 /** The configuration serve runs with, recorded for the other commands (see serve/config-file.ts). */
 export const EFFECTIVE_CONFIG_FILE = 'serve-config.json';

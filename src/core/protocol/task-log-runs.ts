@@ -4,7 +4,7 @@
 import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
 import type { TaskLogs } from './task-logs';
-import { ValidationError } from '../support/errors';
+import { NotFoundError, ValidationError } from '../support/errors';
 
 export interface LogRun {
   /** 1 for the first run, counting up. */
@@ -81,4 +81,20 @@ export function runsOfTask(logs: TaskLogs, job: string, task: string): { run: nu
 export function parseRun(text: string, field: string): number {
   if (!/^[1-9]\d{0,8}$/.test(text)) throw new ValidationError(`${field}: "${text}" is not a run number (1, 2, …)`);
   return Number(text);
+}
+
+/** Statuses only a task that was handed out to a worker can have. */
+const RAN = new Set(['active', 'completed', 'failed', 'soft-failed']);
+
+/**
+ * A task that was handed out always has a log (the manager writes its first line when it assigns
+ * the task). None at all means the files were lost, typically a database restored without its
+ * task logs: that is said, not shown as an empty log.
+ */
+export function checkLogPresent(t: { id: string; status: string; worker: string | null; log_tail: string }, runs: number): void {
+  if (runs > 0 || !(RAN.has(t.status) || t.worker !== null || t.log_tail !== '')) return;
+  throw new NotFoundError(
+    `task ${t.id} has run (it is ${t.status}) but its log file is missing from the data directory's task-logs: ` +
+      "was the database restored without its task logs? ('flamenco-mgr backup' copies both)",
+  );
 }
