@@ -1,12 +1,12 @@
 // `flamenco-mgr serve` as a real process: banner, signals, the one-serve-per-data-dir lock,
 // and every way a configuration is refused.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS, configFromJson, defaultConfig } from '../../src/core/support/config';
 import { loadEffectiveConfig } from '../../src/serve/config-file';
 import { request, tempDir } from '../helpers/env';
-import { runCli, startServe, STACK_LINE, waitFor } from '../helpers/cli';
+import { runCli, runCliProcess, startServe, STACK_LINE, waitFor } from '../helpers/cli';
 
 const VERSION = JSON.parse(readFileSync(path.join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')).version as string;
 
@@ -197,6 +197,32 @@ describe('one serve per data directory', { timeout: 30_000 }, () => {
     await refusedServe(['--listen', `127.0.0.1:${a.port}`], dir, `cannot listen on 127.0.0.1:${a.port}: the address is already in use`);
     // Since the lock was released, the same data directory serves fine elsewhere.
     expect((await (await startServe(['--data-dir', dir])).stop()).code).toBe(0);
+  });
+
+  it('a start that cannot listen leaves no new data directory (nor new files) behind, and exits 5 so that a service manager tries again', async () => {
+    const a = await startServe(['--data-dir', tempDir()]);
+    const fresh = path.join(tempDir(), 'new', 'farm');
+    const r = await runCliProcess(['serve', '--no-ssdp', '--data-dir', fresh, '--listen', `127.0.0.1:${a.port}`]);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toBe(`flamenco-mgr: cannot listen on 127.0.0.1:${a.port}: the address is already in use\n`);
+    expect(existsSync(path.dirname(fresh))).toBe(false);
+    // A directory that was there stays as it was.
+    const there = tempDir();
+    writeFileSync(path.join(there, 'notes.txt'), 'mine');
+    expect((await runCliProcess(['serve', '--no-ssdp', '--data-dir', there, '--listen', `127.0.0.1:${a.port}`])).code).toBe(5);
+    expect(readdirSync(there)).toEqual(['notes.txt']);
+  });
+
+  it('exits 2 on a configuration error, which the systemd unit does not restart', async () => {
+    const dir = path.join(tempDir(), 'farm');
+    const config = path.join(tempDir(), 'bad.json');
+    writeFileSync(config, '{"worker_timeout": "soon"}');
+    const r = await runCliProcess(['serve', '--no-ssdp', '--data-dir', dir, '--config', config]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')).toHaveLength(2);
+    expect(existsSync(dir)).toBe(false);
+    expect((await runCliProcess(['serve', '--no-ssdp', '--data-dir', dir, '--config', path.join(dir, 'missing.json')])).code).toBe(2);
+    expect(existsSync(dir)).toBe(false);
   });
 });
 
