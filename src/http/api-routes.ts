@@ -3,6 +3,7 @@ import type { Manager } from '../core/manager';
 import { ValidationError } from '../core/support/errors';
 import { jobTypesDocument } from '../core/jobs/compilers/index';
 import { requireReader } from './access';
+import type { AdminTokenRef } from '../core/support/admin-token';
 import { type Listing, parseLimit, parseOffset, parseScope } from '../core/listing';
 import { parseAge, parsePrunableStatuses, PRUNABLE } from '../core/lifecycle/retention';
 import { requireAdmin, serveLog } from './admin-routes';
@@ -21,7 +22,7 @@ function bodyObject(ctx: RequestCtx, optional = false): Fields {
   return jsonObject(ctx.body, optional);
 }
 
-export function apiRoutes(m: Manager, token: string): Route[] {
+export function apiRoutes(m: Manager, token: AdminTokenRef): Route[] {
   const route = (methods: string[], path: string, fn: (ctx: RequestCtx) => Reply | Promise<Reply>, bodyLimit?: number): Route => ({
     methods,
     path: `/api${path}`,

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Manager } from '../core/manager';
 import { registerBackground } from '../core/observe/background';
-import { ensureAdminToken } from '../core/support/admin-token';
+import { adminTokenSource } from '../core/support/admin-token';
 import type { Clock } from '../core/support/clock';
 import { parseListen } from '../core/support/config';
 import { UnavailableError, ValidationError } from '../core/support/errors';
@@ -107,7 +107,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     const checked = checkIntegrity(db, dataDir);
     log.debug(checked ? 'database integrity checked' : 'database unchanged since the last clean stop; integrity check skipped');
     manager = new Manager({ db, dataDir, config: loaded.config, logger: log, clock: opts.clock });
-    const token = ensureAdminToken(dataDir);
+    const token = adminTokenSource(dataDir);
     recordEffectiveConfig(dataDir, loaded);
     server = createManagerServer(manager, token);
     await listen(server, host, port, loaded.config.listen);
