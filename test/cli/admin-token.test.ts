@@ -10,7 +10,7 @@ import { runCli, startServe, STACK_LINE } from '../helpers/cli';
 /** POST needs the token wherever the request comes from (GET is open to trusted networks). */
 async function accepted(url: string, token: string): Promise<boolean> {
   const r = await request(url, 'POST', '/api/jobs', { auth: `Bearer ${token}`, body: { name: 'x', job_type: 'sleep', settings: { frames: '1', time_in_seconds: 0 } } });
-  if (r.status !== 201 && r.status !== 401) throw new Error(`unexpected ${r.status}: ${r.body}`);
+  if (r.status !== 201 && r.status !== 401) throw new Error(`unexpected ${r.status}: ${r.text}`);
   return r.status === 201;
 }
 

@@ -43,6 +43,8 @@ describe('serve banner', { timeout: 30_000 }, () => {
     expect(out).toContain('manager_url');
     expect(out).toContain(`  http://127.0.0.1:${s.port}/`);
     expect(out).toContain(`flamenco-mgr admin-token --data-dir ${dir}`);
+    expect(out).toContain(`dashboard: http://127.0.0.1:${s.port}/ (from other machines: a manager_url above, in a browser)`);
+    expect((await request(s.url, 'GET', '/')).text).toContain('<html');
     // The server is up: an unknown endpoint is a JSON 404, a worker call without credentials a 401.
     expect((await request(s.url, 'GET', '/no-such-thing')).status).toBe(404);
     expect((await request(s.url, 'POST', '/task')).status).toBe(401);
@@ -294,6 +296,34 @@ describe('serve refuses bad options and configuration', { timeout: 30_000 }, () 
 });
 
 describe('serve logs', { timeout: 30_000 }, () => {
+  it('name jobs and workers beside their ids, and log jobs that the CLI of another process submitted as they appear', async () => {
+    const dir = tempDir();
+    const s = await startServe(['--data-dir', dir]);
+    const reg = await request(s.url, 'POST', '/register-worker', {
+      body: { secret: 'a-long-enough-secret-123', platform: 'linux', nickname: 'node-07', supported_task_types: ['sleep'] },
+    });
+    const worker = reg.json._id as string;
+    // Submitted by another process on the same data directory: serve hears of it through its events journal.
+    const job = JSON.stringify({ name: 'shot 12 from the CLI', job_type: 'sleep', settings: { frames: '1-4', chunk_size: 2, time_in_seconds: 0 } });
+    const sub = await runCliProcess(['submit', '-', '--data-dir', dir], { input: job });
+    expect(sub.code, sub.stderr).toBe(0);
+    const id = sub.stdout.trim();
+    await waitFor(() => s.stderr().includes('source="another process"'), 5000, 'the log line of the job submitted elsewhere');
+    const line = s.stderr().split('\n').find((l) => l.includes('msg="job submitted"'))!;
+    expect(line).toContain(`job=${id} name="shot 12 from the CLI" job_type=sleep tasks=2 source="another process"`);
+    // Acting on it from serve's own API: the job's and the worker's names beside the ids.
+    const token = readFileSync(path.join(dir, 'admin-token'), 'utf8').trim();
+    expect((await request(s.url, 'POST', `/api/jobs/${id}/pause`, { auth: `Bearer ${token}` })).status).toBeLessThan(300);
+    expect((await request(s.url, 'POST', `/api/workers/${worker}/status`, { auth: `Bearer ${token}`, body: { status: 'asleep' } })).status).toBeLessThan(300);
+    await waitFor(() => /msg="worker status change requested"/.test(s.stderr()), 5000, 'the status change line');
+    const r = await s.stop();
+    const lines = r.stderr.split('\n');
+    expect(lines.find((l) => l.includes('msg="job paused"'))).toContain(`job=${id} job_name="shot 12 from the CLI"`);
+    expect(lines.find((l) => l.includes('msg="worker status change requested"'))).toContain(`worker=${worker} nickname=node-07`);
+    // Logged once: serve's own submissions are not logged again when the journal brings them.
+    expect(lines.filter((l) => l.includes('msg="job submitted"'))).toHaveLength(1);
+  });
+
   it('writes one logfmt line per notable event', async () => {
     const s = await startServe(['--data-dir', tempDir()]);
     const reg = await request(s.url, 'POST', '/register-worker', {
