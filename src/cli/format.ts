@@ -104,6 +104,11 @@ export interface TableLayout {
   ids?: string[];
   /** The column whose cells are coloured as statuses. */
   status?: string;
+  /**
+   * Columns left out, in this order, while the rest does not fit uncut (ids as prefixes): names
+   * and reasons are worth more than these; `-o wide` and pipes show them all.
+   */
+  drop?: string[];
 }
 
 /**
@@ -113,6 +118,14 @@ export interface TableLayout {
  * are coloured.
  */
 export function table(headers: string[], rows: string[][], style: Style = { width: undefined, colour: false }, opts: TableLayout = {}): string {
+  if (style.width !== undefined) {
+    for (const column of opts.drop ?? []) {
+      const at = headers.indexOf(column);
+      if (at < 0 || uncutWidth(headers, rows, opts) <= style.width) break;
+      headers = headers.filter((_, i) => i !== at);
+      rows = rows.map((r) => r.filter((_, i) => i !== at));
+    }
+  }
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const isId = headers.map((h) => opts.ids?.includes(h) ?? false);
   const sum = () => widths.reduce((a, b) => a + b, 0) + 2 * (headers.length - 1);
@@ -143,6 +156,16 @@ export function table(headers: string[], rows: string[][], style: Style = { widt
       .join('  ')
       .trimEnd();
   return [line(headers, true), ...rows.map((r) => line(r, false))].join('\n');
+}
+
+/** The width of a table whose id columns are cut to their unique prefixes and whose other cells are whole. */
+function uncutWidth(headers: string[], rows: string[][], opts: TableLayout): number {
+  let total = 2 * (headers.length - 1);
+  headers.forEach((h, i) => {
+    const full = Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length));
+    total += opts.ids?.includes(h) ? Math.min(full, Math.max(h.length, uniquePrefixLength(rows.map((r) => r[i] ?? '')))) : full;
+  });
+  return total;
 }
 
 /** "12s ago", "5m ago", "3h ago", "2d ago"; "in 4s" for the future; "never" for none. */

@@ -28,7 +28,13 @@ export function jobProgress(j: JobSummary): string {
 
 export function tasksTable(tasks: TaskView[], style: Style): string {
   const rows = tasks.map((t) => [t.id, t.name, t.task_type, t.status, t.worker_nickname ?? '-', `${t.progress}%`, t.activity]);
-  return table(['TASK', 'NAME', 'TYPE', 'STATUS', 'WORKER', 'PROGRESS', 'ACTIVITY'], rows, style, { ids: ['TASK'], keep: ['STATUS'], status: 'STATUS' });
+  return table(['TASK', 'NAME', 'TYPE', 'STATUS', 'WORKER', 'PROGRESS', 'ACTIVITY'], rows, style, {
+    ids: ['TASK'],
+    keep: ['STATUS'],
+    status: 'STATUS',
+    // The ids of one job's tasks differ only in their last characters; `<job>/<task name>` names a task too.
+    drop: ['TASK', 'TYPE'],
+  });
 }
 
 export function workersTable(workers: WorkerView[], style: Style, now: number): string {
@@ -41,6 +47,7 @@ export function workersTable(workers: WorkerView[], style: Style, now: number): 
   return table(['ID', 'NICKNAME', 'STATUS', 'REQUESTED', 'PLATFORM', 'ADDRESS', 'TASK', 'LAST SEEN', 'TASK TYPES', 'TAGS'], rows, style, {
     ids: ['ID'],
     keep: ['STATUS', 'LAST SEEN'],
+    drop: ['TASK TYPES', 'TAGS', 'ADDRESS', 'PLATFORM', 'REQUESTED'],
     status: 'STATUS',
   });
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DB_FILE } from '../../src/db/open';
 import { tempDir, testManager } from '../helpers/env';
-import { addWorker, mustClaim, submitCustom } from '../helpers/domain';
+import { addWorker, mustClaim, report, submitCustom } from '../helpers/domain';
 import { farmDir, runCli, runJson, startServe, STACK_LINE } from '../helpers/cli';
 
 const JOB = JSON.stringify({ name: 'kept', job_type: 'sleep', settings: { frames: '1-3', time_in_seconds: 0 } });
@@ -17,7 +17,7 @@ async function farmWithLog() {
   const job = submitCustom(tm, [{ name: 'render-1-10' }, { name: 'render-11-20' }], { name: 'shot 7' });
   const w = await addWorker(tm);
   const task = mustClaim(tm, w);
-  await tm.manager.logs.append(job, task.id, 'Fra:1 rendering\nSaved: frame 1');
+  await report(tm, w, task.id, { task_status: 'active', log: 'Fra:1 rendering\nSaved: frame 1' });
   await tm.manager.logs.idle();
   return { tm, job, task: task.id };
 }

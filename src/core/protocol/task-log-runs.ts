@@ -83,16 +83,18 @@ export function parseRun(text: string, field: string): number {
   return Number(text);
 }
 
-/** Statuses only a task that was handed out to a worker can have. */
-const RAN = new Set(['active', 'completed', 'failed', 'soft-failed']);
+/** Statuses of a task that ran and ended: its log was written before the status was. */
+const ENDED_AFTER_RUNNING = new Set(['completed', 'failed', 'soft-failed']);
 
 /**
- * A task that was handed out always has a log (the manager writes its first line when it assigns
- * the task). None at all means the files were lost, typically a database restored without its
- * task logs: that is said, not shown as an empty log.
+ * A task that ran has a log: the manager writes its first line when it hands the task out, and a
+ * worker's lines (the log tail) are on disk before its update is applied. None at all means the
+ * files were lost, typically a database restored without its task logs: that is said, not shown
+ * as an empty log. (A task just handed out, active without a line from its worker yet, is not
+ * judged: its first line may be a moment behind the assignment.)
  */
-export function checkLogPresent(t: { id: string; status: string; worker: string | null; log_tail: string }, runs: number): void {
-  if (runs > 0 || !(RAN.has(t.status) || t.worker !== null || t.log_tail !== '')) return;
+export function checkLogPresent(t: { id: string; status: string; log_tail: string }, runs: number): void {
+  if (runs > 0 || !(ENDED_AFTER_RUNNING.has(t.status) || t.log_tail !== '')) return;
   throw new NotFoundError(
     `task ${t.id} has run (it is ${t.status}) but its log file is missing from the data directory's task-logs: ` +
       "was the database restored without its task logs? ('flamenco-mgr backup' copies both)",
