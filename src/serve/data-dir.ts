@@ -71,7 +71,9 @@ export function enterDataDir(dir: string): DataDirTrace {
 
 /**
  * After a start that failed (the port was taken, the database refused): removes the data directory
- * when the start made it, else the files the start added, so a failed start leaves nothing new.
+ * when the start made it, else the files the start added, so a failed start leaves nothing new. A
+ * farm's directory (it had a database) is left as it is: a write-ahead log made by this start may
+ * hold what a CLI command wrote meanwhile.
  */
 export function undoNewFiles(dir: string, trace: DataDirTrace): void {
   try {
@@ -79,6 +81,7 @@ export function undoNewFiles(dir: string, trace: DataDirTrace): void {
       rmSync(trace.created, { recursive: true, force: true });
       return;
     }
+    if (trace.entries.has(DB_FILE)) return;
     for (const name of readdirSync(dir)) if (!trace.entries.has(name)) rmSync(path.join(dir, name), { recursive: true, force: true });
   } catch {
     // Best effort: the start's own error is the one to report.

@@ -213,6 +213,13 @@ describe('one serve per data directory', { timeout: 30_000 }, () => {
     writeFileSync(path.join(there, 'notes.txt'), 'mine');
     expect((await runCliProcess(['serve', '--no-ssdp', '--data-dir', there, '--listen', `127.0.0.1:${a.port}`])).code).toBe(5);
     expect(readdirSync(there)).toEqual(['notes.txt']);
+    // A farm's directory keeps its database and everything else.
+    const farm = tempDir();
+    await (await startServe(['--data-dir', farm])).stop();
+    const before = readdirSync(farm).sort();
+    expect(before).toContain('flamenco-mgr.sqlite');
+    expect((await runCliProcess(['serve', '--no-ssdp', '--data-dir', farm, '--listen', `127.0.0.1:${a.port}`])).code).toBe(5);
+    expect(readdirSync(farm).sort()).toEqual(before.filter((f) => f !== 'serve-stopped-cleanly.json'));
   });
 
   it('exits 2 on a configuration error, which the systemd unit does not restart', async () => {
