@@ -89,6 +89,8 @@ export async function writeBackup(db: DB, dataDir: string, target: string): Prom
   mkdirSync(target, { mode: 0o700 });
   try {
     const database = path.join(target, DB_FILE);
+    // As private as the farm's files (SQLite would make the copy 0644); the other copies keep their modes.
+    closeSync(openSync(database, 'wx', 0o600));
     const r = await db.backup(database);
     const task_logs = copyTree(path.join(dataDir, TASK_LOGS_DIR), path.join(target, TASK_LOGS_DIR));
     const token = path.join(dataDir, ADMIN_TOKEN_FILE);

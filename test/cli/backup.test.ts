@@ -1,7 +1,7 @@
 // `backup` writes a complete backup (the database, consistent while serve runs, with the task
 // logs and the admin token) into a new directory; `restore` puts it into an empty data directory.
 // A task that ran but whose log is gone (a database restored on its own) is said to be so.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DB_FILE } from '../../src/db/open';
@@ -52,6 +52,7 @@ describe('backup', () => {
     expect(human).toMatchObject({ code: 0, stderr: '' });
     expect(human.stdout).toMatch(/^wrote .*backup-monday: the database \(\d+ pages\), 1 task log files \([\d.]+ MiB\), the admin token\n$/);
     expect(readdirSync(target).sort()).toEqual(['admin-token', DB_FILE, 'task-logs']);
+    for (const f of [target, path.join(target, DB_FILE), path.join(target, 'admin-token')]) expect(statSync(f).mode & 0o077).toBe(0);
 
     const restored = path.join(tempDir(), 'farm');
     const r = await runJson(['restore', target, '--data-dir', restored]);
