@@ -241,4 +241,14 @@ export const MIGRATIONS: readonly string[] = [
   INSERT INTO job_task_types (job_id, task_type, commands)
     SELECT job_id, task_type, commands FROM tasks GROUP BY job_id, task_type;
   `,
+  /* 10: two worker generations */ `
+  -- Whether a Flamenco 3 Worker can run the task: all its commands have a Flamenco 3 equivalent
+  -- (core/protocol/dialects.ts). Decided once at submission, so dispatch filters on a column
+  -- instead of translating candidates. Existing tasks get it from the same translation, through
+  -- the v3_equivalent() function that migrate() provides.
+  ALTER TABLE tasks ADD COLUMN v3_equivalent INTEGER NOT NULL DEFAULT 0;
+  UPDATE tasks SET v3_equivalent = v3_equivalent(commands);
+  -- 'v2' (Flamenco Worker 2.5, /api/flamenco/worker) or 'v3' (Flamenco 3 Worker, /api/v3/worker).
+  ALTER TABLE workers ADD COLUMN generation TEXT NOT NULL DEFAULT 'v2';
+  `,
 ];
