@@ -137,6 +137,16 @@ describe('commands', () => {
     expect(one('create_video', { input_files: '/r/*.png', output_file: '/r/v.mp4' })).toEqual({ ok: false, reason: 'create_video: "fps" is missing' });
   });
 
+  it('encode_audio and mux_audio become exec of the same FFmpeg command line', () => {
+    expect(one('encode_audio', { ffmpeg_cmd: 'ffmpeg -v error', input_file: 'a.flac', output_file: '/o/a.aac', codec: 'aac', bitrate: '192k' })).toEqual({
+      ok: true, commands: [{ name: 'exec', parameters: { exe: 'ffmpeg', args: ['-v', 'error', '-i', 'a.flac', '-c:a', 'aac', '-b:a', '192k', '-y', '/o/a.aac'] }, total_step_count: 0 }],
+    });
+    expect(one('mux_audio', { audio_file: '/a.aac', video_file: '/v.mkv', output_file: '/m.mkv' })).toEqual({
+      ok: true, commands: [{ name: 'exec', parameters: { exe: 'ffmpeg', args: ['-i', '/a.aac', '-i', '/v.mkv', '-c', 'copy', '-y', '/m.mkv'] }, total_step_count: 0 }],
+    });
+    expect(one('encode_audio', { input_file: 'a.flac', output_file: '/o/a.aac', codec: 'aac' })).toEqual({ ok: false, reason: 'encode_audio: "bitrate" is missing' });
+  });
+
   it('move_to_final becomes move-directory, copy_file copy-file', () => {
     expect(one('move_to_final', { src: '/a', dest: '/b' })).toEqual({ ok: true, commands: [{ name: 'move-directory', parameters: { src: '/a', dest: '/b' }, total_step_count: 0 }] });
     expect(one('copy_file', { src: '/a/f', dest: '/b/f' })).toEqual({ ok: true, commands: [{ name: 'copy-file', parameters: { src: '/a/f', dest: '/b/f' }, total_step_count: 0 }] });
@@ -153,7 +163,9 @@ describe('commands', () => {
       ok: false, reason: `remove_tree: ${NO_V3_EQUIVALENT.remove_tree}`,
     });
     expect(translateCommands([])).toEqual({ ok: false, reason: 'the task has no commands' });
-    expect([...TRANSLATABLE_COMMANDS].sort()).toEqual(['blender_render', 'blender_render_progressive', 'copy_file', 'create_video', 'echo', 'exec', 'move_to_final', 'sleep']);
+    expect([...TRANSLATABLE_COMMANDS].sort()).toEqual([
+      'blender_render', 'blender_render_progressive', 'copy_file', 'create_video', 'echo', 'encode_audio', 'exec', 'move_to_final', 'mux_audio', 'sleep',
+    ]);
   });
 
   it('splits command lines exactly as Python shlex.split does (outputs taken from Python 3)', () => {
@@ -273,7 +285,7 @@ describe('every job type, compiled and translated', () => {
     ]);
   });
 
-  it('blender-video-chunks: renders and chunk encodes translate; moving aside, joining, audio and the counted move do not', () => {
+  it('blender-video-chunks: renders, encodes and muxing translate; moving aside, joining, the audio mixdown and the counted move do not', () => {
     const tasks = translated({
       name: 'shot12', job_type: 'blender-video-chunks',
       settings: { filepath: '/proj/shot12.blend', frames: '1-2', chunk_size: 2, render_output: '/render/shot12/video/######', fps: 24, output_file_extension: '.mkv', extract_audio: true },
@@ -285,8 +297,8 @@ describe('every job type, compiled and translated', () => {
       ['video-chunk-1,2', 'ffmpeg', 'frames-to-video'],
       ['concatenate-videos', 'ffmpeg', 'concatenate_videos'],
       ['render-audio', 'blender', 'blender_render_audio'],
-      ['encode-audio', 'ffmpeg', 'encode_audio'],
-      ['mux-audio-video', 'ffmpeg', 'mux_audio'],
+      ['encode-audio', 'ffmpeg', 'exec'],
+      ['mux-audio-video', 'ffmpeg', 'exec'],
       ['move-with-counter', 'file-management', 'move_with_counter'],
     ]);
     expect(tasks[1]!.commands![0]!.parameters).toEqual({
@@ -296,6 +308,12 @@ describe('every job type, compiled and translated', () => {
     expect(tasks[2]!.commands![0]!.parameters).toEqual({
       exe: '{ffmpeg}', exeArgs: '', fps: 24, inputGlob: `${FR}/chunk-00001-00002/*.png`, outputFile: `${FR}/chunk-00001-00002.mkv`, argsBefore: [], args: VIDEO_ARGS,
     });
+    expect(tasks[5]!.commands).toEqual([{
+      name: 'exec', parameters: { exe: '{ffmpeg}', args: ['-i', `${FR}/audio.flac`, '-c:a', 'aac', '-b:a', '192k', '-y', `${FR}/audio.aac`] }, total_step_count: 0,
+    }]);
+    expect(tasks[6]!.commands).toEqual([{
+      name: 'exec', parameters: { exe: '{ffmpeg}', args: ['-i', `${FR}/audio.aac`, '-i', `${FR}/video.mkv`, '-c', 'copy', '-y', `${FR}/muxed.mkv`] }, total_step_count: 0,
+    }]);
   });
 
   it('blender-render-progressive: renders and publishing copies translate; deleting, merging, previews and moving aside do not', () => {
