@@ -1,6 +1,8 @@
 // The translation between the worker generations (core/protocol/dialects.ts), as tables: task
 // types, every command, and every job type compiled by the real compilers and translated task by
 // task into what a Flamenco 3 Worker receives.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateJob } from '../../../src/core/jobs/jobs';
 import {
@@ -10,6 +12,7 @@ import {
   v2TaskTypesCoveredBy,
   v3AssignedTask,
   v3StepCount,
+  V3_TASK_TYPES,
   v3TaskType,
   type V3Command,
 } from '../../../src/core/protocol/dialects';
@@ -367,5 +370,18 @@ describe('every job type, compiled and translated', () => {
       { name: 'a', type: 'comp', steps: 1, commands: [{ name: 'exec', parameters: { exe: 'nuke', args: ['-x', 'comp.nk'] }, total_step_count: 0 }] },
       { name: 'b', type: 'comp', reason: `create_python_file: ${NO_V3_EQUIVALENT.create_python_file}` },
     ]);
+  });
+});
+
+describe('docs/task-translation.md', () => {
+  const doc = readFileSync(path.join(import.meta.dirname, '..', '..', '..', 'docs', 'task-translation.md'), 'utf8');
+
+  it('has every task type of the table, a section for every translated command and a row for every other', () => {
+    for (const [v2, v3] of Object.entries(V3_TASK_TYPES)) expect(doc, v2).toContain(`| \`${v2}\` | \`${v3}\` |`);
+    for (const name of TRANSLATABLE_COMMANDS) expect(doc, name).toMatch(new RegExp(`### .*\`${name}\``));
+    const noEquivalent = doc.slice(doc.indexOf('### No Flamenco 3 equivalent'));
+    for (const name of Object.keys(NO_V3_EQUIVALENT)) {
+      expect(noEquivalent.split('\n').some((l) => l.startsWith('| ') && l.split('|')[1]!.includes(`\`${name}\``)), name).toBe(true);
+    }
   });
 });
