@@ -98,6 +98,10 @@ describe('commands', () => {
     expect(one('blender_render', { blender_cmd: 'blender', filepath: '/p/s.blend', format: 'OPEN_EXR_MULTILAYER' })).toMatchObject({
       commands: [{ parameters: { args: ['--render-format', 'MULTILAYER'] } }],
     });
+    // A program path with spaces, quoted as Worker 2.5 needs it.
+    expect(one('blender_render', { blender_cmd: '"C:\\Program Files\\Blender\\blender.exe" -y', filepath: 'S:/p/s.blend' })).toMatchObject({
+      commands: [{ parameters: { exe: 'C:\\Program Files\\Blender\\blender.exe', argsBefore: ['-y', ...BLENDER_BEFORE], blendfile: 'S:/p/s.blend' } }],
+    });
     expect(one('blender_render', { filepath: '/p/s.blend' })).toEqual({ ok: false, reason: 'blender_render: "blender_cmd" is missing' });
     expect(one('blender_render', { blender_cmd: 'blender' })).toEqual({ ok: false, reason: 'blender_render: "filepath" is missing' });
     expect(one('blender_render', { blender_cmd: 'blender', filepath: '/p', frames: 5 })).toEqual({ ok: false, reason: 'blender_render: "frames" must be a string' });
