@@ -248,6 +248,15 @@ export const MIGRATIONS: readonly string[] = [
   -- the v3_equivalent() function that migrate() provides.
   ALTER TABLE tasks ADD COLUMN v3_equivalent INTEGER NOT NULL DEFAULT 0;
   UPDATE tasks SET v3_equivalent = v3_equivalent(commands);
+  -- A job's task type stands for its tasks by the commands of one of them: one that a Flamenco 3
+  -- Worker cannot run when there is such a task, as submission now records, so that the
+  -- stuck-work warnings can name it.
+  UPDATE job_task_types SET commands = (
+    SELECT t.commands FROM tasks t
+    WHERE t.job_id = job_task_types.job_id AND t.task_type = job_task_types.task_type AND t.v3_equivalent = 0 LIMIT 1)
+  WHERE v3_equivalent(commands) = 1 AND EXISTS (
+    SELECT 1 FROM tasks t
+    WHERE t.job_id = job_task_types.job_id AND t.task_type = job_task_types.task_type AND t.v3_equivalent = 0);
   -- 'v2' (Flamenco Worker 2.5, /api/flamenco/worker) or 'v3' (Flamenco 3 Worker, /api/v3/worker).
   ALTER TABLE workers ADD COLUMN generation TEXT NOT NULL DEFAULT 'v2';
   `,

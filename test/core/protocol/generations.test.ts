@@ -154,6 +154,14 @@ describe('the migration to two generations', () => {
     const m = tm.manager;
     const job = mixedJob(tm);
     const w = await addWorker(tm, { types: ['sleep'] });
+    const mixed = tm.manager.jobs.submit({
+      name: 'c', job_type: 'custom',
+      tasks: [
+        { name: 'ok', task_type: 'comp', commands: [{ name: 'echo', settings: { message: 'x' } }] },
+        { name: 'not', task_type: 'comp', commands: [{ name: 'remove_tree', settings: { path: '/x' } }] },
+      ],
+    }).id;
+    m.repos.db.prepare(`UPDATE job_task_types SET commands = '[{"name":"echo","settings":{"message":"x"}}]' WHERE job_id = ?`).run(mixed);
     // A database of schema version 9: neither column existed.
     m.repos.db.exec('ALTER TABLE tasks DROP COLUMN v3_equivalent; ALTER TABLE workers DROP COLUMN generation');
     m.repos.db.pragma('user_version = 9');
@@ -161,6 +169,9 @@ describe('the migration to two generations', () => {
     const t = tasksByName(tm, job);
     expect([t.untranslatable!.v3_equivalent, t.translatable!.v3_equivalent]).toEqual([false, true]);
     expect(workerRec(tm, w).generation).toBe('v2');
+    // A task type recorded with the commands of a task Flamenco 3 Workers can run, while another
+    // of its tasks has none, is recorded with the other's, as submission does now.
+    expect(m.repos.jobTaskTypes.forJob(mixed)).toEqual([{ task_type: 'comp', commands: [{ name: 'remove_tree', settings: { path: '/x' } }] }]);
     // A stored value that is no list of commands is no task for Flamenco 3, not a failed migration.
     m.repos.db.exec('ALTER TABLE tasks DROP COLUMN v3_equivalent; ALTER TABLE workers DROP COLUMN generation');
     m.repos.db.prepare("UPDATE tasks SET commands = 'not json' WHERE id = ?").run(t.translatable!.id);
