@@ -99,7 +99,7 @@ function blenderRender(s: Settings, extraArgs: string[] = []): V3Command {
   const output = optStr(s, 'render_output');
   if (output !== undefined) args.push('--render-output', output);
   const format = optStr(s, 'format');
-  if (format !== undefined) args.push('--render-format', FORMAT_FOR_CLI[format] ?? format);
+  if (format !== undefined) args.push('--render-format', Object.hasOwn(FORMAT_FOR_CLI, format) ? FORMAT_FOR_CLI[format]! : format);
   const frames = optStr(s, 'frames');
   if (frames !== undefined) args.push('--render-frame', frames);
   return {

@@ -98,6 +98,10 @@ describe('commands', () => {
     expect(one('blender_render', { blender_cmd: 'blender', filepath: '/p/s.blend', format: 'OPEN_EXR_MULTILAYER' })).toMatchObject({
       commands: [{ parameters: { args: ['--render-format', 'MULTILAYER'] } }],
     });
+    // Any other format is passed on as it is, names of Object's own properties included.
+    expect(one('blender_render', { blender_cmd: 'blender', filepath: '/p/s.blend', format: 'constructor' })).toMatchObject({
+      commands: [{ parameters: { args: ['--render-format', 'constructor'] } }],
+    });
     // A program path with spaces, quoted as Worker 2.5 needs it.
     expect(one('blender_render', { blender_cmd: '"C:\\Program Files\\Blender\\blender.exe" -y', filepath: 'S:/p/s.blend' })).toMatchObject({
       commands: [{ parameters: { exe: 'C:\\Program Files\\Blender\\blender.exe', argsBefore: ['-y', ...BLENDER_BEFORE], blendfile: 'S:/p/s.blend' } }],
