@@ -67,6 +67,8 @@ export function serveCommand(program: Command): void {
       ...managerUrls(s.host, s.port).map((u) => `  ${u}`),
       opts.ssdp === false ? 'discovery: off (--no-ssdp); workers must be given manager_url' : s.discovery,
       trustedLine(s.manager.config.trusted_networks.map((n) => n.text)),
+      // Read-only from trusted_networks (the line above); changes need the admin token.
+      `dashboard: ${s.url}/ (from other machines: a manager_url above, in a browser)`,
       `admin token: run 'flamenco-mgr admin-token --data-dir ${dataDir}'`,
     ];
     process.stdout.write(out.join('\n') + '\n');

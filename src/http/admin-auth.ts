@@ -5,7 +5,7 @@
 // the worker protocol uses for wrong worker secrets (protocol/login-limits.ts).
 import type { IncomingMessage } from 'node:http';
 import { WindowCounter } from '../core/protocol/login-limits';
-import { tokenMatches } from '../core/support/admin-token';
+import { type AdminTokenRef, tokenMatches } from '../core/support/admin-token';
 import type { Clock } from '../core/support/clock';
 import { LimitedLog } from '../core/support/log-limit';
 import type { Logger } from '../core/support/logger';
@@ -29,7 +29,8 @@ export class AdminAuth {
   private readonly failureLog: LimitedLog;
 
   constructor(
-    private readonly token: string,
+    /** The token, or serve's source of the current one (it changes with `admin-token --rotate`). */
+    private readonly token: AdminTokenRef,
     clock: Clock,
     log: Logger,
   ) {

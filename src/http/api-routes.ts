@@ -107,7 +107,11 @@ export function apiRoutes(m: Manager, auth: AdminAuth): Route[] {
       const run = q(ctx, 'run');
       return run === undefined ? serveLog(m, ctx, t.job, t.id) : serveRun(m, t, run, q(ctx, 'tail'));
     }),
-    route(['GET'], '/tasks/:id/runs', (ctx) => json(runsOf(m, m.views.task(taskId(ctx))))),
+    route(['GET'], '/tasks/:id/runs', async (ctx) => {
+      const t = m.views.task(taskId(ctx));
+      await m.logs.flushed(t.job, t.id);
+      return json(runsOf(m, t));
+    }),
 
     // workers
     route(['GET'], '/workers', () => json(m.views.workers())),

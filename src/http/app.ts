@@ -1,6 +1,7 @@
 // The manager's whole HTTP surface.
 import type { Server } from 'node:http';
 import type { Manager } from '../core/manager';
+import type { AdminTokenRef } from '../core/support/admin-token';
 import { admitTokenless } from './access';
 import { AdminAuth } from './admin-auth';
 import { adminRoutes } from './admin-routes';
@@ -12,7 +13,8 @@ import { createHttpServer, type Route } from './server';
 import { v3Routes } from './v3-routes';
 import { workerRoutes } from './worker-routes';
 
-export function createManagerServer(m: Manager, adminToken: string): Server {
+/** `adminToken`: the token, or serve's source of the current one (core/support/admin-token.ts). */
+export function createManagerServer(m: Manager, adminToken: AdminTokenRef): Server {
   const metrics = m.observe.metrics;
   const events = new EventStreamHub(m.observe.feed);
   const auth = new AdminAuth(adminToken, m.clock, m.log);
