@@ -29,7 +29,7 @@ import { WorkerTags } from './protocol/worker-tags';
 import { WorkerService } from './protocol/workers';
 import { PeriodicTasks } from './observe/periodic';
 import { Observability } from './observe/index';
-import { checkHealth, type Health } from './observe/health';
+import { type Health, HealthCheck } from './observe/health';
 
 export interface ManagerOptions {
   db: DB;
@@ -74,6 +74,7 @@ export class Manager {
   /** serve's background work; /healthz reports on it (see observe/periodic.ts). */
   readonly timers: PeriodicTasks;
   private observed?: Observability;
+  private readonly healthCheck: HealthCheck;
 
   constructor(opts: ManagerOptions) {
     this.dataDir = opts.dataDir;
@@ -106,11 +107,12 @@ export class Manager {
     this.workerTags = new WorkerTags(this.repos, this.log);
     this.sleepSchedules = new SleepScheduler(this.repos, this.clock, this.workers, this.log);
     this.timers = new PeriodicTasks(this.clock, this.log);
+    this.healthCheck = new HealthCheck({ repos: this.repos, batch: this.batch, timers: this.timers, clock: this.clock });
   }
 
   /** Whether the database can be written and read back and the background timers run (/healthz). */
   health(): Promise<Health> {
-    return checkHealth({ repos: this.repos, batch: this.batch, timers: this.timers, clock: this.clock });
+    return this.healthCheck.check();
   }
 
   /** The events feed and metrics (observe/index.ts), made on first use: CLI commands never need them. */
