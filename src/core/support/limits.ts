@@ -43,3 +43,9 @@ export const REFUSAL_LOG_INTERVAL_MS = 60_000;
 
 /** Addresses (or keys) a per-address table remembers at most, so that many addresses cannot grow memory. */
 export const MAX_TRACKED_ADDRESSES = 10_000;
+
+/**
+ * A worker's /output-produced reports kept at most once per this; more often they are answered
+ * as usual and ignored. Each kept report may make serve copy the image (up to 64 MiB).
+ */
+export const OUTPUT_REPORTS_INTERVAL_MS = 1000;
