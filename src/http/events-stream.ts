@@ -7,6 +7,7 @@ import { type EventFeed, type EventRow, eventDocument } from '../core/observe/fe
 import { ValidationError } from '../core/support/errors';
 import { HttpError } from './errors';
 import type { Reply } from './reply';
+import { addressKey, PerAddress } from './address-limits';
 
 /** Unsent bytes one client may have before it is dropped. */
 export const CLIENT_BUFFER_LIMIT = 256 * 1024;
@@ -72,6 +73,8 @@ function resyncFrame(position: number, reason: string): string {
 
 interface Client {
   stream: Readable;
+  /** The client's address (addressKey), counted in the per-address limit while the stream is open. */
+  address: string;
   /** One "changes" frame per batch instead of every event (`?coalesce=1`). */
   coalesce: boolean;
 }
@@ -85,7 +88,12 @@ export class EventStreamHub {
   private draining?: NodeJS.Immediate;
   private readonly drained = new Set<() => void>();
 
-  constructor(private readonly feed: EventFeed) {
+  private readonly byAddress = new PerAddress();
+
+  constructor(
+    private readonly feed: EventFeed,
+    private readonly limits: { perAddress?: () => number; refused?: (address: string, limit: number) => void } = {},
+  ) {
     feed.subscribe((events) => {
       if (this.clients.size === 0 || events.length === 0) return;
       // Each form is made only if some client wants it, and once for all of them.
@@ -108,8 +116,16 @@ export class EventStreamHub {
 
   open(req: IncomingMessage, coalesce = false): Reply {
     if (this.clients.size >= MAX_CLIENTS) throw new HttpError(503, 'busy', `too many event streams open (${MAX_CLIENTS})`, { 'Retry-After': '10' });
+    const address = addressKey(req.socket?.remoteAddress);
+    const perAddress = this.limits.perAddress?.() ?? MAX_CLIENTS;
+    if (!this.byAddress.take(address, perAddress)) {
+      this.limits.refused?.(address, perAddress);
+      throw new HttpError(429, 'rate_limited', `too many event streams open from ${address} (max_event_streams_per_address: ${perAddress}); close some and try again`, {
+        'Retry-After': '10',
+      });
+    }
     const stream = new Readable({ read() {} });
-    const client: Client = { stream, coalesce };
+    const client: Client = { stream, coalesce, address };
     const position = this.feed.position();
     let start = `retry: ${RETRY_MS}\n\n`;
     const last = lastEventId(req);
@@ -140,7 +156,7 @@ export class EventStreamHub {
   }
 
   private remove(c: Client): void {
-    this.clients.delete(c);
+    if (this.clients.delete(c)) this.byAddress.release(c.address);
     if (this.clients.size === 0 && this.heartbeat) {
       clearInterval(this.heartbeat);
       this.heartbeat = undefined;
