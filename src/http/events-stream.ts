@@ -25,6 +25,8 @@ const HEARTBEAT_MS = 15_000;
 const DROP_GRACE_MS = 10_000;
 /** How long EventSource waits before reconnecting. */
 const RETRY_MS = 2000;
+/** The last frame of every stream when serve stops: a comment (EventSource ignores it), then the end. */
+export const STOPPING_FRAME = ': serve is stopping; reconnect in a moment\n\n';
 /**
  * Clients written to in one turn of the event loop. A batch of events goes to its clients a slice
  * at a time, so that worker requests are answered between the slices: with fifty clients of every
@@ -227,11 +229,15 @@ export class EventStreamHub {
     c.stream.once('end', () => clearTimeout(cut));
   }
 
-  /** Ends every stream (serve is stopping): clients see the end and reconnect later. */
+  /**
+   * Ends every stream (serve is stopping) with a last frame saying so, then the end of the
+   * response (not a reset): clients see the end and reconnect later.
+   */
   close(): void {
     this.emptyOutbox();
     for (const c of [...this.clients]) {
       this.remove(c);
+      c.stream.push(STOPPING_FRAME);
       this.end(c);
     }
   }
