@@ -126,3 +126,20 @@ describe('the open-file limit', () => {
     expect(lines.filter((l) => l.includes('open-file limit'))).toEqual([]);
   });
 });
+
+describe('the limits on reload', () => {
+  it('take max_tasks_per_job and the per-address limits at once', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'farm.json');
+    writeFileSync(file, JSON.stringify({}));
+    const s = await startServer({ dataDir: dir, configFile: file, listen: '127.0.0.1:0', logger: createLogger('error') });
+    onCleanup(() => s.close());
+    writeFileSync(file, JSON.stringify({ max_tasks_per_job: 2, max_connections_per_address: 100, max_event_streams_per_address: 1 }));
+    expect(s.reload()).toEqual({ applied: ['max_tasks_per_job', 'max_connections_per_address', 'max_event_streams_per_address'], needsRestart: [] });
+    expect(() => s.manager.jobs.submit({ name: 'x', job_type: 'sleep', settings: { frames: '1-3', chunk_size: 1 } })).toThrow(/max_tasks_per_job \(2\)/);
+    const ac = new AbortController();
+    onCleanup(() => ac.abort());
+    expect((await fetch(`${s.url}/api/events`, { signal: ac.signal })).status).toBe(200);
+    expect((await request(s.url, 'GET', '/api/events')).status).toBe(429);
+  });
+});
