@@ -85,6 +85,17 @@ export function v3Routes(m: Manager): Route[] {
     }
   };
 
+  /** Counts a request that compiles a job, before its body is parsed: a flood costs a map lookup each. */
+  const limited = (ctx: RequestCtx): void => {
+    const address = ctx.req.socket.remoteAddress ?? '';
+    try {
+      m.submissionLimits.take(address);
+    } catch (err) {
+      m.refusals.refused('add-on submission refused: rate limit', address);
+      throw err;
+    }
+  };
+
   return [
     route(['GET'], '/version', (ctx) => {
       const own = ADDON_USER_AGENT.exec(userAgent(ctx.req))?.[1];
@@ -111,20 +122,15 @@ export function v3Routes(m: Manager): Route[] {
 
     route(['GET'], '/worker-mgt/tags', () => json({ tags: m.workerTags.inUse().map((t) => ({ id: t, name: t })) })),
 
-    route(['POST'], '/jobs/check', (ctx) =>
-      withSubmission(ctx, (doc) => {
+    route(['POST'], '/jobs/check', (ctx) => {
+      limited(ctx);
+      return withSubmission(ctx, (doc) => {
         m.jobs.check(doc);
         return noContent;
-      }),
-    ),
+      });
+    }),
     route(['POST'], '/jobs', (ctx) => {
-      // Counted before the body is parsed or compiled: a flood costs a map lookup each.
-      try {
-        m.submissionLimits.take(ctx.req.socket.remoteAddress ?? '');
-      } catch (err) {
-        m.refusals.refused('add-on submission refused: rate limit', ctx.req.socket.remoteAddress ?? '');
-        throw err;
-      }
+      limited(ctx);
       return withSubmission(ctx, (doc, address) => {
         const { id } = m.jobs.submit(doc, { via: 'blender-addon', address, user_agent: userAgent(ctx.req) });
         return json(f3Job(m.views.jobWithSettings(id)));

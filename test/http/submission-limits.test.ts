@@ -61,17 +61,22 @@ describe('a submission too large', () => {
 });
 
 describe('tokenless submissions', () => {
-  it(`are limited to ${TOKENLESS_SUBMISSIONS_PER_WINDOW} a minute per address (429 + Retry-After), logged once with a count`, async () => {
+  it(`and checks are limited to ${TOKENLESS_SUBMISSIONS_PER_WINDOW} a minute per address (429 + Retry-After), logged once with a count`, async () => {
     const lines: string[] = [];
     const s = await testServer({ logger: createLogger('info', (l) => lines.push(l)) });
-    for (let i = 0; i < TOKENLESS_SUBMISSIONS_PER_WINDOW; i++) expect((await replay(s.url, submission('1-3', 3))).status).toBe(200);
+    // The add-on's checks count too: a check and a submission per job.
+    for (let i = 0; i < TOKENLESS_SUBMISSIONS_PER_WINDOW / 2; i++) {
+      expect((await replay(s.url, { ...submission('1-3', 3), path: '/api/v3/jobs/check' })).status).toBe(204);
+      expect((await replay(s.url, submission('1-3', 3))).status).toBe(200);
+    }
     for (let i = 0; i < 5; i++) {
       const r = await replay(s.url, submission('1-3', 3));
       expect(r.status, r.text).toBe(429);
       expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       expect(r.json.message).toMatch(/too many submissions/);
     }
-    expect(s.manager.views.jobs()).toHaveLength(TOKENLESS_SUBMISSIONS_PER_WINDOW);
+    expect((await replay(s.url, { ...submission('1-3', 3), path: '/api/v3/jobs/check' })).status).toBe(429);
+    expect(s.manager.views.jobs()).toHaveLength(TOKENLESS_SUBMISSIONS_PER_WINDOW / 2);
     expect(lines.filter((l) => l.includes('rate limit'))).toHaveLength(1);
     // With the admin token, /api/jobs is not limited.
     expect((await request(s.url, 'POST', '/api/jobs', { auth: `Bearer ${ADMIN_TOKEN}`, body: sleepJob('1-3', 3) })).status).toBe(201);

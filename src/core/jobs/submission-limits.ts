@@ -1,4 +1,4 @@
-// Submissions that need no token (the Blender add-on's /api/v3/jobs from trusted_networks) are
+// Submissions that need no token (the Blender add-on's /api/v3/jobs and its checks, from trusted_networks) are
 // limited per source address, so that one machine on the network cannot fill the queue and the
 // database faster than the farm can look at it.
 import { WindowCounter } from '../protocol/login-limits';
@@ -18,7 +18,7 @@ export class SubmissionLimits {
     const wait = this.byAddress.blockedFor(address);
     if (wait > 0) {
       throw new RateLimitedError(
-        `too many submissions from ${address}: at most ${TOKENLESS_SUBMISSIONS_PER_WINDOW} a minute without the admin token; try again in ${Math.ceil(wait / 1000)} s`,
+        `too many submissions from ${address}: at most ${TOKENLESS_SUBMISSIONS_PER_WINDOW} checks and submissions a minute without the admin token; try again in ${Math.ceil(wait / 1000)} s`,
         wait,
       );
     }

@@ -21,11 +21,12 @@ export const DEFAULT_MAX_TASKS_PER_JOB = 10_000;
 export const MAX_FRAMES_PER_SUBMISSION = 100_000;
 
 /**
- * Tokenless submissions (the Blender add-on's /api/v3/jobs) per source address per window. An
- * artist submits a few jobs a minute at most; past this the address is answered 429 with
- * Retry-After until its window ends.
+ * Tokenless requests that compile a job (the Blender add-on's /api/v3/jobs/check and /api/v3/jobs)
+ * per source address per window. The add-on checks, then submits: 60 is 30 jobs a minute, far
+ * more than an artist sends; past this the address is answered 429 with Retry-After until its
+ * window ends. Each may compile up to MAX_FRAMES_PER_SUBMISSION frames before it is judged.
  */
-export const TOKENLESS_SUBMISSIONS_PER_WINDOW = 30;
+export const TOKENLESS_SUBMISSIONS_PER_WINDOW = 60;
 export const TOKENLESS_SUBMISSION_WINDOW_MS = 60_000;
 
 /**
