@@ -8,6 +8,7 @@ import { parseAge, parsePrunableStatuses, PRUNABLE } from '../core/lifecycle/ret
 import { requireAdmin, serveLog } from './admin-routes';
 import { listed, runsOf, serveRun } from './api-helpers';
 import { atParam, SharedReads } from './shared-reads';
+import { TurnGate } from './turns';
 import { COMMIT, VERSION } from '../version';
 import { json, noContent, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
@@ -22,14 +23,24 @@ function bodyObject(ctx: RequestCtx, optional = false): Fields {
 }
 
 export function apiRoutes(m: Manager, token: string): Route[] {
-  const route = (methods: string[], path: string, fn: (ctx: RequestCtx) => Reply | Promise<Reply>, bodyLimit?: number): Route => ({
-    methods,
-    path: `/api${path}`,
-    bodyLimit,
-    // Reading is open to trusted_networks (the read-only dashboard); changing needs the token.
-    guard: methods.every((x) => x === 'GET') ? (req) => requireReader(req, m.config.trusted_networks, token) : (req) => requireAdmin(req, token),
-    handler: fn,
-  });
+  // Reads without the token take turns with each other (turns.ts): they never hold up workers.
+  const turns = new TurnGate();
+  const route = (methods: string[], path: string, fn: (ctx: RequestCtx) => Reply | Promise<Reply>, bodyLimit?: number): Route => {
+    const reads = methods.every((x) => x === 'GET');
+    return {
+      methods,
+      path: `/api${path}`,
+      bodyLimit,
+      // Reading is open to trusted_networks (the read-only dashboard); changing needs the token.
+      guard: reads ? (req) => requireReader(req, m.config.trusted_networks, token) : (req) => requireAdmin(req, token),
+      handler: reads
+        ? async (ctx) => {
+            if (anonymousReader(ctx.req, m.config.trusted_networks)) await turns.turn();
+            return fn(ctx);
+          }
+        : fn,
+    };
+  };
   const q = (ctx: RequestCtx, name: string) => ctx.url.searchParams.get(name) ?? undefined;
   // A reader without the token (the guard let it in) gets a bounded number of rows.
   const limit = (ctx: RequestCtx) => readerLimit(parseLimit(q(ctx, 'limit')), anonymousReader(ctx.req, m.config.trusted_networks));

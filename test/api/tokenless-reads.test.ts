@@ -3,7 +3,8 @@
 // job; with the token the limits stay as asked.
 import { describe, expect, it } from 'vitest';
 import { TOKENLESS_MAX_ROWS } from '../../src/core/support/limits';
-import { ADMIN_TOKEN, request, testServer } from '../helpers/env';
+import http from 'node:http';
+import { ADMIN_TOKEN, onCleanup, registerWorker, request, testServer } from '../helpers/env';
 
 const TASKS = 2500;
 
@@ -54,3 +55,38 @@ describe('reads without the admin token', () => {
     expect((await request(s.url, 'GET', `/api/jobs/${id}?limit=1000000000`, { auth })).json.task_list).toHaveLength(TASKS);
   });
 });
+
+describe('reads without the admin token and the workers', () => {
+  it('take turns: a worker\'s /task sent after sixteen large reads is answered before most of them', async () => {
+    const { s, id } = await bigJob();
+    const w = await registerWorker(s.url, { types: ['sleep'] });
+    const agents = Array.from({ length: 17 }, () => new http.Agent({ keepAlive: true }));
+    onCleanup(() => agents.forEach((a) => a.destroy()));
+    // Connections first, so that the requests themselves arrive together.
+    await Promise.all(agents.map((agent) => get(s.url, '/api/version', agent)));
+    const done: string[] = [];
+    // In the order their answers start: a small answer's end would come before a large one's anyway.
+    const reads = agents.slice(0, 16).map((agent, i) => get(s.url, `/api/jobs/${id}?limit=1000`, agent, undefined, 'GET', () => done.push(`read ${i}`)));
+    const task = get(s.url, '/task', agents[16]!, w.auth, 'POST', () => done.push('task')).then((status) => expect(status).toBe(200));
+    // serve runs in this process: holding its loop a moment lets every request arrive before it
+    // reads any, as they do when many clients send at once.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const until = performance.now() + 200;
+    while (performance.now() < until);
+    await Promise.all([...reads, task]);
+    expect(done.indexOf('task')).toBeLessThan(8);
+  });
+});
+
+/** A request on `agent`; `onHeaders` is told when the answer's headers arrive. */
+function get(url: string, path: string, agent: http.Agent, auth?: string, method = 'GET', onHeaders?: () => void): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url + path, { method, agent, headers: auth ? { Authorization: auth, 'Content-Length': '0' } : {} }, (res) => {
+      onHeaders?.();
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
