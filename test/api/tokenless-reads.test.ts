@@ -61,7 +61,9 @@ describe('reads without the admin token and the workers', () => {
     const { s, id } = await bigJob();
     const w = await registerWorker(s.url, { types: ['sleep'] });
     const agents = Array.from({ length: 17 }, () => new http.Agent({ keepAlive: true }));
-    onCleanup(() => agents.forEach((a) => a.destroy()));
+    onCleanup(() => {
+      for (const a of agents) a.destroy();
+    });
     // Connections first, so that the requests themselves arrive together.
     await Promise.all(agents.map((agent) => get(s.url, '/api/version', agent)));
     const done: string[] = [];
