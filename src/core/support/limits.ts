@@ -36,8 +36,12 @@ export const TOKENLESS_SUBMISSION_WINDOW_MS = 60_000;
  */
 export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 1000;
 
-/** Default of `max_event_streams_per_address`: a wrangler's browser tabs and a few scripts. */
-export const DEFAULT_MAX_EVENT_STREAMS_PER_ADDRESS = 50;
+/**
+ * Default of `max_event_streams_per_address`: a fifth of the 1 000 streams serve keeps open, so
+ * that one address cannot take them all, while an office behind one NAT address or a reverse proxy
+ * on the manager's machine still has room for a couple of hundred open dashboards.
+ */
+export const DEFAULT_MAX_EVENT_STREAMS_PER_ADDRESS = 200;
 
 /** Repeated refusals of one kind from one address are logged at most once per this, with a count. */
 export const REFUSAL_LOG_INTERVAL_MS = 60_000;
