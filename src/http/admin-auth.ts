@@ -1,14 +1,14 @@
 // The admin token check of every route that takes it, with a bound on guessing: wrong tokens
 // are counted per address, and past ADMIN_FAILURES_PER_ADDRESS in a window the address is
 // answered 429 (with Retry-After) without comparing anything until the window ends. Failures are
-// logged at most once per address a minute, with how many there were. The counter is the one
-// the worker protocol uses for wrong worker secrets (protocol/login-limits.ts).
+// logged as every refusal is, at most once per address a minute with how many there were
+// (support/refusal-log.ts). The counter is the one the worker protocol uses for wrong worker
+// secrets (protocol/login-limits.ts).
 import type { IncomingMessage } from 'node:http';
 import { WindowCounter } from '../core/protocol/login-limits';
 import { type AdminTokenRef, tokenMatches } from '../core/support/admin-token';
 import type { Clock } from '../core/support/clock';
-import { LimitedLog } from '../core/support/log-limit';
-import type { Logger } from '../core/support/logger';
+import type { RefusalLog } from '../core/support/refusal-log';
 import { HttpError, retryAfter } from './errors';
 
 /** Wrong admin tokens an address may present per window before it must wait. */
@@ -26,16 +26,14 @@ const unauthorized = () =>
 
 export class AdminAuth {
   private readonly failures: WindowCounter;
-  private readonly failureLog: LimitedLog;
 
   constructor(
     /** The token, or serve's source of the current one (it changes with `admin-token --rotate`). */
     private readonly token: AdminTokenRef,
     clock: Clock,
-    log: Logger,
+    private readonly refusals: RefusalLog,
   ) {
     this.failures = new WindowCounter(clock, ADMIN_FAILURES_PER_ADDRESS, ADMIN_FAILURE_WINDOW_MS);
-    this.failureLog = new LimitedLog(log, clock);
   }
 
   /**
@@ -48,13 +46,13 @@ export class AdminAuth {
     const address = req.socket.remoteAddress ?? '';
     const wait = this.failures.blockedFor(address);
     if (wait > 0) {
-      this.failureLog.warn(address, 'admin token refused: too many wrong tokens from this address', { address });
+      this.refusals.refused('admin token refused: too many wrong tokens from this address', address);
       throw new HttpError(429, 'rate_limited', 'too many wrong admin tokens from this address; try again later', retryAfter(wait));
     }
     const presented = bearerToken(req);
     if (presented && tokenMatches(presented, this.token)) return true;
     this.failures.add(address);
-    this.failureLog.warn(address, 'admin token refused: missing or wrong', { address, path: (req.url ?? '').slice(0, 200) });
+    this.refusals.refused('admin token refused: missing or wrong', address, { path: (req.url ?? '').slice(0, 200) });
     throw unauthorized();
   }
 

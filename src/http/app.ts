@@ -16,8 +16,11 @@ import { workerRoutes } from './worker-routes';
 /** `adminToken`: the token, or serve's source of the current one (core/support/admin-token.ts). */
 export function createManagerServer(m: Manager, adminToken: AdminTokenRef): Server {
   const metrics = m.observe.metrics;
-  const events = new EventStreamHub(m.observe.feed);
-  const auth = new AdminAuth(adminToken, m.clock, m.log);
+  const events = new EventStreamHub(m.observe.feed, {
+    perAddress: () => m.config.max_event_streams_per_address,
+    refused: (address, limit) => m.refusals.refused('event stream refused: max_event_streams_per_address open already', address, { limit }),
+  });
+  const auth = new AdminAuth(adminToken, m.clock, m.refusals);
   // Every route but the workers' (they authenticate every call, whatever manager_url they use),
   // /healthz and the dashboard's files (no farm data in either) first checks the admin token or,
   // without one, the Host the request was sent to (access.ts).
@@ -40,6 +43,8 @@ export function createManagerServer(m: Manager, adminToken: AdminTokenRef): Serv
     {
       settled: () => m.batch.committed(),
       maxConnections: m.config.max_connections,
+      maxConnectionsPerAddress: () => m.config.max_connections_per_address,
+      onAddressLimit: (address, limit) => m.refusals.refused('connection refused: max_connections_per_address open already', address, { limit }),
       observe: (method, route, status, seconds) => metrics.observeRequest(method, route, status, seconds),
     },
   );

@@ -108,6 +108,9 @@ describe('serve banner', { timeout: 30_000 }, () => {
       max_connections: 500,
       job_retention: '90d',
       server_names: ['farm.studio.lan'],
+      max_tasks_per_job: 2000,
+      max_connections_per_address: 300,
+      max_event_streams_per_address: 5,
     };
     expect(Object.keys(config).sort()).toEqual([...CONFIG_KEYS].sort());
     const s = await startServe(['--data-dir', dir, '--config', writeConfig(dir, config)]);

@@ -11,7 +11,6 @@ import { Manager } from '../../src/core/manager';
 import { type DB, openDatabase } from '../../src/db/open';
 import { createManagerServer } from '../../src/http/app';
 import { AdminAuth } from '../../src/http/admin-auth';
-import { silentLogger } from '../../src/core/support/logger';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 
@@ -57,7 +56,7 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
 /** The admin-token check of a test manager, for route tables built outside a server. */
 export function adminAuth(m: Manager): AdminAuth {
-  return new AdminAuth(ADMIN_TOKEN, m.clock, silentLogger);
+  return new AdminAuth(ADMIN_TOKEN, m.clock, m.refusals);
 }
 
 export interface TestServer extends TestManager {

@@ -123,7 +123,7 @@ describe('wrong admin tokens', () => {
     s.clock.advance(ADMIN_FAILURE_WINDOW_MS);
     await request(s.url, 'GET', '/api/jobs', { auth: 'Bearer wrong-late' });
     expect(refused()).toHaveLength(2);
-    expect(refused()[1]).toMatch(/more_since_last_line=49/);
+    expect(refused()[1]).toMatch(/refused_since_last_line=49/);
   });
 });
 

@@ -58,8 +58,8 @@ describe('a submitter without the admin token cannot choose what a worker runs',
     it(`${c.job_type}: what a tokenless submission may choose`, async () => {
       if (!openToTrustedNetworks(c)) {
         // Not offered to the add-on; and the core refuses it for any tokenless route.
-        expect(() => validateJob({ name: 'x', job_type: c.job_type, settings: {} }, NOW, undefined, 'trusted-network')).toThrow(ForbiddenError);
-        expect(() => validateJob({ name: 'x', job_type: c.job_type, settings: {} }, NOW, undefined, 'trusted-network')).toThrow(/^job_type: ".*" jobs need the admin token/);
+        expect(() => validateJob({ name: 'x', job_type: c.job_type, settings: {} }, NOW, undefined, undefined, 'trusted-network')).toThrow(ForbiddenError);
+        expect(() => validateJob({ name: 'x', job_type: c.job_type, settings: {} }, NOW, undefined, undefined, 'trusted-network')).toThrow(/^job_type: ".*" jobs need the admin token/);
         return;
       }
       expect(addonJobTypes().find((t) => t.name === c.job_type)!.settings.map((x) => x.key)).not.toContain('blender_cmd');
