@@ -117,13 +117,15 @@ describe('wrong admin tokens', () => {
     const lines: string[] = [];
     const s = await testServer({ logger: createLogger('info', (l) => lines.push(l)) });
     const refused = () => lines.filter((l) => l.includes('admin token refused'));
+    // 10 wrong tokens (401), then 40 refused at once (429): one line for each kind.
     for (let i = 0; i < 50; i++) await request(s.url, 'GET', '/api/jobs', { auth: `Bearer wrong-${i}` });
-    expect(refused()).toHaveLength(1);
+    expect(refused()).toHaveLength(2);
     expect(refused()[0]).toMatch(/level=warn msg="admin token refused: missing or wrong" address=(::ffff:)?127\.0\.0\.1/);
+    expect(refused()[1]).toMatch(/level=warn msg="admin token refused: too many wrong tokens from this address" address=(::ffff:)?127\.0\.0\.1/);
     s.clock.advance(ADMIN_FAILURE_WINDOW_MS);
     await request(s.url, 'GET', '/api/jobs', { auth: 'Bearer wrong-late' });
-    expect(refused()).toHaveLength(2);
-    expect(refused()[1]).toMatch(/refused_since_last_line=49/);
+    expect(refused()).toHaveLength(3);
+    expect(refused()[2]).toMatch(/msg="admin token refused: missing or wrong" .*refused_since_last_line=9/);
   });
 });
 

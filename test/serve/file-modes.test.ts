@@ -28,7 +28,10 @@ describe('the modes of what serve writes', { timeout: 60_000 }, () => {
     const umask = parseInt(text, 8);
     const base = tempDir();
     const dir = path.join(base, 'farm', 'data');
-    const s = await startServe(['--data-dir', dir], { umask });
+    // Frames are shown from below shared storage (or a job's output): the frame below goes there.
+    const config = path.join(base, 'farm.json');
+    writeFileSync(config, JSON.stringify({ listen: '127.0.0.1:0', shared_storage: base }));
+    const s = await startServe(['--data-dir', dir, '--config', config], { umask });
     const token = readFileSync(path.join(dir, 'admin-token'), 'utf8').trim();
     const job = await request(s.url, 'POST', '/api/jobs', {
       auth: `Bearer ${token}`,
