@@ -75,7 +75,10 @@ export function copyTree(from: string, to: string, keepExisting = false): CopyCo
 /** Refuses a target that exists or whose parent does not, before anything is written. */
 export function checkNewTarget(target: string): void {
   if (existsSync(target)) throw new ValidationError(`${target} already exists; choose a new name (backup makes a directory)`);
-  if (!existsSync(path.dirname(target))) throw new ValidationError(`${path.dirname(target)}: no such directory`);
+  // Only the last part is made: a mistyped or unmounted backup folder is refused, not created
+  // on the manager's own disk.
+  const parent = path.dirname(target);
+  if (!existsSync(parent)) throw new ValidationError(`${parent}: no such directory; backup makes only the last part of the path: create the folder it goes in first (mkdir -p ${parent})`);
 }
 
 /**

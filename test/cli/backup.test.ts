@@ -90,7 +90,7 @@ describe('backup', () => {
     expect(over.stderr).toContain('already exists');
     const nowhere = await runCli(['backup', path.join(dir, 'no', 'such', 'dir', 'x'), '--data-dir', dir]);
     expect(nowhere.code).toBe(2);
-    expect(nowhere.stderr).toContain('no such directory');
+    expect(nowhere.stderr).toContain(`${path.join(dir, 'no', 'such', 'dir')}: no such directory; backup makes only the last part of the path: create the folder it goes in first (mkdir -p ${path.join(dir, 'no', 'such', 'dir')})`);
     const empty = tempDir();
     const target = path.join(tempDir(), 'copy');
     const none = await runCli(['backup', target, '--data-dir', empty]);
