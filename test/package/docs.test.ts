@@ -7,6 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS } from '../../src/core/support/config';
 import { buildProgram } from '../../src/main';
+import { fileKey, LIVE_KEYS } from '../../src/serve/config-file';
 import { ROOT } from '../helpers/cli';
 
 const DOCS = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
@@ -117,6 +118,20 @@ describe('README.md and docs/*.md', () => {
     expect(seen).toBeGreaterThan(3);
     // The example shipped with the release, too.
     for (const k of Object.keys(JSON.parse(text('packaging/flamenco-mgr.example.json')))) expect(CONFIG_KEYS).toContain(k);
+  });
+
+  it('name exactly the keys a SIGHUP applies at once, wherever they list them', () => {
+    const live = LIVE_KEYS.map(fileKey).sort();
+    let lists = 0;
+    for (const doc of DOCS) {
+      // "SIGHUP … re-reads …: `a`, `b` and `c` take effect at once"
+      for (const m of proseOf(text(doc)).matchAll(/SIGHUP[^\n]*re-reads[\s\S]*?take effect at once/g)) {
+        lists++;
+        const keys = [...m[0].matchAll(/`(\w+)`/g)].map((k) => k[1]!).filter((k) => CONFIG_KEYS.includes(k));
+        expect({ doc, keys: keys.sort() }).toEqual({ doc, keys: live });
+      }
+    }
+    expect(lists).toBeGreaterThanOrEqual(2);
   });
 
   it('link only to files that exist, and to headings those files have', () => {
