@@ -55,3 +55,11 @@ it('every src/, test/ and bench/ file named in README.md, docs/*.md and bench/RE
   }
   expect(missing).toEqual([]);
 });
+
+it('the job types point users to docs pages that exist, not to the README, which keeps no depth', () => {
+  const texts = COMPILERS.flatMap((c) => [c.description, ...c.settings.map((s) => s.description)]);
+  expect(texts.filter((t) => /README/.test(t))).toEqual([]);
+  const named = texts.flatMap((t) => [...t.matchAll(/\bdocs\/[\w-]+\.md\b/g)].map((m) => m[0]));
+  expect(named.length).toBeGreaterThan(0);
+  for (const doc of named) expect(existsSync(path.join(ROOT, doc)), doc).toBe(true);
+});
