@@ -134,6 +134,14 @@ describe('README.md and docs/*.md', () => {
     expect(lists).toBeGreaterThanOrEqual(2);
   });
 
+  it('send readers to the page that has the depth, not to the README, which is a front page now', () => {
+    const stale: string[] = [];
+    for (const doc of DOCS.filter((d) => d.startsWith('docs/'))) {
+      for (const m of proseOf(text(doc)).matchAll(/\(README, "[^"]*"\)|see the README|listed in the README|the README's [a-z]+|\]\(\.\.\/README\.md[)#]/g)) stale.push(`${doc}: ${m[0]}`);
+    }
+    expect(stale).toEqual([]);
+  });
+
   it('link only to files that exist, and to headings those files have', () => {
     const broken: string[] = [];
     for (const doc of DOCS) {
