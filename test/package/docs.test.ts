@@ -65,6 +65,21 @@ describe('README.md and docs/*.md', () => {
     expect(seen).toBeGreaterThan(50);
   });
 
+  it('name the commands without --json and without --manager as the program has them', () => {
+    const program = buildProgram();
+    const commands = program.commands.filter((c) => !c.name().startsWith('_'));
+    const without = (opt: string) => commands.filter((c) => !c.options.some((o) => o.long === opt && !o.hidden)).map((c) => c.name()).sort();
+    const names = (list: string) => [...list.matchAll(/`([a-z-]+)`/g)].map((m) => m[1]!).sort();
+    const LIST = '((?:`[a-z -]+`(?:, | and )?)+)';
+    const readme = text('README.md').replace(/\s+/g, ' ');
+    expect(names(new RegExp(`\\(but ${LIST}\\) \`--json\``).exec(readme)![1]!)).toEqual(without('--json'));
+    expect(names(new RegExp(`all but ${LIST} work on a manager elsewhere`).exec(readme)![1]!)).toEqual(without('--manager'));
+    const cli = text('docs/cli.md').replace(/\s+/g, ' ');
+    expect(names(new RegExp(`every command but ${LIST} takes \`--json\``).exec(cli)![1]!)).toEqual(without('--json'));
+    expect(names(new RegExp(`and, but ${LIST}, \`--manager <url>\``).exec(cli)![1]!)).toEqual(without('--manager'));
+    expect(names(new RegExp(`Every command except ${LIST} also works`).exec(cli)![1]!.replace('`admin-token --rotate`', ''))).toEqual(without('--manager'));
+  });
+
   it('docs/cli.md describes every command of the program', () => {
     const rows = [...text('docs/cli.md').matchAll(/^\| `([a-z-]+)[^|]*\|/gm)].map((m) => m[0]);
     const described = new Set(rows.flatMap((r) => [...r.matchAll(/`([a-z][a-z-]*)/g)].map((m) => m[1]!)));
