@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS } from '../../src/core/support/config';
-import { buildProgram } from '../../src/main';
+import { buildProgram, GLOBAL_HELP } from '../../src/main';
 import { fileKey, LIVE_KEYS } from '../../src/serve/config-file';
 import { ROOT } from '../helpers/cli';
 
@@ -78,6 +78,8 @@ describe('README.md and docs/*.md', () => {
     expect(names(new RegExp(`every command but ${LIST} takes \`--json\``).exec(cli)![1]!)).toEqual(without('--json'));
     expect(names(new RegExp(`and, but ${LIST}, \`--manager <url>\``).exec(cli)![1]!)).toEqual(without('--manager'));
     expect(names(new RegExp(`Every command except ${LIST} also works`).exec(cli)![1]!.replace('`admin-token --rotate`', ''))).toEqual(without('--manager'));
+    // And flamenco-mgr --help.
+    expect(/over HTTP \(all but ([a-z, -]+)\)/.exec(GLOBAL_HELP)![1]!.split(', ').sort()).toEqual(without('--manager'));
   });
 
   it('docs/cli.md describes every command of the program', () => {
