@@ -92,7 +92,7 @@ export class Manager {
     this.workers = new WorkerService(this.repos, this.clock, ids, this.state, this.log, this.logs);
     this.failures = new FailureHandler(this.repos, this.clock, this.state, cfg, this.log);
     this.scheduler = new Scheduler(this.repos, this.clock, this.state, this.logs, this.log);
-    this.reports = new TaskReports(this.repos, this.clock, this.state, this.failures, this.logs, this.log);
+    this.reports = new TaskReports(this.repos, this.clock, this.state, this.failures, this.logs, this.log, (fn) => this.batch.run(fn));
     this.timeouts = new TimeoutChecker(this.repos, this.clock, this.workers, this.failures, this.logs, cfg, this.log);
     this.jobs = new JobService(this.repos, this.clock, ids, this.log, this.variables);
     this.stuck = new StuckWork(this.repos, () => this.variables);

@@ -7,6 +7,7 @@ import { isId } from '../core/support/ids';
 import { verifyJwt } from '../core/protocol/jwt';
 import type { Manager } from '../core/manager';
 import { type Caller, type WorkerRecord, workerDocument } from '../core/protocol/workers';
+import { parseTaskUpdate } from '../core/protocol/task-reports';
 import { bearerToken } from './admin-routes';
 import { HttpError } from './errors';
 import { LoginRefused, unauthorized, withRefusals } from './worker-refusals';
@@ -135,8 +136,11 @@ export function workerRoutes(m: Manager): Route[] {
       path: '/tasks/:task/update',
       bodyLimit: TASK_UPDATE_BODY_LIMIT,
       handler: worker(false, (w, ctx) => {
+        const taskId = requireId(ctx.params.task, 'Task');
+        m.reports.ownTask(w, taskId);
+        const update = parseTaskUpdate(parseJson(ctx.body));
         // Answered once the log lines are on disk and the update committed after them.
-        const applied = m.reports.update(w, requireId(ctx.params.task, 'Task'), () => parseJson(ctx.body), (fn) => m.batch.run(fn));
+        const applied = m.reports.update(w, taskId, update);
         return { ...noContent, wait: applied };
       }),
     },

@@ -3,6 +3,7 @@
 import { type IdGenerator, objectIdGenerator } from '../../src/core/support/ids';
 import type { ClaimResult } from '../../src/core/protocol/scheduler';
 import { hashSecret } from '../../src/core/protocol/secrets';
+import { parseTaskUpdate } from '../../src/core/protocol/task-reports';
 import { type Caller, newWorkerRecord } from '../../src/core/protocol/workers';
 import type { JobRecord } from '../../src/db/jobs-repo';
 import type { TaskRecord } from '../../src/db/tasks-repo';
@@ -104,7 +105,7 @@ export function mustClaim(tm: TestManager, workerId: string): TaskRecord {
 
 /** A worker's task update; with log lines it is applied once they are written (await it). */
 export function report(tm: TestManager, workerId: string, taskId: string, body: Record<string, unknown>): Promise<void> {
-  return tm.manager.reports.update(workerRec(tm, workerId), taskId, () => body);
+  return tm.manager.reports.update(workerRec(tm, workerId), taskId, parseTaskUpdate(body));
 }
 
 export function complete(tm: TestManager, workerId: string, taskId: string): void {

@@ -72,7 +72,18 @@ export class TaskReports {
     private readonly failures: FailureHandler,
     private readonly logs: TaskLogs,
     private readonly log: Logger,
+    /** How an update's changes are written: serve's group commit (db/batch.ts). */
+    private readonly write: AtomicWrite = repos.write,
   ) {}
+
+  /**
+   * The worker's own task: 404 if it is unknown, 409 if another worker has it. The protocol puts
+   * these answers before any check of the update's body (shared/protocol.md), so a worker can drop
+   * an update for a task that is gone whatever the update holds.
+   */
+  ownTask(worker: WorkerRecord, taskId: string): TaskRecord {
+    return this.taskOf(worker, taskId);
+  }
 
   private taskOf(worker: WorkerRecord, taskId: string): TaskRecord {
     const task = isId(taskId) ? this.repos.tasks.get(taskId) : undefined;
@@ -82,16 +93,14 @@ export class TaskReports {
   }
 
   /**
-   * POST /tasks/{id}/update. `readBody` parses the body; it is called after the id checks. The
-   * worker's log lines are written first and the update is applied (through `write`: the HTTP
-   * server's group commit) only once they are on disk. An update whose lines could not be written
-   * is refused (UnavailableError) having changed nothing, so the worker's retry is the whole update
-   * again. Without log lines the update is applied before this returns.
+   * POST /tasks/{id}/update, its body checked by parseTaskUpdate. The worker's log lines are
+   * written first and the update is applied only once they are on disk. An update whose lines
+   * could not be written is refused (UnavailableError) having changed nothing, so the worker's
+   * retry is the whole update again. Without log lines the update is applied before this returns.
    */
-  update(worker: WorkerRecord, taskId: string, readBody: () => unknown, write: AtomicWrite = this.repos.write): Promise<void> {
+  update(worker: WorkerRecord, taskId: string, u: TaskUpdate): Promise<void> {
     const task = this.taskOf(worker, taskId);
-    const u = parseTaskUpdate(readBody());
-    const apply = () => write(() => this.apply(worker, taskId, u));
+    const apply = () => this.write(() => this.apply(worker, taskId, u));
     if (!u.log) {
       apply();
       return Promise.resolve();
