@@ -3,7 +3,7 @@
 // request that presents credentials is judged by them: wrong ones (a stale token, a worker's
 // Basic credentials) are refused, not quietly treated as anonymous.
 import type { IncomingMessage } from 'node:http';
-import { HttpError } from './errors';
+import { ForbiddenError, UnsupportedMediaTypeError } from '../core/support/errors';
 import { isTrusted, type Network } from '../core/support/networks';
 import { requireAdmin } from './admin-routes';
 
@@ -30,12 +30,12 @@ export function requireReader(req: IncomingMessage, networks: readonly Network[]
  */
 export function refuseCrossSite(req: IncomingMessage): void {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json') throw new HttpError(415, 'unsupported_media_type', 'the request body must be JSON (Content-Type: application/json)');
+  if (type !== 'application/json') throw new UnsupportedMediaTypeError('the request body must be JSON (Content-Type: application/json)');
   const site = req.headers['sec-fetch-site'];
   const origin = req.headers.origin;
   const crossOrigin = origin !== undefined && origin !== 'null' && hostOf(origin) !== (req.headers.host ?? '').toLowerCase();
   if ((site !== undefined && site !== 'same-origin' && site !== 'none') || origin === 'null' || crossOrigin) {
-    throw new HttpError(403, 'forbidden', 'requests made by pages of another site are refused');
+    throw new ForbiddenError('requests made by pages of another site are refused');
   }
 }
 

@@ -3,14 +3,14 @@ import { createReadStream } from 'node:fs';
 import { closeSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { tokenMatches } from '../core/support/admin-token';
-import { NotFoundError } from '../core/support/errors';
+import { NotFoundError, RangeNotSatisfiableError, UnauthorizedError } from '../core/support/errors';
 import { isId } from '../core/support/ids';
 import type { TaskView } from '../core/views';
 import { tailOf } from '../core/protocol/task-logs';
 import { parseTail } from '../core/protocol/task-log-runs';
 import type { Manager } from '../core/manager';
-import { HttpError } from './errors';
-import { errorReply, type Reply } from './reply';
+import { replyFor } from './errors';
+import type { Reply } from './reply';
 import type { RequestCtx, Route } from './server';
 
 /** The token of an `Authorization: Bearer <token>` header; '' without one. */
@@ -22,7 +22,7 @@ export function bearerToken(req: IncomingMessage): string {
 export function requireAdmin(req: IncomingMessage, token: string): void {
   const presented = bearerToken(req);
   if (!presented || !tokenMatches(presented, token)) {
-    throw new HttpError(401, 'unauthorized', 'admin token missing or wrong (see `flamenco-mgr admin-token`)', { 'WWW-Authenticate': 'Bearer realm="flamenco-mgr"' });
+    throw new UnauthorizedError('admin token missing or wrong (see `flamenco-mgr admin-token`)', 'Bearer realm="flamenco-mgr"');
   }
 }
 
@@ -77,7 +77,7 @@ export async function serveLog(m: Manager, ctx: RequestCtx, job: string, task: s
       }
       if (start >= h.size || start > end) {
         closeSync(h.fd);
-        return errorReply(416, 'range_not_satisfiable', `the log has ${h.size} bytes`, { 'Content-Range': `bytes */${h.size}` });
+        return replyFor(new RangeNotSatisfiableError(`the log has ${h.size} bytes`), { 'Content-Range': `bytes */${h.size}` });
       }
       status = 206;
     }

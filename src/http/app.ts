@@ -20,6 +20,7 @@ export function createManagerServer(m: Manager, adminToken: string): Server {
       settled: () => m.batch.committed(),
       maxConnections: m.config.max_connections,
       observe: (method, route, status, seconds) => metrics.observeRequest(method, route, status, seconds),
+      clock: m.clock,
     },
   );
   // Event streams never end by themselves: end them when the server stops taking connections,

@@ -4,8 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { type EventFeed, type EventRow, eventDocument } from '../core/observe/feed';
-import { ValidationError } from '../core/support/errors';
-import { HttpError } from './errors';
+import { BusyError, ValidationError } from '../core/support/errors';
 import type { Reply } from './reply';
 
 /** Unsent bytes one client may have before it is dropped. */
@@ -24,6 +23,8 @@ const HEARTBEAT_MS = 15_000;
 const DROP_GRACE_MS = 10_000;
 /** How long EventSource waits before reconnecting. */
 const RETRY_MS = 2000;
+/** Retry-After of a stream refused for MAX_CLIENTS: a place comes free only when a client leaves. */
+const FULL_RETRY_AFTER_MS = 10_000;
 /**
  * Clients written to in one turn of the event loop. A batch of events goes to its clients a slice
  * at a time, so that worker requests are answered between the slices: with fifty clients of every
@@ -107,7 +108,7 @@ export class EventStreamHub {
   }
 
   open(req: IncomingMessage, coalesce = false): Reply {
-    if (this.clients.size >= MAX_CLIENTS) throw new HttpError(503, 'busy', `too many event streams open (${MAX_CLIENTS})`, { 'Retry-After': '10' });
+    if (this.clients.size >= MAX_CLIENTS) throw new BusyError(`too many event streams open (${MAX_CLIENTS})`, FULL_RETRY_AFTER_MS);
     const stream = new Readable({ read() {} });
     const client: Client = { stream, coalesce };
     const position = this.feed.position();

@@ -6,14 +6,13 @@ import path from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { addonJobTypeNamed, addonJobTypes, fromAddonSubmission } from '../core/jobs/addon';
 import type { Manager } from '../core/manager';
-import { NotFoundError, ValidationError } from '../core/support/errors';
+import { ForbiddenError, NotFoundError, ValidationError } from '../core/support/errors';
 import { isTrusted } from '../core/support/networks';
 import { platformName } from '../core/support/validate';
 import type { JobStatus } from '../core/support/statuses';
 import type { JobView } from '../core/views';
 import { COMMIT, VERSION } from '../version';
 import { refuseCrossSite } from './access';
-import { HttpError } from './errors';
 import { json, noContent, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
 import { parseJson } from './body';
@@ -65,7 +64,7 @@ export function v3Routes(m: Manager): Route[] {
       return;
     }
     m.log.warn('add-on request refused: untrusted address', { address: address ?? '', path: (req.url ?? '').slice(0, 200) });
-    throw new HttpError(403, 'forbidden', `requests from ${address ?? 'an unknown address'} may not submit jobs; to allow them, add their network to "trusted_networks" in the manager's config`);
+    throw new ForbiddenError(`requests from ${address ?? 'an unknown address'} may not submit jobs; to allow them, add their network to "trusted_networks" in the manager's config`);
   };
   const route = (methods: string[], p: string, handler: (ctx: RequestCtx) => Reply | Promise<Reply>): Route => ({
     methods, path: `/api/v3${p}`, guard, handler, errorShape: f3ErrorShape,

@@ -1,6 +1,6 @@
 // The Flamenco worker protocol (shared/protocol.md): parse → call core → reply.
 import type { IncomingMessage } from 'node:http';
-import { NotFoundError } from '../core/support/errors';
+import { ForbiddenError, NotAcceptableError, NotFoundError } from '../core/support/errors';
 import { jsonObject, parseJson } from './body';
 import { given, optionalString, string, stringList } from '../core/support/validate';
 import { isId } from '../core/support/ids';
@@ -9,7 +9,7 @@ import type { Manager } from '../core/manager';
 import { type Caller, type WorkerRecord, workerDocument } from '../core/protocol/workers';
 import { parseTaskUpdate } from '../core/protocol/task-reports';
 import { bearerToken } from './admin-routes';
-import { HttpError } from './errors';
+import { replyFor } from './errors';
 import { LoginRefused, unauthorized, withRefusals } from './worker-refusals';
 import { json, noContent, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
@@ -62,8 +62,8 @@ export function workerRoutes(m: Manager): Route[] {
     const secret = m.config.registration_secret;
     if (!secret) return;
     const token = bearerToken(req);
-    if (!token) throw new HttpError(403, 'forbidden', 'Missing Bearer token for registration');
-    if (!verifyJwt(token, secret, m.clock.now())) throw new HttpError(403, 'forbidden', 'Invalid Bearer token for registration');
+    if (!token) throw new ForbiddenError('Missing Bearer token for registration');
+    if (!verifyJwt(token, secret, m.clock.now())) throw new ForbiddenError('Invalid Bearer token for registration');
   }
 
   /** Marks the (already authenticated) worker seen, then runs the handler. */
@@ -123,7 +123,7 @@ export function workerRoutes(m: Manager): Route[] {
           case 'status-change':
             return json({ status_requested: r.status }, 423);
           case 'no-task-types':
-            return { status: 406, body: { error: { code: 'not_acceptable', message: 'You do not support any task types.' } } };
+            return replyFor(new NotAcceptableError('You do not support any task types.'));
           case 'none':
             return noContent;
           case 'task':
