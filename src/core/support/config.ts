@@ -2,7 +2,7 @@
 import { ValidationError } from './errors';
 import { isPlainObject, object } from './validate';
 import { DEFAULT_TRUSTED_NETWORKS, type Network, parseNetworks } from './networks';
-import { parseWebhooks, type WebhookConfig } from '../observe/webhook-config';
+import { parseWebhooks, type WebhookConfig } from './webhook-config';
 import { setOwn } from './own';
 
 export interface VariableValue {
