@@ -7,13 +7,13 @@ import type { JobRecord } from '../../db/jobs-repo';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
 import type { StateMachine } from './state';
-import type { TaskLogs } from '../protocol/task-logs';
+import type { TaskLogFiles } from './needs';
 
 export class JobActions {
   constructor(
     private readonly repos: Repos,
     private readonly state: StateMachine,
-    private readonly logs: TaskLogs,
+    private readonly taskLogs: TaskLogFiles,
     private readonly log: Logger,
   ) {}
 
@@ -99,6 +99,6 @@ export class JobActions {
       jobs.delete(jobId);
       this.log.info('job deleted', { job: jobId, name: job.name });
     });
-    this.logs.removeJob(jobId);
+    this.taskLogs.removeJob(jobId);
   }
 }

@@ -8,8 +8,8 @@ import type { Repos } from '../repos';
 import type { StateMachine } from './state';
 import { TASK_STATUSES, type TaskStatus, WORKER_STATUSES, type WorkerStatus } from '../support/statuses';
 import { allTaskCounts, type JobView, zeroCounts } from '../views';
-import { identifier, type WorkerService } from '../protocol/workers';
-import type { TaskLogs } from '../protocol/task-logs';
+import { identifier } from '../names';
+import type { TaskLogFiles, WorkerControl } from './needs';
 import type { TaskRecord } from '../../db/tasks-repo';
 import { logTakenAway } from './run-ends';
 import type { JobWarnings, StuckWork } from '../jobs/stuck';
@@ -37,10 +37,10 @@ export class QueueService {
     private readonly repos: Repos,
     private readonly clock: Clock,
     private readonly state: StateMachine,
-    private readonly workers: WorkerService,
+    private readonly workers: WorkerControl,
     private readonly log: Logger,
     /** Where a requeued run's log says why it ended (see run-ends.ts). */
-    private readonly logs?: TaskLogs,
+    private readonly taskLogs?: TaskLogFiles,
     private readonly stuck?: StuckWork,
   ) {}
 
@@ -49,7 +49,7 @@ export class QueueService {
     for (const t of tasks) {
       if (t.status !== 'active' || !t.worker_id) continue;
       const w = this.repos.workers.get(t.worker_id);
-      logTakenAway(this.logs, this.clock, t, w ? identifier(w) : t.worker_id, 'requeued by an admin');
+      logTakenAway(this.taskLogs, this.clock, t, w ? identifier(w) : t.worker_id, 'requeued by an admin');
     }
   }
 

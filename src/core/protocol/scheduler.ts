@@ -10,7 +10,7 @@ import type { Repos } from '../repos';
 import type { StateMachine } from '../lifecycle/state';
 import { dispatchesBefore } from './dispatch-rules';
 import type { TaskLogs } from './task-logs';
-import { identifier } from './workers';
+import { identifier } from '../names';
 
 export type ClaimResult =
   | { kind: 'status-change'; status: RequestableStatus }

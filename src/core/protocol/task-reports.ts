@@ -12,7 +12,7 @@ import type { StateMachine } from '../lifecycle/state';
 import { isOneOf, REPORTABLE_TASK_STATUSES } from '../support/statuses';
 import { finiteNumber, given, object, optionalString } from '../support/validate';
 import type { TaskLogs } from './task-logs';
-import { identifier } from './workers';
+import { identifier } from '../names';
 
 export interface TaskUpdate {
   task_status?: (typeof REPORTABLE_TASK_STATUSES)[number];

@@ -12,14 +12,10 @@ import { checkWorkerFields, REGISTRATION_WINDOW_MS, REGISTRATIONS_PER_ADDRESS } 
 import type { StateMachine } from '../lifecycle/state';
 import { logTakenAway } from '../lifecycle/run-ends';
 import type { TaskLogs } from './task-logs';
-import { isOneOf, REQUESTABLE_STATUSES, WORKER_STATUSES, type WorkerStatus } from '../support/statuses';
+import { isOneOf, REQUESTABLE_STATUSES, WORKER_STATUSES } from '../support/statuses';
+import { identifier } from '../names';
 
 
-/** How often an asleep Flamenco Worker polls /status-change (fixed in the worker). */
-export const ASLEEP_POLL_INTERVAL_MS = 30_000;
-
-/** Statuses in which a worker is expected to talk to us; silence there means timeout. */
-export const LIVE_STATUSES: readonly WorkerStatus[] = ['awake', 'starting', 'testing', 'asleep'];
 
 /**
  * How stale `last_seen` in the database may get before a request writes it again. An idle
@@ -42,9 +38,6 @@ export type { Caller, WorkerRecord };
 /** The outcome of checking a worker's credentials. */
 export type Login = { worker: WorkerRecord } | LoginRefusal;
 
-export function identifier(w: Pick<WorkerRecord, 'nickname' | 'id'>): string {
-  return `${w.nickname} (${w.id})`;
-}
 
 /** The Worker document of the protocol. */
 export function workerDocument(w: WorkerRecord): Record<string, unknown> {

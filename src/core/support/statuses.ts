@@ -3,6 +3,9 @@
 export const WORKER_STATUSES = ['', 'starting', 'awake', 'asleep', 'testing', 'error', 'timeout', 'offline'] as const;
 export type WorkerStatus = (typeof WORKER_STATUSES)[number];
 
+/** Statuses in which a worker is expected to talk to us; silence there means timeout. */
+export const LIVE_STATUSES: readonly WorkerStatus[] = ['awake', 'starting', 'testing', 'asleep'];
+
 /** Statuses an admin (or a sleep schedule) may ask a worker to move to. */
 export const REQUESTABLE_STATUSES = ['awake', 'asleep', 'shutdown'] as const;
 export type RequestableStatus = (typeof REQUESTABLE_STATUSES)[number];

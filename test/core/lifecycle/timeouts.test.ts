@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { testManager, type TestManager } from '../../helpers/env';
 import { addWorker, CALLER, claim, failedBy, mustClaim, submitCustom, taskRec, workerRec } from '../../helpers/domain';
-import { ASLEEP_POLL_INTERVAL_MS, SEEN_WRITE_INTERVAL_MS } from '../../../src/core/protocol/workers';
+import { SEEN_WRITE_INTERVAL_MS } from '../../../src/core/protocol/workers';
+import { ASLEEP_POLL_INTERVAL_MS } from '../../../src/core/lifecycle/timeouts';
 import { ASLEEP_MIN_TIMEOUT_MS } from '../../../src/core/lifecycle/timeouts';
 import { ManualClock } from '../../../src/core/support/clock';
 
