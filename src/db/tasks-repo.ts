@@ -1,5 +1,7 @@
 // SQL for the tasks table.
-import { DISPATCH_ORDER, READY_STATUSES } from '../core/protocol/dispatch-rules';
+import { DISPATCH_ORDER } from '../core/support/dispatch-rules';
+import { READY_TASK_STATUSES } from '../core/support/statuses';
+import { sqlList } from './statements';
 import type { TaskStatus } from '../core/support/statuses';
 import type { DB } from './open';
 import { StatementCache } from './statements';
@@ -80,7 +82,7 @@ function nextForTypeSql(taskType: string): string {
  * reads the page, not the job. Exported so tests can check their query plans.
  */
 export const JOB_TASKS_SQL = 'SELECT * FROM tasks WHERE job_id = ? ORDER BY seq LIMIT ? OFFSET ?';
-export const JOB_HAS_READY_SQL = `SELECT 1 FROM tasks WHERE job_id = ? AND status IN (${READY_STATUSES.map((st) => `'${st}'`).join(', ')}) AND ready = 1 LIMIT 1`;
+export const JOB_HAS_READY_SQL = `SELECT 1 FROM tasks WHERE job_id = ? AND status IN ${sqlList(READY_TASK_STATUSES)} AND ready = 1 LIMIT 1`;
 export const JOB_STATUS_TASKS_SQL = 'SELECT * FROM tasks WHERE job_id = ? AND status = ? ORDER BY seq LIMIT ? OFFSET ?';
 
 // `+?` keeps the plan but stops SQLite from re-planning per bound value (see nextForTypeSql).

@@ -20,17 +20,12 @@ import { parseJson } from './body';
 /** `Flamenco/3.9-beta1 (Blender add-on)`: the add-on's version. Bounded, so it can be echoed. */
 const ADDON_USER_AGENT = /^Flamenco\/([0-9][0-9A-Za-z.+-]{0,31}) \(Blender add-on\)/;
 
-/** Our job statuses as Flamenco 3's JobStatus (the add-on refuses values it does not know). */
-const F3_JOB_STATUS: Record<JobStatus, string> = {
-  queued: 'queued',
-  active: 'active',
-  completed: 'completed',
-  failed: 'failed',
-  canceled: 'canceled',
-  'cancel-requested': 'cancel-requested',
-  paused: 'paused',
-  'pause-requested': 'pause-requested',
-};
+/** Flamenco 3's JobStatus values; the add-on refuses a job whose status is not one of them. */
+type F3JobStatus =
+  | 'active' | 'canceled' | 'completed' | 'failed' | 'paused' | 'pause-requested' | 'queued' | 'cancel-requested' | 'requeueing' | 'under-construction';
+
+/** Each of our job statuses is one of Flamenco 3's and is sent as it is; a new one it lacks stops the build here. */
+const f3JobStatus = (s: JobStatus): F3JobStatus => s;
 
 /** Our error body {error: {code, message}} as Flamenco 3's {code: <status>, message}. */
 export function f3ErrorShape(reply: Reply): Reply {
@@ -51,7 +46,7 @@ function f3Job(j: JobView & { settings: Record<string, unknown> }): Record<strin
     // Required by the add-on; "manager" is Flamenco 3's word for "the manager's own platform".
     submitter_platform: j.submitter_platform ?? 'manager',
     ...(j.tag ? { worker_tag: j.tag } : {}),
-    created: j.created, updated: j.updated, status: F3_JOB_STATUS[j.status as JobStatus], activity: j.activity,
+    created: j.created, updated: j.updated, status: f3JobStatus(j.status as JobStatus), activity: j.activity,
     steps_completed: j.tasks.completed ?? 0, steps_total: steps,
   };
 }

@@ -170,7 +170,7 @@ describe('job actions', { timeout: 30_000 }, () => {
     expect(expectJson(await api(s, 'GET', `/api/jobs/${job}`)).status).toBe('canceled');
 
     const before = dbSnapshot(s);
-    expectApiError(await api(s, 'POST', `/api/jobs/${job}/cancel`), 409, `job ${job} is canceled; only a queued, active or paused job can be canceled`);
+    expectApiError(await api(s, 'POST', `/api/jobs/${job}/cancel`), 409, `job ${job} is canceled; only a queued, active, paused or pause-requested job can be canceled`);
     expect(dbSnapshot(s)).toEqual(before);
   });
 
@@ -184,7 +184,7 @@ describe('job actions', { timeout: 30_000 }, () => {
     const resumed = expectJson(await api(s, 'POST', `/api/jobs/${job}/resume`));
     expect(resumed.status).toBe('queued');
     expect(resumed.tasks).toMatchObject({ queued: 1 });
-    expectApiError(await api(s, 'POST', `/api/jobs/${job}/resume`), 409, `job ${job} is queued; only a paused job can be resumed`);
+    expectApiError(await api(s, 'POST', `/api/jobs/${job}/resume`), 409, `job ${job} is queued; only a paused or pause-requested job can be resumed`);
     expect((await w.call('POST', '/task')).status).toBe(200);
   });
 

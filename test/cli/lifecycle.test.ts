@@ -79,7 +79,7 @@ describe('cancel-job, pause-job, resume-job', { timeout: 60_000 }, () => {
     expect(tm.manager.reports.mayIRun(workerRec(tm, w), a.id)).toEqual({ may_keep_running: false, reason: `task ${a.id} in non-runnable status cancel-requested` });
     complete(tm, w, a.id);
     expect(tm.manager.repos.jobs.get(job)!.status).toBe('canceled');
-    expectFailure(await runCli(['cancel-job', job, ...dd(tm)]), 4, `job ${job} is canceled; only a queued, active or paused job can be canceled`);
+    expectFailure(await runCli(['cancel-job', job, ...dd(tm)]), 4, `job ${job} is canceled; only a queued, active, paused or pause-requested job can be canceled`);
     expectFailure(await runCli(['cancel-job', UNKNOWN_ID, ...dd(tm)]), 3, `job ${UNKNOWN_ID} not found`);
 
     const other = submitCustom(tm, [{ name: 'x' }]);
@@ -100,9 +100,9 @@ describe('cancel-job, pause-job, resume-job', { timeout: 60_000 }, () => {
     expectFailure(await runCli(['pause-job', job, ...dd(tm)]), 4, `job ${job} is paused; only a queued or active job can be paused`);
 
     expect(ok(await runCli(['resume-job', job, ...dd(tm)]))).toBe(`resumed job ${job} (shot 12); it is now queued\n`);
-    expectFailure(await runCli(['resume-job', job, ...dd(tm)]), 4, `job ${job} is queued; only a paused job can be resumed`);
+    expectFailure(await runCli(['resume-job', job, ...dd(tm)]), 4, `job ${job} is queued; only a paused or pause-requested job can be resumed`);
     complete(tm, w, mustClaim(tm, w).id);
-    expectFailure(await runCli(['resume-job', job, ...dd(tm)]), 4, `job ${job} is completed; only a paused job can be resumed`);
+    expectFailure(await runCli(['resume-job', job, ...dd(tm)]), 4, `job ${job} is completed; only a paused or pause-requested job can be resumed`);
     expectFailure(await runCli(['resume-job', 'nope', ...dd(tm)]), 3, 'job nope not found');
 
     const other = submitCustom(tm, [{ name: 'x' }]);

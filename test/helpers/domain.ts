@@ -105,7 +105,11 @@ export function mustClaim(tm: TestManager, workerId: string): TaskRecord {
 
 /** A worker's task update; with log lines it is applied once they are written (await it). */
 export function report(tm: TestManager, workerId: string, taskId: string, body: Record<string, unknown>): Promise<void> {
-  return tm.manager.reports.update(workerRec(tm, workerId), taskId, parseTaskUpdate(body));
+  const applied = tm.manager.reports.update(workerRec(tm, workerId), taskId, parseTaskUpdate(body));
+  // Updates are applied in serve's group commit (db/batch.ts): committed here at once, so that
+  // another connection (a CLI command run by the test) sees them and is not kept waiting.
+  tm.manager.batch.commit();
+  return applied.then(() => tm.manager.batch.commit());
 }
 
 export function complete(tm: TestManager, workerId: string, taskId: string): void {

@@ -6,7 +6,7 @@ import { isId } from '../support/ids';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
 import type { StateMachine } from './state';
-import { TASK_STATUSES, type TaskStatus, WORKER_STATUSES, type WorkerStatus } from '../support/statuses';
+import { PAUSED_JOB_STATUSES, TASK_STATUSES, type TaskStatus, WORKER_STATUSES, type WorkerStatus } from '../support/statuses';
 import { allTaskCounts, type JobView, zeroCounts } from '../views';
 import { identifier } from '../names';
 import type { TaskLogFiles, WorkerControl } from './needs';
@@ -29,8 +29,8 @@ export interface QueueStatus {
   warnings: JobWarnings[];
 }
 
-/** Statuses a requeue moves back to queued. */
-const REQUEUEABLE: readonly TaskStatus[] = ['queued', 'soft-failed', 'active', 'completed', 'failed', 'canceled', 'paused'];
+/** Statuses a requeue moves back to queued: all but a task still stopping on its worker. */
+const REQUEUEABLE: readonly TaskStatus[] = TASK_STATUSES.filter((s) => s !== 'cancel-requested');
 
 export class QueueService {
   constructor(
@@ -104,10 +104,10 @@ export class QueueService {
       const from = failedOnly ? failed : [...REQUEUEABLE];
       const now = this.clock.now();
       if (!failedOnly) this.logRequeued(this.repos.tasks.forJobStatus(jobId, 'active'));
-      const ids = this.state.setJobTasksStatus(jobId, from, 'queued', true);
+      const ids = this.state.setJobTasksStatus(jobId, from, 'queued', { clearWorker: true });
       // A paused job is queued again below; its paused tasks go with it, or nothing would run them.
-      if (failedOnly && ids.length > 0 && (job.status === 'paused' || job.status === 'pause-requested')) {
-        this.state.setJobTasksStatus(jobId, ['paused'], 'queued', false);
+      if (failedOnly && ids.length > 0 && PAUSED_JOB_STATUSES.includes(job.status)) {
+        this.state.setJobTasksStatus(jobId, ['paused'], 'queued');
       }
       const all = failedOnly ? ids : this.repos.tasks.idsForJob(jobId, ['queued']);
       for (const id of all) this.repos.taskFailures.clear(id);

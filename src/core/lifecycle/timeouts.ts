@@ -5,7 +5,7 @@ import { isoTime } from '../support/clock';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
 import { identifier } from '../names';
-import { LIVE_STATUSES } from '../support/statuses';
+import { LIVE_WORKER_STATUSES } from '../support/statuses';
 import type { TaskLogFiles, WorkerControl } from './needs';
 import type { WorkerStatus } from '../support/statuses';
 
@@ -59,7 +59,7 @@ export class TimeoutChecker {
     const timeout = this.settings().worker_timeout_ms;
     let timedOut = 0;
     const groups: [readonly WorkerStatus[], number][] = [
-      [LIVE_STATUSES.filter((s) => s !== 'asleep'), timeout],
+      [LIVE_WORKER_STATUSES.filter((s) => s !== 'asleep'), timeout],
       [['asleep'], Math.max(timeout, ASLEEP_MIN_TIMEOUT_MS)],
     ];
     for (const [statuses, ms] of groups) {

@@ -8,7 +8,7 @@ import { isoTime } from '../support/clock';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
 import type { StateMachine } from '../lifecycle/state';
-import { dispatchesBefore } from './dispatch-rules';
+import { dispatchesBefore } from '../support/dispatch-rules';
 import type { TaskLogs } from './task-logs';
 import { identifier } from '../names';
 

@@ -179,7 +179,7 @@ describe('eligibility', () => {
     const m = tm.manager;
     const job = submitCustom(tm, [{ name: 'a' }, { name: 'b' }]);
     m.repos.db.transaction(() => {
-      m.state.setJobTasksStatus(job, ['queued'], 'canceled', false);
+      m.state.setJobTasksStatus(job, ['queued'], 'canceled');
       m.state.setJobStatus(jobRec(tm, job), 'canceled', 'canceled by an admin');
     })();
     const w = await addWorker(tm);
