@@ -94,8 +94,8 @@ export class Manager {
     this.scheduler = new Scheduler(this.repos, this.clock, this.state, this.logs, this.log);
     this.reports = new TaskReports(this.repos, this.clock, this.state, this.failures, this.logs, this.log, (fn) => this.batch.run(fn));
     this.timeouts = new TimeoutChecker(this.repos, this.clock, this.workers, this.failures, this.logs, cfg, this.log);
-    this.jobs = new JobService(this.repos, this.clock, ids, this.log, this.variables);
     this.stuck = new StuckWork(this.repos, () => this.variables);
+    this.jobs = new JobService(this.repos, this.clock, ids, this.log, this.stuck, this.variables);
     this.queue = new QueueService(this.repos, this.clock, this.state, this.workers, this.log, this.logs, this.stuck);
     this.jobActions = new JobActions(this.repos, this.state, this.logs, this.log);
     this.views = new Views(this.repos, this.clock, this.stuck);

@@ -56,7 +56,7 @@ export function apiRoutes(m: Manager, token: string): Route[] {
       query.sort();
       return listed(shared.read(`jobs?${query}`, at, m.observe.feed.position(), read) as ReturnType<typeof read>, 'jobs');
     }),
-    route(['POST'], '/jobs', (ctx) => json(m.stuck.submitted(m.jobs.submit(parseJson(ctx.body), { address: ctx.req.socket.remoteAddress ?? '' })), 201), JOB_BODY_LIMIT),
+    route(['POST'], '/jobs', (ctx) => json(m.jobs.submit(parseJson(ctx.body), { address: ctx.req.socket.remoteAddress ?? '' }), 201), JOB_BODY_LIMIT),
     route(['GET'], '/jobs/:id', (ctx) => {
       const sel = { status: q(ctx, 'task_status'), limit: parseLimit(q(ctx, 'limit')), offset: parseOffset(q(ctx, 'offset')) };
       return listed(m.views.jobDetail(jobId(ctx), sel), 'job');

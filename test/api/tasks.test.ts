@@ -1,5 +1,5 @@
 // The task routes of the admin API: show, requeue, and the log with byte ranges and ?tail=N.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { registerWorker, testServer, type TestServer, type TestWorker } from '../helpers/env';
@@ -12,7 +12,7 @@ async function taskWithLog(s: TestServer): Promise<{ job: string; task: string; 
   const w = await registerWorker(s.url);
   const t = await fetchTask(w);
   expect((await w.call('POST', `/tasks/${t._id}/update`, { log: 'line one\nline two\nline three' })).status).toBe(204);
-  const log = s.manager.logs.tail(job, ids.a!, 1000);
+  const log = readFileSync(s.manager.logs.file(job, ids.a!), 'utf8');
   expect(log).toMatch(/: Manager assigned task [0-9a-f]{24} to worker .*\nline one\nline two\nline three\n$/);
   return { job, task: ids.a!, w, log };
 }

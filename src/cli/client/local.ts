@@ -1,8 +1,7 @@
 // The farm on this machine: core calls on the data directory's database.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Manager } from '../../core/manager';
-import { logRuns, pickRun, runsOfTask } from '../../core/protocol/task-log-runs';
-import { tailOf } from '../../core/protocol/task-logs';
+import { openTaskLog } from '../../core/protocol/task-log-reads';
+import { runsOfTask } from '../../core/protocol/task-log-runs';
 import type { TaskView } from '../../core/views';
 import type { TagChange } from '../../core/protocol/worker-tags';
 import type { FarmClient, JobAction, RunInfo } from './client';
@@ -26,7 +25,7 @@ export class LocalClient implements FarmClient {
   }
 
   async submit(doc: unknown) {
-    return this.m.stuck.submitted(this.m.jobs.submit(doc));
+    return this.m.jobs.submit(doc);
   }
 
   async jobList(status: string | undefined, listing: Parameters<FarmClient['jobList']>[1]) {
@@ -86,43 +85,18 @@ export class LocalClient implements FarmClient {
   }
 
   async readRun(t: TaskView, run: number | undefined, tail: number | undefined) {
-    const r = pickRun(logRuns(this.m.logs, t.job, t.id), t.id, run);
-    if (!r) return '';
-    const fd = openSync(r.file, 'r');
-    try {
-      return tailOf(fd, fstatSync(fd).size, tail ?? Number.MAX_SAFE_INTEGER);
-    } finally {
-      closeSync(fd);
-    }
+    const log = await openTaskLog(this.m.logs, t.job, t.id, run);
+    return log ? log.tail(tail ?? Number.MAX_SAFE_INTEGER) : '';
   }
 
   async readFrom(t: TaskView, offset: number) {
-    const h = this.m.logs.open(t.job, t.id);
-    if (!h) return { data: Buffer.alloc(0), size: 0 };
-    try {
-      const data = Buffer.alloc(Math.max(0, h.size - offset));
-      let pos = 0;
-      while (pos < data.length) {
-        const n = readSync(h.fd, data, pos, data.length - pos, offset + pos);
-        if (n <= 0) break;
-        pos += n;
-      }
-      return { data: data.subarray(0, pos), size: h.size };
-    } finally {
-      closeSync(h.fd);
-    }
+    const log = await openTaskLog(this.m.logs, t.job, t.id);
+    return log ? { size: log.size, data: log.bytesFrom(offset) } : { data: Buffer.alloc(0), size: 0 };
   }
 
   async tailWithSize(t: TaskView, tail: number) {
-    // The tail and the size come from one look at the file: a line appended in between is
-    // neither lost nor printed twice when following on from there.
-    const h = this.m.logs.open(t.job, t.id);
-    if (!h) return { text: '', size: 0 };
-    try {
-      return { text: tailOf(h.fd, h.size, tail), size: h.size };
-    } finally {
-      closeSync(h.fd);
-    }
+    const log = await openTaskLog(this.m.logs, t.job, t.id);
+    return log ? { size: log.size, text: log.tail(tail) } : { text: '', size: 0 };
   }
 
   async workers() {

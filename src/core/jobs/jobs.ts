@@ -10,10 +10,13 @@ import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
 import { parseFrames } from './frames';
 import type { Variables } from './variables';
+import type { StuckWork } from './stuck';
 
 export interface SubmitResult {
   id: string;
   tasks: number;
+  /** Waiting work of the job no registered worker will pick up (stuck.ts): what the submitter is told. */
+  warnings: string[];
 }
 
 const JOB_KEYS = ['name', 'job_type', 'priority', 'settings', 'start_paused', 'tag', 'metadata', 'submitter_platform', 'tasks'];
@@ -109,6 +112,7 @@ export class JobService {
     private readonly clock: Clock,
     private readonly newId: IdGenerator,
     private readonly log: Logger,
+    private readonly stuck: StuckWork,
     private readonly variables?: Variables,
   ) {}
 
@@ -147,6 +151,6 @@ export class JobService {
       taskCounts.add(id, status, job.tasks.length);
     });
     this.log.info('job submitted', { job: id, name: job.name, job_type: job.job_type, tasks: job.tasks.length, ...source });
-    return { id, tasks: job.tasks.length };
+    return { id, tasks: job.tasks.length, warnings: this.stuck.forJob(id) };
   }
 }

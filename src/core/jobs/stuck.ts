@@ -23,11 +23,6 @@ export class StuckWork {
     private readonly variables: () => Variables,
   ) {}
 
-  /** A submitted job's answer with its warnings: what submit and POST /api/jobs print. */
-  submitted<T extends { id: string }>(r: T): T & { warnings: string[] } {
-    return { ...r, warnings: this.forJob(r.id) };
-  }
-
   /** The warnings for a job's waiting tasks; [] when every task type has a worker that can run it. */
   forJob(jobId: string, workers: WorkerRecord[] = this.repos.workers.list()): string[] {
     const job = this.repos.jobs.get(jobId);
