@@ -49,7 +49,7 @@ export class Manager {
   readonly log: Logger;
   readonly dataDir: string;
   readonly variables: Variables;
-  readonly logs: TaskLogs;
+  readonly taskLogs: TaskLogs;
   readonly state: StateMachine;
   readonly workers: WorkerService;
   readonly scheduler: Scheduler;
@@ -85,22 +85,22 @@ export class Manager {
     this.repos = createRepos(opts.db);
     this.batch = new WriteBatch(opts.db, this.repos.tx);
     this.variables = new Variables(this.config.variables);
-    this.logs = new TaskLogs(path.join(this.dataDir, 'task-logs'), (file, err) =>
+    this.taskLogs = new TaskLogs(path.join(this.dataDir, 'task-logs'), (file, err) =>
       this.log.warn('task log write failed', { file, error: err instanceof Error ? err.message : String(err) }),
     );
     this.state = new StateMachine(this.repos, this.clock, () => cfg().job_fail_share, this.log);
-    this.workers = new WorkerService(this.repos, this.clock, ids, this.state, this.log, this.logs);
+    this.workers = new WorkerService(this.repos, this.clock, ids, this.state, this.log, this.taskLogs);
     this.failures = new FailureHandler(this.repos, this.clock, this.state, cfg, this.log);
-    this.scheduler = new Scheduler(this.repos, this.clock, this.state, this.logs, this.log);
-    this.reports = new TaskReports(this.repos, this.clock, this.state, this.failures, this.logs, this.log, (fn) => this.batch.run(fn));
-    this.timeouts = new TimeoutChecker(this.repos, this.clock, this.workers, this.failures, this.logs, cfg, this.log);
+    this.scheduler = new Scheduler(this.repos, this.clock, this.state, this.taskLogs, this.log);
+    this.reports = new TaskReports(this.repos, this.clock, this.state, this.failures, this.taskLogs, this.log, (fn) => this.batch.run(fn));
+    this.timeouts = new TimeoutChecker(this.repos, this.clock, this.workers, this.failures, this.taskLogs, cfg, this.log);
     this.stuck = new StuckWork(this.repos, () => this.variables);
     this.jobs = new JobService(this.repos, this.clock, ids, this.log, this.stuck, this.variables);
-    this.queue = new QueueService(this.repos, this.clock, this.state, this.workers, this.log, this.logs, this.stuck);
-    this.jobActions = new JobActions(this.repos, this.state, this.logs, this.log);
+    this.queue = new QueueService(this.repos, this.clock, this.state, this.workers, this.log, this.taskLogs, this.stuck);
+    this.jobActions = new JobActions(this.repos, this.state, this.taskLogs, this.log);
     this.views = new Views(this.repos, this.clock, this.stuck);
     this.names = new Names(this.repos.names);
-    this.retention = new Retention(this.repos, this.clock, this.jobActions, this.logs, this.log);
+    this.retention = new Retention(this.repos, this.clock, this.jobActions, this.taskLogs, this.log);
     this.documents = new TaskDocuments(this.repos, () => this.variables);
     this.blocklist = new Blocklist(this.repos, this.log);
     this.workerTags = new WorkerTags(this.repos, this.log);

@@ -46,7 +46,7 @@ function logfile(m: Manager, ctx: RequestCtx): Promise<Reply> {
  * for it land first, so the answer holds every line the manager has acknowledged.
  */
 export async function serveLog(m: Manager, ctx: RequestCtx, job: string, task: string): Promise<Reply> {
-  const h = await openTaskLog(m.logs, job, task);
+  const h = await openTaskLog(m.taskLogs, job, task);
   if (!h) return { status: 200, body: '' };
   const text = { 'Content-Type': 'text/plain; charset=utf-8', 'Accept-Ranges': 'bytes' };
   const tailParam = ctx.url.searchParams.get('tail');

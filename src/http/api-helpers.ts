@@ -16,7 +16,7 @@ export function listed<K extends string>(r: Record<K, unknown> & { omitted: numb
 
 /** GET /api/tasks/{id}/runs: the runs with a log, oldest first, and who ran each. */
 export function runsOf(m: Manager, t: TaskView): { run: number; worker: string | null }[] {
-  return runsOfTask(m.logs, t.job, t.id);
+  return runsOfTask(m.taskLogs, t.job, t.id);
 }
 
 /** GET /api/tasks/{id}/log?run=N[&tail=M]: one run's log, whole or its last lines. */
@@ -24,7 +24,7 @@ export async function serveRun(m: Manager, t: TaskView, runParam: string, tailPa
   const n = parseRun(runParam, 'run');
   const tail = tailParam === undefined ? undefined : parseTail(tailParam, 'tail');
   const text = { 'Content-Type': 'text/plain; charset=utf-8' };
-  const log = await openTaskLog(m.logs, t.job, t.id, n);
+  const log = await openTaskLog(m.taskLogs, t.job, t.id, n);
   if (!log) return { status: 200, body: '', headers: text };
   if (tail !== undefined) return { status: 200, body: log.tail(tail), headers: text };
   if (log.size === 0) {

@@ -12,7 +12,7 @@ async function taskWithLog(s: TestServer): Promise<{ job: string; task: string; 
   const w = await registerWorker(s.url);
   const t = await fetchTask(w);
   expect((await w.call('POST', `/tasks/${t._id}/update`, { log: 'line one\nline two\nline three' })).status).toBe(204);
-  const log = readFileSync(s.manager.logs.file(job, ids.a!), 'utf8');
+  const log = readFileSync(s.manager.taskLogs.file(job, ids.a!), 'utf8');
   expect(log).toMatch(/: Manager assigned task [0-9a-f]{24} to worker .*\nline one\nline two\nline three\n$/);
   return { job, task: ids.a!, w, log };
 }

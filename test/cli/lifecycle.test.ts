@@ -136,7 +136,7 @@ describe('delete-job', { timeout: 60_000 }, () => {
     const w = await addWorker(tm);
     const a = mustClaim(tm, w);
     await report(tm, w, a.id, { log: 'rendering' });
-    const dir = tm.manager.logs.dir(job);
+    const dir = tm.manager.taskLogs.dir(job);
     expectFailure(await runCli(['delete-job', job, ...dd(tm)]), 4, `job ${job} has running tasks; cancel it and wait until it is canceled before deleting it`);
     ok(await runCli(['cancel-job', job, ...dd(tm)]));
     expectFailure(await runCli(['delete-job', job, ...dd(tm)]), 4, `job ${job} is being canceled; wait until its running tasks have stopped before deleting it`);
@@ -158,8 +158,8 @@ describe('task-log', { timeout: 60_000 }, () => {
     const w = await addWorker(tm);
     const a = mustClaim(tm, w);
     await report(tm, w, a.id, { log: 'line one\nline two\nline three' });
-    await tm.manager.logs.idle();
-    return { job, task: a.id, b: tasksByName(tm, job).b!.id, log: readFileSync(tm.manager.logs.file(job, a.id), 'utf8') };
+    await tm.manager.taskLogs.idle();
+    return { job, task: a.id, b: tasksByName(tm, job).b!.id, log: readFileSync(tm.manager.taskLogs.file(job, a.id), 'utf8') };
   }
 
   it('prints the whole log, or the last lines with --tail', async () => {
@@ -198,9 +198,9 @@ describe('task-log', { timeout: 60_000 }, () => {
     proc.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
     proc.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
     await waitFor(() => out === 'line three\n', 10_000, `the last line (so far: ${JSON.stringify(out)})`);
-    await tm.manager.logs.append(job, task, 'line four');
+    await tm.manager.taskLogs.append(job, task, 'line four');
     await waitFor(() => out.includes('line four\n'), 10_000, 'the appended line');
-    await tm.manager.logs.append(job, task, 'line five\nline six');
+    await tm.manager.taskLogs.append(job, task, 'line five\nline six');
     await waitFor(() => out.includes('line six\n'), 10_000, 'more appended lines');
     expect(out).toBe('line three\nline four\nline five\nline six\n');
     proc.kill('SIGINT');

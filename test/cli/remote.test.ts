@@ -28,7 +28,7 @@ async function farm() {
   const t2 = await fetchTask(w2);
   await w2.call('POST', `/tasks/${t2._id}/update`, { task_status: 'active', log: 'working' });
   await api(s, 'PUT', `/api/workers/${w2.id}/sleep-schedule`, { body: { days: 'sa su', start: '22:00', end: '06:00' } });
-  await s.manager.logs.idle();
+  await s.manager.taskLogs.idle();
   return { s, shot, w1, w2, t1, t2 };
 }
 

@@ -86,12 +86,12 @@ describe('task-log --follow', { timeout: 30_000 }, () => {
     const job = submitCustom(tm, [{ name: 'a' }]);
     const w = await addWorker(tm);
     const t = mustClaim(tm, w);
-    await tm.manager.logs.append(job, t.id, 'line 1');
+    await tm.manager.taskLogs.append(job, t.id, 'line 1');
     steps(
-      () => tm.manager.logs.append(job, t.id, 'line 2'),
+      () => tm.manager.taskLogs.append(job, t.id, 'line 2'),
       () => undefined,
       async () => {
-        await tm.manager.logs.append(job, t.id, 'line 3');
+        await tm.manager.taskLogs.append(job, t.id, 'line 3');
         end(tm, w, t.id);
       },
       () => undefined,

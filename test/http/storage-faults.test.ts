@@ -13,7 +13,7 @@ describe('a task log that cannot be written', { timeout: 30_000 }, () => {
     const { jobId } = submitJob(s, [{ name: 'a' }]);
     const w = await registerWorker(s.url);
     const task = await claim(w);
-    await s.manager.logs.idle();
+    await s.manager.taskLogs.idle();
     const file = logPath(s, jobId, task._id);
     // Every write to this log now fails with ENOSPC, as on a full disk.
     renameSync(file, `${file}.kept`);

@@ -81,21 +81,21 @@ export class LocalClient implements FarmClient {
   }
 
   async logRuns(t: TaskView): Promise<RunInfo[]> {
-    return runsOfTask(this.m.logs, t.job, t.id);
+    return runsOfTask(this.m.taskLogs, t.job, t.id);
   }
 
   async readRun(t: TaskView, run: number | undefined, tail: number | undefined) {
-    const log = await openTaskLog(this.m.logs, t.job, t.id, run);
+    const log = await openTaskLog(this.m.taskLogs, t.job, t.id, run);
     return log ? log.tail(tail ?? Number.MAX_SAFE_INTEGER) : '';
   }
 
   async readFrom(t: TaskView, offset: number) {
-    const log = await openTaskLog(this.m.logs, t.job, t.id);
+    const log = await openTaskLog(this.m.taskLogs, t.job, t.id);
     return log ? { size: log.size, data: log.bytesFrom(offset) } : { data: Buffer.alloc(0), size: 0 };
   }
 
   async tailWithSize(t: TaskView, tail: number) {
-    const log = await openTaskLog(this.m.logs, t.job, t.id);
+    const log = await openTaskLog(this.m.taskLogs, t.job, t.id);
     return log ? { size: log.size, text: log.tail(tail) } : { text: '', size: 0 };
   }
 

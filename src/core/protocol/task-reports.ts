@@ -70,7 +70,7 @@ export class TaskReports {
     private readonly clock: Clock,
     private readonly state: StateMachine,
     private readonly failures: FailureHandler,
-    private readonly logs: TaskLogs,
+    private readonly taskLogs: TaskLogs,
     private readonly log: Logger,
     /** How an update's changes are written: serve's group commit (db/batch.ts). */
     private readonly write: AtomicWrite = repos.write,
@@ -105,7 +105,7 @@ export class TaskReports {
       apply();
       return Promise.resolve();
     }
-    return this.logs.write(task.job_id, taskId, u.log).then(apply);
+    return this.taskLogs.write(task.job_id, taskId, u.log).then(apply);
   }
 
   private apply(worker: WorkerRecord, taskId: string, u: TaskUpdate): void {

@@ -111,7 +111,7 @@ export class WorkerService {
     private readonly state: StateMachine,
     private readonly log: Logger,
     /** Where a released run's log says why it ended (see lifecycle/run-ends.ts). */
-    private readonly logs?: TaskLogs,
+    private readonly taskLogs?: TaskLogs,
   ) {
     this.limits = new LoginLimits(clock);
     this.registrations = new WindowCounter(clock, REGISTRATIONS_PER_ADDRESS, REGISTRATION_WINDOW_MS);
@@ -270,7 +270,7 @@ export class WorkerService {
   releaseTasks(w: WorkerRecord, why: string): number {
     let n = 0;
     for (const t of this.repos.tasks.forWorker(w.id, 'active')) {
-      logTakenAway(this.logs, this.clock, t, identifier(w), why);
+      logTakenAway(this.taskLogs, this.clock, t, identifier(w), why);
       this.state.setTaskStatus(t, 'queued', {
         clearWorker: true,
         activity: `Re-queued task after unassigning from worker ${identifier(w)}: ${why}`,

@@ -191,8 +191,8 @@ describe('task timeout', () => {
     expect(task.worker_id).toBeNull();
     expect(failedBy(tm, t.id)).toEqual([w1]);
     expect(workerRec(tm, w1)).toMatchObject({ status: 'timeout', current_task: null });
-    await m.logs.idle();
-    const log = readFileSync(m.logs.file(t.job_id, t.id), 'utf8');
+    await m.taskLogs.idle();
+    const log = readFileSync(m.taskLogs.file(t.job_id, t.id), 'utf8');
     expect(log).toMatch(/Task timed out: no word from worker hanger \([0-9a-f]{24}\) since /);
     // It is retried elsewhere, not by the worker that timed out on it.
     expect(mustClaim(tm, w2).id).toBe(t.id);

@@ -144,15 +144,15 @@ describe('logs of assigned tasks', () => {
     const w1 = await addWorker(tm, { nickname: 'first' });
     const w2 = await addWorker(tm, { nickname: 'second' });
     const t = mustClaim(tm, w1);
-    const file = m.logs.file(t.job_id, t.id);
+    const file = m.taskLogs.file(t.job_id, t.id);
     await report(tm, w1, t.id, { log: 'rendering\nstill rendering' });
-    await m.logs.idle();
+    await m.taskLogs.idle();
     expect(readFileSync(file, 'utf8')).toMatch(new RegExp(`^\\S+: Manager assigned task ${t.id} to worker first \\(${w1}\\)\nrendering\nstill rendering\n$`));
     expect(m.repos.tasks.get(t.id)!.log_tail).toBe('rendering\nstill rendering');
 
     m.queue.requeueWorker(w1);
     expect(mustClaim(tm, w2).id).toBe(t.id);
-    await m.logs.idle();
+    await m.taskLogs.idle();
     expect(readFileSync(file, 'utf8')).toMatch(new RegExp(`^\\S+: Manager assigned task ${t.id} to worker second \\(${w2}\\)\n$`));
     expect(readFileSync(`${file}.1`, 'utf8')).toContain('still rendering');
     expect(readFileSync(file, 'utf8').trimEnd().split('\n').at(-1)).toContain('to worker second');
