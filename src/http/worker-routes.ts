@@ -66,12 +66,15 @@ export function workerRoutes(m: Manager): Route[] {
     if (!verifyJwt(token, secret, m.clock.now())) throw new ForbiddenError('Invalid Bearer token for registration');
   }
 
-  /** Marks the (already authenticated) worker seen, then runs the handler. */
-  function worker(wake: boolean, fn: (w: WorkerRecord, ctx: RequestCtx) => Reply): (ctx: RequestCtx) => Reply {
+  /**
+   * Marks the (already authenticated) worker seen, then runs the handler. `wake`: the request is
+   * one an asleep worker makes only once it works again (/task, /may-i-run), so it is awake.
+   */
+  function worker(fn: (w: WorkerRecord, ctx: RequestCtx) => Reply, { wake = false } = {}): (ctx: RequestCtx) => Reply {
     return (ctx) => {
       const w = workerOf(ctx);
       // Both join this turn's group commit; the server answers once it is on disk.
-      m.batch.run(() => m.workers.seen(w, callerOf(ctx.req), wake));
+      m.batch.run(() => m.workers.seen(w, callerOf(ctx.req), { wake }));
       return m.batch.run(() => fn(w, ctx));
     };
   }
@@ -109,7 +112,7 @@ export function workerRoutes(m: Manager): Route[] {
     {
       methods: ['POST'],
       path: '/sign-off',
-      handler: worker(false, (w, ctx) => {
+      handler: worker((w, ctx) => {
         m.workers.signOff(w, callerOf(ctx.req));
         return noContent;
       }),
@@ -117,25 +120,28 @@ export function workerRoutes(m: Manager): Route[] {
     {
       methods: ['POST', 'GET'],
       path: '/task',
-      handler: worker(true, (w) => {
-        const r = m.scheduler.claim(w);
-        switch (r.kind) {
-          case 'status-change':
-            return json({ status_requested: r.status }, 423);
-          case 'no-task-types':
-            return replyFor(new NotAcceptableError('You do not support any task types.'));
-          case 'none':
-            return noContent;
-          case 'task':
-            return json(m.documents.forWorker(r.task, w));
-        }
-      }),
+      handler: worker(
+        (w) => {
+          const r = m.scheduler.claim(w);
+          switch (r.kind) {
+            case 'status-change':
+              return json({ status_requested: r.status }, 423);
+            case 'no-task-types':
+              return replyFor(new NotAcceptableError('You do not support any task types.'));
+            case 'none':
+              return noContent;
+            case 'task':
+              return json(m.documents.forWorker(r.task, w));
+          }
+        },
+        { wake: true },
+      ),
     },
     {
       methods: ['POST'],
       path: '/tasks/:task/update',
       bodyLimit: TASK_UPDATE_BODY_LIMIT,
-      handler: worker(false, (w, ctx) => {
+      handler: worker((w, ctx) => {
         const taskId = requireId(ctx.params.task, 'Task');
         m.reports.ownTask(w, taskId);
         const update = parseTaskUpdate(parseJson(ctx.body));
@@ -147,7 +153,7 @@ export function workerRoutes(m: Manager): Route[] {
     {
       methods: ['POST'],
       path: '/tasks/:task/return',
-      handler: worker(false, (w, ctx) => {
+      handler: worker((w, ctx) => {
         m.reports.returnTask(w, requireId(ctx.params.task, 'Task'));
         return noContent;
       }),
@@ -155,17 +161,17 @@ export function workerRoutes(m: Manager): Route[] {
     {
       methods: ['GET'],
       path: '/may-i-run/:task',
-      handler: worker(true, (w, ctx) => json(m.reports.mayIRun(w, requireId(ctx.params.task, 'Task')))),
+      handler: worker((w, ctx) => json(m.reports.mayIRun(w, requireId(ctx.params.task, 'Task'))), { wake: true }),
     },
     {
       methods: ['GET'],
       path: '/status-change',
-      handler: worker(false, (w) => (w.status_requested ? json({ status_requested: w.status_requested }) : noContent)),
+      handler: worker((w) => (w.status_requested ? json({ status_requested: w.status_requested }) : noContent)),
     },
     {
       methods: ['POST'],
       path: '/ack-status-change/:status',
-      handler: worker(false, (w, ctx) => {
+      handler: worker((w, ctx) => {
         m.workers.ack(w, ctx.params.status ?? '');
         return noContent;
       }),
@@ -173,7 +179,7 @@ export function workerRoutes(m: Manager): Route[] {
     {
       methods: ['POST'],
       path: '/output-produced',
-      handler: worker(false, (w, ctx) => {
+      handler: worker((w, ctx) => {
         const b = jsonObject(ctx.body);
         m.reports.outputProduced(w, stringList(b.paths ?? [], 'paths'));
         return noContent;

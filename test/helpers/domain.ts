@@ -48,7 +48,7 @@ export async function addWorker(tm: TestManager, opts: WorkerOptions = {}): Prom
   });
   m.repos.workers.insert(w);
   m.workers.signOn(workerRec(tm, id), {}, CALLER);
-  if (!opts.stayStarting) m.workers.seen(workerRec(tm, id), CALLER, true);
+  if (!opts.stayStarting) m.workers.seen(workerRec(tm, id), CALLER, { wake: true });
   return id;
 }
 
@@ -84,7 +84,7 @@ export function jobRec(tm: TestManager, id: string): JobRecord {
 /** What POST /task does after authentication: mark the worker seen (waking it), then claim. */
 export function claim(tm: TestManager, workerId: string): ClaimResult {
   const w = workerRec(tm, workerId);
-  tm.manager.workers.seen(w, CALLER, true);
+  tm.manager.workers.seen(w, CALLER, { wake: true });
   return tm.manager.scheduler.claim(w);
 }
 

@@ -207,7 +207,7 @@ export class WorkerService {
    * Records that the worker spoke to us. `wake` also turns a worker that is not awake or testing
    * into an awake one (it is fetching tasks or running one). Updates `w` to match.
    */
-  seen(w: WorkerRecord, caller: Caller, wake: boolean): void {
+  seen(w: WorkerRecord, caller: Caller, { wake = false } = {}): void {
     const now = this.clock.now();
     this.heard.set(w.id, now);
     const status = wake && w.status !== 'awake' && w.status !== 'testing' ? 'awake' : w.status;

@@ -248,7 +248,7 @@ describe('counters after many operations', () => {
             what = 'time passes';
             tm.clock.advance(r.pick([5_000, 61_000, 11 * 60_000]));
             // Most workers keep talking; the timeout checks deal with the rest.
-            for (const x of workers) if (r.next() < 0.7) m.workers.seen(workerRec(tm, x), CALLER, false);
+            for (const x of workers) if (r.next() < 0.7) m.workers.seen(workerRec(tm, x), CALLER);
             m.timeouts.check();
           } else {
             what = 'submit';

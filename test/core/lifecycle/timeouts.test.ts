@@ -14,7 +14,7 @@ const TASK_TIMEOUT = 10 * 60_000;
 
 /** The worker talks to us without touching its task (e.g. polling /status-change). */
 function heardFrom(tm: TestManager, workerId: string): void {
-  tm.manager.workers.seen(workerRec(tm, workerId), CALLER, false);
+  tm.manager.workers.seen(workerRec(tm, workerId), CALLER);
 }
 
 async function workerIn(tm: TestManager, status: string): Promise<string> {
@@ -206,7 +206,7 @@ describe('task timeout', () => {
     const t = mustClaim(tm, w);
     for (let i = 0; i < 40; i++) {
       tm.clock.advance(30_000);
-      m.workers.seen(workerRec(tm, w), CALLER, true);
+      m.workers.seen(workerRec(tm, w), CALLER, { wake: true });
       expect(m.reports.mayIRun(workerRec(tm, w), t.id).may_keep_running).toBe(true);
       m.timeouts.check();
     }
