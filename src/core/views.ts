@@ -9,28 +9,10 @@ import type { Repos } from './repos';
 import { type Clock, systemClock } from './support/clock';
 import { ALL, isCurrent, type Listing, newest } from './listing';
 import type { StuckWork } from './jobs/stuck';
-import { isOneOf, JOB_STATUSES, type JobStatus, type RequestableStatus, TASK_STATUSES, type TaskStatus, type WorkerStatus } from './support/statuses';
+import { isOneOf, JOB_STATUSES, TASK_STATUSES, type TaskStatus } from './support/statuses';
+import type { JobDetail, JobView, TaskSelection, TaskView, WorkerView } from './view-types';
 
-export interface WorkerView {
-  id: string;
-  nickname: string;
-  status: WorkerStatus;
-  /** null when nothing is requested. */
-  status_requested: RequestableStatus | null;
-  lazy_status_request: boolean;
-  platform: string;
-  address: string;
-  software: string;
-  supported_task_types: string[];
-  /** Jobs with a tag run only on workers that have it. */
-  tags: string[];
-  current_task: string | null;
-  /** The current task's name (e.g. `blender-render-1-10`) and its job, for people to read. */
-  current_task_name: string | null;
-  current_job: string | null;
-  current_job_name: string | null;
-  last_seen: string;
-}
+export type { JobDetail, JobView, TaskSelection, TaskView, WorkerView } from './view-types';
 
 export function workerView(repos: Repos, w: WorkerRecord): WorkerView {
   // Labels only: neither the task's commands nor the job's settings are read.
@@ -42,21 +24,6 @@ export function workerView(repos: Repos, w: WorkerRecord): WorkerView {
     supported_task_types: w.supported_task_types, tags: w.tags, current_task: w.current_task, current_task_name: task?.name ?? null,
     current_job: jobName === undefined ? null : task!.job_id, current_job_name: jobName ?? null, last_seen: isoTime(w.last_seen),
   };
-}
-
-export interface JobView {
-  id: string;
-  name: string;
-  job_type: string;
-  status: JobStatus;
-  priority: number;
-  created: string;
-  updated: string;
-  activity: string;
-  tag: string | null;
-  metadata: Record<string, string>;
-  submitter_platform: string | null;
-  tasks: Record<TaskStatus, number>;
 }
 
 /** Every status of the list with a count of zero. */
@@ -90,23 +57,6 @@ export function jobView(repos: Repos, j: JobListing, counts?: Record<TaskStatus,
   };
 }
 
-export interface TaskView {
-  id: string;
-  job: string;
-  name: string;
-  status: TaskStatus;
-  task_type: string;
-  priority: number;
-  parents: string[];
-  worker: string | null;
-  worker_nickname: string | null;
-  activity: string;
-  progress: number;
-  failed_by_workers: { id: string; identifier: string }[];
-  log_tail: string;
-  updated: string;
-}
-
 export function taskView(repos: Repos, t: TaskRecord, nicknames = new Map<string, string>()): TaskView {
   let nickname: string | null = null;
   if (t.worker_id) {
@@ -119,20 +69,6 @@ export function taskView(repos: Repos, t: TaskRecord, nicknames = new Map<string
     progress: t.task_progress, failed_by_workers: repos.taskFailures.list(t.id).map((f) => ({ id: f.worker_id, identifier: f.identifier })),
     log_tail: t.log_tail, updated: isoTime(t.updated),
   };
-}
-
-export interface JobDetail extends JobView {
-  settings: Record<string, unknown>;
-  /** Waiting work of this job that no registered worker will pick up (see jobs/stuck.ts). */
-  warnings: string[];
-  task_list: TaskView[];
-}
-
-/** Which of a job's tasks to show: one status, at most `limit` of them, after the first `offset`. */
-export interface TaskSelection {
-  status?: string;
-  limit?: number;
-  offset?: number;
 }
 
 export class Views {

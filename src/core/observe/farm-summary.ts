@@ -5,21 +5,9 @@ import type { DB } from '../../db/open';
 import type { Clock } from '../support/clock';
 import type { StuckWork } from '../jobs/stuck';
 import { JOB_STATUSES, TASK_STATUSES, WORKER_STATUSES } from '../support/statuses';
+import type { FarmSummary, StuckJob } from '../view-types';
 
-export interface StuckJob {
-  job: string;
-  name: string;
-  reason: string;
-}
-
-export interface FarmSummary {
-  jobs: Record<string, number>;
-  tasks: Record<string, number>;
-  workers: Record<string, number>;
-  /** By worker id: the task it runs and that task's job, with names (not bare ids). */
-  current_tasks: Record<string, { task: string; task_name: string; job: string; job_name: string }>;
-  stuck: StuckJob[];
-}
+export type { FarmSummary, StuckJob } from '../view-types';
 
 /** Many browsers ask at once after the same event: they share one answer (at most this long). */
 const CACHE_MS = 1000;

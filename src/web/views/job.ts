@@ -2,36 +2,8 @@
 import { api } from '../api';
 import { badge, h, pager, progress, relativeTime, replace, table } from '../dom';
 import { lastRenderedBox } from './image';
-import type { JobView } from './jobs';
+import type { BlocklistEntry, JobDetail } from '../../core/view-types';
 import type { Ctx, View } from './view';
-
-interface TaskView {
-  id: string;
-  name: string;
-  status: string;
-  task_type: string;
-  worker: string | null;
-  worker_nickname: string | null;
-  activity: string;
-  progress: number;
-  failed_by_workers: { id: string; identifier: string }[];
-  updated: string;
-}
-
-interface JobDetail extends JobView {
-  settings: Record<string, unknown>;
-  /** Why waiting work will not be picked up (the farm summary's "stuck" for this job). */
-  warnings?: string[];
-  metadata: Record<string, string>;
-  task_list: TaskView[];
-}
-
-interface BlockEntry {
-  task_type: string;
-  worker: string;
-  worker_nickname?: string;
-  created: string;
-}
 
 /** Tasks per page: the page asks serve for these only (a job may have 100 000 tasks). */
 const PAGE = 100;
@@ -51,7 +23,7 @@ export function jobView(id: string, ctx: Ctx): View {
   let job: JobDetail | undefined;
   /** Fetches of the job asked for so far: an answer to an older one (another page) is dropped. */
   let asked = 0;
-  let blocklist: BlockEntry[] = [];
+  let blocklist: BlocklistEntry[] = [];
   const head = h('div', {});
   const actions = h('div', { class: 'actions' });
   const tasks = h('div', {});
@@ -159,7 +131,7 @@ export function jobView(id: string, ctx: Ctx): View {
   return {
     el,
     async refresh() {
-      [, blocklist] = await Promise.all([fetchJob(), api<BlockEntry[]>('GET', `/api/blocklist?job=${id}`)]);
+      [, blocklist] = await Promise.all([fetchJob(), api<BlocklistEntry[]>('GET', `/api/blocklist?job=${id}`)]);
       draw();
       await image.refresh();
     },

@@ -3,20 +3,9 @@ import { api } from '../api';
 import { seenEvent } from '../live';
 import { badge, h, pager, progress, relativeTime, replace, table } from '../dom';
 import type { View } from './view';
+import { JOB_STATUSES } from '../../core/support/statuses';
+import type { JobView } from '../../core/view-types';
 
-export interface JobView {
-  id: string;
-  name: string;
-  job_type: string;
-  status: string;
-  priority: number;
-  created: string;
-  activity: string;
-  tag: string | null;
-  tasks: Record<string, number>;
-}
-
-const STATUSES = ['queued', 'active', 'paused', 'pause-requested', 'completed', 'failed', 'canceled', 'cancel-requested'];
 /** Shown only on request: done with and no longer interesting. */
 const FINISHED = ['completed', 'canceled'];
 const PAGE = 50;
@@ -37,7 +26,7 @@ export function jobsView(): View {
         },
       }, },
     h('option', { value: '' }, 'every status'),
-    STATUSES.map((s) => h('option', { value: s }, s)),
+    JOB_STATUSES.map((s) => h('option', { value: s }, s)),
   );
   const el = h('div', {}, h('h2', {}, 'Jobs'), h('div', { class: 'controls' }, h('label', {}, 'Status ', filter)), list);
 

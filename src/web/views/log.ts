@@ -2,18 +2,11 @@
 import { api, text } from '../api';
 import { badge, h, replace } from '../dom';
 import type { View } from './view';
+import { RUNNING_TASK_STATUSES } from '../../core/support/statuses';
+import type { TaskView } from '../../core/view-types';
 
 const TAIL_LINES = 2000;
 const FOLLOW_MS = 2000;
-
-interface TaskView {
-  id: string;
-  job: string;
-  name: string;
-  status: string;
-  worker_nickname: string | null;
-  activity: string;
-}
 
 export function logView(id: string): View {
   const head = h('div', {});
@@ -32,7 +25,7 @@ export function logView(id: string): View {
     el,
     async refresh() {
       const t = await api<TaskView>('GET', `/api/tasks/${id}`);
-      running = t.status === 'active' || t.status === 'cancel-requested';
+      running = RUNNING_TASK_STATUSES.includes(t.status);
       replace(
         head,
         h('p', { class: 'crumbs' }, h('a', { href: '#/jobs' }, 'Jobs'), ' / ', h('a', { href: `#/jobs/${t.job}` }, 'job'), ' / '),
