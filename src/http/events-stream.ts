@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { type EventFeed, type EventRow, eventDocument } from '../core/observe/feed';
 import { BusyError, ValidationError } from '../core/support/errors';
+import { EVENTS_RETRY_MS } from '../core/support/event-stream';
 import type { Reply } from './reply';
 
 /** Unsent bytes one client may have before it is dropped. */
@@ -21,8 +22,6 @@ export const REPLAY_LIMIT = 2000;
 const HEARTBEAT_MS = 15_000;
 /** A dropped client whose socket does not take the last bytes in this long is cut off. */
 const DROP_GRACE_MS = 10_000;
-/** How long EventSource waits before reconnecting. */
-const RETRY_MS = 2000;
 /** Retry-After of a stream refused for MAX_CLIENTS: a place comes free only when a client leaves. */
 const FULL_RETRY_AFTER_MS = 10_000;
 /**
@@ -112,7 +111,7 @@ export class EventStreamHub {
     const stream = new Readable({ read() {} });
     const client: Client = { stream, coalesce };
     const position = this.feed.position();
-    let start = `retry: ${RETRY_MS}\n\n`;
+    let start = `retry: ${EVENTS_RETRY_MS}\n\n`;
     const last = lastEventId(req);
     if (last === undefined) {
       start += `id: ${position}\nevent: ready\ndata: ${JSON.stringify({ position })}\n\n`;
