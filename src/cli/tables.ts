@@ -1,6 +1,6 @@
 // The tables several commands print: jobs (jobs, queue-status) and workers (list-workers).
 import type { JobSummary } from '../core/lifecycle/queue';
-import type { JobDetail, TaskView, WorkerView } from '../core/views';
+import type { JobDetail, TaskView, WorkerView } from '../core/read-models';
 import { colourStatus, omittedNote, progressBar, relativeTime, type Style, table, taskLabel } from './format';
 
 function total(counts: Record<string, number>): number {

@@ -9,7 +9,7 @@ import { Blocklist } from './lifecycle/blocklist';
 import { FailureHandler } from './lifecycle/failures';
 import { JobActions } from './lifecycle/job-actions';
 import { SleepScheduler } from './lifecycle/sleep-schedules';
-import { Views } from './views';
+import { ReadModels } from './read-models';
 import { Names } from './names';
 import { Retention } from './lifecycle/retention';
 import { StuckWork } from './jobs/stuck';
@@ -59,7 +59,8 @@ export class Manager {
   readonly jobs: JobService;
   readonly queue: QueueService;
   readonly jobActions: JobActions;
-  readonly views: Views;
+  /** The documents every output shares (CLI --json, /api/), built from the records. */
+  readonly readModels: ReadModels;
   /** Turns what people type (names, id prefixes) into ids. */
   readonly names: Names;
   /** Deletes old finished jobs (prune-jobs, job_retention). */
@@ -98,7 +99,7 @@ export class Manager {
     this.jobs = new JobService(this.repos, this.clock, ids, this.log, this.stuck, this.variables);
     this.queue = new QueueService(this.repos, this.clock, this.state, this.workers, this.log, this.taskLogs, this.stuck);
     this.jobActions = new JobActions(this.repos, this.state, this.taskLogs, this.log);
-    this.views = new Views(this.repos, this.clock, this.stuck);
+    this.readModels = new ReadModels(this.repos, this.clock, this.stuck);
     this.names = new Names(this.repos.names);
     this.retention = new Retention(this.repos, this.clock, this.jobActions, this.taskLogs, this.log);
     this.documents = new TaskDocuments(this.repos, () => this.variables);

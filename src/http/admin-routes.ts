@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { tokenMatches } from '../core/support/admin-token';
 import { NotFoundError, RangeNotSatisfiableError, UnauthorizedError } from '../core/support/errors';
 import { isId } from '../core/support/ids';
-import type { TaskView } from '../core/views';
+import type { TaskView } from '../core/read-models';
 import { openTaskLog } from '../core/protocol/task-log-reads';
 import { parseTail } from '../core/protocol/task-log-runs';
 import type { Manager } from '../core/manager';
@@ -32,7 +32,7 @@ function logfile(m: Manager, ctx: RequestCtx): Promise<Reply> {
   if (!isId(job) || !isId(task)) throw notFound();
   let t: TaskView;
   try {
-    t = m.views.task(task);
+    t = m.readModels.task(task);
   } catch (err) {
     if (err instanceof NotFoundError) throw notFound();
     throw err;

@@ -3,7 +3,7 @@
 import type { Manager } from '../core/manager';
 import { openTaskLog } from '../core/protocol/task-log-reads';
 import { parseRun, parseTail, runsOfTask } from '../core/protocol/task-log-runs';
-import type { TaskView } from '../core/views';
+import type { TaskView } from '../core/read-models';
 import { json, type Reply } from './reply';
 
 /** The header that says how many rows a listing (`limit`) left out. */

@@ -10,7 +10,7 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../core/support/
 import { isTrusted } from '../core/support/networks';
 import { platformName } from '../core/support/validate';
 import type { JobStatus } from '../core/support/statuses';
-import type { JobView } from '../core/views';
+import type { JobView } from '../core/read-models';
 import { COMMIT, VERSION } from '../version';
 import { refuseCrossSite } from './access';
 import { json, noContent, type Reply } from './reply';
@@ -114,9 +114,9 @@ export function v3Routes(m: Manager): Route[] {
     route(['POST'], '/jobs', (ctx) =>
       withSubmission(ctx, (doc, address) => {
         const { id } = m.jobs.submit(doc, { via: 'blender-addon', address, user_agent: userAgent(ctx.req) });
-        return json(f3Job(m.views.jobWithSettings(id)));
+        return json(f3Job(m.readModels.jobWithSettings(id)));
       }),
     ),
-    route(['GET'], '/jobs/:id', (ctx) => json(f3Job(m.views.jobWithSettings(ctx.params.id!)))),
+    route(['GET'], '/jobs/:id', (ctx) => json(f3Job(m.readModels.jobWithSettings(ctx.params.id!)))),
   ];
 }

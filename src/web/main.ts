@@ -3,7 +3,7 @@
 import { access, type Access, ApiError, authHeaders, session } from './api';
 import { h, replace } from './dom';
 import { connectEvents, debounce, type FarmEvent } from './live';
-import type { FarmSummary } from '../core/view-types';
+import type { FarmSummary } from '../core/api-types';
 import { farmView } from './views/farm';
 import { jobView } from './views/job';
 import { jobsView } from './views/jobs';

@@ -46,7 +46,7 @@ describe('jobs and job', { timeout: 60_000 }, () => {
     expect(lines[2]).toMatch(new RegExp(`^${b}\\s+paused one\\s+custom\\s+paused\\s+50\\s+\\[\\.{20}\\]\\s+0%\\s+0/1\\s+`));
 
     const json = await runJson(['jobs', ...dd(tm)]);
-    expect(json).toEqual(tm.manager.views.jobs());
+    expect(json).toEqual(tm.manager.readModels.jobs());
     expect((await runJson(['jobs', '--status', 'paused', ...dd(tm)])).map((j: { id: string }) => j.id)).toEqual([b]);
     expectFailure(await runCli(['jobs', '--status', 'bogus', ...dd(tm)]), 2, /^flamenco-mgr: status: "bogus" is not a job status/);
   });
@@ -63,7 +63,7 @@ describe('jobs and job', { timeout: 60_000 }, () => {
     expect(out).toMatch(/^ {2}metadata\.project: sprite$/m);
     expect(out).toMatch(/^TASK\s+NAME\s+TYPE\s+STATUS\s+WORKER\s+PROGRESS\s+ACTIVITY$/m);
     expect(out).toMatch(new RegExp(`^${tasksByName(tm, job).first!.id}\\s+first\\s+sleep\\s+active\\s+node-1\\s+0%\\s+assigned to node-1$`, 'm'));
-    expect(await runJson(['job', job, ...dd(tm)])).toEqual(tm.manager.views.job(job));
+    expect(await runJson(['job', job, ...dd(tm)])).toEqual(tm.manager.readModels.job(job));
     expectFailure(await runCli(['job', UNKNOWN_ID, ...dd(tm)]), 3, `job ${UNKNOWN_ID} not found`);
     expectFailure(await runCli(['job', 'xyz', ...dd(tm)]), 3, 'job xyz not found');
   });
@@ -84,7 +84,7 @@ describe('cancel-job, pause-job, resume-job', { timeout: 60_000 }, () => {
 
     const other = submitCustom(tm, [{ name: 'x' }]);
     const json = await runJson(['cancel-job', other, ...dd(tm)]);
-    expect(json).toEqual(tm.manager.views.jobSummary(other));
+    expect(json).toEqual(tm.manager.readModels.jobSummary(other));
     expect(json.status).toBe('canceled');
   });
 
@@ -107,7 +107,7 @@ describe('cancel-job, pause-job, resume-job', { timeout: 60_000 }, () => {
 
     const other = submitCustom(tm, [{ name: 'x' }]);
     expect((await runJson(['pause-job', other, ...dd(tm)])).status).toBe('paused');
-    expect(await runJson(['resume-job', other, ...dd(tm)])).toEqual(tm.manager.views.jobSummary(other));
+    expect(await runJson(['resume-job', other, ...dd(tm)])).toEqual(tm.manager.readModels.jobSummary(other));
   });
 });
 

@@ -119,7 +119,7 @@ describe('--json nits', { timeout: 30_000 }, () => {
     const job = submitCustom(tm, [{ name: 'a' }]);
     const d = ['--data-dir', tm.dataDir];
     const p = await runJson(['set-priority', job, '10', ...d]);
-    expect(p).toEqual(tm.manager.views.jobSummary(job));
+    expect(p).toEqual(tm.manager.readModels.jobSummary(job));
     expect(p.task_list).toBeUndefined();
     expect((await runJson(['pause-job', job, ...d])).task_list).toBeUndefined();
   });

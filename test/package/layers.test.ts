@@ -21,9 +21,9 @@ function layerOf(rel: string): Layer {
   throw new Error(`src/${rel} is in no layer: add it to test/package/layers.test.ts and docs/architecture.md`);
 }
 
-/** What the dashboard may use of the rest: the shared view types (type-only), the status vocabulary and the events stream's terms. */
+/** What the dashboard may use of the rest: the API's document types (type-only), the status vocabulary and the events stream's terms. */
 const WEB_MAY_IMPORT = new Map([
-  ['core/view-types.ts', 'type-only'],
+  ['core/api-types.ts', 'type-only'],
   ['core/support/statuses.ts', 'any'],
   ['core/support/event-stream.ts', 'any'],
 ]);

@@ -2,7 +2,7 @@
 import type { Manager } from '../../core/manager';
 import { openTaskLog } from '../../core/protocol/task-log-reads';
 import { runsOfTask } from '../../core/protocol/task-log-runs';
-import type { TaskView } from '../../core/views';
+import type { TaskView } from '../../core/read-models';
 import type { TagChange } from '../../core/protocol/worker-tags';
 import type { FarmClient, JobAction, RunInfo } from './client';
 
@@ -29,25 +29,25 @@ export class LocalClient implements FarmClient {
   }
 
   async jobList(status: string | undefined, listing: Parameters<FarmClient['jobList']>[1]) {
-    return this.m.views.jobList(status, listing);
+    return this.m.readModels.jobList(status, listing);
   }
 
   async jobDetail(ref: string, sel: Parameters<FarmClient['jobDetail']>[1]) {
-    return this.m.views.jobDetail(this.m.names.job(ref), sel);
+    return this.m.readModels.jobDetail(this.m.names.job(ref), sel);
   }
 
   async jobSummary(ref: string) {
-    return this.m.views.jobSummary(this.m.names.job(ref));
+    return this.m.readModels.jobSummary(this.m.names.job(ref));
   }
 
   async jobAction(ref: string, action: JobAction) {
     const id = this.m.names.job(ref);
     const job = action === 'cancel' ? this.m.jobActions.cancel(id) : action === 'pause' ? this.m.jobActions.pause(id) : this.m.jobActions.resume(id);
-    return this.m.views.jobSummary(job.id);
+    return this.m.readModels.jobSummary(job.id);
   }
 
   async setPriority(ref: string, priority: number) {
-    return this.m.views.jobSummary(this.m.jobActions.setPriority(this.m.names.job(ref), priority).id);
+    return this.m.readModels.jobSummary(this.m.jobActions.setPriority(this.m.names.job(ref), priority).id);
   }
 
   async deleteJob(ref: string) {
@@ -77,7 +77,7 @@ export class LocalClient implements FarmClient {
   }
 
   async task(ref: string) {
-    return this.m.views.task(this.m.names.task(ref));
+    return this.m.readModels.task(this.m.names.task(ref));
   }
 
   async logRuns(t: TaskView): Promise<RunInfo[]> {
@@ -100,12 +100,12 @@ export class LocalClient implements FarmClient {
   }
 
   async workers() {
-    return this.m.views.workers();
+    return this.m.readModels.workers();
   }
 
   async requestStatus(ref: string, status: string, lazy: boolean) {
     const w = this.m.workers.requestStatus(this.m.names.worker(ref), status, lazy);
-    return this.m.views.worker(w.id);
+    return this.m.readModels.worker(w.id);
   }
 
   async forgetWorker(ref: string) {
@@ -114,7 +114,7 @@ export class LocalClient implements FarmClient {
   }
 
   async sleepSchedule(ref: string) {
-    const id = this.m.views.worker(this.m.names.worker(ref)).id;
+    const id = this.m.readModels.worker(this.m.names.worker(ref)).id;
     return { worker: id, schedule: this.m.sleepSchedules.get(id) ?? null };
   }
 

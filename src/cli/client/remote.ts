@@ -4,7 +4,7 @@
 import type { PrunableStatus } from '../../core/lifecycle/retention';
 import type { Listing } from '../../core/listing';
 import { EXIT, errorFor, isErrorCode, UnauthorizedError, ValidationError } from '../../core/support/errors';
-import type { JobDetail, JobView, TaskSelection, TaskView } from '../../core/views';
+import type { JobDetail, JobView, TaskSelection, TaskView } from '../../core/read-models';
 import { VERSION } from '../../version';
 import type { FarmClient, JobAction, WebhookDeliveries } from './client';
 import type { TagChange, WorkerTagsView } from '../../core/protocol/worker-tags';

@@ -4,9 +4,9 @@ import { NotFoundError, ValidationError } from '../support/errors';
 import { isId } from '../support/ids';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
-import type { BlocklistEntry } from '../view-types';
+import type { BlocklistEntry } from '../api-types';
 
-export type { BlocklistEntry } from '../view-types';
+export type { BlocklistEntry } from '../api-types';
 
 export class Blocklist {
   constructor(

@@ -1,4 +1,4 @@
-// Admin views and actions on the queue: queue status, requeue.
+// What an admin reads of the queue and does to it: queue status, requeue.
 import type { Clock } from '../support/clock';
 import { isoTime } from '../support/clock';
 import { ConflictError, NotFoundError, ValidationError } from '../support/errors';
@@ -7,7 +7,7 @@ import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
 import type { StateMachine } from './state';
 import { PAUSED_JOB_STATUSES, TASK_STATUSES, type TaskStatus, WORKER_STATUSES, type WorkerStatus } from '../support/statuses';
-import { allTaskCounts, type JobView, zeroCounts } from '../views';
+import { allTaskCounts, type JobView, zeroCounts } from '../read-models';
 import { identifier } from '../names';
 import type { TaskLogFiles, WorkerControl } from './needs';
 import type { TaskRecord } from '../../db/tasks-repo';

@@ -5,9 +5,9 @@ import type { DB } from '../../db/open';
 import type { Clock } from '../support/clock';
 import type { StuckWork } from '../jobs/stuck';
 import { JOB_STATUSES, TASK_STATUSES, WORKER_STATUSES } from '../support/statuses';
-import type { FarmSummary, StuckJob } from '../view-types';
+import type { FarmSummary, StuckJob } from '../api-types';
 
-export type { FarmSummary, StuckJob } from '../view-types';
+export type { FarmSummary, StuckJob } from '../api-types';
 
 /** Many browsers ask at once after the same event: they share one answer (at most this long). */
 const CACHE_MS = 1000;

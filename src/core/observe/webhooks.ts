@@ -13,7 +13,7 @@ import type { Repos } from '../repos';
 import type { Clock } from '../support/clock';
 import type { ManagerConfig } from '../support/config';
 import type { Logger } from '../support/logger';
-import { taskCounts } from '../views';
+import { taskCounts } from '../read-models';
 import type { WebhookConfig, WebhookEvent } from '../support/webhook-config';
 
 /** POSTs a body; resolves with the HTTP status, rejects when there is no answer. */

@@ -3,7 +3,7 @@ import { api } from '../api';
 import { h, replace, table } from '../dom';
 import { lastRenderedBox } from './image';
 import type { View } from './view';
-import type { FarmSummary } from '../../core/view-types';
+import type { FarmSummary } from '../../core/api-types';
 
 function counts(title: string, c: Record<string, number>): HTMLElement {
   const nonzero = Object.entries(c).filter(([, n]) => n > 0);

@@ -2,7 +2,7 @@
 import { api } from '../api';
 import { badge, h, pager, progress, relativeTime, replace, table } from '../dom';
 import { lastRenderedBox } from './image';
-import type { BlocklistEntry, JobDetail } from '../../core/view-types';
+import type { BlocklistEntry, JobDetail } from '../../core/api-types';
 import type { Ctx, View } from './view';
 
 /** Tasks per page: the page asks serve for these only (a job may have 100 000 tasks). */

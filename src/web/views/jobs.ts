@@ -4,7 +4,7 @@ import { seenEvent } from '../live';
 import { badge, h, pager, progress, relativeTime, replace, table } from '../dom';
 import type { View } from './view';
 import { JOB_STATUSES } from '../../core/support/statuses';
-import type { JobView } from '../../core/view-types';
+import type { JobView } from '../../core/api-types';
 
 /** Shown only on request: done with and no longer interesting. */
 const FINISHED = ['completed', 'canceled'];

@@ -3,7 +3,7 @@ import { api, text } from '../api';
 import { badge, h, replace } from '../dom';
 import type { View } from './view';
 import { RUNNING_TASK_STATUSES } from '../../core/support/statuses';
-import type { TaskView } from '../../core/view-types';
+import type { TaskView } from '../../core/api-types';
 
 const TAIL_LINES = 2000;
 const FOLLOW_MS = 2000;

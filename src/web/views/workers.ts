@@ -2,7 +2,7 @@
 import { api } from '../api';
 import { badge, h, pager, relativeTime, replace, table } from '../dom';
 import type { Ctx, View } from './view';
-import type { WorkerView } from '../../core/view-types';
+import type { WorkerView } from '../../core/api-types';
 
 const PAGE = 100;
 

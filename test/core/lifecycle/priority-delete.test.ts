@@ -109,7 +109,7 @@ describe('delete', () => {
     expect(existsSync(m.taskLogs.dir(keep))).toBe(true);
     expect(statuses(tm, keep)).toEqual({ k: 'active' });
     expectConsistent(tm);
-    expect(() => m.views.job(job)).toThrow(NotFoundError);
+    expect(() => m.readModels.job(job)).toThrow(NotFoundError);
   });
 
   it('removes a queued, a paused and a canceled job', () => {

@@ -41,7 +41,7 @@ describe('Retention.prune', () => {
     expect(r).toMatchObject({ jobs: 2, tasks: 3 });
     expect(r.log_bytes).toBeGreaterThan(2000);
     expect(existsSync(tm.manager.taskLogs.dir(done))).toBe(false);
-    expect(tm.manager.views.jobs().map((j) => j.id)).toEqual([waiting, fresh]);
+    expect(tm.manager.readModels.jobs().map((j) => j.id)).toEqual([waiting, fresh]);
   });
 
   it('keeps the statuses not asked for', async () => {

@@ -1,5 +1,5 @@
 // The documents the API answers and the CLI prints with --json, as types only: the read models
-// (views.ts, lifecycle/blocklist.ts, observe/farm-summary.ts) build them, and the dashboard
+// (read-models.ts, lifecycle/blocklist.ts, observe/farm-summary.ts) build them, and the dashboard
 // imports them (type-only) instead of declaring its own copies. Imports nothing but the status
 // vocabulary, so that the dashboard's build sees no server code.
 import type { JobStatus, RequestableStatus, TaskStatus, WorkerStatus } from './support/statuses';

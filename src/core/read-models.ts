@@ -1,4 +1,4 @@
-// Read models shared by the CLI's --json output and the admin API: the same shapes everywhere.
+// The read models: the documents (api-types.ts) shared by the CLI's --json output and the admin API: the same shapes everywhere.
 import type { JobListing, JobRecord } from '../db/jobs-repo';
 import type { TaskRecord } from '../db/tasks-repo';
 import type { WorkerRecord } from '../db/workers-repo';
@@ -10,9 +10,9 @@ import { type Clock, systemClock } from './support/clock';
 import { ALL, isCurrent, type Listing, newest } from './listing';
 import type { StuckWork } from './jobs/stuck';
 import { isOneOf, JOB_STATUSES, TASK_STATUSES, type TaskStatus } from './support/statuses';
-import type { JobDetail, JobView, TaskSelection, TaskView, WorkerView } from './view-types';
+import type { JobDetail, JobView, TaskSelection, TaskView, WorkerView } from './api-types';
 
-export type { JobDetail, JobView, TaskSelection, TaskView, WorkerView } from './view-types';
+export type { JobDetail, JobView, TaskSelection, TaskView, WorkerView } from './api-types';
 
 export function workerView(repos: Repos, w: WorkerRecord): WorkerView {
   // Labels only: neither the task's commands nor the job's settings are read.
@@ -71,7 +71,7 @@ export function taskView(repos: Repos, t: TaskRecord, nicknames = new Map<string
   };
 }
 
-export class Views {
+export class ReadModels {
   constructor(
     private readonly repos: Repos,
     private readonly clock: Clock = systemClock,
