@@ -222,7 +222,7 @@ export class TasksRepo {
 
   /** Tasks of a worker in one status (normally 'active': at most one). */
   forWorker(workerId: string, status: 'active' | 'cancel-requested'): TaskRecord[] {
-    // The status is written into the SQL (one of two literals): bound, it made SQLite re-plan the
+    // The status is written into the SQL (one of two literals): bound, it makes SQLite re-plan the
     // query on every call, as for the dispatch query.
     const sql = status === 'active' ? FOR_WORKER_ACTIVE_SQL : FOR_WORKER_CANCEL_REQUESTED_SQL;
     return (this.s.get(sql).all(workerId) as Row[]).map(fromRow);

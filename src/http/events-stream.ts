@@ -27,7 +27,7 @@ const FULL_RETRY_AFTER_MS = 10_000;
 /**
  * Clients written to in one turn of the event loop. A batch of events goes to its clients a slice
  * at a time, so that worker requests are answered between the slices: with fifty clients of every
- * event during full dispatch, writing a batch to all of them at once held the loop for milliseconds.
+ * event during full dispatch, writing a batch to all of them at once holds the loop for milliseconds.
  */
 export const CLIENTS_PER_TURN = 8;
 /** Batches per client the outbox may hold before it is written at once. */

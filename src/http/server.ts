@@ -163,8 +163,8 @@ export function createHttpServer(routeTable: Route[], log: Logger, opts: HttpSer
       keepAliveTimeout: 120_000,
       headersTimeout,
       requestTimeout: opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
-      // How often node looks for connections past those timeouts. Its default of 30 s made a
-      // 10 s headers timeout fire after 30 s and a 30 s request timeout after 60 s.
+      // How often node looks for connections past those timeouts. With its default of 30 s a
+      // 10 s headers timeout fires after 30 s and a 30 s request timeout after 60 s.
       connectionsCheckingInterval: Math.min(500, Math.max(50, Math.floor(headersTimeout / 4))),
     },
     (req, res) => {

@@ -6,7 +6,7 @@
 // its queued updates and end in a sane state. It re-registers only when /sign-on answers 401,
 // which it asks only when it starts; so it is told to shut down, and under a supervisor
 // (systemd's Restart=always) it starts again, gets 401 at sign-on and registers anew.
-// - /task: 423 {"status_requested": "shutdown"}; a 401 there was retried every 10 s forever.
+// - /task: 423 {"status_requested": "shutdown"}; the worker retries a 401 there every 10 s, forever.
 // - /may-i-run: the worker parses the body whatever the status and crashes its checking loop on
 //   any other key, so a 401 carries exactly may_keep_running/reason/status_requested.
 // - /tasks/{id}/update: 409, which the worker drops; a 401 stayed at the head of its queue.
@@ -19,8 +19,8 @@
 // which the worker retries (an update stays queued); /may-i-run says the task may keep running,
 // since nothing could be checked, and asks again at its next poll. The answer comes after
 // LIMITED_ANSWER_DELAY_MS (well within the worker's 3 s timeout): a flooding connection then
-// sends one request a second instead of thousands, which kept the real workers' requests from
-// waiting behind the flood (see bench/scenarios/flood.ts).
+// sends one request a second instead of thousands, and the real workers' requests do not wait
+// behind the flood (see bench/scenarios/flood.ts).
 import type { LoginRefusal } from '../core/protocol/login-limits';
 import { ERROR_RULES, RateLimitedError, UnauthorizedError, UnknownWorkerError } from '../core/support/errors';
 import { ReplyError, replyFor, retryAfter } from './errors';

@@ -31,7 +31,7 @@ export class StuckWork {
     const vars = this.variables();
     const blocks = this.repos.blocklist.list(jobId);
     // The job's task types as recorded at submission (db/job-task-types-repo.ts): reading them
-    // from the job's tasks took tens of milliseconds per 100 000 tasks on every farm summary.
+    // from the job's tasks costs tens of milliseconds per 100 000 tasks at every farm summary.
     for (const { task_type, commands } of this.repos.jobTaskTypes.forJob(jobId)) {
       const placeholders = Variables.placeholders(commands);
       const blocked = new Set(blocks.filter((b) => b.task_type === task_type).map((b) => b.worker_id));

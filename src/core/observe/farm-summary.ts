@@ -13,8 +13,8 @@ export type { FarmSummary, StuckJob } from '../api-types';
 const CACHE_MS = 1000;
 /**
  * What is stuck is worked out at most this often: it walks every waiting job's task types, which
- * took a sixth of serve's time with a hundred dashboards open during full dispatch when it ran
- * at every change. A job stuck for want of a worker stays so for far longer than this.
+ * at every change costs a sixth of serve's time with a hundred dashboards open during full
+ * dispatch. A job stuck for want of a worker stays so for far longer than this.
  */
 export const STUCK_CACHE_MS = 10_000;
 

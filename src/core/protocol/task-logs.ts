@@ -61,7 +61,7 @@ export class TaskLogs {
   /**
    * Moves the current log aside (.txt → .txt.1, .1 → .2, …) so the next run starts a fresh file.
    * It happens on the thread pool in the file's queue: after the writes of the run being moved
-   * aside, before any write of the next run. (Even looking for the file on the main thread made
+   * aside, before any write of the next run. (Even looking for the file on the main thread makes
    * it wait for the thread pool's file creations in the same directory.)
    */
   rotate(jobId: string, taskId: string): Promise<void> {

@@ -35,7 +35,7 @@ export function jobView(id: string, ctx: Ctx): View {
 
   /**
    * The job with only the page of tasks shown: serve reads and sends a hundred tasks, not the whole
-   * job (for 20 000 tasks that was 5.8 MB and a third of a second of serve's one thread per fetch).
+   * job (a 20 000-task job is 5.8 MB and a third of a second of serve's one thread per fetch).
    */
   async function fetchJob(): Promise<void> {
     const n = ++asked;
