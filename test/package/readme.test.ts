@@ -4,9 +4,9 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli';
 
-it('every src/, test/ and bench/ file named in README.md, docs/api.md and bench/README.md exists', () => {
+it('every src/, test/ and bench/ file named in README.md, docs/api.md, docs/architecture.md and bench/README.md exists', () => {
   const missing: string[] = [];
-  for (const doc of ['README.md', 'docs/api.md', 'bench/README.md']) {
+  for (const doc of ['README.md', 'docs/api.md', 'docs/architecture.md', 'bench/README.md']) {
     const text = readFileSync(path.join(ROOT, doc), 'utf8');
     for (const m of text.matchAll(/\b(?:src|test|bench)\/[\w./-]+\.(?:ts|mjs|json|cjs)\b/g)) {
       if (m[0].includes('/some/')) continue; // a placeholder in an example command
