@@ -107,7 +107,7 @@ export function apiRoutes(m: Manager, token: string): Route[] {
       const b = bodyObject(ctx);
       const status = optionalString(b.status, 'status');
       if (!status) throw new ValidationError('status: required (awake, asleep or shutdown)');
-      const w = m.workers.requestStatus(workerId(ctx), status, optionalBool(b.lazy, 'lazy'));
+      const w = m.workers.requestStatus(workerId(ctx), status, { lazy: optionalBool(b.lazy, 'lazy') });
       return json(m.readModels.worker(w.id));
     }),
     route(['GET'], '/workers/:id/tags', (ctx) => json(m.workerTags.get(workerId(ctx)))),

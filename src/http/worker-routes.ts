@@ -88,7 +88,7 @@ export function workerRoutes(m: Manager): Route[] {
       supported_task_types: stringList(b.supported_task_types ?? [], 'supported_task_types'),
     };
     // Open registration is rate-limited per address; with a secret, the token was the check.
-    const w = await m.workers.register(registration, callerOf(ctx.req), !m.config.registration_secret);
+    const w = await m.workers.register(registration, callerOf(ctx.req), { open: !m.config.registration_secret });
     return json(workerDocument(w));
   }
 

@@ -113,7 +113,7 @@ describe('webhooks', () => {
 
     // serve restarts: a new manager on the same database; a CLI command changes a worker meanwhile.
     const restarted = testManager({ dataDir: s.dataDir, clock: s.clock, config: s.config });
-    restarted.manager.workers.requestStatus(w.id, 'asleep', false);
+    restarted.manager.workers.requestStatus(w.id, 'asleep');
     await w.call('POST', '/ack-status-change/asleep');
     s.clock.advance(60_000);
     const wh2 = restarted.manager.observe.webhooks;

@@ -104,7 +104,7 @@ export class LocalClient implements FarmClient {
   }
 
   async requestStatus(ref: string, status: string, lazy: boolean) {
-    const w = this.m.workers.requestStatus(this.m.names.worker(ref), status, lazy);
+    const w = this.m.workers.requestStatus(this.m.names.worker(ref), status, { lazy });
     return this.m.readModels.worker(w.id);
   }
 

@@ -17,5 +17,5 @@ export interface WorkerControl {
   lastHeard(w: WorkerRecord): number;
   /** Requeues the worker's tasks, writing `why` into their logs; returns how many. */
   releaseTasks(w: WorkerRecord, why: string): number;
-  requestStatus(workerId: string, status: string, lazy: boolean): unknown;
+  requestStatus(workerId: string, status: string, opts: { lazy?: boolean }): unknown;
 }

@@ -93,7 +93,7 @@ export class SleepScheduler {
       const current = w.status === 'starting' ? 'awake' : w.status;
       if (current === want || w.status_requested === want) continue;
       // Going to sleep lets the running task finish; waking up has nothing to wait for.
-      this.workers.requestStatus(w.id, want, want === 'asleep');
+      this.workers.requestStatus(w.id, want, { lazy: want === 'asleep' });
       n++;
     }
     return n;

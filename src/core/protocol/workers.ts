@@ -128,7 +128,7 @@ export class WorkerService {
    * Registers a worker. `open` says anyone may register (no registration secret is configured):
    * then each source address gets a limited number of registrations per window.
    */
-  async register(reg: Registration, caller: Caller, open = false): Promise<WorkerRecord> {
+  async register(reg: Registration, caller: Caller, { open = false } = {}): Promise<WorkerRecord> {
     checkWorkerFields(reg);
     if (open) {
       const wait = this.registrations.blockedFor(caller.address);
@@ -283,7 +283,7 @@ export class WorkerService {
     return n;
   }
 
-  requestStatus(workerId: string, status: string, lazy: boolean): WorkerRecord {
+  requestStatus(workerId: string, status: string, { lazy = false } = {}): WorkerRecord {
     return this.repos.write(() => this.requestStatusNow(workerId, status, lazy));
   }
 

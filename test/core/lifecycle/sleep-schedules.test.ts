@@ -130,7 +130,7 @@ describe('which workers follow a schedule', () => {
     const tm = managerAt(at(fri, 0, 23, 0));
     const m = tm.manager;
     const w = await addWorker(tm);
-    m.workers.requestStatus(w, 'awake', false);
+    m.workers.requestStatus(w, 'awake');
     m.sleepSchedules.set(w, '', '22:00', '06:00');
     expect(m.sleepSchedules.check()).toBe(1);
     expect(workerRec(tm, w).status_requested).toBe('asleep');

@@ -26,7 +26,7 @@ async function workerIn(tm: TestManager, status: string): Promise<string> {
       return addWorker(tm);
     case 'asleep': {
       const w = await addWorker(tm);
-      m.workers.requestStatus(w, 'asleep', false);
+      m.workers.requestStatus(w, 'asleep');
       m.workers.ack(workerRec(tm, w), 'asleep');
       return w;
     }
@@ -265,7 +265,7 @@ describe('a timeout and a pending status request', () => {
   it('keeps the request an admin made: a timed-out worker still gets it', async () => {
     const tm = testManager();
     const w = await workerIn(tm, 'asleep');
-    tm.manager.workers.requestStatus(w, 'awake', true);
+    tm.manager.workers.requestStatus(w, 'awake', { lazy: true });
     tm.clock.advance(ASLEEP_MIN_TIMEOUT_MS + 1);
     expect(tm.manager.timeouts.check().workers).toBe(1);
     expect(workerRec(tm, w)).toMatchObject({ status: 'timeout', status_requested: 'awake', lazy_status_request: true });
@@ -276,7 +276,7 @@ describe('a timeout and a pending status request', () => {
   it('judges an asleep worker by its 30 s polls even when worker_timeout is shorter', async () => {
     const tm = testManager({ config: { worker_timeout_ms: 20_000 } });
     const w = await workerIn(tm, 'asleep');
-    tm.manager.workers.requestStatus(w, 'awake', false);
+    tm.manager.workers.requestStatus(w, 'awake');
     for (let i = 0; i < 10; i++) {
       tm.clock.advance(ASLEEP_POLL_INTERVAL_MS + 3_000);
       expect(tm.manager.timeouts.check().workers, `poll ${i}`).toBe(0);

@@ -190,7 +190,7 @@ describe('eligibility', () => {
     const tm = testManager();
     submitCustom(tm, [{ name: 'a' }]);
     const w = await addWorker(tm);
-    tm.manager.workers.requestStatus(w, 'asleep', true);
+    tm.manager.workers.requestStatus(w, 'asleep', { lazy: true });
     expect(claim(tm, w)).toEqual({ kind: 'status-change', status: 'asleep' });
     expect(tm.manager.repos.tasks.forWorker(w, 'active')).toEqual([]);
   });
