@@ -8,6 +8,7 @@ import { defaultConfig } from '../core/support/config';
 import { ValidationError } from '../core/support/errors';
 import { common, type CommonOptions, openManager } from './context';
 import { printJson } from './format';
+import { counted } from '../core/support/plural';
 
 export function backupCommand(program: Command): void {
   common(program.command('backup <file>').description('write a consistent copy of the database to a new file (safe while serve runs)'), true, false).action(
@@ -20,7 +21,7 @@ export function backupCommand(program: Command): void {
       try {
         const r = await o.db.backup(target);
         if (opts.json) printJson({ file: target, pages: r.totalPages });
-        else io.out(`wrote ${target} (${r.totalPages} pages)\n`);
+        else io.out(`wrote ${target} (${counted(r.totalPages, 'page')})\n`);
       } finally {
         o.close();
       }

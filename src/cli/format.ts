@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { io } from './io';
 import { DEFAULT_LIMIT, type Listing, parseLimit } from '../core/listing';
 import { ValidationError } from '../core/support/errors';
+import { counted } from '../core/support/plural';
 
 /** How human output is laid out: the width to fit (none: as wide as the cells), and colour. */
 export interface Style {
@@ -50,8 +51,8 @@ export function listingOf(opts: LimitOptions, limit = DEFAULT_LIMIT): Listing {
 }
 
 /** The line under a cut-down listing that says what is missing and how to see it. */
-export function omittedNote(omitted: number, what: string): string {
-  return omitted > 0 ? `(${omitted} more ${what} not shown; use --limit n or --all)\n` : '';
+export function omittedNote(omitted: number, one: string): string {
+  return omitted > 0 ? `(${counted(omitted, `more ${one}`, `more ${one}s`)} not shown; use --limit n or --all)\n` : '';
 }
 
 const ANSI: Record<string, string> = { green: '32', red: '31', yellow: '33', cyan: '36', dim: '2' };

@@ -6,6 +6,7 @@ import { ValidationError } from '../core/support/errors';
 import { common, type CommonOptions, fsProblem } from './context';
 import { withClient } from './client/connect';
 import { printJson } from './format';
+import { counted } from '../core/support/plural';
 
 function readDocument(file: string): unknown {
   let text: string;
@@ -44,7 +45,7 @@ export function submitCommand(program: Command): void {
       const r = await withClient(opts, (c) => c.submit(doc));
       if (opts.json) return printJson(r);
       io.out(`${r.id}\n`);
-      io.err(`submitted job ${r.id} with ${r.tasks} task${r.tasks === 1 ? '' : 's'}\n`);
+      io.err(`submitted job ${r.id} with ${counted(r.tasks, 'task')}\n`);
       for (const w of r.warnings) io.err(`warning: ${w}\n`);
     },
   );

@@ -1,5 +1,6 @@
 // The tables several commands print: jobs (jobs, queue-status) and workers (list-workers).
 import type { JobSummary } from '../core/lifecycle/queue';
+import { allOnOneRow, firstLine } from '../core/support/one-line';
 import type { JobDetail, TaskView, WorkerView } from '../core/read-models';
 import { colourStatus, omittedNote, progressBar, relativeTime, type Style, table, taskLabel } from './format';
 
@@ -20,7 +21,9 @@ export function jobProgress(j: JobSummary): string {
 }
 
 export function tasksTable(tasks: TaskView[], style: Style): string {
-  const rows = tasks.map((t) => [t.id, t.name, t.task_type, t.status, t.worker_nickname ?? '-', `${t.progress}%`, t.activity]);
+  // A fitted table shows the first line of an activity (cut to the column), a wide one all of it.
+  const activity = style.width === undefined ? allOnOneRow : firstLine;
+  const rows = tasks.map((t) => [t.id, t.name, t.task_type, t.status, t.worker_nickname ?? '-', `${t.progress}%`, activity(t.activity)]);
   return table(['TASK', 'NAME', 'TYPE', 'STATUS', 'WORKER', 'PROGRESS', 'ACTIVITY'], rows, style, { keep: ['TASK', 'STATUS'], status: 'STATUS' });
 }
 
@@ -54,5 +57,5 @@ export function jobText(j: JobDetail, omitted: number, taskStatus: string | unde
   for (const w of j.warnings) lines.push(`  warning:   ${w}`);
   const head = lines.join('\n') + '\n\n';
   if (j.task_list.length === 0) return head + (taskStatus ? `no ${taskStatus} tasks\n` : 'no tasks\n');
-  return head + tasksTable(j.task_list, style) + '\n' + omittedNote(omitted, 'tasks');
+  return head + tasksTable(j.task_list, style) + '\n' + omittedNote(omitted, 'task');
 }

@@ -10,6 +10,7 @@ import type { Manager } from '../core/manager';
 import { replyFor } from './errors';
 import type { Reply } from './reply';
 import type { RequestCtx, Route } from './server';
+import { counted } from '../core/support/plural';
 
 /** The token of an `Authorization: Bearer <token>` header; '' without one. */
 export function bearerToken(req: IncomingMessage): string {
@@ -76,7 +77,7 @@ export async function serveLog(m: Manager, ctx: RequestCtx, job: string, task: s
       }
       if (start >= h.size || start > end) {
         h.close();
-        return replyFor(new RangeNotSatisfiableError(`the log has ${h.size} bytes`), { 'Content-Range': `bytes */${h.size}` });
+        return replyFor(new RangeNotSatisfiableError(`the log has ${counted(h.size, 'byte')}`), { 'Content-Range': `bytes */${h.size}` });
       }
       status = 206;
     }

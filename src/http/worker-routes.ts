@@ -1,6 +1,6 @@
 // The Flamenco worker protocol (shared/protocol.md): parse → call core → reply.
 import type { IncomingMessage } from 'node:http';
-import { ForbiddenError, NotAcceptableError, NotFoundError } from '../core/support/errors';
+import { ForbiddenError, NotAcceptableError, NotFoundError, ValidationError } from '../core/support/errors';
 import { jsonObject, parseJson } from './body';
 import { given, optionalString, string, stringList } from '../core/support/validate';
 import { isId } from '../core/support/ids';
@@ -25,6 +25,16 @@ export function callerOf(req: IncomingMessage): Caller {
   if (address.startsWith('::ffff:')) address = address.slice(7);
   const ua = req.headers['user-agent'];
   return { address, software: typeof ua === 'string' ? ua : '' };
+}
+
+/** What parse returns, or the ValidationError it threw. */
+function parsedOrRefused<T>(parse: () => T): T | ValidationError {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof ValidationError) return err;
+    throw err;
+  }
 }
 
 function requireId(id: string | undefined, what: string): string {
@@ -143,8 +153,8 @@ export function workerRoutes(m: Manager): Route[] {
       bodyLimit: TASK_UPDATE_BODY_LIMIT,
       handler: worker((w, ctx) => {
         const taskId = requireId(ctx.params.task, 'Task');
-        m.reports.ownTask(w, taskId);
-        const update = parseTaskUpdate(parseJson(ctx.body));
+        // A bad body's refusal is handed on as a value: the protocol answers 404 and 409 first.
+        const update = parsedOrRefused(() => parseTaskUpdate(parseJson(ctx.body)));
         // Answered once the log lines are on disk and the update committed after them.
         const applied = m.reports.update(w, taskId, update);
         return { ...noContent, wait: applied };

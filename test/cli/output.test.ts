@@ -71,7 +71,7 @@ describe('--limit, --all and the current jobs', { timeout: 30_000 }, () => {
     const jobs = [1, 2, 3].map((n) => submitCustom(tm, [{ name: 'a' }], { name: `job ${n}` }));
     expect((await runJson(['jobs', '--limit', '2', ...d])).map((j: { id: string }) => j.id)).toEqual(jobs.slice(1));
     const human = await runCli(['jobs', '--limit', '2', ...d]);
-    expect(human.stdout).toMatch(/\n\(1 more older jobs not shown; use --limit n or --all\)\n$/);
+    expect(human.stdout).toMatch(/\n\(1 more older job not shown; use --limit n or --all\)\n$/);
     expect((await runCli(['jobs', '--limit', '0', ...d])).code).toBe(2);
     expect((await runCli(['jobs', '--limit', '2', '--all', ...d])).code).toBe(2);
   });
@@ -83,7 +83,7 @@ describe('--limit, --all and the current jobs', { timeout: 30_000 }, () => {
     for (let i = 0; i < 3; i++) ids.push(await addWorker(tm));
     expect((await runJson(['list-workers', ...d])).map((w: { id: string }) => w.id)).toEqual(ids);
     expect((await runJson(['list-workers', '--limit', '2', ...d])).map((w: { id: string }) => w.id)).toEqual(ids.slice(0, 2));
-    expect((await runCli(['list-workers', '--limit', '2', ...d])).stdout).toMatch(/\n\(1 more workers not shown; use --limit n or --all\)\n$/);
+    expect((await runCli(['list-workers', '--limit', '2', ...d])).stdout).toMatch(/\n\(1 more worker not shown; use --limit n or --all\)\n$/);
     expect((await runCli(['list-workers', '--all', ...d])).stdout).not.toContain('not shown');
     expect((await runCli(['list-workers', '--limit', '2', '--all', ...d])).code).toBe(2);
   });
@@ -98,7 +98,7 @@ describe('--limit, --all and the current jobs', { timeout: 30_000 }, () => {
     expect(done.task_list.map((t: { name: string }) => t.name)).toEqual(['a']);
     expect((await runJson(['job', job, '--limit', '2', ...d])).task_list).toHaveLength(2);
     const human = await runCli(['job', job, '--status', 'queued', '--limit', '1', ...d]);
-    expect(human.stdout).toContain('(1 more tasks not shown; use --limit n or --all)');
+    expect(human.stdout).toContain('(1 more task not shown; use --limit n or --all)');
     const bad = await runCli(['job', job, '--status', 'done', ...d]);
     expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('status: "done" is not a task status') });
   });

@@ -21,11 +21,13 @@ function layerOf(rel: string): Layer {
   throw new Error(`src/${rel} is in no layer: add it to test/package/layers.test.ts and docs/architecture.md`);
 }
 
-/** What the dashboard may use of the rest: the API's document types (type-only), the status vocabulary and the events stream's terms. */
+/** What the dashboard may use of the rest: the API's document types (type-only), and support modules that import nothing (statuses, the events stream's terms, wording). */
 const WEB_MAY_IMPORT = new Map([
   ['core/api-types.ts', 'type-only'],
   ['core/support/statuses.ts', 'any'],
   ['core/support/event-stream.ts', 'any'],
+  ['core/support/plural.ts', 'any'],
+  ['core/support/one-line.ts', 'any'],
 ]);
 
 /** The dashboard's build, which serve runs to bundle it (http/dashboard-assets.ts). */

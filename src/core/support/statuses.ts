@@ -59,3 +59,11 @@ export const REPORTABLE_TASK_STATUSES = ['active', 'completed', 'failed', 'cance
 export function isOneOf<T extends string>(list: readonly T[], value: unknown): value is T {
   return typeof value === 'string' && (list as readonly string[]).includes(value);
 }
+
+/**
+ * Whether the worker holding the task is still running it (RUNNING_TASK_STATUSES), so its reports
+ * of activity and progress count. In any other status the task has ended for that worker.
+ */
+export function isRunningOnWorker(status: TaskStatus): boolean {
+  return RUNNING_TASK_STATUSES.includes(status);
+}

@@ -5,6 +5,7 @@ import { badge, h, pager, progress, relativeTime, replace, table } from '../dom'
 import type { View } from './view';
 import { JOB_STATUSES } from '../../core/support/statuses';
 import type { JobView } from '../../core/api-types';
+import { counted } from '../../core/support/plural';
 
 /** Shown only on request: done with and no longer interesting. */
 const FINISHED = ['completed', 'canceled'];
@@ -62,7 +63,7 @@ export function jobsView(): View {
                   showFinished = !showFinished;
                   draw();
                 },
-              }, }, showFinished ? `hide ${finished} finished jobs` : `show ${finished} finished jobs`))
+              }, }, `${showFinished ? 'hide' : 'show'} ${counted(finished, 'finished job')}`))
         : null,
     );
   }

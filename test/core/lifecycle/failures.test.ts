@@ -210,7 +210,7 @@ describe('job failure', () => {
       expect(jobRec(tm, job).status).toBe('active'); // 1 of 20 = 5 %: under the share, the rest runs
       complete(tm, w, mustClaim(tm, w).id);
     }
-    expect(jobRec(tm, job)).toMatchObject({ status: 'failed', activity: '1 failed tasks block the rest of the job' });
+    expect(jobRec(tm, job)).toMatchObject({ status: 'failed', activity: '1 failed task blocks the rest of the job' });
     const readme = readFileSync(path.join(import.meta.dirname, '..', '..', '..', 'README.md'), 'utf8');
     const row = readme.split('\n').find((l) => l.startsWith('| `job_fail_share` |'));
     expect(row).toContain('failed tasks block the rest of the job');
