@@ -1,6 +1,6 @@
 // Routes for people and their tools; they need the admin token.
 import type { IncomingMessage } from 'node:http';
-import { tokenMatches } from '../core/support/admin-token';
+import { type AdminTokenRef, tokenMatches } from '../core/support/admin-token';
 import { NotFoundError, RangeNotSatisfiableError, UnauthorizedError } from '../core/support/errors';
 import { isId } from '../core/support/ids';
 import type { TaskView } from '../core/read-models';
@@ -18,7 +18,7 @@ export function bearerToken(req: IncomingMessage): string {
   return typeof h === 'string' && /^Bearer\s+/i.test(h) ? h.replace(/^Bearer\s+/i, '').trim() : '';
 }
 
-export function requireAdmin(req: IncomingMessage, token: string): void {
+export function requireAdmin(req: IncomingMessage, token: AdminTokenRef): void {
   const presented = bearerToken(req);
   if (!presented || !tokenMatches(presented, token)) {
     throw new UnauthorizedError('admin token missing or wrong (see `flamenco-mgr admin-token`)', 'Bearer realm="flamenco-mgr"');
@@ -91,7 +91,7 @@ export async function serveLog(m: Manager, ctx: RequestCtx, job: string, task: s
   return { status, headers, stream: h.stream(start, end) };
 }
 
-export function adminRoutes(m: Manager, token: string): Route[] {
+export function adminRoutes(m: Manager, token: AdminTokenRef): Route[] {
   const admin = (fn: (ctx: RequestCtx) => Reply | Promise<Reply>) => (ctx: RequestCtx) => {
     requireAdmin(ctx.req, token);
     return fn(ctx);

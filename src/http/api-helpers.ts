@@ -1,8 +1,8 @@
 // Answers of /api/ routes that the CLI's remote mode reads besides the JSON: how many rows a
 // listing left out, and a task's earlier log runs.
 import type { Manager } from '../core/manager';
-import { openTaskLog } from '../core/protocol/task-log-reads';
-import { parseRun, parseTail, runsOfTask } from '../core/protocol/task-log-runs';
+import { openTaskLog, taskLogRuns } from '../core/protocol/task-log-reads';
+import { parseRun, parseTail } from '../core/protocol/task-log-runs';
 import type { TaskView } from '../core/read-models';
 import { json, type Reply } from './reply';
 
@@ -15,8 +15,8 @@ export function listed<K extends string>(r: Record<K, unknown> & { omitted: numb
 }
 
 /** GET /api/tasks/{id}/runs: the runs with a log, oldest first, and who ran each. */
-export function runsOf(m: Manager, t: TaskView): { run: number; worker: string | null }[] {
-  return runsOfTask(m.taskLogs, t.job, t.id);
+export function runsOf(m: Manager, t: TaskView): Promise<{ run: number; worker: string | null }[]> {
+  return taskLogRuns(m.taskLogs, t.job, t.id);
 }
 
 /** GET /api/tasks/{id}/log?run=N[&tail=M]: one run's log, whole or its last lines. */

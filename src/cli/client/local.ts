@@ -1,7 +1,6 @@
 // The farm on this machine: core calls on the data directory's database.
 import type { Manager } from '../../core/manager';
-import { openTaskLog } from '../../core/protocol/task-log-reads';
-import { runsOfTask } from '../../core/protocol/task-log-runs';
+import { openTaskLog, taskLogRuns } from '../../core/protocol/task-log-reads';
 import type { TaskView } from '../../core/read-models';
 import type { TagChange } from '../../core/protocol/worker-tags';
 import type { FarmClient, JobAction, RunInfo } from './client';
@@ -81,7 +80,7 @@ export class LocalClient implements FarmClient {
   }
 
   async logRuns(t: TaskView): Promise<RunInfo[]> {
-    return runsOfTask(this.m.taskLogs, t.job, t.id);
+    return taskLogRuns(this.m.taskLogs, t.job, t.id);
   }
 
   async readRun(t: TaskView, run: number | undefined, tail: number | undefined) {

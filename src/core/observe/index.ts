@@ -18,6 +18,8 @@ export interface ObservedFarm {
   readonly dataDir: string;
   readonly clock: Clock;
   readonly stuck: StuckWork;
+  /** Which jobs this process submitted itself, and logged already (jobs/jobs.ts). */
+  readonly jobs: { takeSubmittedHere(jobId: string): boolean };
   /** Read at each use: a reload replaces it. */
   readonly config: ManagerConfig;
   readonly log: Logger;
@@ -39,6 +41,16 @@ export class Observability {
       for (const e of events) {
         if (e.kind === 'last-rendered' && e.job_id && e.detail) void this.lastRendered.capture(e.job_id, e.detail);
         else if (e.kind === 'job' && e.status === 'deleted') void this.lastRendered.forget(e.entity);
+      }
+    });
+    // Jobs the CLI of another process submitted reach serve only through the journal: serve logs
+    // them as they appear, like the ones it took itself (which it logged already).
+    this.feed.subscribe((events) => {
+      for (const e of events) {
+        if (e.kind !== 'job' || e.previous !== null || m.jobs.takeSubmittedHere(e.entity)) continue;
+        const job = m.repos.jobs.get(e.entity);
+        const tasks = Object.values(m.repos.taskCounts.forJob(e.entity)).reduce((a, b) => a + b, 0);
+        m.log.info('job submitted', { job: e.entity, name: e.detail ?? undefined, job_type: job?.job_type, tasks, source: 'another process' });
       }
     });
     this.farm = new FarmSummaries(m.repos.db, m.clock, m.stuck);

@@ -4,7 +4,7 @@
 // nor read twice by a reader that goes on from that size.
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { logRuns, pickRun } from './task-log-runs';
+import { logRuns, pickRun, runsOfTask } from './task-log-runs';
 import { type TaskLogs, tailOf } from './task-logs';
 
 /** One run's log, open for one read: each read below closes it. */
@@ -47,6 +47,15 @@ export class OpenLog {
   close(): void {
     closeSync(this.fd);
   }
+}
+
+/**
+ * A task's runs that have a log, oldest first, and the worker that ran each. Lines this process
+ * queued (the manager's own "assigned …") are on disk before the runs are listed.
+ */
+export async function taskLogRuns(logs: TaskLogs, jobId: string, taskId: string): Promise<{ run: number; worker: string | null }[]> {
+  await logs.flushed(jobId, taskId);
+  return runsOfTask(logs, jobId, taskId);
 }
 
 /**

@@ -1,8 +1,10 @@
 // The order in which waiting tasks are handed out, stated once. The dispatch query's ORDER BY is
 // built from DISPATCH_ORDER (db/tasks-repo.ts); the tasks_dispatch index and the `ready` column of
 // the schema (frozen in a migration) are checked against it and READY_TASK_STATUSES
-// (statuses.ts) by test/core/support/dispatch-rules.test.ts. Kept in support/, the layer below
-// db/, because the database's query is built from it.
+// (statuses.ts) by test/core/support/dispatch-rules.test.ts, and tasks_dispatch_v3 (the same for
+// the tasks Flamenco 3 Workers can run) against tasks_dispatch by
+// test/core/protocol/generations.test.ts. Kept in support/, the layer below db/, because the
+// database's query is built from it.
 
 export interface OrderKey {
   column: 'job_priority' | 'priority' | 'job_seq' | 'seq';
