@@ -4,9 +4,10 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { type EventFeed, type EventRow, eventDocument } from '../core/observe/feed';
-import { BusyError, ValidationError } from '../core/support/errors';
+import { BusyError, RateLimitedError, ValidationError } from '../core/support/errors';
 import { EVENTS_RETRY_MS } from '../core/support/event-stream';
 import type { Reply } from './reply';
+import { addressKey, PerAddress } from './address-limits';
 
 /** Unsent bytes one client may have before it is dropped. */
 export const CLIENT_BUFFER_LIMIT = 256 * 1024;
@@ -22,8 +23,10 @@ export const REPLAY_LIMIT = 2000;
 const HEARTBEAT_MS = 15_000;
 /** A dropped client whose socket does not take the last bytes in this long is cut off. */
 const DROP_GRACE_MS = 10_000;
-/** Retry-After of a stream refused for MAX_CLIENTS: a place comes free only when a client leaves. */
+/** Retry-After of a stream refused for MAX_CLIENTS or its address's limit: a place comes free only when a client leaves. */
 const FULL_RETRY_AFTER_MS = 10_000;
+/** The last frame of every stream when serve stops: a comment (EventSource ignores it), then the end. */
+export const STOPPING_FRAME = ': serve is stopping; reconnect in a moment\n\n';
 /**
  * Clients written to in one turn of the event loop. A batch of events goes to its clients a slice
  * at a time, so that worker requests are answered between the slices: with fifty clients of every
@@ -72,6 +75,8 @@ function resyncFrame(position: number, reason: string): string {
 
 interface Client {
   stream: Readable;
+  /** The client's address (addressKey), counted in the per-address limit while the stream is open. */
+  address: string;
   /** One "changes" frame per batch instead of every event (`?coalesce=1`). */
   coalesce: boolean;
 }
@@ -85,7 +90,12 @@ export class EventStreamHub {
   private draining?: NodeJS.Immediate;
   private readonly drained = new Set<() => void>();
 
-  constructor(private readonly feed: EventFeed) {
+  private readonly byAddress = new PerAddress();
+
+  constructor(
+    private readonly feed: EventFeed,
+    private readonly limits: { perAddress?: () => number; refused?: (address: string, limit: number) => void } = {},
+  ) {
     feed.subscribe((events) => {
       if (this.clients.size === 0 || events.length === 0) return;
       // Each form is made only if some client wants it, and once for all of them.
@@ -108,8 +118,14 @@ export class EventStreamHub {
 
   open(req: IncomingMessage, coalesce = false): Reply {
     if (this.clients.size >= MAX_CLIENTS) throw new BusyError(`too many event streams open (${MAX_CLIENTS})`, FULL_RETRY_AFTER_MS);
+    const address = addressKey(req.socket?.remoteAddress);
+    const perAddress = this.limits.perAddress?.() ?? MAX_CLIENTS;
+    if (!this.byAddress.take(address, perAddress)) {
+      this.limits.refused?.(address, perAddress);
+      throw new RateLimitedError(`too many event streams open from ${address} (max_event_streams_per_address: ${perAddress}); close some and try again`, FULL_RETRY_AFTER_MS);
+    }
     const stream = new Readable({ read() {} });
-    const client: Client = { stream, coalesce };
+    const client: Client = { stream, coalesce, address };
     const position = this.feed.position();
     let start = `retry: ${EVENTS_RETRY_MS}\n\n`;
     const last = lastEventId(req);
@@ -140,7 +156,7 @@ export class EventStreamHub {
   }
 
   private remove(c: Client): void {
-    this.clients.delete(c);
+    if (this.clients.delete(c)) this.byAddress.release(c.address);
     if (this.clients.size === 0 && this.heartbeat) {
       clearInterval(this.heartbeat);
       this.heartbeat = undefined;
@@ -211,11 +227,15 @@ export class EventStreamHub {
     c.stream.once('end', () => clearTimeout(cut));
   }
 
-  /** Ends every stream (serve is stopping): clients see the end and reconnect later. */
+  /**
+   * Ends every stream (serve is stopping) with a last frame saying so, then the end of the
+   * response (not a reset): clients see the end and reconnect later.
+   */
   close(): void {
     this.emptyOutbox();
     for (const c of [...this.clients]) {
       this.remove(c);
+      c.stream.push(STOPPING_FRAME);
       this.end(c);
     }
   }

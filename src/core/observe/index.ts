@@ -1,6 +1,8 @@
 // What serve offers for watching the farm, composed once per manager: the events feed, the
 // metrics that follow it, the last-rendered images. Built on first use, so CLI commands never pay for it.
+import path from 'node:path';
 import type { StuckWork } from '../jobs/stuck';
+import type { Variables } from '../jobs/variables';
 import type { Repos } from '../repos';
 import type { Clock } from '../support/clock';
 import type { ManagerConfig } from '../support/config';
@@ -22,6 +24,8 @@ export interface ObservedFarm {
   readonly jobs: { takeSubmittedHere(jobId: string): boolean };
   /** Read at each use: a reload replaces it. */
   readonly config: ManagerConfig;
+  /** Read at each use: a reload replaces them. */
+  readonly variables: Variables;
   readonly log: Logger;
 }
 
@@ -36,7 +40,13 @@ export class Observability {
     this.feed = new EventFeed(m.repos.db);
     this.metrics = new Metrics(m.repos.db, m.dataDir);
     this.feed.subscribe(this.metrics.onEvents);
-    this.lastRendered = new LastRendered(m.repos, m.dataDir);
+    this.lastRendered = new LastRendered(
+      m.repos,
+      m.dataDir,
+      // Where /api/v3 tells the Blender add-on the shared storage is.
+      () => m.config.shared_storage ?? path.resolve(m.dataDir, 'shared-storage'),
+      () => m.variables,
+    );
     this.feed.subscribe((events) => {
       for (const e of events) {
         if (e.kind === 'last-rendered' && e.job_id && e.detail) void this.lastRendered.capture(e.job_id, e.detail);
