@@ -8,7 +8,7 @@ import { verifyJwt } from '../core/protocol/jwt';
 import type { Manager } from '../core/manager';
 import { type Caller, type WorkerRecord, workerDocument } from '../core/protocol/workers';
 import { parseTaskUpdate } from '../core/protocol/task-reports';
-import { bearerToken } from './admin-routes';
+import { bearerToken } from './admin-auth';
 import { replyFor } from './errors';
 import { LoginRefused, unauthorized, withRefusals } from './worker-refusals';
 import { json, noContent, type Reply } from './reply';

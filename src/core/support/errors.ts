@@ -39,6 +39,7 @@ export const ERROR_RULES = {
   unknown_worker: { status: 409, exit: EXIT.refused },
   precondition_failed: { status: 412, exit: EXIT.conflict },
   too_large: { status: 413, exit: EXIT.badInput },
+  misdirected_request: { status: 421, exit: EXIT.badInput },
   unsupported_media_type: { status: 415, exit: EXIT.badInput },
   range_not_satisfiable: { status: 416, exit: EXIT.badInput },
   unprocessable: { status: 422, exit: EXIT.badInput },
@@ -94,6 +95,13 @@ export class PreconditionFailedError extends DomainError {
   }
 }
 
+/** The caller may not do this, whatever the input: a setting only admins may choose, a request from outside trusted_networks or from another site. */
+export class ForbiddenError extends DomainError {
+  constructor(message: string) {
+    super('forbidden', message);
+  }
+}
+
 export class NotFoundError extends DomainError {
   constructor(message: string) {
     super('not_found', message);
@@ -141,13 +149,6 @@ export class UnauthorizedError extends DomainError {
   }
 }
 
-/** The caller is known or trusted for other things, not for this one. */
-export class ForbiddenError extends DomainError {
-  constructor(message: string) {
-    super('forbidden', message);
-  }
-}
-
 export class MethodNotAllowedError extends DomainError {
   constructor(message: string) {
     super('method_not_allowed', message);
@@ -165,6 +166,13 @@ export class NotAcceptableError extends DomainError {
 export class UnknownWorkerError extends DomainError {
   constructor(message: string) {
     super('unknown_worker', message);
+  }
+}
+
+/** A request without the admin token addressed to a host name this manager does not go by. */
+export class MisdirectedRequestError extends DomainError {
+  constructor(message: string) {
+    super('misdirected_request', message);
   }
 }
 
@@ -213,6 +221,7 @@ const ERROR_OF: { [C in ErrorCode]: (message: string, retryAfterMs?: number) => 
   unknown_worker: (m) => new UnknownWorkerError(m),
   precondition_failed: (m) => new PreconditionFailedError(m),
   too_large: (m) => new TooLargeError(m),
+  misdirected_request: (m) => new MisdirectedRequestError(m),
   unsupported_media_type: (m) => new UnsupportedMediaTypeError(m),
   range_not_satisfiable: (m) => new RangeNotSatisfiableError(m),
   unprocessable: (m) => new UnprocessableError(m),
