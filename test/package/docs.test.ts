@@ -149,6 +149,10 @@ describe('README.md and docs/*.md', () => {
       }
     }
     expect(lists).toBeGreaterThanOrEqual(2);
+    // docs/limits.md marks the live ones in its tables.
+    const rows = [...text('docs/limits.md').matchAll(/\| `(\w+)`( \(live\))? \|/g)].filter((m) => CONFIG_KEYS.includes(m[1]!));
+    expect(rows.length).toBeGreaterThan(2);
+    for (const [, key, mark] of rows) expect({ key, live: mark !== undefined }).toEqual({ key, live: live.includes(key!) });
   });
 
   it('send readers to the page that has the depth, not to the README, which is a front page now', () => {
