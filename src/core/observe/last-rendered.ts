@@ -109,7 +109,30 @@ export class LastRendered {
   /** Forgets a deleted job's copy. */
   async forget(jobId: string): Promise<void> {
     if (!isId(jobId)) return;
-    await Promise.all([rm(this.keptFile(jobId), { force: true }), rm(`${this.keptFile(jobId)}.path`, { force: true })]);
+    await Promise.all([rm(this.keptFile(jobId), { force: true }), rm(`${this.keptFile(jobId)}.path`, { force: true }), rm(this.uploadFile(jobId), { force: true })]);
+  }
+
+  /**
+   * Keeps the bytes of an image a worker sent (Flamenco 3 workers send the image, not its path)
+   * as the job's upload file, and returns that file: it is then reported like a path, and served
+   * and copied the same way. Written under a temporary name first, so a reader never sees half.
+   */
+  async storeUpload(jobId: string, bytes: Buffer): Promise<string> {
+    const file = this.uploadFile(jobId);
+    await mkdir(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.${++copies}.tmp`;
+    try {
+      await writeFile(tmp, bytes);
+      await rename(tmp, file);
+    } finally {
+      await rm(tmp, { force: true });
+    }
+    return file;
+  }
+
+  private uploadFile(jobId: string): string {
+    if (!isId(jobId)) throw new NotFoundError(`job ${jobId} not found`);
+    return path.join(this.dir, 'uploads', jobId);
   }
 
   private keptFile(name: string): string {

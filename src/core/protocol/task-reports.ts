@@ -74,10 +74,18 @@ export class TaskReports {
     private readonly log: Logger,
   ) {}
 
-  private taskOf(worker: WorkerRecord, taskId: string): TaskRecord {
+  /**
+   * The worker's task. `running`: only while it runs it (active or cancel-requested): a worker
+   * whose updates may arrive again after the task ended (Flamenco 3's, which sends again what it
+   * could not see acknowledged) gets a conflict for them instead of a change.
+   */
+  private taskOf(worker: WorkerRecord, taskId: string, running = false): TaskRecord {
     const task = isId(taskId) ? this.repos.tasks.get(taskId) : undefined;
     if (!task) throw new NotFoundError(`Task ${taskId} is unknown.`);
     if (task.worker_id !== worker.id) throw new ConflictError(`Task ${taskId} is assigned to another worker.`);
+    if (running && task.status !== 'active' && task.status !== 'cancel-requested') {
+      throw new ConflictError(`Task ${taskId} is no longer running on this worker (it is ${task.status}).`);
+    }
     return task;
   }
 
@@ -86,12 +94,19 @@ export class TaskReports {
    * worker's log lines are written first and the update is applied (through `write`: the HTTP
    * server's group commit) only once they are on disk. An update whose lines could not be written
    * is refused (UnavailableError) having changed nothing, so the worker's retry is the whole update
-   * again. Without log lines the update is applied before this returns.
+   * again. Without log lines the update is applied before this returns. `readBody` gets the task
+   * (a dialect's progress is counted in the task's steps). `onlyWhileRunning`: see taskOf.
    */
-  update(worker: WorkerRecord, taskId: string, readBody: () => unknown, write: AtomicWrite = this.repos.write): Promise<void> {
-    const task = this.taskOf(worker, taskId);
-    const u = parseTaskUpdate(readBody());
-    const apply = () => write(() => this.apply(worker, taskId, u));
+  update(
+    worker: WorkerRecord,
+    taskId: string,
+    readBody: (task: TaskRecord) => unknown,
+    write: AtomicWrite = this.repos.write,
+    onlyWhileRunning = false,
+  ): Promise<void> {
+    const task = this.taskOf(worker, taskId, onlyWhileRunning);
+    const u = parseTaskUpdate(readBody(task));
+    const apply = () => write(() => this.apply(worker, taskId, u, onlyWhileRunning));
     if (!u.log) {
       apply();
       return Promise.resolve();
@@ -99,9 +114,9 @@ export class TaskReports {
     return this.logs.write(task.job_id, taskId, u.log).then(apply);
   }
 
-  private apply(worker: WorkerRecord, taskId: string, u: TaskUpdate): void {
+  private apply(worker: WorkerRecord, taskId: string, u: TaskUpdate, onlyWhileRunning: boolean): void {
     // Checked and read again inside the transaction: the task may have moved while the log was written.
-    const task = this.taskOf(worker, taskId);
+    const task = this.taskOf(worker, taskId, onlyWhileRunning);
     const now = this.clock.now();
     this.repos.tasks.recordReport(
       task.id,
@@ -136,6 +151,18 @@ export class TaskReports {
     }
   }
 
+  /**
+   * The task just handed to the worker cannot be given to it after all (its commands cannot be
+   * written in its dialect): counted as the worker's failure, so it goes to another worker.
+   */
+  failedAtHandOut(worker: WorkerRecord, taskId: string, why: string): void {
+    this.repos.write(() => {
+      const task = this.taskOf(worker, taskId, true);
+      this.failures.workerFailed(task, worker, why);
+    });
+    this.log.warn('task could not be handed out', { task: taskId, worker: worker.id, why });
+  }
+
   /** POST /tasks/{id}/return: the worker gives the task back. */
   returnTask(worker: WorkerRecord, taskId: string): void {
     const task = isId(taskId) ? this.repos.tasks.get(taskId) : undefined;
@@ -164,7 +191,7 @@ export class TaskReports {
     if (!task) return no(`unable to find task ${taskId}`);
     if (task.worker_id !== worker.id) return no(`task ${taskId} reassigned to another worker`);
     if (task.status !== 'active') return no(`task ${taskId} in non-runnable status ${task.status}`);
-    if (!worker.lazy_status_request && (worker.status_requested === 'asleep' || worker.status_requested === 'shutdown')) {
+    if (!worker.lazy_status_request && worker.status_requested !== '' && worker.status_requested !== 'awake') {
       return no(`worker status change to ${worker.status_requested} requested`);
     }
     this.repos.write(() => this.repos.tasks.ping(task.id, this.clock.now()));
@@ -187,11 +214,21 @@ export class TaskReports {
       this.log.info('output produced by a worker that never had a task; ignored', { worker: worker.id });
       return;
     }
-    this.repos.write(() => {
-      this.repos.jobs.setLastOutput(jobId, latest);
-      this.repos.settings.set('last_output', latest);
-    });
+    this.outputStored(jobId, latest);
     if (paths.length > 1) this.log.debug('output produced; kept the newest', { worker: worker.id, dropped: paths.length - 1 });
+  }
+
+  /** The job of a task whose image the worker sends: a task it runs or ran. */
+  uploadTarget(worker: WorkerRecord, taskId: string): string {
+    return this.taskOf(worker, taskId).job_id;
+  }
+
+  /** The newest image of a job (and of the farm) is this file now. */
+  outputStored(jobId: string, file: string): void {
+    this.repos.write(() => {
+      this.repos.jobs.setLastOutput(jobId, file);
+      this.repos.settings.set('last_output', file);
+    });
   }
 
 }

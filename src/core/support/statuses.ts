@@ -3,8 +3,11 @@
 export const WORKER_STATUSES = ['', 'starting', 'awake', 'asleep', 'testing', 'error', 'timeout', 'offline'] as const;
 export type WorkerStatus = (typeof WORKER_STATUSES)[number];
 
-/** Statuses an admin (or a sleep schedule) may ask a worker to move to. */
-export const REQUESTABLE_STATUSES = ['awake', 'asleep', 'shutdown'] as const;
+/**
+ * Statuses an admin (or a sleep schedule) may ask a worker to move to. `restart` only of a worker
+ * that said at sign-on it can restart (can_restart).
+ */
+export const REQUESTABLE_STATUSES = ['awake', 'asleep', 'shutdown', 'restart'] as const;
 export type RequestableStatus = (typeof REQUESTABLE_STATUSES)[number];
 
 export const TASK_STATUSES = [

@@ -155,7 +155,7 @@ describe('the migration to two generations', () => {
     const job = mixedJob(tm);
     const w = await addWorker(tm, { types: ['sleep'] });
     // A database of schema version 9: neither column existed.
-    m.repos.db.exec('ALTER TABLE tasks DROP COLUMN v3_equivalent; ALTER TABLE workers DROP COLUMN generation');
+    m.repos.db.exec('ALTER TABLE tasks DROP COLUMN v3_equivalent; ALTER TABLE workers DROP COLUMN generation; ALTER TABLE workers DROP COLUMN can_restart');
     m.repos.db.prepare("UPDATE tasks SET commands = 'not json' WHERE name = 'translatable' AND job_id = ?").run('none');
     m.repos.db.pragma('user_version = 9');
     migrate(m.repos.db);
@@ -163,7 +163,7 @@ describe('the migration to two generations', () => {
     expect([t.untranslatable!.v3_equivalent, t.translatable!.v3_equivalent]).toEqual([false, true]);
     expect(workerRec(tm, w).generation).toBe('v2');
     // A stored value that is no list of commands is no task for Flamenco 3, not a failed migration.
-    m.repos.db.exec('ALTER TABLE tasks DROP COLUMN v3_equivalent; ALTER TABLE workers DROP COLUMN generation');
+    m.repos.db.exec('ALTER TABLE tasks DROP COLUMN v3_equivalent; ALTER TABLE workers DROP COLUMN generation; ALTER TABLE workers DROP COLUMN can_restart');
     m.repos.db.prepare("UPDATE tasks SET commands = 'not json' WHERE id = ?").run(t.translatable!.id);
     m.repos.db.pragma('user_version = 9');
     migrate(m.repos.db);
