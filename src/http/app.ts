@@ -9,12 +9,13 @@ import { observeRoutes } from './observe-routes';
 import { createHttpServer } from './server';
 import { v3Routes } from './v3-routes';
 import { workerRoutes } from './worker-routes';
+import { v3WorkerRoutes } from './v3-worker-routes';
 
 export function createManagerServer(m: Manager, adminToken: string): Server {
   const metrics = m.observe.metrics;
   const events = new EventStreamHub(m.observe.feed);
   const server = createHttpServer(
-    [...workerRoutes(m), ...adminRoutes(m, adminToken), ...v3Routes(m), ...apiRoutes(m, adminToken), ...observeRoutes(m, adminToken, events), ...dashboardRoutes()],
+    [...workerRoutes(m), ...v3WorkerRoutes(m), ...adminRoutes(m, adminToken), ...v3Routes(m), ...apiRoutes(m, adminToken), ...observeRoutes(m, adminToken, events), ...dashboardRoutes()],
     m.log,
     {
       settled: () => m.batch.committed(),
