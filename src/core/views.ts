@@ -9,6 +9,7 @@ import type { Repos } from './repos';
 import { type Clock, systemClock } from './support/clock';
 import { ALL, isCurrent, type Listing, newest } from './listing';
 import type { StuckWork } from './jobs/stuck';
+import type { Generation } from './protocol/dialects';
 import { isOneOf, JOB_STATUSES, type JobStatus, type RequestableStatus, TASK_STATUSES, type TaskStatus, type WorkerStatus } from './support/statuses';
 
 export interface WorkerView {
@@ -20,7 +21,14 @@ export interface WorkerView {
   lazy_status_request: boolean;
   platform: string;
   address: string;
+  /** Its last User-Agent, e.g. `Flamenco/3.9 (abc123)` or `Flamenco-Worker/2.5`. */
   software: string;
+  /** Which worker it is: Flamenco Worker 2.5 ('v2') or the Flamenco 3 Worker ('v3'). */
+  generation: Generation;
+  /** The version its software says, e.g. `3.9 (abc123)` or `2.5`. */
+  version: string;
+  /** It said it restarts when asked to: `restart` may be requested of it. */
+  can_restart: boolean;
   supported_task_types: string[];
   /** Jobs with a tag run only on workers that have it. */
   tags: string[];
@@ -32,6 +40,12 @@ export interface WorkerView {
   last_seen: string;
 }
 
+/** The version in a worker's User-Agent (`Name/version …`); the whole string if it has no such form. */
+export function softwareVersion(software: string): string {
+  const m = /^[^/\s]+\/(\S.*)$/.exec(software);
+  return m ? m[1]! : software;
+}
+
 export function workerView(repos: Repos, w: WorkerRecord): WorkerView {
   // Labels only: neither the task's commands nor the job's settings are read.
   const task = w.current_task ? repos.tasks.label(w.current_task) : undefined;
@@ -39,6 +53,7 @@ export function workerView(repos: Repos, w: WorkerRecord): WorkerView {
   return {
     id: w.id, nickname: w.nickname, status: w.status, status_requested: w.status_requested || null,
     lazy_status_request: w.lazy_status_request, platform: w.platform, address: w.address, software: w.software,
+    generation: w.generation, version: softwareVersion(w.software), can_restart: w.can_restart,
     supported_task_types: w.supported_task_types, tags: w.tags, current_task: w.current_task, current_task_name: task?.name ?? null,
     current_job: jobName === undefined ? null : task!.job_id, current_job_name: jobName ?? null, last_seen: isoTime(w.last_seen),
   };
