@@ -1,17 +1,22 @@
 // Bounds on the images Flamenco 3 workers send to output-produced, checked from the headers
 // before a byte of the image is read: its length must be declared (411) and within the limit
-// (413), its type one a browser shows (415), and each worker sends at most one image a second,
-// with at most a few being read at once farm-wide (429; the worker logs it and sends its next
-// image later, keeping only the newest).
+// (413), its type one a browser shows (415), and each worker sends one at a time and a few per
+// window, with at most a few being read at once farm-wide (429; the worker logs it and sends its
+// next image later, keeping only the newest).
 import type { IncomingMessage } from 'node:http';
 import type { Clock } from '../core/support/clock';
+import { WindowCounter } from '../core/protocol/login-limits';
 import { HttpError, retryAfter } from './errors';
 
 /** Flamenco 3's own limit: its worker sends JPEG previews far below it. */
 export const IMAGE_MAX_BYTES = 25 * 1024 * 1024;
 export const IMAGE_TYPES = ['image/jpeg', 'image/png'];
-/** Per worker: the worker sends one image after each frame Blender saves. */
-export const UPLOAD_INTERVAL_MS = 1000;
+/**
+ * Per worker: the worker sends one image at a time, after each frame Blender saves, keeping only
+ * the newest while one is on its way; fast frames come in short bursts, so a few per window.
+ */
+export const UPLOADS_PER_WINDOW = 5;
+export const UPLOAD_WINDOW_MS = 5000;
 /** Images being read at once: memory held is at most this many times IMAGE_MAX_BYTES. */
 export const UPLOADS_AT_ONCE = 4;
 
@@ -31,22 +36,21 @@ export interface UploadPacer {
 }
 
 export function uploadPacer(clock: Clock): UploadPacer {
-  const last = new Map<string, number>();
-  let reading = 0;
+  const sent = new WindowCounter(clock, UPLOADS_PER_WINDOW, UPLOAD_WINDOW_MS);
+  const reading = new Set<IncomingMessage>();
+  const busy = new Set<string>();
   return {
     admit(workerId, req) {
-      const now = clock.now();
-      const wait = (last.get(workerId) ?? -Infinity) + UPLOAD_INTERVAL_MS - now;
-      if (wait > 0) throw new HttpError(429, 'too_many_requests', 'one image per second, please; send the next one later', retryAfter(wait));
-      if (reading >= UPLOADS_AT_ONCE) throw new HttpError(429, 'too_many_requests', 'image processing queue is full', retryAfter(UPLOAD_INTERVAL_MS));
-      // Times older than the interval no longer decide anything: the map holds only recent senders.
-      if (last.size > 1000) for (const [k, t] of last) if (now - t >= UPLOAD_INTERVAL_MS) last.delete(k);
-      last.set(workerId, now);
-      reading++;
-      let freed = false;
+      const wait = sent.blockedFor(workerId);
+      if (wait > 0) throw new HttpError(429, 'too_many_requests', `at most ${UPLOADS_PER_WINDOW} images per ${UPLOAD_WINDOW_MS / 1000} s; send the next one later`, retryAfter(wait));
+      if (busy.has(workerId)) throw new HttpError(429, 'too_many_requests', 'one image at a time, please', retryAfter(1000));
+      if (reading.size >= UPLOADS_AT_ONCE) throw new HttpError(429, 'too_many_requests', 'image processing queue is full', retryAfter(1000));
+      sent.add(workerId);
+      reading.add(req);
+      busy.add(workerId);
       req.once('close', () => {
-        if (!freed) reading--;
-        freed = true;
+        reading.delete(req);
+        busy.delete(workerId);
       });
     },
   };

@@ -3,8 +3,9 @@
 // says JSON and the status is one it expects; a JSON body it cannot read makes the call count as
 // a network error, which it retries (sign-on every 5 s, task updates stay in its local queue).
 //
-// Try again later (429 too many failed logins, 503 busy, storage failing, serve stopping): the
-// body is a JSON string, which the worker cannot read, so it keeps what it sent and tries again.
+// Try again later (429 too many failed logins, 503 busy, storage failing, serve stopping) on
+// sign-on and task updates: the body is a JSON string, which the worker cannot read, so it keeps
+// what it sent and tries again (a readable refusal would drop the update).
 // A sign-on gets this with status 200: any other status that it can read makes the worker
 // register again as a new worker, and a passing condition must never do that.
 //
@@ -54,8 +55,10 @@ function message(reply: Reply): string {
 /** The answer shape of one route: Flamenco 3's {code, message}, or "try again later" (see above). */
 function shapeFor(path: string): (reply: Reply) => Reply {
   const signOn = path.endsWith('/sign-on');
+  // Only where a readable refusal loses something: elsewhere the worker waits or logs either way.
+  const retries = signOn || path.endsWith('/task/:task');
   return (reply) => {
-    if (!RETRY_STATUSES.includes(reply.status)) return f3ErrorShape(reply);
+    if (!retries || !RETRY_STATUSES.includes(reply.status)) return f3ErrorShape(reply);
     const text = `${message(reply)} (status ${reply.status}; try again later)`;
     return {
       ...reply,
