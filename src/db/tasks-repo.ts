@@ -83,11 +83,14 @@ function nextForTypeSql(taskType: string, v3Only: boolean): string {
 }
 
 /**
- * The dispatch query as a Flamenco 3 Worker asks it: only tasks with a Flamenco 3 equivalent. A
- * filter on the rows the index walk visits, like the tag filter: the walk passes over the ready
- * tasks without one that come first, and stops at the first it may run. Exported for the plan test.
+ * The dispatch query as a Flamenco 3 Worker asks it: only tasks with a Flamenco 3 equivalent,
+ * walking tasks_dispatch_v3, which holds only those (the condition must be in the query for
+ * SQLite to use that partial index). Exported so tests can check its query plan.
  */
-export const NEXT_FOR_TYPE_V3_SQL = NEXT_FOR_TYPE_SQL.replace('AND (job_tag IS NULL', 'AND v3_equivalent = 1 AND (job_tag IS NULL');
+export const NEXT_FOR_TYPE_V3_SQL = NEXT_FOR_TYPE_SQL.replace('INDEXED BY tasks_dispatch', 'INDEXED BY tasks_dispatch_v3').replace(
+  'AND (job_tag IS NULL',
+  'AND v3_equivalent = 1 AND (job_tag IS NULL',
+);
 
 /**
  * A page of a job's tasks, all or of one status, in creation order. Each walks an index in that

@@ -68,9 +68,12 @@ function words(line: string, key: string): [string, ...string[]] {
 const FORMAT_FOR_CLI: Readonly<Record<string, string>> = { OPEN_EXR: 'EXR', OPEN_EXR_MULTILAYER: 'MULTILAYER' };
 
 /**
- * Blender writes one `Time:` line per rendered frame (and a `skipping existing frame` line per
- * frame it keeps), which the Flamenco 3 Worker counts as steps. Without --render-frame Blender
- * renders nothing and the worker reports the usual one step at the end: 0.
+ * The frames Blender renders: the Flamenco 3 Worker counts a step per `Time:` line (one per
+ * rendered frame) and per `skipping existing frame` line, and as the command has steps of its
+ * own, none at its end. Flamenco 3's own compiler declares the same. Blender 3.4 prints the line
+ * as ` Time: 00:00.44 (Saving: 00:00.29)`, with a leading space the worker's pattern does not
+ * match, so with it a render reports only its skipped frames (seen with Blender 3.4.1). Without
+ * --render-frame Blender renders nothing and the worker reports the usual one step at the end: 0.
  */
 function frameSteps(frames: string | undefined): number {
   if (frames === undefined) return 0;
@@ -96,7 +99,7 @@ function blenderRender(s: Settings, extraArgs: string[] = []): V3Command {
   const output = optStr(s, 'render_output');
   if (output !== undefined) args.push('--render-output', output);
   const format = optStr(s, 'format');
-  if (format !== undefined) args.push('--render-format', FORMAT_FOR_CLI[format] ?? format);
+  if (format !== undefined) args.push('--render-format', Object.hasOwn(FORMAT_FOR_CLI, format) ? FORMAT_FOR_CLI[format]! : format);
   const frames = optStr(s, 'frames');
   if (frames !== undefined) args.push('--render-frame', frames);
   return {
@@ -112,6 +115,11 @@ function blenderRender(s: Settings, extraArgs: string[] = []): V3Command {
 export const CREATE_VIDEO_ARGS: readonly string[] = [
   '-c:v', 'h264', '-crf', '20', '-g', '18', '-vf', 'pad=ceil(iw/2)*2:ceil(ih/2)*2', '-pix_fmt', 'yuv420p', '-y', '-bf', '0',
 ];
+
+/** Worker 2.5's FFmpeg program: `ffmpeg_cmd` split into words, `ffmpeg` when it is not given. */
+function ffmpegWords(s: Settings): [string, ...string[]] {
+  return words(s.ffmpeg_cmd === undefined || s.ffmpeg_cmd === null ? 'ffmpeg' : str(s, 'ffmpeg_cmd'), 'ffmpeg_cmd');
+}
 
 type Translate = (s: Settings) => V3Command;
 
@@ -141,7 +149,7 @@ const TRANSLATABLE: Readonly<Record<string, Translate>> = {
     ]);
   },
   create_video(s) {
-    const [exe, ...exeWords] = words(s.ffmpeg_cmd === undefined || s.ffmpeg_cmd === null ? 'ffmpeg' : str(s, 'ffmpeg_cmd'), 'ffmpeg_cmd');
+    const [exe, ...exeWords] = ffmpegWords(s);
     const inputGlob = str(s, 'input_files');
     const outputFile = str(s, 'output_file');
     const fps = num(s, 'fps');
@@ -152,6 +160,18 @@ const TRANSLATABLE: Readonly<Record<string, Translate>> = {
       parameters: { exe, exeArgs: '', fps, inputGlob, outputFile, argsBefore: exeWords, args: [...CREATE_VIDEO_ARGS] },
       total_step_count: 0,
     };
+  },
+  // The FFmpeg runs of Worker 2.5 that read files rather than an image sequence: Flamenco 3's
+  // frames-to-video cannot take them, its exec runs the very same command line.
+  encode_audio(s) {
+    const [exe, ...exeWords] = ffmpegWords(s);
+    const args = [...exeWords, '-i', str(s, 'input_file'), '-c:a', str(s, 'codec'), '-b:a', str(s, 'bitrate'), '-y', str(s, 'output_file')];
+    return { name: 'exec', parameters: { exe, args }, total_step_count: 0 };
+  },
+  mux_audio(s) {
+    const [exe, ...exeWords] = ffmpegWords(s);
+    const args = [...exeWords, '-i', str(s, 'audio_file'), '-i', str(s, 'video_file'), '-c', 'copy', '-y', str(s, 'output_file')];
+    return { name: 'exec', parameters: { exe, args }, total_step_count: 0 };
   },
   move_to_final(s) {
     const src = str(s, 'src');
@@ -180,8 +200,6 @@ export const NO_V3_EQUIVALENT: Readonly<Record<string, string>> = {
   exr_sequence_to_jpeg: "runs a conversion script that ships with Worker 2.5; Flamenco 3 Workers do not have it",
   blender_render_audio: 'Worker 2.5 writes the audio mixdown script itself; Flamenco 3 has no audio command',
   concatenate_videos: "needs the list of input files that Worker 2.5 writes next to them; Flamenco 3's frames-to-video only reads image sequences",
-  mux_audio: "Flamenco 3's only FFmpeg command (frames-to-video) reads an image sequence, not an audio and a video file",
-  encode_audio: "Flamenco 3's only FFmpeg command (frames-to-video) reads an image sequence, not an audio file",
 };
 
 /** The v3 form of one command, or why there is none. */

@@ -1,6 +1,8 @@
 // The translation between the worker generations (core/protocol/dialects.ts), as tables: task
 // types, every command, and every job type compiled by the real compilers and translated task by
 // task into what a Flamenco 3 Worker receives.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateJob } from '../../../src/core/jobs/jobs';
 import {
@@ -10,6 +12,7 @@ import {
   v2TaskTypesCoveredBy,
   v3AssignedTask,
   v3StepCount,
+  V3_TASK_TYPES,
   v3TaskType,
   type V3Command,
 } from '../../../src/core/protocol/dialects';
@@ -95,6 +98,14 @@ describe('commands', () => {
     expect(one('blender_render', { blender_cmd: 'blender', filepath: '/p/s.blend', format: 'OPEN_EXR_MULTILAYER' })).toMatchObject({
       commands: [{ parameters: { args: ['--render-format', 'MULTILAYER'] } }],
     });
+    // Any other format is passed on as it is, names of Object's own properties included.
+    expect(one('blender_render', { blender_cmd: 'blender', filepath: '/p/s.blend', format: 'constructor' })).toMatchObject({
+      commands: [{ parameters: { args: ['--render-format', 'constructor'] } }],
+    });
+    // A program path with spaces, quoted as Worker 2.5 needs it.
+    expect(one('blender_render', { blender_cmd: '"C:\\Program Files\\Blender\\blender.exe" -y', filepath: 'S:/p/s.blend' })).toMatchObject({
+      commands: [{ parameters: { exe: 'C:\\Program Files\\Blender\\blender.exe', argsBefore: ['-y', ...BLENDER_BEFORE], blendfile: 'S:/p/s.blend' } }],
+    });
     expect(one('blender_render', { filepath: '/p/s.blend' })).toEqual({ ok: false, reason: 'blender_render: "blender_cmd" is missing' });
     expect(one('blender_render', { blender_cmd: 'blender' })).toEqual({ ok: false, reason: 'blender_render: "filepath" is missing' });
     expect(one('blender_render', { blender_cmd: 'blender', filepath: '/p', frames: 5 })).toEqual({ ok: false, reason: 'blender_render: "frames" must be a string' });
@@ -137,6 +148,16 @@ describe('commands', () => {
     expect(one('create_video', { input_files: '/r/*.png', output_file: '/r/v.mp4' })).toEqual({ ok: false, reason: 'create_video: "fps" is missing' });
   });
 
+  it('encode_audio and mux_audio become exec of the same FFmpeg command line', () => {
+    expect(one('encode_audio', { ffmpeg_cmd: 'ffmpeg -v error', input_file: 'a.flac', output_file: '/o/a.aac', codec: 'aac', bitrate: '192k' })).toEqual({
+      ok: true, commands: [{ name: 'exec', parameters: { exe: 'ffmpeg', args: ['-v', 'error', '-i', 'a.flac', '-c:a', 'aac', '-b:a', '192k', '-y', '/o/a.aac'] }, total_step_count: 0 }],
+    });
+    expect(one('mux_audio', { audio_file: '/a.aac', video_file: '/v.mkv', output_file: '/m.mkv' })).toEqual({
+      ok: true, commands: [{ name: 'exec', parameters: { exe: 'ffmpeg', args: ['-i', '/a.aac', '-i', '/v.mkv', '-c', 'copy', '-y', '/m.mkv'] }, total_step_count: 0 }],
+    });
+    expect(one('encode_audio', { input_file: 'a.flac', output_file: '/o/a.aac', codec: 'aac' })).toEqual({ ok: false, reason: 'encode_audio: "bitrate" is missing' });
+  });
+
   it('move_to_final becomes move-directory, copy_file copy-file', () => {
     expect(one('move_to_final', { src: '/a', dest: '/b' })).toEqual({ ok: true, commands: [{ name: 'move-directory', parameters: { src: '/a', dest: '/b' }, total_step_count: 0 }] });
     expect(one('copy_file', { src: '/a/f', dest: '/b/f' })).toEqual({ ok: true, commands: [{ name: 'copy-file', parameters: { src: '/a/f', dest: '/b/f' }, total_step_count: 0 }] });
@@ -153,7 +174,9 @@ describe('commands', () => {
       ok: false, reason: `remove_tree: ${NO_V3_EQUIVALENT.remove_tree}`,
     });
     expect(translateCommands([])).toEqual({ ok: false, reason: 'the task has no commands' });
-    expect([...TRANSLATABLE_COMMANDS].sort()).toEqual(['blender_render', 'blender_render_progressive', 'copy_file', 'create_video', 'echo', 'exec', 'move_to_final', 'sleep']);
+    expect([...TRANSLATABLE_COMMANDS].sort()).toEqual([
+      'blender_render', 'blender_render_progressive', 'copy_file', 'create_video', 'echo', 'encode_audio', 'exec', 'move_to_final', 'mux_audio', 'sleep',
+    ]);
   });
 
   it('splits command lines exactly as Python shlex.split does (outputs taken from Python 3)', () => {
@@ -273,7 +296,7 @@ describe('every job type, compiled and translated', () => {
     ]);
   });
 
-  it('blender-video-chunks: renders and chunk encodes translate; moving aside, joining, audio and the counted move do not', () => {
+  it('blender-video-chunks: renders, encodes and muxing translate; moving aside, joining, the audio mixdown and the counted move do not', () => {
     const tasks = translated({
       name: 'shot12', job_type: 'blender-video-chunks',
       settings: { filepath: '/proj/shot12.blend', frames: '1-2', chunk_size: 2, render_output: '/render/shot12/video/######', fps: 24, output_file_extension: '.mkv', extract_audio: true },
@@ -285,8 +308,8 @@ describe('every job type, compiled and translated', () => {
       ['video-chunk-1,2', 'ffmpeg', 'frames-to-video'],
       ['concatenate-videos', 'ffmpeg', 'concatenate_videos'],
       ['render-audio', 'blender', 'blender_render_audio'],
-      ['encode-audio', 'ffmpeg', 'encode_audio'],
-      ['mux-audio-video', 'ffmpeg', 'mux_audio'],
+      ['encode-audio', 'ffmpeg', 'exec'],
+      ['mux-audio-video', 'ffmpeg', 'exec'],
       ['move-with-counter', 'file-management', 'move_with_counter'],
     ]);
     expect(tasks[1]!.commands![0]!.parameters).toEqual({
@@ -296,6 +319,12 @@ describe('every job type, compiled and translated', () => {
     expect(tasks[2]!.commands![0]!.parameters).toEqual({
       exe: '{ffmpeg}', exeArgs: '', fps: 24, inputGlob: `${FR}/chunk-00001-00002/*.png`, outputFile: `${FR}/chunk-00001-00002.mkv`, argsBefore: [], args: VIDEO_ARGS,
     });
+    expect(tasks[5]!.commands).toEqual([{
+      name: 'exec', parameters: { exe: '{ffmpeg}', args: ['-i', `${FR}/audio.flac`, '-c:a', 'aac', '-b:a', '192k', '-y', `${FR}/audio.aac`] }, total_step_count: 0,
+    }]);
+    expect(tasks[6]!.commands).toEqual([{
+      name: 'exec', parameters: { exe: '{ffmpeg}', args: ['-i', `${FR}/audio.aac`, '-i', `${FR}/video.mkv`, '-c', 'copy', '-y', `${FR}/muxed.mkv`] }, total_step_count: 0,
+    }]);
   });
 
   it('blender-render-progressive: renders and publishing copies translate; deleting, merging, previews and moving aside do not', () => {
@@ -349,5 +378,18 @@ describe('every job type, compiled and translated', () => {
       { name: 'a', type: 'comp', steps: 1, commands: [{ name: 'exec', parameters: { exe: 'nuke', args: ['-x', 'comp.nk'] }, total_step_count: 0 }] },
       { name: 'b', type: 'comp', reason: `create_python_file: ${NO_V3_EQUIVALENT.create_python_file}` },
     ]);
+  });
+});
+
+describe('docs/task-translation.md', () => {
+  const doc = readFileSync(path.join(import.meta.dirname, '..', '..', '..', 'docs', 'task-translation.md'), 'utf8');
+
+  it('has every task type of the table, a section for every translated command and a row for every other', () => {
+    for (const [v2, v3] of Object.entries(V3_TASK_TYPES)) expect(doc, v2).toContain(`| \`${v2}\` | \`${v3}\` |`);
+    for (const name of TRANSLATABLE_COMMANDS) expect(doc, name).toMatch(new RegExp(`### .*\`${name}\``));
+    const noEquivalent = doc.slice(doc.indexOf('### No Flamenco 3 equivalent'));
+    for (const name of Object.keys(NO_V3_EQUIVALENT)) {
+      expect(noEquivalent.split('\n').some((l) => l.startsWith('| ') && l.split('|')[1]!.includes(`\`${name}\``)), name).toBe(true);
+    }
   });
 });

@@ -78,13 +78,16 @@ describe('dispatch across generations', () => {
     expect(statusOf(tm, s.id)).toBe('soft-failed');
   });
 
-  it('the Flamenco 3 dispatch query still searches the tasks_dispatch index in order', () => {
+  it('the Flamenco 3 dispatch query searches tasks_dispatch_v3, tasks_dispatch for the tasks with an equivalent only', () => {
     const tm = testManager();
     const plan = tm.db.prepare(`EXPLAIN QUERY PLAN ${NEXT_FOR_TYPE_V3_SQL}`).all({ taskType: 'sleep', workerId: 'w'.repeat(24), workerTags: '' }) as { detail: string }[];
     const details = plan.map((p) => p.detail);
-    expect(details.some((d) => /^SEARCH tasks USING INDEX tasks_dispatch \(task_type=\?\)/.test(d))).toBe(true);
+    expect(details.some((d) => /^SEARCH tasks USING INDEX tasks_dispatch_v3 \(task_type=\?\)/.test(d))).toBe(true);
     expect(details.filter((d) => /^SCAN tasks\b|TEMP B-TREE/.test(d))).toEqual([]);
-    expect(NEXT_FOR_TYPE_V3_SQL).toContain('v3_equivalent = 1');
+    const columns = (index: string) => tm.db.prepare(`SELECT name, desc FROM pragma_index_xinfo('${index}') WHERE key = 1 ORDER BY seqno`).all();
+    expect(columns('tasks_dispatch_v3')).toEqual(columns('tasks_dispatch'));
+    const sql = tm.db.prepare("SELECT sql FROM sqlite_master WHERE name = 'tasks_dispatch_v3'").pluck().get() as string;
+    expect(sql).toMatch(/WHERE ready = 1 AND v3_equivalent = 1$/);
   });
 });
 
@@ -154,16 +157,26 @@ describe('the migration to two generations', () => {
     const m = tm.manager;
     const job = mixedJob(tm);
     const w = await addWorker(tm, { types: ['sleep'] });
+    const mixed = tm.manager.jobs.submit({
+      name: 'c', job_type: 'custom',
+      tasks: [
+        { name: 'ok', task_type: 'comp', commands: [{ name: 'echo', settings: { message: 'x' } }] },
+        { name: 'not', task_type: 'comp', commands: [{ name: 'remove_tree', settings: { path: '/x' } }] },
+      ],
+    }).id;
+    m.repos.db.prepare(`UPDATE job_task_types SET commands = '[{"name":"echo","settings":{"message":"x"}}]' WHERE job_id = ?`).run(mixed);
     // A database of schema version 9: neither column existed.
-    m.repos.db.exec('ALTER TABLE tasks DROP COLUMN v3_equivalent; ALTER TABLE workers DROP COLUMN generation; ALTER TABLE workers DROP COLUMN can_restart');
-    m.repos.db.prepare("UPDATE tasks SET commands = 'not json' WHERE name = 'translatable' AND job_id = ?").run('none');
+    m.repos.db.exec('DROP INDEX tasks_dispatch_v3; ALTER TABLE tasks DROP COLUMN v3_equivalent; ALTER TABLE workers DROP COLUMN generation; ALTER TABLE workers DROP COLUMN can_restart');
     m.repos.db.pragma('user_version = 9');
     migrate(m.repos.db);
     const t = tasksByName(tm, job);
     expect([t.untranslatable!.v3_equivalent, t.translatable!.v3_equivalent]).toEqual([false, true]);
     expect(workerRec(tm, w).generation).toBe('v2');
+    // A task type recorded with the commands of a task Flamenco 3 Workers can run, while another
+    // of its tasks has none, is recorded with the other's, as submission does now.
+    expect(m.repos.jobTaskTypes.forJob(mixed)).toEqual([{ task_type: 'comp', commands: [{ name: 'remove_tree', settings: { path: '/x' } }] }]);
     // A stored value that is no list of commands is no task for Flamenco 3, not a failed migration.
-    m.repos.db.exec('ALTER TABLE tasks DROP COLUMN v3_equivalent; ALTER TABLE workers DROP COLUMN generation; ALTER TABLE workers DROP COLUMN can_restart');
+    m.repos.db.exec('DROP INDEX tasks_dispatch_v3; ALTER TABLE tasks DROP COLUMN v3_equivalent; ALTER TABLE workers DROP COLUMN generation; ALTER TABLE workers DROP COLUMN can_restart');
     m.repos.db.prepare("UPDATE tasks SET commands = 'not json' WHERE id = ?").run(t.translatable!.id);
     m.repos.db.pragma('user_version = 9');
     migrate(m.repos.db);
