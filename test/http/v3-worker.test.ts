@@ -1,6 +1,7 @@
 // The Flamenco 3 worker API (/api/v3/worker): each answer in the shape the Go worker reads, the
 // same core rules as the 2.5 protocol, and the lifecycle cases where the two workers differ.
 import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/support/clock';
 import { basicAuth, registerWorker, request, testServer } from '../helpers/env';
 import { readLog, submitJob, taskRec } from '../helpers/protocol';
 import { expectNoContent, f3Claim, f3Request, registerF3 } from '../helpers/f3-worker';
@@ -206,6 +207,41 @@ describe('/api/v3/worker: timeouts, blocklists and tags', { timeout: 30_000 }, (
     expect(taskRec(s, ids.a!)).toMatchObject({ status: 'queued', worker_id: null });
     expect((await w.call('POST', `/task/${ids.a}`, { activity: 'Completed', taskStatus: 'completed' })).status).toBe(409);
     expect(taskRec(s, ids.a!).status).toBe('queued');
+  });
+
+  it('fails a task whose worker went silent past task_timeout, and refuses the worker\'s late report', async () => {
+    const s = await testServer({ config: { task_fail_after_softfail_count: 1 } });
+    const w = await registerF3(s.url);
+    const { ids } = submitJob(s, [{ name: 'a' }]);
+    await f3Claim(w);
+    // Its may-i-run polls keep the task alive…
+    s.clock.advance(s.config.task_timeout_ms / 2);
+    expect((await w.call('GET', `/task/${ids.a}/may-i-run`)).json.mayKeepRunning).toBe(true);
+    s.clock.advance(s.config.task_timeout_ms / 2 + 1000);
+    s.manager.timeouts.checkTasks();
+    expect(taskRec(s, ids.a!).status).toBe('active');
+    // …until they stop.
+    s.clock.advance(s.config.task_timeout_ms);
+    s.manager.timeouts.checkTasks();
+    expect(taskRec(s, ids.a!).status).toBe('failed');
+    expect((await w.call('POST', `/task/${ids.a}`, { activity: 'Completed', taskStatus: 'completed' })).status).toBe(409);
+    expect(taskRec(s, ids.a!).status).toBe('failed');
+  });
+
+  it('follows its sleep schedule: asked to sleep after its task, woken when the schedule ends', async () => {
+    const noon = new Date(2026, 11, 7, 12, 0).getTime();
+    const s = await testServer({ clock: new ManualClock(noon) });
+    const w = await registerF3(s.url);
+    s.manager.sleepSchedules.set(w.id, '', '11:00', '13:00');
+    expect(s.manager.sleepSchedules.check()).toBe(1);
+    expect(s.manager.repos.workers.get(w.id)).toMatchObject({ status_requested: 'asleep', lazy_status_request: true });
+    expect((await w.call('POST', '/task')).json).toEqual({ status_requested: 'asleep' });
+    expectNoContent(await w.call('POST', '/state-changed', { status: 'asleep' }));
+    s.clock.set(new Date(2026, 11, 7, 13, 1).getTime());
+    expect(s.manager.sleepSchedules.check()).toBe(1);
+    expect((await w.call('GET', '/state')).json).toEqual({ status_requested: 'awake' });
+    expectNoContent(await w.call('POST', '/state-changed', { status: 'awake' }));
+    expect(s.manager.repos.workers.get(w.id)).toMatchObject({ status: 'awake', status_requested: '' });
   });
 
   it('blocklists a worker that keeps failing', async () => {
