@@ -231,11 +231,10 @@ export function v3WorkerRoutes(m: Manager): Route[] {
       methods: ['GET'],
       path: '/task/:task/may-i-run',
       handler: worker(true, (w, ctx) => {
-        const id = taskId(ctx);
-        const r = m.reports.mayIRun(w, id);
-        // On a "no" the worker kills the task and says nothing more about it: what a Flamenco
-        // Worker 2.5 asks with /return is done now (a cancel completes, a stopped task is requeued).
-        if (!r.may_keep_running) m.reports.returnTask(w, id);
+        // Any id: an unknown task is a "no" (an error would mean "yes" to the worker).
+        const id = ctx.params.task ?? '';
+        // On a "no" the worker kills the task and says nothing more about it.
+        const r = m.reports.mayIRunElseStopped(w, id);
         const statusChange = !r.may_keep_running && r.status_requested !== undefined && r.status_requested !== 'awake';
         return json({ mayKeepRunning: r.may_keep_running, reason: r.reason ?? '', statusChangeRequested: statusChange });
       }),

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/support/clock';
 import { basicAuth, registerWorker, request, testServer } from '../helpers/env';
-import { readLog, submitJob, taskRec } from '../helpers/protocol';
+import { readLog, submitJob, taskRec, UNKNOWN_ID } from '../helpers/protocol';
 import { expectNoContent, f3Claim, f3Request, registerF3 } from '../helpers/f3-worker';
 
 describe('/api/v3/worker: a Flamenco 3 worker', { timeout: 30_000 }, () => {
@@ -78,6 +78,12 @@ describe('/api/v3/worker: a Flamenco 3 worker', { timeout: 30_000 }, () => {
     // A late update of the killed task: refused, the task stays canceled.
     expect((await w.call('POST', `/task/${ids.a}`, { log: 'pid=1 > killed' })).status).toBe(409);
     expect(taskRec(s, ids.a!).status).toBe('canceled');
+    // A task the manager does not know (any error would mean "yes" to the worker): no.
+    for (const id of [UNKNOWN_ID, 'not-an-id']) {
+      const r = await w.call('GET', `/task/${id}/may-i-run`);
+      expect(r.status).toBe(200);
+      expect(r.json).toMatchObject({ mayKeepRunning: false });
+    }
   });
 
   it('requeues a task it stopped for an immediate sleep request, and the worker then goes to sleep', async () => {

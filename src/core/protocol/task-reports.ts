@@ -199,6 +199,17 @@ export class TaskReports {
   }
 
   /**
+   * may-i-run for a worker that, told no, kills the task and says nothing more about it (the
+   * Flamenco 3 Worker): what Worker 2.5 then asks with /return is done at once, so a cancel
+   * completes and a task stopped for a status request goes back to the queue.
+   */
+  mayIRunElseStopped(worker: WorkerRecord, taskId: string): MayIRun {
+    const r = this.mayIRun(worker, taskId);
+    if (!r.may_keep_running && isId(taskId) && this.repos.tasks.get(taskId)) this.returnTask(worker, taskId);
+    return r;
+  }
+
+  /**
    * POST /output-produced: remember the newest image per job, and farm-wide the newest of those.
    * A path counts only for a job the worker works or worked on: its current task's, or (the
    * report can come just after the task's completion) that of the task it had last. A worker that
