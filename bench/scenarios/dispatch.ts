@@ -37,7 +37,7 @@ async function runDispatch(ctx: Ctx, farm: Farm): Promise<void> {
   ctx.log(`${S}: building ${z.dispatchTasks} tasks in ${z.dispatchJobs} jobs`);
   const queue = buildQueue(dir, z.dispatchTasks, z.dispatchJobs);
   ctx.log(`${S}: queue built in ${(queue.ms / 1000).toFixed(1)} s; starting serve, registering ${z.dispatchWorkers} workers over HTTP`);
-  const server = await startServe(ctx.paths, { dataDir: dir, nodeArgs: profileArgs(ctx, 'dispatch') });
+  const server = await startServe(ctx.paths, { dataDir: dir, nodeArgs: profileArgs(ctx, farm === 'v2' ? 'dispatch' : `dispatch-${farm}`) });
   const recs = { task: new Recorder('task'), active: new Recorder('update active'), completed: new Recorder('update completed') };
   const cycles = new Recorder('cycle');
   let workers: SimWorker[] = [];
@@ -161,6 +161,8 @@ async function runDispatch(ctx: Ctx, farm: Farm): Promise<void> {
       // Per task, with each generation's own requests: the Flamenco 3 cycle must not cost more.
       const ratio = cpuPerCycleMs / ctx.dispatchCpuPerCycleMs;
       r.add(S, 'serve CPU per task ÷ Worker 2.5\'s (dispatch above)', ratio, '×', farm === 'v3' ? '≤ 1.0' : undefined, farm === 'v3' ? ratio <= 1 : undefined);
+      // The same per request: what each answer costs, whatever the number of requests per task.
+      r.add(S, 'serve CPU per request ÷ Worker 2.5\'s', (ratio * REQUESTS_PER_CYCLE.v2) / perCycle, '×');
     }
     r.details[farm === 'v2' ? 'dispatch' : `dispatch_${farm}`] = {
       workers: z.dispatchWorkers,
