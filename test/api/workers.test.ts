@@ -51,7 +51,7 @@ describe('POST /api/workers/:id/status', { timeout: 30_000 }, () => {
     const before = dbSnapshot(s);
     const bad: [unknown, string][] = [
       [{ status: 'sleepy' }, '"sleepy" cannot be requested; use one of awake, asleep, shutdown, restart'],
-      [{}, 'status: required (awake, asleep or shutdown)'],
+      [{}, 'status: required (awake, asleep, shutdown or restart)'],
       [{ status: 3 }, 'status: must be a string'],
       [{ status: 'asleep', lazy: 'yes' }, 'lazy: must be true or false'],
       [['asleep'], 'the body must be a JSON object'],
@@ -60,6 +60,12 @@ describe('POST /api/workers/:id/status', { timeout: 30_000 }, () => {
     expectApiError(await api(s, 'POST', `/api/workers/${w.id}/status`), 400, 'the request needs a JSON body');
     expect(dbSnapshot(s)).toEqual(before);
     expectApiError(await api(s, 'POST', `/api/workers/${UNKNOWN_ID}/status`, { body: { status: 'asleep' } }), 404, `worker ${UNKNOWN_ID} not found`);
+    // Restart only of a worker that said it can (a Flamenco 3 Worker with a restart exit code).
+    expectApiError(
+      await api(s, 'POST', `/api/workers/${w.id}/status`, { body: { status: 'restart' } }),
+      409,
+      `worker ${w.id} cannot restart by itself (it did not say so at sign-on); request "shutdown" instead`,
+    );
 
     expect((await w.call('POST', '/sign-off')).status).toBe(204);
     expectApiError(
