@@ -161,8 +161,9 @@ export class TasksRepo {
     if ('assign' in worker) {
       this.s
         .get(
+          // A new run starts from nothing: the progress of an earlier run is not this one's.
           `UPDATE tasks SET status = @status, updated = @now, activity = coalesce(@activity, activity),
-             worker_id = @worker, last_worker_ping = @now WHERE id = @id`,
+             worker_id = @worker, last_worker_ping = @now, task_progress = 0, command_idx = 0, command_progress = 0 WHERE id = @id`,
         )
         .run({ ...params, worker: worker.assign });
     } else if ('release' in worker) {

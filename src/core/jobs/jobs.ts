@@ -105,7 +105,12 @@ function checkSettings(specs: readonly SettingSpec[], given: unknown, required: 
   return out;
 }
 
+/** Submissions remembered for the events feed (see takeSubmittedHere); a CLI process, which never reads the feed, keeps at most this many. */
+const REMEMBERED_SUBMISSIONS = 10_000;
+
 export class JobService {
+  private readonly submittedHere = new Set<string>();
+
   constructor(
     private readonly repos: Repos,
     private readonly clock: Clock,
@@ -153,6 +158,16 @@ export class JobService {
       taskCounts.add(id, status, job.tasks.length);
     });
     this.log.info('job submitted', { job: id, name: job.name, job_type: job.job_type, tasks: job.tasks.length, ...source });
+    this.submittedHere.add(id);
+    if (this.submittedHere.size > REMEMBERED_SUBMISSIONS) this.submittedHere.delete(this.submittedHere.values().next().value!);
     return { id, tasks: job.tasks.length };
+  }
+
+  /**
+   * Whether this process submitted the job (and logged it); each id answers true once. serve asks
+   * for every new job in the events journal, to log the ones the CLI of another process submitted.
+   */
+  takeSubmittedHere(id: string): boolean {
+    return this.submittedHere.delete(id);
   }
 }

@@ -7,6 +7,7 @@ import type { WorkerStatus } from '../support/statuses';
 import type { Repos } from '../repos';
 import { runnableTaskTypes, translateCommands } from '../protocol/dialects';
 import { Variables } from './variables';
+import { counted } from '../support/plural';
 
 /** A job's warnings, as queue-status lists them. */
 export interface JobWarnings {
@@ -83,13 +84,13 @@ function typeWarnings(
   if (tagged.length === 0) return [`no registered worker with tag "${tag}" runs task type "${taskType}"`];
   if (eligible.length === 0) {
     const n = tagged.length;
-    return [`every worker${tag === null ? '' : ` with tag "${tag}"`} that runs task type "${taskType}" is blocklisted for this job (${n} ${n === 1 ? 'worker' : 'workers'}); clear the blocklist to let them try again`];
+    return [`every worker${tag === null ? '' : ` with tag "${tag}"`} that runs task type "${taskType}" is blocklisted for this job (${counted(n, 'worker')}); clear the blocklist to let them try again`];
   }
   const out: string[] = [];
   if (!eligible.some((w) => AVAILABLE.includes(w.status))) {
     const who = tag === null ? '' : ` with tag "${tag}"`;
     const n = eligible.length;
-    out.push(`no available worker${who} runs task type "${taskType}" (${n} such ${n === 1 ? 'worker is' : 'workers are'} offline, asleep or timed out)`);
+    out.push(`no available worker${who} runs task type "${taskType}" (${counted(n, 'such worker is', 'such workers are')} offline, asleep or timed out)`);
   }
   const platforms = [...new Set(eligible.map((w) => w.platform))].sort();
   for (const name of placeholders) {

@@ -14,6 +14,7 @@ import type { TaskRecord } from '../../db/tasks-repo';
 import { logTakenAway } from './run-ends';
 import type { JobWarnings, StuckWork } from '../jobs/stuck';
 import { ALL, isCurrent, type Listing, newest } from '../listing';
+import { counted } from '../support/plural';
 
 /** A job as queue-status shows it. */
 export type JobSummary = Pick<JobView, 'id' | 'name' | 'job_type' | 'status' | 'priority' | 'created' | 'tasks'>;
@@ -98,7 +99,7 @@ export class QueueService {
       // Tasks still stopping on a worker (a failed job's) cannot be requeued yet, and left behind
       // they would end canceled inside the requeued job, which then could never complete.
       const stopping = this.repos.taskCounts.forJob(jobId)['cancel-requested'] ?? 0;
-      if (stopping > 0) throw new ConflictError(`job ${jobId} has ${stopping} task(s) still stopping on workers; requeue it once they stopped`);
+      if (stopping > 0) throw new ConflictError(`job ${jobId} has ${counted(stopping, 'task')} still stopping on workers; requeue it once they stopped`);
       // A failed job canceled its other tasks; requeueing its failures brings those back too.
       const failed: TaskStatus[] = job.status === 'failed' ? ['failed', 'soft-failed', 'canceled'] : ['failed', 'soft-failed'];
       const from = failedOnly ? failed : [...REQUEUEABLE];

@@ -4,6 +4,8 @@ import { badge, h, pager, progress, relativeTime, replace, table } from '../dom'
 import { lastRenderedBox } from './image';
 import type { JobView } from './jobs';
 import type { Ctx, View } from './view';
+import { firstLine } from '../../core/support/one-line';
+import { counted } from '../../core/support/plural';
 
 interface TaskView {
   id: string;
@@ -111,9 +113,8 @@ export function jobView(id: string, ctx: Ctx): View {
       h('a', { href: `#/tasks/${t.id}` }, t.name),
       badge(t.status),
       t.worker_nickname ?? '',
-      h('span', { class: 'activity' }, t.activity),
-      // Workers report no progress with the final update: a completed task is done.
-      progress(t.status === 'completed' ? 100 : t.progress, 100),
+      h('span', { class: 'activity', title: t.activity }, firstLine(t.activity)),
+      progress(t.progress, 100),
       t.failed_by_workers.length ? h('span', { title: t.failed_by_workers.map((f) => f.identifier).join('\n') }, String(t.failed_by_workers.length)) : '',
       ctx.admin ? h('button', { class: 'small', on: { click: () => ctx.act('requeue task', () => api('POST', `/api/tasks/${t.id}/requeue`)) } }, 'Requeue') : '',
     ]);
@@ -127,7 +128,7 @@ export function jobView(id: string, ctx: Ctx): View {
       head,
       h('p', { class: 'crumbs' }, h('a', { href: '#/jobs' }, 'Jobs'), ' / '),
       h('h2', {}, job.name, ' ', badge(job.status)),
-      h('p', {}, progress(job.tasks.completed ?? 0, total), ` ${job.tasks.completed ?? 0} of ${total} tasks completed · ${job.job_type} · priority ${job.priority} · submitted ${relativeTime(job.created)}`, job.tag ? ` · tag ${job.tag}` : ''),
+      h('p', {}, progress(job.tasks.completed ?? 0, total), ` ${job.tasks.completed ?? 0} of ${counted(total, 'task')} completed · ${job.job_type} · priority ${job.priority} · submitted ${relativeTime(job.created)}`, job.tag ? ` · tag ${job.tag}` : ''),
       job.activity ? h('p', { class: 'muted' }, job.activity) : null,
       job.warnings?.length ? h('ul', { class: 'warnings' }, job.warnings.map((w) => h('li', {}, w))) : null,
     );

@@ -3,6 +3,7 @@ import { api } from '../api';
 import { seenEvent } from '../live';
 import { badge, h, pager, progress, relativeTime, replace, table } from '../dom';
 import type { View } from './view';
+import { counted } from '../../core/support/plural';
 
 export interface JobView {
   id: string;
@@ -73,7 +74,7 @@ export function jobsView(): View {
                   showFinished = !showFinished;
                   draw();
                 },
-              }, }, showFinished ? `hide ${finished} finished jobs` : `show ${finished} finished jobs`))
+              }, }, `${showFinished ? 'hide' : 'show'} ${counted(finished, 'finished job')}`))
         : null,
     );
   }
