@@ -33,10 +33,13 @@ describe('/api/v3/worker/register-worker: who may register', { timeout: 30_000 }
     expect(s.manager.repos.workers.list()).toHaveLength(0);
   });
 
-  it('with a registration secret, admits workers from f3_worker_networks', async () => {
+  it('with a registration secret, admits workers from f3_worker_networks, limited per address', async () => {
     const s = await testServer({ config: { registration_secret: 'registration-secret-for-tests', f3_worker_networks: parseNetworks(['127.0.0.0/8']) } });
     const r = await f3Request(s.url, 'POST', '/register-worker', 'Basic Og==', registration());
     expect(r.status).toBe(200);
+    // No token vouches for them: the per-address limit applies as to open registration.
+    for (let i = 1; i < REGISTRATIONS_PER_ADDRESS; i++) expect((await f3Request(s.url, 'POST', '/register-worker', 'Basic Og==', registration(`w${i}`))).status).toBe(200);
+    expect((await f3Request(s.url, 'POST', '/register-worker', 'Basic Og==', registration('one-too-many'))).status).toBe(429);
     expect(r.json).toEqual({
       uuid: expect.stringMatching(/^[0-9a-f]{24}$/), name: 'render-01', address: '127.0.0.1', status: 'offline', platform: 'linux',
       software: 'Flamenco/3.9-beta1 (cf286e71)', supported_task_types: F3_TASK_TYPES,
@@ -111,14 +114,14 @@ describe('/api/v3/worker: try again later', { timeout: 60_000 }, () => {
     expect(later.json).toEqual({ status_requested: 'awake' });
   });
 
-  it('answers a stopping serve\'s refusal of an update so that the worker keeps the update', async () => {
+  it('answers a stopping serve\'s refusals so that the worker keeps its update and signs on again', async () => {
     const s = await testServer();
     const w = await registerF3(s.url);
     const { ids } = submitJob(s, [{ name: 'a' }]);
     await f3Claim(w);
-    // One connection kept open across serve's stop: the next request on it is refused.
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const send = (path: string, body: unknown) =>
+    // Connections kept open across serve's stop: the next request on each is refused.
+    const agents = [new http.Agent({ keepAlive: true, maxSockets: 1 }), new http.Agent({ keepAlive: true, maxSockets: 1 })];
+    const send = (agent: http.Agent, path: string, body: unknown) =>
       new Promise<{ status: number; type: string | undefined; text: string }>((resolve, reject) => {
         const req = http.request(
           `${s.url}/api/v3/worker${path}`,
@@ -132,14 +135,19 @@ describe('/api/v3/worker: try again later', { timeout: 60_000 }, () => {
         req.on('error', reject);
         req.end(JSON.stringify(body));
       });
-    expect((await send(`/task/${ids.a}`, { activity: 'Started', taskStatus: 'active' })).status).toBe(204);
+    expect((await send(agents[0]!, `/task/${ids.a}`, { activity: 'Started', taskStatus: 'active' })).status).toBe(204);
+    expect((await send(agents[1]!, '/state-changed', { status: 'awake' })).status).toBe(204);
     const stopped = drain(s.server, { graceMs: 60_000 });
-    const refusedUpdate = await send(`/task/${ids.a}`, { activity: 'Completed', taskStatus: 'completed' });
+    const refusedUpdate = await send(agents[0]!, `/task/${ids.a}`, { activity: 'Completed', taskStatus: 'completed' });
     expect(refusedUpdate.status).toBe(503);
     expect(refusedUpdate.type).toMatch(/json/);
     expect(typeof JSON.parse(refusedUpdate.text)).toBe('string');
     expect(taskRec(s, ids.a!).status).toBe('active');
-    agent.destroy();
+    // A sign-on: 200 with a body the worker cannot read, so it signs on again in 5 s.
+    const signOn = await send(agents[1]!, '/sign-on', { name: w.name, supported_task_types: F3_TASK_TYPES, software_version: '3.9' });
+    expect(signOn.status).toBe(200);
+    expect(typeof JSON.parse(signOn.text)).toBe('string');
+    for (const a of agents) a.destroy();
     await stopped;
   });
 });
