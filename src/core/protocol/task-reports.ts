@@ -76,6 +76,11 @@ function progressInLog(task: TaskRecord, u: TaskUpdate): number | undefined {
   return frames ? renderProgress(frames, u.log!) : undefined;
 }
 
+/** A report for a task that no longer runs on its worker, from a worker that sends reports again: a conflict. */
+function notRunningConflict(task: TaskRecord): void {
+  if (!isRunningOnWorker(task.status)) throw new ConflictError(`Task ${task.id} is no longer running on this worker (it is ${task.status}).`);
+}
+
 export interface MayIRun {
   may_keep_running: boolean;
   reason?: string;
@@ -101,9 +106,7 @@ export class TaskReports {
     const task = isId(taskId) ? this.repos.tasks.get(taskId) : undefined;
     if (!task) throw new NotFoundError(`Task ${taskId} is unknown.`);
     if (task.worker_id !== worker.id) throw new ConflictError(`Task ${taskId} is assigned to another worker.`);
-    if (running && !isRunningOnWorker(task.status)) {
-      throw new ConflictError(`Task ${taskId} is no longer running on this worker (it is ${task.status}).`);
-    }
+    if (running) notRunningConflict(task);
     return task;
   }
 
@@ -132,7 +135,7 @@ export class TaskReports {
     const task = isId(taskId) ? this.repos.tasks.get(taskId) : undefined;
     if (!task) throw new NotFoundError(`Task ${taskId} is unknown.`);
     if (task.worker_id !== worker.id) return this.formerRunnerReport(worker, task, () => readBody(task));
-    this.taskOf(worker, taskId, onlyWhileRunning);
+    if (onlyWhileRunning) notRunningConflict(task);
     const u = parseTaskUpdate(readBody(task));
     const fromLog = progressInLog(task, u);
     const apply = () => write(() => this.apply(worker, taskId, u, fromLog, onlyWhileRunning));
