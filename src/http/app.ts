@@ -15,13 +15,18 @@ import { v3WorkerRoutes } from './v3-worker-routes';
 /** `adminToken`: the token, or serve's source of the current one (core/support/admin-token.ts). */
 export function createManagerServer(m: Manager, adminToken: AdminTokenRef): Server {
   const metrics = m.observe.metrics;
-  const events = new EventStreamHub(m.observe.feed);
+  const events = new EventStreamHub(m.observe.feed, {
+    perAddress: () => m.config.max_event_streams_per_address,
+    refused: (address, limit) => m.refusals.refused('event stream refused: max_event_streams_per_address open already', address, { limit }),
+  });
   const server = createHttpServer(
     [...workerRoutes(m), ...v3WorkerRoutes(m), ...adminRoutes(m, adminToken), ...v3Routes(m), ...apiRoutes(m, adminToken), ...observeRoutes(m, adminToken, events), ...dashboardRoutes()],
     m.log,
     {
       settled: () => m.batch.committed(),
       maxConnections: m.config.max_connections,
+      maxConnectionsPerAddress: () => m.config.max_connections_per_address,
+      onAddressLimit: (address, limit) => m.refusals.refused('connection refused: max_connections_per_address open already', address, { limit }),
       observe: (method, route, status, seconds) => metrics.observeRequest(method, route, status, seconds),
     },
   );

@@ -245,10 +245,13 @@ export function v3WorkerRoutes(m: Manager): Route[] {
       bodyLimit: IMAGE_MAX_BYTES,
       imageUpload: true,
       handler: worker(false, async (w, ctx) => {
-        const jobId = m.reports.uploadTarget(w, taskId(ctx));
+        const id = taskId(ctx);
+        const jobId = m.reports.uploadTarget(w, id);
         if (imageType(ctx.body) === undefined) throw new HttpError(415, 'unsupported_media_type', 'the body is not a JPEG or PNG image');
-        const file = await m.observe.lastRendered.storeUpload(jobId, ctx.body);
-        m.batch.run(() => m.reports.outputStored(jobId, file));
+        // What the job's last output then says: no path, since the image came as bytes.
+        const label = `image of task ${id} sent by ${w.nickname} at ${isoTime(m.clock.now())}`;
+        await m.observe.lastRendered.storeUpload(jobId, label, ctx.body);
+        m.batch.run(() => m.reports.outputStored(jobId, label));
         return { status: 202 };
       }),
     },

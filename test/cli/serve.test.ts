@@ -106,6 +106,9 @@ describe('serve banner', { timeout: 30_000 }, () => {
       webhooks: [{ url: 'http://127.0.0.1:9/hook', events: ['job-status'], secret: 'webhook-secret-0123456789' }],
       max_connections: 500,
       job_retention: '90d',
+      max_tasks_per_job: 2000,
+      max_connections_per_address: 300,
+      max_event_streams_per_address: 5,
     };
     expect(Object.keys(config).sort()).toEqual([...CONFIG_KEYS].sort());
     const s = await startServe(['--data-dir', dir, '--config', writeConfig(dir, config)]);

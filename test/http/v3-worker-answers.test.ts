@@ -203,7 +203,7 @@ describe('/api/v3/worker/task/{id}/output-produced', { timeout: 30_000 }, () => 
     expect(Number(again.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     s.clock.advance(UPLOAD_WINDOW_MS);
     expect((await upload(jpeg())).status).toBe(202);
-    expect(s.manager.repos.jobs.get(jobId)!.last_output).toMatch(/last-rendered/);
+    expect(s.manager.repos.jobs.get(jobId)!.last_output).toMatch(/^image of task \w+ sent by /);
   });
 });
 

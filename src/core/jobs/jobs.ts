@@ -5,7 +5,8 @@ import { hasV3Equivalent } from '../protocol/dialects';
 import type { Clock } from '../support/clock';
 import { compilerFor, COMPILERS } from './compilers/index';
 import type { CompiledTask, SettingSpec } from './compilers/types';
-import { ValidationError } from '../support/errors';
+import { UnprocessableError, ValidationError } from '../support/errors';
+import { DEFAULT_MAX_TASKS_PER_JOB } from '../support/limits';
 import { given, integer, isPlainObject as isObject, knownKeys, optionalBoolean, platformName, stringMap } from '../support/validate';
 import type { IdGenerator } from '../support/ids';
 import type { Logger } from '../support/logger';
@@ -34,8 +35,17 @@ export interface ValidJob {
   tasks: CompiledTask[];
 }
 
+/** A job larger than `max_tasks_per_job` is refused before anything is written (422, naming the limit). */
+function checkTaskCount(n: number, max: number): void {
+  if (n > max) {
+    throw new UnprocessableError(
+      `the job has ${n} tasks, more than max_tasks_per_job (${max}) allows; use larger chunks, submit it in parts, or raise max_tasks_per_job in serve's config`,
+    );
+  }
+}
+
 /** Checks a job document and compiles it; throws a ValidationError naming the field. */
-export function validateJob(doc: unknown, now: number, variables?: Variables): ValidJob {
+export function validateJob(doc: unknown, now: number, variables?: Variables, maxTasks = DEFAULT_MAX_TASKS_PER_JOB): ValidJob {
   if (!isObject(doc)) throw new ValidationError('the job document must be a JSON object');
   knownKeys(doc, JOB_KEYS);
   const { name, job_type } = doc;
@@ -50,6 +60,8 @@ export function validateJob(doc: unknown, now: number, variables?: Variables): V
   const metadata = stringMap(doc.metadata ?? {}, 'metadata');
   const submitter_platform = given(doc.submitter_platform) ? platformName(doc.submitter_platform, 'submitter_platform') : null;
   if (job_type !== 'custom' && doc.tasks !== undefined) throw new ValidationError(`tasks: only a custom job lists its tasks; a ${job_type} job is compiled from its settings`);
+  // A custom job's list is counted before it is compiled.
+  if (Array.isArray(doc.tasks)) checkTaskCount(doc.tasks.length, maxTasks);
   // Two-way variables: paths as the submitter's machine sees them are stored as {placeholders},
   // before compiling so that derived paths carry the placeholder too.
   const checked = checkSettings(compiler.settings, doc.settings, job_type !== 'custom');
@@ -58,6 +70,7 @@ export function validateJob(doc: unknown, now: number, variables?: Variables): V
   let tasks = compiler.compile(settings, { now }, doc);
   if (variables) tasks = tasks.map((t) => ({ ...t, commands: variables.commandsToPlaceholders(t.commands) }));
   if (tasks.length === 0) throw new ValidationError('the job compiles to no tasks');
+  checkTaskCount(tasks.length, maxTasks);
   return { name, job_type, priority, settings, start_paused, tag, metadata, submitter_platform, tasks };
 }
 
@@ -117,17 +130,18 @@ export class JobService {
     private readonly newId: IdGenerator,
     private readonly log: Logger,
     private readonly variables?: Variables,
+    private readonly maxTasks: () => number = () => DEFAULT_MAX_TASKS_PER_JOB,
   ) {}
 
   /** Validates and compiles a job as submit would, and writes nothing. */
   check(doc: unknown): ValidJob {
-    return validateJob(doc, this.clock.now(), this.variables);
+    return validateJob(doc, this.clock.now(), this.variables, this.maxTasks());
   }
 
   /** `source` (e.g. the submitter's address) goes into the log line, so every submission can be traced. */
   submit(doc: unknown, source: Record<string, string> = {}): SubmitResult {
     const now = this.clock.now();
-    const job = validateJob(doc, now, this.variables);
+    const job = validateJob(doc, now, this.variables, this.maxTasks());
     const id = this.newId();
     const status = job.start_paused ? 'paused' : 'queued';
     this.repos.write(() => {
