@@ -125,14 +125,14 @@ export function v3Routes(m: Manager): Route[] {
     route(['POST'], '/jobs/check', (ctx) => {
       limited(ctx);
       return withSubmission(ctx, (doc) => {
-        m.jobs.check(doc);
+        m.jobs.check(doc, 'trusted-network');
         return noContent;
       });
     }),
     route(['POST'], '/jobs', (ctx) => {
       limited(ctx);
       return withSubmission(ctx, (doc, address) => {
-        const { id } = m.jobs.submit(doc, { via: 'blender-addon', address, user_agent: userAgent(ctx.req) });
+        const { id } = m.jobs.submit(doc, { via: 'blender-addon', address, user_agent: userAgent(ctx.req) }, 'trusted-network');
         return json(f3Job(m.views.jobWithSettings(id)));
       });
     }),

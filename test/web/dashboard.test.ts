@@ -73,8 +73,11 @@ describe.runIf(run)('the dashboard in Chromium', { timeout: 60_000 }, () => {
     await page.waitFor(`${text('table.tasks tbody tr:first-child .badge')} === 'completed'`, 'the task completed, live');
     expect(await page.eval('window.notReloaded')).toBe(true);
 
-    // The task's log, as text.
+    // The task's log needs the token; with it, the log is shown as text.
     await page.eval(`document.querySelector('table.tasks tbody tr:first-child a').click()`);
+    await page.waitFor(`document.querySelector('pre.log') && document.querySelector('pre.log').textContent.includes('needs the admin token')`, 'the log refused');
+    expect(page.requests.filter((u) => u.includes('/log'))).toEqual([]);
+    await page.eval(`sessionStorage.setItem('flamenco-mgr-admin-token', ${JSON.stringify(ADMIN_TOKEN)}); location.reload()`);
     await page.waitFor(`document.querySelector('pre.log') && document.querySelector('pre.log').textContent.includes(${JSON.stringify(HOSTILE_LOG)})`, 'the log');
     expect(await page.eval(`document.querySelectorAll('pre.log *').length`)).toBe(0);
 
@@ -97,7 +100,9 @@ describe.runIf(run)('the dashboard in Chromium', { timeout: 60_000 }, () => {
     await page.waitFor(`document.querySelectorAll('table.workers .software').length === 2`, 'the workers');
     const software = await page.eval<string[]>(`[...document.querySelectorAll('table.workers tbody tr')].map((r) => r.querySelector('.nick').textContent + ': ' + r.querySelector('.software').textContent)`);
     expect(software.sort()).toEqual(['node-v2: 2.5 (v2)', 'node-v3: 3.9-beta1 (cf286e71) (v3)']);
-    // Each line of both logs starts with its time.
+    // Each line of both logs starts with its time (logs need the admin token).
+    await page.eval(`sessionStorage.setItem('flamenco-mgr-admin-token', ${JSON.stringify(ADMIN_TOKEN)}); location.reload()`);
+    await page.waitFor(`document.querySelectorAll('table.workers .software').length === 2`, 'the workers again');
     for (const [task, pid] of [[t2._id, 41], [t3.uuid, 42]] as const) {
       await page.eval(`location.hash = '#/tasks/${task}'`);
       await page.waitFor(`document.querySelector('pre.log') && document.querySelector('pre.log').textContent.includes('pid=${pid} >')`, `the log of pid ${pid}`);
@@ -234,8 +239,8 @@ describe.runIf(run)('the dashboard in Chromium', { timeout: 60_000 }, () => {
     await page.eval(`document.querySelector('input.tags').value = 'gpu, big-ram'; [...document.querySelectorAll('table.workers button')].find((b) => b.textContent === 'Set').click()`);
     await page.waitFor(`document.querySelector('#notice').textContent === 'tags of render-09: done'`, 'the tags set');
     expect(s.manager.repos.workers.get(w.id)!.tags).toEqual(['gpu', 'big-ram']);
-    // The one failed request is the refused action above.
-    expect(page.errors).toEqual(['network: Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
+    // The failed requests are the refused action and the wrong token above.
+    expect(page.errors).toEqual(Array(2).fill('network: Failed to load resource: the server responded with a status of 401 (Unauthorized)'));
   });
 
   it('shows the last rendered frame of a job and of the farm, and fetches it again only when it changed', async () => {

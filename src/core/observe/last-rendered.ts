@@ -18,6 +18,7 @@ import { outputLocations } from '../jobs/compilers/paths';
 import type { Variables } from '../jobs/variables';
 import type { Repos } from '../repos';
 import { NotFoundError } from '../support/errors';
+import { PRIVATE_DIR, PRIVATE_FILE } from '../support/file-modes';
 import { isId } from '../support/ids';
 
 /** Larger files are not previewed (a dashboard thumbnail does not need a 16K frame). */
@@ -142,7 +143,7 @@ export class LastRendered {
     try {
       // The same file as last time, unchanged: the kept copy is it already.
       if (this.copiedFrom.get(jobId) === p.version && this.kept(jobId) === reported) return;
-      await mkdir(this.dir, { recursive: true });
+      await mkdir(this.dir, { recursive: true, mode: PRIVATE_DIR });
       // The job's copy from the reported file, then the farm's from the job's copy. Each copy's
       // temporary name is its own (copies of different jobs run at the same time).
       const jobFile = this.keptFile(jobId);
@@ -244,8 +245,8 @@ async function allowedFile(file: string, roots: Root[]): Promise<string | undefi
 async function copyInto(from: NodeJS.ReadableStream, file: string, reported: string): Promise<void> {
   const tmp = `${file}.${process.pid}.${++copies}.tmp`;
   try {
-    await pipeline(from, createWriteStream(tmp));
-    await writeFile(`${tmp}.path`, reported);
+    await pipeline(from, createWriteStream(tmp, { mode: PRIVATE_FILE }));
+    await writeFile(`${tmp}.path`, reported, { mode: PRIVATE_FILE });
     await rename(tmp, file);
     await rename(`${tmp}.path`, `${file}.path`);
   } finally {
