@@ -5,8 +5,10 @@
 // next image later, keeping only the newest).
 import type { IncomingMessage } from 'node:http';
 import type { Clock } from '../core/support/clock';
-import { WindowCounter } from '../core/protocol/login-limits';
-import { HttpError, retryAfter } from './errors';
+import { WindowCounter } from '../core/support/window-counter';
+import { RateLimitedError, TooLargeError, UnsupportedMediaTypeError } from '../core/support/errors';
+import { ReplyError } from './errors';
+import { errorReply } from './reply';
 
 /** Flamenco 3's own limit: its worker sends JPEG previews far below it. */
 export const IMAGE_MAX_BYTES = 25 * 1024 * 1024;
@@ -23,11 +25,12 @@ export const UPLOADS_AT_ONCE = 4;
 export function checkImageHeaders(req: IncomingMessage): void {
   const length = req.headers['content-length'];
   if (length === undefined || !/^\d+$/.test(length) || Number(length) === 0) {
-    throw new HttpError(411, 'length_required', 'Content-Length header required');
+    // No error code of its own: only this route asks for a length (Flamenco 3's answer).
+    throw new ReplyError(errorReply(411, 'length_required', 'Content-Length header required'));
   }
-  if (Number(length) > IMAGE_MAX_BYTES) throw new HttpError(413, 'too_large', `image too large; should be max ${IMAGE_MAX_BYTES} bytes`);
+  if (Number(length) > IMAGE_MAX_BYTES) throw new TooLargeError(`image too large; should be max ${IMAGE_MAX_BYTES} bytes`);
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (!IMAGE_TYPES.includes(type)) throw new HttpError(415, 'unsupported_media_type', `unsupported mime type "${type.slice(0, 100)}"; send ${IMAGE_TYPES.join(' or ')}`);
+  if (!IMAGE_TYPES.includes(type)) throw new UnsupportedMediaTypeError(`unsupported mime type "${type.slice(0, 100)}"; send ${IMAGE_TYPES.join(' or ')}`);
 }
 
 export interface UploadPacer {
@@ -42,9 +45,9 @@ export function uploadPacer(clock: Clock): UploadPacer {
   return {
     admit(workerId, req) {
       const wait = sent.blockedFor(workerId);
-      if (wait > 0) throw new HttpError(429, 'too_many_requests', `at most ${UPLOADS_PER_WINDOW} images per ${UPLOAD_WINDOW_MS / 1000} s; send the next one later`, retryAfter(wait));
-      if (busy.has(workerId)) throw new HttpError(429, 'too_many_requests', 'one image at a time, please', retryAfter(1000));
-      if (reading.size >= UPLOADS_AT_ONCE) throw new HttpError(429, 'too_many_requests', 'image processing queue is full', retryAfter(1000));
+      if (wait > 0) throw new RateLimitedError(`at most ${UPLOADS_PER_WINDOW} images per ${UPLOAD_WINDOW_MS / 1000} s; send the next one later`, wait);
+      if (busy.has(workerId)) throw new RateLimitedError('one image at a time, please', 1000);
+      if (reading.size >= UPLOADS_AT_ONCE) throw new RateLimitedError('image processing queue is full', 1000);
       sent.add(workerId);
       reading.add(req);
       busy.add(workerId);

@@ -24,7 +24,9 @@ import { ReplyError } from './errors';
 import { json, type Reply } from './reply';
 import type { Route } from './server';
 import { f3ErrorShape } from './v3-routes';
-import { LIMITED_ANSWER_DELAY_MS, LoginRefused, REALM } from './worker-refusals';
+import { LIMITED_ANSWER_DELAY_MS, LoginRefused } from './worker-refusals';
+
+const REALM = { 'WWW-Authenticate': 'Basic realm="Flamenco Manager"' };
 
 export type V3Route = Route & { imageUpload?: boolean };
 

@@ -4,18 +4,15 @@
 // v3-worker-answers.ts, and the task's commands in its dialect come from core/protocol/dialects.ts.
 import type { IncomingMessage } from 'node:http';
 import type { Manager } from '../core/manager';
-import { v3StepCount } from '../core/protocol/dialects';
-import type { TaskUpdate } from '../core/protocol/task-reports';
+import { parseTaskUpdate, type TaskUpdate } from '../core/protocol/task-reports';
 import type { WorkerRecord } from '../core/protocol/workers';
-import { NotFoundError, ValidationError } from '../core/support/errors';
+import { ForbiddenError, NotAcceptableError, NotFoundError, UnsupportedMediaTypeError, ValidationError } from '../core/support/errors';
 import { isId } from '../core/support/ids';
 import { isTrusted } from '../core/support/networks';
 import { isoTime } from '../core/support/clock';
 import { imageType } from '../core/observe/last-rendered';
-import type { TaskRecord } from '../db/tasks-repo';
 import { finiteNumber, given, object, optionalString, string, stringList } from '../core/support/validate';
 import { jsonObject, parseJson } from './body';
-import { HttpError } from './errors';
 import { json, noContent, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
 import { callerOf } from './worker-routes';
@@ -36,9 +33,9 @@ const REPORTED: Record<string, TaskUpdate['task_status']> = { active: 'active', 
 /**
  * Flamenco 3's TaskUpdate as ours. Its log lines (`pid=N > …`, `going to run: …`) carry no time,
  * while Flamenco Worker 2.5 writes `<time>: ` before each: they are stamped on arrival, so that
- * the logs of both generations read alike. Steps become progress in percent of the task's steps.
+ * the logs of both generations read alike. Steps go to core, which counts them against the task's.
  */
-export function fromV3Update(body: unknown, task: TaskRecord, now: number): unknown {
+export function fromV3Update(body: unknown, now: number): TaskUpdate {
   const b = object(body);
   const u: Record<string, unknown> = {};
   if (given(b.taskStatus)) {
@@ -50,12 +47,19 @@ export function fromV3Update(body: unknown, task: TaskRecord, now: number): unkn
   u.activity = optionalString(b.activity, 'activity');
   const log = optionalString(b.log, 'log');
   if (log) u.log = stampLines(log, isoTime(now));
-  if (given(b.steps_completed)) {
-    const steps = finiteNumber(b.steps_completed, 'steps_completed');
-    const total = v3StepCount(task.commands);
-    u.task_progress_percentage = Math.max(0, Math.min(100, Math.round((steps * 100) / Math.max(1, total))));
+  const update = parseTaskUpdate(u);
+  if (given(b.steps_completed)) update.steps_completed = finiteNumber(b.steps_completed, 'steps_completed');
+  return update;
+}
+
+/** What parse returns, or the ValidationError it threw (core answers 404 and 409 before a 400). */
+function parsedOrRefused<T>(parse: () => T): T | ValidationError {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof ValidationError) return err;
+    throw err;
   }
-  return u;
 }
 
 /** Puts `<time>: ` before every line of a log chunk. */
@@ -106,11 +110,7 @@ export function v3WorkerRoutes(m: Manager): Route[] {
     const address = callerOf(req).address;
     if (isTrusted(address, m.config.f3_worker_networks)) return;
     m.log.warn('Flamenco 3 worker registration refused: address not in f3_worker_networks', { address });
-    throw new HttpError(
-      403,
-      'forbidden',
-      `this manager requires a registration secret, which Flamenco 3 workers cannot send; to let them register from ${address || 'this address'}, add its network to "f3_worker_networks" in the manager's config`,
-    );
+    throw new ForbiddenError(`this manager requires a registration secret, which Flamenco 3 workers cannot send; to let them register from ${address || 'this address'}, add its network to "f3_worker_networks" in the manager's config`);
   }
 
   /** Marks the (already authenticated) worker seen, then runs the handler. */
@@ -118,7 +118,7 @@ export function v3WorkerRoutes(m: Manager): Route[] {
     return (ctx) => {
       const w = workerOf(ctx);
       // Both join this turn's group commit; the server answers once it is on disk.
-      m.batch.run(() => m.workers.seen(w, callerOf(ctx.req), wake));
+      m.batch.run(() => m.workers.seen(w, callerOf(ctx.req), { wake }));
       return m.batch.run(() => fn(w, ctx));
     };
   }
@@ -135,7 +135,7 @@ export function v3WorkerRoutes(m: Manager): Route[] {
       generation: 'v3' as const,
     };
     // No token proves anything here, so the per-address limit always applies.
-    const w = await m.workers.register(registration, callerOf(ctx.req), true);
+    const w = await m.workers.register(registration, callerOf(ctx.req), { open: true });
     return json({
       uuid: w.id,
       name: w.nickname,
@@ -202,7 +202,7 @@ export function v3WorkerRoutes(m: Manager): Route[] {
           case 'status-change':
             return json({ status_requested: v3Status(r.status) }, 423);
           case 'no-task-types':
-            throw new HttpError(406, 'not_acceptable', 'none of the task types you announced has work here (blender, ffmpeg, file-management, misc do)');
+            throw new NotAcceptableError('none of the task types you announced has work here (blender, ffmpeg, file-management, misc do)');
           case 'none':
             return noContent;
           case 'task': {
@@ -223,7 +223,8 @@ export function v3WorkerRoutes(m: Manager): Route[] {
       handler: worker(false, (w, ctx) => {
         // A Flamenco 3 worker sends again what it could not see acknowledged: an update for a task
         // that no longer runs on it is a conflict and changes nothing.
-        const applied = m.reports.update(w, taskId(ctx), (task) => fromV3Update(parseJson(ctx.body), task, m.clock.now()), (fn) => m.batch.run(fn), true);
+        const update = parsedOrRefused(() => fromV3Update(parseJson(ctx.body), m.clock.now()));
+        const applied = m.reports.update(w, taskId(ctx), update, true);
         return { ...noContent, wait: applied };
       }),
     },
@@ -247,7 +248,7 @@ export function v3WorkerRoutes(m: Manager): Route[] {
       handler: worker(false, async (w, ctx) => {
         const id = taskId(ctx);
         const jobId = m.reports.uploadTarget(w, id);
-        if (imageType(ctx.body) === undefined) throw new HttpError(415, 'unsupported_media_type', 'the body is not a JPEG or PNG image');
+        if (imageType(ctx.body) === undefined) throw new UnsupportedMediaTypeError('the body is not a JPEG or PNG image');
         // What the job's last output then says: no path, since the image came as bytes.
         const label = `image of task ${id} sent by ${w.nickname} at ${isoTime(m.clock.now())}`;
         await m.observe.lastRendered.storeUpload(jobId, label, ctx.body);

@@ -91,7 +91,7 @@ describe('/api/v3/worker: a Flamenco 3 worker', { timeout: 30_000 }, () => {
     const w = await registerF3(s.url);
     const { ids } = submitJob(s, [{ name: 'a' }]);
     await f3Claim(w);
-    s.manager.workers.requestStatus(w.id, 'asleep', false);
+    s.manager.workers.requestStatus(w.id, 'asleep', { lazy: false });
     const no = await w.call('GET', `/task/${ids.a}/may-i-run`);
     expect(no.json).toEqual({ mayKeepRunning: false, reason: expect.stringContaining('asleep'), statusChangeRequested: true });
     expect(taskRec(s, ids.a!)).toMatchObject({ status: 'queued', worker_id: null });
@@ -103,7 +103,7 @@ describe('/api/v3/worker: a Flamenco 3 worker', { timeout: 30_000 }, () => {
     expectNoContent(await w.call('GET', '/state'));
 
     // Woken up: its state poll says so, and it takes work again.
-    s.manager.workers.requestStatus(w.id, 'awake', false);
+    s.manager.workers.requestStatus(w.id, 'awake', { lazy: false });
     expect((await w.call('GET', '/state')).json).toEqual({ status_requested: 'awake' });
     expectNoContent(await w.call('POST', '/state-changed', { status: 'awake' }));
     expect((await f3Claim(w)).uuid).toBe(ids.a);
@@ -112,7 +112,7 @@ describe('/api/v3/worker: a Flamenco 3 worker', { timeout: 30_000 }, () => {
   it('keeps a request the worker did not fulfil: waking up while asked to sleep is not an acknowledgement', async () => {
     const s = await testServer();
     const w = await registerF3(s.url);
-    s.manager.workers.requestStatus(w.id, 'asleep', true);
+    s.manager.workers.requestStatus(w.id, 'asleep', { lazy: true });
     expectNoContent(await w.call('POST', '/state-changed', { status: 'awake' }));
     expect(s.manager.repos.workers.get(w.id)!.status_requested).toBe('asleep');
     expect((await w.call('POST', '/task')).json).toEqual({ status_requested: 'asleep' });
@@ -123,9 +123,9 @@ describe('/api/v3/worker: a Flamenco 3 worker', { timeout: 30_000 }, () => {
     const s = await testServer();
     const plain = await registerF3(s.url);
     const restartable = await registerF3(s.url, { canRestart: true });
-    expect(() => s.manager.workers.requestStatus(plain.id, 'restart', false)).toThrow(/cannot restart/);
-    s.manager.workers.requestStatus(plain.id, 'shutdown', true);
-    s.manager.workers.requestStatus(restartable.id, 'restart', true);
+    expect(() => s.manager.workers.requestStatus(plain.id, 'restart', { lazy: false })).toThrow(/cannot restart/);
+    s.manager.workers.requestStatus(plain.id, 'shutdown', { lazy: true });
+    s.manager.workers.requestStatus(restartable.id, 'restart', { lazy: true });
     expect((await plain.call('POST', '/task')).json).toEqual({ status_requested: 'offline' });
     expect((await restartable.call('POST', '/task')).json).toEqual({ status_requested: 'restart' });
     // It flushes, signs off and exits; the sign-off clears the request.
@@ -133,13 +133,13 @@ describe('/api/v3/worker: a Flamenco 3 worker', { timeout: 30_000 }, () => {
     expect(s.manager.repos.workers.get(plain.id)).toMatchObject({ status: 'offline', status_requested: '' });
     // A Worker 2.5 never says it can restart.
     const v2 = await registerWorker(s.url);
-    expect(() => s.manager.workers.requestStatus(v2.id, 'restart', false)).toThrow(/cannot restart/);
+    expect(() => s.manager.workers.requestStatus(v2.id, 'restart', { lazy: false })).toThrow(/cannot restart/);
   });
 
   it('starts a worker in the state asked of it at sign-on', async () => {
     const s = await testServer();
     const w = await registerF3(s.url);
-    s.manager.workers.requestStatus(w.id, 'asleep', false);
+    s.manager.workers.requestStatus(w.id, 'asleep', { lazy: false });
     expectNoContent(await w.call('POST', '/state-changed', { status: 'asleep' }));
     expectNoContent(await w.call('POST', '/sign-off'));
     const again = await w.call('POST', '/sign-on', { name: w.name, supported_task_types: ['misc'], software_version: '3.9', can_restart: false });
