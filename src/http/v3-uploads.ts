@@ -6,9 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Clock } from '../core/support/clock';
 import { WindowCounter } from '../core/support/window-counter';
-import { RateLimitedError, TooLargeError, UnsupportedMediaTypeError } from '../core/support/errors';
-import { ReplyError } from './errors';
-import { errorReply } from './reply';
+import { LengthRequiredError, RateLimitedError, TooLargeError, UnsupportedMediaTypeError } from '../core/support/errors';
 
 /** Flamenco 3's own limit: its worker sends JPEG previews far below it. */
 export const IMAGE_MAX_BYTES = 25 * 1024 * 1024;
@@ -25,8 +23,7 @@ export const UPLOADS_AT_ONCE = 4;
 export function checkImageHeaders(req: IncomingMessage): void {
   const length = req.headers['content-length'];
   if (length === undefined || !/^\d+$/.test(length) || Number(length) === 0) {
-    // No error code of its own: only this route asks for a length (Flamenco 3's answer).
-    throw new ReplyError(errorReply(411, 'length_required', 'Content-Length header required'));
+    throw new LengthRequiredError('Content-Length header required');
   }
   if (Number(length) > IMAGE_MAX_BYTES) throw new TooLargeError(`image too large; should be max ${IMAGE_MAX_BYTES} bytes`);
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();

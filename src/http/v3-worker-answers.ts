@@ -20,13 +20,12 @@
 // - everything else, sign-on included: 401.
 import type { LoginRefusal } from '../core/protocol/login-limits';
 import type { RequestableStatus } from '../core/support/statuses';
-import { ReplyError } from './errors';
+import { RateLimitedError, UnknownWorkerError } from '../core/support/errors';
+import { ReplyError, replyFor } from './errors';
 import { json, type Reply } from './reply';
 import type { Route } from './server';
 import { f3ErrorShape } from './v3-routes';
-import { LIMITED_ANSWER_DELAY_MS, LoginRefused } from './worker-refusals';
-
-const REALM = { 'WWW-Authenticate': 'Basic realm="Flamenco Manager"' };
+import { LIMITED_ANSWER_DELAY_MS, LoginRefused, unauthorized } from './worker-refusals';
 
 export type V3Route = Route & { imageUpload?: boolean };
 
@@ -41,7 +40,7 @@ const FORGOTTEN = 'this manager does not know this worker (forgotten?); go offli
 const UNKNOWN: Record<string, Reply> = {
   '/api/v3/worker/task': json(GO_OFFLINE, 423),
   '/api/v3/worker/task/:task/may-i-run': json({ mayKeepRunning: false, reason: FORGOTTEN, statusChangeRequested: true }),
-  '/api/v3/worker/task/:task': json({ code: 409, message: `${FORGOTTEN}; the update is dropped` }, 409),
+  '/api/v3/worker/task/:task': replyFor(new UnknownWorkerError(`${FORGOTTEN}; the update is dropped`)),
   '/api/v3/worker/state': json(GO_OFFLINE),
 };
 
@@ -75,10 +74,10 @@ function refusalReply(path: string, r: LoginRefusal): Reply {
   if (r.refused === 'limited') {
     const reply: Reply = path.endsWith('/may-i-run')
       ? json({ mayKeepRunning: true, reason: 'too many failed logins; not checked', statusChangeRequested: false })
-      : { status: 429, body: { error: { code: 'rate_limited', message: 'too many failed logins from this address or for this worker' } }, headers: { 'Retry-After': String(Math.ceil(LIMITED_ANSWER_DELAY_MS / 1000)) } };
+      : replyFor(new RateLimitedError('too many failed logins from this address or for this worker', r.retryAfterMs));
     return { ...reply, wait: new Promise((resolve) => setTimeout(resolve, LIMITED_ANSWER_DELAY_MS)) };
   }
-  return UNKNOWN[path] ?? { status: 401, body: { error: { code: 'unauthorized', message: 'worker credentials missing or wrong' } }, headers: REALM };
+  return UNKNOWN[path] ?? replyFor(unauthorized());
 }
 
 /** The routes with these answers for refused logins and errors, wherever the login is checked. */
