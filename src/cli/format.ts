@@ -204,10 +204,11 @@ export function printJson(value: unknown): void {
 /**
  * A running task as people think of it: its job's name and frames ("shot 12 · 1-10"), taken from
  * the task name the compilers give (`blender-render-1-10`, a progressive render's
- * `render-s_4-8-f_1-4`, whose `s_` part is samples); other tasks by their name.
+ * `render-s_4-8-f_1-4`, whose `s_` part is samples, simple-blender-render's `render-1,2`); other
+ * tasks by their name.
  */
 export function taskLabel(jobName: string | null, taskName: string | null): string {
   if (!taskName) return '-';
-  const frames = /-(?:f_)?(\d+(?:-\d+)?)$/.exec(taskName)?.[1];
+  const frames = /-(?:f_)?(\d+(?:[-,]\d+)*)$/.exec(taskName)?.[1];
   return `${jobName ?? '?'} · ${frames ?? taskName}`;
 }

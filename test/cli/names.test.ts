@@ -53,6 +53,7 @@ describe('a running task in list-workers', () => {
   it('is its job and frames, for every job type, and its name where it has no frames', () => {
     expect(taskLabel('shot 12', 'blender-render-1-10')).toBe('shot 12 · 1-10');
     expect(taskLabel('shot 12', 'sleep-6')).toBe('shot 12 · 6');
+    expect(taskLabel('shot 12', 'render-1,2')).toBe('shot 12 · 1,2');
     // A progressive render's chunks: frames after f_, samples (s_) are not frames.
     expect(taskLabel('shot 12', 'render-s_4-8-f_1-4')).toBe('shot 12 · 1-4');
     expect(taskLabel('shot 12', 'merge-to-s_8-f_1-4')).toBe('shot 12 · 1-4');
