@@ -74,5 +74,12 @@ describe('bin/flamenco-mgr in a checkout', { timeout: 60_000 }, () => {
     expect(after.stdout).toMatch(/^build \d+\n$/);
     expect(after.stdout).not.toBe(first.stdout);
     expect(run(root).stdout).toBe(after.stdout);
+    // A build that cannot be made (the clone belongs to another user) is said, and nothing runs.
+    age(bundle, 60);
+    writeFileSync(path.join(root, 'build.mjs'), "console.error('EACCES: permission denied');\nprocess.exit(1);\n");
+    const refused = run(root);
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toBe(`EACCES: permission denied\nflamenco-mgr: could not build ${root}/dist from its sources; run '${root}/bin/flamenco-mgr --version' once as the owner of ${root}\n`);
   });
 });
