@@ -35,15 +35,32 @@ describe('control characters from submitters and workers', () => {
     expect(r.status, r.text).toBe(200);
   });
 
-  it("a worker's nickname and a user agent reach serve's log escaped, one line each", async () => {
+  for (const [field, extra] of [
+    ['nickname', { nickname: 'node\u001b[2J' }],
+    ['platform', { platform: 'linux\r' }],
+    ['supported_task_types', { supported_task_types: ['sleep\u0085'] }],
+  ] as const) {
+    it(`a worker registering with one in its ${field} is refused (400 naming it)`, async () => {
+      const s = await testServer();
+      const body = { secret: '0123456789abcdef0123', platform: 'linux', supported_task_types: ['sleep'], nickname: 'node', ...extra };
+      const r = await request(s.url, 'POST', '/register-worker', { body });
+      expect(r.status, r.text).toBe(400);
+      expect(r.text).toContain(`${field} must not contain control characters`);
+    });
+  }
+
+  it("a user agent and a refused job's type reach serve's log escaped, one line each", async () => {
     const lines: string[] = [];
     const s = await testServer({ logger: createLogger('debug', (l) => lines.push(l)) });
-    await registerWorker(s.url, { nickname: 'node\u001b[2J\u0085\u2028level=error' });
-    await request(s.url, 'POST', '/api/v3/jobs', { body: addonJob({}), headers: { 'User-Agent': 'Flamenco/3.6 (Blender add-on)\u00a0\u009b31m' } });
-    const registered = lines.find((l) => l.includes('msg="worker registered"'));
-    expect(registered).toContain('nickname="node\\u001b[2J\\u0085\\u2028level=error"');
+    await registerWorker(s.url, { nickname: 'node-1' });
+    const ua = 'Flamenco/3.6 (Blender add-on)\u00a0\u009b31m';
+    await request(s.url, 'POST', '/api/v3/jobs', { body: addonJob({}), headers: { 'User-Agent': ua } });
+    // The refusal names the job type it was given.
+    await request(s.url, 'POST', '/api/v3/jobs', { body: addonJob({ type: 'x\u001b[2J\u2028level=error' }) });
     const submitted = lines.find((l) => l.includes('msg="job submitted"'));
     expect(submitted).toContain('\\u009b31m');
+    const refused = lines.find((l) => l.includes('msg="add-on job refused"'));
+    expect(refused).toContain('\\u001b[2J\\u2028level=error');
     for (const l of lines) expect(l).not.toMatch(RAW);
   });
 });
