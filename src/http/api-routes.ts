@@ -130,7 +130,9 @@ export function apiRoutes(m: Manager, auth: AdminAuth): Route[] {
     }),
 
     // workers
-    route(['GET'], '/workers', () => json(m.views.workers())),
+    // Open registration lets anyone add workers (20 a minute per address, each up to ~5 KB of
+    // self-description): the list is capped for a reader without the token like the job listings.
+    route(['GET'], '/workers', (ctx) => listed(m.views.workerList(limit(ctx)), 'workers')),
     route(['GET'], '/workers/:id', (ctx) => json(m.views.worker(workerId(ctx)))),
     route(['DELETE'], '/workers/:id', (ctx) => json({ requeued: m.workers.forget(workerId(ctx)) })),
     route(['POST'], '/workers/:id/status', (ctx) => {
