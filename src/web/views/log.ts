@@ -2,18 +2,11 @@
 import { api, text } from '../api';
 import { badge, h, replace } from '../dom';
 import type { Ctx, View } from './view';
+import { RUNNING_TASK_STATUSES } from '../../core/support/statuses';
+import type { TaskView } from '../../core/api-types';
 
 const TAIL_LINES = 2000;
 const FOLLOW_MS = 2000;
-
-interface TaskView {
-  id: string;
-  job: string;
-  name: string;
-  status: string;
-  worker_nickname: string | null;
-  activity: string;
-}
 
 export function logView(id: string, ctx: Ctx): View {
   const head = h('div', {});
@@ -38,7 +31,7 @@ export function logView(id: string, ctx: Ctx): View {
     el,
     async refresh() {
       const t = await api<TaskView>('GET', `/api/tasks/${id}`);
-      running = t.status === 'active' || t.status === 'cancel-requested';
+      running = RUNNING_TASK_STATUSES.includes(t.status);
       // A task stays in its job: its name is asked for once.
       jobName ??= (await api<{ name: string }>('GET', `/api/jobs/${t.job}?limit=1`)).name;
       replace(

@@ -2,23 +2,7 @@
 import { api } from '../api';
 import { badge, h, pager, relativeTime, replace, table } from '../dom';
 import type { Ctx, View } from './view';
-
-interface WorkerView {
-  id: string;
-  nickname: string;
-  status: string;
-  status_requested: string | null;
-  lazy_status_request: boolean;
-  platform: string;
-  address: string;
-  supported_task_types: string[];
-  current_task: string | null;
-  current_task_name: string | null;
-  current_job: string | null;
-  current_job_name: string | null;
-  last_seen: string;
-  tags?: string[];
-}
+import type { WorkerView } from '../../core/api-types';
 
 const PAGE = 100;
 

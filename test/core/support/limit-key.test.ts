@@ -36,10 +36,10 @@ describe('the key of per-address limits', () => {
   it('bounds open registrations per /64, not per address', async () => {
     const { manager } = testManager();
     const reg = (i: number) =>
-      manager.workers.register({ secret: `secret-${i}-0123456789abcdef`, platform: 'linux', nickname: `n${i}`, supported_task_types: ['sleep'] }, { address: `fd00::${i + 1}`, software: '' }, true);
+      manager.workers.register({ secret: `secret-${i}-0123456789abcdef`, platform: 'linux', nickname: `n${i}`, supported_task_types: ['sleep'] }, { address: `fd00::${i + 1}`, software: '' }, { open: true });
     for (let i = 0; i < REGISTRATIONS_PER_ADDRESS; i++) await reg(i);
     await expect(reg(REGISTRATIONS_PER_ADDRESS)).rejects.toBeInstanceOf(RateLimitedError);
     // Another network is another client.
-    await manager.workers.register({ secret: 'secret-x-0123456789abcdef', platform: 'linux', nickname: 'x', supported_task_types: ['sleep'] }, { address: 'fd00:0:0:1::1', software: '' }, true);
+    await manager.workers.register({ secret: 'secret-x-0123456789abcdef', platform: 'linux', nickname: 'x', supported_task_types: ['sleep'] }, { address: 'fd00:0:0:1::1', software: '' }, { open: true });
   });
 });
