@@ -15,6 +15,12 @@ import type { JobDetail, JobView, TaskSelection, TaskView, WorkerView } from './
 
 export type { JobDetail, JobView, TaskSelection, TaskView, WorkerView } from './api-types';
 
+/** The version in a worker's User-Agent (`Name/version …`); the whole string if it has no such form. */
+export function softwareVersion(software: string): string {
+  const m = /^[^/\s]+\/(\S.*)$/.exec(software);
+  return m ? m[1]! : software;
+}
+
 export function workerView(repos: Repos, w: WorkerRecord): WorkerView {
   // Labels only: neither the task's commands nor the job's settings are read.
   const task = w.current_task ? repos.tasks.label(w.current_task) : undefined;
@@ -22,6 +28,7 @@ export function workerView(repos: Repos, w: WorkerRecord): WorkerView {
   return {
     id: w.id, nickname: w.nickname, status: w.status, status_requested: w.status_requested || null,
     lazy_status_request: w.lazy_status_request, platform: w.platform, address: w.address, software: w.software,
+    generation: w.generation, version: softwareVersion(w.software), can_restart: w.can_restart,
     supported_task_types: w.supported_task_types, tags: w.tags, current_task: w.current_task, current_task_name: task?.name ?? null,
     current_job: jobName === undefined ? null : task!.job_id, current_job_name: jobName ?? null, last_seen: isoTime(w.last_seen),
   };
