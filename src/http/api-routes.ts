@@ -166,7 +166,8 @@ export function apiRoutes(m: Manager, auth: AdminAuth): Route[] {
     }),
 
     // blocklist
-    route(['GET'], '/blocklist', (ctx) => json(m.blocklist.list(ref(q(ctx, 'job'), (r) => m.names.job(r))))),
+    // Workers anyone may register can fail tasks into it (workers × jobs × task types): capped like the listings.
+    route(['GET'], '/blocklist', (ctx) => listed(m.blocklist.listed(ref(q(ctx, 'job'), (r) => m.names.job(r)), limit(ctx)), 'blocklist')),
     route(['DELETE'], '/blocklist', (ctx) => {
       const job = q(ctx, 'job');
       if (!job) throw new ValidationError('job: required query parameter');

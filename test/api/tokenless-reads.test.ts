@@ -69,6 +69,22 @@ describe('reads without the admin token', () => {
     expect((await request(s.url, 'GET', '/api/workers', { auth: `Bearer ${ADMIN_TOKEN}` })).json).toHaveLength(workers);
   });
 
+  it('are capped on the blocklist too (workers anyone may register can fail tasks into it)', async () => {
+    const s = await testServer();
+    const { id } = s.manager.jobs.submit({ name: 'j', job_type: 'sleep', settings: { frames: '1', chunk_size: 1 } });
+    const entries = TOKENLESS_MAX_ROWS + 2;
+    s.manager.repos.write(() => {
+      for (let i = 0; i < entries; i++) s.manager.repos.blocklist.add(id, `type-${i}`, '0123456789abcdef01234567', s.clock.now());
+    });
+    for (const p of ['/api/blocklist?limit=1000000000', `/api/blocklist?job=${id}`]) {
+      const r = await request(s.url, 'GET', p);
+      expect(r.status, r.text).toBe(200);
+      expect(r.json, p).toHaveLength(TOKENLESS_MAX_ROWS);
+      expect(r.headers.get('x-omitted')).toBe('2');
+    }
+    expect((await request(s.url, 'GET', '/api/blocklist', { auth: `Bearer ${ADMIN_TOKEN}` })).json).toHaveLength(entries);
+  });
+
   it('with the admin token answer every task asked for', async () => {
     const { s, id } = await bigJob();
     const auth = `Bearer ${ADMIN_TOKEN}`;
