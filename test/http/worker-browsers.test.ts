@@ -3,6 +3,7 @@
 // artist's browser, nor use a worker's credentials.
 import { describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, registerWorker, request, testServer } from '../helpers/env';
+import { registerF3 } from '../helpers/f3-worker';
 
 const REGISTRATION = JSON.stringify({ secret: '0123456789abcdef0123', platform: 'linux', supported_task_types: ['blender-render'], nickname: 'from-a-page' });
 
@@ -32,5 +33,16 @@ describe('the worker protocol refuses requests made by web pages', () => {
     expect(fromPage.status).toBe(403);
     const plain = await request(s.url, 'POST', '/task', { auth: w.auth });
     expect(plain.status).toBe(204);
+  });
+
+  it("a Flamenco 3 worker's registration from a page is refused too; a Flamenco 3 Worker's own is not", async () => {
+    const s = await testServer();
+    const body = JSON.stringify({ name: 'from-a-page', secret: 'ab'.repeat(32), platform: 'linux', supported_task_types: ['blender'] });
+    const r = await request(s.url, 'POST', '/api/v3/worker/register-worker', { rawBody: body, headers: { 'Content-Type': 'text/plain', Origin: 'http://evil.example' } });
+    expect(r.status, r.text).toBe(403);
+    expect(r.text).toContain('the worker protocol does not answer requests made by web pages');
+    expect(await workerCount(s.url)).toBe(0);
+    await registerF3(s.url);
+    expect(await workerCount(s.url)).toBe(1);
   });
 });
