@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { io } from './io';
 import { DEFAULT_LIMIT, type Listing, parseLimit } from '../core/listing';
+import { escapeControlCharacters } from '../core/support/control-characters';
 import { ValidationError } from '../core/support/errors';
 import { counted } from '../core/support/plural';
 
@@ -119,6 +120,9 @@ export interface TableLayout {
  * are coloured.
  */
 export function table(headers: string[], rows: string[][], style: Style = { width: undefined, colour: false }, opts: TableLayout = {}): string {
+  // Cells hold what workers and submitters wrote (activities, nicknames, names kept from before
+  // they were checked): a control character is shown as an escape, never sent to the terminal.
+  rows = rows.map((r) => r.map(escapeControlCharacters));
   if (style.width !== undefined) {
     for (const column of opts.drop ?? []) {
       const at = headers.indexOf(column);

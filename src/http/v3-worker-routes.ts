@@ -3,6 +3,7 @@
 // the answer it reads. Only the shapes differ; what the worker does with each answer is in
 // v3-worker-answers.ts, and the task's commands in its dialect come from core/protocol/dialects.ts.
 import type { IncomingMessage } from 'node:http';
+import { refuseBrowsers } from './access';
 import type { Manager } from '../core/manager';
 import { parseTaskUpdate, type TaskUpdate } from '../core/protocol/task-reports';
 import type { WorkerRecord } from '../core/protocol/workers';
@@ -260,7 +261,13 @@ export function v3WorkerRoutes(m: Manager): Route[] {
 
   return v3Refusals(
     routes.map((r) => {
-      const auth = r.path === '/register-worker' ? registrationGuard : authGuard;
+      const known = r.path === '/register-worker' ? registrationGuard : authGuard;
+      // No worker is a web browser (access.ts): refused before anything else, as on Flamenco
+      // Worker 2.x's protocol, so that no page can register a worker through a browser.
+      const auth = (req: IncomingMessage) => {
+        refuseBrowsers(req);
+        return known(req);
+      };
       // An image's headers are checked before its bytes are read, and only once the worker is known.
       const guard = r.imageUpload
         ? async (req: IncomingMessage) => {

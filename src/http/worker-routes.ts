@@ -9,6 +9,7 @@ import type { Manager } from '../core/manager';
 import { type Caller, type WorkerRecord, workerDocument } from '../core/protocol/workers';
 import { parseTaskUpdate } from '../core/protocol/task-reports';
 import { bearerToken } from './admin-auth';
+import { refuseBrowsers } from './access';
 import { replyFor } from './errors';
 import { LoginRefused, unauthorized, withRefusals } from './worker-refusals';
 import { json, noContent, type Reply } from './reply';
@@ -199,5 +200,17 @@ export function workerRoutes(m: Manager): Route[] {
   // Every route but registration is a worker's: authenticated from the headers before any body is
   // read, so a stranger cannot make the manager read or buffer megabytes.
   // Refused logins (unknown, limited) become the answers a Flamenco Worker acts on.
-  return withRefusals(routes.map((r) => ({ ...r, guard: r.path === '/register-worker' ? registrationGuard : authGuard })));
+  // No worker is a web browser: a request a browser made (a page's form or script) is refused before
+  // anything else, so that a page on another site, or one that rebinds its name to the manager,
+  // cannot register a worker through an artist's browser and be handed tasks.
+  return withRefusals(
+    routes.map((r) => {
+      const guard = r.path === '/register-worker' ? registrationGuard : authGuard;
+      const browsersRefused = (req: IncomingMessage) => {
+        refuseBrowsers(req);
+        return guard(req);
+      };
+      return { ...r, guard: browsersRefused };
+    }),
+  );
 }
