@@ -16,8 +16,8 @@ import { finiteNumber, given, object, optionalString, string, stringList } from 
 import { jsonObject, parseJson } from './body';
 import { json, noContent, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
-import { callerOf } from './worker-routes';
-import { LoginRefused, unauthorized } from './worker-refusals';
+import { LoginRefused } from './worker-refusals';
+import { callerOf, workerAuth } from './worker-auth';
 import { checkImageHeaders, IMAGE_MAX_BYTES, type UploadPacer, uploadPacer } from './v3-uploads';
 import { v3Refusals, v3Status, type V3Route } from './v3-worker-answers';
 
@@ -78,28 +78,7 @@ function taskId(ctx: RequestCtx): string {
 export function v3WorkerRoutes(m: Manager): Route[] {
   const pacer: UploadPacer = uploadPacer(m.clock);
 
-  async function authWorker(req: IncomingMessage): Promise<WorkerRecord> {
-    const h = req.headers.authorization;
-    if (typeof h !== 'string' || !/^Basic\s+/i.test(h)) throw unauthorized();
-    const decoded = Buffer.from(h.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) throw unauthorized();
-    const id = decoded.slice(0, colon);
-    if (!isId(id)) throw new LoginRefused({ refused: 'unknown' });
-    const login = await m.workers.authenticate(id, decoded.slice(colon + 1), callerOf(req).address);
-    if ('refused' in login) throw new LoginRefused(login);
-    return login.worker;
-  }
-
-  const authenticated = new WeakMap<IncomingMessage, WorkerRecord>();
-  const authGuard = async (req: IncomingMessage) => {
-    authenticated.set(req, await authWorker(req));
-  };
-  const workerOf = (ctx: RequestCtx): WorkerRecord => {
-    const w = authenticated.get(ctx.req);
-    if (!w) throw unauthorized();
-    return w;
-  };
+  const { guard: authGuard, workerOf } = workerAuth(m, () => new LoginRefused({ refused: 'unknown' }));
 
   /**
    * Flamenco 3 workers send no registration token. With a registration secret they may register
@@ -117,7 +96,7 @@ export function v3WorkerRoutes(m: Manager): Route[] {
   /** Marks the (already authenticated) worker seen, then runs the handler. */
   function worker(wake: boolean, fn: (w: WorkerRecord, ctx: RequestCtx) => Reply | Promise<Reply>): (ctx: RequestCtx) => Reply | Promise<Reply> {
     return (ctx) => {
-      const w = workerOf(ctx);
+      const w = workerOf(ctx.req);
       // Both join this turn's group commit; the server answers once it is on disk.
       m.batch.run(() => m.workers.seen(w, callerOf(ctx.req), { wake }));
       return m.batch.run(() => fn(w, ctx));
@@ -156,7 +135,7 @@ export function v3WorkerRoutes(m: Manager): Route[] {
       path: '/sign-on',
       bodyLimit: SELF_DESCRIPTION_BODY_LIMIT,
       handler: (ctx) => {
-        const w = workerOf(ctx);
+        const w = workerOf(ctx.req);
         const b = jsonObject(ctx.body);
         const announced = given(b.supported_task_types) ? stringList(b.supported_task_types, 'supported_task_types') : undefined;
         const body = {
@@ -273,7 +252,7 @@ export function v3WorkerRoutes(m: Manager): Route[] {
         ? async (req: IncomingMessage) => {
             await auth(req);
             checkImageHeaders(req);
-            pacer.admit(authenticated.get(req)!.id, req);
+            pacer.admit(workerOf(req).id, req);
           }
         : auth;
       return { ...r, path: V3_WORKER_PREFIX + r.path, guard };
