@@ -155,18 +155,29 @@ export class TaskReports {
    * instead, and writes nothing (see taskOf).
    */
   update(worker: WorkerRecord, taskId: string, body: TaskUpdate | ValidationError, onlyWhileRunning = false): Promise<void> {
-    const task = isId(taskId) ? this.repos.tasks.get(taskId) : undefined;
+    if (!isId(taskId)) throw new NotFoundError(`Task ${taskId} is unknown.`);
+    if (body instanceof ValidationError || !body.log) {
+      // Nothing to wait for: the task is read once, inside the write that applies the update (a
+      // Flamenco 3 worker sends three of its four updates of a task so, a step among them).
+      const former = this.write(() => {
+        const task = this.repos.tasks.get(taskId);
+        if (!task) throw new NotFoundError(`Task ${taskId} is unknown.`);
+        if (task.worker_id !== worker.id) return task;
+        if (onlyWhileRunning) notRunningConflict(task);
+        this.applyTo(worker, task, withStepProgress(validUpdate(body), task), undefined);
+        return undefined;
+      });
+      return former ? this.formerRunnerReport(worker, former, body) : Promise.resolve();
+    }
+    const task = this.repos.tasks.get(taskId);
     if (!task) throw new NotFoundError(`Task ${taskId} is unknown.`);
     if (task.worker_id !== worker.id) return this.formerRunnerReport(worker, task, body);
     if (onlyWhileRunning) notRunningConflict(task);
-    const u = withStepProgress(validUpdate(body), task);
+    const u = withStepProgress(body, task);
     const fromLog = progressInLog(task, u);
-    const apply = () => this.write(() => this.apply(worker, taskId, u, fromLog, onlyWhileRunning));
-    if (!u.log) {
-      apply();
-      return Promise.resolve();
-    }
-    return this.taskLogs.write(task.job_id, taskId, u.log).then(apply);
+    // Checked and read again inside the transaction: the task may have moved while the log was written.
+    const apply = () => this.write(() => this.applyTo(worker, this.taskOf(worker, taskId, onlyWhileRunning), u, fromLog));
+    return this.taskLogs.write(task.job_id, taskId, body.log).then(apply);
   }
 
   /**
@@ -188,9 +199,7 @@ export class TaskReports {
     });
   }
 
-  private apply(worker: WorkerRecord, taskId: string, u: TaskUpdate, fromLog: number | undefined, onlyWhileRunning: boolean): void {
-    // Checked and read again inside the transaction: the task may have moved while the log was written.
-    const task = this.taskOf(worker, taskId, onlyWhileRunning);
+  private applyTo(worker: WorkerRecord, task: TaskRecord, u: TaskUpdate, fromLog: number | undefined): void {
     const now = this.clock.now();
     const log_tail = u.log ? tailLines(task.log_tail, u.log) : undefined;
     if (!isRunningOnWorker(task.status)) {

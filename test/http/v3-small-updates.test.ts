@@ -1,0 +1,57 @@
+// A Flamenco 3 worker sends four updates per task where Worker 2.5 sends two: its step, log and
+// activity updates must each cost little, and still be on disk when answered.
+import { statSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { testServer } from '../helpers/env';
+import { expectNoContent, f3Claim, registerF3 } from '../helpers/f3-worker';
+import { logPath, submitJob, taskRec } from '../helpers/protocol';
+import { countStatements } from '../helpers/statements';
+
+async function runningTask() {
+  const s = await testServer();
+  const w = await registerF3(s.url);
+  const { jobId } = submitJob(s, [{ name: 'a' }, { name: 'b' }]);
+  const t = await f3Claim(w);
+  expectNoContent(await w.call('POST', `/task/${t.uuid}`, { activity: 'Started', taskStatus: 'active' }));
+  await s.manager.taskLogs.idle();
+  // Counts what the worker row and the farm's events receive from here on.
+  s.db.exec(`CREATE TEMP TABLE worker_writes (n INTEGER);
+    CREATE TEMP TRIGGER count_worker_writes AFTER UPDATE ON workers BEGIN INSERT INTO worker_writes VALUES (1); END;`);
+  const workerWrites = s.db.prepare('SELECT COUNT(*) FROM worker_writes').pluck();
+  const lastEvent = s.db.prepare('SELECT coalesce(max(id), 0) FROM events').pluck();
+  return { s, w, jobId, id: t.uuid as string, workerWrites, lastEvent };
+}
+
+describe('/api/v3/worker/task/{id}: small updates', { timeout: 30_000 }, () => {
+  it('a step reads the task once and writes its row only: no log file, no event', async () => {
+    const { s, w, jobId, id, lastEvent } = await runningTask();
+    const log = statSync(logPath(s, jobId, id));
+    const events = lastEvent.get();
+    const taskReads = countStatements(s.db, /^SELECT \* FROM tasks WHERE id = \?/);
+
+    expectNoContent(await w.call('POST', `/task/${id}`, { activity: 'Progress', steps_completed: 1 }));
+
+    expect(taskReads.count()).toBe(1);
+    expect(taskRec(s, id)).toMatchObject({ task_progress: 100, activity: 'Progress', last_worker_ping: s.clock.now() });
+    expect(lastEvent.get()).toBe(events);
+    await s.manager.taskLogs.idle();
+    const after = statSync(logPath(s, jobId, id));
+    expect([after.size, after.mtimeMs]).toEqual([log.size, log.mtimeMs]);
+  });
+
+  it('a step for a task the worker no longer runs is a conflict and changes nothing', async () => {
+    const { s, w, id } = await runningTask();
+    expectNoContent(await w.call('POST', `/task/${id}`, { activity: 'Completed', taskStatus: 'completed' }));
+    const r = await w.call('POST', `/task/${id}`, { activity: 'Progress', steps_completed: 0 });
+    expect(r.status).toBe(409);
+    expect(taskRec(s, id)).toMatchObject({ status: 'completed', task_progress: 0, activity: 'Completed' });
+  });
+
+  it('a bad step is refused after the checks of the task, and leaves no partial write', async () => {
+    const { s, w, id } = await runningTask();
+    const r = await w.call('POST', `/task/${id}`, { activity: 'Progress', steps_completed: 'one' });
+    expect(r.status).toBe(400);
+    expect(taskRec(s, id)).toMatchObject({ activity: 'Started', task_progress: 0 });
+    expect((await w.call('POST', '/task/0123456789abcdef01234567', { steps_completed: 'one' })).status).toBe(404);
+  });
+});
