@@ -23,8 +23,8 @@ async function runningTask() {
 }
 
 describe('/api/v3/worker/task/{id}: small updates', { timeout: 30_000 }, () => {
-  it('a step reads the task once and writes its row only: no log file, no event', async () => {
-    const { s, w, jobId, id, lastEvent } = await runningTask();
+  it('a step reads the task once and writes its row only: no log file, no worker row, no event', async () => {
+    const { s, w, jobId, id, workerWrites, lastEvent } = await runningTask();
     const log = statSync(logPath(s, jobId, id));
     const events = lastEvent.get();
     const taskReads = countStatements(s.db, /^SELECT \* FROM tasks WHERE id = \?/);
@@ -33,10 +33,29 @@ describe('/api/v3/worker/task/{id}: small updates', { timeout: 30_000 }, () => {
 
     expect(taskReads.count()).toBe(1);
     expect(taskRec(s, id)).toMatchObject({ task_progress: 100, activity: 'Progress', last_worker_ping: s.clock.now() });
+    expect(workerWrites.get()).toBe(0);
     expect(lastEvent.get()).toBe(events);
     await s.manager.taskLogs.idle();
     const after = statSync(logPath(s, jobId, id));
     expect([after.size, after.mtimeMs]).toEqual([log.size, log.mtimeMs]);
+  });
+
+  it('a log chunk writes the log and the task row, not the worker row', async () => {
+    const { s, w, jobId, id, workerWrites } = await runningTask();
+    const before = statSync(logPath(s, jobId, id)).size;
+    expectNoContent(await w.call('POST', `/task/${id}`, { log: 'pid=1 > hi\n' }));
+    await s.manager.taskLogs.idle();
+    expect(statSync(logPath(s, jobId, id)).size).toBeGreaterThan(before);
+    expect(taskRec(s, id).log_tail).toMatch(/pid=1 > hi$/);
+    expect(workerWrites.get()).toBe(0);
+  });
+
+  it('a status update still records the worker\'s task status', async () => {
+    const { s, w, id, workerWrites } = await runningTask();
+    expectNoContent(await w.call('POST', `/task/${id}`, { activity: 'Completed', taskStatus: 'completed' }));
+    expect(taskRec(s, id).status).toBe('completed');
+    expect(workerWrites.get()).toBeGreaterThan(0);
+    expect(s.manager.repos.workers.get(w.id)).toMatchObject({ current_task_status: 'completed', current_task_updated: s.clock.now() });
   });
 
   it('a step for a task the worker no longer runs is a conflict and changes nothing', async () => {

@@ -204,7 +204,7 @@ export class TaskReports {
     const log_tail = u.log ? tailLines(task.log_tail, u.log) : undefined;
     if (!isRunningOnWorker(task.status)) {
       this.repos.tasks.recordReport(task.id, { log_tail }, now);
-      this.repos.workers.recordTaskReport(worker.id, u.task_status, now);
+      if (u.task_status) this.repos.workers.recordTaskReport(worker.id, u.task_status, now);
       return;
     }
     this.repos.tasks.recordReport(
@@ -219,8 +219,12 @@ export class TaskReports {
       },
       now,
     );
-    this.repos.workers.recordTaskReport(worker.id, u.task_status, now);
-    if (u.task_status) this.applyStatus(task, worker, u.task_status, u.activity);
+    // The worker row says which status its task last reported and when; an update without one (a
+    // log chunk, a step, an activity) is on the task's row only (last_worker_ping), one UPDATE less.
+    if (u.task_status) {
+      this.repos.workers.recordTaskReport(worker.id, u.task_status, now);
+      this.applyStatus(task, worker, u.task_status, u.activity);
+    }
   }
 
   private applyStatus(task: TaskRecord, worker: WorkerRecord, status: NonNullable<TaskUpdate['task_status']>, activity?: string): void {
