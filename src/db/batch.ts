@@ -43,6 +43,15 @@ export class WriteBatch {
     return this.tx.write(fn);
   }
 
+  /**
+   * Runs fn inside the batch without a savepoint: for a fn whose only write is one statement,
+   * which SQLite applies whole or not at all (a failing fn has then changed nothing).
+   */
+  runOne<T>(fn: () => T): T {
+    this.begin();
+    return fn();
+  }
+
   commit(): void {
     if (!this.open) return;
     this.open = false;

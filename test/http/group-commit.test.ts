@@ -29,6 +29,24 @@ describe('group commit', () => {
     expect(s.db.inTransaction).toBe(false);
   });
 
+  it('a one-statement write joins the batch without a savepoint; when it fails it changed nothing, and the batch\'s other writes stay', async () => {
+    const s = await testServer();
+    const m = s.manager;
+    const [a, b] = [0, 1].map((i) => m.batch.run(() => m.jobs.submit(customJob([{ name: `t${i}` }])).id));
+    // Fails on the last row, after it changed the first one: the statement is undone whole.
+    const failing = s.db.prepare('UPDATE jobs SET priority = 1, name = CASE WHEN seq = (SELECT max(seq) FROM jobs) THEN NULL ELSE name END');
+    expect(() => m.batch.runOne(() => failing.run())).toThrow(/NOT NULL/);
+    m.batch.runOne(() => s.db.prepare('UPDATE jobs SET priority = 7 WHERE id = ?').run(a));
+    await m.batch.committed();
+    const other = openDatabase(s.dataDir);
+    try {
+      const priority = other.prepare('SELECT priority FROM jobs WHERE id = ?').pluck();
+      expect([priority.get(a), priority.get(b)]).toEqual([7, 50]);
+    } finally {
+      other.close();
+    }
+  });
+
   it('writes of one event-loop turn share one commit, which other connections see only once it is done', async () => {
     const s = await testServer();
     const m = s.manager;

@@ -40,6 +40,18 @@ describe('/api/v3/worker/task/{id}: small updates', { timeout: 30_000 }, () => {
     expect([after.size, after.mtimeMs]).toEqual([log.size, log.mtimeMs]);
   });
 
+  it('a step or a log chunk takes no savepoint of its own: no more than a request that writes nothing (GET /state)', async () => {
+    const { s, w, id } = await runningTask();
+    const savepoints = countStatements(s.db, /^SAVEPOINT/);
+    expect((await w.call('GET', '/state')).status).toBe(204);
+    const perRequest = savepoints.count();
+    expectNoContent(await w.call('POST', `/task/${id}`, { activity: 'Progress', steps_completed: 1 }));
+    expect(savepoints.count()).toBe(2 * perRequest);
+    expectNoContent(await w.call('POST', `/task/${id}`, { log: 'pid=1 > hi\n' }));
+    expect(savepoints.count()).toBe(3 * perRequest);
+    expect(taskRec(s, id)).toMatchObject({ task_progress: 100, log_tail: expect.stringMatching(/pid=1 > hi$/) });
+  });
+
   it('a log chunk writes the log and the task row, not the worker row', async () => {
     const { s, w, jobId, id, workerWrites } = await runningTask();
     const before = statSync(logPath(s, jobId, id)).size;

@@ -121,6 +121,12 @@ export class TaskReports {
     private readonly log: Logger,
     /** How an update's changes are written: serve's group commit (db/batch.ts). */
     private readonly write: AtomicWrite = repos.write,
+    /**
+     * How a change of one statement is written: within the group commit but without a savepoint
+     * of its own (a statement is atomic by itself): two statements less for an update that only
+     * changes its task's row (a Flamenco 3 worker's log chunk or step).
+     */
+    private readonly writeOne: AtomicWrite = write,
   ) {
     this.outputReports = new WindowCounter(clock, 1, OUTPUT_REPORTS_INTERVAL_MS);
   }
@@ -159,7 +165,8 @@ export class TaskReports {
     if (body instanceof ValidationError || !body.log) {
       // Nothing to wait for: the task is read once, inside the write that applies the update (a
       // Flamenco 3 worker sends three of its four updates of a task so, a step among them).
-      const former = this.write(() => {
+      const write = body instanceof ValidationError || !body.task_status ? this.writeOne : this.write;
+      const former = write(() => {
         const task = this.repos.tasks.get(taskId);
         if (!task) throw new NotFoundError(`Task ${taskId} is unknown.`);
         if (task.worker_id !== worker.id) return task;
@@ -176,7 +183,7 @@ export class TaskReports {
     const u = withStepProgress(body, task);
     const fromLog = progressInLog(task, u);
     // Checked and read again inside the transaction: the task may have moved while the log was written.
-    const apply = () => this.write(() => this.applyTo(worker, this.taskOf(worker, taskId, onlyWhileRunning), u, fromLog));
+    const apply = () => (u.task_status ? this.write : this.writeOne)(() => this.applyTo(worker, this.taskOf(worker, taskId, onlyWhileRunning), u, fromLog));
     return this.taskLogs.write(task.job_id, taskId, body.log).then(apply);
   }
 
@@ -199,6 +206,7 @@ export class TaskReports {
     });
   }
 
+  /** Without a task status this is one statement (update() writes it so, see writeOne). */
   private applyTo(worker: WorkerRecord, task: TaskRecord, u: TaskUpdate, fromLog: number | undefined): void {
     const now = this.clock.now();
     const log_tail = u.log ? tailLines(task.log_tail, u.log) : undefined;
