@@ -3,7 +3,7 @@
 // per request and per task (the median of alternating rounds, so that the machine's load hits both
 // alike). The manager runs in this process's main thread with a real SQLite file and a real HTTP
 // server; the two workers run in a worker thread, so their CPU is not counted as serve's.
-// `node bench/request-cost.mjs [--tasks n] [--rounds r]`.
+// `node bench/request-cost.mjs [--tasks n] [--rounds r] [--only v2|v3]`.
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -36,7 +36,8 @@ async function serveSide(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'flamenco-mgr-request-cost-'));
   const db = openDatabase(dir);
   const m = new Manager({ db, dataDir: dir, config: { ...defaultConfig(), max_tasks_per_job: 1_000_000 } });
-  const total = tasksPerRound * rounds * 2 + 10;
+  // The same queue whatever the run's length, so that runs of different lengths differ only by their cycles.
+  const total = Math.max(2000, tasksPerRound * rounds * 2 + 10);
   const tasks = Array.from({ length: total }, (_, i) => ({
     name: `render-${i}`,
     task_type: 'blender-render',
@@ -104,7 +105,8 @@ async function serveSide(): Promise<void> {
 
   // Rounds alternate v2 and v3; the main thread's CPU of each round is the per-task figure.
   const roundCpu: Record<'v2' | 'v3', number[]> = { v2: [], v3: [] };
-  const client = new Worker(__filename, { workerData: { port, tasksPerRound, rounds } });
+  const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+  const client = new Worker(__filename, { workerData: { port, tasksPerRound, rounds, only } });
   let cpuStart = process.threadCpuUsage();
   await new Promise<void>((resolve, reject) => {
     client.on('error', reject);
@@ -145,7 +147,7 @@ async function serveSide(): Promise<void> {
 // --- the workers (worker thread) ----------------------------------------------------------------
 
 async function clientSide(): Promise<void> {
-  const { port, tasksPerRound, rounds } = workerData as { port: number; tasksPerRound: number; rounds: number };
+  const { port, tasksPerRound, rounds, only } = workerData as { port: number; tasksPerRound: number; rounds: number; only?: string };
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const call = (method: string, p: string, headers: Record<string, string>, body?: Buffer) =>
     new Promise<{ status: number; body: string }>((resolve, reject) => {
@@ -197,12 +199,10 @@ async function clientSide(): Promise<void> {
     expect(await call('POST', u, l('v3 completed', v3H), UPDATE_V3_COMPLETED), 204, 'v3 completed');
   };
   // Warm-up: both paths compiled before anything is counted as a round.
-  for (let i = 0; i < 5; i++) {
-    await v2Cycle();
-    await v3Cycle();
-  }
+  const generations = ([['v2', v2Cycle], ['v3', v3Cycle]] as const).filter(([name]) => !only || name === only);
+  for (let i = 0; i < 5; i++) for (const [, cycle] of generations) await cycle();
   for (let r = 0; r < rounds; r++) {
-    for (const [name, cycle] of [['v2', v2Cycle], ['v3', v3Cycle]] as const) {
+    for (const [name, cycle] of generations) {
       parentPort!.postMessage({ start: true });
       for (let i = 0; i < tasksPerRound; i++) await cycle();
       parentPort!.postMessage({ round: name });
