@@ -1,5 +1,6 @@
 // The repositories one manager works with, opened on one database: one per table.
 import { BlocklistRepo } from '../db/blocklist-repo';
+import { ChangeMark } from '../db/change-mark';
 import { JobTaskTypesRepo } from '../db/job-task-types-repo';
 import { JobsRepo } from '../db/jobs-repo';
 import { NamesRepo } from '../db/names-repo';
@@ -35,6 +36,8 @@ export interface Repos {
   names: NamesRepo;
   /** What waits in the queue (core/jobs/stuck.ts). */
   waiting: WaitingRepo;
+  /** Changes whenever the database does (db/change-mark.ts). */
+  changes: ChangeMark;
 }
 
 export function createRepos(db: DB): Repos {
@@ -55,5 +58,6 @@ export function createRepos(db: DB): Repos {
     schedules: new SchedulesRepo(db),
     names: new NamesRepo(db),
     waiting: new WaitingRepo(db),
+    changes: new ChangeMark(db),
   };
 }
