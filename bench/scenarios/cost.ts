@@ -165,8 +165,8 @@ export async function cost(ctx: Ctx): Promise<void> {
   r.add(S, `SQL statements per full cycle (${sc.workers} workers, commits shared)`, round(counted.stmtPerCycle, 1));
   r.add(S, 'SQL statements per idle poll', round(counted.stmtPerPoll, 1));
   r.add(S, 'serve CPU per full cycle: main thread / all threads', `${round(cpu.cycle.main, 3)} / ${round(cpu.cycle.all, 3)}`, 'ms');
-  r.add(S, 'serve CPU per idle poll: main thread / all threads', `${round(cpu.poll.main, 3)} / ${round(cpu.poll.all, 3)}`, 'ms');
-  r.add(S, 'bare server CPU per request (half with a 2 KB body)', round(bare.main, 4), 'ms');
+  r.add(S, 'serve CPU per idle poll: main thread / all threads', `${round(cpu.poll.main * 1000, 1)} / ${round(cpu.poll.all * 1000, 1)}`, 'µs');
+  r.add(S, 'bare server CPU per request (half with a 2 KB body)', round(bare.main * 1000, 1), 'µs');
   // Were serve alone CPU-bound, its rate as a share of the bare server's.
   r.add(S, 'bare CPU per request × 3 ÷ serve main-thread CPU per cycle', round(((bare.main * 3) / cpu.cycle.main) * 100, 1), '%');
   r.add(S, 'bare CPU per request ÷ serve main-thread CPU per idle poll', round((bare.main / cpu.poll.main) * 100, 1), '%');
