@@ -27,7 +27,7 @@ export function blocklistCommand(program: Command): void {
       if (list.length === 0) return void io.out('the blocklist is empty\n');
       const now = c.now();
       const rows = list.map((b) => [b.job, b.task_type, b.worker, b.worker_nickname ?? '-', relativeTime(Date.parse(b.created), now)]);
-      io.out(table(['JOB', 'TASK TYPE', 'WORKER', 'NICKNAME', 'SINCE'], rows, style, { keep: ['JOB', 'WORKER'] }) + '\n');
+      io.out(table(['JOB', 'TASK TYPE', 'WORKER', 'NICKNAME', 'SINCE'], rows, style, { ids: ['JOB', 'WORKER'] }) + '\n');
     });
   });
   common(

@@ -2,12 +2,14 @@
 import type { Manager } from '../core/manager';
 import { ValidationError } from '../core/support/errors';
 import { jobTypesDocument } from '../core/jobs/compilers/index';
-import { requireReader } from './access';
-import { type Listing, parseLimit, parseOffset, parseScope } from '../core/listing';
+import { anonymousReader, requireReader } from './access';
+import type { AdminTokenRef } from '../core/support/admin-token';
+import { type Listing, parseLimit, parseOffset, parseScope, readerLimit } from '../core/listing';
 import { parseAge, parsePrunableStatuses, PRUNABLE } from '../core/lifecycle/retention';
 import { requireAdmin, serveLog } from './admin-routes';
 import { listed, runsOf, serveRun } from './api-helpers';
 import { atParam, SharedReads } from './shared-reads';
+import { TurnGate } from './turns';
 import { COMMIT, VERSION } from '../version';
 import { json, noContent, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
@@ -21,17 +23,29 @@ function bodyObject(ctx: RequestCtx, optional = false): Fields {
   return jsonObject(ctx.body, optional);
 }
 
-export function apiRoutes(m: Manager, token: string): Route[] {
-  const route = (methods: string[], path: string, fn: (ctx: RequestCtx) => Reply | Promise<Reply>, bodyLimit?: number): Route => ({
-    methods,
-    path: `/api${path}`,
-    bodyLimit,
-    // Reading is open to trusted_networks (the read-only dashboard); changing needs the token.
-    guard: methods.every((x) => x === 'GET') ? (req) => requireReader(req, m.config.trusted_networks, token) : (req) => requireAdmin(req, token),
-    handler: fn,
-  });
+export function apiRoutes(m: Manager, token: AdminTokenRef): Route[] {
+  // Reads without the token take turns with each other (turns.ts): they never hold up workers.
+  const turns = new TurnGate();
+  const route = (methods: string[], path: string, fn: (ctx: RequestCtx) => Reply | Promise<Reply>, bodyLimit?: number): Route => {
+    const reads = methods.every((x) => x === 'GET');
+    return {
+      methods,
+      path: `/api${path}`,
+      bodyLimit,
+      // Reading is open to trusted_networks (the read-only dashboard); changing needs the token.
+      guard: reads ? (req) => requireReader(req, m.config.trusted_networks, token) : (req) => requireAdmin(req, token),
+      handler: reads
+        ? async (ctx) => {
+            if (anonymousReader(ctx.req, m.config.trusted_networks)) await turns.turn();
+            return fn(ctx);
+          }
+        : fn,
+    };
+  };
   const q = (ctx: RequestCtx, name: string) => ctx.url.searchParams.get(name) ?? undefined;
-  const listing = (ctx: RequestCtx): Listing => ({ scope: parseScope(q(ctx, 'scope')), limit: parseLimit(q(ctx, 'limit')) });
+  // A reader without the token (the guard let it in) gets a bounded number of rows.
+  const limit = (ctx: RequestCtx) => readerLimit(parseLimit(q(ctx, 'limit')), anonymousReader(ctx.req, m.config.trusted_networks));
+  const listing = (ctx: RequestCtx): Listing => ({ scope: parseScope(q(ctx, 'scope')), limit: limit(ctx) });
   // Wherever a route takes an id it also takes a name or a unique id prefix, as the CLI does.
   const jobId = (ctx: RequestCtx) => m.names.job(ctx.params.id!);
   const taskId = (ctx: RequestCtx) => m.names.task(ctx.params.id!);
@@ -48,17 +62,20 @@ export function apiRoutes(m: Manager, token: string): Route[] {
 
     // jobs
     route(['GET'], '/jobs', (ctx) => {
-      const read = () => m.views.jobList(q(ctx, 'status'), listing(ctx));
+      const rows = listing(ctx);
+      const read = () => m.views.jobList(q(ctx, 'status'), rows);
       const at = atParam(ctx.url.searchParams.get('at'));
       if (at === undefined) return listed(read(), 'jobs');
       const query = new URLSearchParams(ctx.url.searchParams);
       query.delete('at');
+      // The rows actually read: a reader without the token is capped, one with it may not be.
+      query.set('limit', String(rows.limit ?? 'all'));
       query.sort();
       return listed(shared.read(`jobs?${query}`, at, m.observe.feed.position(), read) as ReturnType<typeof read>, 'jobs');
     }),
     route(['POST'], '/jobs', (ctx) => json(m.stuck.submitted(m.jobs.submit(parseJson(ctx.body), { address: ctx.req.socket.remoteAddress ?? '' })), 201), JOB_BODY_LIMIT),
     route(['GET'], '/jobs/:id', (ctx) => {
-      const sel = { status: q(ctx, 'task_status'), limit: parseLimit(q(ctx, 'limit')), offset: parseOffset(q(ctx, 'offset')) };
+      const sel = { status: q(ctx, 'task_status'), limit: limit(ctx), offset: parseOffset(q(ctx, 'offset')) };
       return listed(m.views.jobDetail(jobId(ctx), sel), 'job');
     }),
     route(['DELETE'], '/jobs/:id', (ctx) => {
@@ -97,7 +114,11 @@ export function apiRoutes(m: Manager, token: string): Route[] {
       const run = q(ctx, 'run');
       return run === undefined ? serveLog(m, ctx, t.job, t.id) : serveRun(m, t, run, q(ctx, 'tail'));
     }),
-    route(['GET'], '/tasks/:id/runs', (ctx) => json(runsOf(m, m.views.task(taskId(ctx))))),
+    route(['GET'], '/tasks/:id/runs', async (ctx) => {
+      const t = m.views.task(taskId(ctx));
+      await m.logs.flushed(t.job, t.id);
+      return json(runsOf(m, t));
+    }),
 
     // workers
     route(['GET'], '/workers', () => json(m.views.workers())),

@@ -1,6 +1,7 @@
 // The manager's whole HTTP surface.
 import type { Server } from 'node:http';
 import type { Manager } from '../core/manager';
+import type { AdminTokenRef } from '../core/support/admin-token';
 import { adminRoutes } from './admin-routes';
 import { dashboardRoutes } from './dashboard-routes';
 import { apiRoutes } from './api-routes';
@@ -10,15 +11,21 @@ import { createHttpServer } from './server';
 import { v3Routes } from './v3-routes';
 import { workerRoutes } from './worker-routes';
 
-export function createManagerServer(m: Manager, adminToken: string): Server {
+/** `adminToken`: the token, or serve's source of the current one (core/support/admin-token.ts). */
+export function createManagerServer(m: Manager, adminToken: AdminTokenRef): Server {
   const metrics = m.observe.metrics;
-  const events = new EventStreamHub(m.observe.feed);
+  const events = new EventStreamHub(m.observe.feed, {
+    perAddress: () => m.config.max_event_streams_per_address,
+    refused: (address, limit) => m.refusals.refused('event stream refused: max_event_streams_per_address open already', address, { limit }),
+  });
   const server = createHttpServer(
     [...workerRoutes(m), ...adminRoutes(m, adminToken), ...v3Routes(m), ...apiRoutes(m, adminToken), ...observeRoutes(m, adminToken, events), ...dashboardRoutes()],
     m.log,
     {
       settled: () => m.batch.committed(),
       maxConnections: m.config.max_connections,
+      maxConnectionsPerAddress: () => m.config.max_connections_per_address,
+      onAddressLimit: (address, limit) => m.refusals.refused('connection refused: max_connections_per_address open already', address, { limit }),
       observe: (method, route, status, seconds) => metrics.observeRequest(method, route, status, seconds),
     },
   );

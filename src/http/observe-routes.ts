@@ -1,24 +1,36 @@
 // Routes for monitoring: /healthz (anyone; it tells nothing about the farm but whether serve
 // works); /metrics, the events stream and the last-rendered images (trusted networks, or the
 // admin token).
+import type { IncomingMessage } from 'node:http';
 import type { Manager } from '../core/manager';
 import { ValidationError } from '../core/support/errors';
 import { anonymousReader, requireReader } from './access';
 import { requireAdmin } from './admin-routes';
+import type { AdminTokenRef } from '../core/support/admin-token';
 import { coalesceParam, type EventStreamHub } from './events-stream';
 import type { Reply } from './reply';
 import type { Route } from './server';
 
-/** The image itself, or JSON saying which path was reported and why it cannot be shown. */
-async function lastRendered(m: Manager, jobId?: string): Promise<Reply> {
+/**
+ * The image itself, or JSON saying which path was reported and why it cannot be shown. The image
+ * carries an ETag that changes with the file, and may be kept by the browser if it asks again
+ * each time (no-cache): a dashboard asking again gets 304 without the bytes until it changes.
+ */
+async function lastRendered(m: Manager, req: IncomingMessage, jobId?: string): Promise<Reply> {
   const p = await m.observe.lastRendered.open(jobId);
   if (!('handle' in p)) return { status: 200, body: p, headers: { 'Cache-Control': 'no-store' } };
+  const etag = `"${p.version}"`;
+  const cache = { ETag: etag, 'Cache-Control': 'private, no-cache' };
+  if (matches(req.headers['if-none-match'], etag)) {
+    await p.handle.close();
+    return { status: 304, headers: cache };
+  }
   return {
     status: 200,
     headers: {
+      ...cache,
       'Content-Type': p.contentType,
       'Content-Length': String(p.size),
-      'Cache-Control': 'no-store',
       'X-Content-Type-Options': 'nosniff',
       'Content-Security-Policy': "default-src 'none'",
     },
@@ -27,10 +39,19 @@ async function lastRendered(m: Manager, jobId?: string): Promise<Reply> {
   };
 }
 
+/** Whether an If-None-Match header names this ETag (or is "*"). */
+function matches(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  return header.split(',').some((t) => {
+    const v = t.trim().replace(/^W\//, '');
+    return v === etag || v === '*';
+  });
+}
+
 /** The content type Prometheus expects for the text exposition format. */
 const EXPOSITION = 'text/plain; version=0.0.4; charset=utf-8';
 
-export function observeRoutes(m: Manager, token: string, hub: EventStreamHub): Route[] {
+export function observeRoutes(m: Manager, token: AdminTokenRef, hub: EventStreamHub): Route[] {
   const reader = (req: Parameters<typeof requireReader>[0]) => requireReader(req, m.config.trusted_networks, token);
   return [
     {
@@ -72,8 +93,8 @@ export function observeRoutes(m: Manager, token: string, hub: EventStreamHub): R
         return { status: 200, body: m.observe.webhooks.recent(Number(text)) };
       },
     },
-    { methods: ['GET'], path: '/api/last-rendered', guard: reader, handler: () => lastRendered(m) },
-    { methods: ['GET'], path: '/api/jobs/:id/last-rendered', guard: reader, handler: (ctx) => lastRendered(m, ctx.params.id!) },
+    { methods: ['GET'], path: '/api/last-rendered', guard: reader, handler: (ctx) => lastRendered(m, ctx.req) },
+    { methods: ['GET'], path: '/api/jobs/:id/last-rendered', guard: reader, handler: (ctx) => lastRendered(m, ctx.req, ctx.params.id!) },
     {
       methods: ['GET'],
       path: '/metrics',

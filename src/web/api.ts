@@ -45,7 +45,8 @@ function errorMessage(doc: unknown): string | undefined {
 }
 
 export async function text(path: string): Promise<string> {
-  const res = await fetch(path, { headers: authHeaders(), cache: 'no-store' });
+  // no-cache: the browser keeps the image and asks with its ETag; an unchanged one is a 304.
+  const res = await fetch(path, { headers: authHeaders(), cache: 'no-cache' });
   if (!res.ok) throw new ApiError(res.status, `${res.status} ${res.statusText}`);
   return res.text();
 }
@@ -61,7 +62,8 @@ export function access(token = session.token()): Promise<Access> {
 
 /** A last-rendered image as an object URL, or the reason there is none. */
 export async function lastRendered(path: string): Promise<{ url: string } | { path: string | null; reason: string }> {
-  const res = await fetch(path, { headers: authHeaders(), cache: 'no-store' });
+  // no-cache: the browser keeps the image and asks with its ETag; an unchanged one is a 304.
+  const res = await fetch(path, { headers: authHeaders(), cache: 'no-cache' });
   if (!res.ok) throw new ApiError(res.status, `${res.status} ${res.statusText}`);
   const type = res.headers.get('content-type') ?? '';
   if (/^image\/(png|jpeg|webp)$/.test(type)) return { url: URL.createObjectURL(await res.blob()) };

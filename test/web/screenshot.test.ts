@@ -15,7 +15,9 @@ const DOCS = path.join(import.meta.dirname, '..', '..', 'docs');
 describe.runIf(process.env.FLAMENCO_SCREENSHOTS)('README screenshots', { timeout: 60_000 }, () => {
   it('of the farm, a job and the workers', async () => {
     const clock = new ManualClock(Date.now() - 3 * 3600_000);
-    const s = await testServer({ clock });
+    // The last-rendered frame is taken from below the shared storage.
+    const dir = tempDir();
+    const s = await testServer({ clock, config: { shared_storage: dir } });
     registerBackground(s.manager);
     s.manager.timers.start();
     onCleanup(() => s.manager.timers.stop());
@@ -53,7 +55,6 @@ describe.runIf(process.env.FLAMENCO_SCREENSHOTS)('README screenshots', { timeout
       await workers[1]!.call('POST', `/tasks/${t._id}/update`, { task_status: 'completed', activity: 'done', task_progress_percentage: 100 });
     }
     await workers[5]!.call('POST', '/sign-off');
-    const dir = tempDir();
     const frame = path.join(dir, '0060.png');
     writeFileSync(frame, gradientPng(640, 360));
     await workers[1]!.call('POST', '/task');

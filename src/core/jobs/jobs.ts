@@ -1,9 +1,12 @@
 // Job submission: validate the whole document, compile it, then write job and tasks in one
 // transaction. Nothing is written unless everything is valid.
+import type { Command } from '../../db/tasks-repo';
+import { hasV3Equivalent } from '../protocol/dialects';
 import type { Clock } from '../support/clock';
 import { compilerFor, COMPILERS } from './compilers/index';
 import type { CompiledTask, SettingSpec } from './compilers/types';
-import { ValidationError } from '../support/errors';
+import { UnprocessableError, ValidationError } from '../support/errors';
+import { DEFAULT_MAX_TASKS_PER_JOB } from '../support/limits';
 import { given, integer, isPlainObject as isObject, knownKeys, optionalBoolean, platformName, stringMap } from '../support/validate';
 import type { IdGenerator } from '../support/ids';
 import type { Logger } from '../support/logger';
@@ -32,8 +35,17 @@ export interface ValidJob {
   tasks: CompiledTask[];
 }
 
+/** A job larger than `max_tasks_per_job` is refused before anything is written (422, naming the limit). */
+function checkTaskCount(n: number, max: number): void {
+  if (n > max) {
+    throw new UnprocessableError(
+      `the job has ${n} tasks, more than max_tasks_per_job (${max}) allows; use larger chunks, submit it in parts, or raise max_tasks_per_job in serve's config`,
+    );
+  }
+}
+
 /** Checks a job document and compiles it; throws a ValidationError naming the field. */
-export function validateJob(doc: unknown, now: number, variables?: Variables): ValidJob {
+export function validateJob(doc: unknown, now: number, variables?: Variables, maxTasks = DEFAULT_MAX_TASKS_PER_JOB): ValidJob {
   if (!isObject(doc)) throw new ValidationError('the job document must be a JSON object');
   knownKeys(doc, JOB_KEYS);
   const { name, job_type } = doc;
@@ -48,6 +60,8 @@ export function validateJob(doc: unknown, now: number, variables?: Variables): V
   const metadata = stringMap(doc.metadata ?? {}, 'metadata');
   const submitter_platform = given(doc.submitter_platform) ? platformName(doc.submitter_platform, 'submitter_platform') : null;
   if (job_type !== 'custom' && doc.tasks !== undefined) throw new ValidationError(`tasks: only a custom job lists its tasks; a ${job_type} job is compiled from its settings`);
+  // A custom job's list is counted before it is compiled.
+  if (Array.isArray(doc.tasks)) checkTaskCount(doc.tasks.length, maxTasks);
   // Two-way variables: paths as the submitter's machine sees them are stored as {placeholders},
   // before compiling so that derived paths carry the placeholder too.
   const checked = checkSettings(compiler.settings, doc.settings, job_type !== 'custom');
@@ -56,6 +70,7 @@ export function validateJob(doc: unknown, now: number, variables?: Variables): V
   let tasks = compiler.compile(settings, { now }, doc);
   if (variables) tasks = tasks.map((t) => ({ ...t, commands: variables.commandsToPlaceholders(t.commands) }));
   if (tasks.length === 0) throw new ValidationError('the job compiles to no tasks');
+  checkTaskCount(tasks.length, maxTasks);
   return { name, job_type, priority, settings, start_paused, tag, metadata, submitter_platform, tasks };
 }
 
@@ -103,24 +118,30 @@ function checkSettings(specs: readonly SettingSpec[], given: unknown, required: 
   return out;
 }
 
+/** Submissions remembered for the events feed (see takeSubmittedHere); a CLI process, which never reads the feed, keeps at most this many. */
+const REMEMBERED_SUBMISSIONS = 10_000;
+
 export class JobService {
+  private readonly submittedHere = new Set<string>();
+
   constructor(
     private readonly repos: Repos,
     private readonly clock: Clock,
     private readonly newId: IdGenerator,
     private readonly log: Logger,
     private readonly variables?: Variables,
+    private readonly maxTasks: () => number = () => DEFAULT_MAX_TASKS_PER_JOB,
   ) {}
 
   /** Validates and compiles a job as submit would, and writes nothing. */
   check(doc: unknown): ValidJob {
-    return validateJob(doc, this.clock.now(), this.variables);
+    return validateJob(doc, this.clock.now(), this.variables, this.maxTasks());
   }
 
   /** `source` (e.g. the submitter's address) goes into the log line, so every submission can be traced. */
   submit(doc: unknown, source: Record<string, string> = {}): SubmitResult {
     const now = this.clock.now();
-    const job = validateJob(doc, now, this.variables);
+    const job = validateJob(doc, now, this.variables, this.maxTasks());
     const id = this.newId();
     const status = job.start_paused ? 'paused' : 'queued';
     this.repos.write(() => {
@@ -132,21 +153,35 @@ export class JobService {
       });
       const ids = new Map<string, string>();
       for (const t of job.tasks) ids.set(t.name, this.newId());
-      const types = new Set<string>();
+      // Per task type the commands of one task stand for all (job_task_types): one that a Flamenco
+      // 3 Worker cannot run if there is such a task, so the stuck-work warnings can name it.
+      const typeCommands = new Map<string, { commands: Command[]; v3: boolean }>();
       for (const t of job.tasks) {
+        const v3 = hasV3Equivalent(t.commands);
         tasks.insert({
           id: ids.get(t.name)!, job_id: id, job_seq, job_priority: job.priority, job_tag: job.tag, name: t.name,
           task_type: t.task_type, priority: t.priority, status, commands: t.commands, pending_parents: t.parents.length,
           worker_id: null, activity: '', log_tail: '', task_progress: 0, command_idx: 0, command_progress: 0, metrics: {},
-          last_worker_ping: null, created: now, updated: now,
+          last_worker_ping: null, created: now, updated: now, v3_equivalent: v3,
         });
         for (const p of t.parents) taskParents.insert(ids.get(t.name)!, ids.get(p)!);
-        if (!types.has(t.task_type)) jobTaskTypes.insert(id, t.task_type, t.commands);
-        types.add(t.task_type);
+        const seen = typeCommands.get(t.task_type);
+        if (!seen || (seen.v3 && !v3)) typeCommands.set(t.task_type, { commands: t.commands, v3 });
       }
+      for (const [type, { commands }] of typeCommands) jobTaskTypes.insert(id, type, commands);
       taskCounts.add(id, status, job.tasks.length);
     });
     this.log.info('job submitted', { job: id, name: job.name, job_type: job.job_type, tasks: job.tasks.length, ...source });
+    this.submittedHere.add(id);
+    if (this.submittedHere.size > REMEMBERED_SUBMISSIONS) this.submittedHere.delete(this.submittedHere.values().next().value!);
     return { id, tasks: job.tasks.length };
+  }
+
+  /**
+   * Whether this process submitted the job (and logged it); each id answers true once. serve asks
+   * for every new job in the events journal, to log the ones the CLI of another process submitted.
+   */
+  takeSubmittedHere(id: string): boolean {
+    return this.submittedHere.delete(id);
   }
 }

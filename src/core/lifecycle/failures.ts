@@ -35,7 +35,7 @@ export class FailureHandler {
     }
 
     const failedBy = taskFailures.list(task.id).length;
-    const hard = failedBy >= policy.task_fail_after_softfail_count || !workers.someoneElseCanRun(task.task_type, task.job_id, task.id, task.job_tag);
+    const hard = failedBy >= policy.task_fail_after_softfail_count || !workers.someoneElseCanRun(task.task_type, task.job_id, task.id, task.job_tag, task.v3_equivalent);
     const why = hard
       ? failedBy >= policy.task_fail_after_softfail_count
         ? `failed by ${counted(failedBy, 'worker')}`

@@ -4,6 +4,7 @@ import { isPlainObject, object } from './validate';
 import { DEFAULT_TRUSTED_NETWORKS, type Network, parseNetworks } from './networks';
 import { parseWebhooks, type WebhookConfig } from '../observe/webhook-config';
 import { setOwn } from './own';
+import { DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_MAX_EVENT_STREAMS_PER_ADDRESS, DEFAULT_MAX_TASKS_PER_JOB } from './limits';
 
 export interface VariableValue {
   platform: string;
@@ -38,6 +39,12 @@ export interface ManagerConfig {
   max_connections: number;
   /** Finished jobs older than this are deleted by serve (lifecycle/retention.ts); null: kept. */
   job_retention_ms: number | null;
+  /** Most tasks one job may compile to; a larger submission is refused with 422 (see limits.ts). */
+  max_tasks_per_job: number;
+  /** Most HTTP connections open at once from one address; more are closed as they arrive. */
+  max_connections_per_address: number;
+  /** Most event streams (/api/events) open at once from one address; more are answered 429. */
+  max_event_streams_per_address: number;
 }
 
 /**
@@ -70,6 +77,9 @@ export function defaultConfig(): ManagerConfig {
     webhooks: [],
     max_connections: DEFAULT_MAX_CONNECTIONS,
     job_retention_ms: null,
+    max_tasks_per_job: DEFAULT_MAX_TASKS_PER_JOB,
+    max_connections_per_address: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+    max_event_streams_per_address: DEFAULT_MAX_EVENT_STREAMS_PER_ADDRESS,
   };
 }
 
@@ -102,6 +112,7 @@ export function formatDuration(ms: number): string {
 export const CONFIG_KEYS = [
   'listen', 'worker_timeout', 'task_timeout', 'blocklist_threshold', 'task_fail_after_softfail_count',
   'job_fail_share', 'registration_secret', 'variables', 'trusted_networks', 'shared_storage', 'addon_version', 'webhooks', 'max_connections', 'job_retention',
+  'max_tasks_per_job', 'max_connections_per_address', 'max_event_streams_per_address',
 ];
 
 /** Builds a config from a parsed JSON config file; every problem names the key. */
@@ -145,6 +156,9 @@ export function configFromJson(doc: unknown): ManagerConfig {
   }
   if (o.webhooks !== undefined) cfg.webhooks = parseWebhooks(o.webhooks);
   if (o.max_connections !== undefined) cfg.max_connections = positiveInt(o.max_connections, 'max_connections');
+  if (o.max_tasks_per_job !== undefined) cfg.max_tasks_per_job = positiveInt(o.max_tasks_per_job, 'max_tasks_per_job');
+  if (o.max_connections_per_address !== undefined) cfg.max_connections_per_address = positiveInt(o.max_connections_per_address, 'max_connections_per_address');
+  if (o.max_event_streams_per_address !== undefined) cfg.max_event_streams_per_address = positiveInt(o.max_event_streams_per_address, 'max_event_streams_per_address');
   checkTimeouts(cfg);
   return cfg;
 }
