@@ -3,8 +3,8 @@
 // `queue-status` and `requeue --job` from the CLI: how long they take and whether any worker
 // request failed or took more than 1 s meanwhile.
 import { type Ctx, dataDir, profileArgs, removeDir, Stop } from '../lib/context';
-import { ALL_TYPES, buildQueue, RENDER_ONLY_TYPES } from '../lib/fixtures';
-import { now, pool, randomSecret, registerOverHttp, SimWorker, UPDATE_ACTIVE, UPDATE_COMPLETED } from '../lib/loadgen';
+import { ALL_TYPES, buildQueue, F3_ALL_TYPES, F3_RENDER_ONLY_TYPES, RENDER_ONLY_TYPES } from '../lib/fixtures';
+import { now, pool, randomSecret, registerF3OverHttp, registerOverHttp, SimWorker, UPDATE_ACTIVE, UPDATE_COMPLETED } from '../lib/loadgen';
 import { assertAlive, cpuTimeOf, memoryOf, runCli, startBaseline, startServe } from '../lib/processes';
 import { ERR_NETWORK, ERR_TIMEOUT, Recorder, round, type Sample, summarize } from '../lib/stats';
 import { runWorkerLoops } from '../lib/worker-loop';
@@ -17,20 +17,29 @@ function failed(s: Sample, call: string): boolean {
   return ![204, 404, 409].includes(s.status);
 }
 
+/** Which workers the farm has: Flamenco Worker 2.5, the Flamenco 3 Worker, or half of each. */
+export type Farm = 'v2' | 'v3' | 'mixed';
+
+const SECTION: Record<Farm, string> = { v2: 'dispatch', v3: 'dispatch, Flamenco 3 workers', mixed: 'dispatch, mixed farm (half Flamenco 3)' };
+/** Requests per task: /task, then 2 updates (2.5) or 4 (Flamenco 3: started, log, step, completed). */
+const REQUESTS_PER_CYCLE: Record<Farm, number> = { v2: 3, v3: 5, mixed: 4 };
+
+export const dispatch = (ctx: Ctx) => runDispatch(ctx, 'v2');
+/** The same queue, generator and measure, with Flamenco 3 workers: what their cycle costs serve. */
+export const dispatchF3 = (ctx: Ctx) => runDispatch(ctx, 'v3');
+export const dispatchMixed = (ctx: Ctx) => runDispatch(ctx, 'mixed');
+
 /**
- * The same generator, workers and request sequence against the bare node:http server (204 to
- * everything): a cycle is POST /task, the active update and the completed update with its 2 KB
- * log, each waiting for the one before. Cycles per second over `measureMs` after `warmMs`.
- *
- * Flamenco 3 workers (/api/v3/worker/…) get a cycle of their own here and in the serve run once
- * serve answers them: their request sequence in `runWorkerLoops`' place, the ratio reported the
- * same way.
+ * The same generator and number of workers against the bare node:http server (204 to
+ * everything): a cycle is as many requests as the farm's (POST /task, then the updates; the
+ * updates carry Worker 2.5's bodies, the last one the 2 KB log), each waiting for the one before.
+ * Cycles per second over `measureMs` after `warmMs`.
  */
-async function bareCycles(ctx: Ctx, workers: number, warmMs: number, measureMs: number): Promise<number> {
+async function bareCycles(ctx: Ctx, farm: Farm, workers: number, warmMs: number, measureMs: number): Promise<number> {
   const server = await startBaseline(ctx.paths);
   const sims = Array.from({ length: workers }, (_, i) => new SimWorker(server.target, { id: `${i}`, secret: randomSecret(), nickname: `bare-${i}`, types: ALL_TYPES, platform: 'linux' }));
-  const t0 = now();
-  const from = t0 + warmMs;
+  const updates = REQUESTS_PER_CYCLE[farm] - 1;
+  const from = now() + warmMs;
   const to = from + measureMs;
   let cycles = 0;
   try {
@@ -39,8 +48,7 @@ async function bareCycles(ctx: Ctx, workers: number, warmMs: number, measureMs: 
         while (now() < to) {
           const start = now();
           await w.call('POST', '/task');
-          await w.call('POST', '/tasks/0123456789abcdef01234567/update', UPDATE_ACTIVE);
-          await w.call('POST', '/tasks/0123456789abcdef01234567/update', UPDATE_COMPLETED);
+          for (let u = 1; u <= updates; u++) await w.call('POST', '/tasks/0123456789abcdef01234567/update', u === updates ? UPDATE_COMPLETED : UPDATE_ACTIVE);
           if (start >= from && now() <= to) cycles++;
         }
       }),
@@ -52,11 +60,11 @@ async function bareCycles(ctx: Ctx, workers: number, warmMs: number, measureMs: 
   return cycles / (measureMs / 1000);
 }
 
-export async function dispatch(ctx: Ctx): Promise<void> {
-  const S = 'dispatch';
-  const A = 'admin under load';
+async function runDispatch(ctx: Ctx, farm: Farm): Promise<void> {
+  const S = SECTION[farm];
+  const A = farm === 'v2' ? 'admin under load' : `admin under load, ${farm === 'v3' ? 'Flamenco 3 workers' : 'mixed farm'}`;
   const z = ctx.sizes;
-  const dir = dataDir(ctx, 'dispatch');
+  const dir = dataDir(ctx, `dispatch-${farm}`);
   ctx.log(`${S}: building ${z.dispatchTasks} tasks in ${z.dispatchJobs} jobs`);
   const queue = buildQueue(dir, z.dispatchTasks, z.dispatchJobs);
   ctx.log(`${S}: queue built in ${(queue.ms / 1000).toFixed(1)} s; starting serve, registering ${z.dispatchWorkers} workers over HTTP`);
@@ -64,8 +72,8 @@ export async function dispatch(ctx: Ctx): Promise<void> {
   const bareWarm = Math.min(2000, z.dispatchWarmMs);
   const bareMeasure = Math.min(10_000, z.dispatchMeasureMs);
   ctx.log(`${S}: baseline cycles (bare node:http, 204) with ${z.dispatchWorkers} workers`);
-  const bareBefore = await bareCycles(ctx, z.dispatchWorkers, bareWarm, bareMeasure);
-  const server = await startServe(ctx.paths, { dataDir: dir, nodeArgs: profileArgs(ctx, 'dispatch') });
+  const bareBefore = await bareCycles(ctx, farm, z.dispatchWorkers, bareWarm, bareMeasure);
+  const server = await startServe(ctx.paths, { dataDir: dir, nodeArgs: profileArgs(ctx, farm === 'v2' ? 'dispatch' : `dispatch-${farm}`) });
   const recs = { task: new Recorder('task'), active: new Recorder('update active'), completed: new Recorder('update completed') };
   const cycles = new Recorder('cycle');
   let workers: SimWorker[] = [];
@@ -75,11 +83,15 @@ export async function dispatch(ctx: Ctx): Promise<void> {
       Array.from({ length: z.dispatchWorkers }, (_, i) => i),
       8,
       // A quarter of the farm runs only render-type tasks.
-      (i) => registerOverHttp(server.target, `render-node-${i}`, i % 4 === 3 ? RENDER_ONLY_TYPES : ALL_TYPES),
+      (i) =>
+        farm === 'v3' || (farm === 'mixed' && i % 2 === 1)
+          ? registerF3OverHttp(server.target, `render-node-${i}`, i % 4 === 3 ? F3_RENDER_ONLY_TYPES : F3_ALL_TYPES)
+          : registerOverHttp(server.target, `render-node-${i}`, i % 4 === 3 ? RENDER_ONLY_TYPES : ALL_TYPES),
     );
     const registerMs = now() - tReg;
     const signOn = await Promise.all(workers.map((w) => w.signOn()));
     if (signOn.some((r) => r.status !== 204)) throw new Error('sign-on failed');
+    const runsAll = (w: SimWorker) => w.ident.types.length === ALL_TYPES.length || w.ident.types.length === F3_ALL_TYPES.length;
 
     const stop = new Stop();
     const t0 = now();
@@ -88,7 +100,7 @@ export async function dispatch(ctx: Ctx): Promise<void> {
     const hardStop = measureEnd + 120_000;
     /** When a worker that runs every task type first found the queue empty. */
     let drainedAt = Infinity;
-    const allTypes = new Set(workers.filter((w) => w.ident.types.length === ALL_TYPES.length));
+    const allTypes = new Set(workers.filter(runsAll));
 
     const loops = runWorkerLoops(workers, { ...recs, cycles }, stop, hardStop, (w, r) => {
       if (r.status === 204 && allTypes.has(w) && r.start >= warmEnd && drainedAt === Infinity) drainedAt = r.start;
@@ -130,7 +142,7 @@ export async function dispatch(ctx: Ctx): Promise<void> {
     for (const w of workers) w.close();
     await server.stop();
     ctx.log(`${S}: baseline cycles again`);
-    const bareAfter = await bareCycles(ctx, z.dispatchWorkers, bareWarm, bareMeasure);
+    const bareAfter = await bareCycles(ctx, farm, z.dispatchWorkers, bareWarm, bareMeasure);
     const bareRate = (bareBefore + bareAfter) / 2;
 
     // --- figures ---------------------------------------------------------------------------------
@@ -146,8 +158,9 @@ export async function dispatch(ctx: Ctx): Promise<void> {
     r.add(S, 'measured window', windowS, drainedAt < measureEnd ? 's (the queue ran dry: window ends there)' : 's');
     r.add(S, 'full cycles per second', cyclesPerS, 'cycles/s');
     // What this machine and generator allow at all: the same cycles against the bare server.
-    r.add(S, 'bare server cycles per second (mean of before/after)', bareRate, 'cycles/s');
-    r.add(S, 'serve / bare server cycles per second (v2 cycle)', Math.round((cyclesPerS / bareRate) * 1000) / 10, '%', '≥ 50 %', cyclesPerS / bareRate >= 0.5);
+    const perCycle = REQUESTS_PER_CYCLE[farm];
+    r.add(S, `bare server cycles per second (${perCycle} requests; mean of before/after)`, bareRate, 'cycles/s');
+    r.add(S, `serve / bare server cycles per second (${farm} cycle)`, Math.round((cyclesPerS / bareRate) * 1000) / 10, '%', '≥ 50 %', cyclesPerS / bareRate >= 0.5);
     r.add(S, 'POST /task p50', task.p50, 'ms');
     r.add(S, 'POST /task p99', task.p99, 'ms', '≤ 20 ms', task.p99 <= 20);
     r.add(S, 'update active p50 / p99', `${active.p50} / ${active.p99}`, 'ms');
@@ -183,7 +196,15 @@ export async function dispatch(ctx: Ctx): Promise<void> {
     const before = summarize((['task', 'active', 'completed'] as const).flatMap((k) => recs[k].slice(adminFrom - 5000, adminFrom)));
     r.add(A, 'for comparison, 5 s before: p99 / slowest', `${before.p99} / ${before.max}`, 'ms');
     r.add(A, 'updates answered 409/404 (task requeued under the worker)', conflicts);
-    r.details.dispatch = {
+    if (farm === 'v2') ctx.dispatchCpuPerCycleMs = cpuPerCycleMs;
+    else if (ctx.dispatchCpuPerCycleMs !== undefined) {
+      // Per task, with each generation's own requests: the Flamenco 3 cycle must not cost more.
+      const ratio = cpuPerCycleMs / ctx.dispatchCpuPerCycleMs;
+      r.add(S, 'serve CPU per task ÷ Worker 2.5\'s (dispatch above)', ratio, '×', farm === 'v3' ? '≤ 1.0' : undefined, farm === 'v3' ? ratio <= 1 : undefined);
+      // The same per request: what each answer costs, whatever the number of requests per task.
+      r.add(S, 'serve CPU per request ÷ Worker 2.5\'s', (ratio * REQUESTS_PER_CYCLE.v2) / perCycle, '×');
+    }
+    r.details[farm === 'v2' ? 'dispatch' : `dispatch_${farm}`] = {
       workers: z.dispatchWorkers,
       tasks: z.dispatchTasks,
       jobs: z.dispatchJobs,

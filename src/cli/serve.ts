@@ -29,6 +29,12 @@ export function managerUrls(host: string, port: number): string[] {
   return urls;
 }
 
+/** Who may submit from Blender and read the dashboard without the admin token. */
+export function trustedLine(networks: string[]): string {
+  if (networks.length === 0) return 'without a token: nobody (trusted_networks is empty); everything but the workers\' calls needs the admin token';
+  return `without a token (trusted_networks): ${networks.join(', ')} may submit jobs from Blender and read the dashboard`;
+}
+
 export function serveCommand(program: Command): void {
   common(
     program
@@ -56,11 +62,12 @@ export function serveCommand(program: Command): void {
     const out = [
       `flamenco-mgr ${VERSION} (${COMMIT}) serving on ${s.address}`,
       `data directory: ${dataDir}`,
-      `registration: ${s.manager.config.registration_secret ? 'requires a registration secret (JWT)' : 'open (any worker may register)'}`,
+      `registration: ${registrationLine(s.manager.config)}`,
       'workers can use as manager_url:',
       ...managerUrls(s.host, s.port).map((u) => `  ${u}`),
       opts.ssdp === false ? 'discovery: off (--no-ssdp); workers must be given manager_url' : s.discovery,
-      // Read-only from trusted_networks (this machine by default); changes need the admin token.
+      trustedLine(s.manager.config.trusted_networks.map((n) => n.text)),
+      // Read-only from trusted_networks (the line above); changes need the admin token.
       `dashboard: ${s.url}/ (from other machines: a manager_url above, in a browser)`,
       `admin token: run 'flamenco-mgr admin-token --data-dir ${dataDir}'`,
     ];
@@ -68,4 +75,11 @@ export function serveCommand(program: Command): void {
     // Rejects when serve stopped by itself (its database went away): main reports it and exits non-zero.
     await s.stopped;
   });
+}
+
+/** How workers are admitted, for the banner: Flamenco 3 workers cannot send the JWT. */
+function registrationLine(c: { registration_secret: string | null; f3_worker_networks: { text: string }[] }): string {
+  if (!c.registration_secret) return 'open (any worker may register)';
+  const f3 = c.f3_worker_networks.length > 0 ? `from ${c.f3_worker_networks.map((n) => n.text).join(', ')} only` : 'refused (set f3_worker_networks)';
+  return `requires a registration secret (JWT); Flamenco 3 workers: ${f3}`;
 }

@@ -264,4 +264,9 @@ export const MIGRATIONS: readonly string[] = [
   -- 'v2' (Flamenco Worker 2.5, /api/flamenco/worker) or 'v3' (Flamenco 3 Worker, /api/v3/worker).
   ALTER TABLE workers ADD COLUMN generation TEXT NOT NULL DEFAULT 'v2';
   `,
+  /* 11: workers that can restart */ `
+  -- Said by the worker at each sign-on (Flamenco 3's can_restart); only such a worker is offered
+  -- the status request "restart".
+  ALTER TABLE workers ADD COLUMN can_restart INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

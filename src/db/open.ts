@@ -1,9 +1,8 @@
 // Opens (and creates) the one SQLite file of a data directory: pragmas, then migrations.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { PRIVATE_DIR, PRIVATE_FILE } from '../core/support/file-modes';
 import path from 'node:path';
-import { hasV3Equivalent } from '../core/protocol/dialects';
-import type { Command } from './tasks-repo';
 import { MIGRATIONS } from './migrations';
 import { nativeBinding } from './native';
 
@@ -29,11 +28,13 @@ const countStatement = () => {
   statementCount.total++;
 };
 
-export function openDatabase(dataDir: string, opts: { migrate?: boolean } = {}): DB {
-  mkdirSync(dataDir, { recursive: true });
+export function openDatabase(dataDir: string, opts: { migrate?: boolean; backfills?: Backfills } = {}): DB {
+  mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR });
   binding ??= nativeBinding();
+  const file = path.join(dataDir, DB_FILE);
+  createPrivately(file);
   // better-sqlite3 takes a path or the loaded addon object; its typings only name the path.
-  const db = new Database(path.join(dataDir, DB_FILE), {
+  const db = new Database(file, {
     nativeBinding: binding as string,
     timeout: BUSY_TIMEOUT_MS,
     ...(statementCount.enabled ? { verbose: countStatement } : {}),
@@ -46,13 +47,59 @@ export function openDatabase(dataDir: string, opts: { migrate?: boolean } = {}):
   // 16 MiB of page cache: the hot pages (dispatch index, active tasks, workers) fit easily, and
   // serve stays small at 10 000 workers and a million tasks.
   db.pragma('cache_size = -16384');
-  if (opts.migrate !== false) migrate(db);
+  if (opts.migrate !== false) migrate(db, opts.backfills);
   return db;
+}
+
+/**
+ * SQLite creates a database as 0644 less the umask, and its -wal and -shm files with the
+ * database's mode: made here first as an empty file of mode 0600 (which SQLite takes as an
+ * empty database), all three are private whatever the umask.
+ */
+function createPrivately(file: string): void {
+  try {
+    closeSync(openSync(file, 'wx', PRIVATE_FILE));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+}
+
+/**
+ * Narrows what an older serve made readable to others (the database, its -wal and -shm, the
+ * folders of task logs and rendered images) to the modes serve now creates them with; at start.
+ */
+export function makeFarmPrivate(dataDir: string): void {
+  const modes: [string, number][] = [
+    [DB_FILE, PRIVATE_FILE], [`${DB_FILE}-wal`, PRIVATE_FILE], [`${DB_FILE}-shm`, PRIVATE_FILE], ['task-logs', PRIVATE_DIR], ['last-rendered', PRIVATE_DIR],
+  ];
+  for (const [f, mode] of modes) {
+    try {
+      chmodSync(path.join(dataDir, f), mode);
+    } catch {
+      // Absent, or not ours to change: SQLite then reports what matters when it opens it.
+    }
+  }
 }
 
 export class SchemaTooNewError extends Error {}
 
-export function migrate(db: DB): void {
+/**
+ * The program's own rules that migrations apply to the rows a database has already, handed in by
+ * the layer that owns them (core/jobs/dialects.ts: MIGRATION_BACKFILLS). Without them a migration
+ * that needs one refuses to run on a database with such rows; a new database has none.
+ */
+export interface Backfills {
+  /** Whether a Flamenco 3 Worker can run a task with these commands (tasks-repo.ts's Command). */
+  v3Equivalent(commands: { name: string; settings: Record<string, unknown> }[]): boolean;
+}
+
+const NO_BACKFILLS: Backfills = {
+  v3Equivalent: () => {
+    throw new Error('this database has tasks from before the worker generations; open it with flamenco-mgr serve to upgrade it');
+  },
+};
+
+export function migrate(db: DB, backfills: Backfills = NO_BACKFILLS): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {
     throw new SchemaTooNewError(
@@ -61,7 +108,7 @@ export function migrate(db: DB): void {
   }
   if (current === MIGRATIONS.length) return;
   // Backfills that need the program's own rules, not SQL's.
-  db.function('v3_equivalent', { deterministic: true }, v3EquivalentColumn);
+  db.function('v3_equivalent', { deterministic: true }, (commands: unknown) => v3EquivalentColumn(commands, backfills));
   db.transaction(() => {
     for (let v = current; v < MIGRATIONS.length; v++) {
       db.exec(MIGRATIONS[v]!);
@@ -71,12 +118,13 @@ export function migrate(db: DB): void {
 }
 
 /** tasks.v3_equivalent of a stored `commands` value; a value that is not a list of commands is no task for v3. */
-function v3EquivalentColumn(commands: unknown): number {
+function v3EquivalentColumn(commands: unknown, backfills: Backfills): number {
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(String(commands)) as unknown;
-    const ok = Array.isArray(parsed) && parsed.every((c) => typeof c === 'object' && c !== null && typeof c.name === 'string' && typeof c.settings === 'object' && c.settings !== null);
-    return ok && hasV3Equivalent(parsed as Command[]) ? 1 : 0;
+    parsed = JSON.parse(String(commands));
   } catch {
     return 0;
   }
+  const ok = Array.isArray(parsed) && parsed.every((c) => typeof c === 'object' && c !== null && typeof c.name === 'string' && typeof c.settings === 'object' && c.settings !== null);
+  return ok && backfills.v3Equivalent(parsed as { name: string; settings: Record<string, unknown> }[]) ? 1 : 0;
 }

@@ -3,10 +3,10 @@ import type { Manager } from '../core/manager';
 import { ValidationError } from '../core/support/errors';
 import { jobTypesDocument } from '../core/jobs/compilers/index';
 import { anonymousReader, requireReader } from './access';
-import type { AdminTokenRef } from '../core/support/admin-token';
 import { type Listing, parseLimit, parseOffset, parseScope, readerLimit } from '../core/listing';
 import { parseAge, parsePrunableStatuses, PRUNABLE } from '../core/lifecycle/retention';
-import { requireAdmin, serveLog } from './admin-routes';
+import { serveLog } from './admin-routes';
+import type { AdminAuth } from './admin-auth';
 import { listed, runsOf, serveRun } from './api-helpers';
 import { atParam, SharedReads } from './shared-reads';
 import { TurnGate } from './turns';
@@ -23,7 +23,7 @@ function bodyObject(ctx: RequestCtx, optional = false): Fields {
   return jsonObject(ctx.body, optional);
 }
 
-export function apiRoutes(m: Manager, token: AdminTokenRef): Route[] {
+export function apiRoutes(m: Manager, auth: AdminAuth): Route[] {
   // Reads without the token take turns with each other (turns.ts): they never hold up workers.
   const turns = new TurnGate();
   const route = (methods: string[], path: string, fn: (ctx: RequestCtx) => Reply | Promise<Reply>, bodyLimit?: number): Route => {
@@ -33,7 +33,7 @@ export function apiRoutes(m: Manager, token: AdminTokenRef): Route[] {
       path: `/api${path}`,
       bodyLimit,
       // Reading is open to trusted_networks (the read-only dashboard); changing needs the token.
-      guard: reads ? (req) => requireReader(req, m.config.trusted_networks, token) : (req) => requireAdmin(req, token),
+      guard: reads ? (req) => requireReader(req, m.config.trusted_networks, auth) : (req) => auth.require(req),
       handler: reads
         ? async (ctx) => {
             if (anonymousReader(ctx.req, m.config.trusted_networks)) await turns.turn();
@@ -41,6 +41,14 @@ export function apiRoutes(m: Manager, token: AdminTokenRef): Route[] {
           }
         : fn,
     };
+  };
+  // Task logs hold paths, command lines and whatever the programs print: reading one needs the
+  // token from anywhere, and the tail of the log that task views carry is left out without it.
+  const adminRead = (path: string, fn: (ctx: RequestCtx) => Reply | Promise<Reply>): Route => ({ ...route(['GET'], path, fn), guard: (req) => auth.require(req) });
+  const withoutLog = <T extends { log_tail?: string }>(ctx: RequestCtx, t: T): T => {
+    if (!anonymousReader(ctx.req, m.config.trusted_networks)) return t;
+    const { log_tail: _, ...rest } = t;
+    return rest as T;
   };
   const q = (ctx: RequestCtx, name: string) => ctx.url.searchParams.get(name) ?? undefined;
   // A reader without the token (the guard let it in) gets a bounded number of rows.
@@ -63,7 +71,7 @@ export function apiRoutes(m: Manager, token: AdminTokenRef): Route[] {
     // jobs
     route(['GET'], '/jobs', (ctx) => {
       const rows = listing(ctx);
-      const read = () => m.views.jobList(q(ctx, 'status'), rows);
+      const read = () => m.readModels.jobList(q(ctx, 'status'), rows);
       const at = atParam(ctx.url.searchParams.get('at'));
       if (at === undefined) return listed(read(), 'jobs');
       const query = new URLSearchParams(ctx.url.searchParams);
@@ -73,25 +81,26 @@ export function apiRoutes(m: Manager, token: AdminTokenRef): Route[] {
       query.sort();
       return listed(shared.read(`jobs?${query}`, at, m.observe.feed.position(), read) as ReturnType<typeof read>, 'jobs');
     }),
-    route(['POST'], '/jobs', (ctx) => json(m.stuck.submitted(m.jobs.submit(parseJson(ctx.body), { address: ctx.req.socket.remoteAddress ?? '' })), 201), JOB_BODY_LIMIT),
+    route(['POST'], '/jobs', (ctx) => json(m.jobs.submit(parseJson(ctx.body), { address: ctx.req.socket.remoteAddress ?? '' }, 'admin'), 201), JOB_BODY_LIMIT),
     route(['GET'], '/jobs/:id', (ctx) => {
       const sel = { status: q(ctx, 'task_status'), limit: limit(ctx), offset: parseOffset(q(ctx, 'offset')) };
-      return listed(m.views.jobDetail(jobId(ctx), sel), 'job');
+      const { job, omitted } = m.readModels.jobDetail(jobId(ctx), sel);
+      return listed({ job: { ...job, task_list: job.task_list.map((t) => withoutLog(ctx, t)) }, omitted }, 'job');
     }),
     route(['DELETE'], '/jobs/:id', (ctx) => {
       m.jobActions.delete(jobId(ctx));
       return noContent;
     }),
-    route(['POST'], '/jobs/:id/cancel', (ctx) => json(m.views.jobSummary(m.jobActions.cancel(jobId(ctx)).id))),
-    route(['POST'], '/jobs/:id/pause', (ctx) => json(m.views.jobSummary(m.jobActions.pause(jobId(ctx)).id))),
-    route(['POST'], '/jobs/:id/resume', (ctx) => json(m.views.jobSummary(m.jobActions.resume(jobId(ctx)).id))),
+    route(['POST'], '/jobs/:id/cancel', (ctx) => json(m.readModels.jobSummary(m.jobActions.cancel(jobId(ctx)).id))),
+    route(['POST'], '/jobs/:id/pause', (ctx) => json(m.readModels.jobSummary(m.jobActions.pause(jobId(ctx)).id))),
+    route(['POST'], '/jobs/:id/resume', (ctx) => json(m.readModels.jobSummary(m.jobActions.resume(jobId(ctx)).id))),
     route(['POST'], '/jobs/:id/requeue', (ctx) => {
       const b = bodyObject(ctx, true);
       return json({ requeued: m.queue.requeueJob(jobId(ctx), optionalBool(b.failed_only, 'failed_only')) });
     }),
     route(['POST', 'PUT'], '/jobs/:id/priority', (ctx) => {
       const b = bodyObject(ctx);
-      return json(m.views.jobSummary(m.jobActions.setPriority(jobId(ctx), b.priority).id));
+      return json(m.readModels.jobSummary(m.jobActions.setPriority(jobId(ctx), b.priority).id));
     }),
 
     route(['POST'], '/prune-jobs', (ctx) => {
@@ -103,33 +112,29 @@ export function apiRoutes(m: Manager, token: AdminTokenRef): Route[] {
     }),
 
     // tasks
-    route(['GET'], '/tasks/:id', (ctx) => json(m.views.task(taskId(ctx)))),
+    route(['GET'], '/tasks/:id', (ctx) => json(withoutLog(ctx, m.readModels.task(taskId(ctx))))),
     route(['POST'], '/tasks/:id/requeue', (ctx) => json({ requeued: m.queue.requeueTasks([taskId(ctx)]) })),
     route(['POST'], '/requeue-tasks', (ctx) => {
       const b = bodyObject(ctx);
       return json({ requeued: m.queue.requeueTasks(stringList(b.tasks, 'tasks').map((t) => m.names.task(t))) });
     }),
-    route(['GET'], '/tasks/:id/log', (ctx) => {
-      const t = m.views.task(taskId(ctx));
+    adminRead('/tasks/:id/log', (ctx) => {
+      const t = m.readModels.task(taskId(ctx));
       const run = q(ctx, 'run');
       return run === undefined ? serveLog(m, ctx, t.job, t.id) : serveRun(m, t, run, q(ctx, 'tail'));
     }),
-    route(['GET'], '/tasks/:id/runs', async (ctx) => {
-      const t = m.views.task(taskId(ctx));
-      await m.logs.flushed(t.job, t.id);
-      return json(runsOf(m, t));
-    }),
+    route(['GET'], '/tasks/:id/runs', async (ctx) => json(await runsOf(m, m.readModels.task(taskId(ctx))))),
 
     // workers
-    route(['GET'], '/workers', () => json(m.views.workers())),
-    route(['GET'], '/workers/:id', (ctx) => json(m.views.worker(workerId(ctx)))),
+    route(['GET'], '/workers', () => json(m.readModels.workers())),
+    route(['GET'], '/workers/:id', (ctx) => json(m.readModels.worker(workerId(ctx)))),
     route(['DELETE'], '/workers/:id', (ctx) => json({ requeued: m.workers.forget(workerId(ctx)) })),
     route(['POST'], '/workers/:id/status', (ctx) => {
       const b = bodyObject(ctx);
       const status = optionalString(b.status, 'status');
-      if (!status) throw new ValidationError('status: required (awake, asleep or shutdown)');
-      const w = m.workers.requestStatus(workerId(ctx), status, optionalBool(b.lazy, 'lazy'));
-      return json(m.views.worker(w.id));
+      if (!status) throw new ValidationError('status: required (awake, asleep, shutdown or restart)');
+      const w = m.workers.requestStatus(workerId(ctx), status, { lazy: optionalBool(b.lazy, 'lazy') });
+      return json(m.readModels.worker(w.id));
     }),
     route(['GET'], '/workers/:id/tags', (ctx) => json(m.workerTags.get(workerId(ctx)))),
     route(['PUT'], '/workers/:id/tags', (ctx) => {
@@ -142,7 +147,7 @@ export function apiRoutes(m: Manager, token: AdminTokenRef): Route[] {
     route(['DELETE'], '/workers/:id/tags/:tag', (ctx) => json(m.workerTags.change(workerId(ctx), { remove: ctx.params.tag }))),
         route(['POST'], '/workers/:id/requeue', (ctx) => json({ requeued: m.queue.requeueWorker(workerId(ctx)) })),
     route(['GET'], '/workers/:id/sleep-schedule', (ctx) => {
-      const id = m.views.worker(workerId(ctx)).id;
+      const id = m.readModels.worker(workerId(ctx)).id;
       return json(m.sleepSchedules.get(id) ?? null);
     }),
     route(['PUT'], '/workers/:id/sleep-schedule', (ctx) => {

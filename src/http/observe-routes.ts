@@ -5,8 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Manager } from '../core/manager';
 import { ValidationError } from '../core/support/errors';
 import { anonymousReader, requireReader } from './access';
-import { requireAdmin } from './admin-routes';
-import type { AdminTokenRef } from '../core/support/admin-token';
+import type { AdminAuth } from './admin-auth';
 import { coalesceParam, type EventStreamHub } from './events-stream';
 import type { Reply } from './reply';
 import type { Route } from './server';
@@ -51,8 +50,8 @@ function matches(header: string | undefined, etag: string): boolean {
 /** The content type Prometheus expects for the text exposition format. */
 const EXPOSITION = 'text/plain; version=0.0.4; charset=utf-8';
 
-export function observeRoutes(m: Manager, token: AdminTokenRef, hub: EventStreamHub): Route[] {
-  const reader = (req: Parameters<typeof requireReader>[0]) => requireReader(req, m.config.trusted_networks, token);
+export function observeRoutes(m: Manager, auth: AdminAuth, hub: EventStreamHub): Route[] {
+  const reader = (req: Parameters<typeof requireReader>[0]) => requireReader(req, m.config.trusted_networks, auth);
   return [
     {
       methods: ['GET'],
@@ -73,12 +72,8 @@ export function observeRoutes(m: Manager, token: AdminTokenRef, hub: EventStream
       methods: ['GET'],
       path: '/api/access',
       handler: (ctx) => {
-        let admin = true;
-        try {
-          requireAdmin(ctx.req, token);
-        } catch {
-          admin = false;
-        }
+        // Wrong credentials were refused before (a 401 the dashboard shows as such).
+        const admin = auth.presents(ctx.req);
         return { status: 200, body: { read: admin || anonymousReader(ctx.req, m.config.trusted_networks), admin }, headers: { 'Cache-Control': 'no-store' } };
       },
     },
@@ -86,7 +81,7 @@ export function observeRoutes(m: Manager, token: AdminTokenRef, hub: EventStream
       methods: ['GET'],
       path: '/api/webhooks',
       // Receiver URLs may carry credentials of their own: admins only.
-      guard: (req) => requireAdmin(req, token),
+      guard: (req) => auth.require(req),
       handler: (ctx) => {
         const text = ctx.url.searchParams.get('limit') ?? '50';
         if (!/^\d{1,4}$/.test(text) || Number(text) < 1 || Number(text) > 1000) throw new ValidationError('limit: must be a whole number from 1 to 1000');

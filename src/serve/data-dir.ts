@@ -3,7 +3,9 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ownValue } from '../core/support/own';
+import { PRIVATE_DIR } from '../core/support/file-modes';
 import { DB_FILE, openDatabase, type DB } from '../db/open';
+import { MIGRATION_BACKFILLS } from '../core/jobs/dialects';
 
 export const DEFAULT_DATA_DIR = './flamenco-data';
 export const DATA_DIR_ENV = 'FLAMENCO_MGR_DATA_DIR';
@@ -40,7 +42,7 @@ export function fsProblem(err: unknown): string {
 export function ensureDataDir(dir: string): string | undefined {
   let created: string | undefined;
   try {
-    created = mkdirSync(dir, { recursive: true });
+    created = mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'EEXIST' ? 'it is not a directory' : fsProblem(err);
@@ -152,7 +154,7 @@ export function checkFarmDatabase(dataDir: string, newFarm: boolean): void {
 export function openFarmDatabase(dataDir: string): DB {
   ensureDataDir(dataDir);
   try {
-    return openDatabase(dataDir);
+    return openDatabase(dataDir, { backfills: MIGRATION_BACKFILLS });
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     const file = path.join(dataDir, DB_FILE);

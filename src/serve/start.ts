@@ -12,7 +12,7 @@ import type { Clock } from '../core/support/clock';
 import { parseListen } from '../core/support/config';
 import { UnavailableError, ValidationError } from '../core/support/errors';
 import { createLogger, type Logger } from '../core/support/logger';
-import type { DB } from '../db/open';
+import { type DB, makeFarmPrivate } from '../db/open';
 import { createManagerServer } from '../http/app';
 import { drain, type DrainOptions } from '../http/drain';
 import { startSsdp } from '../http/ssdp';
@@ -105,6 +105,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   try {
     checkFarmDatabase(dataDir, opts.newFarm === true);
     db = openFarmDatabase(dataDir);
+    makeFarmPrivate(dataDir);
     const checked = checkIntegrity(db, dataDir);
     log.debug(checked ? 'database integrity checked' : 'database unchanged since the last clean stop; integrity check skipped');
     manager = new Manager({ db, dataDir, config: loaded.config, logger: log, clock: opts.clock });
@@ -205,7 +206,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
       manager.timers.stop();
       stopSsdp?.();
       const { forced } = await drain(server, opts.drain);
-      await manager.logs.idle();
+      await manager.taskLogs.idle();
       openDb.close();
       // A database that went away is not recorded as cleanly stopped: the next start checks.
       if (!fault) recordCleanStop(dataDir);

@@ -54,10 +54,17 @@ export async function text(path: string): Promise<string> {
 export interface Access {
   read: boolean;
   admin: boolean;
+  /** Why serve refused to say (a wrong token, a host name it does not answer to without one). */
+  refusal?: string;
 }
 
-export function access(token = session.token()): Promise<Access> {
-  return fetch('/api/access', { headers: authHeaders(token), cache: 'no-store' }).then((r) => r.json() as Promise<Access>);
+export async function access(token = session.token()): Promise<Access> {
+  const r = await fetch('/api/access', { headers: authHeaders(token), cache: 'no-store' });
+  const doc = (await r.json().catch(() => undefined)) as unknown;
+  if (r.ok) return doc as Access;
+  // A wrong token is the login form's to say in its words; other refusals in serve's.
+  if (r.status === 401) return { read: false, admin: false };
+  return { read: false, admin: false, refusal: errorMessage(doc) ?? `${r.status} ${r.statusText}` };
 }
 
 /** A last-rendered image as an object URL, or the reason there is none. */

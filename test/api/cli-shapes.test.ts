@@ -77,7 +77,7 @@ describe('CLI --json and the admin API agree', { timeout: 60_000 }, () => {
     const { settings: _s, task_list: _t, warnings: _w, ...summary } = expectJson(await api(s, 'GET', `/api/jobs/${a.job}`));
     expect(cliPaused).toEqual(summary);
     const cliPrio = await runJson(['set-priority', b.job, '77', ...d]);
-    expect(cliPrio).toEqual(s.manager.views.jobSummary(b.job));
+    expect(cliPrio).toEqual(s.manager.readModels.jobSummary(b.job));
     expect(cliPrio.priority).toBe(77);
     // And the other way round: what the API did, the CLI shows.
     const apiResumed = expectJson(await api(s, 'POST', `/api/jobs/${b.job}/resume`));

@@ -29,7 +29,7 @@ async function connect(port: number, localAddress = '127.0.0.1') {
         if (got.includes('\r\n\r\n')) resolve(true);
       });
       socket.once('close', () => resolve(got.length > 0));
-      socket.write('GET /api/version HTTP/1.1\r\nHost: x\r\n\r\n');
+      socket.write('GET /api/version HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
     });
   return { socket, closed, answers };
 }
@@ -87,7 +87,7 @@ describe('event streams per address', () => {
         got += d.toString();
         if (got.includes('\r\n\r\n')) resolve(got.split('\r\n')[0]!);
       });
-      other.write('GET /api/events HTTP/1.1\r\nHost: x\r\n\r\n');
+      other.write('GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
     });
     expect(head).toBe('HTTP/1.1 200 OK');
     open[0]!.abort();

@@ -1,7 +1,7 @@
 // Job submission: validate the whole document, compile it, then write job and tasks in one
 // transaction. Nothing is written unless everything is valid.
 import type { Command } from '../../db/tasks-repo';
-import { hasV3Equivalent } from '../protocol/dialects';
+import { hasV3Equivalent } from './dialects';
 import type { Clock } from '../support/clock';
 import { compilerFor, COMPILERS } from './compilers/index';
 import type { CompiledTask, SettingSpec } from './compilers/types';
@@ -13,10 +13,14 @@ import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
 import { parseFrames } from './frames';
 import type { Variables } from './variables';
+import type { StuckWork } from './stuck';
+import { checkSubmitter, type Submitter } from './submitters';
 
 export interface SubmitResult {
   id: string;
   tasks: number;
+  /** Waiting work of the job no registered worker will pick up (stuck.ts): what the submitter is told. */
+  warnings: string[];
 }
 
 const JOB_KEYS = ['name', 'job_type', 'priority', 'settings', 'start_paused', 'tag', 'metadata', 'submitter_platform', 'tasks'];
@@ -44,8 +48,11 @@ function checkTaskCount(n: number, max: number): void {
   }
 }
 
-/** Checks a job document and compiles it; throws a ValidationError naming the field. */
-export function validateJob(doc: unknown, now: number, variables?: Variables, maxTasks = DEFAULT_MAX_TASKS_PER_JOB): ValidJob {
+/**
+ * Checks a job document and compiles it; throws a ValidationError naming the field, or a
+ * ForbiddenError when `by` may not choose what the document asks for (jobs/submitters.ts).
+ */
+export function validateJob(doc: unknown, now: number, variables?: Variables, maxTasks = DEFAULT_MAX_TASKS_PER_JOB, by: Submitter = 'admin'): ValidJob {
   if (!isObject(doc)) throw new ValidationError('the job document must be a JSON object');
   knownKeys(doc, JOB_KEYS);
   const { name, job_type } = doc;
@@ -53,6 +60,7 @@ export function validateJob(doc: unknown, now: number, variables?: Variables, ma
   if (typeof job_type !== 'string') throw new ValidationError('job_type: required, a string');
   const compiler = compilerFor(job_type);
   if (!compiler) throw new ValidationError(`job_type: unknown job type "${job_type}" (known: ${COMPILERS.map((c) => c.job_type).join(', ')})`);
+  checkSubmitter(compiler, doc.settings, by);
   const priority = integer(doc.priority ?? 50, 'priority', 0, 100);
   const start_paused = optionalBoolean(doc.start_paused, 'start_paused');
   const tag = doc.tag ?? null;
@@ -93,6 +101,7 @@ function checkSettings(specs: readonly SettingSpec[], given: unknown, required: 
     switch (spec.type) {
       case 'string':
         if (typeof v !== 'string' || v === '') throw new ValidationError(`${at}: must be a non-empty string`);
+        checkArgument(spec, v, at);
         break;
       case 'integer':
       case 'number': {
@@ -118,6 +127,19 @@ function checkSettings(specs: readonly SettingSpec[], given: unknown, required: 
   return out;
 }
 
+/**
+ * What a string may hold when it can reach a worker's command line. Workers start programs
+ * without a shell, so quotes, `;` and `$` are only characters; but a control character (a
+ * newline in a path the worker writes into a Python expression, a NUL) has no place in any
+ * setting, a path starting with "-" would be read as an option, and a file format is a name.
+ */
+function checkArgument(spec: SettingSpec, v: string, at: string): void {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (/[\u0000-\u001f\u007f]/.test(v)) throw new ValidationError(`${at}: must not contain control characters (newlines, tabs, …)`);
+  if (spec.path && v.startsWith('-')) throw new ValidationError(`${at}: "${v}" must not start with "-" (give a full path)`);
+  if (spec.identifier && !/^[A-Za-z0-9_]{1,64}$/.test(v)) throw new ValidationError(`${at}: "${v}" must be a name of letters, digits and "_", e.g. "PNG" or "OPEN_EXR"`);
+}
+
 /** Submissions remembered for the events feed (see takeSubmittedHere); a CLI process, which never reads the feed, keeps at most this many. */
 const REMEMBERED_SUBMISSIONS = 10_000;
 
@@ -129,19 +151,23 @@ export class JobService {
     private readonly clock: Clock,
     private readonly newId: IdGenerator,
     private readonly log: Logger,
+    private readonly stuck: StuckWork,
     private readonly variables?: Variables,
     private readonly maxTasks: () => number = () => DEFAULT_MAX_TASKS_PER_JOB,
   ) {}
 
   /** Validates and compiles a job as submit would, and writes nothing. */
-  check(doc: unknown): ValidJob {
-    return validateJob(doc, this.clock.now(), this.variables, this.maxTasks());
+  check(doc: unknown, by: Submitter = 'admin'): ValidJob {
+    return validateJob(doc, this.clock.now(), this.variables, this.maxTasks(), by);
   }
 
-  /** `source` (e.g. the submitter's address) goes into the log line, so every submission can be traced. */
-  submit(doc: unknown, source: Record<string, string> = {}): SubmitResult {
+  /**
+   * `source` (e.g. the submitter's address) goes into the log line, so every submission can be
+   * traced; `by` says what the submitter may choose (jobs/submitters.ts).
+   */
+  submit(doc: unknown, source: Record<string, string> = {}, by: Submitter = 'admin'): SubmitResult {
     const now = this.clock.now();
-    const job = validateJob(doc, now, this.variables, this.maxTasks());
+    const job = validateJob(doc, now, this.variables, this.maxTasks(), by);
     const id = this.newId();
     const status = job.start_paused ? 'paused' : 'queued';
     this.repos.write(() => {
@@ -174,7 +200,7 @@ export class JobService {
     this.log.info('job submitted', { job: id, name: job.name, job_type: job.job_type, tasks: job.tasks.length, ...source });
     this.submittedHere.add(id);
     if (this.submittedHere.size > REMEMBERED_SUBMISSIONS) this.submittedHere.delete(this.submittedHere.values().next().value!);
-    return { id, tasks: job.tasks.length };
+    return { id, tasks: job.tasks.length, warnings: this.stuck.forJob(id) };
   }
 
   /**

@@ -7,7 +7,7 @@ import { NotFoundError, ValidationError } from '../support/errors';
 import { isId } from '../support/ids';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
-import type { WorkerService } from '../protocol/workers';
+import type { WorkerControl } from './needs';
 
 export const DAYS = ['su', 'mo', 'tu', 'we', 'th', 'fr', 'sa'] as const;
 
@@ -55,7 +55,7 @@ export class SleepScheduler {
   constructor(
     private readonly repos: Repos,
     private readonly clock: Clock,
-    private readonly workers: WorkerService,
+    private readonly workers: WorkerControl,
     private readonly log: Logger,
   ) {}
 
@@ -87,13 +87,13 @@ export class SleepScheduler {
     let n = 0;
     for (const s of this.repos.schedules.all()) {
       const w = this.repos.workers.get(s.worker_id);
-      // An admin's shutdown request wins over the schedule.
-      if (!w || !FOLLOWS.includes(w.status) || w.status_requested === 'shutdown') continue;
+      // An admin's shutdown or restart request wins over the schedule.
+      if (!w || !FOLLOWS.includes(w.status) || w.status_requested === 'shutdown' || w.status_requested === 'restart') continue;
       const want = sleepsAt(s, now) ? 'asleep' : 'awake';
       const current = w.status === 'starting' ? 'awake' : w.status;
       if (current === want || w.status_requested === want) continue;
       // Going to sleep lets the running task finish; waking up has nothing to wait for.
-      this.workers.requestStatus(w.id, want, want === 'asleep');
+      this.workers.requestStatus(w.id, want, { lazy: want === 'asleep' });
       n++;
     }
     return n;

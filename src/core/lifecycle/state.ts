@@ -7,7 +7,7 @@ import type { Clock } from '../support/clock';
 import { ConflictError } from '../support/errors';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
-import type { JobStatus, TaskStatus } from '../support/statuses';
+import { ENDING_JOB_STATUSES, type JobStatus, PAUSED_JOB_STATUSES, READY_TASK_STATUSES, RUNNING_TASK_STATUSES, type TaskStatus, WAITING_TASK_STATUSES } from '../support/statuses';
 import { agrees, counted } from '../support/plural';
 
 const TASK_TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {
@@ -21,26 +21,37 @@ const TASK_TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {
   paused: ['queued', 'canceled'],
 };
 
-const JOB_TRANSITIONS: Record<JobStatus, readonly JobStatus[]> = {
-  queued: ['active', 'completed', 'failed', 'canceled', 'cancel-requested', 'paused', 'pause-requested'],
-  active: ['queued', 'completed', 'failed', 'canceled', 'cancel-requested', 'paused', 'pause-requested'],
-  completed: ['queued'],
-  failed: ['queued'],
-  canceled: ['queued'],
-  'cancel-requested': ['canceled'],
-  paused: ['queued', 'active', 'canceled', 'cancel-requested'],
-  'pause-requested': ['paused', 'completed', 'canceled', 'cancel-requested', 'queued', 'active'],
+/** What an admin does to a job (lifecycle/job-actions.ts). */
+export type JobAction = 'cancel' | 'pause' | 'resume';
+
+/** Where a job may go from each status, and which admin actions may start from it. */
+const JOB_TRANSITIONS: Record<JobStatus, { to: readonly JobStatus[]; actions: readonly JobAction[] }> = {
+  queued: { to: ['active', 'completed', 'failed', 'canceled', 'cancel-requested', 'paused', 'pause-requested'], actions: ['cancel', 'pause'] },
+  active: { to: ['queued', 'completed', 'failed', 'canceled', 'cancel-requested', 'paused', 'pause-requested'], actions: ['cancel', 'pause'] },
+  completed: { to: ['queued'], actions: [] },
+  failed: { to: ['queued'], actions: [] },
+  canceled: { to: ['queued'], actions: [] },
+  'cancel-requested': { to: ['canceled'], actions: [] },
+  paused: { to: ['queued', 'active', 'canceled', 'cancel-requested'], actions: ['cancel', 'resume'] },
+  'pause-requested': { to: ['paused', 'completed', 'canceled', 'cancel-requested', 'queued', 'active'], actions: ['cancel', 'resume'] },
 };
 
-/** Task statuses that still hold a worker's attention. */
-const RUNNING: readonly TaskStatus[] = ['active', 'cancel-requested'];
+const ACTION_WORDS: Record<JobAction, string> = { cancel: 'canceled', pause: 'paused', resume: 'resumed' };
+
+/** Why `action` may not be done to a job in `status`, or undefined when it may. */
+export function jobActionRefusal(action: JobAction, status: JobStatus): string | undefined {
+  if (JOB_TRANSITIONS[status].actions.includes(action)) return undefined;
+  const from = (Object.keys(JOB_TRANSITIONS) as JobStatus[]).filter((s) => JOB_TRANSITIONS[s].actions.includes(action));
+  const list = from.length > 1 ? `${from.slice(0, -1).join(', ')} or ${from[from.length - 1]}` : from[0];
+  return `only a ${list} job can be ${ACTION_WORDS[action]}`;
+}
 
 export function canMoveTask(from: TaskStatus, to: TaskStatus): boolean {
   return from === to || TASK_TRANSITIONS[from].includes(to);
 }
 
 export function canMoveJob(from: JobStatus, to: JobStatus): boolean {
-  return from === to || JOB_TRANSITIONS[from].includes(to);
+  return from === to || JOB_TRANSITIONS[from].to.includes(to);
 }
 
 export interface TaskChange {
@@ -76,7 +87,7 @@ export class StateMachine {
       if (to === 'completed') tasks.adjustChildrenPending(task.id, -1);
       if (from === 'completed') tasks.adjustChildrenPending(task.id, 1);
     }
-    if (task.worker_id && RUNNING.includes(from) && !RUNNING.includes(to)) {
+    if (task.worker_id && RUNNING_TASK_STATUSES.includes(from) && !RUNNING_TASK_STATUSES.includes(to)) {
       workers.clearCurrentTask(task.worker_id, task.id);
     }
     task.status = to;
@@ -96,15 +107,15 @@ export class StateMachine {
    * Moves every task of a job in one of `from` to `to` in bulk (job-wide actions on large jobs).
    * Only for transitions the table allows; returns the ids moved.
    */
-  setJobTasksStatus(jobId: string, from: readonly TaskStatus[], to: TaskStatus, clearWorker: boolean): string[] {
+  setJobTasksStatus(jobId: string, from: readonly TaskStatus[], to: TaskStatus, opts: { clearWorker?: boolean } = {}): string[] {
     for (const f of from) if (!canMoveTask(f, to)) throw new ConflictError(`tasks cannot go from ${f} to ${to}`);
     const { tasks, taskCounts, workers } = this.repos;
     const moving = from.filter((f) => f !== to);
-    const running = moving.filter((f) => RUNNING.includes(f) && !RUNNING.includes(to));
+    const running = moving.filter((f) => RUNNING_TASK_STATUSES.includes(f) && !RUNNING_TASK_STATUSES.includes(to));
     for (const st of running) {
       for (const t of tasks.forJobStatus(jobId, st)) if (t.worker_id) workers.clearCurrentTask(t.worker_id, t.id);
     }
-    const ids = tasks.bulkSetStatus(jobId, moving, to, this.clock.now(), clearWorker);
+    const ids = tasks.bulkSetStatus(jobId, moving, to, this.clock.now(), opts.clearWorker ?? false);
     if (ids.length > 0) {
       taskCounts.recount(jobId);
       if (moving.includes('completed') || to === 'completed') tasks.recomputePending(jobId);
@@ -121,15 +132,15 @@ export class StateMachine {
     if (!job) return;
     const c = this.repos.taskCounts.forJob(jobId);
     const n = (s: TaskStatus) => c[s] ?? 0;
+    const sum = (set: readonly TaskStatus[]) => set.reduce((a, s) => a + n(s), 0);
     const total = Object.values(c).reduce((a, b) => a + b, 0);
-    const running = n('active') + n('cancel-requested');
+    const running = sum(RUNNING_TASK_STATUSES);
     // A task handed back (returned, requeued at sign-off or timeout, soft-failed) into a job that
     // is not runnable any more follows the job instead of waiting in the queue.
-    const waiting = n('queued') + n('soft-failed');
-    if (waiting > 0 && ['paused', 'pause-requested'].includes(job.status)) {
-      this.setJobTasksStatus(jobId, ['queued', 'soft-failed'], 'paused', false);
-    } else if (waiting > 0 && ['canceled', 'cancel-requested', 'failed'].includes(job.status)) {
-      this.setJobTasksStatus(jobId, ['queued', 'soft-failed'], 'canceled', false);
+    if (sum(READY_TASK_STATUSES) > 0 && PAUSED_JOB_STATUSES.includes(job.status)) {
+      this.setJobTasksStatus(jobId, READY_TASK_STATUSES, 'paused');
+    } else if (sum(READY_TASK_STATUSES) > 0 && ENDING_JOB_STATUSES.includes(job.status)) {
+      this.setJobTasksStatus(jobId, READY_TASK_STATUSES, 'canceled');
     }
     switch (job.status) {
       case 'cancel-requested':
@@ -162,11 +173,22 @@ export class StateMachine {
     if (job.status === 'queued' && running > 0) this.setJobStatus(job, 'active', 'running');
   }
 
-  /** Fails a job: waiting tasks are canceled, running ones asked to stop. */
+  /** Fails a job: its tasks stop (stopTasks). */
   failJob(job: JobStatusRecord, reason: string): void {
     this.setJobStatus(job, 'failed', reason);
-    this.setJobTasksStatus(job.id, ['queued', 'soft-failed', 'paused'], 'canceled', false);
-    this.setJobTasksStatus(job.id, ['active'], 'cancel-requested', false);
+    this.stopTasks(job.id);
     this.log.warn('job failed', { job: job.id, reason });
+  }
+
+  /** A failed or canceled job's tasks: waiting ones are canceled, running ones asked to stop. */
+  stopTasks(jobId: string): void {
+    this.setJobTasksStatus(jobId, WAITING_TASK_STATUSES, 'canceled');
+    this.setJobTasksStatus(jobId, ['active'], 'cancel-requested');
+  }
+
+  /** How many of the job's tasks hold a worker's attention. */
+  runningTasks(jobId: string): number {
+    const c = this.repos.taskCounts.forJob(jobId);
+    return RUNNING_TASK_STATUSES.reduce((a, s) => a + (c[s] ?? 0), 0);
   }
 }

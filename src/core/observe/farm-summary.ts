@@ -5,28 +5,16 @@ import type { DB } from '../../db/open';
 import type { Clock } from '../support/clock';
 import type { StuckWork } from '../jobs/stuck';
 import { JOB_STATUSES, TASK_STATUSES, WORKER_STATUSES } from '../support/statuses';
+import type { FarmSummary, StuckJob } from '../api-types';
 
-export interface StuckJob {
-  job: string;
-  name: string;
-  reason: string;
-}
-
-export interface FarmSummary {
-  jobs: Record<string, number>;
-  tasks: Record<string, number>;
-  workers: Record<string, number>;
-  /** By worker id: the task it runs and that task's job, with names (not bare ids). */
-  current_tasks: Record<string, { task: string; task_name: string; job: string; job_name: string }>;
-  stuck: StuckJob[];
-}
+export type { FarmSummary, StuckJob } from '../api-types';
 
 /** Many browsers ask at once after the same event: they share one answer (at most this long). */
 const CACHE_MS = 1000;
 /**
  * What is stuck is worked out at most this often: it walks every waiting job's task types, which
- * took a sixth of serve's time with a hundred dashboards open during full dispatch when it ran
- * at every change. A job stuck for want of a worker stays so for far longer than this.
+ * at every change costs a sixth of serve's time with a hundred dashboards open during full
+ * dispatch. A job stuck for want of a worker stays so for far longer than this.
  */
 export const STUCK_CACHE_MS = 10_000;
 

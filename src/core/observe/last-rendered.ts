@@ -12,11 +12,13 @@
 import { constants, createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { type FileHandle, mkdir, open as openFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { outputLocations } from '../jobs/compilers/paths';
 import type { Variables } from '../jobs/variables';
 import type { Repos } from '../repos';
 import { NotFoundError } from '../support/errors';
+import { PRIVATE_DIR, PRIVATE_FILE } from '../support/file-modes';
 import { isId } from '../support/ids';
 
 /** Larger files are not previewed (a dashboard thumbnail does not need a 16K frame). */
@@ -141,7 +143,7 @@ export class LastRendered {
     try {
       // The same file as last time, unchanged: the kept copy is it already.
       if (this.copiedFrom.get(jobId) === p.version && this.kept(jobId) === reported) return;
-      await mkdir(this.dir, { recursive: true });
+      await mkdir(this.dir, { recursive: true, mode: PRIVATE_DIR });
       // The job's copy from the reported file, then the farm's from the job's copy. Each copy's
       // temporary name is its own (copies of different jobs run at the same time).
       const jobFile = this.keptFile(jobId);
@@ -159,6 +161,20 @@ export class LastRendered {
     if (!isId(jobId)) return;
     this.copiedFrom.delete(jobId);
     await Promise.all([rm(this.keptFile(jobId), { force: true }), rm(`${this.keptFile(jobId)}.path`, { force: true })]);
+  }
+
+  /**
+   * Keeps the bytes of an image a worker sent (Flamenco 3 workers send the image, not its path) as
+   * the job's and the farm's copy, taken "from" `label`; the job's last output is then set to that
+   * label, so the copy is served as the copy of a reported file is. No path is ever opened for it.
+   */
+  async storeUpload(jobId: string, label: string, bytes: Buffer): Promise<void> {
+    if (!isId(jobId)) throw new NotFoundError(`job ${jobId} not found`);
+    await mkdir(this.dir, { recursive: true });
+    const jobFile = this.keptFile(jobId);
+    await copyInto(Readable.from([bytes]), jobFile, label);
+    await copyInto(createReadStream(jobFile), this.keptFile(FARM), label);
+    this.copiedFrom.delete(jobId);
   }
 
   /** A reported path opened if it is below the job's output folders or the shared storage. */
@@ -229,8 +245,8 @@ async function allowedFile(file: string, roots: Root[]): Promise<string | undefi
 async function copyInto(from: NodeJS.ReadableStream, file: string, reported: string): Promise<void> {
   const tmp = `${file}.${process.pid}.${++copies}.tmp`;
   try {
-    await pipeline(from, createWriteStream(tmp));
-    await writeFile(`${tmp}.path`, reported);
+    await pipeline(from, createWriteStream(tmp, { mode: PRIVATE_FILE }));
+    await writeFile(`${tmp}.path`, reported, { mode: PRIVATE_FILE });
     await rename(tmp, file);
     await rename(`${tmp}.path`, `${file}.path`);
   } finally {

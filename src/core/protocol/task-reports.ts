@@ -14,7 +14,8 @@ import { finiteNumber, given, object, optionalString } from '../support/validate
 import { renderedFrames, renderProgress } from '../jobs/progress';
 import { logRuns } from './task-log-runs';
 import type { TaskLogs } from './task-logs';
-import { identifier } from './workers';
+import { identifier } from '../names';
+import { v3StepCount } from '../jobs/dialects';
 import { WindowCounter } from './login-limits';
 import { OUTPUT_REPORTS_INTERVAL_MS } from '../support/limits';
 
@@ -26,6 +27,11 @@ export interface TaskUpdate {
   current_command_idx?: number;
   command_progress_percentage?: number;
   timing?: Record<string, number>;
+  /**
+   * Steps of the task done (Flamenco 3 workers count steps, not percent): the progress is their
+   * share of the steps the task's commands take in that worker's dialect (see dialects.ts).
+   */
+  steps_completed?: number;
 }
 
 const LOG_TAIL_LINES = 20;
@@ -56,6 +62,19 @@ export function parseTaskUpdate(body: unknown): TaskUpdate {
   return u;
 }
 
+/** The update with its steps, if it counts any, as percent of the task's steps. */
+function withStepProgress(u: TaskUpdate, task: TaskRecord): TaskUpdate {
+  if (u.steps_completed === undefined) return u;
+  const total = Math.max(1, v3StepCount(task.commands));
+  return { ...u, task_progress_percentage: Math.max(0, Math.min(100, Math.round((u.steps_completed * 100) / total))) };
+}
+
+/** The update the route parsed, or its refusal, thrown now. */
+function validUpdate(body: TaskUpdate | ValidationError): TaskUpdate {
+  if (body instanceof ValidationError) throw body;
+  return body;
+}
+
 function tailLines(previous: string, log: string): string {
   const lines = (previous ? previous + '\n' : '') + log.replace(/\n$/, '');
   const kept = lines.split('\n').slice(-LOG_TAIL_LINES).join('\n');
@@ -78,6 +97,11 @@ function progressInLog(task: TaskRecord, u: TaskUpdate): number | undefined {
   return frames ? renderProgress(frames, u.log!) : undefined;
 }
 
+/** A report for a task that no longer runs on its worker, from a worker that sends reports again: a conflict. */
+function notRunningConflict(task: TaskRecord): void {
+  if (!isRunningOnWorker(task.status)) throw new ConflictError(`Task ${task.id} is no longer running on this worker (it is ${task.status}).`);
+}
+
 export interface MayIRun {
   may_keep_running: boolean;
   reason?: string;
@@ -93,43 +117,56 @@ export class TaskReports {
     private readonly clock: Clock,
     private readonly state: StateMachine,
     private readonly failures: FailureHandler,
-    private readonly logs: TaskLogs,
+    private readonly taskLogs: TaskLogs,
     private readonly log: Logger,
+    /** How an update's changes are written: serve's group commit (db/batch.ts). */
+    private readonly write: AtomicWrite = repos.write,
   ) {
     this.outputReports = new WindowCounter(clock, 1, OUTPUT_REPORTS_INTERVAL_MS);
   }
 
-  private taskOf(worker: WorkerRecord, taskId: string): TaskRecord {
+  /**
+   * The worker's task. `running`: only while it runs it (active or cancel-requested): a worker
+   * whose updates may arrive again after the task ended (Flamenco 3's, which sends again what it
+   * could not see acknowledged) gets a conflict for them instead of a change.
+   */
+  private taskOf(worker: WorkerRecord, taskId: string, running = false): TaskRecord {
     const task = isId(taskId) ? this.repos.tasks.get(taskId) : undefined;
     if (!task) throw new NotFoundError(`Task ${taskId} is unknown.`);
     if (task.worker_id !== worker.id) throw new ConflictError(`Task ${taskId} is assigned to another worker.`);
+    if (running) notRunningConflict(task);
     return task;
   }
 
   /**
-   * POST /tasks/{id}/update. `readBody` parses the body; it is called after the id checks. The
-   * worker's log lines are written first and the update is applied (through `write`: the HTTP
-   * server's group commit) only once they are on disk. An update whose lines could not be written
-   * is refused (UnavailableError) having changed nothing, so the worker's retry is the whole update
-   * again. Without log lines the update is applied before this returns.
+   * POST /tasks/{id}/update. `body` is the update as the route parsed it, or why it is not one:
+   * that refusal (400) comes only after the 404 and 409 the protocol puts first, so that a worker
+   * can drop an update for a task that is not its own whatever the update holds. The worker's log
+   * lines are written first and the update is applied only once they are on disk. An update whose
+   * lines could not be written is refused (UnavailableError) having changed nothing, so the
+   * worker's retry is the whole update again. Without log lines the update is applied before this
+   * returns.
    *
    * A worker keeps reporting after its task ended (Flamenco Worker sends a last `{"activity": ""}`
    * up to 30 s later): such a report only logs. Its lines go to the run it was assigned, also when
    * the task has left it since (requeued, soft-failed, handed to another worker: answered 409 as
    * before); its status, activity and progress change nothing, so a failure's reason stays.
+   * `onlyWhileRunning`: a report for the worker's task that is no longer running is a conflict
+   * instead, and writes nothing (see taskOf).
    */
-  update(worker: WorkerRecord, taskId: string, readBody: () => unknown, write: AtomicWrite = this.repos.write): Promise<void> {
+  update(worker: WorkerRecord, taskId: string, body: TaskUpdate | ValidationError, onlyWhileRunning = false): Promise<void> {
     const task = isId(taskId) ? this.repos.tasks.get(taskId) : undefined;
     if (!task) throw new NotFoundError(`Task ${taskId} is unknown.`);
-    if (task.worker_id !== worker.id) return this.formerRunnerReport(worker, task, readBody);
-    const u = parseTaskUpdate(readBody());
+    if (task.worker_id !== worker.id) return this.formerRunnerReport(worker, task, body);
+    if (onlyWhileRunning) notRunningConflict(task);
+    const u = withStepProgress(validUpdate(body), task);
     const fromLog = progressInLog(task, u);
-    const apply = () => write(() => this.apply(worker, taskId, u, fromLog));
+    const apply = () => this.write(() => this.apply(worker, taskId, u, fromLog, onlyWhileRunning));
     if (!u.log) {
       apply();
       return Promise.resolve();
     }
-    return this.logs.write(task.job_id, taskId, u.log).then(apply);
+    return this.taskLogs.write(task.job_id, taskId, u.log).then(apply);
   }
 
   /**
@@ -137,23 +174,23 @@ export class TaskReports {
    * task; the answer is still the 409 of the protocol (the task is not its task), which Flamenco
    * Worker takes as done.
    */
-  private formerRunnerReport(worker: WorkerRecord, task: TaskRecord, readBody: () => unknown): Promise<void> {
+  private formerRunnerReport(worker: WorkerRecord, task: TaskRecord, body: TaskUpdate | ValidationError): Promise<void> {
     const conflict = new ConflictError(`Task ${task.id} is assigned to another worker.`);
-    const ranIt = () => logRuns(this.logs, task.job_id, task.id).some((r) => r.worker?.endsWith(`(${worker.id})`));
+    const ranIt = () => logRuns(this.taskLogs, task.job_id, task.id).some((r) => r.worker?.endsWith(`(${worker.id})`));
     // Answered at once when the log on disk says so; a run's first line may still be on its way.
-    if (!ranIt() && !this.logs.writing(task.job_id, task.id)) throw conflict;
-    return this.logs.flushed(task.job_id, task.id).then(async () => {
+    if (!ranIt() && !this.taskLogs.writing(task.job_id, task.id)) throw conflict;
+    return this.taskLogs.flushed(task.job_id, task.id).then(async () => {
       if (!ranIt()) throw conflict;
-      const u = parseTaskUpdate(readBody());
-      if (u.log) await this.logs.writeToRunOf(task.job_id, task.id, worker.id, u.log);
+      const u = validUpdate(body);
+      if (u.log) await this.taskLogs.writeToRunOf(task.job_id, task.id, worker.id, u.log);
       this.log.debug('report of a former runner: logged only', { task: task.id, worker: worker.id });
       throw conflict;
     });
   }
 
-  private apply(worker: WorkerRecord, taskId: string, u: TaskUpdate, fromLog: number | undefined): void {
+  private apply(worker: WorkerRecord, taskId: string, u: TaskUpdate, fromLog: number | undefined, onlyWhileRunning: boolean): void {
     // Checked and read again inside the transaction: the task may have moved while the log was written.
-    const task = this.taskOf(worker, taskId);
+    const task = this.taskOf(worker, taskId, onlyWhileRunning);
     const now = this.clock.now();
     const log_tail = u.log ? tailLines(task.log_tail, u.log) : undefined;
     if (!isRunningOnWorker(task.status)) {
@@ -194,6 +231,18 @@ export class TaskReports {
     }
   }
 
+  /**
+   * The task just handed to the worker cannot be given to it after all (its commands cannot be
+   * written in its dialect): counted as the worker's failure, so it goes to another worker.
+   */
+  failedAtHandOut(worker: WorkerRecord, taskId: string, why: string): void {
+    this.repos.write(() => {
+      const task = this.taskOf(worker, taskId, true);
+      this.failures.workerFailed(task, worker, why);
+    });
+    this.log.warn('task could not be handed out', { task: taskId, worker: worker.id, why });
+  }
+
   /** POST /tasks/{id}/return: the worker gives the task back. */
   returnTask(worker: WorkerRecord, taskId: string): void {
     const task = isId(taskId) ? this.repos.tasks.get(taskId) : undefined;
@@ -222,11 +271,22 @@ export class TaskReports {
     if (!task) return no(`unable to find task ${taskId}`);
     if (task.worker_id !== worker.id) return no(`task ${taskId} reassigned to another worker`);
     if (task.status !== 'active') return no(`task ${taskId} in non-runnable status ${task.status}`);
-    if (!worker.lazy_status_request && (worker.status_requested === 'asleep' || worker.status_requested === 'shutdown')) {
+    if (!worker.lazy_status_request && worker.status_requested !== '' && worker.status_requested !== 'awake') {
       return no(`worker status change to ${worker.status_requested} requested`);
     }
     this.repos.write(() => this.repos.tasks.ping(task.id, this.clock.now()));
     return { may_keep_running: true, ...pending };
+  }
+
+  /**
+   * may-i-run for a worker that, told no, kills the task and says nothing more about it (the
+   * Flamenco 3 Worker): what Worker 2.5 then asks with /return is done at once, so a cancel
+   * completes and a task stopped for a status request goes back to the queue.
+   */
+  mayIRunElseStopped(worker: WorkerRecord, taskId: string): MayIRun {
+    const r = this.mayIRun(worker, taskId);
+    if (!r.may_keep_running && isId(taskId) && this.repos.tasks.get(taskId)) this.returnTask(worker, taskId);
+    return r;
   }
 
   /**
@@ -252,13 +312,23 @@ export class TaskReports {
       this.log.info('output produced by a worker that never had a task; ignored', { worker: worker.id });
       return;
     }
+    this.outputStored(jobId, latest);
+    if (paths.length > 1) this.log.debug('output produced; kept the newest', { worker: worker.id, dropped: paths.length - 1 });
+  }
+
+  /** The job of a task whose image the worker sends: a task it runs or ran. */
+  uploadTarget(worker: WorkerRecord, taskId: string): string {
+    return this.taskOf(worker, taskId).job_id;
+  }
+
+  /** The newest image of a job (and of the farm) is the one reported as `reported` now. */
+  outputStored(jobId: string, reported: string): void {
     this.repos.write(() => {
-      this.repos.jobs.setLastOutput(jobId, latest);
-      this.repos.settings.set('last_output', latest);
+      this.repos.jobs.setLastOutput(jobId, reported);
+      this.repos.settings.set('last_output', reported);
       // Whose output folders the farm-wide image is judged by (last-rendered.ts).
       this.repos.settings.set('last_output_job', jobId);
     });
-    if (paths.length > 1) this.log.debug('output produced; kept the newest', { worker: worker.id, dropped: paths.length - 1 });
   }
 
 }

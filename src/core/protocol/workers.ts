@@ -1,6 +1,6 @@
 // Worker lifecycle: registration, authentication, sign-on/off, being seen, status requests.
 import type { Caller, WorkerRecord } from '../../db/workers-repo';
-import type { Generation } from './dialects';
+import type { Generation } from '../support/generations';
 import type { Clock } from '../support/clock';
 import { isoTime } from '../support/clock';
 import { BusyError, ConflictError, NotFoundError, RateLimitedError, ValidationError } from '../support/errors';
@@ -13,14 +13,10 @@ import { checkWorkerFields, REGISTRATION_WINDOW_MS, REGISTRATIONS_PER_ADDRESS } 
 import type { StateMachine } from '../lifecycle/state';
 import { logTakenAway } from '../lifecycle/run-ends';
 import type { TaskLogs } from './task-logs';
-import { isOneOf, REQUESTABLE_STATUSES, WORKER_STATUSES, type WorkerStatus } from '../support/statuses';
+import { isOneOf, REQUESTABLE_STATUSES, type RequestableStatus, WORKER_STATUSES } from '../support/statuses';
+import { identifier } from '../names';
 
 
-/** How often an asleep Flamenco Worker polls /status-change (fixed in the worker). */
-export const ASLEEP_POLL_INTERVAL_MS = 30_000;
-
-/** Statuses in which a worker is expected to talk to us; silence there means timeout. */
-export const LIVE_STATUSES: readonly WorkerStatus[] = ['awake', 'starting', 'testing', 'asleep'];
 
 /**
  * How stale `last_seen` in the database may get before a request writes it again. An idle
@@ -36,6 +32,8 @@ export interface Registration {
   platform: string;
   supported_task_types: string[];
   nickname: string;
+  /** Which worker registers; default v2 (Flamenco Worker 2.5). */
+  generation?: Generation;
 }
 
 export type { Caller, WorkerRecord };
@@ -43,9 +41,6 @@ export type { Caller, WorkerRecord };
 /** The outcome of checking a worker's credentials. */
 export type Login = { worker: WorkerRecord } | LoginRefusal;
 
-export function identifier(w: Pick<WorkerRecord, 'nickname' | 'id'>): string {
-  return `${w.nickname} (${w.id})`;
-}
 
 /** The Worker document of the protocol. */
 export function workerDocument(w: WorkerRecord): Record<string, unknown> {
@@ -97,6 +92,7 @@ export function newWorkerRecord(init: {
     created: init.now,
     last_seen: init.now,
     generation: init.generation ?? 'v2',
+    can_restart: false,
   };
 }
 
@@ -122,7 +118,7 @@ export class WorkerService {
     private readonly state: StateMachine,
     private readonly log: Logger,
     /** Where a released run's log says why it ended (see lifecycle/run-ends.ts). */
-    private readonly logs?: TaskLogs,
+    private readonly taskLogs?: TaskLogs,
   ) {
     this.limits = new LoginLimits(clock);
     this.registrations = new WindowCounter(clock, REGISTRATIONS_PER_ADDRESS, REGISTRATION_WINDOW_MS);
@@ -139,7 +135,7 @@ export class WorkerService {
    * Registers a worker. `open` says anyone may register (no registration secret is configured):
    * then each source address gets a limited number of registrations per window.
    */
-  async register(reg: Registration, caller: Caller, open = false): Promise<WorkerRecord> {
+  async register(reg: Registration, caller: Caller, { open = false } = {}): Promise<WorkerRecord> {
     checkWorkerFields(reg);
     if (open) {
       const wait = this.registrations.blockedFor(caller.address);
@@ -155,12 +151,13 @@ export class WorkerService {
       nickname: reg.nickname,
       platform: reg.platform,
       supported_task_types: reg.supported_task_types,
+      generation: reg.generation,
       caller,
       now: this.clock.now(),
     });
     this.repos.write(() => this.repos.workers.insert(w));
     this.verified.remember(w.id, reg.secret, secret_hash);
-    this.log.info('worker registered', { worker: w.id, nickname: w.nickname, platform: w.platform, address: w.address });
+    this.log.info('worker registered', { worker: w.id, nickname: w.nickname, platform: w.platform, address: w.address, generation: w.generation });
     return w;
   }
 
@@ -218,7 +215,7 @@ export class WorkerService {
    * Records that the worker spoke to us. `wake` also turns a worker that is not awake or testing
    * into an awake one (it is fetching tasks or running one). Updates `w` to match.
    */
-  seen(w: WorkerRecord, caller: Caller, wake: boolean): void {
+  seen(w: WorkerRecord, caller: Caller, { wake = false } = {}): void {
     const now = this.clock.now();
     this.heard.set(w.id, now);
     const status = wake && w.status !== 'awake' && w.status !== 'testing' ? 'awake' : w.status;
@@ -235,7 +232,8 @@ export class WorkerService {
     Object.assign(w, { last_seen: now, address: caller.address, software: caller.software, status });
   }
 
-  signOn(w: WorkerRecord, body: { supported_task_types?: string[]; nickname?: string }, caller: Caller): void {
+  /** `can_restart`: the worker restarts when asked to (Flamenco 3 workers say so at sign-on). */
+  signOn(w: WorkerRecord, body: { supported_task_types?: string[]; nickname?: string; can_restart?: boolean }, caller: Caller): void {
     checkWorkerFields(body);
     const types = body.supported_task_types && body.supported_task_types.length > 0 ? unique(body.supported_task_types) : undefined;
     const nickname = body.nickname || undefined;
@@ -250,9 +248,37 @@ export class WorkerService {
         now: this.clock.now(),
         address: caller.address,
         software: caller.software,
+        can_restart: body.can_restart ?? false,
       });
     });
     this.log.info('worker signed on', { worker: w.id, nickname: nickname ?? w.nickname });
+  }
+
+  /**
+   * The status a worker should start in once signed on: what is requested of it, else awake (a
+   * sleep schedule asks for sleep at its next check).
+   */
+  startingStatus(workerId: string): RequestableStatus {
+    return this.repos.workers.get(workerId)?.status_requested || 'awake';
+  }
+
+  /**
+   * The worker says it is now in `status`, by itself or because it was asked to. A request it
+   * fulfils is cleared; one it does not (it woke up while asked to sleep) stays, so it is asked
+   * again. A worker that stops being awake no longer runs its tasks: they go back to the queue.
+   */
+  stateChanged(w: WorkerRecord, status: string): void {
+    if (!isOneOf(['awake', 'asleep', 'testing', 'error'] as const, status)) {
+      throw new ValidationError(`a worker cannot report the status "${status}"; use awake, asleep, testing or error`);
+    }
+    const fulfils = w.status_requested === '' || w.status_requested === status;
+    if (!fulfils) this.log.warn('worker changed to a status that was not requested', { worker: w.id, status, requested: w.status_requested });
+    this.repos.write(() => {
+      if (status !== 'awake') this.releaseTasks(w, `worker changed status to ${status}`);
+      if (fulfils) this.repos.workers.acknowledge(w.id, status, this.clock.now());
+      else this.repos.workers.markSeen(w.id, { status, now: this.clock.now(), address: w.address, software: w.software });
+    });
+    if (w.status !== status) this.log.info('worker status changed', { worker: w.id, from: w.status, to: status });
   }
 
   /** Requeues the worker's running tasks and marks it offline. */
@@ -281,7 +307,7 @@ export class WorkerService {
   releaseTasks(w: WorkerRecord, why: string): number {
     let n = 0;
     for (const t of this.repos.tasks.forWorker(w.id, 'active')) {
-      logTakenAway(this.logs, this.clock, t, identifier(w), why);
+      logTakenAway(this.taskLogs, this.clock, t, identifier(w), why);
       this.state.setTaskStatus(t, 'queued', {
         clearWorker: true,
         activity: `Re-queued task after unassigning from worker ${identifier(w)}: ${why}`,
@@ -294,7 +320,7 @@ export class WorkerService {
     return n;
   }
 
-  requestStatus(workerId: string, status: string, lazy: boolean): WorkerRecord {
+  requestStatus(workerId: string, status: string, { lazy = false } = {}): WorkerRecord {
     return this.repos.write(() => this.requestStatusNow(workerId, status, lazy));
   }
 
@@ -304,6 +330,9 @@ export class WorkerService {
     }
     const w = this.repos.workers.get(workerId);
     if (!w) throw new NotFoundError(`worker ${workerId} not found`);
+    if (status === 'restart' && !w.can_restart) {
+      throw new ConflictError(`worker ${workerId} cannot restart by itself (it did not say so at sign-on); request "shutdown" instead`);
+    }
     if (w.status === 'offline' && status !== 'asleep') {
       // An offline worker learns about requests only when it signs on again; asleep is kept then.
       throw new ConflictError(`worker ${workerId} is offline; only "asleep" can be requested for its next sign-on`);
@@ -331,9 +360,9 @@ export class WorkerService {
 
   /** The worker confirms a status change. */
   ack(w: WorkerRecord, status: string): void {
-    if (status === 'shutdown') {
+    if (status === 'shutdown' || status === 'restart') {
       // The worker shuts down next and signs off, which clears the request.
-      if (w.status_requested !== 'shutdown') this.log.warn('worker acknowledged a status that was not requested', { worker: w.id, ack: status, requested: w.status_requested });
+      if (w.status_requested !== status) this.log.warn('worker acknowledged a status that was not requested', { worker: w.id, ack: status, requested: w.status_requested });
       return;
     }
     if (status === '' || !isOneOf(WORKER_STATUSES, status)) {

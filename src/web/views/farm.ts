@@ -3,14 +3,7 @@ import { api } from '../api';
 import { h, replace, table } from '../dom';
 import { lastRenderedBox } from './image';
 import type { View } from './view';
-
-export interface FarmSummary {
-  jobs: Record<string, number>;
-  tasks: Record<string, number>;
-  workers: Record<string, number>;
-  current_tasks: Record<string, { task: string; task_name: string; job: string; job_name: string }>;
-  stuck: { job: string; name: string; reason: string }[];
-}
+import type { FarmSummary } from '../../core/api-types';
 
 function counts(title: string, c: Record<string, number>): HTMLElement {
   const nonzero = Object.entries(c).filter(([, n]) => n > 0);

@@ -2,38 +2,10 @@
 import { api } from '../api';
 import { badge, h, pager, progress, relativeTime, replace, table } from '../dom';
 import { lastRenderedBox } from './image';
-import type { JobView } from './jobs';
+import type { BlocklistEntry, JobDetail } from '../../core/api-types';
 import type { Ctx, View } from './view';
 import { firstLine } from '../../core/support/one-line';
 import { counted } from '../../core/support/plural';
-
-interface TaskView {
-  id: string;
-  name: string;
-  status: string;
-  task_type: string;
-  worker: string | null;
-  worker_nickname: string | null;
-  activity: string;
-  progress: number;
-  failed_by_workers: { id: string; identifier: string }[];
-  updated: string;
-}
-
-interface JobDetail extends JobView {
-  settings: Record<string, unknown>;
-  /** Why waiting work will not be picked up (the farm summary's "stuck" for this job). */
-  warnings?: string[];
-  metadata: Record<string, string>;
-  task_list: TaskView[];
-}
-
-interface BlockEntry {
-  task_type: string;
-  worker: string;
-  worker_nickname?: string;
-  created: string;
-}
 
 /** Tasks per page: the page asks serve for these only (a job may have 100 000 tasks). */
 const PAGE = 100;
@@ -53,7 +25,7 @@ export function jobView(id: string, ctx: Ctx): View {
   let job: JobDetail | undefined;
   /** Fetches of the job asked for so far: an answer to an older one (another page) is dropped. */
   let asked = 0;
-  let blocklist: BlockEntry[] = [];
+  let blocklist: BlocklistEntry[] = [];
   const head = h('div', {});
   const actions = h('div', { class: 'actions' });
   const tasks = h('div', {});
@@ -65,7 +37,7 @@ export function jobView(id: string, ctx: Ctx): View {
 
   /**
    * The job with only the page of tasks shown: serve reads and sends a hundred tasks, not the whole
-   * job (for 20 000 tasks that was 5.8 MB and a third of a second of serve's one thread per fetch).
+   * job (a 20 000-task job is 5.8 MB and a third of a second of serve's one thread per fetch).
    */
   async function fetchJob(): Promise<void> {
     const n = ++asked;
@@ -160,7 +132,7 @@ export function jobView(id: string, ctx: Ctx): View {
   return {
     el,
     async refresh() {
-      [, blocklist] = await Promise.all([fetchJob(), api<BlockEntry[]>('GET', `/api/blocklist?job=${id}`)]);
+      [, blocklist] = await Promise.all([fetchJob(), api<BlocklistEntry[]>('GET', `/api/blocklist?job=${id}`)]);
       draw();
       await image.refresh();
     },

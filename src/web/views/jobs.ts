@@ -3,21 +3,10 @@ import { api } from '../api';
 import { seenEvent } from '../live';
 import { badge, h, pager, progress, relativeTime, replace, table } from '../dom';
 import type { View } from './view';
+import { JOB_STATUSES } from '../../core/support/statuses';
+import type { JobView } from '../../core/api-types';
 import { counted } from '../../core/support/plural';
 
-export interface JobView {
-  id: string;
-  name: string;
-  job_type: string;
-  status: string;
-  priority: number;
-  created: string;
-  activity: string;
-  tag: string | null;
-  tasks: Record<string, number>;
-}
-
-const STATUSES = ['queued', 'active', 'paused', 'pause-requested', 'completed', 'failed', 'canceled', 'cancel-requested'];
 /** Shown only on request: done with and no longer interesting. */
 const FINISHED = ['completed', 'canceled'];
 const PAGE = 50;
@@ -38,7 +27,7 @@ export function jobsView(): View {
         },
       }, },
     h('option', { value: '' }, 'every status'),
-    STATUSES.map((s) => h('option', { value: s }, s)),
+    JOB_STATUSES.map((s) => h('option', { value: s }, s)),
   );
   const el = h('div', {}, h('h2', {}, 'Jobs'), h('div', { class: 'controls' }, h('label', {}, 'Status ', filter)), list);
 

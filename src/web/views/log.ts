@@ -1,21 +1,14 @@
 // One task and its log, following the end of the log while the task runs.
 import { api, text } from '../api';
 import { badge, h, replace } from '../dom';
-import type { View } from './view';
+import type { Ctx, View } from './view';
+import { RUNNING_TASK_STATUSES } from '../../core/support/statuses';
+import type { TaskView } from '../../core/api-types';
 
 const TAIL_LINES = 2000;
 const FOLLOW_MS = 2000;
 
-interface TaskView {
-  id: string;
-  job: string;
-  name: string;
-  status: string;
-  worker_nickname: string | null;
-  activity: string;
-}
-
-export function logView(id: string): View {
+export function logView(id: string, ctx: Ctx): View {
   const head = h('div', {});
   const pre = h('pre', { class: 'log' });
   const el = h('div', {}, head, pre);
@@ -24,6 +17,11 @@ export function logView(id: string): View {
   let jobName: string | undefined;
 
   async function loadLog(): Promise<void> {
+    // Logs hold paths and command lines: serve shows them only with the admin token.
+    if (!ctx.admin) {
+      pre.textContent = 'The log needs the admin token: log in (top right) to see it.';
+      return;
+    }
     const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 8;
     pre.textContent = await text(`/api/tasks/${id}/log?tail=${TAIL_LINES}`);
     if (atEnd) pre.scrollTop = pre.scrollHeight;
@@ -33,7 +31,7 @@ export function logView(id: string): View {
     el,
     async refresh() {
       const t = await api<TaskView>('GET', `/api/tasks/${id}`);
-      running = t.status === 'active' || t.status === 'cancel-requested';
+      running = RUNNING_TASK_STATUSES.includes(t.status);
       // A task stays in its job: its name is asked for once.
       jobName ??= (await api<{ name: string }>('GET', `/api/jobs/${t.job}?limit=1`)).name;
       replace(
@@ -44,7 +42,7 @@ export function logView(id: string): View {
       );
       await loadLog();
       window.clearInterval(timer);
-      timer = running ? window.setInterval(() => void loadLog().catch(() => undefined), FOLLOW_MS) : undefined;
+      timer = running && ctx.admin ? window.setInterval(() => void loadLog().catch(() => undefined), FOLLOW_MS) : undefined;
     },
     wants: (e) => e.type === 'task' && e.data.id === id,
     dispose: () => window.clearInterval(timer),

@@ -2,23 +2,7 @@
 import { api } from '../api';
 import { badge, h, pager, relativeTime, replace, table } from '../dom';
 import type { Ctx, View } from './view';
-
-interface WorkerView {
-  id: string;
-  nickname: string;
-  status: string;
-  status_requested: string | null;
-  lazy_status_request: boolean;
-  platform: string;
-  address: string;
-  supported_task_types: string[];
-  current_task: string | null;
-  current_task_name: string | null;
-  current_job: string | null;
-  current_job_name: string | null;
-  last_seen: string;
-  tags?: string[];
-}
+import type { WorkerView } from '../../core/api-types';
 
 const PAGE = 100;
 
@@ -42,6 +26,7 @@ export function workersView(ctx: Ctx): View {
       h('option', { value: 'asleep' }, 'sleep now'),
       h('option', { value: 'shutdown:lazy' }, 'shut down after its task'),
       h('option', { value: 'shutdown' }, 'shut down now'),
+      ...(w.can_restart ? [h('option', { value: 'restart:lazy' }, 'restart after its task'), h('option', { value: 'restart' }, 'restart now')] : []),
     );
     select.addEventListener('change', () => {
       const [status, lazy] = select.value.split(':');
@@ -76,6 +61,7 @@ export function workersView(ctx: Ctx): View {
           ? h('span', {}, h('a', { href: `#/jobs/${w.current_job}` }, w.current_job_name ?? w.current_job), ' · ', h('a', { href: `#/tasks/${w.current_task}` }, w.current_task_name ?? w.current_task))
           : '',
         w.platform,
+        h('span', { class: 'software', title: w.generation === 'v3' ? 'Flamenco 3 Worker' : 'Flamenco Worker 2.5' }, `${w.version || '-'} (${w.generation})`),
         h('span', { title: w.last_seen }, relativeTime(w.last_seen)),
         tags(w),
         h('span', { class: 'muted' }, w.supported_task_types.join(', ')),
@@ -86,7 +72,7 @@ export function workersView(ctx: Ctx): View {
       list,
       workers.length === 0
         ? h('p', { class: 'muted' }, 'No worker has registered yet.')
-        : table(['worker', 'status', 'requested', 'running', 'platform', 'last seen', 'tags', 'task types', ''], rows, 'workers'),
+        : table(['worker', 'status', 'requested', 'running', 'platform', 'software', 'last seen', 'tags', 'task types', ''], rows, 'workers'),
       pager(workers.length, PAGE, page, (p) => {
         page = p;
         draw();

@@ -1,6 +1,7 @@
 // Stuck work: waiting tasks that no registered worker will pick up, said at submit, in job and in
 // queue-status — one rule (core/jobs/stuck.ts).
 import { describe, expect, it } from 'vitest';
+import { MIGRATION_BACKFILLS } from '../../../src/core/jobs/dialects';
 import type { VariableDef } from '../../../src/core/support/config';
 import { migrate } from '../../../src/db/open';
 import { testManager } from '../../helpers/env';
@@ -72,10 +73,10 @@ describe('stuck work warnings', () => {
     expect(m.stuck.forJob(a)).toEqual(['no registered worker runs task type "ffmpeg"']);
     // A database of schema version 8 had no such table: the migration fills it from the tasks.
     m.repos.db.exec('DROP TABLE job_task_types');
-    // Undo the later migrations too (10: the worker generations), so they run again.
-    m.repos.db.exec('DROP INDEX tasks_dispatch_v3; ALTER TABLE tasks DROP COLUMN v3_equivalent; ALTER TABLE workers DROP COLUMN generation');
+    // Undo the later migrations too (10: the worker generations, 11: can_restart), so they run again.
+    m.repos.db.exec('DROP INDEX tasks_dispatch_v3; ALTER TABLE tasks DROP COLUMN v3_equivalent; ALTER TABLE workers DROP COLUMN generation; ALTER TABLE workers DROP COLUMN can_restart');
     m.repos.db.pragma('user_version = 8');
-    migrate(m.repos.db);
+    migrate(m.repos.db, MIGRATION_BACKFILLS);
     expect(m.repos.jobTaskTypes.forJob(a)).toEqual([{ task_type: 'ffmpeg', commands: [{ name: 'exec', settings: { cmd: 'x' } }] }]);
     m.jobActions.delete(a);
     expect(m.repos.db.prepare('SELECT count(*) FROM job_task_types').pluck().get()).toBe(0);

@@ -2,6 +2,7 @@
 // whose commands translate, by its announced types), what it receives, what the stuck-work
 // warnings say, and the marker stored per task, also for a database from before.
 import { describe, expect, it } from 'vitest';
+import { MIGRATION_BACKFILLS } from '../../../src/core/jobs/dialects';
 import { migrate } from '../../../src/db/open';
 import { NEXT_FOR_TYPE_V3_SQL } from '../../../src/db/tasks-repo';
 import { testManager, type TestManager } from '../../helpers/env';
@@ -166,9 +167,9 @@ describe('the migration to two generations', () => {
     }).id;
     m.repos.db.prepare(`UPDATE job_task_types SET commands = '[{"name":"echo","settings":{"message":"x"}}]' WHERE job_id = ?`).run(mixed);
     // A database of schema version 9: neither column existed.
-    m.repos.db.exec('DROP INDEX tasks_dispatch_v3; ALTER TABLE tasks DROP COLUMN v3_equivalent; ALTER TABLE workers DROP COLUMN generation');
+    m.repos.db.exec('DROP INDEX tasks_dispatch_v3; ALTER TABLE tasks DROP COLUMN v3_equivalent; ALTER TABLE workers DROP COLUMN generation; ALTER TABLE workers DROP COLUMN can_restart');
     m.repos.db.pragma('user_version = 9');
-    migrate(m.repos.db);
+    migrate(m.repos.db, MIGRATION_BACKFILLS);
     const t = tasksByName(tm, job);
     expect([t.untranslatable!.v3_equivalent, t.translatable!.v3_equivalent]).toEqual([false, true]);
     expect(workerRec(tm, w).generation).toBe('v2');
@@ -176,10 +177,10 @@ describe('the migration to two generations', () => {
     // of its tasks has none, is recorded with the other's, as submission does now.
     expect(m.repos.jobTaskTypes.forJob(mixed)).toEqual([{ task_type: 'comp', commands: [{ name: 'remove_tree', settings: { path: '/x' } }] }]);
     // A stored value that is no list of commands is no task for Flamenco 3, not a failed migration.
-    m.repos.db.exec('DROP INDEX tasks_dispatch_v3; ALTER TABLE tasks DROP COLUMN v3_equivalent; ALTER TABLE workers DROP COLUMN generation');
+    m.repos.db.exec('DROP INDEX tasks_dispatch_v3; ALTER TABLE tasks DROP COLUMN v3_equivalent; ALTER TABLE workers DROP COLUMN generation; ALTER TABLE workers DROP COLUMN can_restart');
     m.repos.db.prepare("UPDATE tasks SET commands = 'not json' WHERE id = ?").run(t.translatable!.id);
     m.repos.db.pragma('user_version = 9');
-    migrate(m.repos.db);
+    migrate(m.repos.db, MIGRATION_BACKFILLS);
     expect(m.repos.db.prepare('SELECT v3_equivalent FROM tasks WHERE id = ?').pluck().get(t.translatable!.id)).toBe(0);
   });
 });

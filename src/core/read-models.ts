@@ -1,4 +1,4 @@
-// Read models shared by the CLI's --json output and the admin API: the same shapes everywhere.
+// The read models: the documents (api-types.ts) shared by the CLI's --json output and the admin API: the same shapes everywhere.
 import type { JobListing, JobRecord } from '../db/jobs-repo';
 import type { TaskRecord } from '../db/tasks-repo';
 import type { WorkerRecord } from '../db/workers-repo';
@@ -10,27 +10,15 @@ import { type Clock, systemClock } from './support/clock';
 import { ALL, isCurrent, type Listing, newest } from './listing';
 import { taskProgress } from './jobs/progress';
 import type { StuckWork } from './jobs/stuck';
-import { isOneOf, JOB_STATUSES, type JobStatus, type RequestableStatus, TASK_STATUSES, type TaskStatus, type WorkerStatus } from './support/statuses';
+import { isOneOf, JOB_STATUSES, TASK_STATUSES, type TaskStatus } from './support/statuses';
+import type { JobDetail, JobView, TaskSelection, TaskView, WorkerView } from './api-types';
 
-export interface WorkerView {
-  id: string;
-  nickname: string;
-  status: WorkerStatus;
-  /** null when nothing is requested. */
-  status_requested: RequestableStatus | null;
-  lazy_status_request: boolean;
-  platform: string;
-  address: string;
-  software: string;
-  supported_task_types: string[];
-  /** Jobs with a tag run only on workers that have it. */
-  tags: string[];
-  current_task: string | null;
-  /** The current task's name (e.g. `blender-render-1-10`) and its job, for people to read. */
-  current_task_name: string | null;
-  current_job: string | null;
-  current_job_name: string | null;
-  last_seen: string;
+export type { JobDetail, JobView, TaskSelection, TaskView, WorkerView } from './api-types';
+
+/** The version in a worker's User-Agent (`Name/version …`); the whole string if it has no such form. */
+export function softwareVersion(software: string): string {
+  const m = /^[^/\s]+\/(\S.*)$/.exec(software);
+  return m ? m[1]! : software;
 }
 
 export function workerView(repos: Repos, w: WorkerRecord): WorkerView {
@@ -40,24 +28,10 @@ export function workerView(repos: Repos, w: WorkerRecord): WorkerView {
   return {
     id: w.id, nickname: w.nickname, status: w.status, status_requested: w.status_requested || null,
     lazy_status_request: w.lazy_status_request, platform: w.platform, address: w.address, software: w.software,
+    generation: w.generation, version: softwareVersion(w.software), can_restart: w.can_restart,
     supported_task_types: w.supported_task_types, tags: w.tags, current_task: w.current_task, current_task_name: task?.name ?? null,
     current_job: jobName === undefined ? null : task!.job_id, current_job_name: jobName ?? null, last_seen: isoTime(w.last_seen),
   };
-}
-
-export interface JobView {
-  id: string;
-  name: string;
-  job_type: string;
-  status: JobStatus;
-  priority: number;
-  created: string;
-  updated: string;
-  activity: string;
-  tag: string | null;
-  metadata: Record<string, string>;
-  submitter_platform: string | null;
-  tasks: Record<TaskStatus, number>;
 }
 
 /** Every status of the list with a count of zero. */
@@ -91,23 +65,6 @@ export function jobView(repos: Repos, j: JobListing, counts?: Record<TaskStatus,
   };
 }
 
-export interface TaskView {
-  id: string;
-  job: string;
-  name: string;
-  status: TaskStatus;
-  task_type: string;
-  priority: number;
-  parents: string[];
-  worker: string | null;
-  worker_nickname: string | null;
-  activity: string;
-  progress: number;
-  failed_by_workers: { id: string; identifier: string }[];
-  log_tail: string;
-  updated: string;
-}
-
 export function taskView(repos: Repos, t: TaskRecord, nicknames = new Map<string, string>()): TaskView {
   let nickname: string | null = null;
   if (t.worker_id) {
@@ -122,21 +79,7 @@ export function taskView(repos: Repos, t: TaskRecord, nicknames = new Map<string
   };
 }
 
-export interface JobDetail extends JobView {
-  settings: Record<string, unknown>;
-  /** Waiting work of this job that no registered worker will pick up (see jobs/stuck.ts). */
-  warnings: string[];
-  task_list: TaskView[];
-}
-
-/** Which of a job's tasks to show: one status, at most `limit` of them, after the first `offset`. */
-export interface TaskSelection {
-  status?: string;
-  limit?: number;
-  offset?: number;
-}
-
-export class Views {
+export class ReadModels {
   constructor(
     private readonly repos: Repos,
     private readonly clock: Clock = systemClock,
