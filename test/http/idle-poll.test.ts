@@ -4,6 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { Manager } from '../../src/core/manager';
 import { openDatabase } from '../../src/db/open';
 import { customJob, registerWorker, testServer } from '../helpers/env';
+import { registerF3 } from '../helpers/f3-worker';
 
 describe('idle /task poll', () => {
   it('searches the queue again only once the database changed', async () => {
@@ -47,5 +48,16 @@ describe('idle /task poll', () => {
     expect((await w.call('POST', '/task')).status).toBe(204);
     m.jobs.submit(customJob([{ name: 'next', type: 'sleep' }]));
     expect((await w.call('POST', '/task')).json?.name).toBe('next');
+  });
+
+  it('a Flamenco 3 worker\'s idle poll opens no transaction either', async () => {
+    const s = await testServer();
+    const m = s.manager;
+    const w = await registerF3(s.url);
+    expect((await w.call('POST', '/task')).status).toBe(204);
+    await m.batch.committed();
+    const before = m.batch.commits;
+    for (let i = 0; i < 3; i++) expect((await w.call('POST', '/task')).status).toBe(204);
+    expect(m.batch.commits).toBe(before);
   });
 });
