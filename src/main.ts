@@ -25,10 +25,10 @@ import { COMMIT, VERSION } from './version';
 const DEBUG_ENV = 'FLAMENCO_MGR_DEBUG';
 
 /** What every command takes, said once (each command's --help lists its own). */
-const GLOBAL_HELP = `
+export const GLOBAL_HELP = `
 Options most commands take:
   --data-dir <dir>       the manager's data directory (default: $${DATA_DIR_ENV} or ${DEFAULT_DATA_DIR})
-  --manager <url>        work on a manager elsewhere over HTTP (all but serve, backup, restore)
+  --manager <url>        work on a manager elsewhere over HTTP (all but serve, backup, restore, completion)
   --token <token>        its admin token
   --token-file <file>    read the admin token from this file
   --json                 JSON instead of a table or text

@@ -48,6 +48,7 @@ export function backupCommand(program: Command): void {
     const dataDir = resolveDataDir(opts.dataDir);
     const r = restoreBackup(path.resolve(dir), dataDir);
     if (opts.json) return printJson(r);
-    io.out(`restored ${r.from} into ${dataDir}: the database, ${counted(r.task_logs.files, 'task log file')}${r.admin_token ? ', the admin token' : ''}; start serve on it\n`);
+    const kept = r.task_logs.kept > 0 ? ` (${r.task_logs.kept} already there, kept)` : '';
+    io.out(`restored ${r.from} into ${dataDir}: the database, ${counted(r.task_logs.files, 'task log file')}${kept}${r.admin_token ? ', the admin token' : ''}; start serve on it\n`);
   });
 }

@@ -7,7 +7,7 @@ import type { DB } from '../db/open';
 import { loadEffectiveConfig } from '../serve/config-file';
 import { DATA_DIR_ENV, DEFAULT_DATA_DIR, openFarmDatabase, requireDatabase, resolveDataDir } from '../serve/data-dir';
 
-export { DATA_DIR_ENV, DataDirError, DEFAULT_DATA_DIR, ensureDataDir, fsProblem, requireDatabase, resolveDataDir } from '../serve/data-dir';
+export { DATA_DIR_ENV, DataDirError, DEFAULT_DATA_DIR, ensureDataDir, fsProblem, NoDatabaseError, requireDatabase, resolveDataDir } from '../serve/data-dir';
 
 export interface CommonOptions {
   dataDir?: string;

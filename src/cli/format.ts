@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { io } from './io';
 import { DEFAULT_LIMIT, type Listing, parseLimit } from '../core/listing';
+import { escapeControlCharacters } from '../core/support/control-characters';
 import { ValidationError } from '../core/support/errors';
 import { counted } from '../core/support/plural';
 
@@ -119,6 +120,9 @@ export interface TableLayout {
  * are coloured.
  */
 export function table(headers: string[], rows: string[][], style: Style = { width: undefined, colour: false }, opts: TableLayout = {}): string {
+  // Cells hold what workers and submitters wrote (activities, nicknames, names kept from before
+  // they were checked): a control character is shown as an escape, never sent to the terminal.
+  rows = rows.map((r) => r.map(escapeControlCharacters));
   if (style.width !== undefined) {
     for (const column of opts.drop ?? []) {
       const at = headers.indexOf(column);
@@ -203,10 +207,12 @@ export function printJson(value: unknown): void {
 
 /**
  * A running task as people think of it: its job's name and frames ("shot 12 · 1-10"), taken from
- * the task name the compilers give (`blender-render-1-10`); other tasks by their name.
+ * the task name the compilers give (`blender-render-1-10`, a progressive render's
+ * `render-s_4-8-f_1-4`, whose `s_` part is samples, simple-blender-render's `render-1,2`); other
+ * tasks by their name.
  */
 export function taskLabel(jobName: string | null, taskName: string | null): string {
   if (!taskName) return '-';
-  const frames = /-(\d+(?:-\d+)?)$/.exec(taskName)?.[1];
+  const frames = /-(?:f_)?(\d+(?:[-,]\d+)*)$/.exec(taskName)?.[1];
   return `${jobName ?? '?'} · ${frames ?? taskName}`;
 }

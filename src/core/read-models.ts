@@ -160,6 +160,13 @@ export class ReadModels {
     return this.repos.workers.list().map((w) => workerView(this.repos, w));
   }
 
+  /** At most `limit` workers (all without one), and how many were left out. */
+  workerList(limit?: number): { workers: WorkerView[]; omitted: number } {
+    if (limit === undefined) return { workers: this.workers(), omitted: 0 };
+    const { workers, total } = this.repos.workers.listed(limit);
+    return { workers: workers.map((w) => workerView(this.repos, w)), omitted: total - workers.length };
+  }
+
   worker(id: string): WorkerView {
     const w = isId(id) ? this.repos.workers.get(id) : undefined;
     if (!w) throw new NotFoundError(`worker ${id} not found`);

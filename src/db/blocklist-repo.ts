@@ -34,4 +34,11 @@ export class BlocklistRepo {
     if (jobId) return this.s.get('SELECT * FROM blocklist WHERE job_id = ? ORDER BY created').all(jobId) as BlockRecord[];
     return this.s.get('SELECT * FROM blocklist ORDER BY created').all() as BlockRecord[];
   }
+
+  /** The first `limit` entries (of a job, or all) by creation, and how many there are in all. */
+  listed(jobId: string | undefined, limit: number): { entries: BlockRecord[]; total: number } {
+    const entries = this.s.get('SELECT * FROM blocklist WHERE (@jobId IS NULL OR job_id = @jobId) ORDER BY created LIMIT @limit').all({ jobId: jobId ?? null, limit }) as BlockRecord[];
+    const total = this.s.get('SELECT COUNT(*) FROM blocklist WHERE (@jobId IS NULL OR job_id = @jobId)').pluck().get({ jobId: jobId ?? null }) as number;
+    return { entries, total };
+  }
 }

@@ -84,6 +84,12 @@ export class WorkersRepo {
     return (this.s.get('SELECT * FROM workers ORDER BY seq').all() as Row[]).map(fromRow);
   }
 
+  /** The first `limit` workers in registration order, and how many there are in all. */
+  listed(limit: number): { workers: WorkerRecord[]; total: number } {
+    const workers = (this.s.get('SELECT * FROM workers ORDER BY seq LIMIT ?').all(limit) as Row[]).map(fromRow);
+    return { workers, total: this.s.get('SELECT COUNT(*) FROM workers').pluck().get() as number };
+  }
+
   /** Removes the worker row; its blocklist entries go first (see WorkerService.forget). */
   delete(id: string): void {
     this.s.get('DELETE FROM workers WHERE id = ?').run(id);

@@ -80,6 +80,22 @@ export function refuseCrossSite(req: IncomingMessage): void {
   }
 }
 
+/**
+ * For the worker protocol, which only programs speak (Flamenco Worker, Python or Go): browsers
+ * send `Origin` with every POST a page makes (script or form), and `Sec-Fetch-Site` with every
+ * request to https or localhost; workers send neither. (`Sec-Fetch-Mode` alone proves nothing:
+ * Node's fetch sends it.) Without this, a page
+ * on another site could register a worker through an artist's browser (a form's text/plain POST
+ * carries a JSON body), and one that rebinds its name to the manager could read the answer and
+ * be handed tasks: the Host check does not apply here, as workers use any manager_url.
+ */
+export function refuseBrowsers(req: IncomingMessage): void {
+  const h = req.headers;
+  if (h.origin !== undefined || h['sec-fetch-site'] !== undefined) {
+    throw new ForbiddenError('the worker protocol does not answer requests made by web pages');
+  }
+}
+
 function originHost(origin: string): string | undefined {
   try {
     return new URL(origin).host.toLowerCase();

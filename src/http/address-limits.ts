@@ -2,11 +2,11 @@
 // event streams (max_event_streams_per_address), so that one address cannot take every slot of
 // max_connections or of the event streams. O(1) per connection: one map entry per address.
 import type { Socket } from 'node:net';
+import { limitKey } from '../core/support/networks';
 
-/** The address as one key: an IPv4 client on a dual-stack socket counts as its IPv4 address. */
+/** The client as one key (core/support/networks.ts): its IPv4 address, or its IPv6 /64. */
 export function addressKey(address: string | undefined): string {
-  if (!address) return '';
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+  return limitKey(address);
 }
 
 /** Open things per address, each counted until it ends. */

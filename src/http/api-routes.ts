@@ -126,7 +126,9 @@ export function apiRoutes(m: Manager, auth: AdminAuth): Route[] {
     route(['GET'], '/tasks/:id/runs', async (ctx) => json(await runsOf(m, m.readModels.task(taskId(ctx))))),
 
     // workers
-    route(['GET'], '/workers', () => json(m.readModels.workers())),
+    // Open registration lets anyone add workers (20 a minute per address, each up to ~5 KB of
+    // self-description): the list is capped for a reader without the token like the job listings.
+    route(['GET'], '/workers', (ctx) => listed(m.readModels.workerList(limit(ctx)), 'workers')),
     route(['GET'], '/workers/:id', (ctx) => json(m.readModels.worker(workerId(ctx)))),
     route(['DELETE'], '/workers/:id', (ctx) => json({ requeued: m.workers.forget(workerId(ctx)) })),
     route(['POST'], '/workers/:id/status', (ctx) => {
@@ -164,7 +166,8 @@ export function apiRoutes(m: Manager, auth: AdminAuth): Route[] {
     }),
 
     // blocklist
-    route(['GET'], '/blocklist', (ctx) => json(m.blocklist.list(ref(q(ctx, 'job'), (r) => m.names.job(r))))),
+    // Workers anyone may register can fail tasks into it (workers × jobs × task types): capped like the listings.
+    route(['GET'], '/blocklist', (ctx) => listed(m.blocklist.listed(ref(q(ctx, 'job'), (r) => m.names.job(r)), limit(ctx)), 'blocklist')),
     route(['DELETE'], '/blocklist', (ctx) => {
       const job = q(ctx, 'job');
       if (!job) throw new ValidationError('job: required query parameter');

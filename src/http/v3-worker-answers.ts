@@ -21,11 +21,11 @@
 import type { LoginRefusal } from '../core/protocol/login-limits';
 import type { RequestableStatus } from '../core/support/statuses';
 import { RateLimitedError, UnknownWorkerError } from '../core/support/errors';
-import { ReplyError, replyFor } from './errors';
+import { replyFor } from './errors';
 import { json, type Reply } from './reply';
 import type { Route } from './server';
 import { f3ErrorShape } from './v3-routes';
-import { LIMITED_ANSWER_DELAY_MS, LoginRefused, unauthorized } from './worker-refusals';
+import { LIMITED_ANSWER_DELAY_MS, unauthorized, withRefusals } from './worker-refusals';
 
 export type V3Route = Route & { imageUpload?: boolean };
 
@@ -82,31 +82,5 @@ function refusalReply(path: string, r: LoginRefusal): Reply {
 
 /** The routes with these answers for refused logins and errors, wherever the login is checked. */
 export function v3Refusals(routes: V3Route[]): Route[] {
-  return routes.map((r) => {
-    const answer = (err: unknown): never => {
-      throw err instanceof LoginRefused ? new ReplyError(refusalReply(r.path, err.refusal)) : err;
-    };
-    const guard = r.guard;
-    return {
-      ...r,
-      errorShape: shapeFor(r.path),
-      guard:
-        guard &&
-        ((req) => {
-          try {
-            const checked: unknown = guard(req);
-            return checked instanceof Promise ? checked.catch(answer) : undefined;
-          } catch (err) {
-            return answer(err);
-          }
-        }),
-      handler: async (ctx) => {
-        try {
-          return await r.handler(ctx);
-        } catch (err) {
-          return answer(err);
-        }
-      },
-    };
-  });
+  return withRefusals(routes, refusalReply, shapeFor);
 }

@@ -3,6 +3,7 @@
 // the answer it reads. Only the shapes differ; what the worker does with each answer is in
 // v3-worker-answers.ts, and the task's commands in its dialect come from core/protocol/dialects.ts.
 import type { IncomingMessage } from 'node:http';
+import { refuseBrowsers } from './access';
 import type { Manager } from '../core/manager';
 import { parseTaskUpdate, type TaskUpdate } from '../core/protocol/task-reports';
 import type { WorkerRecord } from '../core/protocol/workers';
@@ -15,8 +16,8 @@ import { finiteNumber, given, object, optionalString, string, stringList } from 
 import { jsonObject, parseJson } from './body';
 import { json, noContent, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
-import { callerOf } from './worker-routes';
-import { LoginRefused, unauthorized } from './worker-refusals';
+import { LoginRefused } from './worker-refusals';
+import { callerOf, workerAuth } from './worker-auth';
 import { checkImageHeaders, IMAGE_MAX_BYTES, type UploadPacer, uploadPacer } from './v3-uploads';
 import { v3Refusals, v3Status, type V3Route } from './v3-worker-answers';
 
@@ -77,28 +78,7 @@ function taskId(ctx: RequestCtx): string {
 export function v3WorkerRoutes(m: Manager): Route[] {
   const pacer: UploadPacer = uploadPacer(m.clock);
 
-  async function authWorker(req: IncomingMessage): Promise<WorkerRecord> {
-    const h = req.headers.authorization;
-    if (typeof h !== 'string' || !/^Basic\s+/i.test(h)) throw unauthorized();
-    const decoded = Buffer.from(h.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) throw unauthorized();
-    const id = decoded.slice(0, colon);
-    if (!isId(id)) throw new LoginRefused({ refused: 'unknown' });
-    const login = await m.workers.authenticate(id, decoded.slice(colon + 1), callerOf(req).address);
-    if ('refused' in login) throw new LoginRefused(login);
-    return login.worker;
-  }
-
-  const authenticated = new WeakMap<IncomingMessage, WorkerRecord>();
-  const authGuard = async (req: IncomingMessage) => {
-    authenticated.set(req, await authWorker(req));
-  };
-  const workerOf = (ctx: RequestCtx): WorkerRecord => {
-    const w = authenticated.get(ctx.req);
-    if (!w) throw unauthorized();
-    return w;
-  };
+  const { guard: authGuard, workerOf } = workerAuth(m, () => new LoginRefused({ refused: 'unknown' }));
 
   /**
    * Flamenco 3 workers send no registration token. With a registration secret they may register
@@ -120,7 +100,7 @@ export function v3WorkerRoutes(m: Manager): Route[] {
    */
   function worker(wake: boolean, fn: (w: WorkerRecord, ctx: RequestCtx) => Reply | Promise<Reply>): (ctx: RequestCtx) => Reply | Promise<Reply> {
     return (ctx) => {
-      const w = workerOf(ctx);
+      const w = workerOf(ctx.req);
       return m.batch.joined(() => {
         m.workers.seen(w, callerOf(ctx.req), { wake });
         return fn(w, ctx);
@@ -160,7 +140,7 @@ export function v3WorkerRoutes(m: Manager): Route[] {
       path: '/sign-on',
       bodyLimit: SELF_DESCRIPTION_BODY_LIMIT,
       handler: (ctx) => {
-        const w = workerOf(ctx);
+        const w = workerOf(ctx.req);
         const b = jsonObject(ctx.body);
         const announced = given(b.supported_task_types) ? stringList(b.supported_task_types, 'supported_task_types') : undefined;
         const body = {
@@ -265,13 +245,19 @@ export function v3WorkerRoutes(m: Manager): Route[] {
 
   return v3Refusals(
     routes.map((r) => {
-      const auth = r.path === '/register-worker' ? registrationGuard : authGuard;
+      const known = r.path === '/register-worker' ? registrationGuard : authGuard;
+      // No worker is a web browser (access.ts): refused before anything else, as on Flamenco
+      // Worker 2.x's protocol, so that no page can register a worker through a browser.
+      const auth = (req: IncomingMessage) => {
+        refuseBrowsers(req);
+        return known(req);
+      };
       // An image's headers are checked before its bytes are read, and only once the worker is known.
       const guard = r.imageUpload
         ? async (req: IncomingMessage) => {
             await auth(req);
             checkImageHeaders(req);
-            pacer.admit(authenticated.get(req)!.id, req);
+            pacer.admit(workerOf(req).id, req);
           }
         : auth;
       return { ...r, path: V3_WORKER_PREFIX + r.path, guard };

@@ -61,18 +61,23 @@ export function refusalReply(path: string, r: LoginRefusal): Reply {
   return UNKNOWN[path] ?? replyFor(unauthorized());
 }
 
+/** Answers a refused login on one route of a worker protocol. */
+export type RefusalReply = (path: string, refusal: LoginRefusal) => Reply;
+
 /**
- * Routes whose refused logins get the answers above, wherever the login is checked: in the
- * handler, or in a guard before the body is read.
+ * Routes whose refused logins get the protocol's answers (by default Worker 2.x's, above),
+ * wherever the login is checked: in the handler, or in a guard before the body is read.
+ * `errorShape`, when given, shapes each route's other errors for its protocol.
  */
-export function withRefusals(routes: Route[]): Route[] {
+export function withRefusals<R extends Route>(routes: R[], refuse: RefusalReply = refusalReply, errorShape?: (path: string) => (reply: Reply) => Reply): R[] {
   return routes.map((r) => {
     const answer = (err: unknown): never => {
-      throw err instanceof LoginRefused ? new ReplyError(refusalReply(r.path, err.refusal)) : err;
+      throw err instanceof LoginRefused ? new ReplyError(refuse(r.path, err.refusal)) : err;
     };
     const guard = r.guard;
     return {
       ...r,
+      ...(errorShape && { errorShape: errorShape(r.path) }),
       guard:
         guard &&
         ((req) => {

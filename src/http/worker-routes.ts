@@ -6,11 +6,13 @@ import { given, optionalString, string, stringList } from '../core/support/valid
 import { isId } from '../core/support/ids';
 import { verifyJwt } from '../core/protocol/jwt';
 import type { Manager } from '../core/manager';
-import { type Caller, type WorkerRecord, workerDocument } from '../core/protocol/workers';
+import { type WorkerRecord, workerDocument } from '../core/protocol/workers';
 import { parseTaskUpdate } from '../core/protocol/task-reports';
 import { bearerToken } from './admin-auth';
+import { refuseBrowsers } from './access';
 import { replyFor } from './errors';
-import { LoginRefused, unauthorized, withRefusals } from './worker-refusals';
+import { unauthorized, withRefusals } from './worker-refusals';
+import { callerOf, workerAuth } from './worker-auth';
 import { json, noContent, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
 
@@ -20,12 +22,6 @@ export const TASK_UPDATE_BODY_LIMIT = 16 * 1024 * 1024;
 /** Bodies of /register-worker and /sign-on: far above what the field limits allow. */
 const SELF_DESCRIPTION_BODY_LIMIT = 64 * 1024;
 
-export function callerOf(req: IncomingMessage): Caller {
-  let address = req.socket.remoteAddress ?? '';
-  if (address.startsWith('::ffff:')) address = address.slice(7);
-  const ua = req.headers['user-agent'];
-  return { address, software: typeof ua === 'string' ? ua : '' };
-}
 
 /** What parse returns, or the ValidationError it threw. */
 function parsedOrRefused<T>(parse: () => T): T | ValidationError {
@@ -43,29 +39,7 @@ function requireId(id: string | undefined, what: string): string {
 }
 
 export function workerRoutes(m: Manager): Route[] {
-  async function authWorker(req: IncomingMessage): Promise<WorkerRecord> {
-    const h = req.headers.authorization;
-    if (typeof h !== 'string' || !/^Basic\s+/i.test(h)) throw unauthorized();
-    const decoded = Buffer.from(h.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) throw unauthorized();
-    const id = decoded.slice(0, colon);
-    if (!isId(id)) throw unauthorized();
-    const login = await m.workers.authenticate(id, decoded.slice(colon + 1), callerOf(req).address);
-    if ('refused' in login) throw new LoginRefused(login);
-    return login.worker;
-  }
-
-  /** The worker each request was authenticated as, by the guard, before its body was read. */
-  const authenticated = new WeakMap<IncomingMessage, WorkerRecord>();
-  const authGuard = async (req: IncomingMessage) => {
-    authenticated.set(req, await authWorker(req));
-  };
-  const workerOf = (ctx: RequestCtx): WorkerRecord => {
-    const w = authenticated.get(ctx.req);
-    if (!w) throw unauthorized();
-    return w;
-  };
+  const { guard: authGuard, workerOf } = workerAuth(m, unauthorized);
 
   /** With a registration secret, the Bearer token is checked from the headers, before the body. */
   function registrationGuard(req: IncomingMessage): void {
@@ -86,7 +60,7 @@ export function workerRoutes(m: Manager): Route[] {
    */
   function worker(fn: (w: WorkerRecord, ctx: RequestCtx) => Reply, { wake = false } = {}): (ctx: RequestCtx) => Reply {
     return (ctx) => {
-      const w = workerOf(ctx);
+      const w = workerOf(ctx.req);
       return m.batch.joined(() => {
         m.workers.seen(w, callerOf(ctx.req), { wake });
         return fn(w, ctx);
@@ -114,7 +88,7 @@ export function workerRoutes(m: Manager): Route[] {
       path: '/sign-on',
       bodyLimit: SELF_DESCRIPTION_BODY_LIMIT,
       handler: (ctx) => {
-        const w = workerOf(ctx);
+        const w = workerOf(ctx.req);
         const b = jsonObject(ctx.body, true);
         const body = {
           supported_task_types: given(b.supported_task_types) ? stringList(b.supported_task_types, 'supported_task_types') : undefined,
@@ -204,5 +178,17 @@ export function workerRoutes(m: Manager): Route[] {
   // Every route but registration is a worker's: authenticated from the headers before any body is
   // read, so a stranger cannot make the manager read or buffer megabytes.
   // Refused logins (unknown, limited) become the answers a Flamenco Worker acts on.
-  return withRefusals(routes.map((r) => ({ ...r, guard: r.path === '/register-worker' ? registrationGuard : authGuard })));
+  // No worker is a web browser: a request a browser made (a page's form or script) is refused before
+  // anything else, so that a page on another site, or one that rebinds its name to the manager,
+  // cannot register a worker through an artist's browser and be handed tasks.
+  return withRefusals(
+    routes.map((r) => {
+      const guard = r.path === '/register-worker' ? registrationGuard : authGuard;
+      const browsersRefused = (req: IncomingMessage) => {
+        refuseBrowsers(req);
+        return guard(req);
+      };
+      return { ...r, guard: browsersRefused };
+    }),
+  );
 }

@@ -18,6 +18,11 @@ export interface CopyCount {
   bytes: number;
 }
 
+/** What restore copied; `kept`: files already in the data directory, left as they were. */
+export interface RestoreCount extends CopyCount {
+  kept: number;
+}
+
 export interface BackupResult {
   dir: string;
   database: string;
@@ -31,8 +36,8 @@ export interface BackupResult {
  * by the time it is copied is skipped (its task was pruned, or its run lives on as `.txt.N`,
  * which the walk reaches or has reached). With `keepExisting`, files already at the target stay.
  */
-export function copyTree(from: string, to: string, keepExisting = false): CopyCount {
-  const count: CopyCount = { files: 0, bytes: 0 };
+export function copyTree(from: string, to: string, keepExisting = false): RestoreCount {
+  const count: RestoreCount = { files: 0, bytes: 0, kept: 0 };
   const walk = (src: string, dst: string) => {
     let names: string[];
     try {
@@ -61,6 +66,7 @@ export function copyTree(from: string, to: string, keepExisting = false): CopyCo
         copyFileSync(s, d, keepExisting ? constants.COPYFILE_EXCL : 0);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
+        if (keepExisting && code === 'EEXIST') count.kept++;
         if (code === 'ENOENT' || (keepExisting && code === 'EEXIST')) continue;
         throw err;
       }
@@ -75,7 +81,10 @@ export function copyTree(from: string, to: string, keepExisting = false): CopyCo
 /** Refuses a target that exists or whose parent does not, before anything is written. */
 export function checkNewTarget(target: string): void {
   if (existsSync(target)) throw new ValidationError(`${target} already exists; choose a new name (backup makes a directory)`);
-  if (!existsSync(path.dirname(target))) throw new ValidationError(`${path.dirname(target)}: no such directory`);
+  // Only the last part is made: a mistyped or unmounted backup folder is refused, not created
+  // on the manager's own disk.
+  const parent = path.dirname(target);
+  if (!existsSync(parent)) throw new ValidationError(`${parent}: no such directory; backup makes only the last part of the path: create the folder it goes in first (mkdir -p ${parent})`);
 }
 
 /**
@@ -92,7 +101,8 @@ export async function writeBackup(db: DB, dataDir: string, target: string): Prom
     // As private as the farm's files (SQLite would make the copy 0644); the other copies keep their modes.
     closeSync(openSync(database, 'wx', 0o600));
     const r = await db.backup(database);
-    const task_logs = copyTree(path.join(dataDir, TASK_LOGS_DIR), path.join(target, TASK_LOGS_DIR));
+    const { files, bytes } = copyTree(path.join(dataDir, TASK_LOGS_DIR), path.join(target, TASK_LOGS_DIR));
+    const task_logs = { files, bytes };
     const token = path.join(dataDir, ADMIN_TOKEN_FILE);
     const admin_token = existsSync(token);
     if (admin_token) copyFileSync(token, path.join(target, ADMIN_TOKEN_FILE));
@@ -123,7 +133,7 @@ function isSqliteFile(file: string): boolean {
 export interface RestoreResult {
   from: string;
   data_dir: string;
-  task_logs: CopyCount;
+  task_logs: RestoreCount;
   admin_token: boolean;
 }
 

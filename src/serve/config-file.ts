@@ -100,7 +100,7 @@ export function loadEffectiveConfig(dataDir: string): ManagerConfig {
  * Keys a reload applies while serving: everything read afresh at each use. Any other key that
  * changed (listen, and keys added later unless listed here) waits for a restart.
  */
-const LIVE_KEYS = [
+export const LIVE_KEYS = [
   'worker_timeout_ms', 'task_timeout_ms', 'blocklist_threshold', 'task_fail_after_softfail_count', 'job_fail_share',
   'registration_secret', 'f3_worker_networks', 'variables', 'job_retention_ms', 'max_tasks_per_job', 'max_connections_per_address', 'max_event_streams_per_address', 'server_names',
 ] as const satisfies readonly (keyof ManagerConfig)[];
@@ -113,7 +113,7 @@ export interface ReloadOutcome {
 }
 
 /** The key as the config file spells it ("worker_timeout", not "worker_timeout_ms"). */
-const fileKey = (k: string) => k.replace(/_ms$/, '');
+export const fileKey = (k: string) => k.replace(/_ms$/, '');
 
 /** Applies a newly read config to a running manager: the live keys in place, the others reported. */
 export function applyConfig(manager: Manager, next: ManagerConfig): ReloadOutcome {

@@ -17,6 +17,9 @@ export function resolveDataDir(opt: string | undefined): string {
 /** The data directory or its database cannot be used; the message says why. */
 export class DataDirError extends Error {}
 
+/** A data directory without a farm's database (see requireDatabase). */
+export class NoDatabaseError extends DataDirError {}
+
 const FS_PROBLEMS: Record<string, string> = {
   ENOENT: 'no such file or directory',
   EISDIR: 'is a directory, not a file',
@@ -109,7 +112,7 @@ function checkExistingDataDir(dir: string): void {
 export function requireDatabase(dataDir: string): void {
   checkExistingDataDir(dataDir);
   if (!existsSync(path.join(dataDir, DB_FILE))) {
-    throw new DataDirError(
+    throw new NoDatabaseError(
       `no flamenco-mgr database in ${dataDir}: start 'flamenco-mgr serve' with this data directory first, or point --data-dir (or $${DATA_DIR_ENV}) at the manager's data directory`,
     );
   }

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { TOKENLESS_MAX_ROWS } from '../../src/core/support/limits';
 import http from 'node:http';
+import { newWorkerRecord } from '../../src/core/protocol/workers';
 import { ADMIN_TOKEN, onCleanup, registerWorker, request, testServer } from '../helpers/env';
 
 const TASKS = 2500;
@@ -45,6 +46,43 @@ describe('reads without the admin token', () => {
     }
     const admin = await request(s.url, 'GET', '/api/jobs?limit=1000000000&at=0', { auth: `Bearer ${ADMIN_TOKEN}` });
     expect(admin.json).toHaveLength(jobs);
+  });
+
+  it('are capped on the workers list too (open registration lets anyone add workers)', async () => {
+    const s = await testServer();
+    const workers = TOKENLESS_MAX_ROWS + 3;
+    const now = s.clock.now();
+    s.manager.repos.write(() => {
+      for (let i = 0; i < workers; i++) {
+        s.manager.repos.workers.insert(
+          newWorkerRecord({
+            id: `${String(i).padStart(8, '0')}0000000000000000`, secret_hash: 'x', nickname: `n${i}`, platform: 'linux', supported_task_types: ['sleep'],
+            caller: { address: '127.0.0.1', software: '' }, now,
+          }),
+        );
+      }
+    });
+    const r = await request(s.url, 'GET', '/api/workers?limit=1000000000');
+    expect(r.status, r.text).toBe(200);
+    expect(r.json).toHaveLength(TOKENLESS_MAX_ROWS);
+    expect(r.headers.get('x-omitted')).toBe('3');
+    expect((await request(s.url, 'GET', '/api/workers', { auth: `Bearer ${ADMIN_TOKEN}` })).json).toHaveLength(workers);
+  });
+
+  it('are capped on the blocklist too (workers anyone may register can fail tasks into it)', async () => {
+    const s = await testServer();
+    const { id } = s.manager.jobs.submit({ name: 'j', job_type: 'sleep', settings: { frames: '1', chunk_size: 1 } });
+    const entries = TOKENLESS_MAX_ROWS + 2;
+    s.manager.repos.write(() => {
+      for (let i = 0; i < entries; i++) s.manager.repos.blocklist.add(id, `type-${i}`, '0123456789abcdef01234567', s.clock.now());
+    });
+    for (const p of ['/api/blocklist?limit=1000000000', `/api/blocklist?job=${id}`]) {
+      const r = await request(s.url, 'GET', p);
+      expect(r.status, r.text).toBe(200);
+      expect(r.json, p).toHaveLength(TOKENLESS_MAX_ROWS);
+      expect(r.headers.get('x-omitted')).toBe('2');
+    }
+    expect((await request(s.url, 'GET', '/api/blocklist', { auth: `Bearer ${ADMIN_TOKEN}` })).json).toHaveLength(entries);
   });
 
   it('with the admin token answer every task asked for', async () => {

@@ -1,7 +1,7 @@
 // `backup` writes a complete backup (the database, consistent while serve runs, with the task
 // logs and the admin token) into a new directory; `restore` puts it into an empty data directory.
 // A task that ran but whose log is gone (a database restored on its own) is said to be so.
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DB_FILE } from '../../src/db/open';
@@ -56,7 +56,7 @@ describe('backup', () => {
 
     const restored = path.join(tempDir(), 'farm');
     const r = await runJson(['restore', target, '--data-dir', restored]);
-    expect(r).toMatchObject({ data_dir: restored, task_logs: { files: 1 }, admin_token: true });
+    expect(r).toMatchObject({ data_dir: restored, task_logs: { files: 1, kept: 0 }, admin_token: true });
     expect(readFileSync(path.join(restored, 'admin-token'), 'utf8')).toBe(readFileSync(path.join(tm.dataDir, 'admin-token'), 'utf8'));
     const after = await runCli(['task-log', task, '--data-dir', restored]);
     expect(after).toMatchObject({ code: 0, stdout: before.stdout });
@@ -65,6 +65,14 @@ describe('backup', () => {
     const serve = await startServe(['--data-dir', restored]);
     await serve.stop();
     expect(serve.proc.exitCode).toBe(0);
+
+    // As docs/running.md does it: the database moved aside, the logs still there, which are kept.
+    mkdirSync(path.join(restored, 'broken'));
+    for (const f of readdirSync(restored).filter((f) => f.startsWith(DB_FILE))) renameSync(path.join(restored, f), path.join(restored, 'broken', f));
+    const again = await runCli(['restore', target, '--data-dir', restored]);
+    expect(again).toMatchObject({ code: 0, stderr: '' });
+    expect(again.stdout).toBe(`restored ${target} into ${restored}: the database, 0 task log files (1 already there, kept); start serve on it\n`);
+    expect((await runCli(['task-log', task, '--data-dir', restored])).stdout).toBe(before.stdout);
   }, 60_000);
 
   it('restore refuses a directory that holds a farm, a directory that is no backup, and a manager URL', async () => {
@@ -90,7 +98,7 @@ describe('backup', () => {
     expect(over.stderr).toContain('already exists');
     const nowhere = await runCli(['backup', path.join(dir, 'no', 'such', 'dir', 'x'), '--data-dir', dir]);
     expect(nowhere.code).toBe(2);
-    expect(nowhere.stderr).toContain('no such directory');
+    expect(nowhere.stderr).toContain(`${path.join(dir, 'no', 'such', 'dir')}: no such directory; backup makes only the last part of the path: create the folder it goes in first (mkdir -p ${path.join(dir, 'no', 'such', 'dir')})`);
     const empty = tempDir();
     const target = path.join(tempDir(), 'copy');
     const none = await runCli(['backup', target, '--data-dir', empty]);

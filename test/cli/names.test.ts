@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { testManager } from '../helpers/env';
 import { addWorker, mustClaim, submitCustom } from '../helpers/domain';
 import { parseTable, runCli, runJson } from '../helpers/cli';
+import { taskLabel } from '../../src/cli/format';
 
 const WORKER_HEADERS = ['ID', 'NICKNAME', 'STATUS', 'REQUESTED', 'PLATFORM', 'ADDRESS', 'TASK', 'LAST SEEN', 'TASK TYPES'];
 
@@ -45,5 +46,19 @@ describe('names and id prefixes on the command line', { timeout: 30_000 }, () =>
     mustClaim(tm, w);
     const r = await runCli(['list-workers', '--data-dir', tm.dataDir]);
     expect(parseTable(r.stdout, WORKER_HEADERS)[0]).toMatchObject({ NICKNAME: 'node-7', TASK: 'shot 12 · 1-10' });
+  });
+});
+
+describe('a running task in list-workers', () => {
+  it('is its job and frames, for every job type, and its name where it has no frames', () => {
+    expect(taskLabel('shot 12', 'blender-render-1-10')).toBe('shot 12 · 1-10');
+    expect(taskLabel('shot 12', 'sleep-6')).toBe('shot 12 · 6');
+    expect(taskLabel('shot 12', 'render-1,2')).toBe('shot 12 · 1,2');
+    // A progressive render's chunks: frames after f_, samples (s_) are not frames.
+    expect(taskLabel('shot 12', 'render-s_4-8-f_1-4')).toBe('shot 12 · 1-4');
+    expect(taskLabel('shot 12', 'merge-to-s_8-f_1-4')).toBe('shot 12 · 1-4');
+    expect(taskLabel('shot 12', 'create-preview-images-s_3')).toBe('shot 12 · create-preview-images-s_3');
+    expect(taskLabel('shot 12', 'preview-video')).toBe('shot 12 · preview-video');
+    expect(taskLabel(null, null)).toBe('-');
   });
 });

@@ -232,7 +232,10 @@ describe('a data directory without a database', { timeout: 30_000 }, () => {
     const parent = tempDir();
     const dir = path.join(parent, 'mistyped', 'farm');
     const cwd = tempDir();
-    for (const { what, r } of await runAll((cmd) => [...cmd, '--data-dir', dir], { cwd })) expectRefused(r, dir, what);
+    for (const { what, r } of await runAll((cmd) => [...cmd, '--data-dir', dir], { cwd })) {
+      expectRefused(r, dir, what);
+      expect(r.stderr, what).not.toContain('--manager'); // --data-dir names this machine's farm
+    }
     expect(existsSync(dir)).toBe(false);
     expect(readdirSync(parent)).toEqual([]);
     expect(readdirSync(cwd)).toEqual([]);
@@ -255,7 +258,11 @@ describe('a data directory without a database', { timeout: 30_000 }, () => {
 
   it('is refused for the default ./flamenco-data, which is not created', async () => {
     const cwd = tempDir();
-    for (const { what, r } of await runAll((cmd) => cmd, { cwd })) expectRefused(r, path.join(cwd, 'flamenco-data'), what);
+    for (const { what, r } of await runAll((cmd) => cmd, { cwd })) {
+      expectRefused(r, path.join(cwd, 'flamenco-data'), what);
+      // On a workstation, where no farm is: the way to the manager over HTTP.
+      expect(r.stderr, what).toContain("; on another machine than the manager's, give --manager <url> (or $FLAMENCO_MGR_URL) and the admin token\n");
+    }
     expect(readdirSync(cwd)).toEqual([]);
   });
 

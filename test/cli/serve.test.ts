@@ -46,6 +46,12 @@ describe('serve banner', { timeout: 30_000 }, () => {
     expect(out).toMatch(/^without a token \(trusted_networks\): 127\.0\.0\.0\/8, ::1\/128(, \S+)* may submit jobs from Blender and read the dashboard$/m);
     expect(out).not.toMatch(/10\.0\.0\.0\/8|172\.16\.0\.0\/12|fc00::\/7/);
     expect(out).toContain(`dashboard: http://127.0.0.1:${s.port}/ (from other machines: a manager_url above, in a browser)`);
+    // The README's day one shows the banner: the same lines in the same order (one or more URLs).
+    const kinds = (text: string) => text.trimEnd().split('\n').map((l) => (l.startsWith('  ') ? 'url' : l.split(' ')[0])).filter((k, i, all) => k !== 'url' || all[i - 1] !== 'url');
+    const readme = readFileSync(path.join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    const [, indent, block] = /It prints the URLs workers can use[^`]*\n( *)```\n([\s\S]*?)\n *```/.exec(readme)!;
+    const shown = block!.split('\n').map((l) => l.slice(indent!.length)).join('\n');
+    expect(kinds(shown)).toEqual(kinds(out));
     expect((await request(s.url, 'GET', '/')).text).toContain('<html');
     // The server is up: an unknown endpoint is a JSON 404, a worker call without credentials a 401.
     expect((await request(s.url, 'GET', '/no-such-thing')).status).toBe(404);

@@ -216,6 +216,36 @@ describe('what a worker may point at', () => {
   });
 });
 
+describe('output folders a tokenless submitter names', () => {
+  it.each([
+    ['the root folder', '/'],
+    ['a relative folder (serve\'s working folder)', 'docs'],
+    ['an empty folder', ''],
+  ])('%s does not make files of serve\'s own disk count', async (_what, root) => {
+    // An image in serve's working folder (the checkout the tests run in), outside any render's folder.
+    const own = path.join(process.cwd(), 'docs', 'dashboard-job.png');
+    const s = await testServer();
+    const sub = edited(recorded('submit', 'POST', '/api/v3/jobs'), (b) => {
+      b.settings.render_output_root = root;
+      b.settings.render_output_path = '/render/shot/######';
+      delete b.worker_tag;
+    });
+    const job = await replay(s.url, sub);
+    if (job.status !== 200) {
+      // Refused outright is as good.
+      expect(job.status, job.text).toBe(400);
+      return;
+    }
+    const w = await registerWorker(s.url, { types: ['blender-render', 'video-encoding'] });
+    await claim(w);
+    s.clock.advance(OUTPUT_REPORTS_INTERVAL_MS);
+    expect((await w.call('POST', '/output-produced', { paths: [own] })).status).toBe(204);
+    const r = await get(s.url, `/api/jobs/${job.json.id}/last-rendered`);
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body.toString()).reason).toBe(NOT_SHOWN);
+  });
+});
+
 describe('copies and answers of an image', () => {
   it('is served with an ETag and answered 304 while it is unchanged', async () => {
     const { s, dir, jobId, report } = await rendering({ 'a.png': PNG });

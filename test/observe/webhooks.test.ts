@@ -158,6 +158,27 @@ describe('webhooks', () => {
     expect(wh.recent(10).deliveries[0]).toMatchObject({ status: 'dropped', last_error: 'the receiver is no longer in the webhooks config' });
   });
 
+  it('names a receiver in the log by its host and a fingerprint, never with the secret in its path', async () => {
+    const r = await receiver(() => 500);
+    const secretUrl = `${r.url()}/T0123/B0456/s3cr3t-path-token`;
+    const lines: string[] = [];
+    const s = await testServer({ config: { webhooks: hooks(secretUrl, ['job-status']) }, logger: createLogger('debug', (l) => lines.push(l)) });
+    const wh = s.manager.observe.webhooks;
+    submitJob(s, [{ name: 'a' }]);
+    wh.relay();
+    await wh.deliver();
+    s.config.webhooks = [];
+    submitJob(s, [{ name: 'b' }]);
+    wh.relay();
+    await wh.deliver();
+    const about = lines.filter((l) => l.includes('webhook'));
+    expect(about.length).toBeGreaterThanOrEqual(2);
+    for (const l of about) {
+      expect(l).not.toContain('s3cr3t-path-token');
+      expect(l).toMatch(/receiver="http:\/\/127\.0\.0\.1:\d+\/… \([0-9a-f]{8}\)"/);
+    }
+  });
+
   it('gives up a delivery the receiver refuses as such (400, 413, 415, 422) five times, and sends the next ones', async () => {
     let refused = 0;
     const r = await receiver((json) => {
@@ -190,7 +211,7 @@ describe('webhooks', () => {
 
     const warnings = lines.filter((l) => l.includes('given up'));
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/level=warn .*url=http:\/\/127\.0\.0\.1:\d+\/hook delivery=\d+ event_id=\d+ refusals=5 error="the receiver answered 422"/);
+    expect(warnings[0]).toMatch(/level=warn .*receiver="http:\/\/127\.0\.0\.1:\d+\/… \([0-9a-f]{8}\)" delivery=\d+ event_id=\d+ refusals=5 error="the receiver answered 422"/);
     const metrics = s.manager.observe.metrics.render();
     expect(metrics).toContain('\nflamenco_webhook_given_up_total 1\n');
     expect(metrics).toContain(`\nflamenco_webhook_failures_total ${MAX_REFUSALS}\n`);

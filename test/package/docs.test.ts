@@ -6,7 +6,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS } from '../../src/core/support/config';
-import { buildProgram } from '../../src/main';
+import { buildProgram, GLOBAL_HELP } from '../../src/main';
+import { fileKey, LIVE_KEYS } from '../../src/serve/config-file';
 import { ROOT } from '../helpers/cli';
 
 const DOCS = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
@@ -64,6 +65,23 @@ describe('README.md and docs/*.md', () => {
     expect(seen).toBeGreaterThan(50);
   });
 
+  it('name the commands without --json and without --manager as the program has them', () => {
+    const program = buildProgram();
+    const commands = program.commands.filter((c) => !c.name().startsWith('_'));
+    const without = (opt: string) => commands.filter((c) => !c.options.some((o) => o.long === opt && !o.hidden)).map((c) => c.name()).sort();
+    const names = (list: string) => [...list.matchAll(/`([a-z-]+)`/g)].map((m) => m[1]!).sort();
+    const LIST = '((?:`[a-z -]+`(?:, | and )?)+)';
+    const readme = text('README.md').replace(/\s+/g, ' ');
+    expect(names(new RegExp(`\\(but ${LIST}\\) \`--json\``).exec(readme)![1]!)).toEqual(without('--json'));
+    expect(names(new RegExp(`all but ${LIST} work on a manager elsewhere`).exec(readme)![1]!)).toEqual(without('--manager'));
+    const cli = text('docs/cli.md').replace(/\s+/g, ' ');
+    expect(names(new RegExp(`every command but ${LIST} takes \`--json\``).exec(cli)![1]!)).toEqual(without('--json'));
+    expect(names(new RegExp(`and, but ${LIST}, \`--manager <url>\``).exec(cli)![1]!)).toEqual(without('--manager'));
+    expect(names(new RegExp(`Every command except ${LIST} also works`).exec(cli)![1]!.replace('`admin-token --rotate`', ''))).toEqual(without('--manager'));
+    // And flamenco-mgr --help.
+    expect(/over HTTP \(all but ([a-z, -]+)\)/.exec(GLOBAL_HELP)![1]!.split(', ').sort()).toEqual(without('--manager'));
+  });
+
   it('docs/cli.md describes every command of the program', () => {
     const rows = [...text('docs/cli.md').matchAll(/^\| `([a-z-]+)[^|]*\|/gm)].map((m) => m[0]);
     const described = new Set(rows.flatMap((r) => [...r.matchAll(/`([a-z][a-z-]*)/g)].map((m) => m[1]!)));
@@ -117,6 +135,32 @@ describe('README.md and docs/*.md', () => {
     expect(seen).toBeGreaterThan(3);
     // The example shipped with the release, too.
     for (const k of Object.keys(JSON.parse(text('packaging/flamenco-mgr.example.json')))) expect(CONFIG_KEYS).toContain(k);
+  });
+
+  it('name exactly the keys a SIGHUP applies at once, wherever they list them', () => {
+    const live = LIVE_KEYS.map(fileKey).sort();
+    let lists = 0;
+    for (const doc of DOCS) {
+      // "SIGHUP … re-reads …: `a`, `b` and `c` take effect at once"
+      for (const m of proseOf(text(doc)).matchAll(/SIGHUP[^\n]*re-reads[\s\S]*?take effect at once/g)) {
+        lists++;
+        const keys = [...m[0].matchAll(/`(\w+)`/g)].map((k) => k[1]!).filter((k) => CONFIG_KEYS.includes(k));
+        expect({ doc, keys: keys.sort() }).toEqual({ doc, keys: live });
+      }
+    }
+    expect(lists).toBeGreaterThanOrEqual(2);
+    // docs/limits.md marks the live ones in its tables.
+    const rows = [...text('docs/limits.md').matchAll(/\| `(\w+)`( \(live\))? \|/g)].filter((m) => CONFIG_KEYS.includes(m[1]!));
+    expect(rows.length).toBeGreaterThan(2);
+    for (const [, key, mark] of rows) expect({ key, live: mark !== undefined }).toEqual({ key, live: live.includes(key!) });
+  });
+
+  it('send readers to the page that has the depth, not to the README, which is a front page now', () => {
+    const stale: string[] = [];
+    for (const doc of DOCS.filter((d) => d.startsWith('docs/'))) {
+      for (const m of proseOf(text(doc)).matchAll(/\(README, "[^"]*"\)|see the README|listed in the README|the README's [a-z]+|\]\(\.\.\/README\.md[)#]/g)) stale.push(`${doc}: ${m[0]}`);
+    }
+    expect(stale).toEqual([]);
   });
 
   it('link only to files that exist, and to headings those files have', () => {

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { COMPILERS } from '../../src/core/jobs/compilers/index';
+import { validateJob } from '../../src/core/jobs/jobs';
 import { ROOT } from '../helpers/cli';
 
 const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -38,7 +39,21 @@ it('day one names the dashboard and a task_types line with every task type the j
   const dayOne = README.slice(README.indexOf('## Day one'), README.indexOf('## Commands'));
   expect(dayOne).toContain('dashboard');
   const taskTypes = /^\s*task_types = (.+)$/m.exec(dayOne)![1]!.split(/\s+/);
-  for (const t of ['sleep', 'blender-render', 'file-management', 'video-encoding']) expect(taskTypes).toContain(t);
+  // Every job type but custom (whose tasks name their own types), with its optional tasks on.
+  const examples: Record<string, Record<string, unknown>> = {
+    'simple-blender-render': {
+      frames: '1-4', render_output_root: '/render', add_path_components: 0, render_output_path: '/render/shot/{timestamp}/######',
+      blendfile: '/proj/shot.blend', fps: 24, format: 'PNG', image_file_extension: '.png', scene: 'Scene',
+    },
+    'blender-render': { filepath: '/proj/shot.blend', frames: '1-4', render_output: '/render/shot/######', create_video: true, fps: 24, output_file_extension: '.png' },
+    'blender-video-chunks': { filepath: '/proj/shot.blend', frames: '1-4', render_output: '/render/shot/######', fps: 24, extract_audio: true },
+    'blender-render-progressive': { filepath: '/proj/shot.blend', frames: '1-4', render_output: '/render/shot/######', cycles_sample_count: 16, cycles_sample_cap: 8, fps: 24 },
+    sleep: { frames: '1-4' },
+    'exec-command': { cmd: 'echo hello' },
+  };
+  expect(Object.keys(examples).sort()).toEqual(COMPILERS.map((c) => c.job_type).filter((t) => t !== 'custom').sort());
+  const used = new Set(Object.entries(examples).flatMap(([job_type, settings]) => validateJob({ name: 'x', job_type, settings }, 0).tasks.map((t) => t.task_type)));
+  expect([...used].filter((t) => !taskTypes.includes(t))).toEqual([]);
   // exec-command's default task type: without it such a job stays queued.
   const execDefault = COMPILERS.find((c) => c.job_type === 'exec-command')!.settings.find((x) => x.name === 'task_type')!.default;
   expect(execDefault).toBe('debug');
@@ -56,4 +71,12 @@ it('every src/, test/ and bench/ file named in README.md, docs/*.md and bench/RE
     }
   }
   expect(missing).toEqual([]);
+});
+
+it('the job types point users to docs pages that exist, not to the README, which keeps no depth', () => {
+  const texts = COMPILERS.flatMap((c) => [c.description, ...c.settings.map((s) => s.description)]);
+  expect(texts.filter((t) => /README/.test(t))).toEqual([]);
+  const named = texts.flatMap((t) => [...t.matchAll(/\bdocs\/[\w-]+\.md\b/g)].map((m) => m[0]));
+  expect(named.length).toBeGreaterThan(0);
+  for (const doc of named) expect(existsSync(path.join(ROOT, doc)), doc).toBe(true);
 });

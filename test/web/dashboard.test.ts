@@ -87,6 +87,21 @@ describe.runIf(run)('the dashboard in Chromium', { timeout: 60_000 }, () => {
     expect(page.errors).toEqual([]);
   });
 
+  it('says that every job is finished when only finished jobs are hidden, not that none matches', async () => {
+    const s = await farm();
+    const { jobId } = submitJob(s, [{ name: 'frames 1-10' }], { name: 'done and dusted' });
+    s.manager.jobActions.cancel(jobId);
+    const page = await open(`${s.url}/#/jobs`);
+    await page.waitFor(`document.body.innerText.includes('show 1 finished job')`, 'the finished job hidden');
+    expect(await page.eval<string>('document.body.innerText')).toContain('No unfinished jobs: every job has completed or been canceled.');
+    await page.eval(`[...document.querySelectorAll('button.link')].find((b) => b.textContent === 'show 1 finished job').click()`);
+    await page.waitFor(`${text('table.jobs a.job-name')} === 'done and dusted'`, 'the finished job shown');
+    // A status filter with no job in it still says nothing matches.
+    await page.eval(`(() => { const f = document.querySelector('select[name=status]'); f.value = 'failed'; f.dispatchEvent(new Event('change')); })()`);
+    await page.waitFor(`document.body.innerText.includes('No job matches.')`, 'no failed job');
+    expect(page.errors).toEqual([]);
+  });
+
   it('shows which worker each is, with its version, and the logs of both generations alike', async () => {
     const s = await farm();
     submitJob(s, [{ name: 'one' }, { name: 'two' }]);

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { UnauthorizedError, ValidationError } from '../../core/support/errors';
-import { type CommonOptions, fsProblem, openManager } from '../context';
+import { type CommonOptions, fsProblem, NoDatabaseError, openManager } from '../context';
 import type { FarmClient } from './client';
 import { LocalClient } from './local';
 import { RemoteClient } from './remote';
@@ -55,8 +55,16 @@ export async function remoteToken(opts: RemoteOptions): Promise<string | undefin
 export async function openClient(opts: CommonOptions & RemoteOptions): Promise<FarmClient> {
   const url = managerUrl(opts);
   if (url === undefined) {
-    const o = openManager(opts);
-    return new LocalClient(o.manager, o.close);
+    try {
+      const o = openManager(opts);
+      return new LocalClient(o.manager, o.close);
+    } catch (err) {
+      // On a workstation the default ./flamenco-data is not there: say how to reach the manager instead.
+      if (err instanceof NoDatabaseError && opts.dataDir === undefined) {
+        throw new NoDatabaseError(`${err.message}; on another machine than the manager's, give --manager <url> (or $${URL_ENV}) and the admin token`);
+      }
+      throw err;
+    }
   }
   if (opts.dataDir !== undefined) throw new ValidationError('give --data-dir (this machine\'s farm) or --manager (a manager over HTTP), not both');
   let parsed: URL;

@@ -5,6 +5,7 @@ import { hasV3Equivalent } from './dialects';
 import type { Clock } from '../support/clock';
 import { compilerFor, COMPILERS } from './compilers/index';
 import type { CompiledTask, SettingSpec } from './compilers/types';
+import { CONTROL_CHARACTERS } from '../support/control-characters';
 import { UnprocessableError, ValidationError } from '../support/errors';
 import { DEFAULT_MAX_TASKS_PER_JOB } from '../support/limits';
 import { given, integer, isPlainObject as isObject, knownKeys, optionalBoolean, platformName, stringMap } from '../support/validate';
@@ -57,6 +58,7 @@ export function validateJob(doc: unknown, now: number, variables?: Variables, ma
   knownKeys(doc, JOB_KEYS);
   const { name, job_type } = doc;
   if (typeof name !== 'string' || name.trim().length === 0 || name.length > 200) throw new ValidationError('name: must be a string of 1 to 200 characters');
+  plainText(name, 'name');
   if (typeof job_type !== 'string') throw new ValidationError('job_type: required, a string');
   const compiler = compilerFor(job_type);
   if (!compiler) throw new ValidationError(`job_type: unknown job type "${job_type}" (known: ${COMPILERS.map((c) => c.job_type).join(', ')})`);
@@ -65,7 +67,12 @@ export function validateJob(doc: unknown, now: number, variables?: Variables, ma
   const start_paused = optionalBoolean(doc.start_paused, 'start_paused');
   const tag = doc.tag ?? null;
   if (tag !== null && (typeof tag !== 'string' || tag.trim() === '')) throw new ValidationError('tag: must be a non-empty string');
+  if (tag !== null) plainText(tag as string, 'tag');
   const metadata = stringMap(doc.metadata ?? {}, 'metadata');
+  for (const [k, v] of Object.entries(metadata)) {
+    plainText(k, 'metadata');
+    plainText(v, `metadata.${k}`);
+  }
   const submitter_platform = given(doc.submitter_platform) ? platformName(doc.submitter_platform, 'submitter_platform') : null;
   if (job_type !== 'custom' && doc.tasks !== undefined) throw new ValidationError(`tasks: only a custom job lists its tasks; a ${job_type} job is compiled from its settings`);
   // A custom job's list is counted before it is compiled.
@@ -128,14 +135,22 @@ function checkSettings(specs: readonly SettingSpec[], given: unknown, required: 
 }
 
 /**
+ * Names, tags and metadata are shown in terminals (the CLI's tables), the logs and the dashboard;
+ * whoever submits (also without a token) must not be able to send a terminal escape sequence or
+ * a line break to an admin's screen through them.
+ */
+function plainText(v: string, at: string): void {
+  if (CONTROL_CHARACTERS.test(v)) throw new ValidationError(`${at}: must not contain control characters (newlines, tabs, escape, …)`);
+}
+
+/**
  * What a string may hold when it can reach a worker's command line. Workers start programs
  * without a shell, so quotes, `;` and `$` are only characters; but a control character (a
  * newline in a path the worker writes into a Python expression, a NUL) has no place in any
  * setting, a path starting with "-" would be read as an option, and a file format is a name.
  */
 function checkArgument(spec: SettingSpec, v: string, at: string): void {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-  if (/[\u0000-\u001f\u007f]/.test(v)) throw new ValidationError(`${at}: must not contain control characters (newlines, tabs, …)`);
+  plainText(v, at);
   if (spec.path && v.startsWith('-')) throw new ValidationError(`${at}: "${v}" must not start with "-" (give a full path)`);
   if (spec.identifier && !/^[A-Za-z0-9_]{1,64}$/.test(v)) throw new ValidationError(`${at}: "${v}" must be a name of letters, digits and "_", e.g. "PNG" or "OPEN_EXR"`);
 }

@@ -3,6 +3,7 @@
 // database faster than the farm can look at it.
 import { WindowCounter } from '../support/window-counter';
 import type { Clock } from '../support/clock';
+import { limitKey } from '../support/networks';
 import { RateLimitedError } from '../support/errors';
 import { TOKENLESS_SUBMISSION_WINDOW_MS, TOKENLESS_SUBMISSIONS_PER_WINDOW } from '../support/limits';
 
@@ -13,8 +14,9 @@ export class SubmissionLimits {
     this.byAddress = new WindowCounter(clock, TOKENLESS_SUBMISSIONS_PER_WINDOW, TOKENLESS_SUBMISSION_WINDOW_MS);
   }
 
-  /** Counts a tokenless submission from `address`; throws RateLimitedError past the limit. */
-  take(address: string): void {
+  /** Counts a tokenless submission from `address` (an IPv6 one by its /64); throws RateLimitedError past the limit. */
+  take(from: string): void {
+    const address = limitKey(from);
     const wait = this.byAddress.blockedFor(address);
     if (wait > 0) {
       throw new RateLimitedError(

@@ -15,11 +15,18 @@ export class Blocklist {
   ) {}
 
   list(jobId?: string): BlocklistEntry[] {
+    return this.listed(jobId).blocklist;
+  }
+
+  /** At most `limit` entries (all without one), and how many were left out. */
+  listed(jobId?: string, limit?: number): { blocklist: BlocklistEntry[]; omitted: number } {
     if (jobId !== undefined && (!isId(jobId) || !this.repos.jobs.get(jobId))) throw new NotFoundError(`job ${jobId} not found`);
-    return this.repos.blocklist.list(jobId).map((b) => ({
+    const { entries, total } = limit === undefined ? { entries: this.repos.blocklist.list(jobId), total: undefined } : this.repos.blocklist.listed(jobId, limit);
+    const blocklist = entries.map((b) => ({
       job: b.job_id, task_type: b.task_type, worker: b.worker_id,
       worker_nickname: this.repos.workers.get(b.worker_id)?.nickname ?? null, created: isoTime(b.created),
     }));
+    return { blocklist, omitted: total === undefined ? 0 : total - entries.length };
   }
 
   /** Removes the entries of a job, optionally only for one worker and/or task type. */

@@ -196,13 +196,17 @@ export class LastRendered {
     if (!job) return roots;
     const vars = this.variables();
     const local = (p: string) => (vars ? vars.pathFor(p, OWN_PLATFORM, 'workers') : p);
+    // A submitter without the token writes these settings: a relative one would be taken from
+    // serve's own working folder, and a root ("/" leaves "" once its separator is trimmed) would
+    // be every file on the disk. Neither names a render's folder, so neither counts.
+    const absolute = (p: string) => (path.isAbsolute(p) && path.dirname(path.resolve(p)) !== path.resolve(p) ? path.resolve(p) : undefined);
     for (const loc of outputLocations(job.settings)) {
       if (loc.dir !== undefined) {
-        const dir = path.resolve(local(loc.dir));
-        add(dir + path.sep, dir);
+        const dir = absolute(local(loc.dir));
+        if (dir) add(dir + path.sep, dir);
       } else if (loc.prefix !== undefined) {
-        const start = path.resolve(local(loc.prefix));
-        add(start, path.dirname(start));
+        const start = absolute(local(loc.prefix));
+        if (start) add(start, path.dirname(start));
       }
     }
     return roots;

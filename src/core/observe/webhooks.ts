@@ -8,7 +8,7 @@
 // times is given up, so that it cannot hold up the receiver's queue forever. A receiver's outbox
 // holds at most OUTBOX_LIMIT pending deliveries: past it the oldest are dropped (counted in
 // /metrics, with a warning). Neither ever waits on a receiver while holding up a request.
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { EventsRepo, type EventRow } from '../../db/events-repo';
 import { type DeliveryRecord, WebhooksRepo } from '../../db/webhooks-repo';
 import type { Repos } from '../repos';
@@ -19,6 +19,21 @@ import { taskCounts } from '../read-models';
 import type { WebhookConfig, WebhookEvent } from '../support/webhook-config';
 
 /** POSTs a body; resolves with the HTTP status, rejects when there is no answer. */
+/**
+ * How log lines name a receiver: its scheme, host and port, and a fingerprint of the whole URL to
+ * tell receivers on one host apart. Chat services put their secret in the URL's path
+ * (`https://hooks.example.com/services/T0/B0/<secret>`), which is why `/api/webhooks` needs the
+ * admin token; the log must not hand it to whoever reads the logs.
+ */
+export function receiverName(url: string): string {
+  const fingerprint = createHash('sha256').update(url).digest('hex').slice(0, 8);
+  try {
+    return `${new URL(url).origin}/… (${fingerprint})`;
+  } catch {
+    return `(${fingerprint})`;
+  }
+}
+
 export type WebhookSender = (url: string, body: string, headers: Record<string, string>) => Promise<number>;
 
 /** A receiver gets this long to answer. */
@@ -192,7 +207,7 @@ export class Webhooks {
       this.metrics.add('webhook_dropped', dropped);
       if (!this.overflowing.has(h.url)) {
         this.overflowing.add(h.url);
-        this.log.warn('webhook outbox full: the oldest pending deliveries are dropped (see flamenco_webhook_dropped_total)', { url: h.url, limit: this.outboxLimit, dropped });
+        this.log.warn('webhook outbox full: the oldest pending deliveries are dropped (see flamenco_webhook_dropped_total)', { receiver: receiverName(h.url), limit: this.outboxLimit, dropped });
       }
     }
   }
@@ -238,7 +253,7 @@ export class Webhooks {
       const hook = hooks.get(head.url);
       if (!hook) {
         const n = this.repo.dropUrl(head.url, now, 'the receiver is no longer in the webhooks config');
-        this.log.warn('webhook deliveries dropped: receiver no longer configured', { url: head.url, dropped: n });
+        this.log.warn('webhook deliveries dropped: receiver no longer configured', { receiver: receiverName(head.url), dropped: n });
         continue;
       }
       // The oldest delivery waits for its retry: the receiver is failing, so nothing else is sent.
@@ -279,7 +294,7 @@ export class Webhooks {
             sent++;
             void this.attempt(hook, d)
               .catch((err: unknown) => {
-                this.log.warn('webhook delivery could not be recorded', { url: hook.url, error: String(err) });
+                this.log.warn('webhook delivery could not be recorded', { receiver: receiverName(hook.url), error: String(err) });
                 return false;
               })
               .then((done) => {
@@ -319,7 +334,7 @@ export class Webhooks {
     if (error === undefined) {
       this.repos.write(() => this.repo.delivered(d.id, now));
       this.metrics.add('webhook_deliveries');
-      if (d.attempts > 0) this.log.info('webhook delivered after retries', { url: hook.url, delivery: d.id, attempts: d.attempts + 1 });
+      if (d.attempts > 0) this.log.info('webhook delivered after retries', { receiver: receiverName(hook.url), delivery: d.id, attempts: d.attempts + 1 });
       return true;
     }
     this.metrics.add('webhook_failures');
@@ -327,13 +342,13 @@ export class Webhooks {
       this.repos.write(() => this.repo.givenUp(d.id, now, error));
       this.metrics.add('webhook_given_up');
       this.log.warn('webhook delivery given up: the receiver refused it; sending its next ones', {
-        url: hook.url, delivery: d.id, event_id: d.event_id, refusals: MAX_REFUSALS, error,
+        receiver: receiverName(hook.url), delivery: d.id, event_id: d.event_id, refusals: MAX_REFUSALS, error,
       });
       return true;
     }
     const next = now + retryDelay(d.attempts + 1);
     this.repos.write(() => this.repo.retry(d.id, now, next, error, refused));
-    if (d.attempts === 0) this.log.warn('webhook delivery failed; retrying', { url: hook.url, delivery: d.id, error });
+    if (d.attempts === 0) this.log.warn('webhook delivery failed; retrying', { receiver: receiverName(hook.url), delivery: d.id, error });
     return false;
   }
 

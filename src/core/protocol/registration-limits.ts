@@ -2,6 +2,7 @@
 // fields come from anyone: unbounded, 57 registrations with a 1 MB nickname and 10 000 task types
 // make /api/workers 14 MB. The limits leave room for any real worker (the Flamenco Worker sends
 // its host name, one of linux/windows/darwin, a handful of task types and a 64-character secret).
+import { CONTROL_CHARACTERS } from '../support/control-characters';
 import { ValidationError } from '../support/errors';
 import { string, stringList } from '../support/validate';
 
@@ -23,7 +24,14 @@ export function checkWorkerFields(f: { secret?: string; nickname?: string; platf
     if (f.secret.length < MIN_SECRET_LENGTH) throw new ValidationError(`secret must be at least ${MIN_SECRET_LENGTH} characters`);
     string(f.secret, 'secret', { max: MAX_SECRET_LENGTH });
   }
-  if (f.nickname !== undefined) string(f.nickname, 'nickname', { max: MAX_NICKNAME_LENGTH });
-  if (f.platform !== undefined) string(f.platform, 'platform', { max: MAX_PLATFORM_LENGTH });
-  if (f.supported_task_types !== undefined) stringList(f.supported_task_types, 'supported_task_types', { maxItems: MAX_TASK_TYPES, max: MAX_TASK_TYPE_LENGTH });
+  if (f.nickname !== undefined) plain(string(f.nickname, 'nickname', { max: MAX_NICKNAME_LENGTH }), 'nickname');
+  if (f.platform !== undefined) plain(string(f.platform, 'platform', { max: MAX_PLATFORM_LENGTH }), 'platform');
+  if (f.supported_task_types !== undefined) {
+    for (const t of stringList(f.supported_task_types, 'supported_task_types', { maxItems: MAX_TASK_TYPES, max: MAX_TASK_TYPE_LENGTH })) plain(t, 'supported_task_types');
+  }
+}
+
+/** The CLI prints these in its tables: no escape sequence or line break may reach an admin's terminal through them. */
+function plain(v: string, field: string): void {
+  if (CONTROL_CHARACTERS.test(v)) throw new ValidationError(`${field} must not contain control characters`);
 }

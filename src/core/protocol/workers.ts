@@ -13,6 +13,7 @@ import { checkWorkerFields, REGISTRATION_WINDOW_MS, REGISTRATIONS_PER_ADDRESS } 
 import type { StateMachine } from '../lifecycle/state';
 import { logTakenAway } from '../lifecycle/run-ends';
 import type { TaskLogs } from './task-logs';
+import { limitKey } from '../support/networks';
 import { isOneOf, REQUESTABLE_STATUSES, type RequestableStatus, WORKER_STATUSES } from '../support/statuses';
 import { identifier } from '../names';
 
@@ -138,11 +139,12 @@ export class WorkerService {
   async register(reg: Registration, caller: Caller, { open = false } = {}): Promise<WorkerRecord> {
     checkWorkerFields(reg);
     if (open) {
-      const wait = this.registrations.blockedFor(caller.address);
+      const key = limitKey(caller.address);
+      const wait = this.registrations.blockedFor(key);
       if (wait > 0) {
         throw new RateLimitedError(`at most ${REGISTRATIONS_PER_ADDRESS} registrations per address per ${REGISTRATION_WINDOW_MS / 1000} s; try again later`, wait);
       }
-      this.registrations.add(caller.address);
+      this.registrations.add(key);
     }
     const secret_hash = await this.hash(reg.secret);
     const w = newWorkerRecord({

@@ -46,6 +46,14 @@ export const DEFAULT_MAX_EVENT_STREAMS_PER_ADDRESS = 200;
 /** Repeated refusals of one kind from one address are logged at most once per this, with a count. */
 export const REFUSAL_LOG_INTERVAL_MS = 60_000;
 
+/**
+ * Lines one kind of refusal writes per REFUSAL_LOG_INTERVAL_MS over all addresses: one address
+ * per host is not a given (a host on an IPv6 network can use as many addresses as it likes, and
+ * beyond MAX_TRACKED_ADDRESSES the oldest are forgotten), so the per-address rule alone let 250
+ * addresses write 250 lines a minute, without end. The rest are counted into one line.
+ */
+export const REFUSAL_LINES_PER_KIND = 100;
+
 /** Addresses (or keys) a per-address table remembers at most, so that many addresses cannot grow memory. */
 export const MAX_TRACKED_ADDRESSES = 10_000;
 

@@ -1,4 +1,5 @@
 // Structured logs: one logfmt line per event, ids as fields. Quiet by default (info and up).
+import { CONTROL_CHARACTERS, escapeControlCharacters } from './control-characters';
 import { ownValue } from './own';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -16,7 +17,9 @@ export interface Logger {
 }
 
 function quote(v: string): string {
-  return /^[^\s"=]+$/.test(v) ? v : JSON.stringify(v);
+  if (/^[^\s"=]+$/.test(v) && !CONTROL_CHARACTERS.test(v)) return v;
+  // JSON.stringify escapes C0 controls but neither DEL, C1 nor the line separators.
+  return escapeControlCharacters(JSON.stringify(v));
 }
 
 export function formatLogLine(time: string, level: LogLevel, msg: string, fields: LogFields = {}): string {

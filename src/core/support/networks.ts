@@ -90,6 +90,24 @@ export function addressBytes(address: string): Uint8Array | undefined {
   return mapped ? b.slice(12) : b;
 }
 
+/**
+ * The key per-address limits count a client under: an IPv4 address (also IPv4-mapped) as it is,
+ * an IPv6 address by its /64 network (`fd00:0:0:1::/64`), loopback `::1` as it is. An IPv6 host
+ * picks its own addresses within its /64 (privacy addresses, or any number it adds), so counting
+ * each address would let one host sidestep every per-address limit; a /64 is one network, which
+ * the limits already treat like an office behind one NAT address.
+ */
+export function limitKey(address: string | undefined): string {
+  if (!address) return '';
+  const b = addressBytes(address);
+  if (!b) return address;
+  if (b.length === 4) return b.join('.');
+  if (b.subarray(0, 15).every((x) => x === 0) && b[15] === 1) return '::1';
+  const groups: string[] = [];
+  for (let i = 0; i < 8; i += 2) groups.push(((b[i]! << 8) | b[i + 1]!).toString(16));
+  return `${groups.join(':')}::/64`;
+}
+
 /** Parses one CIDR ("10.0.0.0/8", "fd00::/8", or a bare address meaning one host). */
 export function parseNetwork(text: string, key = 'trusted_networks'): Network {
   const [addr = '', bits, extra] = text.trim().split('/');

@@ -11,6 +11,13 @@ import { counted } from '../../core/support/plural';
 const FINISHED = ['completed', 'canceled'];
 const PAGE = 50;
 
+/** Why the list is empty: "every status" with only finished jobs is not "nothing matches". */
+function emptyText(jobs: number, hiddenFinished: number): string {
+  if (jobs === 0) return 'No jobs yet.';
+  if (hiddenFinished > 0) return 'No unfinished jobs: every job has completed or been canceled.';
+  return 'No job matches.';
+}
+
 export function jobsView(): View {
   let jobs: JobView[] = [];
   let page = 0;
@@ -52,7 +59,7 @@ export function jobsView(): View {
     });
     replace(
       list,
-      shown.length === 0 ? h('p', { class: 'muted' }, jobs.length === 0 ? 'No jobs yet.' : 'No job matches.') : table(['name', 'status', 'priority', 'progress', 'type', 'submitted', 'tag'], rows, 'jobs'),
+      shown.length === 0 ? h('p', { class: 'muted' }, emptyText(jobs.length, finished)) : table(['name', 'status', 'priority', 'progress', 'type', 'submitted', 'tag'], rows, 'jobs'),
       pager(shown.length, PAGE, page, (p) => {
         page = p;
         draw();

@@ -58,7 +58,7 @@ export const simpleBlenderRenderCompiler: JobCompiler = {
       name: 'has_previews', type: 'boolean', required: false, description: 'whether Blender also writes JPEG previews (for a video of EXR frames)',
       addon: { eval: 'C.scene.render.image_settings.use_preview', visible: 'hidden' },
     },
-    { name: 'scene', type: 'string', required: true, description: 'the scene to render (see the README: workers render the scene saved as active)', addon: { eval: 'C.scene.name', visible: 'web' } },
+    { name: 'scene', type: 'string', required: true, description: 'the scene to render (workers render the scene saved as active; see docs/blender.md)', addon: { eval: 'C.scene.name', visible: 'web' } },
   ],
 
   resolveSettings(s, ctx) {

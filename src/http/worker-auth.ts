@@ -1,0 +1,55 @@
+// Worker credentials, the same for both worker protocols: HTTP Basic `<worker id>:<secret>`,
+// checked by a route's guard from the headers, before any body is read; the handler then finds
+// the worker the guard authenticated.
+import type { IncomingMessage } from 'node:http';
+import type { Manager } from '../core/manager';
+import type { Caller, WorkerRecord } from '../core/protocol/workers';
+import { isId } from '../core/support/ids';
+import { LoginRefused, unauthorized } from './worker-refusals';
+
+/** Who sent a request: its peer address (IPv4-mapped IPv6 as plain IPv4) and User-Agent. */
+export function callerOf(req: IncomingMessage): Caller {
+  let address = req.socket.remoteAddress ?? '';
+  if (address.startsWith('::ffff:')) address = address.slice(7);
+  const ua = req.headers['user-agent'];
+  return { address, software: typeof ua === 'string' ? ua : '' };
+}
+
+export interface WorkerAuth {
+  /** Authenticates the request's worker; throws LoginRefused or the protocol's 401. */
+  guard(req: IncomingMessage): Promise<void>;
+  /** The worker the guard authenticated for this request. */
+  workerOf(req: IncomingMessage): WorkerRecord;
+}
+
+/**
+ * `malformedId` is what a protocol answers an id that is not one of ours: Worker 2.x gets the
+ * plain 401; a Flamenco 3 Worker holding another manager's UUID is told it is unknown, so that it
+ * registers anew.
+ */
+export function workerAuth(m: Manager, malformedId: () => Error): WorkerAuth {
+  async function authenticate(req: IncomingMessage): Promise<WorkerRecord> {
+    const h = req.headers.authorization;
+    if (typeof h !== 'string' || !/^Basic\s+/i.test(h)) throw unauthorized();
+    const decoded = Buffer.from(h.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) throw unauthorized();
+    const id = decoded.slice(0, colon);
+    if (!isId(id)) throw malformedId();
+    const login = await m.workers.authenticate(id, decoded.slice(colon + 1), callerOf(req).address);
+    if ('refused' in login) throw new LoginRefused(login);
+    return login.worker;
+  }
+
+  const authenticated = new WeakMap<IncomingMessage, WorkerRecord>();
+  return {
+    async guard(req) {
+      authenticated.set(req, await authenticate(req));
+    },
+    workerOf(req) {
+      const w = authenticated.get(req);
+      if (!w) throw unauthorized();
+      return w;
+    },
+  };
+}
