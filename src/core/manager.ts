@@ -98,7 +98,7 @@ export class Manager {
     this.stuck = new StuckWork(this.repos, () => this.variables);
     this.queue = new QueueService(this.repos, this.clock, this.state, this.workers, this.log, this.logs, this.stuck);
     this.jobActions = new JobActions(this.repos, this.state, this.logs, this.log);
-    this.views = new Views(this.repos, this.clock, this.stuck);
+    this.views = new Views(this.repos, this.clock, this.stuck, (w) => ({ at: this.workers.lastHeard(w), exact: this.workers.heardHere(w) }), this.logs);
     this.names = new Names(this.repos.names);
     this.retention = new Retention(this.repos, this.clock, this.jobActions, this.logs, this.log);
     this.documents = new TaskDocuments(this.repos, () => this.variables);

@@ -9,6 +9,12 @@ import type { Repos } from './repos';
 import { type Clock, systemClock } from './support/clock';
 import { ALL, isCurrent, type Listing, newest } from './listing';
 import type { StuckWork } from './jobs/stuck';
+import type { TaskRunRecord } from '../db/task-runs-repo';
+import { allowedJobActions, type JobAction } from './lifecycle/state';
+import { paceOf } from './jobs/pace';
+import { silenceOf } from './observe/silence';
+import { logRuns } from './protocol/task-log-runs';
+import type { TaskLogs } from './protocol/task-logs';
 import { isOneOf, JOB_STATUSES, type JobStatus, type RequestableStatus, TASK_STATUSES, type TaskStatus, type WorkerStatus } from './support/statuses';
 
 export interface WorkerView {
@@ -29,18 +35,42 @@ export interface WorkerView {
   current_task_name: string | null;
   current_job: string | null;
   current_job_name: string | null;
+  /** When the worker was last heard from. */
   last_seen: string;
+  /**
+   * Set when the worker has been quiet for longer than twice the interval at which it asks the
+   * manager something in its status (core/observe/silence.ts): likely killed or cut off, before
+   * worker_timeout says so.
+   */
+  silent: { for_s: number; poll_s: number } | null;
 }
 
-export function workerView(repos: Repos, w: WorkerRecord): WorkerView {
+/** A worker in trouble, with why, for the farm summary. */
+export interface TroubledWorker {
+  id: string;
+  nickname: string;
+  status: WorkerStatus;
+  last_seen: string;
+  why: string;
+}
+
+/** When a worker was last heard from, and whether that is this process's own exact record. */
+export type Heard = (w: WorkerRecord) => { at: number; exact: boolean };
+
+const lastSeen: Heard = (w) => ({ at: w.last_seen, exact: false });
+
+export function workerView(repos: Repos, w: WorkerRecord, now: number, heard: Heard = lastSeen): WorkerView {
   // Labels only: neither the task's commands nor the job's settings are read.
   const task = w.current_task ? repos.tasks.label(w.current_task) : undefined;
   const jobName = task ? repos.jobs.name(task.job_id) : undefined;
+  const h = heard(w);
+  const silence = silenceOf(w, h.at, now, h.exact);
   return {
     id: w.id, nickname: w.nickname, status: w.status, status_requested: w.status_requested || null,
     lazy_status_request: w.lazy_status_request, platform: w.platform, address: w.address, software: w.software,
     supported_task_types: w.supported_task_types, tags: w.tags, current_task: w.current_task, current_task_name: task?.name ?? null,
     current_job: jobName === undefined ? null : task!.job_id, current_job_name: jobName ?? null, last_seen: isoTime(w.last_seen),
+    silent: silence ? { for_s: Math.round(silence.silent_ms / 1000), poll_s: silence.poll_ms / 1000 } : null,
   };
 }
 
@@ -57,6 +87,14 @@ export interface JobView {
   metadata: Record<string, string>;
   submitter_platform: string | null;
   tasks: Record<TaskStatus, number>;
+  /** What can be done to the job now (core/lifecycle/state.ts allowedJobActions). */
+  actions: JobAction[];
+  /** From its first task run's start to now, or to its last run's end once it stopped running. */
+  elapsed_ms: number | null;
+  /** Estimated time to its end, from its completed runs (core/jobs/pace.ts); null without one. */
+  eta_ms: number | null;
+  /** The mean duration of its completed task runs (measured only while the job is active). */
+  mean_task_ms: number | null;
 }
 
 /** Every status of the list with a count of zero. */
@@ -82,11 +120,15 @@ export function allTaskCounts(repos: Repos): Map<string, Record<TaskStatus, numb
   return out;
 }
 
-export function jobView(repos: Repos, j: JobListing, counts?: Record<TaskStatus, number>): JobView {
+export function jobView(repos: Repos, j: JobListing, counts: Record<TaskStatus, number> | undefined, now: number): JobView {
+  const c = counts ?? taskCounts(repos, j.id);
+  // Only an active job's completed runs are summed (its estimate); others need two index lookups.
+  const active = j.status === 'active';
+  const pace = paceOf(j.status, c, repos.taskRuns.pace(j.id, active), active ? repos.taskRuns.openForJob(j.id) : [], now);
   return {
     id: j.id, name: j.name, job_type: j.job_type, status: j.status, priority: j.priority, created: isoTime(j.created),
     updated: isoTime(j.updated), activity: j.activity, tag: j.tag, metadata: j.metadata,
-    submitter_platform: j.submitter_platform, tasks: counts ?? taskCounts(repos, j.id),
+    submitter_platform: j.submitter_platform, tasks: c, actions: allowedJobActions(j.status, c), ...pace,
   };
 }
 
@@ -105,9 +147,13 @@ export interface TaskView {
   failed_by_workers: { id: string; identifier: string }[];
   log_tail: string;
   updated: string;
+  /** When its latest run started and ended (null while it runs, or both null if never run). */
+  started: string | null;
+  ended: string | null;
 }
 
-export function taskView(repos: Repos, t: TaskRecord, nicknames = new Map<string, string>()): TaskView {
+export function taskView(repos: Repos, t: TaskRecord, nicknames = new Map<string, string>(), run?: TaskRunRecord | null): TaskView {
+  const r = run === undefined ? repos.taskRuns.latestFor([t.id]).get(t.id) : run;
   let nickname: string | null = null;
   if (t.worker_id) {
     nickname = nicknames.get(t.worker_id) ?? repos.workers.get(t.worker_id)?.nickname ?? null;
@@ -117,15 +163,45 @@ export function taskView(repos: Repos, t: TaskRecord, nicknames = new Map<string
     id: t.id, job: t.job_id, name: t.name, status: t.status, task_type: t.task_type, priority: t.priority,
     parents: repos.taskParents.parents(t.id), worker: t.worker_id, worker_nickname: nickname, activity: t.activity,
     progress: t.task_progress, failed_by_workers: repos.taskFailures.list(t.id).map((f) => ({ id: f.worker_id, identifier: f.identifier })),
-    log_tail: t.log_tail, updated: isoTime(t.updated),
+    log_tail: t.log_tail, updated: isoTime(t.updated), started: r ? isoTime(r.started) : null, ended: r?.ended ? isoTime(r.ended) : null,
   };
+}
+
+/** One run of a task: who ran it, when, how it ended, and which of the task's logs is its own. */
+export interface TaskRunView {
+  worker: string;
+  worker_nickname: string;
+  started: string;
+  ended: string | null;
+  /** The task status the run ended in; null while it runs. */
+  outcome: TaskStatus | null;
+  /** The task's activity when the run ended: why it failed, what the worker said last. */
+  activity: string;
+  duration_ms: number;
+  /** Its log's run number (GET /api/tasks/{id}/log?run=N, task-log --run N); null without a log. */
+  log_run: number | null;
+}
+
+export interface TaskDetail extends TaskView {
+  /** Every run, oldest first. */
+  runs: TaskRunView[];
 }
 
 export interface JobDetail extends JobView {
   settings: Record<string, unknown>;
   /** Waiting work of this job that no registered worker will pick up (see jobs/stuck.ts). */
   warnings: string[];
+  /** The job's first failed run: the reason to look at first when it failed. */
+  first_failure: FirstFailure | null;
   task_list: TaskView[];
+}
+
+export interface FirstFailure {
+  task: string;
+  task_name: string;
+  worker_nickname: string;
+  ended: string;
+  activity: string;
 }
 
 /** Which of a job's tasks to show: one status, at most `limit` of them, after the first `offset`. */
@@ -140,6 +216,8 @@ export class Views {
     private readonly repos: Repos,
     private readonly clock: Clock = systemClock,
     private readonly stuck?: StuckWork,
+    private readonly heard: Heard = lastSeen,
+    private readonly logs?: TaskLogs,
   ) {}
 
   jobs(status?: string, listing: Listing = ALL): JobView[] {
@@ -157,12 +235,12 @@ export class Views {
     if (listing.scope === 'current') list = list.filter((j) => isCurrent(j, now));
     const { items, omitted } = newest(list, listing.limit);
     const counts = allTaskCounts(this.repos);
-    return { jobs: items.map((j) => jobView(this.repos, j, counts.get(j.id) ?? zeroCounts(TASK_STATUSES))), omitted };
+    return { jobs: items.map((j) => jobView(this.repos, j, counts.get(j.id) ?? zeroCounts(TASK_STATUSES), now)), omitted };
   }
 
   /** A job without its tasks: what the job actions answer with. */
   jobSummary(id: string): JobView {
-    return jobView(this.repos, this.jobRecord(id));
+    return jobView(this.repos, this.jobRecord(id), undefined, this.clock.now());
   }
 
   job(id: string, tasks: TaskSelection = {}): JobDetail {
@@ -187,17 +265,26 @@ export class Views {
     const total = sel.status ? counts[sel.status] : Object.values(counts).reduce((a, b) => a + b, 0);
     const omitted = Math.max(0, total - items.length);
     const nicknames = new Map<string, string>();
+    const runs = this.repos.taskRuns.latestFor(items.map((t) => t.id));
     const job = {
-      ...jobView(this.repos, j, counts), settings: j.settings, warnings: this.stuck?.forJob(j.id) ?? [],
-      task_list: items.map((t) => taskView(this.repos, t, nicknames)),
+      ...jobView(this.repos, j, counts, this.clock.now()), settings: j.settings, warnings: this.stuck?.forJob(j.id) ?? [],
+      first_failure: this.firstFailure(j.id),
+      task_list: items.map((t) => taskView(this.repos, t, nicknames, runs.get(t.id) ?? null)),
     };
     return { job, omitted };
+  }
+
+  /** The job's first failed run, with its task's name. */
+  firstFailure(jobId: string): FirstFailure | null {
+    const f = this.repos.taskRuns.firstFailure(jobId);
+    if (!f) return null;
+    return { task: f.task_id, task_name: this.repos.tasks.label(f.task_id)?.name ?? f.task_id, worker_nickname: f.worker_name, ended: isoTime(f.ended ?? f.started), activity: f.activity };
   }
 
   /** A job with its settings but without its tasks (the Blender add-on's Job). */
   jobWithSettings(id: string): JobView & { settings: Record<string, unknown> } {
     const j = this.jobRecord(id);
-    return { ...jobView(this.repos, j), settings: j.settings };
+    return { ...jobView(this.repos, j, undefined, this.clock.now()), settings: j.settings };
   }
 
   private jobRecord(id: string): JobRecord {
@@ -212,13 +299,55 @@ export class Views {
     return taskView(this.repos, t);
   }
 
+  /** A task with every run it had, each with its log's run number. */
+  taskDetail(id: string): TaskDetail {
+    const t = this.task(id);
+    const now = this.clock.now();
+    const runs = this.repos.taskRuns.forTask(t.id);
+    // A task's log is rotated at every hand-out, as a run is recorded: the newest runs and the
+    // newest logs go together (runs from before runs were recorded have a log and no row).
+    const logged = this.logs ? logRuns(this.logs, t.job, t.id).length : 0;
+    const offset = logged - runs.length;
+    return {
+      ...t,
+      runs: runs.map((r, i) => ({
+        worker: r.worker_id, worker_nickname: r.worker_name, started: isoTime(r.started), ended: r.ended === null ? null : isoTime(r.ended),
+        outcome: r.outcome, activity: r.activity, duration_ms: (r.ended ?? now) - r.started, log_run: offset + i + 1 >= 1 ? offset + i + 1 : null,
+      })),
+    };
+  }
+
+  /**
+   * Workers a wrangler should look at, by name: timed out, in error, or silent (see
+   * observe/silence.ts), each with why. Only these get a full view: a large farm's others cost a
+   * status check each.
+   */
+  troubledWorkers(): TroubledWorker[] {
+    const now = this.clock.now();
+    const out: TroubledWorker[] = [];
+    for (const w of this.repos.workers.list()) {
+      const h = this.heard(w);
+      const since = isoTime(h.at);
+      let why: string | undefined;
+      if (w.status === 'timeout') why = `timed out: not heard from since ${since}`;
+      else if (w.status === 'error') why = `in error since ${since}`;
+      else {
+        const s = silenceOf(w, h.at, now, h.exact);
+        if (s) why = `silent for ${Math.round(s.silent_ms / 1000)} s (it asks every ${s.poll_ms / 1000} s when ${w.status === 'asleep' ? 'asleep' : w.current_task ? 'running a task' : 'idle'}): killed or cut off?`;
+      }
+      if (why) out.push({ id: w.id, nickname: w.nickname, status: w.status, last_seen: since, why });
+    }
+    return out;
+  }
+
   workers(): WorkerView[] {
-    return this.repos.workers.list().map((w) => workerView(this.repos, w));
+    const now = this.clock.now();
+    return this.repos.workers.list().map((w) => workerView(this.repos, w, now, this.heard));
   }
 
   worker(id: string): WorkerView {
     const w = isId(id) ? this.repos.workers.get(id) : undefined;
     if (!w) throw new NotFoundError(`worker ${id} not found`);
-    return workerView(this.repos, w);
+    return workerView(this.repos, w, this.clock.now(), this.heard);
   }
 }

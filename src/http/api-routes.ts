@@ -86,7 +86,12 @@ export function apiRoutes(m: Manager, token: string): Route[] {
     }),
 
     // tasks
-    route(['GET'], '/tasks/:id', (ctx) => json(m.views.task(taskId(ctx)))),
+    route(['GET'], '/tasks/:id', async (ctx) => {
+      // The task with every run; its log writes land first, so each run finds its log.
+      const t = m.views.task(taskId(ctx));
+      await m.logs.flushed(t.job, t.id);
+      return json(m.views.taskDetail(t.id));
+    }),
     route(['POST'], '/tasks/:id/requeue', (ctx) => json({ requeued: m.queue.requeueTasks([taskId(ctx)]) })),
     route(['POST'], '/requeue-tasks', (ctx) => {
       const b = bodyObject(ctx);

@@ -6,7 +6,7 @@ import { isId } from '../support/ids';
 import type { JobRecord } from '../../db/jobs-repo';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
-import type { StateMachine } from './state';
+import { allowedJobActions, type JobAction, type StateMachine } from './state';
 import type { TaskLogs } from '../protocol/task-logs';
 
 export class JobActions {
@@ -31,9 +31,13 @@ export class JobActions {
     return (c.active ?? 0) + (c['cancel-requested'] ?? 0);
   }
 
+  private allows(job: JobRecord, action: JobAction): boolean {
+    return allowedJobActions(job.status, this.repos.taskCounts.forJob(job.id)).includes(action);
+  }
+
   cancel(jobId: string): JobRecord {
     return this.tx(jobId, (job) => {
-      if (!['queued', 'active', 'paused', 'pause-requested'].includes(job.status)) {
+      if (!this.allows(job, 'cancel')) {
         throw new ConflictError(`job ${jobId} is ${job.status}; only a queued, active or paused job can be canceled`);
       }
       this.state.setJobTasksStatus(jobId, ['queued', 'soft-failed', 'paused'], 'canceled', false);
@@ -46,7 +50,7 @@ export class JobActions {
 
   pause(jobId: string): JobRecord {
     return this.tx(jobId, (job) => {
-      if (job.status !== 'queued' && job.status !== 'active') {
+      if (!this.allows(job, 'pause')) {
         throw new ConflictError(`job ${jobId} is ${job.status}; only a queued or active job can be paused`);
       }
       this.state.setJobTasksStatus(jobId, ['queued', 'soft-failed'], 'paused', false);
@@ -58,7 +62,7 @@ export class JobActions {
 
   resume(jobId: string): JobRecord {
     return this.tx(jobId, (job) => {
-      if (job.status !== 'paused' && job.status !== 'pause-requested') {
+      if (!this.allows(job, 'resume')) {
         throw new ConflictError(`job ${jobId} is ${job.status}; only a paused job can be resumed`);
       }
       this.state.setJobTasksStatus(jobId, ['paused'], 'queued', false);
@@ -89,9 +93,11 @@ export class JobActions {
         }
         throw new ConflictError(`job ${jobId} has running tasks; cancel it and wait until it is canceled before deleting it`);
       }
-      const { taskParents, taskFailures, blocklist, taskCounts, jobTaskTypes, tasks, jobs } = this.repos;
+      if (!this.allows(job, 'delete')) throw new ConflictError(`job ${jobId} is ${job.status}; cancel or pause it before deleting it`);
+      const { taskParents, taskFailures, taskRuns, blocklist, taskCounts, jobTaskTypes, tasks, jobs } = this.repos;
       taskParents.deleteForJob(jobId);
       taskFailures.deleteForJob(jobId);
+      taskRuns.deleteForJob(jobId);
       blocklist.clear(jobId);
       taskCounts.deleteForJob(jobId);
       jobTaskTypes.deleteForJob(jobId);

@@ -31,6 +31,44 @@ const JOB_TRANSITIONS: Record<JobStatus, readonly JobStatus[]> = {
   'pause-requested': ['paused', 'completed', 'canceled', 'cancel-requested', 'queued', 'active'],
 };
 
+/** What a supervisor can do to a job (JobActions, QueueService), and what each asks of the job. */
+export const JOB_ACTIONS = ['cancel', 'pause', 'resume', 'requeue', 'requeue-failed', 'delete'] as const;
+export type JobAction = (typeof JOB_ACTIONS)[number];
+
+/**
+ * The job statuses each action starts from, and the status it moves the job towards: every pair
+ * is a transition of JOB_TRANSITIONS (a test holds the two tables together). The job page shows
+ * only the buttons allowedJobActions names, and the actions refuse the rest with these rules.
+ */
+export const JOB_ACTION_RULES: Record<JobAction, { from: readonly JobStatus[]; to: JobStatus | null }> = {
+  cancel: { from: ['queued', 'active', 'paused', 'pause-requested'], to: 'cancel-requested' },
+  pause: { from: ['queued', 'active'], to: 'pause-requested' },
+  resume: { from: ['paused', 'pause-requested'], to: 'queued' },
+  requeue: { from: ['queued', 'active', 'completed', 'failed', 'canceled', 'paused', 'pause-requested'], to: 'queued' },
+  'requeue-failed': { from: ['queued', 'active', 'completed', 'failed', 'canceled', 'paused', 'pause-requested'], to: 'queued' },
+  // Deleting leaves the table: no status follows.
+  delete: { from: ['queued', 'completed', 'failed', 'canceled', 'paused'], to: null },
+};
+
+/**
+ * The actions that fit a job now, from its status and task counts: a job with tasks still
+ * running on workers cannot be deleted or requeued (they must stop first), and "requeue failed"
+ * needs failed tasks (or a failed job, whose other tasks were canceled).
+ */
+export function allowedJobActions(status: JobStatus, counts: Partial<Record<TaskStatus, number>>): JobAction[] {
+  const running = (counts.active ?? 0) + (counts['cancel-requested'] ?? 0);
+  const failed = (counts.failed ?? 0) + (counts['soft-failed'] ?? 0);
+  return JOB_ACTIONS.filter((a) => {
+    if (!JOB_ACTION_RULES[a].from.includes(status)) return false;
+    if (a === 'delete') return running === 0;
+    if (a === 'requeue' || a === 'requeue-failed') {
+      if ((counts['cancel-requested'] ?? 0) > 0) return false;
+      return a === 'requeue' || failed > 0 || status === 'failed';
+    }
+    return true;
+  });
+}
+
 /** Task statuses that still hold a worker's attention. */
 const RUNNING: readonly TaskStatus[] = ['active', 'cancel-requested'];
 
@@ -48,6 +86,8 @@ export interface TaskChange {
   clearWorker?: boolean;
   /** Assign to this worker (→ active). */
   workerId?: string;
+  /** That worker's nickname, kept with the run it starts (the worker may be forgotten later). */
+  workerName?: string;
 }
 
 export class StateMachine {
@@ -65,7 +105,7 @@ export class StateMachine {
       throw new ConflictError(`task ${task.id} cannot go from ${from} to ${to}`);
     }
     const now = this.clock.now();
-    const { tasks, taskCounts, workers } = this.repos;
+    const { tasks, taskCounts, workers, taskRuns } = this.repos;
     const worker_id = change.workerId ?? (change.clearWorker ? null : undefined);
     const workerChange = change.workerId ? { assign: change.workerId } : change.clearWorker ? { release: true as const } : { keep: true as const };
     tasks.setStatus(task.id, to, now, workerChange, change.activity);
@@ -75,8 +115,13 @@ export class StateMachine {
       if (to === 'completed') tasks.adjustChildrenPending(task.id, -1);
       if (from === 'completed') tasks.adjustChildrenPending(task.id, 1);
     }
-    if (task.worker_id && RUNNING.includes(from) && !RUNNING.includes(to)) {
-      workers.clearCurrentTask(task.worker_id, task.id);
+    if (RUNNING.includes(from) && !RUNNING.includes(to)) {
+      if (task.worker_id) workers.clearCurrentTask(task.worker_id, task.id);
+      taskRuns.end(task.id, to, now);
+    }
+    if (change.workerId && !RUNNING.includes(from) && to === 'active') {
+      const name = change.workerName ?? workers.get(change.workerId)?.nickname ?? change.workerId;
+      taskRuns.start(task.id, task.job_id, change.workerId, name, now);
     }
     task.status = to;
     if (worker_id !== undefined) task.worker_id = worker_id;
@@ -97,13 +142,17 @@ export class StateMachine {
    */
   setJobTasksStatus(jobId: string, from: readonly TaskStatus[], to: TaskStatus, clearWorker: boolean): string[] {
     for (const f of from) if (!canMoveTask(f, to)) throw new ConflictError(`tasks cannot go from ${f} to ${to}`);
-    const { tasks, taskCounts, workers } = this.repos;
+    const { tasks, taskCounts, workers, taskRuns } = this.repos;
     const moving = from.filter((f) => f !== to);
     const running = moving.filter((f) => RUNNING.includes(f) && !RUNNING.includes(to));
+    const now = this.clock.now();
     for (const st of running) {
-      for (const t of tasks.forJobStatus(jobId, st)) if (t.worker_id) workers.clearCurrentTask(t.worker_id, t.id);
+      for (const t of tasks.forJobStatus(jobId, st)) {
+        if (t.worker_id) workers.clearCurrentTask(t.worker_id, t.id);
+        taskRuns.end(t.id, to, now);
+      }
     }
-    const ids = tasks.bulkSetStatus(jobId, moving, to, this.clock.now(), clearWorker);
+    const ids = tasks.bulkSetStatus(jobId, moving, to, now, clearWorker);
     if (ids.length > 0) {
       taskCounts.recount(jobId);
       if (moving.includes('completed') || to === 'completed') tasks.recomputePending(jobId);

@@ -5,6 +5,7 @@ import type { DB } from '../../db/open';
 import type { Clock } from '../support/clock';
 import type { StuckWork } from '../jobs/stuck';
 import { JOB_STATUSES, TASK_STATUSES, WORKER_STATUSES } from '../support/statuses';
+import type { FirstFailure, TroubledWorker, Views } from '../views';
 
 export interface StuckJob {
   job: string;
@@ -19,7 +20,22 @@ export interface FarmSummary {
   /** By worker id: the task it runs and that task's job, with names (not bare ids). */
   current_tasks: Record<string, { task: string; task_name: string; job: string; job_name: string }>;
   stuck: StuckJob[];
+  /** What needs a wrangler, by name (besides `stuck`). */
+  attention: Attention;
 }
+
+export interface Attention {
+  /** Failed jobs (those finished within a day), newest first, with the first failure of each. */
+  failed: { job: string; name: string; activity: string; failed_tasks: number; first_failure: FirstFailure | null }[];
+  /** How many more failed jobs there are than `failed` lists. */
+  failed_omitted: number;
+  workers: TroubledWorker[];
+  /** Jobs with tasks running, with how far they are and their estimated end (core/jobs/pace.ts). */
+  running: { job: string; name: string; status: string; completed: number; total: number; running: number; elapsed_ms: number | null; eta_ms: number | null; mean_task_ms: number | null }[];
+}
+
+/** Failed jobs the farm page names; the jobs page lists every one. */
+export const ATTENTION_FAILED_MAX = 20;
 
 /** Many browsers ask at once after the same event: they share one answer (at most this long). */
 const CACHE_MS = 1000;
@@ -43,6 +59,7 @@ export class FarmSummaries {
     db: DB,
     private readonly clock: Clock,
     private readonly stuckWork: StuckWork,
+    private readonly views: Views,
   ) {
     this.stats = new FarmStatsRepo(db);
   }
@@ -60,9 +77,25 @@ export class FarmSummaries {
       workers: every(WORKER_STATUSES, this.stats.workersByStatus()),
       current_tasks,
       stuck: this.stuckNow(now),
+      attention: this.attention(),
     };
     this.cached = { at: now, version, value };
     return value;
+  }
+
+  private attention(): Attention {
+    const failedJobs = this.views.jobList('failed', { scope: 'current', limit: ATTENTION_FAILED_MAX });
+    const failed = failedJobs.jobs.reverse().map((j) => ({
+      job: j.id, name: j.name, activity: j.activity, failed_tasks: j.tasks.failed, first_failure: this.views.firstFailure(j.id),
+    }));
+    const running = ['active', 'pause-requested', 'cancel-requested'].flatMap((st) => this.views.jobs(st)).map((j) => {
+      const total = Object.values(j.tasks).reduce((a, b) => a + b, 0);
+      return {
+        job: j.id, name: j.name, status: j.status, completed: j.tasks.completed, total, running: j.tasks.active + j.tasks['cancel-requested'],
+        elapsed_ms: j.elapsed_ms, eta_ms: j.eta_ms, mean_task_ms: j.mean_task_ms,
+      };
+    });
+    return { failed, failed_omitted: failedJobs.omitted, workers: this.views.troubledWorkers(), running };
   }
 
   private stuckNow(now: number): StuckJob[] {

@@ -25,7 +25,7 @@ export class Observability {
         else if (e.kind === 'job' && e.status === 'deleted') void this.lastRendered.forget(e.entity);
       }
     });
-    this.farm = new FarmSummaries(m.repos.db, m.clock, m.stuck);
+    this.farm = new FarmSummaries(m.repos.db, m.clock, m.stuck, m.views);
     this.webhooks = new Webhooks(m.repos, m.clock, () => m.config, this.metrics, m.log);
     // The journal keeps what the webhook relay has not read yet, however long serve was down.
     this.feed.holdPruning(() => this.webhooks.cursor() + 1);

@@ -70,8 +70,9 @@ describe('stuck work warnings', () => {
     const a = m.jobs.submit(job('ffmpeg', 'x')).id;
     expect(m.repos.jobTaskTypes.forJob(a)).toEqual([{ task_type: 'ffmpeg', commands: [{ name: 'exec', settings: { cmd: 'x' } }] }]);
     expect(m.stuck.forJob(a)).toEqual(['no registered worker runs task type "ffmpeg"']);
-    // A database of schema version 8 had no such table: the migration fills it from the tasks.
+    // A database of schema version 8 had neither table: the migration fills it from the tasks.
     m.repos.db.exec('DROP TABLE job_task_types');
+    m.repos.db.exec('DROP TABLE task_runs');
     m.repos.db.pragma('user_version = 8');
     migrate(m.repos.db);
     expect(m.repos.jobTaskTypes.forJob(a)).toEqual([{ task_type: 'ffmpeg', commands: [{ name: 'exec', settings: { cmd: 'x' } }] }]);

@@ -1,0 +1,58 @@
+// When a worker has been quiet for longer than it ever is while it runs: it was probably killed,
+// lost its network or hangs, long before worker_timeout says so. The intervals are those of the
+// workers' own code: Flamenco Worker 2.5 asks for a task every 5 s when idle (3 s after a task),
+// asks "may I run" every 5 s while it runs one, and looks for a status change every 30 s when
+// asleep; a Flamenco 3 worker asks for a task every 20 s when idle, "may I run" every 10 s while it
+// runs one and looks for a status change every 3 s when asleep.
+import { SEEN_WRITE_INTERVAL_MS } from '../protocol/workers';
+import type { WorkerStatus } from '../support/statuses';
+
+export type WorkerGeneration = 'flamenco-2' | 'flamenco-3';
+
+interface PollIntervals {
+  idle: number;
+  running: number;
+  asleep: number;
+}
+
+const POLL_MS: Record<WorkerGeneration, PollIntervals> = {
+  'flamenco-2': { idle: 5_000, running: 5_000, asleep: 30_000 },
+  'flamenco-3': { idle: 20_000, running: 10_000, asleep: 3_000 },
+};
+
+/** Silent: heard from last more than this many poll intervals ago. */
+export const SILENT_AFTER_INTERVALS = 2;
+
+/** The worker's generation from the User-Agent it sends ("Flamenco-Worker/2.5", "Flamenco/3.6 …"). */
+export function generationOf(software: string): WorkerGeneration {
+  return /^Flamenco\/3\./i.test(software) ? 'flamenco-3' : 'flamenco-2';
+}
+
+export interface Silence {
+  /** How long the worker has not been heard from. */
+  silent_ms: number;
+  /** How often it would speak in its status: it is silent past SILENT_AFTER_INTERVALS of these. */
+  poll_ms: number;
+}
+
+/**
+ * The worker's silence, if it is silent; undefined when it spoke recently enough or when silence
+ * is its normal state (offline, timed out, in error: those say so themselves). `exact` says
+ * whether `heard` is this process's own record of the worker's last request; without it,
+ * `heard` is the database's last_seen, which is written only every SEEN_WRITE_INTERVAL_MS.
+ */
+export function silenceOf(
+  w: { status: WorkerStatus; software: string; current_task: string | null },
+  heard: number,
+  now: number,
+  exact: boolean,
+): Silence | undefined {
+  const poll = POLL_MS[generationOf(w.software)];
+  let poll_ms: number;
+  if (w.status === 'asleep') poll_ms = poll.asleep;
+  else if (w.status === 'awake' || w.status === 'starting' || w.status === 'testing') poll_ms = w.current_task ? poll.running : poll.idle;
+  else return undefined;
+  const silent_ms = now - heard;
+  const allowed = SILENT_AFTER_INTERVALS * poll_ms + (exact ? 0 : SEEN_WRITE_INTERVAL_MS);
+  return silent_ms > allowed ? { silent_ms, poll_ms } : undefined;
+}
