@@ -175,7 +175,7 @@ export interface TaskRunView {
   ended: string | null;
   /** The task status the run ended in; null while it runs. */
   outcome: TaskStatus | null;
-  /** The task's activity when the run ended: why it failed, what the worker said last. */
+  /** The task's activity when the run ended (why it failed, what the worker said last); while it runs, its activity now. */
   activity: string;
   duration_ms: number;
   /** Its log's run number (GET /api/tasks/{id}/log?run=N, task-log --run N); null without a log. */
@@ -312,7 +312,8 @@ export class Views {
       ...t,
       runs: runs.map((r, i) => ({
         worker: r.worker_id, worker_nickname: r.worker_name, started: isoTime(r.started), ended: r.ended === null ? null : isoTime(r.ended),
-        outcome: r.outcome, activity: r.activity, duration_ms: (r.ended ?? now) - r.started, log_run: offset + i + 1 >= 1 ? offset + i + 1 : null,
+        // A run still going says what the task says now.
+        outcome: r.outcome, activity: r.ended === null ? t.activity : r.activity, duration_ms: (r.ended ?? now) - r.started, log_run: offset + i + 1 >= 1 ? offset + i + 1 : null,
       })),
     };
   }

@@ -125,6 +125,7 @@ export function apiRoutes(m: Manager, token: string): Route[] {
     route(['PUT'], '/workers/:id/tags/:tag', (ctx) => json(m.workerTags.change(workerId(ctx), { add: ctx.params.tag }))),
     route(['DELETE'], '/workers/:id/tags/:tag', (ctx) => json(m.workerTags.change(workerId(ctx), { remove: ctx.params.tag }))),
         route(['POST'], '/workers/:id/requeue', (ctx) => json({ requeued: m.queue.requeueWorker(workerId(ctx)) })),
+    route(['GET'], '/sleep-schedules', () => json(m.sleepSchedules.list())),
     route(['GET'], '/workers/:id/sleep-schedule', (ctx) => {
       const id = m.views.worker(workerId(ctx)).id;
       return json(m.sleepSchedules.get(id) ?? null);

@@ -98,3 +98,23 @@ export function pager(total: number, size: number, page: number, show: (p: numbe
     h('button', { disabled: page >= pages - 1, on: { click: () => show(page + 1) } }, 'next ›'),
   );
 }
+
+/** A duration for people: "45s", "3m 20s", "2h 05m", "3d 4h". */
+export function duration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '';
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  return `${Math.floor(s / 86400)}d ${Math.floor((s % 86400) / 3600)}h`;
+}
+
+/** How the estimated end is worked out, for the title of every ETA shown. */
+export const ETA_BASIS =
+  'Estimated from the mean duration of this job\'s completed task runs: the waiting tasks take that long each, a running task that long minus how long it has run, shared among the workers running the job now.';
+
+/** An estimated end: "~3m 20s", with how it is computed as its title; empty without an estimate. */
+export function eta(ms: number | null | undefined, mean: number | null | undefined): HTMLElement | string {
+  if (ms === null || ms === undefined) return '';
+  return h('span', { class: 'eta', title: `${ETA_BASIS} Mean task run: ${duration(mean)}.` }, `~${duration(ms)}`);
+}

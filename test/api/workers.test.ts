@@ -101,6 +101,13 @@ describe('/api/workers/:id/sleep-schedule', { timeout: 30_000 }, () => {
     expect(expectJson(await api(s, 'GET', path))).toEqual(set);
     // Without days: every day.
     expect(expectJson(await api(s, 'PUT', path, { body: { start: '01:00', end: '02:00' } })).days).toEqual([]);
+    // Every worker's schedule in one answer (the dashboard's workers page).
+    const other = await registerWorker(s.url);
+    await api(s, 'PUT', `/api/workers/${other.id}/sleep-schedule`, { body: { days: 'sa su', start: '20:00', end: '08:00' } });
+    const all = expectJson(await api(s, 'GET', '/api/sleep-schedules'));
+    expect(all).toHaveLength(2);
+    expect(all).toContainEqual({ worker_id: w.id, days: [], start: '01:00', end: '02:00' });
+    expect(all).toContainEqual({ worker_id: other.id, days: ['sa', 'su'], start: '20:00', end: '08:00' });
     const del = await api(s, 'DELETE', path);
     expect(del.status).toBe(204);
     expect(del.text).toBe('');

@@ -76,6 +76,11 @@ export class SleepScheduler {
     this.repos.schedules.remove(workerId);
   }
 
+  /** Every worker's schedule (the dashboard's workers page shows them in one request). */
+  list(): ScheduleView[] {
+    return this.repos.schedules.all().map(scheduleView);
+  }
+
   get(workerId: string): ScheduleView | undefined {
     const s = this.repos.schedules.get(workerId);
     return s && scheduleView(s);

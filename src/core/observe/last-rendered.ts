@@ -4,7 +4,7 @@
 // A copy is kept in <data-dir>/last-rendered/ when the path is reported, because frames move
 // (a render job's last task moves them to their final folder).
 import { constants, createReadStream, createWriteStream, readFileSync } from 'node:fs';
-import { type FileHandle, mkdir, open as openFile, rename, rm, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdir, open as openFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Repos } from '../repos';
@@ -25,6 +25,22 @@ export interface NoPreview {
   job: string | null;
   path: string | null;
   reason: string;
+}
+
+/** What the dashboard writes under a last-rendered image. */
+export interface RenderedInfo {
+  job: string | null;
+  job_name: string | null;
+  path: string | null;
+  /** The frame number: the last run of digits in the file name (`shot_0042.png` → 42). */
+  frame: number | null;
+  /** When the manager took its copy of the image, soon after a worker reported it. */
+  captured: string | null;
+}
+
+export function frameOf(file: string): number | null {
+  const m = /(\d+)\D*$/.exec(path.basename(file).replace(/\.[^.]*$/, ''));
+  return m ? Number(m[1]) : null;
 }
 
 /** The image type by its first bytes, never by the file name. */
@@ -56,10 +72,21 @@ export class LastRendered {
 
   /** The path reported last for a job (job given) or for the whole farm. */
   path(jobId?: string): { job: string | null; path: string | null } {
-    if (jobId === undefined) return { job: null, path: this.repos.settings.get('last_output') ?? null };
+    if (jobId === undefined) return { job: this.repos.settings.get('last_output_job') ?? null, path: this.repos.settings.get('last_output') ?? null };
     const j = isId(jobId) ? this.repos.jobs.get(jobId) : undefined;
     if (!j) throw new NotFoundError(`job ${jobId} not found`);
     return { job: j.id, path: j.last_output };
+  }
+
+  /** The job, frame and time of the image (job given) or of the farm's newest one. */
+  async info(jobId?: string): Promise<RenderedInfo> {
+    const { job, path: reported } = this.path(jobId);
+    const name = jobId === undefined ? FARM : jobId;
+    let captured: string | null = null;
+    if (reported && this.kept(name) === reported) {
+      captured = await stat(`${this.keptFile(name)}.path`).then((st) => st.mtime.toISOString(), () => null);
+    }
+    return { job, job_name: job ? (this.repos.jobs.name(job) ?? null) : null, path: reported, frame: reported ? frameOf(reported) : null, captured };
   }
 
   /** The image to serve, or why there is none. */

@@ -190,6 +190,7 @@ export class TaskReports {
     this.repos.write(() => {
       this.repos.jobs.setLastOutput(jobId, latest);
       this.repos.settings.set('last_output', latest);
+      this.repos.settings.set('last_output_job', jobId);
     });
     if (paths.length > 1) this.log.debug('output produced; kept the newest', { worker: worker.id, dropped: paths.length - 1 });
   }

@@ -1,8 +1,18 @@
-// The farm at a glance: counts per status, what is stuck, the newest frame.
+// The farm at a glance: first what needs a wrangler, by name (failed jobs and why, stuck jobs and
+// why, workers timed out, in error or silent), then the running jobs with progress and estimated
+// end, the counts per status and the newest frame.
 import { api } from '../api';
-import { h, replace, table } from '../dom';
+import { badge, type Child, duration, eta, h, progress, relativeTime, replace, table } from '../dom';
 import { lastRenderedBox } from './image';
 import type { View } from './view';
+
+interface FirstFailure {
+  task: string;
+  task_name: string;
+  worker_nickname: string;
+  ended: string;
+  activity: string;
+}
 
 export interface FarmSummary {
   jobs: Record<string, number>;
@@ -10,6 +20,12 @@ export interface FarmSummary {
   workers: Record<string, number>;
   current_tasks: Record<string, { task: string; task_name: string; job: string; job_name: string }>;
   stuck: { job: string; name: string; reason: string }[];
+  attention: {
+    failed: { job: string; name: string; activity: string; failed_tasks: number; first_failure: FirstFailure | null }[];
+    failed_omitted: number;
+    workers: { id: string; nickname: string; status: string; last_seen: string; why: string }[];
+    running: { job: string; name: string; status: string; completed: number; total: number; running: number; elapsed_ms: number | null; eta_ms: number | null; mean_task_ms: number | null }[];
+  };
 }
 
 function counts(title: string, c: Record<string, number>): HTMLElement {
@@ -22,6 +38,75 @@ function counts(title: string, c: Record<string, number>): HTMLElement {
   );
 }
 
+/** The first failure of a job: which task, on which worker, when, and what it said. */
+export function failureText(f: FirstFailure): HTMLElement {
+  return h(
+    'span',
+    { class: 'failure' },
+    h('a', { href: `#/tasks/${f.task}` }, f.task_name),
+    ` on ${f.worker_nickname}, ${relativeTime(f.ended)}: `,
+    h('span', { class: 'reason' }, f.activity || '(no reason given)'),
+  );
+}
+
+function attention(f: FarmSummary): HTMLElement {
+  const a = f.attention;
+  const parts: Child[] = [];
+  if (a.failed.length > 0) {
+    parts.push(
+      h('h4', {}, 'Failed jobs'),
+      table(
+        ['job', 'why', 'first failure'],
+        a.failed.map((j) => [
+          h('a', { href: `#/jobs/${j.job}` }, j.name),
+          h('span', { class: 'muted' }, j.activity),
+          j.first_failure ? failureText(j.first_failure) : h('span', { class: 'muted' }, 'no task run failed (its tasks were canceled)'),
+        ]),
+        'failed-jobs',
+      ),
+      a.failed_omitted > 0 ? h('p', { class: 'muted' }, `and ${a.failed_omitted} more failed jobs (see Jobs)`) : null,
+    );
+  }
+  if (f.stuck.length > 0) {
+    parts.push(h('h4', {}, 'Stuck jobs'), table(['job', 'why'], f.stuck.map((s) => [h('a', { href: `#/jobs/${s.job}` }, s.name), s.reason]), 'stuck'));
+  }
+  if (a.workers.length > 0) {
+    parts.push(
+      h('h4', {}, 'Workers'),
+      table(['worker', 'status', 'why'], a.workers.map((w) => [h('a', { href: '#/workers', class: 'nick' }, w.nickname), badge(w.status), w.why]), 'troubled-workers'),
+    );
+  }
+  return h(
+    'section',
+    { class: `card wide attention${parts.length > 0 ? ' alert' : ''}` },
+    h('h3', {}, 'Needs attention'),
+    parts.filter((p) => p).length === 0 ? h('p', { class: 'muted nothing' }, 'Nothing: no failed or stuck job, and every worker answers on time.') : parts,
+  );
+}
+
+function running(f: FarmSummary): HTMLElement {
+  const r = f.attention.running;
+  return h(
+    'section',
+    { class: 'card wide' },
+    h('h3', {}, 'Running'),
+    r.length === 0
+      ? h('p', { class: 'muted' }, 'No job is running.')
+      : table(
+          ['job', 'status', 'progress', 'tasks running', 'elapsed', 'estimated end'],
+          r.map((j) => [
+            h('a', { href: `#/jobs/${j.job}` }, j.name),
+            badge(j.status),
+            h('span', {}, progress(j.completed, j.total), ` ${j.completed} of ${j.total}`),
+            String(j.running),
+            duration(j.elapsed_ms),
+            j.eta_ms === null ? h('span', { class: 'muted', title: 'No task of this job has completed yet: there is nothing to estimate from.' }, '—') : eta(j.eta_ms, j.mean_task_ms),
+          ]),
+          'running-jobs',
+        ),
+  );
+}
+
 export function farmView(): View {
   const body = h('div', { class: 'grid' });
   const image = lastRenderedBox('/api/last-rendered');
@@ -30,20 +115,7 @@ export function farmView(): View {
     el,
     async refresh() {
       const f = await api<FarmSummary>('GET', '/api/farm');
-      replace(
-        body,
-        counts('Jobs', f.jobs),
-        counts('Tasks', f.tasks),
-        counts('Workers', f.workers),
-        h(
-          'section',
-          { class: 'card wide' },
-          h('h3', {}, 'Stuck'),
-          f.stuck.length === 0
-            ? h('p', { class: 'muted' }, 'Nothing is stuck: every waiting task has an available worker that can take it.')
-            : table(['job', 'why'], f.stuck.map((s) => [h('a', { href: `#/jobs/${s.job}` }, s.name), s.reason]), 'stuck'),
-        ),
-      );
+      replace(body, attention(f), running(f), counts('Jobs', f.jobs), counts('Tasks', f.tasks), counts('Workers', f.workers));
       await image.refresh();
     },
     wants: (e) => {

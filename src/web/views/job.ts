@@ -1,8 +1,10 @@
-// One job: settings, actions, tasks (with per-task requeue), blocklist, last-rendered frame.
+// One job: its first failure at the top, the actions that fit its state (as core says), tasks with
+// their durations (and per-task requeue), settings, blocklist, last-rendered frame.
 import { api } from '../api';
-import { badge, h, pager, progress, relativeTime, replace, table } from '../dom';
+import { badge, duration, eta, h, pager, progress, relativeTime, replace, table } from '../dom';
+import { failureText } from './farm';
 import { lastRenderedBox } from './image';
-import type { JobView } from './jobs';
+import { countsText, type JobView } from './jobs';
 import type { Ctx, View } from './view';
 
 interface TaskView {
@@ -16,6 +18,9 @@ interface TaskView {
   progress: number;
   failed_by_workers: { id: string; identifier: string }[];
   updated: string;
+  /** Its latest run's start and end (end null while it runs). */
+  started: string | null;
+  ended: string | null;
 }
 
 interface JobDetail extends JobView {
@@ -23,6 +28,7 @@ interface JobDetail extends JobView {
   /** Why waiting work will not be picked up (the farm summary's "stuck" for this job). */
   warnings?: string[];
   metadata: Record<string, string>;
+  first_failure: { task: string; task_name: string; worker_nickname: string; ended: string; activity: string } | null;
   task_list: TaskView[];
 }
 
@@ -43,6 +49,14 @@ function settingValue(v: unknown): string {
 /** How many tasks the job has: its counts per status (the answer holds only a page of them). */
 function taskTotal(job: JobDetail): number {
   return Object.values(job.tasks).reduce((a, b) => a + b, 0);
+}
+
+/** How long the task's latest run took, or has run so far. */
+function runTime(t: TaskView): HTMLElement | string {
+  if (!t.started) return '';
+  const end = t.ended ? Date.parse(t.ended) : Date.now();
+  const d = duration(end - Date.parse(t.started));
+  return h('span', { class: 'duration', title: `started ${t.started}${t.ended ? `, ended ${t.ended}` : ', still running'}` }, t.ended ? d : `${d}…`);
 }
 
 export function jobView(id: string, ctx: Ctx): View {
@@ -76,32 +90,39 @@ export function jobView(id: string, ctx: Ctx): View {
     fetchJob().then(draw, (err: unknown) => ctx.notify(err instanceof Error ? err.message : String(err), true));
   }
 
+  /** Only the actions that fit the job's state: the list comes from serve (core's allowedJobActions). */
   function drawActions(): void {
     if (!job || !ctx.admin) {
       replace(actions, ctx.admin ? null : h('p', { class: 'muted' }, 'Read-only: log in with the admin token to change this job.'));
       return;
     }
+    const can = new Set(job.actions);
+    const button = (action: string, label: string, what: string, path: string, body?: unknown) =>
+      can.has(action) ? h('button', { data: { action }, on: { click: () => post(what, path, body) } }, label) : null;
     const prio = h('input', { type: 'number', min: '0', max: '100', value: String(job.priority), name: 'priority' });
     replace(
       actions,
-      h('button', { on: { click: () => post('cancel', `/api/jobs/${id}/cancel`) } }, 'Cancel'),
-      h('button', { on: { click: () => post('pause', `/api/jobs/${id}/pause`) } }, 'Pause'),
-      h('button', { on: { click: () => post('resume', `/api/jobs/${id}/resume`) } }, 'Resume'),
-      h('button', { on: { click: () => post('requeue', `/api/jobs/${id}/requeue`) } }, 'Requeue'),
-      h('button', { on: { click: () => post('requeue failed tasks', `/api/jobs/${id}/requeue`, { failed_only: true }) } }, 'Requeue failed'),
+      button('cancel', 'Cancel', 'cancel', `/api/jobs/${id}/cancel`),
+      button('pause', 'Pause', 'pause', `/api/jobs/${id}/pause`),
+      button('resume', 'Resume', 'resume', `/api/jobs/${id}/resume`),
+      button('requeue', 'Requeue', 'requeue', `/api/jobs/${id}/requeue`),
+      button('requeue-failed', 'Requeue failed', 'requeue failed tasks', `/api/jobs/${id}/requeue`, { failed_only: true }),
       h('span', { class: 'inline' }, prio, h('button', { on: { click: () => post('set priority', `/api/jobs/${id}/priority`, { priority: Number(prio.value) }) } }, 'Set priority')),
-      h(
-        'button',
-        {
-          class: 'danger',
-          on: {
-            click: () => {
-              if (confirm('Delete this job, its tasks and logs?')) void ctx.act('delete', () => api('DELETE', `/api/jobs/${id}`)).then(() => (location.hash = '#/jobs'));
+      can.has('delete')
+        ? h(
+            'button',
+            {
+              class: 'danger',
+              data: { action: 'delete' },
+              on: {
+                click: () => {
+                  if (confirm('Delete this job, its tasks and logs?')) void ctx.act('delete', () => api('DELETE', `/api/jobs/${id}`)).then(() => (location.hash = '#/jobs'));
+                },
+              },
             },
-          },
-        },
-        'Delete',
-      ),
+            'Delete',
+          )
+        : null,
     );
   }
 
@@ -111,13 +132,14 @@ export function jobView(id: string, ctx: Ctx): View {
       h('a', { href: `#/tasks/${t.id}` }, t.name),
       badge(t.status),
       t.worker_nickname ?? '',
+      runTime(t),
       h('span', { class: 'activity' }, t.activity),
       // Workers report no progress with the final update: a completed task is done.
       progress(t.status === 'completed' ? 100 : t.progress, 100),
       t.failed_by_workers.length ? h('span', { title: t.failed_by_workers.map((f) => f.identifier).join('\n') }, String(t.failed_by_workers.length)) : '',
       ctx.admin ? h('button', { class: 'small', on: { click: () => ctx.act('requeue task', () => api('POST', `/api/tasks/${t.id}/requeue`)) } }, 'Requeue') : '',
     ]);
-    replace(tasks, table(['task', 'status', 'worker', 'activity', 'progress', 'failures', ''], rows, 'tasks'), pager(taskTotal(job), PAGE, page, showPage));
+    replace(tasks, table(['task', 'status', 'worker', 'duration', 'activity', 'progress', 'failures', ''], rows, 'tasks'), pager(taskTotal(job), PAGE, page, showPage));
   }
 
   function draw(): void {
@@ -127,7 +149,16 @@ export function jobView(id: string, ctx: Ctx): View {
       head,
       h('p', { class: 'crumbs' }, h('a', { href: '#/jobs' }, 'Jobs'), ' / '),
       h('h2', {}, job.name, ' ', badge(job.status)),
+      job.first_failure ? h('p', { class: 'first-failure' }, h('strong', {}, 'First failure: '), failureText(job.first_failure)) : null,
       h('p', {}, progress(job.tasks.completed ?? 0, total), ` ${job.tasks.completed ?? 0} of ${total} tasks completed · ${job.job_type} · priority ${job.priority} · submitted ${relativeTime(job.created)}`, job.tag ? ` · tag ${job.tag}` : ''),
+      h(
+        'p',
+        { class: 'pace' },
+        countsText(job.tasks),
+        job.elapsed_ms !== null ? ` · elapsed ${duration(job.elapsed_ms)}` : '',
+        job.eta_ms !== null ? [' · estimated end in ', eta(job.eta_ms, job.mean_task_ms)] : '',
+        job.mean_task_ms !== null ? ` · mean task ${duration(job.mean_task_ms)}` : '',
+      ),
       job.activity ? h('p', { class: 'muted' }, job.activity) : null,
       job.warnings?.length ? h('ul', { class: 'warnings' }, job.warnings.map((w) => h('li', {}, w))) : null,
     );
