@@ -35,7 +35,10 @@ export interface WorkerView {
   current_task_name: string | null;
   current_job: string | null;
   current_job_name: string | null;
-  /** When the worker was last heard from. */
+  /**
+   * When the worker was last heard from: serve knows it to the request; elsewhere (the CLI on the
+   * database) it is the stored last_seen, written at most every SEEN_WRITE_INTERVAL_MS.
+   */
   last_seen: string;
   /**
    * Set when the worker has been quiet for longer than twice the interval at which it asks the
@@ -69,7 +72,7 @@ export function workerView(repos: Repos, w: WorkerRecord, now: number, heard: He
     id: w.id, nickname: w.nickname, status: w.status, status_requested: w.status_requested || null,
     lazy_status_request: w.lazy_status_request, platform: w.platform, address: w.address, software: w.software,
     supported_task_types: w.supported_task_types, tags: w.tags, current_task: w.current_task, current_task_name: task?.name ?? null,
-    current_job: jobName === undefined ? null : task!.job_id, current_job_name: jobName ?? null, last_seen: isoTime(w.last_seen),
+    current_job: jobName === undefined ? null : task!.job_id, current_job_name: jobName ?? null, last_seen: isoTime(h.at),
     silent: silence ? { for_s: Math.round(silence.silent_ms / 1000), poll_s: silence.poll_ms / 1000 } : null,
   };
 }

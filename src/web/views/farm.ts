@@ -68,7 +68,15 @@ function attention(f: FarmSummary): HTMLElement {
     );
   }
   if (f.stuck.length > 0) {
-    parts.push(h('h4', {}, 'Stuck jobs'), table(['job', 'why'], f.stuck.map((s) => [h('a', { href: `#/jobs/${s.job}` }, s.name), s.reason]), 'stuck'));
+    // One row per job, each of its reasons on a line of its own.
+    const byJob = new Map<string, { name: string; reasons: string[] }>();
+    for (const s of f.stuck) {
+      const j = byJob.get(s.job) ?? { name: s.name, reasons: [] };
+      j.reasons.push(s.reason);
+      byJob.set(s.job, j);
+    }
+    const rows = [...byJob].map(([id, j]) => [h('a', { href: `#/jobs/${id}` }, j.name), j.reasons.map((r, i) => [i > 0 ? h('br') : null, r])]);
+    parts.push(h('h4', {}, 'Stuck jobs'), table(['job', 'why'], rows, 'stuck'));
   }
   if (a.workers.length > 0) {
     parts.push(

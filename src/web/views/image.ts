@@ -56,6 +56,7 @@ export function lastRenderedBox(path: string): { el: HTMLElement; changed(): voi
           el.replaceChild(caption(info, size), el.firstChild!);
           el.dataset.loaded = '1';
         });
+        img.addEventListener('click', () => el.classList.toggle('zoomed'));
         img.src = r.url;
         replace(el, caption(info), img);
       } else {

@@ -58,7 +58,8 @@ export function logView(id: string): View {
         h('span', { title: r.started }, relativeTime(r.started)),
         r.ended ? h('span', { title: r.ended }, relativeTime(r.ended)) : h('span', { class: 'muted' }, 'running'),
         r.ended ? duration(r.duration_ms) : `${duration(r.duration_ms)}…`,
-        r.outcome ? badge(r.outcome) : badge('active'),
+        // A run taken back (timeout, requeue, sign-off) ended with its task queued again.
+        r.outcome === 'queued' ? h('span', { class: 'badge st-queued' }, 'requeued') : badge(r.outcome ?? 'active'),
         h('span', { class: 'activity' }, r.activity),
         r.log_run === null
           ? h('span', { class: 'muted' }, 'no log')
@@ -72,7 +73,7 @@ export function logView(id: string): View {
       h('h3', {}, `Runs (${task.runs.length})`),
       task.runs.length === 0
         ? h('p', { class: 'muted' }, 'This task has not been handed to a worker yet.')
-        : table(['run', 'worker', 'started', 'ended', 'took', 'ended as', 'last words', 'log'], rows, 'runs'),
+        : table(['run', 'worker', 'started', 'ended', 'took', 'ended as', 'activity', 'log'], rows, 'runs'),
     );
     const r = task.runs.find((x) => x.log_run !== null && x.log_run === (chosen ?? latestLog));
     replace(logHead, r ? `Log of run ${task.runs.indexOf(r) + 1} (${r.worker_nickname})` : 'Log', running && chosen === undefined ? ' · following' : '');

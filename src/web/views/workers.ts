@@ -167,7 +167,7 @@ export function workersView(ctx: Ctx): View {
         h('span', { title: w.last_seen }, relativeTime(w.last_seen)),
         schedule(w),
         tags(w),
-        h('span', { class: 'muted' }, w.supported_task_types.join(', ')),
+        h('span', { class: 'types' }, w.supported_task_types.map((t) => h('span', {}, t))),
         h('span', { class: 'inline' }, actions(w), forget(w)),
       ];
     });
