@@ -216,6 +216,12 @@ describe.runIf(run)('the dashboard names the problem (Chromium)', { timeout: 60_
     );
     expect(img.rendering).toBe('pixelated');
     expect(img.w).toBeGreaterThanOrEqual(64 * 8);
+    // A click shows it as large as the window (1400 px wide here); another click, back.
+    await page.eval(`document.querySelector('figure.last-rendered img').click()`);
+    await page.waitFor(`document.querySelector('figure.last-rendered.zoomed')`, 'the zoomed image');
+    expect(await page.eval<number>(`document.querySelector('figure.last-rendered img').getBoundingClientRect().width`)).toBeGreaterThan(1300);
+    await page.eval(`document.querySelector('figure.last-rendered img').click()`);
+    expect(await page.eval(`document.querySelector('figure.last-rendered').classList.contains('zoomed')`)).toBe(false);
     expect(page.errors).toEqual([]);
   });
 

@@ -56,6 +56,10 @@ describe('task runs', () => {
     expect(m.views.taskDetail(again.id).runs.at(-1)!.outcome).toBe('canceled');
 
     m.queue.requeueJob(job, false);
+    // A job-wide requeue takes running tasks back in bulk: their runs end too.
+    const running = mustClaim(tm, w1);
+    m.queue.requeueJob(job, false);
+    expect(m.views.taskDetail(running.id).runs.at(-1)!.outcome).toBe('queued');
     const c = mustClaim(tm, w1);
     tm.clock.advance(61_000);
     m.timeouts.checkWorkers();
