@@ -123,11 +123,16 @@ export function allTaskCounts(repos: Repos): Map<string, Record<TaskStatus, numb
   return out;
 }
 
+const NO_PACE = { elapsed_ms: null, eta_ms: null, mean_task_ms: null };
+
 export function jobView(repos: Repos, j: JobListing, counts: Record<TaskStatus, number> | undefined, now: number): JobView {
   const c = counts ?? taskCounts(repos, j.id);
-  // Only an active job's completed runs are summed (its estimate); others need two index lookups.
+  // Only an active job's completed runs are summed (its estimate); others need two index lookups,
+  // and a job whose tasks all wait none (listings hold many: 20 µs a job less).
   const active = j.status === 'active';
-  const pace = paceOf(j.status, c, repos.taskRuns.pace(j.id, active), active ? repos.taskRuns.openForJob(j.id) : [], now);
+  const waiting = (c.queued ?? 0) + (c.paused ?? 0);
+  const ran = Object.values(c).reduce((a, b) => a + b, 0) > waiting;
+  const pace = ran ? paceOf(j.status, c, repos.taskRuns.pace(j.id, active), active ? repos.taskRuns.openForJob(j.id) : [], now) : NO_PACE;
   return {
     id: j.id, name: j.name, job_type: j.job_type, status: j.status, priority: j.priority, created: isoTime(j.created),
     updated: isoTime(j.updated), activity: j.activity, tag: j.tag, metadata: j.metadata,
@@ -239,6 +244,16 @@ export class Views {
     const { items, omitted } = newest(list, listing.limit);
     const counts = allTaskCounts(this.repos);
     return { jobs: items.map((j) => jobView(this.repos, j, counts.get(j.id) ?? zeroCounts(TASK_STATUSES), now)), omitted };
+  }
+
+  /** The jobs in any of these statuses, oldest first, their counts read once. */
+  jobsIn(statuses: readonly JobStatus[]): JobView[] {
+    const now = this.clock.now();
+    const counts = allTaskCounts(this.repos);
+    return statuses
+      .flatMap((st) => this.repos.jobs.listings(st))
+      .sort((a, b) => a.seq - b.seq)
+      .map((j) => jobView(this.repos, j, counts.get(j.id) ?? zeroCounts(TASK_STATUSES), now));
   }
 
   /** A job without its tasks: what the job actions answer with. */

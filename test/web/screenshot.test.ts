@@ -32,7 +32,7 @@ async function syntheticFarm(): Promise<{ url: string; token: string }> {
     clock.set(Date.now() + offset);
   };
   const names = ['render-01', 'render-02', 'render-03', 'render-04'];
-  const workers = [];
+  const workers: Awaited<ReturnType<typeof registerWorker>>[] = [];
   for (const n of names) workers.push(await registerWorker(s.url, { nickname: n, types: ['sleep'] }));
   const work = async (w: (typeof workers)[number], minutes: number, end: Record<string, unknown> = { task_status: 'completed', activity: 'Task completed' }) => {
     const t = (await w.call('POST', '/task')).json;

@@ -88,7 +88,7 @@ export class FarmSummaries {
     const failed = failedJobs.jobs.reverse().map((j) => ({
       job: j.id, name: j.name, activity: j.activity, failed_tasks: j.tasks.failed, first_failure: this.views.firstFailure(j.id),
     }));
-    const running = ['active', 'pause-requested', 'cancel-requested'].flatMap((st) => this.views.jobs(st)).map((j) => {
+    const running = this.views.jobsIn(['active', 'pause-requested', 'cancel-requested']).map((j) => {
       const total = Object.values(j.tasks).reduce((a, b) => a + b, 0);
       return {
         job: j.id, name: j.name, status: j.status, completed: j.tasks.completed, total, running: j.tasks.active + j.tasks['cancel-requested'],
