@@ -17,7 +17,7 @@ import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync,
+  chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -172,10 +172,12 @@ if (wantPackage) {
     [r('LICENSE'), 'LICENSE'],
     [r('packaging', 'flamenco-mgr.example.json'), 'flamenco-mgr.example.json'],
     [r('packaging', 'flamenco-mgr.service'), 'flamenco-mgr.service'],
+    // The README's links lead into docs/: the pages (not the screenshots) travel with it.
+    ...readdirSync(r('docs')).filter((f) => f.endsWith('.md')).sort().map((f) => [r('docs', f), path.join('docs', f)]),
   ];
   for (const [src] of files) if (!existsSync(src)) fail(`${path.relative(root, src)} is missing; it belongs in the release archive`);
   rmSync(stage, { recursive: true, force: true });
-  mkdirSync(path.join(stage, name), { recursive: true });
+  mkdirSync(path.join(stage, name, 'docs'), { recursive: true });
   try {
     for (const [src, dest] of files) {
       const to = path.join(stage, name, dest);

@@ -7,7 +7,8 @@ import { backupCommand } from './cli/backup';
 import { blocklistCommand, forgetWorkerCommand, sleepScheduleCommand } from './cli/farm';
 import { jobsCommand } from './cli/jobs';
 import { jobTypesCommand } from './cli/job-types';
-import { DataDirError, fsProblem } from './cli/context';
+import { DATA_DIR_ENV, DataDirError, DEFAULT_DATA_DIR, fsProblem } from './cli/context';
+import { TOKEN_ENV, TOKEN_FILE_ENV, URL_ENV } from './cli/client/connect';
 import { queueStatusCommand, requeueCommand } from './cli/queue';
 import { pruneJobsCommand } from './cli/prune';
 import { completionCommand } from './cli/completion';
@@ -36,6 +37,31 @@ const EXIT: Record<ErrorCode, number> = {
 
 const DEBUG_ENV = 'FLAMENCO_MGR_DEBUG';
 
+/** What every command takes, said once (each command's --help lists its own). */
+const GLOBAL_HELP = `
+Options most commands take:
+  --data-dir <dir>       the manager's data directory (default: $${DATA_DIR_ENV} or ${DEFAULT_DATA_DIR})
+  --manager <url>        work on a manager elsewhere over HTTP (all but serve, backup, restore)
+  --token <token>        its admin token
+  --token-file <file>    read the admin token from this file
+  --json                 JSON instead of a table or text
+  -o wide                never cut table cells (on a terminal, tables fit its width)
+
+Environment:
+${[
+  [DATA_DIR_ENV, 'data directory when --data-dir is not given'],
+  [URL_ENV, 'manager URL when neither --manager nor --data-dir is given'],
+  [TOKEN_ENV, 'admin token for --manager'],
+  [TOKEN_FILE_ENV, 'file holding it (default ~/.config/flamenco-mgr/token)'],
+  [DEBUG_ENV, 'set to 1: internal errors print their stack trace'],
+  ['NO_COLOR', 'set: no colours on a terminal'],
+]
+  .map(([name, what]) => `  ${name!.padEnd(25)}${what}`)
+  .join('\n')}
+
+'flamenco-mgr <command> --help' shows a command's options. Start a manager with
+'flamenco-mgr serve'; docs/cli.md describes every command.`;
+
 function isFsError(err: unknown): err is NodeJS.ErrnoException {
   const e = err as NodeJS.ErrnoException;
   return e instanceof Error && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code) && typeof e.syscall === 'string';
@@ -46,6 +72,7 @@ export function buildProgram(): Command {
     .description('A render-farm manager for Flamenco Worker 2.x, in one executable')
     .version(`flamenco-mgr ${VERSION} (commit ${COMMIT})`, '-V, --version')
     .showHelpAfterError('(add --help for usage)')
+    .addHelpText('after', GLOBAL_HELP)
     .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
     .exitOverride();
   serveCommand(program);

@@ -5,13 +5,14 @@ import { ValidationError } from '../core/support/errors';
 import { common, type CommonOptions } from './context';
 import { withClient } from './client/connect';
 import { outputStyle, printJson, relativeTime, table, type TableOptions, withOutput } from './format';
+import { counted } from '../core/support/plural';
 
 export function forgetWorkerCommand(program: Command): void {
   common(program.command('forget-worker <worker-id>').description('remove a worker for good (its running tasks are requeued first)')).action(
     async (id: string, opts: CommonOptions) => {
       const { id: workerId, requeued } = await withClient(opts, (c) => c.forgetWorker(id));
       if (opts.json) return printJson({ forgotten: workerId, requeued });
-      io.out(`forgot worker ${workerId}; requeued ${requeued} task${requeued === 1 ? '' : 's'}\n`);
+      io.out(`forgot worker ${workerId}; requeued ${counted(requeued, 'task')}\n`);
     },
   );
 }
@@ -26,7 +27,7 @@ export function blocklistCommand(program: Command): void {
       if (list.length === 0) return void io.out('the blocklist is empty\n');
       const now = c.now();
       const rows = list.map((b) => [b.job, b.task_type, b.worker, b.worker_nickname ?? '-', relativeTime(Date.parse(b.created), now)]);
-      io.out(table(['JOB', 'TASK TYPE', 'WORKER', 'NICKNAME', 'SINCE'], rows, style, { keep: ['JOB', 'WORKER'] }) + '\n');
+      io.out(table(['JOB', 'TASK TYPE', 'WORKER', 'NICKNAME', 'SINCE'], rows, style, { ids: ['JOB', 'WORKER'] }) + '\n');
     });
   });
   common(
@@ -44,7 +45,7 @@ export function blocklistCommand(program: Command): void {
     if (!job) throw new ValidationError('say which job: --job <id>');
     const removed = await withClient(opts, (c) => c.clearBlocklist(job, opts.worker, opts.taskType));
     if (opts.json) return printJson({ removed });
-    io.out(`removed ${removed} blocklist entr${removed === 1 ? 'y' : 'ies'}\n`);
+    io.out(`removed ${counted(removed, 'blocklist entry', 'blocklist entries')}\n`);
   });
 }
 

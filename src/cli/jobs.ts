@@ -20,7 +20,7 @@ export function jobsCommand(program: Command): void {
       const style = outputStyle(opts);
       await showView(opts, 'flamenco-mgr jobs', async (c) => {
         const { jobs, omitted } = await c.jobList(opts.status, listing);
-        return frameOf(jobs, opts.json, () => (jobs.length === 0 ? 'no jobs\n' : jobsTable(jobs, style, c.now()) + '\n' + omittedNote(omitted, 'older jobs')));
+        return frameOf(jobs, opts.json, () => (jobs.length === 0 ? 'no jobs\n' : jobsTable(jobs, style, c.now()) + '\n' + omittedNote(omitted, 'older job')));
       });
     });
 

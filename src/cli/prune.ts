@@ -5,6 +5,7 @@ import { common, type CommonOptions } from './context';
 import { withClient } from './client/connect';
 import { printJson } from './format';
 import { io } from './io';
+import { counted } from '../core/support/plural';
 
 /** "1.5 MiB", "312 KiB", "80 B". */
 export function bytes(n: number): string {
@@ -21,7 +22,7 @@ export function bytes(n: number): string {
 /** One line saying what a prune freed. */
 export function pruneSummary(r: PruneResult): string {
   if (r.jobs === 0) return 'nothing to prune';
-  return `pruned ${r.jobs} job${r.jobs === 1 ? '' : 's'}: ${r.tasks} task${r.tasks === 1 ? '' : 's'}, ${bytes(r.log_bytes)} of task logs`;
+  return `pruned ${counted(r.jobs, 'job')}: ${counted(r.tasks, 'task')}, ${bytes(r.log_bytes)} of task logs`;
 }
 
 export function pruneJobsCommand(program: Command): void {
@@ -36,7 +37,7 @@ export function pruneJobsCommand(program: Command): void {
     const statuses = opts.status === undefined ? [...PRUNABLE] : parsePrunableStatuses(opts.status.split(',').map((s) => s.trim()));
     const r = await withClient(opts, (c) => c.prune(age, statuses));
     if (opts.json) return printJson(r);
-    for (const j of r.pruned) io.out(`deleted job ${j.id} (${j.name}), ${j.status}, ${j.tasks} task${j.tasks === 1 ? '' : 's'}\n`);
+    for (const j of r.pruned) io.out(`deleted job ${j.id} (${j.name}), ${j.status}, ${counted(j.tasks, 'task')}\n`);
     io.out(`${pruneSummary(r)}\n`);
   });
 }

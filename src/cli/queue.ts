@@ -7,6 +7,7 @@ import type { Listing } from '../core/listing';
 import { colourStatus, type LimitOptions, listingOf, omittedNote, outputStyle, printJson, type TableOptions, withLimit, withOutput } from './format';
 import { jobsTable } from './tables';
 import { frameOf, showView, type WatchOptions, withWatch } from './live';
+import { counted } from '../core/support/plural';
 
 export function queueStatusCommand(program: Command): void {
   common(withWatch(withLimit(withOutput(program.command('queue-status').description('task and worker counts, and the current jobs (--all: every job)')), 'jobs')))
@@ -28,7 +29,7 @@ export function queueStatusCommand(program: Command): void {
           const warnings = q.warnings.flatMap((j) => j.warnings.map((w) => `warning: job ${j.name} (${j.job}): ${w}\n`)).join('');
           const head = `tasks:   ${nonZero(q.tasks)}\nworkers: ${nonZero(q.workers)}\n${warnings}\n`;
           if (q.jobs.length === 0) return `${head}no jobs\n`;
-          return head + jobsTable(q.jobs, style, c.now()) + '\n' + omittedNote(omitted, 'older jobs');
+          return head + jobsTable(q.jobs, style, c.now()) + '\n' + omittedNote(omitted, 'older job');
         });
       });
     });
@@ -62,13 +63,13 @@ export function requeueCommand(program: Command): void {
         what = `${opts.failedOnly ? 'failed tasks of ' : ''}job ${opts.job}`;
       } else if (opts.task) {
         n = await c.requeueTasks(opts.task);
-        what = `${opts.task.length} task${opts.task.length === 1 ? '' : 's'}`;
+        what = counted(opts.task.length, 'task');
       } else {
         n = await c.requeueWorker(opts.worker!);
         what = `worker ${opts.worker}`;
       }
       if (opts.json) printJson({ requeued: n });
-      else io.out(`requeued ${n} task${n === 1 ? '' : 's'} (${what})\n`);
+      else io.out(`requeued ${counted(n, 'task')} (${what})\n`);
     });
   });
 }

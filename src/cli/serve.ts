@@ -60,6 +60,8 @@ export function serveCommand(program: Command): void {
       'workers can use as manager_url:',
       ...managerUrls(s.host, s.port).map((u) => `  ${u}`),
       opts.ssdp === false ? 'discovery: off (--no-ssdp); workers must be given manager_url' : s.discovery,
+      // Read-only from trusted_networks (this machine by default); changes need the admin token.
+      `dashboard: ${s.url}/ (from other machines: a manager_url above, in a browser)`,
       `admin token: run 'flamenco-mgr admin-token --data-dir ${dataDir}'`,
     ];
     process.stdout.write(out.join('\n') + '\n');

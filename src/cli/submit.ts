@@ -6,6 +6,7 @@ import { ValidationError } from '../core/support/errors';
 import { common, type CommonOptions, fsProblem } from './context';
 import { withClient } from './client/connect';
 import { printJson } from './format';
+import { counted } from '../core/support/plural';
 
 function readDocument(file: string): unknown {
   let text: string;
@@ -21,6 +22,17 @@ function readDocument(file: string): unknown {
   }
 }
 
+/** A job document that any farm with a worker for `sleep` runs; `submit --help` shows it. */
+export const EXAMPLE_JOB = { name: 'first test', job_type: 'sleep', settings: { frames: '1-4', chunk_size: 2, time_in_seconds: 1 } };
+
+const SUBMIT_HELP = `
+A job document is JSON: a name, a job type and the type's settings. For example:
+
+  echo '${JSON.stringify(EXAMPLE_JOB)}' | flamenco-mgr submit -
+
+'flamenco-mgr job-types' lists the job types and the settings each takes; docs/jobs.md describes
+the document (priority, tags, metadata, custom task lists).`;
+
 export function submitCommand(program: Command): void {
   common(
     program
@@ -28,7 +40,8 @@ export function submitCommand(program: Command): void {
       .description('submit a job document (a JSON file, or - for standard input)')
       .option('--priority <0-100>', 'override the document\'s priority')
       .option('--paused', 'submit the job paused (resume it with resume-job)')
-      .option('--tag <tag>', 'only workers with this tag run the job'),
+      .option('--tag <tag>', 'only workers with this tag run the job')
+      .addHelpText('after', SUBMIT_HELP),
   ).action(
     async (file: string, opts: CommonOptions & { priority?: string; paused?: boolean; tag?: string }) => {
       if (opts.priority !== undefined && !/^\d+$/.test(opts.priority)) {
@@ -44,7 +57,7 @@ export function submitCommand(program: Command): void {
       const r = await withClient(opts, (c) => c.submit(doc));
       if (opts.json) return printJson(r);
       io.out(`${r.id}\n`);
-      io.err(`submitted job ${r.id} with ${r.tasks} task${r.tasks === 1 ? '' : 's'}\n`);
+      io.err(`submitted job ${r.id} with ${counted(r.tasks, 'task')}\n`);
       for (const w of r.warnings) io.err(`warning: ${w}\n`);
     },
   );

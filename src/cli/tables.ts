@@ -1,18 +1,26 @@
 // The tables several commands print: jobs (jobs, queue-status) and workers (list-workers).
 import type { JobSummary } from '../core/lifecycle/queue';
+import { allOnOneRow, firstLine } from '../core/support/one-line';
 import type { JobDetail, TaskView, WorkerView } from '../core/views';
-import { colourStatus, omittedNote, progressBar, relativeTime, type Style, table, taskLabel } from './format';
+import { colourStatus, omittedNote, percent, progressBar, relativeTime, type Style, table, taskLabel } from './format';
 
 function total(counts: Record<string, number>): number {
   return Object.values(counts).reduce((a, b) => a + b, 0);
 }
 
+/** Below this width the jobs table shows progress as "45% 9/20" instead of a bar, leaving the room to the names. */
+const BAR_WIDTH = 100;
+
 export function jobsTable(jobs: JobSummary[], style: Style, now: number): string {
-  const rows = jobs.map((j) => [
-    j.id, j.name, j.job_type, j.status, String(j.priority), progressBar(j.tasks.completed ?? 0, total(j.tasks)),
-    `${j.tasks.completed}/${total(j.tasks)}`, relativeTime(Date.parse(j.created), now),
-  ]);
-  return table(['JOB', 'NAME', 'TYPE', 'STATUS', 'PRIO', 'PROGRESS', 'DONE', 'CREATED'], rows, style, { keep: ['JOB', 'STATUS', 'PROGRESS', 'DONE'], status: 'STATUS' });
+  const narrow = style.width !== undefined && style.width < BAR_WIDTH;
+  const rows = jobs.map((j) => {
+    const done = j.tasks.completed ?? 0;
+    const all = total(j.tasks);
+    const progress = narrow ? [`${percent(done, all)}% ${done}/${all}`] : [progressBar(done, all), `${done}/${all}`];
+    return [j.id, j.name, j.job_type, j.status, String(j.priority), ...progress, relativeTime(Date.parse(j.created), now)];
+  });
+  const headers = ['JOB', 'NAME', 'TYPE', 'STATUS', 'PRIO', 'PROGRESS', ...(narrow ? [] : ['DONE']), 'CREATED'];
+  return table(headers, rows, style, { ids: ['JOB'], keep: ['STATUS', 'PROGRESS', 'DONE'], status: 'STATUS' });
 }
 
 export function jobProgress(j: JobSummary): string {
@@ -20,8 +28,16 @@ export function jobProgress(j: JobSummary): string {
 }
 
 export function tasksTable(tasks: TaskView[], style: Style): string {
-  const rows = tasks.map((t) => [t.id, t.name, t.task_type, t.status, t.worker_nickname ?? '-', `${t.progress}%`, t.activity]);
-  return table(['TASK', 'NAME', 'TYPE', 'STATUS', 'WORKER', 'PROGRESS', 'ACTIVITY'], rows, style, { keep: ['TASK', 'STATUS'], status: 'STATUS' });
+  // A fitted table shows the first line of an activity (cut to the column), a wide one all of it.
+  const activity = style.width === undefined ? allOnOneRow : firstLine;
+  const rows = tasks.map((t) => [t.id, t.name, t.task_type, t.status, t.worker_nickname ?? '-', `${t.progress}%`, activity(t.activity)]);
+  return table(['TASK', 'NAME', 'TYPE', 'STATUS', 'WORKER', 'PROGRESS', 'ACTIVITY'], rows, style, {
+    ids: ['TASK'],
+    keep: ['STATUS'],
+    status: 'STATUS',
+    // The ids of one job's tasks differ only in their last characters; `<job>/<task name>` names a task too.
+    drop: ['TASK', 'TYPE'],
+  });
 }
 
 export function workersTable(workers: WorkerView[], style: Style, now: number): string {
@@ -32,7 +48,9 @@ export function workersTable(workers: WorkerView[], style: Style, now: number): 
     w.supported_task_types.join(','), w.tags.join(',') || '-',
   ]);
   return table(['ID', 'NICKNAME', 'STATUS', 'REQUESTED', 'PLATFORM', 'ADDRESS', 'TASK', 'LAST SEEN', 'TASK TYPES', 'TAGS'], rows, style, {
-    keep: ['ID', 'STATUS', 'LAST SEEN'],
+    ids: ['ID'],
+    keep: ['STATUS', 'LAST SEEN'],
+    drop: ['TASK TYPES', 'TAGS', 'ADDRESS', 'PLATFORM', 'REQUESTED'],
     status: 'STATUS',
   });
 }
@@ -54,5 +72,5 @@ export function jobText(j: JobDetail, omitted: number, taskStatus: string | unde
   for (const w of j.warnings) lines.push(`  warning:   ${w}`);
   const head = lines.join('\n') + '\n\n';
   if (j.task_list.length === 0) return head + (taskStatus ? `no ${taskStatus} tasks\n` : 'no tasks\n');
-  return head + tasksTable(j.task_list, style) + '\n' + omittedNote(omitted, 'tasks');
+  return head + tasksTable(j.task_list, style) + '\n' + omittedNote(omitted, 'task');
 }

@@ -1,6 +1,6 @@
 // `task-log`: a task's log, its earlier runs, and --follow until the task ends.
 import type { Command } from 'commander';
-import { parseRun, parseTail } from '../core/protocol/task-log-runs';
+import { checkLogPresent, parseRun, parseTail } from '../core/protocol/task-log-runs';
 import { ValidationError } from '../core/support/errors';
 import { isOneOf } from '../core/support/statuses';
 import type { TaskView } from '../core/views';
@@ -26,12 +26,18 @@ interface TaskLogOptions extends CommonOptions {
 export function taskLogCommand(program: Command): void {
   common(
     program
-      .command('task-log <task-id>')
+      .command('task-log <task>')
       .description('print a task\'s log: its latest run, or earlier ones (each time a task is handed out anew is a run)')
       .option('--tail <n>', 'only the last n lines')
       .option('--follow', 'keep printing what is appended, until the task ends (or Ctrl-C)')
       .option('--run <n>', 'the n-th run (1 = the first)')
-      .option('--all-runs', 'every run, oldest first, each under a line naming its worker'),
+      .option('--all-runs', 'every run, oldest first, each under a line naming its worker')
+      .addHelpText(
+        'after',
+        `
+<task> is a task id, a unique id prefix (at least 4 characters), or the job's name or id and the
+task's name: flamenco-mgr task-log "shot 12/render-1-10" --follow`,
+      ),
   ).action(async (id: string, opts: TaskLogOptions) => {
     const run = opts.run === undefined ? undefined : parseRun(opts.run, '--run');
     if (run !== undefined && opts.allRuns) throw new ValidationError('give --run n or --all-runs, not both');
@@ -48,6 +54,7 @@ export function taskLogCommand(program: Command): void {
 
 async function printRuns(c: FarmClient, t: TaskView, run: number | undefined, allRuns: boolean, tail: number | undefined, json: boolean): Promise<void> {
   const runs = await c.logRuns(t);
+  checkLogPresent(t, runs.length);
   // The run asked for is checked (and refused when missing) by readRun.
   const chosen = allRuns ? runs : run !== undefined ? [{ run, worker: null }] : runs.slice(-1);
   const texts = await Promise.all(chosen.map((r) => c.readRun(t, r.run, tail)));
@@ -69,6 +76,7 @@ async function printRuns(c: FarmClient, t: TaskView, run: number | undefined, al
  * starts a new file, which is followed from its start.
  */
 async function follow(c: FarmClient, t: TaskView, tail: number | undefined): Promise<void> {
+  checkLogPresent(t, (await c.logRuns(t)).length);
   let offset: number;
   if (tail !== undefined) {
     const first = await c.tailWithSize(t, tail);

@@ -16,7 +16,7 @@ import { StuckWork } from './jobs/stuck';
 import { TaskDocuments } from './protocol/documents';
 import { type IdGenerator, objectIdGenerator } from './support/ids';
 import { JobService } from './jobs/jobs';
-import { type Logger, silentLogger } from './support/logger';
+import { type Logger, namingLogger, silentLogger } from './support/logger';
 import { QueueService } from './lifecycle/queue';
 import { createRepos, type Repos } from './repos';
 import { Scheduler } from './protocol/scheduler';
@@ -79,10 +79,11 @@ export class Manager {
     this.dataDir = opts.dataDir;
     this.config = opts.config ?? defaultConfig();
     this.clock = opts.clock ?? systemClock;
-    this.log = opts.logger ?? silentLogger;
     const ids = opts.ids ?? objectIdGenerator(this.clock);
     const cfg = () => this.config;
     this.repos = createRepos(opts.db);
+    const names = this.repos.names;
+    this.log = namingLogger(opts.logger ?? silentLogger, { job: (id) => names.jobName(id), worker: (id) => names.workerNickname(id) });
     this.batch = new WriteBatch(opts.db, this.repos.tx);
     this.variables = new Variables(this.config.variables);
     this.logs = new TaskLogs(path.join(this.dataDir, 'task-logs'), (file, err) =>

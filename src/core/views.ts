@@ -8,6 +8,7 @@ import { isId } from './support/ids';
 import type { Repos } from './repos';
 import { type Clock, systemClock } from './support/clock';
 import { ALL, isCurrent, type Listing, newest } from './listing';
+import { taskProgress } from './jobs/progress';
 import type { StuckWork } from './jobs/stuck';
 import type { TaskRunRecord } from '../db/task-runs-repo';
 import { allowedJobActions, type JobAction } from './lifecycle/state';
@@ -170,7 +171,7 @@ export function taskView(repos: Repos, t: TaskRecord, nicknames = new Map<string
   return {
     id: t.id, job: t.job_id, name: t.name, status: t.status, task_type: t.task_type, priority: t.priority,
     parents: repos.taskParents.parents(t.id), worker: t.worker_id, worker_nickname: nickname, activity: t.activity,
-    progress: t.task_progress, failed_by_workers: repos.taskFailures.list(t.id).map((f) => ({ id: f.worker_id, identifier: f.identifier })),
+    progress: taskProgress(t.status, t.task_progress), failed_by_workers: repos.taskFailures.list(t.id).map((f) => ({ id: f.worker_id, identifier: f.identifier })),
     log_tail: t.log_tail, updated: isoTime(t.updated), started: r ? isoTime(r.started) : null, ended: r?.ended ? isoTime(r.ended) : null,
   };
 }

@@ -25,6 +25,16 @@ export class NamesRepo {
     this.s = new StatementCache(db);
   }
 
+  /** A job's name by its id (undefined when there is no such job). */
+  jobName(id: string): string | undefined {
+    return this.s.get('SELECT name FROM jobs WHERE id = ?').pluck().get(id) as string | undefined;
+  }
+
+  /** A worker's nickname by its id (undefined when there is no such worker). */
+  workerNickname(id: string): string | undefined {
+    return this.s.get('SELECT nickname FROM workers WHERE id = ?').pluck().get(id) as string | undefined;
+  }
+
   jobs(name: string, idPrefix: string | null): NameMatch[] {
     const byName = this.s.get(`SELECT id, name FROM jobs WHERE name = ? ORDER BY seq LIMIT ${MAX_MATCHES}`).all(name) as NameMatch[];
     return idPrefix ? [...byName, ...this.byPrefix('jobs', 'name', idPrefix)] : byName;

@@ -2,6 +2,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { hasV3Equivalent } from '../core/protocol/dialects';
+import type { Command } from './tasks-repo';
 import { MIGRATIONS } from './migrations';
 import { nativeBinding } from './native';
 
@@ -44,10 +46,23 @@ export function migrate(db: DB): void {
     );
   }
   if (current === MIGRATIONS.length) return;
+  // Backfills that need the program's own rules, not SQL's.
+  db.function('v3_equivalent', { deterministic: true }, v3EquivalentColumn);
   db.transaction(() => {
     for (let v = current; v < MIGRATIONS.length; v++) {
       db.exec(MIGRATIONS[v]!);
       db.pragma(`user_version = ${v + 1}`);
     }
   }).immediate();
+}
+
+/** tasks.v3_equivalent of a stored `commands` value; a value that is not a list of commands is no task for v3. */
+function v3EquivalentColumn(commands: unknown): number {
+  try {
+    const parsed = JSON.parse(String(commands)) as unknown;
+    const ok = Array.isArray(parsed) && parsed.every((c) => typeof c === 'object' && c !== null && typeof c.name === 'string' && typeof c.settings === 'object' && c.settings !== null);
+    return ok && hasV3Equivalent(parsed as Command[]) ? 1 : 0;
+  } catch {
+    return 0;
+  }
 }

@@ -32,17 +32,25 @@ export interface TaskRecord {
   last_worker_ping: number | null;
   created: number;
   updated: number;
+  /** Whether a Flamenco 3 Worker can run it (core/protocol/dialects.ts hasV3Equivalent), set at submission. */
+  v3_equivalent: boolean;
 }
 
 export type NewTask = Omit<TaskRecord, 'seq'>;
 
-interface Row extends Omit<TaskRecord, 'commands' | 'metrics'> {
+interface Row extends Omit<TaskRecord, 'commands' | 'metrics' | 'v3_equivalent'> {
   commands: string;
   metrics: string;
+  v3_equivalent: number;
 }
 
 function fromRow(r: Row): TaskRecord {
-  return { ...r, commands: JSON.parse(r.commands) as Command[], metrics: JSON.parse(r.metrics) as Record<string, unknown> };
+  return {
+    ...r,
+    commands: JSON.parse(r.commands) as Command[],
+    metrics: JSON.parse(r.metrics) as Record<string, unknown>,
+    v3_equivalent: r.v3_equivalent !== 0,
+  };
 }
 
 /**
@@ -70,9 +78,19 @@ export const NEXT_FOR_TYPE_SQL = `SELECT * FROM tasks INDEXED BY tasks_dispatch
  * index and re-plans when its value is bound): 30–50 µs per call instead of 4 µs. Task types are
  * few, so one prepared statement per type stays small; the literal is quoted, never spliced raw.
  */
-function nextForTypeSql(taskType: string): string {
-  return NEXT_FOR_TYPE_SQL.replace('@taskType', `'${taskType.replace(/'/g, "''")}'`);
+function nextForTypeSql(taskType: string, v3Only: boolean): string {
+  return (v3Only ? NEXT_FOR_TYPE_V3_SQL : NEXT_FOR_TYPE_SQL).replace('@taskType', `'${taskType.replace(/'/g, "''")}'`);
 }
+
+/**
+ * The dispatch query as a Flamenco 3 Worker asks it: only tasks with a Flamenco 3 equivalent,
+ * walking tasks_dispatch_v3, which holds only those (the condition must be in the query for
+ * SQLite to use that partial index). Exported so tests can check its query plan.
+ */
+export const NEXT_FOR_TYPE_V3_SQL = NEXT_FOR_TYPE_SQL.replace('INDEXED BY tasks_dispatch', 'INDEXED BY tasks_dispatch_v3').replace(
+  'AND (job_tag IS NULL',
+  'AND v3_equivalent = 1 AND (job_tag IS NULL',
+);
 
 /**
  * A page of a job's tasks, all or of one status, in creation order. Each walks an index in that
@@ -110,12 +128,12 @@ export class TasksRepo {
       .get(
         `INSERT INTO tasks (id, job_id, job_seq, job_priority, job_tag, name, task_type, priority, status, commands,
            pending_parents, worker_id, activity, log_tail, task_progress, command_idx, command_progress, metrics,
-           last_worker_ping, created, updated)
+           last_worker_ping, created, updated, v3_equivalent)
          VALUES (@id, @job_id, @job_seq, @job_priority, @job_tag, @name, @task_type, @priority, @status, @commands,
            @pending_parents, @worker_id, @activity, @log_tail, @task_progress, @command_idx, @command_progress, @metrics,
-           @last_worker_ping, @created, @updated)`,
+           @last_worker_ping, @created, @updated, @v3_equivalent)`,
       )
-      .run({ ...t, commands: JSON.stringify(t.commands), metrics: JSON.stringify(t.metrics) });
+      .run({ ...t, commands: JSON.stringify(t.commands), metrics: JSON.stringify(t.metrics), v3_equivalent: t.v3_equivalent ? 1 : 0 });
   }
 
   get(id: string): TaskRecord | undefined {
@@ -143,8 +161,9 @@ export class TasksRepo {
     if ('assign' in worker) {
       this.s
         .get(
+          // A new run starts from nothing: the progress of an earlier run is not this one's.
           `UPDATE tasks SET status = @status, updated = @now, activity = coalesce(@activity, activity),
-             worker_id = @worker, last_worker_ping = @now WHERE id = @id`,
+             worker_id = @worker, last_worker_ping = @now, task_progress = 0, command_idx = 0, command_progress = 0 WHERE id = @id`,
         )
         .run({ ...params, worker: worker.assign });
     } else if ('release' in worker) {
@@ -234,11 +253,12 @@ export class TasksRepo {
   }
 
   /**
-   * The first task of one type, in dispatch order, that this worker may run. Walks the
+   * The first task of one type, in dispatch order, that this worker may run (with v3Only, one a
+   * Flamenco 3 Worker can run). Walks the
    * tasks_dispatch partial index and stops at the first row passing the per-worker filters.
    */
-  nextForType(taskType: string, workerId: string, workerTags: string): TaskRecord | undefined {
-    const r = this.s.get(nextForTypeSql(taskType)).get({ workerId, workerTags }) as Row | undefined;
+  nextForType(taskType: string, workerId: string, workerTags: string, v3Only = false): TaskRecord | undefined {
+    const r = this.s.get(nextForTypeSql(taskType, v3Only)).get({ workerId, workerTags }) as Row | undefined;
     return r && fromRow(r);
   }
 

@@ -1,4 +1,5 @@
 // SQL for the workers table.
+import { type Generation, v3TaskType } from '../core/protocol/dialects';
 import type { RequestableStatus, TaskStatus, WorkerStatus } from '../core/support/statuses';
 import type { DB } from './open';
 import { StatementCache } from './statements';
@@ -23,6 +24,8 @@ export interface WorkerRecord {
   current_task_updated: number | null;
   created: number;
   last_seen: number;
+  /** Which worker it is: Flamenco Worker 2.5 ('v2') or the Flamenco 3 Worker ('v3'). */
+  generation: Generation;
 }
 
 interface Row extends Omit<WorkerRecord, 'supported_task_types' | 'tags' | 'lazy_status_request'> {
@@ -56,9 +59,9 @@ export class WorkersRepo {
     this.s
       .get(
         `INSERT INTO workers (id, secret_hash, nickname, address, platform, software, supported_task_types, tags,
-           status, status_requested, lazy_status_request, current_task, created, last_seen)
+           status, status_requested, lazy_status_request, current_task, created, last_seen, generation)
          VALUES (@id, @secret_hash, @nickname, @address, @platform, @software, @supported_task_types, @tags,
-           @status, @status_requested, @lazy_status_request, @current_task, @created, @last_seen)`,
+           @status, @status_requested, @lazy_status_request, @current_task, @created, @last_seen, @generation)`,
       )
       .run({
         ...w,
@@ -216,20 +219,24 @@ export class WorkersRepo {
 
   /**
    * Whether a worker other than those excluded could still run a task of this type in this job:
-   * it supports the type, carries the job's tag (if the job has one), is not blocklisted for (job,
-   * type) and has not failed this task.
+   * it runs the type (a Flamenco 3 Worker: the type or its Flamenco 3 name, and only for a task
+   * with a Flamenco 3 equivalent; see core/protocol/dialects.ts), carries the job's tag (if the
+   * job has one), is not blocklisted for (job, type) and has not failed this task.
    */
-  someoneElseCanRun(taskType: string, jobId: string, taskId: string, jobTag: string | null): boolean {
+  someoneElseCanRun(taskType: string, jobId: string, taskId: string, jobTag: string | null, v3Equivalent = false): boolean {
     const row = this.s
       .get(
         `SELECT 1 FROM workers w
-         WHERE EXISTS (SELECT 1 FROM json_each(w.supported_task_types) WHERE value = @taskType)
+         WHERE (EXISTS (SELECT 1 FROM json_each(w.supported_task_types) WHERE value = @taskType)
+                AND (w.generation != 'v3' OR @v3Equivalent = 1)
+             OR w.generation = 'v3' AND @v3Equivalent = 1
+                AND EXISTS (SELECT 1 FROM json_each(w.supported_task_types) WHERE value = @v3TaskType))
            AND (@jobTag IS NULL OR EXISTS (SELECT 1 FROM json_each(w.tags) WHERE value = @jobTag))
            AND NOT EXISTS (SELECT 1 FROM blocklist b WHERE b.job_id = @jobId AND b.task_type = @taskType AND b.worker_id = w.id)
            AND NOT EXISTS (SELECT 1 FROM task_failures f WHERE f.task_id = @taskId AND f.worker_id = w.id)
          LIMIT 1`,
       )
-      .get({ taskType, jobId, taskId, jobTag });
+      .get({ taskType, v3TaskType: v3TaskType(taskType), v3Equivalent: v3Equivalent ? 1 : 0, jobId, taskId, jobTag });
     return row !== undefined;
   }
 }

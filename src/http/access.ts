@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { HttpError } from './errors';
 import { isTrusted, type Network } from '../core/support/networks';
 import { requireAdmin } from './admin-routes';
+import type { AdminTokenRef } from '../core/support/admin-token';
 
 export function fromTrustedNetwork(req: IncomingMessage, networks: readonly Network[]): boolean {
   return isTrusted(req.socket.remoteAddress, networks);
@@ -16,7 +17,7 @@ export function anonymousReader(req: IncomingMessage, networks: readonly Network
   return req.headers.authorization === undefined && fromTrustedNetwork(req, networks);
 }
 
-export function requireReader(req: IncomingMessage, networks: readonly Network[], token: string): void {
+export function requireReader(req: IncomingMessage, networks: readonly Network[], token: AdminTokenRef): void {
   if (!anonymousReader(req, networks)) requireAdmin(req, token);
 }
 

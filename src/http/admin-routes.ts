@@ -2,7 +2,7 @@
 import { createReadStream } from 'node:fs';
 import { closeSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { tokenMatches } from '../core/support/admin-token';
+import { type AdminTokenRef, tokenMatches } from '../core/support/admin-token';
 import { NotFoundError } from '../core/support/errors';
 import { isId } from '../core/support/ids';
 import type { TaskView } from '../core/views';
@@ -12,6 +12,7 @@ import type { Manager } from '../core/manager';
 import { HttpError } from './errors';
 import { errorReply, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
+import { counted } from '../core/support/plural';
 
 /** The token of an `Authorization: Bearer <token>` header; '' without one. */
 export function bearerToken(req: IncomingMessage): string {
@@ -19,7 +20,7 @@ export function bearerToken(req: IncomingMessage): string {
   return typeof h === 'string' && /^Bearer\s+/i.test(h) ? h.replace(/^Bearer\s+/i, '').trim() : '';
 }
 
-export function requireAdmin(req: IncomingMessage, token: string): void {
+export function requireAdmin(req: IncomingMessage, token: AdminTokenRef): void {
   const presented = bearerToken(req);
   if (!presented || !tokenMatches(presented, token)) {
     throw new HttpError(401, 'unauthorized', 'admin token missing or wrong (see `flamenco-mgr admin-token`)', { 'WWW-Authenticate': 'Bearer realm="flamenco-mgr"' });
@@ -77,7 +78,7 @@ export async function serveLog(m: Manager, ctx: RequestCtx, job: string, task: s
       }
       if (start >= h.size || start > end) {
         closeSync(h.fd);
-        return errorReply(416, 'range_not_satisfiable', `the log has ${h.size} bytes`, { 'Content-Range': `bytes */${h.size}` });
+        return errorReply(416, 'range_not_satisfiable', `the log has ${counted(h.size, 'byte')}`, { 'Content-Range': `bytes */${h.size}` });
       }
       status = 206;
     }
@@ -91,7 +92,7 @@ export async function serveLog(m: Manager, ctx: RequestCtx, job: string, task: s
   return { status, headers, stream: createReadStream('', { fd: h.fd, start, end, autoClose: true }) };
 }
 
-export function adminRoutes(m: Manager, token: string): Route[] {
+export function adminRoutes(m: Manager, token: AdminTokenRef): Route[] {
   const admin = (fn: (ctx: RequestCtx) => Reply | Promise<Reply>) => (ctx: RequestCtx) => {
     requireAdmin(ctx.req, token);
     return fn(ctx);

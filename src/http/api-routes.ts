@@ -3,6 +3,7 @@ import type { Manager } from '../core/manager';
 import { ValidationError } from '../core/support/errors';
 import { jobTypesDocument } from '../core/jobs/compilers/index';
 import { requireReader } from './access';
+import type { AdminTokenRef } from '../core/support/admin-token';
 import { type Listing, parseLimit, parseOffset, parseScope } from '../core/listing';
 import { parseAge, parsePrunableStatuses, PRUNABLE } from '../core/lifecycle/retention';
 import { requireAdmin, serveLog } from './admin-routes';
@@ -21,7 +22,7 @@ function bodyObject(ctx: RequestCtx, optional = false): Fields {
   return jsonObject(ctx.body, optional);
 }
 
-export function apiRoutes(m: Manager, token: string): Route[] {
+export function apiRoutes(m: Manager, token: AdminTokenRef): Route[] {
   const route = (methods: string[], path: string, fn: (ctx: RequestCtx) => Reply | Promise<Reply>, bodyLimit?: number): Route => ({
     methods,
     path: `/api${path}`,
@@ -102,7 +103,11 @@ export function apiRoutes(m: Manager, token: string): Route[] {
       const run = q(ctx, 'run');
       return run === undefined ? serveLog(m, ctx, t.job, t.id) : serveRun(m, t, run, q(ctx, 'tail'));
     }),
-    route(['GET'], '/tasks/:id/runs', (ctx) => json(runsOf(m, m.views.task(taskId(ctx))))),
+    route(['GET'], '/tasks/:id/runs', async (ctx) => {
+      const t = m.views.task(taskId(ctx));
+      await m.logs.flushed(t.job, t.id);
+      return json(runsOf(m, t));
+    }),
 
     // workers
     route(['GET'], '/workers', () => json(m.views.workers())),

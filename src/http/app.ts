@@ -1,6 +1,7 @@
 // The manager's whole HTTP surface.
 import type { Server } from 'node:http';
 import type { Manager } from '../core/manager';
+import type { AdminTokenRef } from '../core/support/admin-token';
 import { adminRoutes } from './admin-routes';
 import { dashboardRoutes } from './dashboard-routes';
 import { apiRoutes } from './api-routes';
@@ -10,7 +11,8 @@ import { createHttpServer } from './server';
 import { v3Routes } from './v3-routes';
 import { workerRoutes } from './worker-routes';
 
-export function createManagerServer(m: Manager, adminToken: string): Server {
+/** `adminToken`: the token, or serve's source of the current one (core/support/admin-token.ts). */
+export function createManagerServer(m: Manager, adminToken: AdminTokenRef): Server {
   const metrics = m.observe.metrics;
   const events = new EventStreamHub(m.observe.feed);
   const server = createHttpServer(

@@ -5,6 +5,7 @@ import type { Manager } from '../core/manager';
 import { ValidationError } from '../core/support/errors';
 import { anonymousReader, requireReader } from './access';
 import { requireAdmin } from './admin-routes';
+import type { AdminTokenRef } from '../core/support/admin-token';
 import { coalesceParam, type EventStreamHub } from './events-stream';
 import type { Reply } from './reply';
 import type { Route } from './server';
@@ -30,7 +31,7 @@ async function lastRendered(m: Manager, jobId?: string): Promise<Reply> {
 /** The content type Prometheus expects for the text exposition format. */
 const EXPOSITION = 'text/plain; version=0.0.4; charset=utf-8';
 
-export function observeRoutes(m: Manager, token: string, hub: EventStreamHub): Route[] {
+export function observeRoutes(m: Manager, token: AdminTokenRef, hub: EventStreamHub): Route[] {
   const reader = (req: Parameters<typeof requireReader>[0]) => requireReader(req, m.config.trusted_networks, token);
   return [
     {

@@ -1,6 +1,6 @@
 // The data directory: where it is, what makes it a farm's, and opening its database. Shared by
 // serve and every CLI command, so they judge a directory the same way.
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ownValue } from '../core/support/own';
 import { DB_FILE, openDatabase, type DB } from '../db/open';
@@ -33,16 +33,59 @@ export function fsProblem(err: unknown): string {
   return (e?.code && ownValue(FS_PROBLEMS, e.code)) ?? e?.code ?? String(err);
 }
 
-/** Creates the data directory if needed; a path that is not a usable directory is refused. */
-export function ensureDataDir(dir: string): void {
+/**
+ * Creates the data directory if needed; a path that is not a usable directory is refused. Returns
+ * the topmost directory it created (undefined when the directory was there).
+ */
+export function ensureDataDir(dir: string): string | undefined {
+  let created: string | undefined;
   try {
-    mkdirSync(dir, { recursive: true });
+    created = mkdirSync(dir, { recursive: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'EEXIST' ? 'it is not a directory' : fsProblem(err);
     throw new DataDirError(`cannot use data directory ${dir}: ${why}`);
   }
   if (!statSync(dir).isDirectory()) throw new DataDirError(`cannot use data directory ${dir}: it is not a directory`);
+  return created;
+}
+
+/** What a start that failed must take away again: the directories and files it made. */
+export interface DataDirTrace {
+  /** The topmost directory made for the data directory, if it was made. */
+  created: string | undefined;
+  /** The data directory's entries before the start (when it was there). */
+  entries: Set<string>;
+}
+
+/** Makes the data directory if needed and notes what was there, so that undoNewFiles can take away what a failed start adds. */
+export function enterDataDir(dir: string): DataDirTrace {
+  let entries = new Set<string>();
+  try {
+    entries = new Set(readdirSync(dir));
+  } catch {
+    // Not there yet (or unreadable: ensureDataDir says why).
+  }
+  return { created: ensureDataDir(dir), entries };
+}
+
+/**
+ * After a start that failed (the port was taken, the database refused): removes the data directory
+ * when the start made it, else the files the start added, so a failed start leaves nothing new. A
+ * farm's directory (it had a database) is left as it is: a write-ahead log made by this start may
+ * hold what a CLI command wrote meanwhile.
+ */
+export function undoNewFiles(dir: string, trace: DataDirTrace): void {
+  try {
+    if (trace.created !== undefined) {
+      rmSync(trace.created, { recursive: true, force: true });
+      return;
+    }
+    if (trace.entries.has(DB_FILE)) return;
+    for (const name of readdirSync(dir)) if (!trace.entries.has(name)) rmSync(path.join(dir, name), { recursive: true, force: true });
+  } catch {
+    // Best effort: the start's own error is the one to report.
+  }
 }
 
 /** Refuses a path that exists but is no directory, without creating anything; an absent one passes. */
@@ -71,7 +114,7 @@ export function requireDatabase(dataDir: string): void {
 }
 
 /** How to get a farm back: every refusal of a damaged or missing database says it. */
-export const RESTORE_HINT = `restore it from a backup (made with 'flamenco-mgr backup'): stop serve, then put the copy in place as ${DB_FILE} in the data directory`;
+export const RESTORE_HINT = `restore it from a backup (made with 'flamenco-mgr backup'): stop serve, move ${DB_FILE} (and its -wal file) aside, then run 'flamenco-mgr restore <backup> --data-dir <this directory>'`;
 
 /** The configuration serve runs with, recorded for the other commands (see serve/config-file.ts). */
 export const EFFECTIVE_CONFIG_FILE = 'serve-config.json';

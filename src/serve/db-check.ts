@@ -7,7 +7,7 @@ import { DB_FILE, type DB } from '../db/open';
 import { DataDirError, RESTORE_HINT } from './data-dir';
 
 /** Written by a serve that stopped cleanly: the database file as it left it. */
-const CLEAN_STOP_FILE = 'serve-stopped-cleanly.json';
+export const CLEAN_STOP_FILE = 'serve-stopped-cleanly.json';
 
 interface FileIdentity {
   dev: number;

@@ -7,17 +7,17 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Manager } from '../core/manager';
 import { registerBackground } from '../core/observe/background';
-import { ensureAdminToken } from '../core/support/admin-token';
+import { adminTokenSource } from '../core/support/admin-token';
 import type { Clock } from '../core/support/clock';
 import { parseListen } from '../core/support/config';
-import { ValidationError } from '../core/support/errors';
+import { UnavailableError, ValidationError } from '../core/support/errors';
 import { createLogger, type Logger } from '../core/support/logger';
 import type { DB } from '../db/open';
 import { createManagerServer } from '../http/app';
 import { drain, type DrainOptions } from '../http/drain';
 import { startSsdp } from '../http/ssdp';
 import { applyConfig, type LoadedConfig, loadConfigFile, type ReloadOutcome, recordEffectiveConfig } from './config-file';
-import { checkFarmDatabase, DataDirError, ensureDataDir, openFarmDatabase } from './data-dir';
+import { checkFarmDatabase, DataDirError, enterDataDir, openFarmDatabase, undoNewFiles } from './data-dir';
 import { checkIntegrity, databaseFileWatch, recordCleanStop } from './db-check';
 import { acquireServeLock } from './lock';
 
@@ -60,17 +60,23 @@ export interface ServerHandle {
   stopped: Promise<void>;
 }
 
-const LISTEN_PROBLEMS: Record<string, string> = {
-  EADDRINUSE: 'the address is already in use',
-  EACCES: 'permission denied',
-  EADDRNOTAVAIL: 'no such local address',
+/**
+ * Why serve cannot listen, and whether it may pass: a port still held by a process that is
+ * stopping, or an address not up yet at boot, is worth another start (exit 5; the systemd unit
+ * restarts); a privileged port is a configuration error (exit 2; the unit does not restart).
+ */
+const LISTEN_PROBLEMS: Record<string, { why: string; passes: boolean }> = {
+  EADDRINUSE: { why: 'the address is already in use', passes: true },
+  EACCES: { why: 'permission denied', passes: false },
+  EADDRNOTAVAIL: { why: 'no such local address', passes: true },
 };
 
 function listen(server: Server, host: string, port: number, text: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      const why = err.code && Object.hasOwn(LISTEN_PROBLEMS, err.code) ? LISTEN_PROBLEMS[err.code] : undefined;
-      reject(why ? new ValidationError(`cannot listen on ${text}: ${why}`) : err);
+      const p = err.code && Object.hasOwn(LISTEN_PROBLEMS, err.code) ? LISTEN_PROBLEMS[err.code] : undefined;
+      const message = `cannot listen on ${text}: ${p?.why}`;
+      reject(p ? (p.passes ? new UnavailableError(message) : new ValidationError(message)) : err);
     });
     server.listen(port, host, () => {
       server.removeAllListeners('error');
@@ -84,8 +90,14 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   let loaded = loadConfigFile(opts.configFile, opts.listen);
   const { host, port } = parseListen(loaded.config.listen, 'listen');
   const dataDir = path.resolve(opts.dataDir);
-  ensureDataDir(dataDir);
-  const lock = acquireServeLock(dataDir, loaded.config.listen);
+  const trace = enterDataDir(dataDir);
+  let lock: ReturnType<typeof acquireServeLock>;
+  try {
+    lock = acquireServeLock(dataDir, loaded.config.listen);
+  } catch (err) {
+    undoNewFiles(dataDir, trace);
+    throw err;
+  }
   let db: DB | undefined;
   let manager: Manager;
   let server: Server;
@@ -95,13 +107,14 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     const checked = checkIntegrity(db, dataDir);
     log.debug(checked ? 'database integrity checked' : 'database unchanged since the last clean stop; integrity check skipped');
     manager = new Manager({ db, dataDir, config: loaded.config, logger: log, clock: opts.clock });
-    const token = ensureAdminToken(dataDir);
+    const token = adminTokenSource(dataDir);
     recordEffectiveConfig(dataDir, loaded);
     server = createManagerServer(manager, token);
     await listen(server, host, port, loaded.config.listen);
   } catch (err) {
     db?.close();
     lock.release();
+    undoNewFiles(dataDir, trace);
     throw err;
   }
   const openDb = db;

@@ -2,9 +2,10 @@
 // and without NO_COLOR, --limit/--all, the current jobs by default, task filters, --json everywhere.
 import { describe, expect, it } from 'vitest';
 import { testManager } from '../helpers/env';
-import { addWorker, complete, mustClaim, submitCustom } from '../helpers/domain';
+import { addWorker, complete, mustClaim, report, submitCustom } from '../helpers/domain';
 import { parseTable, runCli, runJson } from '../helpers/cli';
 import { RECENT_MS } from '../../src/core/listing';
+import { uniquePrefixLength } from '../../src/cli/format';
 
 const LONG = 'a job name much longer than any terminal would like to show in one column';
 
@@ -18,12 +19,71 @@ describe('tables and colour', { timeout: 30_000 }, () => {
     const lines = narrow.stdout.trimEnd().split('\n');
     for (const l of lines) expect(l.length).toBeLessThanOrEqual(100);
     expect(narrow.stdout).toContain('…');
-    expect(narrow.stdout).toContain(job);
+    expect(narrow.stdout).toContain(`${job.slice(0, 8)} `);
     const wide = await runCli(['jobs', '-o', 'wide', ...d], { tty: { columns: 100 }, env: { NO_COLOR: '1' } });
     expect(wide.stdout).toContain(LONG);
+    expect(wide.stdout).toContain(job);
     const pipe = await runCli(['jobs', ...d]);
     expect(pipe.stdout).toContain(LONG);
     expect((await runCli(['jobs', '-o', 'tall', ...d])).code).toBe(2);
+  });
+
+  it('at 80 columns shorten ids to their shortest unique prefix before they cut names; -o wide shows them whole', async () => {
+    const tm = testManager();
+    const names = ['shot 010 lighting pass', 'shot 020 lighting pass', 'shot 030 fx'];
+    const jobs: string[] = [];
+    for (const name of names) {
+      jobs.push(submitCustom(tm, [{ name: 'render-1-10' }], { name }));
+      tm.clock.advance(5000); // ids made in other seconds differ in their first 8 characters
+    }
+    const d = ['--data-dir', tm.dataDir];
+    const tty = { tty: { columns: 80 }, env: { NO_COLOR: '1' } };
+    const narrow = await runCli(['jobs', ...d], tty);
+    for (const l of narrow.stdout.trimEnd().split('\n')) expect(l.length).toBeLessThanOrEqual(80);
+    const rows = parseTable(narrow.stdout, ['JOB', 'NAME', 'TYPE', 'STATUS', 'PRIO']);
+    expect(rows.map((r) => r.NAME)).toEqual(names);
+    expect(rows.map((r) => r.JOB)).toEqual(jobs.map((j) => j.slice(0, 8)));
+    // A shown prefix is a usable reference.
+    expect((await runJson(['job', rows[1]!.JOB!, ...d])).name).toBe(names[1]);
+    const wide = await runCli(['jobs', '-o', 'wide', ...d], tty);
+    expect(parseTable(wide.stdout, ['JOB', 'NAME', 'TYPE', 'STATUS', 'PRIO']).map((r) => r.JOB)).toEqual(jobs);
+    // Workers too: the id gives way first.
+    const w = await addWorker(tm);
+    const workers = await runCli(['list-workers', ...d], tty);
+    expect(parseTable(workers.stdout, ['ID', 'NICKNAME'])[0]!.ID).toBe(w.slice(0, 8));
+  });
+
+  it('at 80 columns leave out the columns a name is worth more than: task ids of a job, worker details', async () => {
+    const tm = testManager({ config: { task_fail_after_softfail_count: 1, job_fail_share: 1 } });
+    const job = submitCustom(tm, [{ name: 'render-0001-0010' }, { name: 'render-0011-0020' }], { name: 'shot 12' });
+    const w = await addWorker(tm, { nickname: 'render-node-07' });
+    const t = mustClaim(tm, w);
+    const reason = 'exit 47: no tile_x';
+    await report(tm, w, t.id, { task_status: 'failed', activity: reason });
+    const d = ['--data-dir', tm.dataDir];
+    const tty = { tty: { columns: 80 }, env: { NO_COLOR: '1' } };
+    const detail = await runCli(['job', job, ...d], tty);
+    const tasks = detail.stdout.slice(detail.stdout.indexOf('\nNAME'));
+    for (const l of tasks.trim().split('\n')) expect(l.length).toBeLessThanOrEqual(80);
+    expect(tasks).toContain('render-0001-0010');
+    expect(tasks).toContain(reason);
+    expect(tasks).not.toContain(t.id);
+    // -o wide: the ids again.
+    expect((await runCli(['job', job, '-o', 'wide', ...d], tty)).stdout).toContain(t.id);
+    const workers = await runCli(['list-workers', ...d], tty);
+    for (const l of workers.stdout.trim().split('\n')) expect(l.length).toBeLessThanOrEqual(80);
+    expect(parseTable(workers.stdout, ['ID', 'NICKNAME', 'STATUS'])[0]).toMatchObject({ ID: w.slice(0, 8), NICKNAME: 'render-node-07' });
+    expect(workers.stdout).not.toContain('TASK TYPES');
+    const wide = await runCli(['list-workers', '-o', 'wide', ...d], tty);
+    for (const h of ['PLATFORM', 'ADDRESS', 'TASK TYPES', 'TAGS']) expect(wide.stdout).toContain(h);
+    // On a pipe every column is there.
+    expect((await runCli(['list-workers', ...d])).stdout).toContain('TASK TYPES');
+  });
+
+  it('shortest unique prefixes: at least 8 characters, as long as two ids need', () => {
+    expect(uniquePrefixLength(['aaaaaaaa11', 'bbbbbbbb22'])).toBe(8);
+    expect(uniquePrefixLength(['aaaaaaaaa1x', 'aaaaaaaaa2x', 'b'])).toBe(10);
+    expect(uniquePrefixLength(['abc', 'abc'])).toBe(3);
   });
 
   it('colours statuses on a terminal only, and not with NO_COLOR', async () => {
@@ -71,7 +131,7 @@ describe('--limit, --all and the current jobs', { timeout: 30_000 }, () => {
     const jobs = [1, 2, 3].map((n) => submitCustom(tm, [{ name: 'a' }], { name: `job ${n}` }));
     expect((await runJson(['jobs', '--limit', '2', ...d])).map((j: { id: string }) => j.id)).toEqual(jobs.slice(1));
     const human = await runCli(['jobs', '--limit', '2', ...d]);
-    expect(human.stdout).toMatch(/\n\(1 more older jobs not shown; use --limit n or --all\)\n$/);
+    expect(human.stdout).toMatch(/\n\(1 more older job not shown; use --limit n or --all\)\n$/);
     expect((await runCli(['jobs', '--limit', '0', ...d])).code).toBe(2);
     expect((await runCli(['jobs', '--limit', '2', '--all', ...d])).code).toBe(2);
   });
@@ -83,7 +143,7 @@ describe('--limit, --all and the current jobs', { timeout: 30_000 }, () => {
     for (let i = 0; i < 3; i++) ids.push(await addWorker(tm));
     expect((await runJson(['list-workers', ...d])).map((w: { id: string }) => w.id)).toEqual(ids);
     expect((await runJson(['list-workers', '--limit', '2', ...d])).map((w: { id: string }) => w.id)).toEqual(ids.slice(0, 2));
-    expect((await runCli(['list-workers', '--limit', '2', ...d])).stdout).toMatch(/\n\(1 more workers not shown; use --limit n or --all\)\n$/);
+    expect((await runCli(['list-workers', '--limit', '2', ...d])).stdout).toMatch(/\n\(1 more worker not shown; use --limit n or --all\)\n$/);
     expect((await runCli(['list-workers', '--all', ...d])).stdout).not.toContain('not shown');
     expect((await runCli(['list-workers', '--limit', '2', '--all', ...d])).code).toBe(2);
   });
@@ -98,7 +158,7 @@ describe('--limit, --all and the current jobs', { timeout: 30_000 }, () => {
     expect(done.task_list.map((t: { name: string }) => t.name)).toEqual(['a']);
     expect((await runJson(['job', job, '--limit', '2', ...d])).task_list).toHaveLength(2);
     const human = await runCli(['job', job, '--status', 'queued', '--limit', '1', ...d]);
-    expect(human.stdout).toContain('(1 more tasks not shown; use --limit n or --all)');
+    expect(human.stdout).toContain('(1 more task not shown; use --limit n or --all)');
     const bad = await runCli(['job', job, '--status', 'done', ...d]);
     expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('status: "done" is not a task status') });
   });

@@ -184,13 +184,38 @@ describe('remote mode errors', { timeout: 30_000 }, () => {
 
     const old = createServer((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ version: '0.0.1' }));
+      res.end(JSON.stringify({ version: '0.0.1', commit: 'abc1234' }));
     });
     await new Promise<void>((resolve) => old.listen(0, '127.0.0.1', resolve));
     onCleanup(() => new Promise<void>((resolve) => old.close(() => resolve())));
     const other = await runCli(['queue-status', '--manager', `http://127.0.0.1:${(old.address() as AddressInfo).port}`, '--token', 'x']);
     expect(other.code).toBe(12);
     expect(other.stderr).toMatch(/^flamenco-mgr: the manager at .* runs flamenco-mgr 0\.0\.1; this is flamenco-mgr .*: use the same version on both sides\n$/);
+
+    // Not a flamenco-mgr at all: a web server's 404 page, or JSON of another kind.
+    for (const [status, body] of [[404, '<html>Not Found</html>'], [200, '{"version":"3.6","name":"Flamenco"}'], [200, 'hello']] as const) {
+      const stranger = createServer((_req, res) => {
+        res.writeHead(status, { 'Content-Type': body.startsWith('{') ? 'application/json' : 'text/html' });
+        res.end(body);
+      });
+      await new Promise<void>((resolve) => stranger.listen(0, '127.0.0.1', resolve));
+      onCleanup(() => new Promise<void>((resolve) => stranger.close(() => resolve())));
+      const url = `http://127.0.0.1:${(stranger.address() as AddressInfo).port}`;
+      const r = await runCli(['jobs', '--manager', url, '--token', 'x']);
+      expect(r).toMatchObject({ code: 12, stdout: '' });
+      expect(r.stderr).toMatch(new RegExp(`^flamenco-mgr: ${url} does not answer like a flamenco-mgr: check the URL \\(it answered GET /api/version [^\n]*\\)\n$`));
+      expect(r.stderr).not.toContain('same version');
+    }
+  });
+
+  it('backup and restore say they run on the manager\'s machine when given a manager URL', async () => {
+    const s = await testServer();
+    for (const env of [{}, { FLAMENCO_MGR_URL: s.url }]) {
+      const args = 'FLAMENCO_MGR_URL' in env ? ['backup', '/tmp/cliops-x'] : ['backup', '/tmp/cliops-x', '--manager', s.url];
+      const r = await runCli(args, { env: { FLAMENCO_MGR_TOKEN: ADMIN_TOKEN, ...env } });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^flamenco-mgr: backup reads the data directory itself: run it on the manager's machine \(with --data-dir\), not with a manager URL\n$/);
+    }
   });
 
   it('takes the token from the environment or a file, and refuses --data-dir with --manager or a bad URL', async () => {
@@ -207,6 +232,5 @@ describe('remote mode errors', { timeout: 30_000 }, () => {
     const here = await runCli(['jobs', '--json', '--data-dir', s.dataDir], { env: { FLAMENCO_MGR_URL: 'http://127.0.0.1:1', FLAMENCO_MGR_TOKEN: 'x' } });
     expect(here).toMatchObject({ code: 0, stdout: '[]\n' });
     expect((await runCli(['jobs', '--manager', 'ftp://x', '--token', 'x'])).code).toBe(2);
-    expect((await runCli(['backup', '/tmp/x.sqlite', '--manager', s.url])).code).toBe(2);
   });
 });

@@ -1,12 +1,12 @@
 // `flamenco-mgr serve` as a real process: banner, signals, the one-serve-per-data-dir lock,
 // and every way a configuration is refused.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS, configFromJson, defaultConfig } from '../../src/core/support/config';
 import { loadEffectiveConfig } from '../../src/serve/config-file';
 import { request, tempDir } from '../helpers/env';
-import { runCli, startServe, STACK_LINE, waitFor } from '../helpers/cli';
+import { runCli, runCliProcess, startServe, STACK_LINE, waitFor } from '../helpers/cli';
 
 const VERSION = JSON.parse(readFileSync(path.join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')).version as string;
 
@@ -43,6 +43,8 @@ describe('serve banner', { timeout: 30_000 }, () => {
     expect(out).toContain('manager_url');
     expect(out).toContain(`  http://127.0.0.1:${s.port}/`);
     expect(out).toContain(`flamenco-mgr admin-token --data-dir ${dir}`);
+    expect(out).toContain(`dashboard: http://127.0.0.1:${s.port}/ (from other machines: a manager_url above, in a browser)`);
+    expect((await request(s.url, 'GET', '/')).text).toContain('<html');
     // The server is up: an unknown endpoint is a JSON 404, a worker call without credentials a 401.
     expect((await request(s.url, 'GET', '/no-such-thing')).status).toBe(404);
     expect((await request(s.url, 'POST', '/task')).status).toBe(401);
@@ -198,6 +200,39 @@ describe('one serve per data directory', { timeout: 30_000 }, () => {
     // Since the lock was released, the same data directory serves fine elsewhere.
     expect((await (await startServe(['--data-dir', dir])).stop()).code).toBe(0);
   });
+
+  it('a start that cannot listen leaves no new data directory (nor new files) behind, and exits 5 so that a service manager tries again', async () => {
+    const a = await startServe(['--data-dir', tempDir()]);
+    const fresh = path.join(tempDir(), 'new', 'farm');
+    const r = await runCliProcess(['serve', '--no-ssdp', '--data-dir', fresh, '--listen', `127.0.0.1:${a.port}`]);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toBe(`flamenco-mgr: cannot listen on 127.0.0.1:${a.port}: the address is already in use\n`);
+    expect(existsSync(path.dirname(fresh))).toBe(false);
+    // A directory that was there stays as it was.
+    const there = tempDir();
+    writeFileSync(path.join(there, 'notes.txt'), 'mine');
+    expect((await runCliProcess(['serve', '--no-ssdp', '--data-dir', there, '--listen', `127.0.0.1:${a.port}`])).code).toBe(5);
+    expect(readdirSync(there)).toEqual(['notes.txt']);
+    // A farm's directory keeps its database and everything else.
+    const farm = tempDir();
+    await (await startServe(['--data-dir', farm])).stop();
+    const before = readdirSync(farm).sort();
+    expect(before).toContain('flamenco-mgr.sqlite');
+    expect((await runCliProcess(['serve', '--no-ssdp', '--data-dir', farm, '--listen', `127.0.0.1:${a.port}`])).code).toBe(5);
+    expect(readdirSync(farm).sort()).toEqual(before.filter((f) => f !== 'serve-stopped-cleanly.json'));
+  });
+
+  it('exits 2 on a configuration error, which the systemd unit does not restart', async () => {
+    const dir = path.join(tempDir(), 'farm');
+    const config = path.join(tempDir(), 'bad.json');
+    writeFileSync(config, '{"worker_timeout": "soon"}');
+    const r = await runCliProcess(['serve', '--no-ssdp', '--data-dir', dir, '--config', config]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')).toHaveLength(2);
+    expect(existsSync(dir)).toBe(false);
+    expect((await runCliProcess(['serve', '--no-ssdp', '--data-dir', dir, '--config', path.join(dir, 'missing.json')])).code).toBe(2);
+    expect(existsSync(dir)).toBe(false);
+  });
 });
 
 describe('serve refuses bad options and configuration', { timeout: 30_000 }, () => {
@@ -268,6 +303,34 @@ describe('serve refuses bad options and configuration', { timeout: 30_000 }, () 
 });
 
 describe('serve logs', { timeout: 30_000 }, () => {
+  it('name jobs and workers beside their ids, and log jobs that the CLI of another process submitted as they appear', async () => {
+    const dir = tempDir();
+    const s = await startServe(['--data-dir', dir]);
+    const reg = await request(s.url, 'POST', '/register-worker', {
+      body: { secret: 'a-long-enough-secret-123', platform: 'linux', nickname: 'node-07', supported_task_types: ['sleep'] },
+    });
+    const worker = reg.json._id as string;
+    // Submitted by another process on the same data directory: serve hears of it through its events journal.
+    const job = JSON.stringify({ name: 'shot 12 from the CLI', job_type: 'sleep', settings: { frames: '1-4', chunk_size: 2, time_in_seconds: 0 } });
+    const sub = await runCliProcess(['submit', '-', '--data-dir', dir], { input: job });
+    expect(sub.code, sub.stderr).toBe(0);
+    const id = sub.stdout.trim();
+    await waitFor(() => s.stderr().includes('source="another process"'), 5000, 'the log line of the job submitted elsewhere');
+    const line = s.stderr().split('\n').find((l) => l.includes('msg="job submitted"'))!;
+    expect(line).toContain(`job=${id} name="shot 12 from the CLI" job_type=sleep tasks=2 source="another process"`);
+    // Acting on it from serve's own API: the job's and the worker's names beside the ids.
+    const token = readFileSync(path.join(dir, 'admin-token'), 'utf8').trim();
+    expect((await request(s.url, 'POST', `/api/jobs/${id}/pause`, { auth: `Bearer ${token}` })).status).toBeLessThan(300);
+    expect((await request(s.url, 'POST', `/api/workers/${worker}/status`, { auth: `Bearer ${token}`, body: { status: 'asleep' } })).status).toBeLessThan(300);
+    await waitFor(() => /msg="worker status change requested"/.test(s.stderr()), 5000, 'the status change line');
+    const r = await s.stop();
+    const lines = r.stderr.split('\n');
+    expect(lines.find((l) => l.includes('msg="job paused"'))).toContain(`job=${id} job_name="shot 12 from the CLI"`);
+    expect(lines.find((l) => l.includes('msg="worker status change requested"'))).toContain(`worker=${worker} nickname=node-07`);
+    // Logged once: serve's own submissions are not logged again when the journal brings them.
+    expect(lines.filter((l) => l.includes('msg="job submitted"'))).toHaveLength(1);
+  });
+
   it('writes one logfmt line per notable event', async () => {
     const s = await startServe(['--data-dir', tempDir()]);
     const reg = await request(s.url, 'POST', '/register-worker', {

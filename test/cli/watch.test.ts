@@ -111,6 +111,8 @@ describe('task-log --follow', { timeout: 30_000 }, () => {
     const w = await addWorker(tm);
     const t = mustClaim(tm, w);
     complete(tm, w, t.id);
+    // The manager's "assigned" line is on disk (a worker takes longer than this test to finish).
+    await tm.manager.logs.idle();
     const loop = steps();
     const r = await runCli(['task-log', t.id, '--follow', '--data-dir', tm.dataDir]);
     expect(r).toMatchObject({ code: 0, stderr: `task ${t.id} completed\n` });

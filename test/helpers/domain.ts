@@ -1,6 +1,7 @@
 // Helpers for domain tests that drive a Manager directly (no HTTP): workers, claims, reports and
 // direct looks at the database to compare stored counters with the truth.
 import { type IdGenerator, objectIdGenerator } from '../../src/core/support/ids';
+import type { Generation } from '../../src/core/protocol/dialects';
 import type { ClaimResult } from '../../src/core/protocol/scheduler';
 import { hashSecret } from '../../src/core/protocol/secrets';
 import { type Caller, newWorkerRecord } from '../../src/core/protocol/workers';
@@ -24,6 +25,8 @@ export interface WorkerOptions {
   tags?: string[];
   /** Leave the worker as it is after sign-on ('starting') instead of making it awake. */
   stayStarting?: boolean;
+  /** 'v3': a Flamenco 3 Worker, whose `types` are Flamenco 3 task types. */
+  generation?: Generation;
 }
 
 /**
@@ -44,6 +47,7 @@ export async function addWorker(tm: TestManager, opts: WorkerOptions = {}): Prom
     tags: opts.tags,
     caller: CALLER,
     now,
+    generation: opts.generation,
   });
   m.repos.workers.insert(w);
   m.workers.signOn(workerRec(tm, id), {}, CALLER);

@@ -18,6 +18,8 @@ describe('worker protocol conversations', { timeout: 30_000 }, () => {
     expect(may.json).toEqual({ may_keep_running: false, reason: `task ${t._id} reassigned to another worker`, status_requested: 'awake' });
     expectError(await w.call('POST', `/tasks/${t._id}/update`, { task_status: 'completed', log: 'finished anyway' }), 409);
     expect(taskRec(s, ids.a!).status).toBe('queued');
+    // Its lines still go to the run it had.
+    expect(await readLog(s, t.job, t._id)).toMatch(/finished anyway\n$/);
     expect((await w.call('POST', `/tasks/${t._id}/return`)).status).toBe(204);
     expect(taskRec(s, ids.a!).status).toBe('queued');
 

@@ -232,3 +232,53 @@ describe('POST /tasks/{id}/update: task status', { timeout: 30_000 }, () => {
     expect(log.split('\n').length).toBe(2000 + 2);
   });
 });
+
+describe('POST /tasks/{id}/update: reports after the task ended only log', { timeout: 30_000 }, () => {
+  it("keeps a failed task's reason, status and progress when the worker's delayed update comes", async () => {
+    const { s, w, jobId, id } = await oneTask();
+    await w.call('POST', `/tasks/${id}/update`, { task_status: 'active', task_progress_percentage: 30 });
+    const failed = { task_status: 'failed', activity: "filepath '/proj/missing.blend' does not exist" };
+    expect((await w.call('POST', `/tasks/${id}/update`, failed)).status).toBe(204);
+    const ended = taskRec(s, id);
+    expect(ended).toMatchObject({ status: 'failed', worker_id: w.id, task_progress: 30 });
+    expect(ended.activity).toContain('does not exist');
+    // What Flamenco Worker sends about 15 s later.
+    const late = { activity: '', task_progress_percentage: 0, command_progress_percentage: 0, current_command_idx: 0, log: 'late line' };
+    expect((await w.call('POST', `/tasks/${id}/update`, late)).status).toBe(204);
+    expect(taskRec(s, id)).toMatchObject({ status: 'failed', activity: ended.activity, task_progress: 30, command_idx: ended.command_idx });
+    expect(await readLog(s, jobId, id)).toContain('late line\n');
+    expect(taskRec(s, id).log_tail).toContain('late line');
+  });
+
+  it.each(['completed', 'canceled'] as const)('keeps a %s task as it was', async (end) => {
+    const { s, w, id } = await oneTask();
+    expect((await w.call('POST', `/tasks/${id}/update`, { task_status: end, activity: 'the end' })).status).toBe(204);
+    const before = taskRec(s, id);
+    expect((await w.call('POST', `/tasks/${id}/update`, { task_status: 'failed', activity: 'late', task_progress_percentage: 5 })).status).toBe(204);
+    expect(taskRec(s, id)).toMatchObject({ status: end, activity: before.activity, task_progress: before.task_progress });
+  });
+
+  it("logs a former runner's late lines in its own run after a soft failure and a new assignment (409 all the same), and changes nothing else", async () => {
+    const s = await testServer();
+    const { jobId, ids } = submitJob(s, [{ name: 'a' }]);
+    const id = ids.a!;
+    const w1 = await registerWorker(s.url, { nickname: 'w1' });
+    const w2 = await registerWorker(s.url, { nickname: 'w2' });
+    await claim(w1);
+    expect((await w1.call('POST', `/tasks/${id}/update`, { task_status: 'failed', activity: 'exit code 1' })).status).toBe(204);
+    const soft = taskRec(s, id);
+    expect(soft).toMatchObject({ status: 'soft-failed', worker_id: null });
+    // Not its task any more (409, as before), but its lines are logged, and nothing else changes.
+    expectError(await w1.call('POST', `/tasks/${id}/update`, { activity: '', log: 'w1 late one' }), 409, `Task ${id} is assigned to another worker.`);
+    expect(taskRec(s, id)).toMatchObject({ status: 'soft-failed', activity: soft.activity });
+    expect(await readLog(s, jobId, id)).toContain('w1 late one\n');
+    // Handed to w2: w1's next late lines go to w1's run, not to w2's.
+    expect((await claim(w2))._id).toBe(id);
+    const w2Run = await readLog(s, jobId, id);
+    expectError(await w1.call('POST', `/tasks/${id}/update`, { task_status: 'failed', activity: 'x', log: 'w1 late two' }), 409);
+    await s.manager.logs.idle();
+    expect(await readLog(s, jobId, id)).toBe(w2Run);
+    expect(await readLog(s, jobId, id, '.1')).toMatch(/w1 late one\nw1 late two\n$/);
+    expect(taskRec(s, id)).toMatchObject({ status: 'active', worker_id: w2.id });
+  });
+});

@@ -1,12 +1,52 @@
-// The files the README and the docs point readers to exist (code moves; the docs must follow).
-import { existsSync, readFileSync } from 'node:fs';
+// The README is the front page: the two commands first (.ci/run and new users start there), short
+// enough to read on a screen, the depth in docs/. The files the README and the docs point readers
+// to exist (code moves; the docs must follow).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
+import { COMPILERS } from '../../src/core/jobs/compilers/index';
 import { ROOT } from '../helpers/cli';
 
-it('every src/, test/ and bench/ file named in README.md, docs/api.md and bench/README.md exists', () => {
+const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+
+it('starts with the two commands: npm start runs a manager on ./flamenco-data port 8080, npm test the whole suite', () => {
+  const lines = README.split('\n');
+  expect(lines.slice(0, 6)).toEqual([
+    '# flamenco-mgr',
+    '',
+    '```sh',
+    'npm ci && npm start      # start a manager on ./flamenco-data (SQLite), port 8080',
+    'npm ci && npm test       # run the whole test suite (type check, lint, build, about 50 s)',
+    '```',
+  ]);
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  expect(pkg.scripts.start).toMatch(/ serve$/);
+  expect(readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8')).toMatch(/^npm test$/m);
+});
+
+it('fits on a few screens and leads with what the manager serves', () => {
+  expect(README.split('\n').length).toBeLessThanOrEqual(250);
+  const lead = README.slice(0, README.indexOf('## '));
+  expect(lead).toContain('Flamenco Worker 2.5');
+  expect(lead).toContain('Flamenco 3');
+  expect(lead).toMatch(/^Both worker generations: see docs\/workers\.md$/m);
+});
+
+it('day one names the dashboard and a task_types line with every task type the job types use by default', () => {
+  const dayOne = README.slice(README.indexOf('## Day one'), README.indexOf('## Commands'));
+  expect(dayOne).toContain('dashboard');
+  const taskTypes = /^\s*task_types = (.+)$/m.exec(dayOne)![1]!.split(/\s+/);
+  for (const t of ['sleep', 'blender-render', 'file-management', 'video-encoding']) expect(taskTypes).toContain(t);
+  // exec-command's default task type: without it such a job stays queued.
+  const execDefault = COMPILERS.find((c) => c.job_type === 'exec-command')!.settings.find((x) => x.name === 'task_type')!.default;
+  expect(execDefault).toBe('debug');
+  expect(taskTypes).toContain(execDefault);
+});
+
+it('every src/, test/ and bench/ file named in README.md, docs/*.md and bench/README.md exists', () => {
   const missing: string[] = [];
-  for (const doc of ['README.md', 'docs/api.md', 'bench/README.md']) {
+  const docs = readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
+  for (const doc of ['README.md', ...docs, 'bench/README.md']) {
     const text = readFileSync(path.join(ROOT, doc), 'utf8');
     for (const m of text.matchAll(/\b(?:src|test|bench)\/[\w./-]+\.(?:ts|mjs|json|cjs)\b/g)) {
       if (m[0].includes('/some/')) continue; // a placeholder in an example command

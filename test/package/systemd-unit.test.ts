@@ -24,4 +24,9 @@ describe('packaging/flamenco-mgr.service', () => {
   it('stops serve with SIGTERM, which serve handles cleanly', () => {
     expect(serviceKey('KillSignal')).toBe('SIGTERM');
   });
+
+  it('does not restart serve after a refusal another start cannot change (exit 2: configuration, database)', () => {
+    expect(serviceKey('Restart')).toBe('on-failure');
+    expect(serviceKey('RestartPreventExitStatus')?.split(/\s+/)).toContain('2');
+  });
 });

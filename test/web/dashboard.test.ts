@@ -82,6 +82,30 @@ describe.runIf(run)('the dashboard in Chromium', { timeout: 60_000 }, () => {
     expect(page.errors).toEqual([]);
   });
 
+  it("names the job in a task page's breadcrumb, and shows a long activity's first line in the table, all of it on the task page", async () => {
+    const s = await farm();
+    const { jobId, ids } = submitJob(s, [{ name: 'render' }], { name: 'shot 12 lighting' });
+    const w = await registerWorker(s.url);
+    await claim(w);
+    const activity = `Traceback (most recent call last):\n  File "<string>", line 3, in <module>\nRuntimeError: ${'x'.repeat(300)}`;
+    await w.call('POST', `/tasks/${ids.render}/update`, { task_status: 'failed', activity });
+
+    const page = await open(`${s.url}/#/jobs/${jobId}`);
+    await page.waitFor(`${text('table.tasks tbody tr:first-child .badge')} === 'failed'`, 'the failed task');
+    const cell = await page.eval<{ text: string; title: string; height: number; row: number }>(`(() => {
+      const a = document.querySelector('table.tasks tbody tr:first-child .activity');
+      return { text: a.textContent, title: a.title, height: a.getBoundingClientRect().height, row: a.closest('tr').getBoundingClientRect().height };
+    })()`);
+    expect(cell.text).toBe('Traceback (most recent call last): …');
+    expect(cell.title).toContain('RuntimeError: xxx');
+    expect(cell.row).toBeLessThan(3 * cell.height);
+
+    await page.eval(`document.querySelector('table.tasks tbody tr:first-child a').click()`);
+    await page.waitFor(`document.querySelector('.crumbs') && ${text('.crumbs a')}.includes('shot 12 lighting')`, 'the job named in the breadcrumb');
+    expect(await page.eval(text('.crumbs a'))).toBe('Jobs\nshot 12 lighting');
+    expect(await page.eval(text('.activity-full'))).toContain(`RuntimeError: ${'x'.repeat(300)}`);
+  });
+
   it('says on the job page why its waiting work is stuck, as text', async () => {
     const s = await farm();
     await registerWorker(s.url, { types: ['sleep'] });

@@ -82,6 +82,8 @@ export class LocalClient implements FarmClient {
   }
 
   async logRuns(t: TaskView): Promise<RunInfo[]> {
+    // Lines this process queued (the manager's own "assigned …") are on disk before the runs are listed.
+    await this.m.logs.flushed(t.job, t.id);
     return runsOfTask(this.m.logs, t.job, t.id);
   }
 

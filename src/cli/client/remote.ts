@@ -9,6 +9,16 @@ import { VERSION } from '../../version';
 import type { FarmClient, JobAction, WebhookDeliveries } from './client';
 import type { TagChange, WorkerTagsView } from '../../core/protocol/worker-tags';
 
+/** The version a flamenco-mgr's /api/version names; undefined for any other answer. */
+async function versionOf(r: Response): Promise<string | undefined> {
+  try {
+    const body = (await r.json()) as { version?: unknown; commit?: unknown };
+    return body !== null && typeof body.version === 'string' && typeof body.commit === 'string' ? body.version : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A remote manager could not be used; the exit code says why (see main.ts). */
 export class RemoteError extends Error {
   constructor(
@@ -45,13 +55,20 @@ export class RemoteClient implements FarmClient {
 
   close(): void {}
 
-  /** Checks that the manager answers, takes the token and runs this version. */
+  /**
+   * Checks that the manager answers, takes the token and runs this version. A server that answers
+   * /api/version without a flamenco-mgr version (another web server, a Flamenco Manager, a proxy's
+   * error page) is most likely a mistyped URL, not an older flamenco-mgr: every release has it.
+   */
   async connect(): Promise<void> {
     const r = await this.request('GET', '/api/version', {}, undefined, true);
-    const v = r.status === 200 ? ((await r.json()) as { version?: unknown }).version : undefined;
+    const v = r.status === 200 ? await versionOf(r) : undefined;
+    if (v === undefined) {
+      const what = r.status === 200 ? 'answered GET /api/version without a flamenco-mgr version' : `answered GET /api/version with HTTP ${r.status}`;
+      throw new RemoteError(EXIT_VERSION, `${this.base} does not answer like a flamenco-mgr: check the URL (it ${what})`);
+    }
     if (v !== VERSION) {
-      const theirs = typeof v === 'string' ? `flamenco-mgr ${v}` : 'a flamenco-mgr without /api/version';
-      throw new RemoteError(EXIT_VERSION, `the manager at ${this.base} runs ${theirs}; this is flamenco-mgr ${VERSION}: use the same version on both sides`);
+      throw new RemoteError(EXIT_VERSION, `the manager at ${this.base} runs flamenco-mgr ${v}; this is flamenco-mgr ${VERSION}: use the same version on both sides`);
     }
   }
 

@@ -1,5 +1,7 @@
 // Job submission: validate the whole document, compile it, then write job and tasks in one
 // transaction. Nothing is written unless everything is valid.
+import type { Command } from '../../db/tasks-repo';
+import { hasV3Equivalent } from '../protocol/dialects';
 import type { Clock } from '../support/clock';
 import { compilerFor, COMPILERS } from './compilers/index';
 import type { CompiledTask, SettingSpec } from './compilers/types';
@@ -103,7 +105,12 @@ function checkSettings(specs: readonly SettingSpec[], given: unknown, required: 
   return out;
 }
 
+/** Submissions remembered for the events feed (see takeSubmittedHere); a CLI process, which never reads the feed, keeps at most this many. */
+const REMEMBERED_SUBMISSIONS = 10_000;
+
 export class JobService {
+  private readonly submittedHere = new Set<string>();
+
   constructor(
     private readonly repos: Repos,
     private readonly clock: Clock,
@@ -132,21 +139,35 @@ export class JobService {
       });
       const ids = new Map<string, string>();
       for (const t of job.tasks) ids.set(t.name, this.newId());
-      const types = new Set<string>();
+      // Per task type the commands of one task stand for all (job_task_types): one that a Flamenco
+      // 3 Worker cannot run if there is such a task, so the stuck-work warnings can name it.
+      const typeCommands = new Map<string, { commands: Command[]; v3: boolean }>();
       for (const t of job.tasks) {
+        const v3 = hasV3Equivalent(t.commands);
         tasks.insert({
           id: ids.get(t.name)!, job_id: id, job_seq, job_priority: job.priority, job_tag: job.tag, name: t.name,
           task_type: t.task_type, priority: t.priority, status, commands: t.commands, pending_parents: t.parents.length,
           worker_id: null, activity: '', log_tail: '', task_progress: 0, command_idx: 0, command_progress: 0, metrics: {},
-          last_worker_ping: null, created: now, updated: now,
+          last_worker_ping: null, created: now, updated: now, v3_equivalent: v3,
         });
         for (const p of t.parents) taskParents.insert(ids.get(t.name)!, ids.get(p)!);
-        if (!types.has(t.task_type)) jobTaskTypes.insert(id, t.task_type, t.commands);
-        types.add(t.task_type);
+        const seen = typeCommands.get(t.task_type);
+        if (!seen || (seen.v3 && !v3)) typeCommands.set(t.task_type, { commands: t.commands, v3 });
       }
+      for (const [type, { commands }] of typeCommands) jobTaskTypes.insert(id, type, commands);
       taskCounts.add(id, status, job.tasks.length);
     });
     this.log.info('job submitted', { job: id, name: job.name, job_type: job.job_type, tasks: job.tasks.length, ...source });
+    this.submittedHere.add(id);
+    if (this.submittedHere.size > REMEMBERED_SUBMISSIONS) this.submittedHere.delete(this.submittedHere.values().next().value!);
     return { id, tasks: job.tasks.length };
+  }
+
+  /**
+   * Whether this process submitted the job (and logged it); each id answers true once. serve asks
+   * for every new job in the events journal, to log the ones the CLI of another process submitted.
+   */
+  takeSubmittedHere(id: string): boolean {
+    return this.submittedHere.delete(id);
   }
 }

@@ -5,7 +5,9 @@
 import type { WorkerRecord } from '../../db/workers-repo';
 import type { WorkerStatus } from '../support/statuses';
 import type { Repos } from '../repos';
+import { runnableTaskTypes, translateCommands } from '../protocol/dialects';
 import { Variables } from './variables';
+import { counted } from '../support/plural';
 
 /** A job's warnings, as queue-status lists them. */
 export interface JobWarnings {
@@ -40,7 +42,9 @@ export class StuckWork {
     for (const { task_type, commands } of this.repos.jobTaskTypes.forJob(jobId)) {
       const placeholders = Variables.placeholders(commands);
       const blocked = new Set(blocks.filter((b) => b.task_type === task_type).map((b) => b.worker_id));
-      const warnings = typeWarnings(task_type, placeholders, job.tag, workers, blocked, vars);
+      // A type's recorded commands are one of its tasks that Flamenco 3 Workers cannot run, if any.
+      const v3 = translateCommands(commands);
+      const warnings = typeWarnings(task_type, placeholders, v3.ok ? undefined : v3.reason, job.tag, workers, blocked, vars);
       // Only the types with waiting tasks count; asked only for a type with something to say.
       if (warnings.length > 0 && this.repos.waiting.waits(jobId, task_type)) out.push(...warnings);
     }
@@ -62,10 +66,17 @@ export class StuckWork {
 
 /** What keeps the tasks of one type of a job from being run, given the registered workers. */
 function typeWarnings(
-  taskType: string, placeholders: string[], tag: string | null, workers: WorkerRecord[], blocked: ReadonlySet<string>, vars: Variables,
+  taskType: string, placeholders: string[], noV3: string | undefined, tag: string | null, workers: WorkerRecord[], blocked: ReadonlySet<string>,
+  vars: Variables,
 ): string[] {
-  const runners = workers.filter((w) => w.supported_task_types.includes(taskType));
-  // The rules of dispatch (db/tasks-repo.ts nextForType): a tagged job runs only on workers with
+  // The rules of dispatch (core/protocol/scheduler.ts): the types a worker runs, for a Flamenco 3
+  // Worker those its announced types cover, and then only tasks with a Flamenco 3 equivalent.
+  const typed = workers.filter((w) => runnableTaskTypes(w).includes(taskType));
+  const runners = noV3 === undefined ? typed : typed.filter((w) => w.generation !== 'v3');
+  if (runners.length === 0 && typed.length > 0) {
+    return [`task type "${taskType}": its commands have no Flamenco 3 equivalent (${noV3}); only Flamenco 3 workers run this type`];
+  }
+  // The rules of the dispatch query (db/tasks-repo.ts nextForType): a tagged job runs only on workers with
   // its tag, and never on a worker blocklisted for the job's task type.
   const tagged = tag === null ? runners : runners.filter((w) => w.tags.includes(tag));
   const eligible = tagged.filter((w) => !blocked.has(w.id));
@@ -73,13 +84,13 @@ function typeWarnings(
   if (tagged.length === 0) return [`no registered worker with tag "${tag}" runs task type "${taskType}"`];
   if (eligible.length === 0) {
     const n = tagged.length;
-    return [`every worker${tag === null ? '' : ` with tag "${tag}"`} that runs task type "${taskType}" is blocklisted for this job (${n} ${n === 1 ? 'worker' : 'workers'}); clear the blocklist to let them try again`];
+    return [`every worker${tag === null ? '' : ` with tag "${tag}"`} that runs task type "${taskType}" is blocklisted for this job (${counted(n, 'worker')}); clear the blocklist to let them try again`];
   }
   const out: string[] = [];
   if (!eligible.some((w) => AVAILABLE.includes(w.status))) {
     const who = tag === null ? '' : ` with tag "${tag}"`;
     const n = eligible.length;
-    out.push(`no available worker${who} runs task type "${taskType}" (${n} such ${n === 1 ? 'worker is' : 'workers are'} offline, asleep or timed out)`);
+    out.push(`no available worker${who} runs task type "${taskType}" (${counted(n, 'such worker is', 'such workers are')} offline, asleep or timed out)`);
   }
   const platforms = [...new Set(eligible.map((w) => w.platform))].sort();
   for (const name of placeholders) {

@@ -6,6 +6,7 @@ import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
 import type { StateMachine } from './state';
 import { identifier } from '../protocol/workers';
+import { counted } from '../support/plural';
 
 export interface FailurePolicy {
   blocklist_threshold: number;
@@ -34,12 +35,12 @@ export class FailureHandler {
     }
 
     const failedBy = taskFailures.list(task.id).length;
-    const hard = failedBy >= policy.task_fail_after_softfail_count || !workers.someoneElseCanRun(task.task_type, task.job_id, task.id, task.job_tag);
+    const hard = failedBy >= policy.task_fail_after_softfail_count || !workers.someoneElseCanRun(task.task_type, task.job_id, task.id, task.job_tag, task.v3_equivalent);
     const why = hard
       ? failedBy >= policy.task_fail_after_softfail_count
-        ? `failed by ${failedBy} workers`
+        ? `failed by ${counted(failedBy, 'worker')}`
         : 'no other worker can run it'
-      : `failed by ${failedBy} worker${failedBy === 1 ? '' : 's'}, will be retried`;
+      : `failed by ${counted(failedBy, 'worker')}, will be retried`;
     this.state.setTaskStatus(task, hard ? 'failed' : 'soft-failed', {
       clearWorker: !hard,
       activity: activity ? `${activity} (${why})` : `Task ${why}`,

@@ -14,6 +14,7 @@ import type { TaskRecord } from '../../db/tasks-repo';
 import { logTakenAway } from './run-ends';
 import type { JobWarnings, StuckWork } from '../jobs/stuck';
 import { ALL, isCurrent, type Listing, newest } from '../listing';
+import { counted } from '../support/plural';
 
 /** A job as queue-status shows it. */
 export type JobSummary = Pick<JobView, 'id' | 'name' | 'job_type' | 'status' | 'priority' | 'created' | 'tasks'>;
@@ -99,7 +100,7 @@ export class QueueService {
       const counts = this.repos.taskCounts.forJob(jobId);
       if (!allowedJobActions(job.status, counts).includes('requeue')) {
         if (job.status === 'cancel-requested') throw new ConflictError(`job ${jobId} is being canceled; wait until it is canceled`);
-        throw new ConflictError(`job ${jobId} has ${counts['cancel-requested'] ?? 0} task(s) still stopping on workers; requeue it once they stopped`);
+        throw new ConflictError(`job ${jobId} has ${counted(counts['cancel-requested'] ?? 0, 'task')} still stopping on workers; requeue it once they stopped`);
       }
       // A failed job canceled its other tasks; requeueing its failures brings those back too.
       const failed: TaskStatus[] = job.status === 'failed' ? ['failed', 'soft-failed', 'canceled'] : ['failed', 'soft-failed'];

@@ -8,6 +8,7 @@ import { ConflictError } from '../support/errors';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
 import type { JobStatus, TaskStatus } from '../support/statuses';
+import { agrees, counted } from '../support/plural';
 
 const TASK_TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {
   queued: ['active', 'canceled', 'paused'],
@@ -198,12 +199,12 @@ export class StateMachine {
       return;
     }
     if (n('failed') > 0 && n('failed') >= Math.ceil(this.jobFailShare() * total - 1e-9)) {
-      this.failJob(job, `${n('failed')} of ${total} tasks failed`);
+      this.failJob(job, `${n('failed')} of ${counted(total, 'task')} failed`);
       return;
     }
     if (running === 0 && !this.repos.tasks.jobHasReadyTask(jobId) && n('paused') === 0) {
       // Nothing runs and nothing can start: failed parents block the rest, or tasks were canceled.
-      if (n('failed') > 0) this.failJob(job, `${n('failed')} failed tasks block the rest of the job`);
+      if (n('failed') > 0) this.failJob(job, `${counted(n('failed'), 'failed task')} ${agrees(n('failed'), 'blocks', 'block')} the rest of the job`);
       else if (n('canceled') > 0) this.setJobStatus(job, 'canceled', 'tasks were canceled');
       return;
     }

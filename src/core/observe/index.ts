@@ -25,6 +25,16 @@ export class Observability {
         else if (e.kind === 'job' && e.status === 'deleted') void this.lastRendered.forget(e.entity);
       }
     });
+    // Jobs the CLI of another process submitted reach serve only through the journal: serve logs
+    // them as they appear, like the ones it took itself (which it logged already).
+    this.feed.subscribe((events) => {
+      for (const e of events) {
+        if (e.kind !== 'job' || e.previous !== null || m.jobs.takeSubmittedHere(e.entity)) continue;
+        const job = m.repos.jobs.get(e.entity);
+        const tasks = Object.values(m.repos.taskCounts.forJob(e.entity)).reduce((a, b) => a + b, 0);
+        m.log.info('job submitted', { job: e.entity, name: e.detail ?? undefined, job_type: job?.job_type, tasks, source: 'another process' });
+      }
+    });
     this.farm = new FarmSummaries(m.repos.db, m.clock, m.stuck, m.views);
     this.webhooks = new Webhooks(m.repos, m.clock, () => m.config, this.metrics, m.log);
     // The journal keeps what the webhook relay has not read yet, however long serve was down.

@@ -4,10 +4,9 @@
 // asks "may I run" every 5 s while it runs one, and looks for a status change every 30 s when
 // asleep; a Flamenco 3 worker asks for a task every 20 s when idle, "may I run" every 10 s while it
 // runs one and looks for a status change every 3 s when asleep.
+import type { Generation } from '../protocol/dialects';
 import { SEEN_WRITE_INTERVAL_MS } from '../protocol/workers';
 import type { WorkerStatus } from '../support/statuses';
-
-export type WorkerGeneration = 'flamenco-2' | 'flamenco-3';
 
 interface PollIntervals {
   idle: number;
@@ -15,18 +14,13 @@ interface PollIntervals {
   asleep: number;
 }
 
-const POLL_MS: Record<WorkerGeneration, PollIntervals> = {
-  'flamenco-2': { idle: 5_000, running: 5_000, asleep: 30_000 },
-  'flamenco-3': { idle: 20_000, running: 10_000, asleep: 3_000 },
+const POLL_MS: Record<Generation, PollIntervals> = {
+  v2: { idle: 5_000, running: 5_000, asleep: 30_000 },
+  v3: { idle: 20_000, running: 10_000, asleep: 3_000 },
 };
 
 /** Silent: heard from last more than this many poll intervals ago. */
 export const SILENT_AFTER_INTERVALS = 2;
-
-/** The worker's generation from the User-Agent it sends ("Flamenco-Worker/2.5", "Flamenco/3.6 …"). */
-export function generationOf(software: string): WorkerGeneration {
-  return /^Flamenco\/3\./i.test(software) ? 'flamenco-3' : 'flamenco-2';
-}
 
 export interface Silence {
   /** How long the worker has not been heard from. */
@@ -42,12 +36,12 @@ export interface Silence {
  * `heard` is the database's last_seen, which is written only every SEEN_WRITE_INTERVAL_MS.
  */
 export function silenceOf(
-  w: { status: WorkerStatus; software: string; current_task: string | null },
+  w: { status: WorkerStatus; generation: Generation; current_task: string | null },
   heard: number,
   now: number,
   exact: boolean,
 ): Silence | undefined {
-  const poll = POLL_MS[generationOf(w.software)];
+  const poll = POLL_MS[w.generation];
   let poll_ms: number;
   if (w.status === 'asleep') poll_ms = poll.asleep;
   else if (w.status === 'awake' || w.status === 'starting' || w.status === 'testing') poll_ms = w.current_task ? poll.running : poll.idle;

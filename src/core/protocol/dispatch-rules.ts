@@ -1,6 +1,8 @@
 // The scheduling rules of the protocol, stated once. The dispatch query's ORDER BY is built from
 // DISPATCH_ORDER (db/tasks-repo.ts); the tasks_dispatch index and the `ready` column of the schema
-// (frozen in a migration) are checked against these by test/core/protocol/dispatch-rules.test.ts.
+// (frozen in a migration) are checked against these by test/core/protocol/dispatch-rules.test.ts,
+// and tasks_dispatch_v3 (the same for the tasks Flamenco 3 Workers can run) against tasks_dispatch
+// by test/core/protocol/generations.test.ts.
 import type { TaskStatus } from '../support/statuses';
 
 export interface OrderKey {

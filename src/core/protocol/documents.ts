@@ -2,6 +2,7 @@
 import type { TaskRecord } from '../../db/tasks-repo';
 import type { Repos } from '../repos';
 import type { Variables } from '../jobs/variables';
+import { translateCommands, v3AssignedTask, type V3AssignedTask } from './dialects';
 
 /** The task as handed to `worker`, who now runs it: placeholders expanded for its platform. */
 export function taskDocument(
@@ -29,6 +30,24 @@ export function taskDocument(
   return doc;
 }
 
+/**
+ * The task as handed to a Flamenco 3 Worker: placeholders expanded for its platform exactly as
+ * for Worker 2.5, then the expanded commands translated, so a value like `{blender}` =
+ * "/opt/blender/blender --factory-startup" is split into program and arguments like 2.5 splits it.
+ * Not ok only when an expanded value breaks the translation (a variable's value with an unclosed
+ * quote); the task was marked translatable at submission, before expansion.
+ */
+export function v3TaskDocument(
+  repos: Repos,
+  task: TaskRecord,
+  worker: { platform: string },
+  variables: Pick<Variables, 'expandCommands'>,
+): { ok: true; task: V3AssignedTask } | { ok: false; reason: string } {
+  const t = translateCommands(variables.expandCommands(task.commands, worker.platform));
+  if (!t.ok) return t;
+  return { ok: true, task: v3AssignedTask(task, { job_type: repos.jobs.jobType(task.job_id) ?? '' }, t.commands) };
+}
+
 /** Task documents of one manager: its repositories and variables. */
 export class TaskDocuments {
   constructor(
@@ -38,5 +57,9 @@ export class TaskDocuments {
 
   forWorker(task: TaskRecord, worker: { platform: string; nickname: string }): Record<string, unknown> {
     return taskDocument(this.repos, task, worker, this.variables());
+  }
+
+  forV3Worker(task: TaskRecord, worker: { platform: string }): ReturnType<typeof v3TaskDocument> {
+    return v3TaskDocument(this.repos, task, worker, this.variables());
   }
 }

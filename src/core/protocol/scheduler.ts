@@ -9,6 +9,7 @@ import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
 import type { StateMachine } from '../lifecycle/state';
 import { dispatchesBefore } from './dispatch-rules';
+import { runnableTaskTypes } from './dialects';
 import type { TaskLogs } from './task-logs';
 import { identifier } from './workers';
 
@@ -83,9 +84,10 @@ export class Scheduler {
 
   private pick(worker: WorkerRecord): TaskRecord | undefined {
     const tags = tagsParam(worker.tags);
+    const v3 = worker.generation === 'v3';
     let best: TaskRecord | undefined;
-    for (const type of worker.supported_task_types) {
-      const cand = this.repos.tasks.nextForType(type, worker.id, tags);
+    for (const type of runnableTaskTypes(worker)) {
+      const cand = this.repos.tasks.nextForType(type, worker.id, tags, v3);
       if (cand && (!best || dispatchesBefore(cand, best))) best = cand;
     }
     return best;

@@ -4,7 +4,8 @@
 import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
 import type { TaskLogs } from './task-logs';
-import { ValidationError } from '../support/errors';
+import { NotFoundError, ValidationError } from '../support/errors';
+import { counted } from '../support/plural';
 
 export interface LogRun {
   /** 1 for the first run, counting up. */
@@ -57,7 +58,7 @@ export function pickRun(runs: LogRun[], taskId: string, n: number | undefined): 
   if (n === undefined) return runs[runs.length - 1];
   const r = runs[n - 1];
   if (!r) {
-    const have = runs.length === 0 ? 'no logged runs' : `${runs.length} logged run${runs.length === 1 ? '' : 's'}`;
+    const have = runs.length === 0 ? 'no logged runs' : counted(runs.length, 'logged run');
     throw new ValidationError(`task ${taskId} has ${have}; there is no run ${n}`);
   }
   return r;
@@ -81,4 +82,22 @@ export function runsOfTask(logs: TaskLogs, job: string, task: string): { run: nu
 export function parseRun(text: string, field: string): number {
   if (!/^[1-9]\d{0,8}$/.test(text)) throw new ValidationError(`${field}: "${text}" is not a run number (1, 2, …)`);
   return Number(text);
+}
+
+/** Statuses of a task that ran and ended: its log was written before the status was. */
+const ENDED_AFTER_RUNNING = new Set(['completed', 'failed', 'soft-failed']);
+
+/**
+ * A task that ran has a log: the manager writes its first line when it hands the task out, and a
+ * worker's lines (the log tail) are on disk before its update is applied. None at all means the
+ * files were lost, typically a database restored without its task logs: that is said, not shown
+ * as an empty log. (A task just handed out, active without a line from its worker yet, is not
+ * judged: its first line may be a moment behind the assignment.)
+ */
+export function checkLogPresent(t: { id: string; status: string; log_tail: string }, runs: number): void {
+  if (runs > 0 || !(ENDED_AFTER_RUNNING.has(t.status) || t.log_tail !== '')) return;
+  throw new NotFoundError(
+    `task ${t.id} has run (it is ${t.status}) but its log file is missing from the data directory's task-logs: ` +
+      "was the database restored without its task logs? ('flamenco-mgr backup' copies both)",
+  );
 }

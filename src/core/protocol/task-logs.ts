@@ -7,6 +7,7 @@ import { access, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { storageProblem, UnavailableError } from '../support/errors';
 import { isId } from '../support/ids';
+import { logRuns } from './task-log-runs';
 
 export class TaskLogs {
   constructor(
@@ -59,6 +60,30 @@ export class TaskLogs {
   }
 
   /**
+   * Appends the lines of a report that comes after the task left the worker (requeued, soft-failed
+   * and handed to another) to the newest run that worker was assigned: the run's first line names
+   * it. The run is looked for in the log's queue, so a rotation cannot move it meanwhile. Resolves
+   * false, having written nothing, when no run of the task was that worker's.
+   */
+  writeToRunOf(jobId: string, taskId: string, workerId: string, text: string): Promise<boolean> {
+    const file = this.file(jobId, taskId);
+    const data = text.endsWith('\n') ? text : text + '\n';
+    let found = false;
+    return this.enqueue(file, async () => {
+      const run = logRuns(this, jobId, taskId).reverse().find((r) => r.worker?.endsWith(`(${workerId})`));
+      if (!run) return;
+      found = true;
+      if (text !== '') await appendRaw(run.file, data);
+    }).then(
+      () => found,
+      (err: unknown) => {
+        const problem = storageProblem(err) ?? (err instanceof Error ? err.message : String(err));
+        throw new UnavailableError(`the task log could not be written: ${problem}; nothing was changed, try again later`);
+      },
+    );
+  }
+
+  /**
    * Moves the current log aside (.txt → .txt.1, .1 → .2, …) so the next run starts a fresh file.
    * It happens on the thread pool in the file's queue: after the writes of the run being moved
    * aside, before any write of the next run. (Even looking for the file on the main thread made
@@ -69,6 +94,11 @@ export class TaskLogs {
     return this.enqueue(file, () => rotateFile(file)).catch((err: unknown) => {
       this.onError(file, err);
     });
+  }
+
+  /** Whether writes of this task's log are under way. */
+  writing(jobId: string, taskId: string): boolean {
+    return this.pending.has(this.file(jobId, taskId));
   }
 
   /** Resolves once the writes asked for so far for this task's log have finished (or failed). */

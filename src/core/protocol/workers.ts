@@ -1,5 +1,6 @@
 // Worker lifecycle: registration, authentication, sign-on/off, being seen, status requests.
 import type { Caller, WorkerRecord } from '../../db/workers-repo';
+import type { Generation } from './dialects';
 import type { Clock } from '../support/clock';
 import { isoTime } from '../support/clock';
 import { BusyError, ConflictError, NotFoundError, RateLimitedError, ValidationError } from '../support/errors';
@@ -74,6 +75,8 @@ export function newWorkerRecord(init: {
   tags?: string[];
   caller: Caller;
   now: number;
+  /** Default 'v2': Flamenco Worker 2.5. */
+  generation?: Generation;
 }): WorkerRecord {
   return {
     id: init.id,
@@ -93,6 +96,7 @@ export function newWorkerRecord(init: {
     current_task_updated: null,
     created: init.now,
     last_seen: init.now,
+    generation: init.generation ?? 'v2',
   };
 }
 

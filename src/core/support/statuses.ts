@@ -37,3 +37,11 @@ export const REPORTABLE_TASK_STATUSES = ['active', 'completed', 'failed', 'cance
 export function isOneOf<T extends string>(list: readonly T[], value: unknown): value is T {
   return typeof value === 'string' && (list as readonly string[]).includes(value);
 }
+
+/**
+ * Task statuses in which the worker holding the task is still running it, so its reports of
+ * activity and progress count. In any other status the task has ended for that worker.
+ */
+export function isRunningOnWorker(status: TaskStatus): boolean {
+  return status === 'active' || status === 'cancel-requested';
+}

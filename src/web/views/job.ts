@@ -6,6 +6,8 @@ import { failureText } from './farm';
 import { lastRenderedBox } from './image';
 import { countsText, type JobView } from './jobs';
 import type { Ctx, View } from './view';
+import { firstLine } from '../../core/support/one-line';
+import { counted } from '../../core/support/plural';
 
 interface TaskView {
   id: string;
@@ -133,9 +135,8 @@ export function jobView(id: string, ctx: Ctx): View {
       badge(t.status),
       t.worker_nickname ?? '',
       runTime(t),
-      h('span', { class: 'activity' }, t.activity),
-      // Workers report no progress with the final update: a completed task is done.
-      progress(t.status === 'completed' ? 100 : t.progress, 100),
+      h('span', { class: 'activity', title: t.activity }, firstLine(t.activity)),
+      progress(t.progress, 100),
       t.failed_by_workers.length ? h('span', { title: t.failed_by_workers.map((f) => f.identifier).join('\n') }, String(t.failed_by_workers.length)) : '',
       ctx.admin ? h('button', { class: 'small', on: { click: () => ctx.act('requeue task', () => api('POST', `/api/tasks/${t.id}/requeue`)) } }, 'Requeue') : '',
     ]);
@@ -150,7 +151,7 @@ export function jobView(id: string, ctx: Ctx): View {
       h('p', { class: 'crumbs' }, h('a', { href: '#/jobs' }, 'Jobs'), ' / '),
       h('h2', {}, job.name, ' ', badge(job.status)),
       job.first_failure ? h('p', { class: 'first-failure' }, h('strong', {}, 'First failure: '), failureText(job.first_failure)) : null,
-      h('p', {}, progress(job.tasks.completed ?? 0, total), ` ${job.tasks.completed ?? 0} of ${total} tasks completed · ${job.job_type} · priority ${job.priority} · submitted ${relativeTime(job.created)}`, job.tag ? ` · tag ${job.tag}` : ''),
+      h('p', {}, progress(job.tasks.completed ?? 0, total), ` ${job.tasks.completed ?? 0} of ${counted(total, 'task')} completed · ${job.job_type} · priority ${job.priority} · submitted ${relativeTime(job.created)}`, job.tag ? ` · tag ${job.tag}` : ''),
       h(
         'p',
         { class: 'pace' },

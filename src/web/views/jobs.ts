@@ -5,6 +5,7 @@ import { seenEvent } from '../live';
 import { badge, duration, eta, h, pager, progress, relativeTime, replace, table } from '../dom';
 import type { FarmSummary } from './farm';
 import type { View } from './view';
+import { counted } from '../../core/support/plural';
 
 export interface JobView {
   id: string;
@@ -97,7 +98,7 @@ export function jobsView(): View {
                   showFinished = !showFinished;
                   draw();
                 },
-              }, }, showFinished ? `hide ${finished} finished jobs` : `show ${finished} finished jobs`))
+              }, }, `${showFinished ? 'hide' : 'show'} ${counted(finished, 'finished job')}`))
         : null,
     );
   }

@@ -39,6 +39,7 @@ export function logView(id: string): View {
   let task: TaskView | undefined;
   /** The log run shown; undefined for the latest (followed while it runs). */
   let chosen: number | undefined;
+  let jobName: string | undefined;
 
   async function loadLog(): Promise<void> {
     const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 8;
@@ -91,11 +92,13 @@ export function logView(id: string): View {
       const t = await api<TaskView>('GET', `/api/tasks/${id}`);
       task = t;
       running = t.status === 'active' || t.status === 'cancel-requested';
+      // A task stays in its job: its name is asked for once.
+      jobName ??= (await api<{ name: string }>('GET', `/api/jobs/${t.job}?limit=1`)).name;
       replace(
         head,
-        h('p', { class: 'crumbs' }, h('a', { href: '#/jobs' }, 'Jobs'), ' / ', h('a', { href: `#/jobs/${t.job}` }, 'job'), ' / '),
+        h('p', { class: 'crumbs' }, h('a', { href: '#/jobs' }, 'Jobs'), ' / ', h('a', { href: `#/jobs/${t.job}` }, jobName), ' / '),
         h('h2', {}, t.name, ' ', badge(t.status)),
-        h('p', { class: 'muted' }, t.worker_nickname ? `worker ${t.worker_nickname} · ` : '', t.activity),
+        h('p', { class: 'muted activity-full' }, t.worker_nickname ? `worker ${t.worker_nickname} · ` : '', t.activity),
       );
       drawRuns();
       await loadLog();

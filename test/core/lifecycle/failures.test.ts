@@ -200,7 +200,7 @@ describe('job failure', () => {
     expect(jobRec(tm, job).status).toBe('failed'); // 2 of 20 = 10 %
   });
 
-  it('ends a job with one failed task among many "failed" once the others are done, as the README says', async () => {
+  it('ends a job with one failed task among many "failed" once the others are done, as docs/configuration.md says', async () => {
     const tm = testManager({ config: { task_fail_after_softfail_count: 1 } });
     const job = submitCustom(tm, Array.from({ length: 20 }, (_, i) => ({ name: `t${i}` })));
     const w = await addWorker(tm);
@@ -210,9 +210,9 @@ describe('job failure', () => {
       expect(jobRec(tm, job).status).toBe('active'); // 1 of 20 = 5 %: under the share, the rest runs
       complete(tm, w, mustClaim(tm, w).id);
     }
-    expect(jobRec(tm, job)).toMatchObject({ status: 'failed', activity: '1 failed tasks block the rest of the job' });
-    const readme = readFileSync(path.join(import.meta.dirname, '..', '..', '..', 'README.md'), 'utf8');
-    const row = readme.split('\n').find((l) => l.startsWith('| `job_fail_share` |'));
+    expect(jobRec(tm, job)).toMatchObject({ status: 'failed', activity: '1 failed task blocks the rest of the job' });
+    const reference = readFileSync(path.join(import.meta.dirname, '..', '..', '..', 'docs', 'configuration.md'), 'utf8');
+    const row = reference.split('\n').find((l) => l.startsWith('| `job_fail_share` |'));
     expect(row).toContain('failed tasks block the rest of the job');
     expect(row).toContain('never `completed`');
   });

@@ -13,6 +13,7 @@ import {
   mustClaim,
   realCounts,
   storedCounts,
+  report,
   submitCustom,
   taskRec,
   tasksByName,
@@ -178,8 +179,8 @@ describe('requeueWorker', () => {
     expect(taskRec(tm, t.id).activity).toContain('requeued by an admin');
     expect(workerRec(tm, w1).current_task).toBeNull();
     expect(mustClaim(tm, w2).id).toBe(t.id);
-    // The old worker's late report changes nothing.
-    expect(() => complete(tm, w1, t.id)).toThrow(/assigned to another worker/);
+    // The old worker's late report changes nothing (its lines would go to its own run).
+    await expect(report(tm, w1, t.id, { task_status: 'completed' })).rejects.toThrow(/assigned to another worker/);
     expect(taskRec(tm, t.id).status).toBe('active');
   });
 

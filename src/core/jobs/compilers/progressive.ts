@@ -3,10 +3,15 @@
 // early and improves as the job runs. JPEG previews and a preview video are refreshed after
 // every merge. Only at the end is the output directory replaced, so an earlier full-quality
 // render is only ever replaced by another full-quality one.
+//
+// Each sample chunk renders its own share of the samples with its own seed, and each merge is a
+// weighted average (see progressive-python.ts): what works on Blender 3.x and 4.x, whose Cycles
+// no longer resumes a render from a given sample.
 import { ValidationError } from '../../support/errors';
 import { blenderFrames, chunk, chunkName, parseFrames } from '../frames';
 import { BLENDER_SETTINGS } from './blender-render';
 import { SCENE_EVAL } from './scene-evals';
+import { chunkExpr, mergeExpr } from './progressive-python';
 import { intermediateDir, join, splitOutputPath } from './paths';
 import type { Command } from '../../../db/tasks-repo';
 import type { CompiledTask, JobCompiler } from './types';
@@ -67,7 +72,7 @@ const pad = (n: number, w: number) => String(n).padStart(w, '0');
 export const progressiveCompiler: JobCompiler = {
   job_type: 'blender-render-progressive',
   addon_label: 'Blender Render Progressive (Cycles)',
-  description: 'Renders with Cycles in growing sample chunks, merging them into ever better EXR frames with JPEG and video previews.',
+  description: 'Renders with Cycles in growing sample chunks, each with its own seed, averaging them into ever better EXR frames with JPEG and video previews (Blender 3.0 or newer).',
   settings: [
     BLENDER_SETTINGS.filepath,
     { ...BLENDER_SETTINGS.frames, description: 'frame range, one contiguous range such as "1-250"' },
@@ -137,11 +142,11 @@ export const progressiveCompiler: JobCompiler = {
       const size = frameChunkSize((s.chunk_size as number) * cap, frames.length, to - from + 1);
       const renders = chunk(frames, size).map((c) =>
         add(`render-s_${from}-${to}-f_${chunkName(c)}`, 'blender-render', renderPriority, [destroy], [{
-          name: 'blender_render_progressive',
+          name: 'blender_render',
           settings: {
             blender_cmd, filepath, format, render_output: renderPattern(from, to), frames: blenderFrames(c),
-            // One Cycles chunk per sample, so chunk numbers are sample numbers.
-            cycles_num_chunks: count, cycles_chunk_start: from, cycles_chunk_end: to,
+            // The first sample's number is the seed: chunks must not repeat each other's noise.
+            python_expr: chunkExpr(to - from + 1, from),
           },
         }]),
       );
@@ -152,16 +157,20 @@ export const progressiveCompiler: JobCompiler = {
         // The first merge combines the first two renders; later ones add to the last merge.
         const input1 = idx === 1 ? renderPattern(...chunks[0]!) : mergePattern(prevTo);
         const merge = add(`merge-to-s_${to}-f_${first}-${lastFrame}`, 'exr-merge', 1, [...mergeDeps, ...renders], [{
-          name: 'merge_progressive_render_sequence',
+          // A blender_render without frames: Blender loads the .blend, runs the merge and quits.
+          name: 'blender_render',
           settings: {
             blender_cmd,
-            input1: frameFile(input1, first, '.exr'),
-            input2: frameFile(renderPattern(from, to), first, '.exr'),
-            output: mergePattern(to),
-            weight1: prevTo,
-            weight2: to - from + 1,
-            frame_start: first,
-            frame_end: lastFrame,
+            filepath,
+            python_expr: mergeExpr({
+              input1: input1.slice(0, -6),
+              input2: renderPattern(from, to).slice(0, -6),
+              output: mergePattern(to).slice(0, -6),
+              weight1: prevTo,
+              weight2: to - from + 1,
+              frameStart: first,
+              frameEnd: lastFrame,
+            }, 'settings.render_output'),
           },
         }]);
         previews([merge], mergePattern(to), to, 1);

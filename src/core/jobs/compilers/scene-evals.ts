@@ -9,7 +9,12 @@ export const SCENE_EVAL = {
   fps: { eval: 'C.scene.render.fps / C.scene.render.fps_base' },
   format: { eval: 'C.scene.render.image_settings.file_format' },
   fileExtension: { eval: 'C.scene.render.file_extension' },
-  /** The scene's output folder with a folder per job name: a suggestion the artist can edit. */
-  renderOutput: { eval: "str(Path(abspath(C.scene.render.filepath), jobname, '######'))", subtype: 'file_path' },
+  /**
+   * The scene's output folder with a folder per job name: a suggestion the artist can edit. The
+   * scene's path is a folder when it ends in a separator (`//frames/`), else a folder and a file
+   * name prefix (`//frames/######`); with one more character appended both are a file in that
+   * folder, and `.parent` is the folder. (`abspath` gives a Path, which drops a final separator.)
+   */
+  renderOutput: { eval: "str(abspath(C.scene.render.filepath + '_').parent / jobname / '######')", subtype: 'file_path' },
   cyclesSamples: { eval: 'C.scene.cycles.samples' },
 } satisfies Record<string, AddonHints>;

@@ -18,7 +18,8 @@ export const videoChunksCompiler: JobCompiler = {
     BLENDER_SETTINGS.chunk_size,
     { ...BLENDER_SETTINGS.render_output, description: 'output path; only its directory is used, e.g. "/render/shot12/video/######"' },
     { name: 'fps', type: 'number', required: true, description: 'frame rate of the video', addon: SCENE_EVAL.fps },
-    { name: 'output_file_extension', type: 'string', required: true, description: 'video file extension, e.g. ".mkv"' },
+    // Matroska holds whatever FFmpeg encodes, and takes chunks joined without re-encoding.
+    { name: 'output_file_extension', type: 'string', required: false, default: '.mkv', description: 'video file extension: .mkv, .mp4, …' },
     { name: 'extract_audio', type: 'boolean', required: false, default: false, description: 'mix down the scene audio and add it to the video' },
     BLENDER_SETTINGS.blender_cmd,
   ],

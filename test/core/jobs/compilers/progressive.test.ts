@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { findCycle } from '../../../../src/core/jobs/compilers/custom';
 import { frameChunkSize, sampleChunks } from '../../../../src/core/jobs/compilers/progressive';
+import { chunkExpr, mergeExpr } from '../../../../src/core/jobs/compilers/progressive-python';
 import type { CompiledTask } from '../../../../src/core/jobs/compilers/types';
 import { validateJob } from '../../../../src/core/jobs/jobs';
 import { testManager } from '../../../helpers/env';
@@ -107,22 +108,26 @@ describe('blender-render-progressive', () => {
     const t = byName(compile());
     expect(t.get('destroy-preexisting-intermediate')!.commands).toEqual([{ name: 'remove_tree', settings: { path: INTER } }]);
     expect(t.get('render-s_19-52-f_1,2')!.commands).toEqual([{
-      name: 'blender_render_progressive',
+      name: 'blender_render',
       settings: {
         blender_cmd: '{blender}', filepath: '/proj/shot12.blend', format: 'OPEN_EXR', render_output: `${INTER}/render-smpl-0019-0052-######`,
-        frames: '1,2', cycles_num_chunks: 100, cycles_chunk_start: 19, cycles_chunk_end: 52,
+        frames: '1,2', python_expr: chunkExpr(34, 19),
       },
     }]);
     expect(t.get('merge-to-s_18-f_1-4')!.commands).toEqual([{
-      name: 'merge_progressive_render_sequence',
+      name: 'blender_render',
       settings: {
-        blender_cmd: '{blender}', input1: `${INTER}/render-smpl-0001-0002-000001.exr`, input2: `${INTER}/render-smpl-0003-0018-000001.exr`,
-        output: `${INTER}/merge-smpl-0018-######`, weight1: 2, weight2: 16, frame_start: 1, frame_end: 4,
+        blender_cmd: '{blender}', filepath: '/proj/shot12.blend',
+        python_expr: mergeExpr({
+          input1: `${INTER}/render-smpl-0001-0002-`, input2: `${INTER}/render-smpl-0003-0018-`, output: `${INTER}/merge-smpl-0018-`,
+          weight1: 2, weight2: 16, frameStart: 1, frameEnd: 4,
+        }, 'settings.render_output'),
       },
     }]);
-    expect(t.get('merge-to-s_52-f_1-4')!.commands[0]!.settings).toMatchObject({
-      input1: `${INTER}/merge-smpl-0018-000001.exr`, input2: `${INTER}/render-smpl-0019-0052-000001.exr`, weight1: 18, weight2: 34,
-    });
+    const merge52 = t.get('merge-to-s_52-f_1-4')!.commands[0]!.settings.python_expr as string;
+    expect(merge52).toContain(`load(r'${INTER}/merge-smpl-0018-' + '%06d.exr' % frame)`);
+    expect(merge52).toContain(`load(r'${INTER}/render-smpl-0019-0052-' + '%06d.exr' % frame)`);
+    expect(merge52).toContain('(x * 18 + y * 34) / 52');
     expect(t.get('create-preview-images-s_2')!.commands).toEqual([{
       name: 'exr_sequence_to_jpeg',
       settings: { blender_cmd: '{blender}', filepath: '/proj/shot12.blend', exr_glob: `${INTER}/render-smpl-0001-0002-*.exr`, output_pattern: 'preview-######' },
@@ -147,6 +152,40 @@ describe('blender-render-progressive', () => {
       expect(tasks.at(-1)!.name).toBe('publish-video-to-output');
     }
     expect(compile({ frames: '7' }).map((t) => t.name)).toContain('merge-to-s_100-f_7-7');
+  });
+
+  it('renders each sample chunk with its own share of samples and its own seed, through Python Blender runs before -f', () => {
+    const renders = compile().filter((t) => t.name.startsWith('render-'));
+    const chunks = new Map(renders.map((t) => [t.commands[0]!.settings.python_expr as string, t.name]));
+    expect(chunks.size).toBe(4); // one expression per sample chunk, shared by its frame chunks
+    const expr = chunkExpr(34, 19);
+    expect(expr).toContain('scene.cycles.samples = 34\n');
+    expect(expr).toContain('scene.cycles.seed = 19\n');
+    expect(expr).toContain("if scene.render.engine != 'CYCLES':");
+    // Any error ends Blender with a status the worker reports as a failure (a --python-expr error alone does not).
+    expect(expr).toMatch(/except BaseException:\n(.*\n)*\s{4}os\._exit\(47\)$/);
+    for (const t of renders) expect(t.commands[0]!.name).toBe('blender_render');
+  });
+
+  it('writes Python without braces, so hand-out replaces only the {variables} of the paths', () => {
+    const { manager } = testManager({ config: { variables: { render: { values: [{ platform: 'windows', value: 'S:\\render', audience: 'all' }] } } } as never });
+    const tasks = validateJob(job({ render_output: '{render}/shot12/frames/######' }), NOW).tasks;
+    let merges = 0;
+    for (const t of tasks) {
+      const expr = t.commands[0]!.settings.python_expr;
+      if (typeof expr !== 'string') continue;
+      expect(expr.replace(/\{render\}/g, '')).not.toMatch(/[{}]/);
+      if (!t.name.startsWith('merge-')) continue;
+      merges++;
+      const handed = manager.variables.expandCommands(t.commands, 'windows')[0]!.settings.python_expr as string;
+      expect(handed).toContain("load(r'S:\\render/shot12/frames__intermediate-");
+      expect(handed).toContain("a.filepath_raw = r'S:\\render/shot12/frames__intermediate-");
+    }
+    expect(merges).toBe(3);
+  });
+
+  it('refuses an output path that cannot be written in the Python of the merge', () => {
+    expect(() => compile({ render_output: "/render/it's/frames/######" })).toThrow(/^settings\.render_output: .* may not hold a quote/);
   });
 
   it('accepts EXR in any case and hands it to Blender upper-case', () => {

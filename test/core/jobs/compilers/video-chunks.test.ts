@@ -83,6 +83,12 @@ describe('blender-video-chunks', () => {
     expect(names).toEqual(['move-out-of-way', 'frame-chunk-1,3', 'video-chunk-1,3', 'frame-chunk-5', 'video-chunk-5', 'concatenate-videos', 'move-with-counter']);
   });
 
+  it('makes a Matroska video when no output_file_extension is given', () => {
+    const t = byName(compile({ output_file_extension: undefined }));
+    expect(t.get('video-chunk-1-5')!.commands[0]!.settings.output_file).toBe(`${FRAMES_DIR}/chunk-00001-00005.mkv`);
+    expect(t.get('move-with-counter')!.commands[0]!.settings.dest).toMatch(/\/render\/shot12\/video\/2026_11_27-shot12\.mkv$/);
+  });
+
   it('pads chunk file names to the widest frame number so they sort in order', () => {
     const t = byName(compile({ frames: '99999-100000', chunk_size: 1 }));
     expect(t.get('video-chunk-100000')!.commands[0]!.settings.output_file).toBe(`${FRAMES_DIR}/chunk-100000-100000.mkv`);
@@ -92,7 +98,6 @@ describe('blender-video-chunks', () => {
   const bad: [string, Record<string, unknown>, RegExp][] = [
     ['missing fps', { fps: undefined }, /^settings\.fps: required/],
     ['fps 0', { fps: 0 }, /^settings\.fps: must be more than 0/],
-    ['missing output_file_extension', { output_file_extension: undefined }, /^settings\.output_file_extension: required/],
     ['extension without a dot', { output_file_extension: 'mkv' }, /^settings\.output_file_extension/],
     ['frames "1-x"', { frames: '1-x' }, /^settings\.frames: "1-x"/],
     ['chunk_size 0', { chunk_size: 0 }, /^settings\.chunk_size/],
