@@ -12,7 +12,7 @@ import { taskProgress } from './jobs/progress';
 import type { StuckWork } from './jobs/stuck';
 import type { TaskRunRecord } from '../db/task-runs-repo';
 import { allowedJobActions, type JobAction } from './lifecycle/state';
-import { paceOf } from './jobs/pace';
+import { NO_PACE, paceOf } from './jobs/pace';
 import { silenceOf } from './observe/silence';
 import { logRuns } from './protocol/task-log-runs';
 import type { TaskLogs } from './protocol/task-logs';
@@ -44,9 +44,9 @@ export interface WorkerView {
   /**
    * Set when the worker has been quiet for longer than twice the interval at which it asks the
    * manager something in its status (core/observe/silence.ts): likely killed or cut off, before
-   * worker_timeout says so.
+   * worker_timeout says so; since last_seen. `poll_s`: that interval.
    */
-  silent: { for_s: number; poll_s: number } | null;
+  silent: { poll_s: number } | null;
 }
 
 /** A worker in trouble, with why, for the farm summary. */
@@ -74,7 +74,7 @@ export function workerView(repos: Repos, w: WorkerRecord, now: number, heard: He
     lazy_status_request: w.lazy_status_request, platform: w.platform, address: w.address, software: w.software,
     supported_task_types: w.supported_task_types, tags: w.tags, current_task: w.current_task, current_task_name: task?.name ?? null,
     current_job: jobName === undefined ? null : task!.job_id, current_job_name: jobName ?? null, last_seen: isoTime(h.at),
-    silent: silence ? { for_s: Math.round(silence.silent_ms / 1000), poll_s: silence.poll_ms / 1000 } : null,
+    silent: silence ? { poll_s: silence.poll_ms / 1000 } : null,
   };
 }
 
@@ -93,11 +93,13 @@ export interface JobView {
   tasks: Record<TaskStatus, number>;
   /** What can be done to the job now (core/lifecycle/state.ts allowedJobActions). */
   actions: JobAction[];
-  /** From its first task run's start to now, or to its last run's end once it stopped running. */
-  elapsed_ms: number | null;
-  /** Estimated time to its end, from its completed runs (core/jobs/pace.ts); null without one. */
-  eta_ms: number | null;
-  /** The mean duration of its completed task runs (measured only while the job is active). */
+  /** When its first task run started; null before one did. */
+  run_started: string | null;
+  /** When its last task run ended, once none runs (with run_started: how long it took). */
+  run_ended: string | null;
+  /** When it will likely have completed, from its completed runs (core/jobs/pace.ts); null without an estimate. */
+  estimated_end: string | null;
+  /** The mean duration of its completed task runs (measured while the job is active). */
   mean_task_ms: number | null;
 }
 
@@ -123,8 +125,6 @@ export function allTaskCounts(repos: Repos): Map<string, Record<TaskStatus, numb
   }
   return out;
 }
-
-const NO_PACE = { elapsed_ms: null, eta_ms: null, mean_task_ms: null };
 
 export function jobView(repos: Repos, j: JobListing, counts: Record<TaskStatus, number> | undefined, now: number): JobView {
   const c = counts ?? taskCounts(repos, j.id);

@@ -111,10 +111,20 @@ export function duration(ms: number | null | undefined): string {
 
 /** How the estimated end is worked out, for the title of every ETA shown. */
 export const ETA_BASIS =
-  'Estimated from the mean duration of this job\'s completed task runs: the waiting tasks take that long each, a running task that long minus how long it has run, shared among the workers running the job now.';
+  'Estimated from the mean duration of this job\'s completed task runs: the waiting tasks take that long each, a running task that long minus how long it has run, shared among the workers running the job now (none running: no estimate).';
 
-/** An estimated end: "~3m 20s", with how it is computed as its title; empty without an estimate. */
-export function eta(ms: number | null | undefined, mean: number | null | undefined): HTMLElement | string {
-  if (ms === null || ms === undefined) return '';
-  return h('span', { class: 'eta', title: `${ETA_BASIS} Mean task run: ${duration(mean)}.` }, `~${duration(ms)}`);
+/** How long a job's runs have taken: to their end, or to now while they go on. */
+export function elapsed(started: string | null, ended: string | null): string {
+  if (!started) return '';
+  return duration((ended ? Date.parse(ended) : Date.now()) - Date.parse(started));
+}
+
+/**
+ * An estimated end as time from now ("~3m 20s"), with how it is computed and the moment itself
+ * as its title; empty without an estimate.
+ */
+export function eta(end: string | null | undefined, mean: number | null | undefined): HTMLElement | string {
+  if (!end) return '';
+  const left = Date.parse(end) - Date.now();
+  return h('span', { class: 'eta', title: `${ETA_BASIS} Mean task run: ${duration(mean)}. Estimated end: ${end}.` }, left > 0 ? `~${duration(left)}` : 'any moment');
 }

@@ -43,6 +43,7 @@ describe('GET /api/farm: what needs attention, by name', () => {
     const w = await registerWorker(s.url, { nickname: 'node-1', types: ['sleep'] });
     const quiet = await registerWorker(s.url, { nickname: 'node-quiet', types: ['other'] });
     await quiet.call('POST', '/task');
+    const t0 = s.clock.now();
     const r1 = await claim(w);
     s.clock.advance(8_000);
     await w.call('POST', `/tasks/${r1._id}/update`, { task_status: 'completed' });
@@ -52,8 +53,11 @@ describe('GET /api/farm: what needs attention, by name', () => {
     const attention = async () => (await request(s.url, 'GET', '/api/farm')).json.attention;
     let a = await attention();
     expect(a.running).toEqual([
-      // Mean of one completed run: 8 s; r3 waits (8 s), r2 ran 2 s of its 8 (6 s more).
-      { job: running.jobId, name: 'shot 10', status: 'active', completed: 1, total: 3, running: 1, elapsed_ms: 10_000, eta_ms: 14_000, mean_task_ms: 8_000 },
+      // Mean of one completed run: 8 s; r3 waits (8 s), r2 ran 2 s of its 8 (6 s more): 14 s from now.
+      {
+        job: running.jobId, name: 'shot 10', status: 'active', completed: 1, total: 3, running: 1,
+        run_started: new Date(t0).toISOString(), estimated_end: new Date(t0 + 10_000 + 14_000).toISOString(), mean_task_ms: 8_000,
+      },
     ]);
     // node-quiet, idle, asked for a task 10 s ago: Flamenco Worker 2.5 asks every 5 s.
     expect(a.workers).toEqual([]);

@@ -1,22 +1,32 @@
-// How long a job has run and when it will likely end, from its task runs (db/task-runs-repo.ts).
+// When a job's task runs started and ended and when it will likely end, from its task runs
+// (db/task-runs-repo.ts). The answers are moments, not durations from now: the same job reads
+// the same from the CLI, the API and the dashboard whenever it is asked (the page works out
+// "elapsed" and "in 2m" itself).
 //
-// The estimate: the mean duration of the job's completed runs is what each task still to do will
-// take; a running task still needs that mean minus how long it has run (never less than 0); the
-// work left is shared by as many workers as run the job's tasks now (at least one). It is given
-// only for a job that is active and has completed a run: before, there is nothing to measure.
+// The estimated end: the mean duration of the job's completed runs is what each task still to do
+// will take; a running task still needs that mean minus how long it has run (never less than 0);
+// the work left is shared by as many workers as run the job's tasks now. While no running task has
+// run longer than the mean, this is a fixed moment. It is given only for an active job that has
+// completed a run (before, there is nothing to measure) and has a task running (when none runs,
+// its end depends on when workers come back to it, which nothing here knows).
 import type { JobPace, TaskRunRecord } from '../../db/task-runs-repo';
+import { isoTime } from '../support/clock';
 import type { JobStatus, TaskStatus } from '../support/statuses';
 
 export interface Pace {
-  /** From the job's first run's start to now while it runs, else to its last run's end. */
-  elapsed_ms: number | null;
-  /** Estimated time until the job's last task completes; null when there is no estimate. */
-  eta_ms: number | null;
+  /** When the job's first task run started; null before one did. */
+  run_started: string | null;
+  /** When its last task run ended, once none runs; null while one does (or before any ran). */
+  run_ended: string | null;
+  /** When its last task will likely have completed; null when there is no estimate. */
+  estimated_end: string | null;
   /** The mean duration of the job's completed runs, the estimate's basis. */
   mean_task_ms: number | null;
 }
 
-/** Statuses of a job whose tasks may be running now (its elapsed time still grows). */
+export const NO_PACE: Pace = { run_started: null, run_ended: null, estimated_end: null, mean_task_ms: null };
+
+/** Statuses of a job whose tasks may be running now. */
 const RUNNING_JOB: readonly JobStatus[] = ['active', 'pause-requested', 'cancel-requested'];
 
 export function paceOf(
@@ -26,12 +36,14 @@ export function paceOf(
   open: readonly Pick<TaskRunRecord, 'started'>[],
   now: number,
 ): Pace {
-  const running = RUNNING_JOB.includes(status);
-  const elapsed_ms = pace.first_started === null ? null : Math.max(0, (running ? now : (pace.last_ended ?? now)) - pace.first_started);
+  const running = RUNNING_JOB.includes(status) || open.length > 0;
+  const run_started = pace.first_started === null ? null : isoTime(pace.first_started);
+  const run_ended = running || pace.last_ended === null ? null : isoTime(pace.last_ended);
   const mean = pace.completed_runs > 0 ? pace.completed_ms / pace.completed_runs : null;
-  if (mean === null || status !== 'active') return { elapsed_ms, eta_ms: null, mean_task_ms: mean === null ? null : Math.round(mean) };
+  const mean_task_ms = mean === null ? null : Math.round(mean);
+  if (mean === null || status !== 'active' || open.length === 0) return { run_started, run_ended, estimated_end: null, mean_task_ms };
   const waiting = (counts.queued ?? 0) + (counts['soft-failed'] ?? 0);
   const rest = open.reduce((sum, r) => sum + Math.max(0, mean - (now - r.started)), 0);
-  const eta_ms = Math.round((waiting * mean + rest) / Math.max(1, open.length));
-  return { elapsed_ms, eta_ms, mean_task_ms: Math.round(mean) };
+  const estimated_end = isoTime(now + Math.round((waiting * mean + rest) / open.length));
+  return { run_started, run_ended, estimated_end, mean_task_ms };
 }

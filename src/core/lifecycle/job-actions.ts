@@ -93,7 +93,6 @@ export class JobActions {
         }
         throw new ConflictError(`job ${jobId} has running tasks; cancel it and wait until it is canceled before deleting it`);
       }
-      if (!this.allows(job, 'delete')) throw new ConflictError(`job ${jobId} is ${job.status}; cancel or pause it before deleting it`);
       const { taskParents, taskFailures, taskRuns, blocklist, taskCounts, jobTaskTypes, tasks, jobs } = this.repos;
       taskParents.deleteForJob(jobId);
       taskFailures.deleteForJob(jobId);

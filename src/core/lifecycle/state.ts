@@ -7,7 +7,7 @@ import type { Clock } from '../support/clock';
 import { ConflictError } from '../support/errors';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
-import type { JobStatus, TaskStatus } from '../support/statuses';
+import { JOB_STATUSES, type JobStatus, type TaskStatus } from '../support/statuses';
 import { agrees, counted } from '../support/plural';
 
 const TASK_TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {
@@ -47,8 +47,9 @@ export const JOB_ACTION_RULES: Record<JobAction, { from: readonly JobStatus[]; t
   resume: { from: ['paused', 'pause-requested'], to: 'queued' },
   requeue: { from: ['queued', 'active', 'completed', 'failed', 'canceled', 'paused', 'pause-requested'], to: 'queued' },
   'requeue-failed': { from: ['queued', 'active', 'completed', 'failed', 'canceled', 'paused', 'pause-requested'], to: 'queued' },
-  // Deleting leaves the table: no status follows.
-  delete: { from: ['queued', 'completed', 'failed', 'canceled', 'paused'], to: null },
+  // Deleting leaves the table: no status follows. It needs nothing running (allowedJobActions),
+  // which an active job normally has.
+  delete: { from: JOB_STATUSES, to: null },
 };
 
 /**

@@ -31,7 +31,7 @@ export interface Attention {
   failed_omitted: number;
   workers: TroubledWorker[];
   /** Jobs with tasks running, with how far they are and their estimated end (core/jobs/pace.ts). */
-  running: { job: string; name: string; status: string; completed: number; total: number; running: number; elapsed_ms: number | null; eta_ms: number | null; mean_task_ms: number | null }[];
+  running: { job: string; name: string; status: string; completed: number; total: number; running: number; run_started: string | null; estimated_end: string | null; mean_task_ms: number | null }[];
 }
 
 /** Failed jobs the farm page names; the jobs page lists every one. */
@@ -92,7 +92,7 @@ export class FarmSummaries {
       const total = Object.values(j.tasks).reduce((a, b) => a + b, 0);
       return {
         job: j.id, name: j.name, status: j.status, completed: j.tasks.completed, total, running: j.tasks.active + j.tasks['cancel-requested'],
-        elapsed_ms: j.elapsed_ms, eta_ms: j.eta_ms, mean_task_ms: j.mean_task_ms,
+        run_started: j.run_started, estimated_end: j.estimated_end, mean_task_ms: j.mean_task_ms,
       };
     });
     return { failed, failed_omitted: failedJobs.omitted, workers: this.views.troubledWorkers(), running };

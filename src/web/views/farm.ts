@@ -2,7 +2,7 @@
 // why, workers timed out, in error or silent), then the running jobs with progress and estimated
 // end, the counts per status and the newest frame.
 import { api } from '../api';
-import { badge, type Child, duration, eta, h, progress, relativeTime, replace, table } from '../dom';
+import { badge, type Child, elapsed, eta, h, progress, relativeTime, replace, table } from '../dom';
 import { lastRenderedBox } from './image';
 import type { View } from './view';
 
@@ -24,7 +24,7 @@ export interface FarmSummary {
     failed: { job: string; name: string; activity: string; failed_tasks: number; first_failure: FirstFailure | null }[];
     failed_omitted: number;
     workers: { id: string; nickname: string; status: string; last_seen: string; why: string }[];
-    running: { job: string; name: string; status: string; completed: number; total: number; running: number; elapsed_ms: number | null; eta_ms: number | null; mean_task_ms: number | null }[];
+    running: { job: string; name: string; status: string; completed: number; total: number; running: number; run_started: string | null; estimated_end: string | null; mean_task_ms: number | null }[];
   };
 }
 
@@ -107,8 +107,8 @@ function running(f: FarmSummary): HTMLElement {
             badge(j.status),
             h('span', {}, progress(j.completed, j.total), ` ${j.completed} of ${j.total}`),
             String(j.running),
-            duration(j.elapsed_ms),
-            j.eta_ms === null ? h('span', { class: 'muted', title: 'No task of this job has completed yet: there is nothing to estimate from.' }, '—') : eta(j.eta_ms, j.mean_task_ms),
+            elapsed(j.run_started, null),
+            j.estimated_end === null ? h('span', { class: 'muted', title: 'No estimate: no task of this job has completed yet (nothing to measure), or none runs now.' }, '—') : eta(j.estimated_end, j.mean_task_ms),
           ]),
           'running-jobs',
         ),

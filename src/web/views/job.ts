@@ -1,7 +1,7 @@
 // One job: its first failure at the top, the actions that fit its state (as core says), tasks with
 // their durations (and per-task requeue), settings, blocklist, last-rendered frame.
 import { api } from '../api';
-import { badge, duration, eta, h, pager, progress, relativeTime, replace, table } from '../dom';
+import { badge, duration, elapsed, eta, h, pager, progress, relativeTime, replace, table } from '../dom';
 import { failureText } from './farm';
 import { lastRenderedBox } from './image';
 import { countsText, type JobView } from './jobs';
@@ -156,8 +156,8 @@ export function jobView(id: string, ctx: Ctx): View {
         'p',
         { class: 'pace' },
         countsText(job.tasks),
-        job.elapsed_ms !== null ? ` · elapsed ${duration(job.elapsed_ms)}` : '',
-        job.eta_ms !== null ? [' · estimated end in ', eta(job.eta_ms, job.mean_task_ms)] : '',
+        job.run_started !== null ? ` · ${job.run_ended ? 'took' : 'elapsed'} ${elapsed(job.run_started, job.run_ended)}` : '',
+        job.estimated_end !== null ? [' · estimated end ', eta(job.estimated_end, job.mean_task_ms)] : '',
         job.mean_task_ms !== null ? ` · mean task ${duration(job.mean_task_ms)}` : '',
       ),
       job.activity ? h('p', { class: 'muted' }, job.activity) : null,

@@ -2,7 +2,7 @@
 // counts, elapsed time and estimated end.
 import { api } from '../api';
 import { seenEvent } from '../live';
-import { badge, duration, eta, h, pager, progress, relativeTime, replace, table } from '../dom';
+import { badge, elapsed, eta, h, pager, progress, relativeTime, replace, table } from '../dom';
 import type { FarmSummary } from './farm';
 import type { View } from './view';
 import { counted } from '../../core/support/plural';
@@ -19,8 +19,9 @@ export interface JobView {
   tasks: Record<string, number>;
   /** What can be done to it now (core's allowedJobActions). */
   actions: string[];
-  elapsed_ms: number | null;
-  eta_ms: number | null;
+  run_started: string | null;
+  run_ended: string | null;
+  estimated_end: string | null;
   mean_task_ms: number | null;
 }
 
@@ -78,8 +79,8 @@ export function jobsView(): View {
         String(j.priority),
         progress(j.tasks.completed ?? 0, total),
         countsText(j.tasks),
-        duration(j.elapsed_ms),
-        eta(j.eta_ms, j.mean_task_ms),
+        elapsed(j.run_started, j.run_ended),
+        eta(j.estimated_end, j.mean_task_ms),
         j.job_type,
         h('span', { title: j.created }, relativeTime(j.created)),
         j.tag ?? '',

@@ -2,7 +2,7 @@
 // address, sleep schedule and tags; with the admin token, status requests, schedule and tag
 // editors, and forgetting a worker.
 import { api } from '../api';
-import { badge, h, pager, relativeTime, replace, table } from '../dom';
+import { badge, duration, h, pager, relativeTime, replace, table } from '../dom';
 import type { Ctx, View } from './view';
 
 interface WorkerView {
@@ -20,7 +20,7 @@ interface WorkerView {
   current_job_name: string | null;
   last_seen: string;
   tags?: string[];
-  silent?: { for_s: number; poll_s: number } | null;
+  silent?: { poll_s: number } | null;
 }
 
 interface Schedule {
@@ -155,7 +155,7 @@ export function workersView(ctx: Ctx): View {
           {},
           badge(w.status),
           w.silent
-            ? [' ', h('span', { class: 'badge silent', title: `Not heard from for ${w.silent.for_s} s; it asks every ${w.silent.poll_s} s. Killed, hung or cut off?` }, `silent ${w.silent.for_s}s`)]
+            ? [' ', h('span', { class: 'badge silent', title: `Not heard from since ${w.last_seen}; it asks every ${w.silent.poll_s} s. Killed, hung or cut off?` }, `silent ${duration(Date.now() - Date.parse(w.last_seen))}`)]
             : null,
         ),
         w.status_requested ? `${w.status_requested}${w.lazy_status_request ? ' (lazy)' : ''}` : '',

@@ -75,7 +75,8 @@ describe('task runs', () => {
     const job = submitCustom(tm, [{ name: 'a' }, { name: 'b' }, { name: 'c' }, { name: 'd' }, { name: 'e' }]);
     const w1 = await addWorker(tm);
     const w2 = await addWorker(tm);
-    expect(m.views.jobSummary(job)).toMatchObject({ elapsed_ms: null, eta_ms: null });
+    expect(m.views.jobSummary(job)).toMatchObject({ run_started: null, run_ended: null, estimated_end: null });
+    const start = tm.clock.now();
     const a = mustClaim(tm, w1);
     tm.clock.advance(10_000);
     complete(tm, w1, a.id);
@@ -86,9 +87,18 @@ describe('task runs', () => {
     tm.clock.advance(5_000);
     mustClaim(tm, w2);
     // Mean of completed runs 15 s; 1 task waits (15 s); the running ones need 15-5 = 10 s and
-    // 15-0 = 15 s more; two workers share it: (15 + 10 + 15) / 2 = 20 s.
-    expect(m.views.jobSummary(job)).toMatchObject({ status: 'active', elapsed_ms: 35_000, eta_ms: 20_000, mean_task_ms: 15_000 });
-    expect(m.views.jobList(undefined, ALL).jobs[0]).toMatchObject({ eta_ms: 20_000 });
+    // 15-0 = 15 s more; two workers share it: (15 + 10 + 15) / 2 = 20 s from now.
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const expected = { status: 'active', run_started: iso(start), run_ended: null, estimated_end: iso(start + 35_000 + 20_000), mean_task_ms: 15_000 };
+    expect(m.views.jobSummary(job)).toMatchObject(expected);
+    expect(m.views.jobList(undefined, ALL).jobs[0]).toMatchObject(expected);
+    // The same moment, asked later: no running task has run past the mean yet.
+    tm.clock.advance(4_000);
+    expect(m.views.jobSummary(job).estimated_end).toBe(expected.estimated_end);
+    // Once nothing runs: from the first run's start to the last one's end.
+    m.jobActions.cancel(job);
+    for (const w of [w1, w2]) for (const t of m.repos.tasks.forWorker(w, 'cancel-requested')) await report(tm, w, t.id, { task_status: 'canceled' });
+    expect(m.views.jobSummary(job)).toMatchObject({ status: 'canceled', run_started: iso(start), run_ended: iso(start + 39_000), estimated_end: null });
   });
 });
 
