@@ -170,6 +170,22 @@ describe.runIf(run)('the dashboard names the problem (Chromium)', { timeout: 60_
     expect(page.errors).toEqual([]);
   });
 
+  it('job page marks a running task whose worker went silent', async () => {
+    const { s, ahead } = await farm(11_000);
+    const job = submitJob(s, [{ name: 'frames 1-4' }, { name: 'frames 5-8' }], { name: 'shot 45' });
+    const w = await registerWorker(s.url, { nickname: 'render-killed' });
+    await claim(w);
+    ahead(11_000);
+    const page = await open(`${s.url}/#/jobs/${job.jobId}`);
+    await page.waitFor(`document.querySelector('table.tasks tbody tr .badge.silent')`, 'the silent mark');
+    expect(await page.eval(rowsOf('table.tasks'))).toEqual([
+      expect.stringMatching(/^frames 1-4\|active\|render-killed silent\|\d+s…\|/),
+      expect.stringMatching(/^frames 5-8\|queued\|\|\|/),
+    ]);
+    expect(await page.eval(`document.querySelector('table.tasks .badge.silent').title`)).toMatch(/^silent for 1\d s \(it asks every 5 s when running a task\)/);
+    expect(page.errors).toEqual([]);
+  });
+
   it('task page lists every run: who ran it, when, how it ended, and shows each run\'s log', async () => {
     const { s, ahead } = await farm(12_000);
     const job = submitJob(s, [{ name: 'frames 1-10' }], { name: 'shot 50' });

@@ -2,7 +2,7 @@
 // their durations (and per-task requeue), settings, blocklist, last-rendered frame.
 import { api } from '../api';
 import { badge, duration, elapsed, eta, h, pager, progress, relativeTime, replace, table } from '../dom';
-import { failureText } from './farm';
+import { failureText, type FarmSummary } from './farm';
 import { lastRenderedBox } from './image';
 import { countsText, type JobView } from './jobs';
 import type { Ctx, View } from './view';
@@ -68,6 +68,16 @@ export function jobView(id: string, ctx: Ctx): View {
   /** Fetches of the job asked for so far: an answer to an older one (another page) is dropped. */
   let asked = 0;
   let blocklist: BlockEntry[] = [];
+  /** Workers timed out, in error or silent (the farm summary's), by id: their running tasks are marked. */
+  let troubled = new Map<string, FarmSummary['attention']['workers'][number]>();
+
+  /** The task's worker; a running task's worker that went silent or timed out says so. */
+  function workerCell(t: TaskView): HTMLElement | string {
+    const trouble = t.worker && (t.status === 'active' || t.status === 'cancel-requested') ? troubled.get(t.worker) : undefined;
+    if (!trouble) return t.worker_nickname ?? '';
+    const label = trouble.status === 'awake' || trouble.status === 'asleep' ? 'silent' : trouble.status;
+    return h('span', { class: 'nick' }, t.worker_nickname ?? '', ' ', h('span', { class: 'badge silent', title: trouble.why }, label));
+  }
   const head = h('div', {});
   const actions = h('div', { class: 'actions' });
   const tasks = h('div', {});
@@ -133,7 +143,7 @@ export function jobView(id: string, ctx: Ctx): View {
     const rows = job.task_list.map((t) => [
       h('a', { href: `#/tasks/${t.id}` }, t.name),
       badge(t.status),
-      t.worker_nickname ?? '',
+      workerCell(t),
       runTime(t),
       h('span', { class: 'activity', title: t.activity }, firstLine(t.activity)),
       progress(t.progress, 100),
@@ -191,7 +201,9 @@ export function jobView(id: string, ctx: Ctx): View {
   return {
     el,
     async refresh() {
-      [, blocklist] = await Promise.all([fetchJob(), api<BlockEntry[]>('GET', `/api/blocklist?job=${id}`)]);
+      let farm: FarmSummary;
+      [, blocklist, farm] = await Promise.all([fetchJob(), api<BlockEntry[]>('GET', `/api/blocklist?job=${id}`), api<FarmSummary>('GET', '/api/farm')]);
+      troubled = new Map(farm.attention.workers.map((w) => [w.id, w]));
       draw();
       await image.refresh();
     },
