@@ -133,7 +133,8 @@ export function jobView(repos: Repos, j: JobListing, counts: Record<TaskStatus, 
   const active = j.status === 'active';
   const waiting = (c.queued ?? 0) + (c.paused ?? 0);
   const ran = Object.values(c).reduce((a, b) => a + b, 0) > waiting;
-  const pace = ran ? paceOf(j.status, c, repos.taskRuns.pace(j.id, active), active ? repos.taskRuns.openForJob(j.id) : [], now) : NO_PACE;
+  const workers = (windowMs: number) => repos.taskRuns.recentWorkers(j.id, windowMs);
+  const pace = ran ? paceOf(j.status, c, repos.taskRuns.pace(j.id, active), active ? repos.taskRuns.openForJob(j.id) : [], workers, now) : NO_PACE;
   return {
     id: j.id, name: j.name, job_type: j.job_type, status: j.status, priority: j.priority, created: isoTime(j.created),
     updated: isoTime(j.updated), activity: j.activity, tag: j.tag, metadata: j.metadata,

@@ -82,6 +82,16 @@ export class TaskRunsRepo {
     return { completed_runs: done.n, completed_ms: done.ms, first_started: first, last_ended: last };
   }
 
+  /**
+   * How many workers ran the job's tasks lately: those whose runs of it started at most `window`
+   * ms before its newest run started (read from task_runs_job_started, the recent runs only).
+   */
+  recentWorkers(jobId: string, window: number): number {
+    const newest = this.s.get('SELECT max(started) FROM task_runs WHERE job_id = ?').pluck().get(jobId) as number | null;
+    if (newest === null) return 0;
+    return this.s.get('SELECT count(DISTINCT worker_id) FROM task_runs WHERE job_id = ? AND started >= ?').pluck().get(jobId, newest - window) as number;
+  }
+
   /** The job's first run that ended failed or soft-failed: its first failure reason. */
   firstFailure(jobId: string): TaskRunRecord | undefined {
     return this.s

@@ -4,11 +4,12 @@
 // "elapsed" and "in 2m" itself).
 //
 // The estimated end: the mean duration of the job's completed runs is what each task still to do
-// will take; a running task still needs that mean minus how long it has run (never less than 0);
-// the work left is shared by as many workers as run the job's tasks now. While no running task has
-// run longer than the mean, this is a fixed moment. It is given only for an active job that has
-// completed a run (before, there is nothing to measure) and has a task running (when none runs,
-// its end depends on when workers come back to it, which nothing here knows).
+// will take, and a running task still needs that mean minus how long it has run (never less than
+// 0). The work is shared by the workers on the job: those whose runs of it started within two
+// means before its newest run did (a worker between two of its tasks counts; one gone for longer
+// does not). It starts now while a task runs, else at the end of the job's last run. Unless a
+// running task has run past the mean, that is a fixed moment, the same whenever it is asked. It is
+// given only for an active job that has completed a run: before, there is nothing to measure.
 import type { JobPace, TaskRunRecord } from '../../db/task-runs-repo';
 import { isoTime } from '../support/clock';
 import type { JobStatus, TaskStatus } from '../support/statuses';
@@ -34,6 +35,8 @@ export function paceOf(
   counts: Partial<Record<TaskStatus, number>>,
   pace: JobPace,
   open: readonly Pick<TaskRunRecord, 'started'>[],
+  /** recentWorkers(job, 2 × the mean). */
+  workers: (windowMs: number) => number,
   now: number,
 ): Pace {
   const running = RUNNING_JOB.includes(status) || open.length > 0;
@@ -41,9 +44,11 @@ export function paceOf(
   const run_ended = running || pace.last_ended === null ? null : isoTime(pace.last_ended);
   const mean = pace.completed_runs > 0 ? pace.completed_ms / pace.completed_runs : null;
   const mean_task_ms = mean === null ? null : Math.round(mean);
-  if (mean === null || status !== 'active' || open.length === 0) return { run_started, run_ended, estimated_end: null, mean_task_ms };
+  if (mean === null || status !== 'active') return { run_started, run_ended, estimated_end: null, mean_task_ms };
+  const from = open.length > 0 ? now : (pace.last_ended ?? now);
   const waiting = (counts.queued ?? 0) + (counts['soft-failed'] ?? 0);
-  const rest = open.reduce((sum, r) => sum + Math.max(0, mean - (now - r.started)), 0);
-  const estimated_end = isoTime(now + Math.round((waiting * mean + rest) / open.length));
+  const rest = open.reduce((sum, r) => sum + Math.max(0, mean - (from - r.started)), 0);
+  const sharing = Math.max(1, open.length, workers(2 * mean));
+  const estimated_end = isoTime(from + Math.round((waiting * mean + rest) / sharing));
   return { run_started, run_ended, estimated_end, mean_task_ms };
 }

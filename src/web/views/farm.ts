@@ -108,7 +108,7 @@ function running(f: FarmSummary): HTMLElement {
             h('span', {}, progress(j.completed, j.total), ` ${j.completed} of ${j.total}`),
             String(j.running),
             elapsed(j.run_started, null),
-            j.estimated_end === null ? h('span', { class: 'muted', title: 'No estimate: no task of this job has completed yet (nothing to measure), or none runs now.' }, '—') : eta(j.estimated_end, j.mean_task_ms),
+            j.estimated_end === null ? h('span', { class: 'muted', title: 'No estimate: no task of this job has completed yet, there is nothing to measure.' }, '—') : eta(j.estimated_end, j.mean_task_ms),
           ]),
           'running-jobs',
         ),

@@ -102,6 +102,27 @@ describe('task runs', () => {
   });
 });
 
+describe('estimated end between tasks', () => {
+  it('starts at the last run\'s end and is shared by the workers on the job lately, the same when asked later', async () => {
+    const tm = testManager();
+    const m = tm.manager;
+    const job = submitCustom(tm, [{ name: 'a' }, { name: 'b' }, { name: 'c' }, { name: 'd' }]);
+    const w1 = await addWorker(tm);
+    const w2 = await addWorker(tm);
+    const start = tm.clock.now();
+    const a = mustClaim(tm, w1);
+    const b = mustClaim(tm, w2);
+    tm.clock.advance(10_000);
+    complete(tm, w1, a.id);
+    complete(tm, w2, b.id);
+    // Nothing runs (the workers wait a moment between tasks): 2 tasks of 10 s for 2 workers.
+    const end = new Date(start + 10_000 + 10_000).toISOString();
+    expect(m.views.jobSummary(job)).toMatchObject({ status: 'active', estimated_end: end, mean_task_ms: 10_000 });
+    tm.clock.advance(3_000);
+    expect(m.views.jobSummary(job).estimated_end).toBe(end);
+  });
+});
+
 describe('job actions', () => {
   it('are the moves of the job transition table', () => {
     for (const a of JOB_ACTIONS) {
