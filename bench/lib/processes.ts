@@ -1,11 +1,12 @@
 // Child processes of the bench: `serve`, the bare baseline server, CLI commands. Every child is
 // remembered so that an interrupted bench never leaves one running.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import nodeFlags from '../../src/node-flags.json';
+import { DEFAULT_MAX_CONNECTIONS } from '../../src/core/support/config';
 import { now, sleep, type Target } from './loadgen';
 
 /** serve runs with the product's own Node flags, as the executable and bin/flamenco-mgr do. */
@@ -126,11 +127,15 @@ export interface ServeOptions {
 /** Starts `flamenco-mgr serve` on 127.0.0.1; its log (stderr) goes to <dataDir>/serve.log. */
 export async function startServe(p: Paths, o: ServeOptions): Promise<Server> {
   mkdirSync(o.dataDir, { recursive: true });
+  // Every simulated worker connects from 127.0.0.1, where a farm's come from thousands of
+  // addresses: the per-address limit is lifted to the overall one, which stays at its default.
+  const config = path.join(o.dataDir, 'bench-config.json');
+  writeFileSync(config, JSON.stringify({ max_connections_per_address: DEFAULT_MAX_CONNECTIONS }));
   const logFile = path.join(o.dataDir, 'serve.log');
   const fd = openSync(logFile, 'a');
   const t0 = now();
   const child = track(
-    spawn(o.program ?? process.execPath, [...(o.program ? [] : [...NODE_FLAGS, ...(o.nodeArgs ?? []), p.cli]), 'serve', '--listen', `127.0.0.1:${o.port ?? 0}`, '--data-dir', o.dataDir], {
+    spawn(o.program ?? process.execPath, [...(o.program ? [] : [...NODE_FLAGS, ...(o.nodeArgs ?? []), p.cli]), 'serve', '--listen', `127.0.0.1:${o.port ?? 0}`, '--data-dir', o.dataDir, '--config', config], {
       cwd: p.root,
       stdio: ['ignore', 'pipe', fd],
     }),

@@ -29,6 +29,12 @@ export function managerUrls(host: string, port: number): string[] {
   return urls;
 }
 
+/** Who may submit from Blender and read the dashboard without the admin token. */
+export function trustedLine(networks: string[]): string {
+  if (networks.length === 0) return 'without a token: nobody (trusted_networks is empty); everything but the workers\' calls needs the admin token';
+  return `without a token (trusted_networks): ${networks.join(', ')} may submit jobs from Blender and read the dashboard`;
+}
+
 export function serveCommand(program: Command): void {
   common(
     program
@@ -60,7 +66,8 @@ export function serveCommand(program: Command): void {
       'workers can use as manager_url:',
       ...managerUrls(s.host, s.port).map((u) => `  ${u}`),
       opts.ssdp === false ? 'discovery: off (--no-ssdp); workers must be given manager_url' : s.discovery,
-      // Read-only from trusted_networks (this machine by default); changes need the admin token.
+      trustedLine(s.manager.config.trusted_networks.map((n) => n.text)),
+      // Read-only from trusted_networks (the line above); changes need the admin token.
       `dashboard: ${s.url}/ (from other machines: a manager_url above, in a browser)`,
       `admin token: run 'flamenco-mgr admin-token --data-dir ${dataDir}'`,
     ];

@@ -3,6 +3,7 @@
 // these rules.
 import { ValidationError } from './support/errors';
 import type { JobStatus } from './support/statuses';
+import { TOKENLESS_MAX_ROWS } from './support/limits';
 
 /** A finished job stays in default listings this long after it finished. */
 export const RECENT_MS = 24 * 3600_000;
@@ -51,6 +52,16 @@ function rows(value: string, what: string, min: number): number {
 /** A limit as typed (`--limit 20`, `?limit=20`): a whole number from 1. */
 export function parseLimit(value: string | undefined, what = 'limit'): number | undefined {
   return value === undefined ? undefined : rows(value, what, 1);
+}
+
+/**
+ * The rows a reader may have: with the admin token, the limit as asked (none: all); without it,
+ * at most TOKENLESS_MAX_ROWS, also when no limit is given (X-Omitted says how many were left
+ * out, and `offset` pages on).
+ */
+export function readerLimit(limit: number | undefined, tokenless: boolean): number | undefined {
+  if (!tokenless) return limit;
+  return Math.min(limit ?? TOKENLESS_MAX_ROWS, TOKENLESS_MAX_ROWS);
 }
 
 /** An offset as typed (`?offset=200`): how many rows of a listing to pass over, from 0. */

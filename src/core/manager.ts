@@ -29,7 +29,9 @@ import { WorkerTags } from './protocol/worker-tags';
 import { WorkerService } from './protocol/workers';
 import { PeriodicTasks } from './observe/periodic';
 import { Observability } from './observe/index';
-import { checkHealth, type Health } from './observe/health';
+import { type Health, HealthCheck } from './observe/health';
+import { RefusalLog } from './support/refusal-log';
+import { SubmissionLimits } from './jobs/submission-limits';
 
 export interface ManagerOptions {
   db: DB;
@@ -73,7 +75,12 @@ export class Manager {
   readonly workerTags: WorkerTags;
   /** serve's background work; /healthz reports on it (see observe/periodic.ts). */
   readonly timers: PeriodicTasks;
+  /** Where refusals are logged, at most once a minute per kind and address. */
+  readonly refusals: RefusalLog;
+  /** Tokenless submissions per address (the Blender add-on's). */
+  readonly submissionLimits: SubmissionLimits;
   private observed?: Observability;
+  private readonly healthCheck: HealthCheck;
 
   constructor(opts: ManagerOptions) {
     this.dataDir = opts.dataDir;
@@ -95,7 +102,7 @@ export class Manager {
     this.scheduler = new Scheduler(this.repos, this.clock, this.state, this.logs, this.log);
     this.reports = new TaskReports(this.repos, this.clock, this.state, this.failures, this.logs, this.log);
     this.timeouts = new TimeoutChecker(this.repos, this.clock, this.workers, this.failures, this.logs, cfg, this.log);
-    this.jobs = new JobService(this.repos, this.clock, ids, this.log, this.variables);
+    this.jobs = new JobService(this.repos, this.clock, ids, this.log, this.variables, () => cfg().max_tasks_per_job);
     this.stuck = new StuckWork(this.repos, () => this.variables);
     this.queue = new QueueService(this.repos, this.clock, this.state, this.workers, this.log, this.logs, this.stuck);
     this.jobActions = new JobActions(this.repos, this.state, this.logs, this.log);
@@ -107,11 +114,14 @@ export class Manager {
     this.workerTags = new WorkerTags(this.repos, this.log);
     this.sleepSchedules = new SleepScheduler(this.repos, this.clock, this.workers, this.log);
     this.timers = new PeriodicTasks(this.clock, this.log);
+    this.refusals = new RefusalLog(this.log, this.clock);
+    this.submissionLimits = new SubmissionLimits(this.clock);
+    this.healthCheck = new HealthCheck({ repos: this.repos, batch: this.batch, timers: this.timers, clock: this.clock });
   }
 
   /** Whether the database can be written and read back and the background timers run (/healthz). */
   health(): Promise<Health> {
-    return checkHealth({ repos: this.repos, batch: this.batch, timers: this.timers, clock: this.clock });
+    return this.healthCheck.check();
   }
 
   /** The events feed and metrics (observe/index.ts), made on first use: CLI commands never need them. */

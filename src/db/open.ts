@@ -1,6 +1,7 @@
 // Opens (and creates) the one SQLite file of a data directory: pragmas, then migrations.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { PRIVATE_DIR, PRIVATE_FILE } from '../core/support/file-modes';
 import path from 'node:path';
 import { hasV3Equivalent } from '../core/protocol/dialects';
 import type { Command } from './tasks-repo';
@@ -20,10 +21,12 @@ export const BUSY_TIMEOUT_MS = 1500;
 let binding: string | object | undefined;
 
 export function openDatabase(dataDir: string, opts: { migrate?: boolean } = {}): DB {
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR });
   binding ??= nativeBinding();
+  const file = path.join(dataDir, DB_FILE);
+  createPrivately(file);
   // better-sqlite3 takes a path or the loaded addon object; its typings only name the path.
-  const db = new Database(path.join(dataDir, DB_FILE), { nativeBinding: binding as string, timeout: BUSY_TIMEOUT_MS });
+  const db = new Database(file, { nativeBinding: binding as string, timeout: BUSY_TIMEOUT_MS });
   db.pragma('journal_mode = WAL');
   // NORMAL in WAL mode: a committed transaction survives a crash or kill of the process.
   db.pragma('synchronous = NORMAL');
@@ -34,6 +37,36 @@ export function openDatabase(dataDir: string, opts: { migrate?: boolean } = {}):
   db.pragma('cache_size = -16384');
   if (opts.migrate !== false) migrate(db);
   return db;
+}
+
+/**
+ * SQLite creates a database as 0644 less the umask, and its -wal and -shm files with the
+ * database's mode: made here first as an empty file of mode 0600 (which SQLite takes as an
+ * empty database), all three are private whatever the umask.
+ */
+function createPrivately(file: string): void {
+  try {
+    closeSync(openSync(file, 'wx', PRIVATE_FILE));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+}
+
+/**
+ * Narrows what an older serve made readable to others (the database, its -wal and -shm, the
+ * folders of task logs and rendered images) to the modes serve now creates them with; at start.
+ */
+export function makeFarmPrivate(dataDir: string): void {
+  const modes: [string, number][] = [
+    [DB_FILE, PRIVATE_FILE], [`${DB_FILE}-wal`, PRIVATE_FILE], [`${DB_FILE}-shm`, PRIVATE_FILE], ['task-logs', PRIVATE_DIR], ['last-rendered', PRIVATE_DIR],
+  ];
+  for (const [f, mode] of modes) {
+    try {
+      chmodSync(path.join(dataDir, f), mode);
+    } catch {
+      // Absent, or not ours to change: SQLite then reports what matters when it opens it.
+    }
+  }
 }
 
 export class SchemaTooNewError extends Error {}

@@ -43,6 +43,23 @@ export class WebhooksRepo {
     return this.s.get("SELECT * FROM webhook_deliveries WHERE url = ? AND status = 'pending' ORDER BY id LIMIT 1").get(url) as DeliveryRecord | undefined;
   }
 
+  /** A receiver's oldest pending deliveries, oldest first. */
+  pendingOf(url: string, limit: number): DeliveryRecord[] {
+    return this.s.get("SELECT * FROM webhook_deliveries WHERE url = ? AND status = 'pending' ORDER BY id LIMIT ?").all(url, limit) as DeliveryRecord[];
+  }
+
+  pendingCountOf(url: string): number {
+    return this.s.get("SELECT count(*) FROM webhook_deliveries WHERE url = ? AND status = 'pending'").pluck().get(url) as number;
+  }
+
+  /** Drops a receiver's `n` oldest pending deliveries (its outbox is full); returns how many. */
+  dropOldest(url: string, n: number, now: number, why: string): number {
+    return this.s
+      .get(`UPDATE webhook_deliveries SET status = 'dropped', last_attempt = ?, last_error = ?
+            WHERE id IN (SELECT id FROM webhook_deliveries WHERE url = ? AND status = 'pending' ORDER BY id LIMIT ?)`)
+      .run(now, why, url, n).changes;
+  }
+
   delivered(id: number, now: number): void {
     this.s.get("UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, last_attempt = ?, last_error = NULL WHERE id = ?").run(now, id);
   }

@@ -1,31 +1,16 @@
 // Routes for people and their tools; they need the admin token.
 import { createReadStream } from 'node:fs';
 import { closeSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
-import { type AdminTokenRef, tokenMatches } from '../core/support/admin-token';
 import { NotFoundError } from '../core/support/errors';
 import { isId } from '../core/support/ids';
 import type { TaskView } from '../core/views';
 import { tailOf } from '../core/protocol/task-logs';
 import { parseTail } from '../core/protocol/task-log-runs';
 import type { Manager } from '../core/manager';
-import { HttpError } from './errors';
+import type { AdminAuth } from './admin-auth';
 import { errorReply, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
 import { counted } from '../core/support/plural';
-
-/** The token of an `Authorization: Bearer <token>` header; '' without one. */
-export function bearerToken(req: IncomingMessage): string {
-  const h = req.headers.authorization;
-  return typeof h === 'string' && /^Bearer\s+/i.test(h) ? h.replace(/^Bearer\s+/i, '').trim() : '';
-}
-
-export function requireAdmin(req: IncomingMessage, token: AdminTokenRef): void {
-  const presented = bearerToken(req);
-  if (!presented || !tokenMatches(presented, token)) {
-    throw new HttpError(401, 'unauthorized', 'admin token missing or wrong (see `flamenco-mgr admin-token`)', { 'WWW-Authenticate': 'Bearer realm="flamenco-mgr"' });
-  }
-}
 
 
 /** GET /logfile/{job}/{task}: the whole log, a byte Range, or ?tail=N lines. */
@@ -92,9 +77,9 @@ export async function serveLog(m: Manager, ctx: RequestCtx, job: string, task: s
   return { status, headers, stream: createReadStream('', { fd: h.fd, start, end, autoClose: true }) };
 }
 
-export function adminRoutes(m: Manager, token: AdminTokenRef): Route[] {
+export function adminRoutes(m: Manager, auth: AdminAuth): Route[] {
   const admin = (fn: (ctx: RequestCtx) => Reply | Promise<Reply>) => (ctx: RequestCtx) => {
-    requireAdmin(ctx.req, token);
+    auth.require(ctx.req);
     return fn(ctx);
   };
   return [{ methods: ['GET'], path: '/logfile/:job/:task', handler: admin((ctx) => logfile(m, ctx)) }];

@@ -2,13 +2,14 @@
 import type { Manager } from '../core/manager';
 import { ValidationError } from '../core/support/errors';
 import { jobTypesDocument } from '../core/jobs/compilers/index';
-import { requireReader } from './access';
-import type { AdminTokenRef } from '../core/support/admin-token';
-import { type Listing, parseLimit, parseOffset, parseScope } from '../core/listing';
+import { anonymousReader, requireReader } from './access';
+import { type Listing, parseLimit, parseOffset, parseScope, readerLimit } from '../core/listing';
 import { parseAge, parsePrunableStatuses, PRUNABLE } from '../core/lifecycle/retention';
-import { requireAdmin, serveLog } from './admin-routes';
+import { serveLog } from './admin-routes';
+import type { AdminAuth } from './admin-auth';
 import { listed, runsOf, serveRun } from './api-helpers';
 import { atParam, SharedReads } from './shared-reads';
+import { TurnGate } from './turns';
 import { COMMIT, VERSION } from '../version';
 import { json, noContent, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
@@ -22,17 +23,37 @@ function bodyObject(ctx: RequestCtx, optional = false): Fields {
   return jsonObject(ctx.body, optional);
 }
 
-export function apiRoutes(m: Manager, token: AdminTokenRef): Route[] {
-  const route = (methods: string[], path: string, fn: (ctx: RequestCtx) => Reply | Promise<Reply>, bodyLimit?: number): Route => ({
-    methods,
-    path: `/api${path}`,
-    bodyLimit,
-    // Reading is open to trusted_networks (the read-only dashboard); changing needs the token.
-    guard: methods.every((x) => x === 'GET') ? (req) => requireReader(req, m.config.trusted_networks, token) : (req) => requireAdmin(req, token),
-    handler: fn,
-  });
+export function apiRoutes(m: Manager, auth: AdminAuth): Route[] {
+  // Reads without the token take turns with each other (turns.ts): they never hold up workers.
+  const turns = new TurnGate();
+  const route = (methods: string[], path: string, fn: (ctx: RequestCtx) => Reply | Promise<Reply>, bodyLimit?: number): Route => {
+    const reads = methods.every((x) => x === 'GET');
+    return {
+      methods,
+      path: `/api${path}`,
+      bodyLimit,
+      // Reading is open to trusted_networks (the read-only dashboard); changing needs the token.
+      guard: reads ? (req) => requireReader(req, m.config.trusted_networks, auth) : (req) => auth.require(req),
+      handler: reads
+        ? async (ctx) => {
+            if (anonymousReader(ctx.req, m.config.trusted_networks)) await turns.turn();
+            return fn(ctx);
+          }
+        : fn,
+    };
+  };
+  // Task logs hold paths, command lines and whatever the programs print: reading one needs the
+  // token from anywhere, and the tail of the log that task views carry is left out without it.
+  const adminRead = (path: string, fn: (ctx: RequestCtx) => Reply | Promise<Reply>): Route => ({ ...route(['GET'], path, fn), guard: (req) => auth.require(req) });
+  const withoutLog = <T extends { log_tail?: string }>(ctx: RequestCtx, t: T): T => {
+    if (!anonymousReader(ctx.req, m.config.trusted_networks)) return t;
+    const { log_tail: _, ...rest } = t;
+    return rest as T;
+  };
   const q = (ctx: RequestCtx, name: string) => ctx.url.searchParams.get(name) ?? undefined;
-  const listing = (ctx: RequestCtx): Listing => ({ scope: parseScope(q(ctx, 'scope')), limit: parseLimit(q(ctx, 'limit')) });
+  // A reader without the token (the guard let it in) gets a bounded number of rows.
+  const limit = (ctx: RequestCtx) => readerLimit(parseLimit(q(ctx, 'limit')), anonymousReader(ctx.req, m.config.trusted_networks));
+  const listing = (ctx: RequestCtx): Listing => ({ scope: parseScope(q(ctx, 'scope')), limit: limit(ctx) });
   // Wherever a route takes an id it also takes a name or a unique id prefix, as the CLI does.
   const jobId = (ctx: RequestCtx) => m.names.job(ctx.params.id!);
   const taskId = (ctx: RequestCtx) => m.names.task(ctx.params.id!);
@@ -49,18 +70,22 @@ export function apiRoutes(m: Manager, token: AdminTokenRef): Route[] {
 
     // jobs
     route(['GET'], '/jobs', (ctx) => {
-      const read = () => m.views.jobList(q(ctx, 'status'), listing(ctx));
+      const rows = listing(ctx);
+      const read = () => m.views.jobList(q(ctx, 'status'), rows);
       const at = atParam(ctx.url.searchParams.get('at'));
       if (at === undefined) return listed(read(), 'jobs');
       const query = new URLSearchParams(ctx.url.searchParams);
       query.delete('at');
+      // The rows actually read: a reader without the token is capped, one with it may not be.
+      query.set('limit', String(rows.limit ?? 'all'));
       query.sort();
       return listed(shared.read(`jobs?${query}`, at, m.observe.feed.position(), read) as ReturnType<typeof read>, 'jobs');
     }),
-    route(['POST'], '/jobs', (ctx) => json(m.stuck.submitted(m.jobs.submit(parseJson(ctx.body), { address: ctx.req.socket.remoteAddress ?? '' })), 201), JOB_BODY_LIMIT),
+    route(['POST'], '/jobs', (ctx) => json(m.stuck.submitted(m.jobs.submit(parseJson(ctx.body), { address: ctx.req.socket.remoteAddress ?? '' }, 'admin')), 201), JOB_BODY_LIMIT),
     route(['GET'], '/jobs/:id', (ctx) => {
-      const sel = { status: q(ctx, 'task_status'), limit: parseLimit(q(ctx, 'limit')), offset: parseOffset(q(ctx, 'offset')) };
-      return listed(m.views.jobDetail(jobId(ctx), sel), 'job');
+      const sel = { status: q(ctx, 'task_status'), limit: limit(ctx), offset: parseOffset(q(ctx, 'offset')) };
+      const { job, omitted } = m.views.jobDetail(jobId(ctx), sel);
+      return listed({ job: { ...job, task_list: job.task_list.map((t) => withoutLog(ctx, t)) }, omitted }, 'job');
     }),
     route(['DELETE'], '/jobs/:id', (ctx) => {
       m.jobActions.delete(jobId(ctx));
@@ -91,14 +116,14 @@ export function apiRoutes(m: Manager, token: AdminTokenRef): Route[] {
       // The task with every run; its log writes land first, so each run finds its log.
       const t = m.views.task(taskId(ctx));
       await m.logs.flushed(t.job, t.id);
-      return json(m.views.taskDetail(t.id));
+      return json(withoutLog(ctx, m.views.taskDetail(t.id)));
     }),
     route(['POST'], '/tasks/:id/requeue', (ctx) => json({ requeued: m.queue.requeueTasks([taskId(ctx)]) })),
     route(['POST'], '/requeue-tasks', (ctx) => {
       const b = bodyObject(ctx);
       return json({ requeued: m.queue.requeueTasks(stringList(b.tasks, 'tasks').map((t) => m.names.task(t))) });
     }),
-    route(['GET'], '/tasks/:id/log', (ctx) => {
+    adminRead('/tasks/:id/log', (ctx) => {
       const t = m.views.task(taskId(ctx));
       const run = q(ctx, 'run');
       return run === undefined ? serveLog(m, ctx, t.job, t.id) : serveRun(m, t, run, q(ctx, 'tail'));

@@ -2,25 +2,49 @@
 import type { Server } from 'node:http';
 import type { Manager } from '../core/manager';
 import type { AdminTokenRef } from '../core/support/admin-token';
+import { admitTokenless } from './access';
+import { AdminAuth } from './admin-auth';
 import { adminRoutes } from './admin-routes';
 import { dashboardRoutes } from './dashboard-routes';
 import { apiRoutes } from './api-routes';
 import { EventStreamHub } from './events-stream';
 import { observeRoutes } from './observe-routes';
-import { createHttpServer } from './server';
+import { createHttpServer, type Route } from './server';
 import { v3Routes } from './v3-routes';
 import { workerRoutes } from './worker-routes';
 
 /** `adminToken`: the token, or serve's source of the current one (core/support/admin-token.ts). */
 export function createManagerServer(m: Manager, adminToken: AdminTokenRef): Server {
   const metrics = m.observe.metrics;
-  const events = new EventStreamHub(m.observe.feed);
+  const events = new EventStreamHub(m.observe.feed, {
+    perAddress: () => m.config.max_event_streams_per_address,
+    refused: (address, limit) => m.refusals.refused('event stream refused: max_event_streams_per_address open already', address, { limit }),
+  });
+  const auth = new AdminAuth(adminToken, m.clock, m.refusals);
+  // Every route but the workers' (they authenticate every call, whatever manager_url they use),
+  // /healthz and the dashboard's files (no farm data in either) first checks the admin token or,
+  // without one, the Host the request was sent to (access.ts).
+  const open = new Set(['/healthz']);
+  const admitted = (routes: Route[]): Route[] =>
+    routes.map((r) =>
+      open.has(r.path)
+        ? r
+        : {
+            ...r,
+            guard: (req) => {
+              admitTokenless(req, auth, m.config.server_names);
+              return r.guard?.(req);
+            },
+          },
+    );
   const server = createHttpServer(
-    [...workerRoutes(m), ...adminRoutes(m, adminToken), ...v3Routes(m), ...apiRoutes(m, adminToken), ...observeRoutes(m, adminToken, events), ...dashboardRoutes()],
+    [...workerRoutes(m), ...admitted([...adminRoutes(m, auth), ...v3Routes(m), ...apiRoutes(m, auth), ...observeRoutes(m, auth, events)]), ...dashboardRoutes()],
     m.log,
     {
       settled: () => m.batch.committed(),
       maxConnections: m.config.max_connections,
+      maxConnectionsPerAddress: () => m.config.max_connections_per_address,
+      onAddressLimit: (address, limit) => m.refusals.refused('connection refused: max_connections_per_address open already', address, { limit }),
       observe: (method, route, status, seconds) => metrics.observeRequest(method, route, status, seconds),
     },
   );

@@ -16,6 +16,14 @@ export interface DrainOptions {
 }
 
 /**
+ * How long requests under way may take to finish once serve stops: then what is left is cut, so
+ * that serve exits within 2 s of SIGTERM whatever its clients do (a service manager's stop, a
+ * deploy). Answers are bounded (a tokenless read is at most 1 000 rows, ~300 KB), so one still
+ * being written is written within this on any network that keeps up with a worker.
+ */
+export const STOP_BUDGET_MS = 1500;
+
+/**
  * Stops accepting connections; resolves once every connection is closed. `forced`: some had to be
  * cut. The server's 'stopping' event comes first: responses that never end by themselves (event
  * streams) end on it.
@@ -28,7 +36,7 @@ export function drain(server: Server, opts: DrainOptions = {}): Promise<{ forced
     const force = setTimeout(() => {
       forced = true;
       server.closeAllConnections();
-    }, opts.forceAfterMs ?? 5000);
+    }, opts.forceAfterMs ?? STOP_BUDGET_MS);
     // net.Server's close: http.Server's own would also close idle connections at once, racing any
     // request already on its way to us.
     net.Server.prototype.close.call(server, () => {

@@ -7,6 +7,7 @@ import { type EventFeed, type EventRow, eventDocument } from '../core/observe/fe
 import { ValidationError } from '../core/support/errors';
 import { HttpError } from './errors';
 import type { Reply } from './reply';
+import { addressKey, PerAddress } from './address-limits';
 
 /** Unsent bytes one client may have before it is dropped. */
 export const CLIENT_BUFFER_LIMIT = 256 * 1024;
@@ -24,6 +25,8 @@ const HEARTBEAT_MS = 15_000;
 const DROP_GRACE_MS = 10_000;
 /** How long EventSource waits before reconnecting. */
 const RETRY_MS = 2000;
+/** The last frame of every stream when serve stops: a comment (EventSource ignores it), then the end. */
+export const STOPPING_FRAME = ': serve is stopping; reconnect in a moment\n\n';
 /**
  * Clients written to in one turn of the event loop. A batch of events goes to its clients a slice
  * at a time, so that worker requests are answered between the slices: with fifty clients of every
@@ -72,6 +75,8 @@ function resyncFrame(position: number, reason: string): string {
 
 interface Client {
   stream: Readable;
+  /** The client's address (addressKey), counted in the per-address limit while the stream is open. */
+  address: string;
   /** One "changes" frame per batch instead of every event (`?coalesce=1`). */
   coalesce: boolean;
 }
@@ -85,7 +90,12 @@ export class EventStreamHub {
   private draining?: NodeJS.Immediate;
   private readonly drained = new Set<() => void>();
 
-  constructor(private readonly feed: EventFeed) {
+  private readonly byAddress = new PerAddress();
+
+  constructor(
+    private readonly feed: EventFeed,
+    private readonly limits: { perAddress?: () => number; refused?: (address: string, limit: number) => void } = {},
+  ) {
     feed.subscribe((events) => {
       if (this.clients.size === 0 || events.length === 0) return;
       // Each form is made only if some client wants it, and once for all of them.
@@ -108,8 +118,16 @@ export class EventStreamHub {
 
   open(req: IncomingMessage, coalesce = false): Reply {
     if (this.clients.size >= MAX_CLIENTS) throw new HttpError(503, 'busy', `too many event streams open (${MAX_CLIENTS})`, { 'Retry-After': '10' });
+    const address = addressKey(req.socket?.remoteAddress);
+    const perAddress = this.limits.perAddress?.() ?? MAX_CLIENTS;
+    if (!this.byAddress.take(address, perAddress)) {
+      this.limits.refused?.(address, perAddress);
+      throw new HttpError(429, 'rate_limited', `too many event streams open from ${address} (max_event_streams_per_address: ${perAddress}); close some and try again`, {
+        'Retry-After': '10',
+      });
+    }
     const stream = new Readable({ read() {} });
-    const client: Client = { stream, coalesce };
+    const client: Client = { stream, coalesce, address };
     const position = this.feed.position();
     let start = `retry: ${RETRY_MS}\n\n`;
     const last = lastEventId(req);
@@ -140,7 +158,7 @@ export class EventStreamHub {
   }
 
   private remove(c: Client): void {
-    this.clients.delete(c);
+    if (this.clients.delete(c)) this.byAddress.release(c.address);
     if (this.clients.size === 0 && this.heartbeat) {
       clearInterval(this.heartbeat);
       this.heartbeat = undefined;
@@ -211,11 +229,15 @@ export class EventStreamHub {
     c.stream.once('end', () => clearTimeout(cut));
   }
 
-  /** Ends every stream (serve is stopping): clients see the end and reconnect later. */
+  /**
+   * Ends every stream (serve is stopping) with a last frame saying so, then the end of the
+   * response (not a reset): clients see the end and reconnect later.
+   */
   close(): void {
     this.emptyOutbox();
     for (const c of [...this.clients]) {
       this.remove(c);
+      c.stream.push(STOPPING_FRAME);
       this.end(c);
     }
   }

@@ -5,6 +5,7 @@ import { pipeline, type Readable } from 'node:stream';
 import type { Logger } from '../core/support/logger';
 import { HttpError, replyForError } from './errors';
 import { errorReply, type Reply } from './reply';
+import { addressKey, admitConnection, PerAddress } from './address-limits';
 
 export interface RequestCtx {
   req: IncomingMessage;
@@ -130,6 +131,10 @@ export interface HttpServerOptions {
   settled?: () => Promise<void>;
   /** Most connections open at once (config max_connections); more are closed at once. */
   maxConnections?: number;
+  /** Most connections open at once from one address (config max_connections_per_address, read at each connection). */
+  maxConnectionsPerAddress?: () => number;
+  /** Told of a connection closed because its address has too many open (to log, rate-limited). */
+  onAddressLimit?: (address: string, limit: number) => void;
   /** A request's headers must arrive within this (ms). */
   headersTimeoutMs?: number;
   /** A whole request must arrive within this (ms). */
@@ -169,6 +174,14 @@ export function createHttpServer(routeTable: Route[], log: Logger, opts: HttpSer
     },
   );
   if (opts.maxConnections !== undefined) server.maxConnections = opts.maxConnections;
+  const perAddress = opts.maxConnectionsPerAddress;
+  if (perAddress) {
+    const open = new PerAddress();
+    server.on('connection', (socket) => {
+      const limit = perAddress();
+      if (!admitConnection(open, socket, limit)) opts.onAddressLimit?.(addressKey(socket.remoteAddress), limit);
+    });
+  }
   let dropped = 0;
   let dropLogged = 0;
   server.on('drop', () => {

@@ -64,7 +64,7 @@ export function v3Routes(m: Manager): Route[] {
       if (req.method !== 'GET' && req.method !== 'HEAD') refuseCrossSite(req);
       return;
     }
-    m.log.warn('add-on request refused: untrusted address', { address: address ?? '', path: (req.url ?? '').slice(0, 200) });
+    m.refusals.refused('add-on request refused: untrusted address', address ?? '', { path: (req.url ?? '').slice(0, 200) });
     throw new HttpError(403, 'forbidden', `requests from ${address ?? 'an unknown address'} may not submit jobs; to allow them, add their network to "trusted_networks" in the manager's config`);
   };
   const route = (methods: string[], p: string, handler: (ctx: RequestCtx) => Reply | Promise<Reply>): Route => ({
@@ -80,7 +80,18 @@ export function v3Routes(m: Manager): Route[] {
     try {
       return then(fromAddonSubmission(parseJson(ctx.body)).doc, address);
     } catch (err) {
-      m.log.info('add-on job refused', { address, reason: err instanceof Error ? err.message.slice(0, 300) : String(err) });
+      m.refusals.refused('add-on job refused', address, { reason: err instanceof Error ? err.message.slice(0, 300) : String(err) }, 'info');
+      throw err;
+    }
+  };
+
+  /** Counts a request that compiles a job, before its body is parsed: a flood costs a map lookup each. */
+  const limited = (ctx: RequestCtx): void => {
+    const address = ctx.req.socket.remoteAddress ?? '';
+    try {
+      m.submissionLimits.take(address);
+    } catch (err) {
+      m.refusals.refused('add-on submission refused: rate limit', address);
       throw err;
     }
   };
@@ -111,18 +122,20 @@ export function v3Routes(m: Manager): Route[] {
 
     route(['GET'], '/worker-mgt/tags', () => json({ tags: m.workerTags.inUse().map((t) => ({ id: t, name: t })) })),
 
-    route(['POST'], '/jobs/check', (ctx) =>
-      withSubmission(ctx, (doc) => {
-        m.jobs.check(doc);
+    route(['POST'], '/jobs/check', (ctx) => {
+      limited(ctx);
+      return withSubmission(ctx, (doc) => {
+        m.jobs.check(doc, 'trusted-network');
         return noContent;
-      }),
-    ),
-    route(['POST'], '/jobs', (ctx) =>
-      withSubmission(ctx, (doc, address) => {
-        const { id } = m.jobs.submit(doc, { via: 'blender-addon', address, user_agent: userAgent(ctx.req) });
+      });
+    }),
+    route(['POST'], '/jobs', (ctx) => {
+      limited(ctx);
+      return withSubmission(ctx, (doc, address) => {
+        const { id } = m.jobs.submit(doc, { via: 'blender-addon', address, user_agent: userAgent(ctx.req) }, 'trusted-network');
         return json(f3Job(m.views.jobWithSettings(id)));
-      }),
-    ),
+      });
+    }),
     route(['GET'], '/jobs/:id', (ctx) => json(f3Job(m.views.jobWithSettings(ctx.params.id!)))),
   ];
 }

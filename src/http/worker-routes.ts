@@ -7,7 +7,7 @@ import { isId } from '../core/support/ids';
 import { verifyJwt } from '../core/protocol/jwt';
 import type { Manager } from '../core/manager';
 import { type Caller, type WorkerRecord, workerDocument } from '../core/protocol/workers';
-import { bearerToken } from './admin-routes';
+import { bearerToken } from './admin-auth';
 import { HttpError } from './errors';
 import { LoginRefused, unauthorized, withRefusals } from './worker-refusals';
 import { json, noContent, type Reply } from './reply';

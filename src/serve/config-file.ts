@@ -1,7 +1,8 @@
 // serve's configuration file, the record of the configuration serve runs with (so that every other
 // command on the data directory uses the same one), and what a reload may change while serving.
-import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, constants, existsSync, fstatSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { PRIVATE_FILE } from '../core/support/file-modes';
 import type { Manager } from '../core/manager';
 import { configFromJson, defaultConfig, type ManagerConfig, parseListen } from '../core/support/config';
 import { ValidationError } from '../core/support/errors';
@@ -27,16 +28,36 @@ function parseDocument(text: string, where: string): LoadedConfig {
   }
 }
 
+/** Far more than any farm's configuration; a bigger file is a mistake, not a config. */
+export const CONFIG_MAX_BYTES = 1024 * 1024;
+
+/**
+ * The text of a configuration file, which must be a regular file: a FIFO would block serve until
+ * someone writes to it (at start, or at every SIGHUP), a device could be endless. Opened without
+ * blocking, checked, then read.
+ */
+export function readRegularFile(file: string, what: string): string {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    throw new ValidationError(`cannot read ${what} ${file}: ${fsProblem(err)}`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new ValidationError(`cannot read ${what} ${file}: ${st.isDirectory() ? 'is a directory, not a file' : 'is not a regular file (a FIFO, socket or device)'}`);
+    if (st.size > CONFIG_MAX_BYTES) throw new ValidationError(`cannot read ${what} ${file}: it has ${st.size} bytes, more than ${CONFIG_MAX_BYTES}`);
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Reads serve's --config file (none: the defaults); `listen` (from --listen) wins over the file's. */
 export function loadConfigFile(file: string | undefined, listen?: string): LoadedConfig {
   let loaded: LoadedConfig = { doc: {}, config: defaultConfig() };
   if (file) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new ValidationError(`cannot read config file ${file}: ${fsProblem(err)}`);
-    }
+    const text = readRegularFile(file, 'config file');
     loaded = parseDocument(text, `config file ${file}`);
   }
   if (listen !== undefined) {
@@ -53,8 +74,8 @@ export function loadConfigFile(file: string | undefined, listen?: string): Loade
 export function recordEffectiveConfig(dataDir: string, loaded: LoadedConfig): void {
   const file = path.join(dataDir, EFFECTIVE_CONFIG_FILE);
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(loaded.doc, null, 2) + '\n', { mode: 0o600 });
-  chmodSync(tmp, 0o600);
+  writeFileSync(tmp, JSON.stringify(loaded.doc, null, 2) + '\n', { mode: PRIVATE_FILE });
+  chmodSync(tmp, PRIVATE_FILE);
   renameSync(tmp, file);
 }
 
@@ -63,10 +84,10 @@ export function loadEffectiveConfig(dataDir: string): ManagerConfig {
   const file = path.join(dataDir, EFFECTIVE_CONFIG_FILE);
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readRegularFile(file, "serve's configuration");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return defaultConfig();
-    throw new DataDirError(`cannot read serve's configuration ${file}: ${fsProblem(err)}`);
+    if (!existsSync(file)) return defaultConfig();
+    throw new DataDirError((err as Error).message);
   }
   try {
     return parseDocument(text, `serve's recorded configuration ${file}`).config;
@@ -81,7 +102,7 @@ export function loadEffectiveConfig(dataDir: string): ManagerConfig {
  */
 const LIVE_KEYS = [
   'worker_timeout_ms', 'task_timeout_ms', 'blocklist_threshold', 'task_fail_after_softfail_count', 'job_fail_share',
-  'registration_secret', 'variables', 'job_retention_ms',
+  'registration_secret', 'variables', 'job_retention_ms', 'max_tasks_per_job', 'max_connections_per_address', 'max_event_streams_per_address', 'server_names',
 ] as const satisfies readonly (keyof ManagerConfig)[];
 
 export interface ReloadOutcome {

@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ownValue } from '../core/support/own';
+import { PRIVATE_DIR } from '../core/support/file-modes';
 import { DB_FILE, openDatabase, type DB } from '../db/open';
 
 export const DEFAULT_DATA_DIR = './flamenco-data';
@@ -40,7 +41,7 @@ export function fsProblem(err: unknown): string {
 export function ensureDataDir(dir: string): string | undefined {
   let created: string | undefined;
   try {
-    created = mkdirSync(dir, { recursive: true });
+    created = mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'EEXIST' ? 'it is not a directory' : fsProblem(err);

@@ -2,6 +2,7 @@
 // the file being deleted or replaced under a running serve (which would otherwise keep answering
 // from a file nobody will ever open again, and come back as an empty farm after a restart).
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { PRIVATE_FILE } from '../core/support/file-modes';
 import path from 'node:path';
 import { DB_FILE, type DB } from '../db/open';
 import { DataDirError, RESTORE_HINT } from './data-dir';
@@ -74,7 +75,7 @@ export function checkIntegrity(db: DB, dataDir: string): boolean {
 /** Records the database file after a clean stop (the database must be closed). */
 export function recordCleanStop(dataDir: string): void {
   const id = identity(path.join(dataDir, DB_FILE));
-  if (id) writeFileSync(path.join(dataDir, CLEAN_STOP_FILE), JSON.stringify(id) + '\n');
+  if (id) writeFileSync(path.join(dataDir, CLEAN_STOP_FILE), JSON.stringify(id) + '\n', { mode: PRIVATE_FILE });
 }
 
 /**

@@ -1,5 +1,6 @@
 // One `serve` per data directory: a lock file naming the running process.
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { PRIVATE_FILE } from '../core/support/file-modes';
 import path from 'node:path';
 import { ConflictError } from '../core/support/errors';
 
@@ -48,7 +49,7 @@ export function acquireServeLock(dataDir: string, listen: string): ServeLock {
   const mine: LockInfo = { pid: process.pid, listen, started: new Date().toISOString() };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      writeFileSync(file, JSON.stringify(mine) + '\n', { flag: 'wx', mode: 0o644 });
+      writeFileSync(file, JSON.stringify(mine) + '\n', { flag: 'wx', mode: PRIVATE_FILE });
       heldHere.add(file);
       return {
         listening(actual) {

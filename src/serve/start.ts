@@ -12,7 +12,7 @@ import type { Clock } from '../core/support/clock';
 import { parseListen } from '../core/support/config';
 import { UnavailableError, ValidationError } from '../core/support/errors';
 import { createLogger, type Logger } from '../core/support/logger';
-import type { DB } from '../db/open';
+import { type DB, makeFarmPrivate } from '../db/open';
 import { createManagerServer } from '../http/app';
 import { drain, type DrainOptions } from '../http/drain';
 import { startSsdp } from '../http/ssdp';
@@ -20,6 +20,7 @@ import { applyConfig, type LoadedConfig, loadConfigFile, type ReloadOutcome, rec
 import { checkFarmDatabase, DataDirError, enterDataDir, openFarmDatabase, undoNewFiles } from './data-dir';
 import { checkIntegrity, databaseFileWatch, recordCleanStop } from './db-check';
 import { acquireServeLock } from './lock';
+import { ownOpenFileLimit } from './fd-limit';
 
 export interface ServerOptions {
   dataDir: string;
@@ -104,6 +105,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   try {
     checkFarmDatabase(dataDir, opts.newFarm === true);
     db = openFarmDatabase(dataDir);
+    makeFarmPrivate(dataDir);
     const checked = checkIntegrity(db, dataDir);
     log.debug(checked ? 'database integrity checked' : 'database unchanged since the last clean stop; integrity check skipped');
     manager = new Manager({ db, dataDir, config: loaded.config, logger: log, clock: opts.clock });
@@ -222,6 +224,13 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   }
 
   log.info('listening', { address, data_dir: dataDir, registration: manager.config.registration_secret ? 'secret' : 'open' });
+  const fileLimit = ownOpenFileLimit();
+  if (fileLimit !== undefined && manager.config.max_connections > fileLimit) {
+    log.warn('max_connections is above the open-file limit of this process: connections past that limit are reset without an answer; raise the limit (LimitNOFILE= in the systemd unit, ulimit -n) or lower max_connections', {
+      max_connections: manager.config.max_connections,
+      open_file_limit: fileLimit,
+    });
+  }
   return {
     manager, server, dataDir, host, port: actualPort, address, url, discovery, reload,
     close: (signal = 'close') => stop(signal),

@@ -45,7 +45,8 @@ function errorMessage(doc: unknown): string | undefined {
 }
 
 export async function text(path: string): Promise<string> {
-  const res = await fetch(path, { headers: authHeaders(), cache: 'no-store' });
+  // no-cache: the browser keeps the image and asks with its ETag; an unchanged one is a 304.
+  const res = await fetch(path, { headers: authHeaders(), cache: 'no-cache' });
   if (!res.ok) throw new ApiError(res.status, `${res.status} ${res.statusText}`);
   return res.text();
 }
@@ -53,15 +54,23 @@ export async function text(path: string): Promise<string> {
 export interface Access {
   read: boolean;
   admin: boolean;
+  /** Why serve refused to say (a wrong token, a host name it does not answer to without one). */
+  refusal?: string;
 }
 
-export function access(token = session.token()): Promise<Access> {
-  return fetch('/api/access', { headers: authHeaders(token), cache: 'no-store' }).then((r) => r.json() as Promise<Access>);
+export async function access(token = session.token()): Promise<Access> {
+  const r = await fetch('/api/access', { headers: authHeaders(token), cache: 'no-store' });
+  const doc = (await r.json().catch(() => undefined)) as unknown;
+  if (r.ok) return doc as Access;
+  // A wrong token is the login form's to say in its words; other refusals in serve's.
+  if (r.status === 401) return { read: false, admin: false };
+  return { read: false, admin: false, refusal: errorMessage(doc) ?? `${r.status} ${r.statusText}` };
 }
 
 /** A last-rendered image as an object URL, or the reason there is none. */
 export async function lastRendered(path: string): Promise<{ url: string } | { path: string | null; reason: string }> {
-  const res = await fetch(path, { headers: authHeaders(), cache: 'no-store' });
+  // no-cache: the browser keeps the image and asks with its ETag; an unchanged one is a 304.
+  const res = await fetch(path, { headers: authHeaders(), cache: 'no-cache' });
   if (!res.ok) throw new ApiError(res.status, `${res.status} ${res.statusText}`);
   const type = res.headers.get('content-type') ?? '';
   if (/^image\/(png|jpeg|webp)$/.test(type)) return { url: URL.createObjectURL(await res.blob()) };

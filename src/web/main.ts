@@ -50,7 +50,7 @@ function viewFor(hash: string): View {
   if (first === 'jobs' && ID.test(second)) return jobView(second, ctx);
   if (first === 'jobs') return jobsView();
   if (first === 'workers') return workersView(ctx);
-  if (first === 'tasks' && ID.test(second)) return logView(second);
+  if (first === 'tasks' && ID.test(second)) return logView(second, ctx);
   return farmView();
 }
 
@@ -102,7 +102,7 @@ function loginForm(): HTMLElement {
     const token = input.value.trim();
     void access(token).then((a) => {
       if (!a.admin) {
-        error.textContent = 'That is not the admin token (flamenco-mgr admin-token prints it).';
+        error.textContent = a.refusal ?? 'That is not the admin token (flamenco-mgr admin-token prints it).';
         return;
       }
       session.set(token);
@@ -137,7 +137,9 @@ async function start(): Promise<void> {
   }
   drawSession();
   if (!acc.read) {
-    replace(main, h('section', { class: 'card' }, h('h2', {}, 'Log in'), h('p', {}, 'From this network the dashboard needs the admin token.'), loginForm()));
+    // A refusal (a name serve does not answer to without the token) says why, in serve's words.
+    const why = acc.refusal ?? 'From this network the dashboard needs the admin token.';
+    replace(main, h('section', { class: 'card' }, h('h2', {}, 'Log in'), h('p', {}, why), loginForm()));
     return;
   }
   window.addEventListener('hashchange', route);

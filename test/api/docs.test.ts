@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { adminRoutes } from '../../src/http/admin-routes';
 import { apiRoutes } from '../../src/http/api-routes';
-import { ADMIN_TOKEN, testManager } from '../helpers/env';
+import { adminAuth, testManager } from '../helpers/env';
 
 const DOC = readFileSync(path.join(import.meta.dirname, '..', '..', 'docs', 'api.md'), 'utf8');
 
@@ -24,7 +24,7 @@ function sections(): Map<string, string> {
 /** The route tables of a manager (only their paths and methods are read). */
 function allRoutes() {
   const tm = testManager();
-  return [...apiRoutes(tm.manager, ADMIN_TOKEN), ...adminRoutes(tm.manager, ADMIN_TOKEN)];
+  return [...apiRoutes(tm.manager, adminAuth(tm.manager)), ...adminRoutes(tm.manager, adminAuth(tm.manager))];
 }
 
 describe('docs/api.md', () => {

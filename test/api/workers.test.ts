@@ -195,6 +195,7 @@ describe('GET /api/queue-status and /api/job-types', { timeout: 30_000 }, () => 
     const s = await testServer();
     const types = expectJson(await api(s, 'GET', '/api/job-types'));
     expect(types.map((t: { job_type: string }) => t.job_type)).toEqual(expect.arrayContaining(['blender-render', 'exec-command', 'sleep', 'custom']));
-    for (const t of types) expect(Object.keys(t)).toEqual(['job_type', 'description', ...(t.addon_label ? ['addon_label'] : []), 'settings']);
+    for (const t of types) expect(Object.keys(t)).toEqual(['job_type', 'description', ...(t.addon_label ? ['addon_label'] : []), ...(t.admin_only ? ['admin_only'] : []), 'settings']);
+    expect(types.filter((t: { admin_only?: boolean }) => t.admin_only).map((t: { job_type: string }) => t.job_type)).toEqual(['custom', 'exec-command']);
   });
 });

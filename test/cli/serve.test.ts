@@ -43,6 +43,8 @@ describe('serve banner', { timeout: 30_000 }, () => {
     expect(out).toContain('manager_url');
     expect(out).toContain(`  http://127.0.0.1:${s.port}/`);
     expect(out).toContain(`flamenco-mgr admin-token --data-dir ${dir}`);
+    expect(out).toMatch(/^without a token \(trusted_networks\): 127\.0\.0\.0\/8, ::1\/128(, \S+)* may submit jobs from Blender and read the dashboard$/m);
+    expect(out).not.toMatch(/10\.0\.0\.0\/8|172\.16\.0\.0\/12|fc00::\/7/);
     expect(out).toContain(`dashboard: http://127.0.0.1:${s.port}/ (from other machines: a manager_url above, in a browser)`);
     expect((await request(s.url, 'GET', '/')).text).toContain('<html');
     // The server is up: an unknown endpoint is a JSON 404, a worker call without credentials a 401.
@@ -105,6 +107,10 @@ describe('serve banner', { timeout: 30_000 }, () => {
       webhooks: [{ url: 'http://127.0.0.1:9/hook', events: ['job-status'], secret: 'webhook-secret-0123456789' }],
       max_connections: 500,
       job_retention: '90d',
+      server_names: ['farm.studio.lan'],
+      max_tasks_per_job: 2000,
+      max_connections_per_address: 300,
+      max_event_streams_per_address: 5,
     };
     expect(Object.keys(config).sort()).toEqual([...CONFIG_KEYS].sort());
     const s = await startServe(['--data-dir', dir, '--config', writeConfig(dir, config)]);

@@ -37,10 +37,11 @@ export class Browser {
     });
   }
 
-  static async launch(): Promise<Browser> {
+  /** `flags` are added to Chromium's (e.g. --host-resolver-rules to point a name at the test server). */
+  static async launch(flags: string[] = []): Promise<Browser> {
     if (!CHROMIUM) throw new Error('chromium is not installed (apt-get install -y chromium)');
     const profile = mkdtempSync(path.join(tmpdir(), 'flamenco-mgr-chromium-'));
-    const proc = spawn(CHROMIUM, [...FLAGS, `--user-data-dir=${profile}`, 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn(CHROMIUM, [...FLAGS, ...flags, `--user-data-dir=${profile}`, 'about:blank'], { stdio: ['ignore', 'ignore', 'pipe'] });
     const url = await new Promise<string>((resolve, reject) => {
       let err = '';
       const t = setTimeout(() => reject(new Error(`chromium did not start:\n${err}`)), 20_000);

@@ -69,6 +69,8 @@ export interface CliOptions {
   timeout?: number;
   /** In-process runs only: standard output is a terminal this many columns wide. */
   tty?: { columns: number };
+  /** Child processes only: the umask the process starts with (set by a shell before exec). */
+  umask?: number;
 }
 
 export interface CliResult {
@@ -105,7 +107,9 @@ function track(proc: ChildProcess): void {
 
 function spawnCli(args: string[], opts: CliOptions): ChildProcess {
   ensureBundle();
-  const proc = spawn(process.execPath, [BUNDLE, ...args], {
+  const argv = [process.execPath, BUNDLE, ...args];
+  const [cmd, ...rest] = opts.umask === undefined ? argv : ['/bin/sh', '-c', `umask ${opts.umask.toString(8).padStart(3, '0')}; exec "$0" "$@"`, ...argv];
+  const proc = spawn(cmd!, rest, {
     cwd: opts.cwd ?? tempDir('flamenco-mgr-cli-cwd-'),
     env: childEnv(opts.env),
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -10,6 +10,7 @@ import type { Logger } from '../../src/core/support/logger';
 import { Manager } from '../../src/core/manager';
 import { type DB, openDatabase } from '../../src/db/open';
 import { createManagerServer } from '../../src/http/app';
+import { AdminAuth } from '../../src/http/admin-auth';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 
@@ -52,6 +53,11 @@ export function testManager(opts: { config?: Partial<ManagerConfig>; dataDir?: s
 }
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+/** The admin-token check of a test manager, for route tables built outside a server. */
+export function adminAuth(m: Manager): AdminAuth {
+  return new AdminAuth(ADMIN_TOKEN, m.clock, m.refusals);
+}
 
 export interface TestServer extends TestManager {
   url: string;

@@ -3,24 +3,32 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseNetworks } from '../../src/core/support/networks';
+import { OUTPUT_REPORTS_INTERVAL_MS } from '../../src/core/support/limits';
+import { NOT_SHOWN } from '../../src/core/observe/last-rendered';
 import { ADMIN_TOKEN, registerWorker, request, tempDir, testServer } from '../helpers/env';
 import { claim, submitJob, UNKNOWN_ID } from '../helpers/protocol';
 import { openEvents } from '../helpers/sse';
+import { edited, recorded, replay } from '../helpers/addon';
 
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('rest of a png')]);
 const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('jfif')]);
 const WEBP = Buffer.concat([Buffer.from('RIFF'), Buffer.from([1, 0, 0, 0]), Buffer.from('WEBPVP8 ')]);
 const EXR = Buffer.concat([Buffer.from([0x76, 0x2f, 0x31, 0x01]), Buffer.from('exr data')]);
 
+/** A farm whose shared storage is a temp folder holding `files`, and a worker on a job's task there. */
 async function rendering(files: Record<string, Buffer | string>) {
-  const s = await testServer();
   const dir = tempDir();
+  const s = await testServer({ config: { shared_storage: dir } });
   for (const [name, content] of Object.entries(files)) writeFileSync(path.join(dir, name), content);
   const { jobId } = submitJob(s, [{ name: 'a' }, { name: 'b' }]);
   const w = await registerWorker(s.url);
   await claim(w);
-  const report = async (name: string) => expect((await w.call('POST', '/output-produced', { paths: [path.join(dir, name)] })).status).toBe(204);
-  return { s, dir, jobId, report };
+  const report = async (name: string) => {
+    // A worker's reports are kept at most once a second.
+    s.clock.advance(OUTPUT_REPORTS_INTERVAL_MS);
+    expect((await w.call('POST', '/output-produced', { paths: [name.startsWith('/') ? name : path.join(dir, name)] })).status).toBe(204);
+  };
+  return { s, dir, jobId, report, w };
 }
 
 async function get(url: string, p: string, headers: Record<string, string> = {}) {
@@ -56,7 +64,7 @@ describe('last-rendered images', () => {
       ['frame.exr', /OpenEXR/],
       ['fake.png', /not a PNG, JPEG or WebP/],
       ['empty.png', /not a PNG, JPEG or WebP/],
-      ['missing.png', /cannot read it \(ENOENT\)/],
+      ['missing.png', new RegExp(`^${NOT_SHOWN}$`)],
     ];
     for (const [name, reason] of cases) {
       await report(name);
@@ -67,7 +75,7 @@ describe('last-rendered images', () => {
     }
     mkdirSync(path.join(dir, 'dir.png'));
     await report('dir.png');
-    expect((await request(s.url, 'GET', '/api/last-rendered')).json.reason).toBe('it is not a regular file');
+    expect((await request(s.url, 'GET', '/api/last-rendered')).json.reason).toBe(NOT_SHOWN);
   });
 
   it('serves only what a worker reported: no path from the client, no image of another job', async () => {
@@ -90,7 +98,7 @@ describe('last-rendered images', () => {
     await s.manager.observe.lastRendered.capture(jobId, path.join(dir, 'pipe.png'));
     for (const p of [`/api/jobs/${jobId}/last-rendered`, '/api/last-rendered']) {
       const r = await request(s.url, 'GET', p);
-      expect(r.json).toEqual({ job: p === '/api/last-rendered' ? null : jobId, path: path.join(dir, 'pipe.png'), reason: 'it is not a regular file' });
+      expect(r.json).toEqual({ job: p === '/api/last-rendered' ? null : jobId, path: path.join(dir, 'pipe.png'), reason: NOT_SHOWN });
     }
     expect((await request(s.url, 'GET', '/api/farm')).status).toBe(200);
   });
@@ -153,5 +161,94 @@ describe('the kept copy', () => {
     s.manager.observe.feed.poll();
     for (let i = 0; i < 100 && existsSync(kept); i++) await new Promise((r) => setTimeout(r, 20));
     expect(existsSync(kept)).toBe(false);
+  });
+});
+
+describe('what a worker may point at', () => {
+  it('only files below the shared storage or the job\'s output folders, with no symbolic link on the way, and one reason for all else', async () => {
+    const { s, dir, jobId, report } = await rendering({ 'a.png': PNG });
+    const outside = tempDir();
+    writeFileSync(path.join(outside, 'secret.png'), PNG);
+    symlinkSync(path.join(outside, 'secret.png'), path.join(dir, 'link-out.png'));
+    symlinkSync(path.join(dir, 'a.png'), path.join(dir, 'link-in.png'));
+    symlinkSync(outside, path.join(dir, 'linked-dir'));
+    const refused = [
+      path.join(outside, 'secret.png'), path.join(outside, 'missing.png'), path.join(dir, 'link-out.png'), path.join(dir, 'link-in.png'),
+      path.join(dir, 'linked-dir', 'secret.png'), path.join(dir, '..', path.basename(outside), 'secret.png'), '/etc/passwd',
+    ];
+    for (const p of refused) {
+      await report(p);
+      s.manager.observe.feed.poll();
+      await s.manager.observe.lastRendered.capture(jobId, p);
+      const r = await request(s.url, 'GET', `/api/jobs/${jobId}/last-rendered`);
+      expect(r.json, p).toEqual({ job: jobId, path: p, reason: NOT_SHOWN });
+    }
+    await report('a.png');
+    expect((await get(s.url, `/api/jobs/${jobId}/last-rendered`)).body.equals(PNG)).toBe(true);
+  });
+
+  it('counts the job\'s output folder and its intermediate folders, from the job\'s settings', async () => {
+    const out = tempDir();
+    mkdirSync(path.join(out, 'shot'));
+    mkdirSync(path.join(out, 'shot__intermediate-2026-11-27_120000'));
+    writeFileSync(path.join(out, 'shot', '0001.png'), PNG);
+    writeFileSync(path.join(out, 'shot__intermediate-2026-11-27_120000', '0002.png'), JPEG);
+    const elsewhere = tempDir();
+    writeFileSync(path.join(elsewhere, '0003.png'), PNG);
+    const s = await testServer();
+    const sub = edited(recorded('submit', 'POST', '/api/v3/jobs'), (b) => {
+      b.settings.render_output_root = `${out}/`;
+      b.settings.render_output_path = `${out}/shot/######`;
+      delete b.worker_tag;
+    });
+    const job = await replay(s.url, sub);
+    expect(job.status, `${sub.path} ${job.text}`).toBe(200);
+    const w = await registerWorker(s.url, { types: ['blender-render', 'video-encoding'] });
+    await claim(w);
+    const show = async (file: string) => {
+      s.clock.advance(OUTPUT_REPORTS_INTERVAL_MS);
+      expect((await w.call('POST', '/output-produced', { paths: [file] })).status).toBe(204);
+      return get(s.url, `/api/jobs/${job.json.id}/last-rendered`);
+    };
+    expect((await show(path.join(out, 'shot', '0001.png'))).body.equals(PNG)).toBe(true);
+    expect((await show(path.join(out, 'shot__intermediate-2026-11-27_120000', '0002.png'))).body.equals(JPEG)).toBe(true);
+    expect(JSON.parse((await show(path.join(elsewhere, '0003.png'))).body.toString()).reason).toBe(NOT_SHOWN);
+  });
+});
+
+describe('copies and answers of an image', () => {
+  it('is served with an ETag and answered 304 while it is unchanged', async () => {
+    const { s, dir, jobId, report } = await rendering({ 'a.png': PNG });
+    await report('a.png');
+    const first = await get(s.url, `/api/jobs/${jobId}/last-rendered`);
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^"[0-9a-z-]+"$/);
+    expect(first.headers.get('cache-control')).toBe('private, no-cache');
+    const again = await get(s.url, `/api/jobs/${jobId}/last-rendered`, { 'If-None-Match': etag });
+    expect(again.status).toBe(304);
+    expect(again.body.length).toBe(0);
+    expect(again.headers.get('etag')).toBe(etag);
+    // A new frame under the same name is a new ETag.
+    writeFileSync(path.join(dir, 'a.png'), Buffer.concat([PNG, Buffer.from('more')]));
+    await report('a.png');
+    const changed = await get(s.url, `/api/jobs/${jobId}/last-rendered`, { 'If-None-Match': etag });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(etag);
+  });
+
+  it('copies an unchanged file once, and a job has at most one copy under way and one waiting', async () => {
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 30; i++) files[`${i}.png`] = PNG;
+    const { s, dir, jobId } = await rendering(files);
+    const lr = s.manager.observe.lastRendered;
+    await lr.capture(jobId, path.join(dir, '0.png'));
+    await lr.capture(jobId, path.join(dir, '0.png'));
+    await lr.capture(jobId, path.join(dir, '0.png'));
+    expect(lr.copiesMade).toBe(1);
+    // Thirty reports at once: the one under way, then the newest.
+    await Promise.all(Array.from({ length: 30 }, (_, i) => lr.capture(jobId, path.join(dir, `${(i + 1) % 30}.png`))));
+    expect(lr.copiesMade).toBe(3);
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(path.join(s.dataDir, 'last-rendered', `${jobId}.path`), 'utf8')).toBe(path.join(dir, '0.png'));
   });
 });

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { MAX_REFUSALS, RELAY_PASS_LIMIT, retryDelay } from '../../src/core/observe/webhooks';
+import { fetchSender, MAX_REFUSALS, OUTBOX_LIMIT, PARALLEL_PER_RECEIVER, RELAY_PASS_LIMIT, retryDelay, Webhooks } from '../../src/core/observe/webhooks';
 import { configFromJson } from '../../src/core/support/config';
 import { createLogger } from '../../src/core/support/logger';
 import { ADMIN_TOKEN, onCleanup, registerWorker, request, testManager, testServer } from '../helpers/env';
@@ -121,9 +121,16 @@ describe('webhooks', () => {
     await r.up();
     await wh2.deliver();
 
+    // Every event, and each job's and each worker's in the order they happened (deliveries of
+    // different ones go out side by side).
     const expected = statusChanges(s.db);
     expect(expected.length).toBeGreaterThan(5);
-    expect(r.got.map((g) => g.json.event_id)).toEqual(expected);
+    expect(r.got.map((g) => g.json.event_id).sort((a, b) => a - b)).toEqual(expected);
+    const about = (g: Received) => g.json.job?.id ?? g.json.worker.id;
+    for (const id of new Set(r.got.map(about))) {
+      const ids = r.got.filter((g) => about(g) === id).map((g) => g.json.event_id);
+      expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    }
     expect(r.got.map((g) => g.json.event)).toContain('worker-status');
     expect(r.got.find((g) => g.json.event === 'worker-status' && g.json.worker.status === 'asleep')).toBeDefined();
     expect(wh2.recent(100).pending).toBe(0);
@@ -167,9 +174,10 @@ describe('webhooks', () => {
     const oldestFirst = () => wh.recent(10).deliveries.reverse();
     for (let n = 1; n < MAX_REFUSALS; n++) {
       await wh.deliver();
+      // Another job's delivery does not wait for this one.
       expect(oldestFirst()).toMatchObject([
         { status: 'pending', attempts: n, last_error: 'the receiver answered 422' },
-        { status: 'pending', attempts: 0 },
+        { status: 'delivered', attempts: 1 },
       ]);
       s.clock.advance(retryDelay(n));
     }
@@ -258,9 +266,11 @@ describe('webhooks', () => {
     const queued = s.db.prepare('SELECT event_id FROM webhook_deliveries ORDER BY id').pluck().all();
     expect(queued).toEqual(ids);
 
-    // They go out oldest first, the first run of them now.
+    // The outbox keeps the newest OUTBOX_LIMIT; they go out oldest first, the first run of them now.
+    const kept = ids.slice(-OUTBOX_LIMIT);
+    expect(s.db.prepare("SELECT event_id FROM webhook_deliveries WHERE status = 'pending' ORDER BY id").pluck().all()).toEqual(kept);
     await wh.deliver();
-    expect(r.got.map((g) => g.json.event_id)).toEqual(ids.slice(0, r.got.length));
+    expect(r.got.map((g) => g.json.event_id).sort((a, b) => a - b)).toEqual(kept.slice(0, r.got.length));
     expect(r.got.length).toBeGreaterThan(0);
   });
 
@@ -343,5 +353,100 @@ describe('flamenco-mgr webhooks', { timeout: 30_000 }, () => {
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout.split('\n')[0]).toBe('0 pending, 1 failed');
     expect(out.stdout).toMatch(/job-status\s+failed\s+5\s.*the receiver answered 400/);
+  });
+});
+
+describe('webhooks under load and with odd receivers', () => {
+  it(`sends up to ${PARALLEL_PER_RECEIVER} deliveries to a receiver at once, never two of one job at once, each job's in order`, async () => {
+    let open = 0;
+    let most = 0;
+    const openJobs = new Set<string>();
+    let overlapped = false;
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const job = JSON.parse(body).job.id as string;
+        if (openJobs.has(job)) overlapped = true;
+        openJobs.add(job);
+        most = Math.max(most, ++open);
+        // A slow receiver: each answer takes a moment, so the sends overlap.
+        setTimeout(() => {
+          open--;
+          openJobs.delete(job);
+          got.push(JSON.parse(body));
+          res.writeHead(204).end();
+        }, 30);
+      });
+    });
+    const got: any[] = [];
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    onCleanup(() => new Promise<void>((r) => server.close(() => r())));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+    const s = await testServer({ config: { webhooks: hooks(url, ['job-status']) } });
+    const jobs = Array.from({ length: 8 }, (_, i) => submitJob(s, [{ name: 'a' }], { name: `job ${i}` }).jobId);
+    for (const j of jobs) s.manager.jobActions.pause(j);
+    const wh = s.manager.observe.webhooks;
+    expect(wh.relay()).toBe(16);
+    await wh.deliver();
+    expect(got).toHaveLength(16);
+    expect(most).toBe(PARALLEL_PER_RECEIVER);
+    expect(overlapped).toBe(false);
+    for (const j of jobs) expect(got.filter((g) => g.job.id === j).map((g) => g.job.status)).toEqual(['queued', 'paused']);
+  });
+
+  it('counts a redirect (3xx) as a refusal: never followed, given up after five', async () => {
+    let followed = 0;
+    const target = await receiver(() => {
+      followed++;
+      return 204;
+    });
+    const r = await receiver(() => 302);
+    const s = await testServer({ config: { webhooks: hooks(r.url(), ['job-status']) } });
+    const wh = s.manager.observe.webhooks;
+    submitJob(s, [{ name: 'a' }]);
+    wh.relay();
+    for (let n = 1; n <= MAX_REFUSALS; n++) {
+      await wh.deliver();
+      s.clock.advance(retryDelay(n));
+    }
+    expect(wh.recent(1)).toMatchObject({ pending: 0, failed: 1, deliveries: [{ status: 'failed', attempts: MAX_REFUSALS, last_error: 'the receiver answered 302' }] });
+    expect(followed).toBe(0);
+    expect(target.got).toHaveLength(0);
+  });
+
+  it('caps a receiver\'s outbox: the oldest pending deliveries are dropped, counted, with one warning', async () => {
+    const r = await receiver();
+    await r.down();
+    const lines: string[] = [];
+    const logger = createLogger('info', (l) => lines.push(l));
+    const s = await testServer({ config: { webhooks: hooks(r.url(), ['job-status']) }, logger });
+    const m = s.manager;
+    const wh = new Webhooks(m.repos, m.clock, () => m.config, m.observe.metrics, logger, fetchSender, 5);
+    for (let i = 0; i < 8; i++) submitJob(s, [{ name: 'a' }], { name: `job ${i}` });
+    expect(wh.relay()).toBe(8);
+    for (let i = 0; i < 4; i++) submitJob(s, [{ name: 'a' }], { name: `late ${i}` });
+    expect(wh.relay()).toBe(4);
+    const all = wh.recent(100);
+    expect(all.pending).toBe(5);
+    const pendingNames = all.deliveries.filter((d) => d.status === 'pending').map((d) => d.event_id);
+    // The newest are kept.
+    expect(pendingNames).toEqual(statusChanges(s.db).slice(-5).reverse());
+    expect(all.deliveries.filter((d) => d.status === 'dropped')).toHaveLength(7);
+    expect(all.deliveries.find((d) => d.status === 'dropped')!.last_error).toMatch(/outbox was full \(5 pending\)/);
+    expect(m.observe.metrics.render()).toContain('\nflamenco_webhook_dropped_total 7\n');
+    expect(lines.filter((l) => l.includes('webhook outbox full'))).toHaveLength(1);
+  });
+
+  it('refuses a receiver URL with credentials at config load, without printing the password', () => {
+    let message = '';
+    try {
+      configFromJson({ webhooks: [{ url: 'https://hooks:s3cr3t-pass@example.com/in', events: ['job-status'], secret: SECRET }] });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^webhooks\[0\]\.url: must not hold credentials/);
+    expect(message).not.toContain('s3cr3t-pass');
+    expect(() => configFromJson({ webhooks: [{ url: 'https://hooks@example.com/in', events: ['job-status'], secret: SECRET }] })).toThrow(/credentials/);
   });
 });

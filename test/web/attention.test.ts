@@ -198,7 +198,11 @@ describe.runIf(run)('the dashboard names the problem (Chromium)', { timeout: 60_
     expect(again._id).toBe(t._id);
     await w2.call('POST', `/tasks/${t._id}/update`, { activity: 'Rendering frame 3', log: 'second run line' });
 
-    const page = await open(`${s.url}/#/tasks/${t._id}`);
+    // Logs need the admin token; the runs do not.
+    const ro = await open(`${s.url}/#/tasks/${t._id}`);
+    await ro.waitFor(`document.querySelectorAll('table.runs tbody tr').length === 2`, 'two runs, read-only');
+    expect(await ro.eval(`document.querySelector('pre.log').textContent`)).toContain('needs the admin token');
+    const page = await open(`${s.url}/#/tasks/${t._id}`, true);
     await page.waitFor(`document.querySelectorAll('table.runs tbody tr').length === 2`, 'two runs');
     const rows = await page.eval<string[]>(rowsOf('table.runs'));
     expect(rows[0]).toMatch(/^1\|render-01\|1\ds ago\|\d+s ago\|12s\|soft-failed\|GPU driver crashed \(failed by 1 worker, will be retried\)\|show log$/);
@@ -214,8 +218,9 @@ describe.runIf(run)('the dashboard names the problem (Chromium)', { timeout: 60_
   });
 
   it('last-rendered image: caption with job, frame and time; a tiny frame scaled up pixel for pixel', async () => {
-    const { s } = await farm(0);
+    // Frames are shown from below the shared storage (or a job's output folders).
     const dir = tempDir();
+    const { s } = await farm(0, { shared_storage: dir });
     mkdirSync(path.join(dir, 'frames'));
     const frame = path.join(dir, 'frames', 'shot60_0042.png');
     writeFileSync(frame, gradientPng(64, 36));

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerBackground } from '../../src/core/observe/background';
 import { ManualClock } from '../../src/core/support/clock';
+import type { ManagerConfig } from '../../src/core/support/config';
 import { Browser, CHROMIUM, type Page } from '../helpers/browser';
 import { ADMIN_TOKEN, onCleanup, registerWorker, tempDir, testServer } from '../helpers/env';
 import { gradientPng } from '../helpers/png';
@@ -28,11 +29,11 @@ describe.runIf(run)('the dashboard in Chromium', { timeout: 60_000 }, () => {
   });
 
   /** A serve with its timers running and a clock that follows real time (times in the page look right). */
-  async function farm() {
+  async function farm(config: Partial<ManagerConfig> = {}) {
     const clock = new ManualClock(Date.now());
     const follow = setInterval(() => clock.set(Date.now()), 50);
     onCleanup(() => clearInterval(follow));
-    const s = await testServer({ clock });
+    const s = await testServer({ clock, config });
     registerBackground(s.manager);
     s.manager.timers.start();
     onCleanup(() => s.manager.timers.stop());
@@ -71,8 +72,11 @@ describe.runIf(run)('the dashboard in Chromium', { timeout: 60_000 }, () => {
     await page.waitFor(`${text('table.tasks tbody tr:first-child .badge')} === 'completed'`, 'the task completed, live');
     expect(await page.eval('window.notReloaded')).toBe(true);
 
-    // The task's log, as text.
+    // The task's log needs the token; with it, the log is shown as text.
     await page.eval(`document.querySelector('table.tasks tbody tr:first-child a').click()`);
+    await page.waitFor(`document.querySelector('pre.log') && document.querySelector('pre.log').textContent.includes('needs the admin token')`, 'the log refused');
+    expect(page.requests.filter((u) => u.includes('/log'))).toEqual([]);
+    await page.eval(`sessionStorage.setItem('flamenco-mgr-admin-token', ${JSON.stringify(ADMIN_TOKEN)}); location.reload()`);
     await page.waitFor(`document.querySelector('pre.log') && document.querySelector('pre.log').textContent.includes(${JSON.stringify(HOSTILE_LOG)})`, 'the log');
     expect(await page.eval(`document.querySelectorAll('pre.log *').length`)).toBe(0);
 
@@ -209,13 +213,18 @@ describe.runIf(run)('the dashboard in Chromium', { timeout: 60_000 }, () => {
     await page.eval(`document.querySelector('input.tags').value = 'gpu, big-ram'; [...document.querySelectorAll('table.workers button')].find((b) => b.textContent === 'Set').click()`);
     await page.waitFor(`document.querySelector('#notice').textContent === 'tags of render-09: done'`, 'the tags set');
     expect(s.manager.repos.workers.get(w.id)!.tags).toEqual(['gpu', 'big-ram']);
-    // The one failed request is the refused action above.
-    expect(page.errors).toEqual(['network: Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
+    // The failed requests are the refused action and the wrong token above.
+    expect(page.errors).toEqual(Array(2).fill('network: Failed to load resource: the server responded with a status of 401 (Unauthorized)'));
   });
 
-  it('shows the last rendered frame of a job and of the farm', async () => {
-    const s = await farm();
+  it('shows the last rendered frame of a job and of the farm, and fetches it again only when it changed', async () => {
     const dir = tempDir();
+    // Frames count below the shared storage (or the job's output folders).
+    const s = await farm({ shared_storage: dir });
+    const answers: number[] = [];
+    s.server.on('request', (req, res) => {
+      if (req.url?.endsWith('/last-rendered')) res.on('finish', () => answers.push(res.statusCode));
+    });
     mkdirSync(path.join(dir, 'frames'));
     const frame = path.join(dir, 'frames', '0001.png');
     writeFileSync(frame, gradientPng(320, 180));
@@ -226,6 +235,14 @@ describe.runIf(run)('the dashboard in Chromium', { timeout: 60_000 }, () => {
     await page.waitFor(`document.querySelector('figure.last-rendered').innerText.includes('no worker has reported')`, 'no frame yet');
     await w.call('POST', '/output-produced', { paths: [frame] });
     await page.waitFor(`document.querySelector('figure.last-rendered img') && document.querySelector('figure.last-rendered img').naturalWidth === 320`, 'the frame, live');
+    // The same frame reported again (a worker's reports count once a second): the page asks
+    // again with the image's ETag and is answered 304, without the image.
+    await new Promise((r) => setTimeout(r, 1100));
+    const before = answers.length;
+    await w.call('POST', '/output-produced', { paths: [frame] });
+    for (let i = 0; i < 200 && answers.length === before; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(answers.slice(before)).toEqual([304]);
+    await page.waitFor(`document.querySelector('figure.last-rendered img') && document.querySelector('figure.last-rendered img').naturalWidth === 320`, 'the frame, from the cache');
     await page.eval(`location.hash = '#/'`);
     await page.waitFor(`document.querySelector('figure.last-rendered img') && document.querySelector('figure.last-rendered img').naturalWidth === 320`, 'the farm-wide frame');
     if (process.env.FLAMENCO_SCREENSHOT) {

@@ -24,7 +24,9 @@ async function syntheticFarm(): Promise<{ url: string; token: string }> {
   // at the end (timeouts would otherwise fire at every step of the hour).
   let offset = -63 * 60_000;
   const clock = new ManualClock(Date.now() + offset);
-  const s = await testServer({ clock, config: { task_fail_after_softfail_count: 1 } });
+  // The last-rendered frame is taken from below the shared storage.
+  const dir = tempDir();
+  const s = await testServer({ clock, config: { task_fail_after_softfail_count: 1, shared_storage: dir } });
   const render = (name: string, frames: string, chunk: number, extra: Record<string, unknown> = {}) =>
     s.manager.jobs.submit({ name, job_type: 'sleep', settings: { frames, chunk_size: chunk, time_in_seconds: 60 }, ...extra }).id;
   const later = (ms: number) => {
@@ -61,7 +63,6 @@ async function syntheticFarm(): Promise<{ url: string; token: string }> {
   const follow = setInterval(() => clock.set(Date.now() + offset), 50);
   onCleanup(() => clearInterval(follow));
   for (const w of workers.slice(0, 3)) await w.call('POST', '/task');
-  const dir = tempDir();
   const frame = path.join(dir, '000060.png');
   writeFileSync(frame, gradientPng(640, 360));
   await workers[2]!.call('POST', '/output-produced', { paths: [frame] });

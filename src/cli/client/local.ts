@@ -26,7 +26,7 @@ export class LocalClient implements FarmClient {
   }
 
   async submit(doc: unknown) {
-    return this.m.stuck.submitted(this.m.jobs.submit(doc));
+    return this.m.stuck.submitted(this.m.jobs.submit(doc, {}, 'admin'));
   }
 
   async jobList(status: string | undefined, listing: Parameters<FarmClient['jobList']>[1]) {

@@ -6,6 +6,7 @@ import { PreconditionFailedError, ValidationError } from '../support/errors';
 import { object, optionalString, platformName } from '../support/validate';
 import { compilerFor, COMPILERS } from './compilers/index';
 import type { JobCompiler, SettingSpec, SettingType } from './compilers/types';
+import { openToTrustedNetworks } from './submitters';
 
 /** The add-on's setting types (Blender property types). Frame ranges are strings to it. */
 const ADDON_TYPES: Record<SettingType, 'string' | 'int32' | 'float' | 'bool'> = {
@@ -40,15 +41,18 @@ function addonSetting(s: SettingSpec): Record<string, unknown> {
 }
 
 function addonJobType(c: JobCompiler): AddonJobType {
-  const body = { name: c.job_type, label: c.addon_label!, description: c.description, settings: c.settings.map(addonSetting) };
+  const body = { name: c.job_type, label: c.addon_label!, description: c.description, settings: c.settings.filter((s) => !s.admin_only).map(addonSetting) };
   return { ...body, etag: createHash('sha256').update(JSON.stringify(body)).digest('hex') };
 }
 
 let cached: AddonJobType[] | undefined;
 
-/** The job types offered to the add-on (those with an addon_label), in registry order. */
+/**
+ * The job types offered to the add-on: those a submitter without the admin token may submit
+ * (jobs/submitters.ts), in registry order, without their admin-only settings.
+ */
 export function addonJobTypes(): AddonJobType[] {
-  cached ??= COMPILERS.filter((c) => c.addon_label).map(addonJobType);
+  cached ??= COMPILERS.filter(openToTrustedNetworks).map(addonJobType);
   return cached;
 }
 

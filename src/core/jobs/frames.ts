@@ -1,8 +1,9 @@
 // Frame ranges: "1-10,20,30-40", also in Blender's form "1..10" (as the Blender add-on may send
 // them). Strict: every bad part is named in the error.
-import { ValidationError } from '../support/errors';
+import { UnprocessableError, ValidationError } from '../support/errors';
+import { MAX_FRAMES_PER_SUBMISSION } from '../support/limits';
 
-export const MAX_FRAMES = 100_000;
+export const MAX_FRAMES = MAX_FRAMES_PER_SUBMISSION;
 
 export function parseFrames(text: unknown, field = 'frames'): number[] {
   if (typeof text !== 'string' && typeof text !== 'number') throw new ValidationError(`${field}: must be a frame range string such as "1-10,20"`);
@@ -34,7 +35,9 @@ export function parseFrames(text: unknown, field = 'frames'): number[] {
       merged.push([a, b]);
       count += b - a + 1;
     }
-    if (count > MAX_FRAMES) throw new ValidationError(`${field}: "${src}" has more than ${MAX_FRAMES} frames`);
+    if (count > MAX_FRAMES) {
+      throw new UnprocessableError(`${field}: "${src.slice(0, 100)}" has more than ${MAX_FRAMES} frames, the most one submission may name; submit the range in parts`);
+    }
   }
   const frames: number[] = [];
   for (const [a, b] of merged) for (let f = a; f <= b; f++) frames.push(f);

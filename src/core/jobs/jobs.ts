@@ -5,13 +5,15 @@ import { hasV3Equivalent } from '../protocol/dialects';
 import type { Clock } from '../support/clock';
 import { compilerFor, COMPILERS } from './compilers/index';
 import type { CompiledTask, SettingSpec } from './compilers/types';
-import { ValidationError } from '../support/errors';
+import { UnprocessableError, ValidationError } from '../support/errors';
+import { DEFAULT_MAX_TASKS_PER_JOB } from '../support/limits';
 import { given, integer, isPlainObject as isObject, knownKeys, optionalBoolean, platformName, stringMap } from '../support/validate';
 import type { IdGenerator } from '../support/ids';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
 import { parseFrames } from './frames';
 import type { Variables } from './variables';
+import { checkSubmitter, type Submitter } from './submitters';
 
 export interface SubmitResult {
   id: string;
@@ -34,8 +36,20 @@ export interface ValidJob {
   tasks: CompiledTask[];
 }
 
-/** Checks a job document and compiles it; throws a ValidationError naming the field. */
-export function validateJob(doc: unknown, now: number, variables?: Variables): ValidJob {
+/** A job larger than `max_tasks_per_job` is refused before anything is written (422, naming the limit). */
+function checkTaskCount(n: number, max: number): void {
+  if (n > max) {
+    throw new UnprocessableError(
+      `the job has ${n} tasks, more than max_tasks_per_job (${max}) allows; use larger chunks, submit it in parts, or raise max_tasks_per_job in serve's config`,
+    );
+  }
+}
+
+/**
+ * Checks a job document and compiles it; throws a ValidationError naming the field, or a
+ * ForbiddenError when `by` may not choose what the document asks for (jobs/submitters.ts).
+ */
+export function validateJob(doc: unknown, now: number, variables?: Variables, maxTasks = DEFAULT_MAX_TASKS_PER_JOB, by: Submitter = 'admin'): ValidJob {
   if (!isObject(doc)) throw new ValidationError('the job document must be a JSON object');
   knownKeys(doc, JOB_KEYS);
   const { name, job_type } = doc;
@@ -43,6 +57,7 @@ export function validateJob(doc: unknown, now: number, variables?: Variables): V
   if (typeof job_type !== 'string') throw new ValidationError('job_type: required, a string');
   const compiler = compilerFor(job_type);
   if (!compiler) throw new ValidationError(`job_type: unknown job type "${job_type}" (known: ${COMPILERS.map((c) => c.job_type).join(', ')})`);
+  checkSubmitter(compiler, doc.settings, by);
   const priority = integer(doc.priority ?? 50, 'priority', 0, 100);
   const start_paused = optionalBoolean(doc.start_paused, 'start_paused');
   const tag = doc.tag ?? null;
@@ -50,6 +65,8 @@ export function validateJob(doc: unknown, now: number, variables?: Variables): V
   const metadata = stringMap(doc.metadata ?? {}, 'metadata');
   const submitter_platform = given(doc.submitter_platform) ? platformName(doc.submitter_platform, 'submitter_platform') : null;
   if (job_type !== 'custom' && doc.tasks !== undefined) throw new ValidationError(`tasks: only a custom job lists its tasks; a ${job_type} job is compiled from its settings`);
+  // A custom job's list is counted before it is compiled.
+  if (Array.isArray(doc.tasks)) checkTaskCount(doc.tasks.length, maxTasks);
   // Two-way variables: paths as the submitter's machine sees them are stored as {placeholders},
   // before compiling so that derived paths carry the placeholder too.
   const checked = checkSettings(compiler.settings, doc.settings, job_type !== 'custom');
@@ -58,6 +75,7 @@ export function validateJob(doc: unknown, now: number, variables?: Variables): V
   let tasks = compiler.compile(settings, { now }, doc);
   if (variables) tasks = tasks.map((t) => ({ ...t, commands: variables.commandsToPlaceholders(t.commands) }));
   if (tasks.length === 0) throw new ValidationError('the job compiles to no tasks');
+  checkTaskCount(tasks.length, maxTasks);
   return { name, job_type, priority, settings, start_paused, tag, metadata, submitter_platform, tasks };
 }
 
@@ -80,6 +98,7 @@ function checkSettings(specs: readonly SettingSpec[], given: unknown, required: 
     switch (spec.type) {
       case 'string':
         if (typeof v !== 'string' || v === '') throw new ValidationError(`${at}: must be a non-empty string`);
+        checkArgument(spec, v, at);
         break;
       case 'integer':
       case 'number': {
@@ -105,6 +124,19 @@ function checkSettings(specs: readonly SettingSpec[], given: unknown, required: 
   return out;
 }
 
+/**
+ * What a string may hold when it can reach a worker's command line. Workers start programs
+ * without a shell, so quotes, `;` and `$` are only characters; but a control character (a
+ * newline in a path the worker writes into a Python expression, a NUL) has no place in any
+ * setting, a path starting with "-" would be read as an option, and a file format is a name.
+ */
+function checkArgument(spec: SettingSpec, v: string, at: string): void {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (/[\u0000-\u001f\u007f]/.test(v)) throw new ValidationError(`${at}: must not contain control characters (newlines, tabs, …)`);
+  if (spec.path && v.startsWith('-')) throw new ValidationError(`${at}: "${v}" must not start with "-" (give a full path)`);
+  if (spec.identifier && !/^[A-Za-z0-9_]{1,64}$/.test(v)) throw new ValidationError(`${at}: "${v}" must be a name of letters, digits and "_", e.g. "PNG" or "OPEN_EXR"`);
+}
+
 /** Submissions remembered for the events feed (see takeSubmittedHere); a CLI process, which never reads the feed, keeps at most this many. */
 const REMEMBERED_SUBMISSIONS = 10_000;
 
@@ -117,17 +149,21 @@ export class JobService {
     private readonly newId: IdGenerator,
     private readonly log: Logger,
     private readonly variables?: Variables,
+    private readonly maxTasks: () => number = () => DEFAULT_MAX_TASKS_PER_JOB,
   ) {}
 
   /** Validates and compiles a job as submit would, and writes nothing. */
-  check(doc: unknown): ValidJob {
-    return validateJob(doc, this.clock.now(), this.variables);
+  check(doc: unknown, by: Submitter = 'admin'): ValidJob {
+    return validateJob(doc, this.clock.now(), this.variables, this.maxTasks(), by);
   }
 
-  /** `source` (e.g. the submitter's address) goes into the log line, so every submission can be traced. */
-  submit(doc: unknown, source: Record<string, string> = {}): SubmitResult {
+  /**
+   * `source` (e.g. the submitter's address) goes into the log line, so every submission can be
+   * traced; `by` says what the submitter may choose (jobs/submitters.ts).
+   */
+  submit(doc: unknown, source: Record<string, string> = {}, by: Submitter = 'admin'): SubmitResult {
     const now = this.clock.now();
-    const job = validateJob(doc, now, this.variables);
+    const job = validateJob(doc, now, this.variables, this.maxTasks(), by);
     const id = this.newId();
     const status = job.start_paused ? 'paused' : 'queued';
     this.repos.write(() => {

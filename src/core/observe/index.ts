@@ -1,5 +1,6 @@
 // What serve offers for watching the farm, composed once per manager: the events feed, the
 // metrics that follow it, the last-rendered images. Built on first use, so CLI commands never pay for it.
+import path from 'node:path';
 import type { Manager } from '../manager';
 import { EventFeed, JOURNAL_KEEP } from './feed';
 import { FarmSummaries } from './farm-summary';
@@ -18,7 +19,13 @@ export class Observability {
     this.feed = new EventFeed(m.repos.db);
     this.metrics = new Metrics(m.repos.db, m.dataDir);
     this.feed.subscribe(this.metrics.onEvents);
-    this.lastRendered = new LastRendered(m.repos, m.dataDir);
+    this.lastRendered = new LastRendered(
+      m.repos,
+      m.dataDir,
+      // Where /api/v3 tells the Blender add-on the shared storage is.
+      () => m.config.shared_storage ?? path.resolve(m.dataDir, 'shared-storage'),
+      () => m.variables,
+    );
     this.feed.subscribe((events) => {
       for (const e of events) {
         if (e.kind === 'last-rendered' && e.job_id && e.detail) void this.lastRendered.capture(e.job_id, e.detail);

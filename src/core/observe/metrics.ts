@@ -26,7 +26,8 @@ const COUNTERS = {
   worker_timeouts: 'Workers marked timeout because the manager stopped hearing from them.',
   webhook_deliveries: 'Webhook deliveries the receiver accepted (2xx).',
   webhook_failures: 'Webhook delivery attempts that failed (retried, unless the delivery is given up).',
-  webhook_given_up: `Webhook deliveries given up because the receiver refused their body (400, 413, 415, 422) ${MAX_REFUSALS} times.`,
+  webhook_given_up: `Webhook deliveries given up because the receiver refused them (3xx, 400, 413, 415, 422) ${MAX_REFUSALS} times.`,
+  webhook_dropped: 'Pending webhook deliveries dropped, oldest first, because their receiver\'s outbox was full.',
 } as const;
 
 export type CounterName = keyof typeof COUNTERS;

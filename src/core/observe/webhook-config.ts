@@ -30,6 +30,10 @@ export function parseWebhooks(v: unknown): WebhookConfig[] {
       throw new ValidationError(`${at}.url: must be an http:// or https:// URL`);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ValidationError(`${at}.url: must be an http:// or https:// URL`);
+    // Never sent (fetch refuses such URLs) and would be logged with every failure: refused, without echoing it.
+    if (url.username !== '' || url.password !== '') {
+      throw new ValidationError(`${at}.url: must not hold credentials (user:password@); receivers check X-Flamenco-Signature, made with "secret"`);
+    }
     if (seen.has(url.href)) throw new ValidationError(`${at}.url: ${url.href} is listed twice`);
     seen.add(url.href);
     if (!Array.isArray(o.events) || o.events.length === 0 || o.events.some((e) => !(WEBHOOK_EVENTS as readonly unknown[]).includes(e))) {

@@ -16,6 +16,8 @@ export const GENERATIONS: readonly Generation[] = ['v2', 'v3'];
  */
 export const V3_TASK_TYPES: Readonly<Record<string, string>> = {
   'blender-render': 'blender',
+  // blender-render-progressive's merges are Blender runs (its Python averages the sample chunks).
+  'exr-merge': 'blender',
   'video-encoding': 'ffmpeg',
   'file-management': 'file-management',
   sleep: 'misc',

@@ -7,6 +7,7 @@ import { access, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { storageProblem, UnavailableError } from '../support/errors';
 import { isId } from '../support/ids';
+import { PRIVATE_DIR, PRIVATE_FILE } from '../support/file-modes';
 import { logRuns } from './task-log-runs';
 
 export class TaskLogs {
@@ -189,12 +190,12 @@ function appendRaw(file: string, data: string): Promise<void> {
       fsWrite(fd, data, null, 'utf8', (err) => {
         fsClose(fd, (closeErr) => (err || closeErr ? reject(err ?? closeErr) : resolve()));
       });
-    fsOpen(file, 'a', 0o644, (err, fd) => {
+    fsOpen(file, 'a', PRIVATE_FILE, (err, fd) => {
       if (!err) return write(fd);
       if (err.code !== 'ENOENT') return reject(err);
-      fsMkdir(path.dirname(file), { recursive: true }, (mkErr) => {
+      fsMkdir(path.dirname(file), { recursive: true, mode: PRIVATE_DIR }, (mkErr) => {
         if (mkErr) return reject(mkErr);
-        fsOpen(file, 'a', 0o644, (err2, fd2) => (err2 ? reject(err2) : write(fd2)));
+        fsOpen(file, 'a', PRIVATE_FILE, (err2, fd2) => (err2 ? reject(err2) : write(fd2)));
       });
     });
   });

@@ -15,6 +15,8 @@ import { renderedFrames, renderProgress } from '../jobs/progress';
 import { logRuns } from './task-log-runs';
 import type { TaskLogs } from './task-logs';
 import { identifier } from './workers';
+import { WindowCounter } from './login-limits';
+import { OUTPUT_REPORTS_INTERVAL_MS } from '../support/limits';
 
 export interface TaskUpdate {
   task_status?: (typeof REPORTABLE_TASK_STATUSES)[number];
@@ -83,6 +85,9 @@ export interface MayIRun {
 }
 
 export class TaskReports {
+  /** Output reports per worker: one per OUTPUT_REPORTS_INTERVAL_MS (each may start a copy of the image). */
+  private readonly outputReports: WindowCounter;
+
   constructor(
     private readonly repos: Repos,
     private readonly clock: Clock,
@@ -90,7 +95,9 @@ export class TaskReports {
     private readonly failures: FailureHandler,
     private readonly logs: TaskLogs,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.outputReports = new WindowCounter(clock, 1, OUTPUT_REPORTS_INTERVAL_MS);
+  }
 
   private taskOf(worker: WorkerRecord, taskId: string): TaskRecord {
     const task = isId(taskId) ? this.repos.tasks.get(taskId) : undefined;
@@ -231,6 +238,13 @@ export class TaskReports {
    */
   outputProduced(worker: WorkerRecord, paths: string[]): void {
     if (paths.length === 0) throw new UnprocessableError('List of paths may not be empty.');
+    // More often than that is not kept (the worker is answered as usual): 30 reports of a 60 MiB
+    // frame in a burst made serve copy 3.6 GiB.
+    if (this.outputReports.blockedFor(worker.id) > 0) {
+      this.log.debug('output produced again within the interval; ignored', { worker: worker.id });
+      return;
+    }
+    this.outputReports.add(worker.id);
     const latest = paths[paths.length - 1]!;
     const current = worker.current_task ? this.repos.tasks.get(worker.current_task) : undefined;
     const jobId = current?.worker_id === worker.id ? current.job_id : this.repos.tasks.lastJobOfWorker(worker.id);
@@ -241,6 +255,7 @@ export class TaskReports {
     this.repos.write(() => {
       this.repos.jobs.setLastOutput(jobId, latest);
       this.repos.settings.set('last_output', latest);
+      // Whose output folders the farm-wide image is judged by (last-rendered.ts).
       this.repos.settings.set('last_output_job', jobId);
     });
     if (paths.length > 1) this.log.debug('output produced; kept the newest', { worker: worker.id, dropped: paths.length - 1 });

@@ -5,6 +5,7 @@
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import { chmodSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { PRIVATE_FILE } from './file-modes';
 
 export const ADMIN_TOKEN_FILE = 'admin-token';
 
@@ -35,12 +36,12 @@ export function ensureAdminToken(dataDir: string): string {
   const token = newToken();
   const file = adminTokenPath(dataDir);
   try {
-    writeFileSync(file, token + '\n', { mode: 0o600, flag: 'wx' });
+    writeFileSync(file, token + '\n', { mode: PRIVATE_FILE, flag: 'wx' });
   } catch {
     // Another process made it first: use theirs.
     return readAdminToken(dataDir) ?? token;
   }
-  chmodSync(file, 0o600);
+  chmodSync(file, PRIVATE_FILE);
   return token;
 }
 

@@ -1,9 +1,10 @@
 // The manager's configuration: defaults, the JSON config file, and its validation.
 import { ValidationError } from './errors';
 import { isPlainObject, object } from './validate';
-import { DEFAULT_TRUSTED_NETWORKS, type Network, parseNetworks } from './networks';
+import { defaultTrustedNetworks, type Network, parseNetworks } from './networks';
 import { parseWebhooks, type WebhookConfig } from '../observe/webhook-config';
 import { setOwn } from './own';
+import { DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_MAX_EVENT_STREAMS_PER_ADDRESS, DEFAULT_MAX_TASKS_PER_JOB } from './limits';
 
 export interface VariableValue {
   platform: string;
@@ -34,10 +35,21 @@ export interface ManagerConfig {
   addon_version: string | null;
   /** Where job and worker status changes are POSTed (observe/webhooks.ts). */
   webhooks: WebhookConfig[];
+  /**
+   * Host names (besides IP addresses, localhost and the machine's own names) under which requests
+   * without the admin token are answered: DNS aliases the studio uses for the manager.
+   */
+  server_names: string[];
   /** Most HTTP connections open at once; more are closed as they arrive. */
   max_connections: number;
   /** Finished jobs older than this are deleted by serve (lifecycle/retention.ts); null: kept. */
   job_retention_ms: number | null;
+  /** Most tasks one job may compile to; a larger submission is refused with 422 (see limits.ts). */
+  max_tasks_per_job: number;
+  /** Most HTTP connections open at once from one address; more are closed as they arrive. */
+  max_connections_per_address: number;
+  /** Most event streams (/api/events) open at once from one address; more are answered 429. */
+  max_event_streams_per_address: number;
 }
 
 /**
@@ -64,12 +76,16 @@ export function defaultConfig(): ManagerConfig {
       blender: { direction: 'one-way', values: PLATFORMS.map((platform) => ({ platform, value: 'blender', audience: 'all' as const })) },
       ffmpeg: { direction: 'one-way', values: PLATFORMS.map((platform) => ({ platform, value: 'ffmpeg', audience: 'all' as const })) },
     },
-    trusted_networks: parseNetworks(DEFAULT_TRUSTED_NETWORKS),
+    trusted_networks: parseNetworks(defaultTrustedNetworks()),
     shared_storage: null,
     addon_version: null,
     webhooks: [],
+    server_names: [],
     max_connections: DEFAULT_MAX_CONNECTIONS,
     job_retention_ms: null,
+    max_tasks_per_job: DEFAULT_MAX_TASKS_PER_JOB,
+    max_connections_per_address: DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+    max_event_streams_per_address: DEFAULT_MAX_EVENT_STREAMS_PER_ADDRESS,
   };
 }
 
@@ -102,6 +118,7 @@ export function formatDuration(ms: number): string {
 export const CONFIG_KEYS = [
   'listen', 'worker_timeout', 'task_timeout', 'blocklist_threshold', 'task_fail_after_softfail_count',
   'job_fail_share', 'registration_secret', 'variables', 'trusted_networks', 'shared_storage', 'addon_version', 'webhooks', 'max_connections', 'job_retention',
+  'max_tasks_per_job', 'max_connections_per_address', 'max_event_streams_per_address', 'server_names',
 ];
 
 /** Builds a config from a parsed JSON config file; every problem names the key. */
@@ -145,6 +162,10 @@ export function configFromJson(doc: unknown): ManagerConfig {
   }
   if (o.webhooks !== undefined) cfg.webhooks = parseWebhooks(o.webhooks);
   if (o.max_connections !== undefined) cfg.max_connections = positiveInt(o.max_connections, 'max_connections');
+  if (o.server_names !== undefined) cfg.server_names = parseServerNames(o.server_names);
+  if (o.max_tasks_per_job !== undefined) cfg.max_tasks_per_job = positiveInt(o.max_tasks_per_job, 'max_tasks_per_job');
+  if (o.max_connections_per_address !== undefined) cfg.max_connections_per_address = positiveInt(o.max_connections_per_address, 'max_connections_per_address');
+  if (o.max_event_streams_per_address !== undefined) cfg.max_event_streams_per_address = positiveInt(o.max_event_streams_per_address, 'max_event_streams_per_address');
   checkTimeouts(cfg);
   return cfg;
 }
@@ -166,6 +187,19 @@ function durationKey(v: unknown, key: string): number {
   } catch (err) {
     throw new ValidationError(`${key}: ${(err as Error).message}`);
   }
+}
+
+/** Host names as a browser sends them in Host: lower case, without a port or a final dot. */
+function parseServerNames(v: unknown): string[] {
+  const example = 'e.g. ["render-mgr", "farm.studio.lan"]';
+  if (!Array.isArray(v)) throw new ValidationError(`server_names: must be a list of host names, ${example}`);
+  return v.map((x: unknown) => {
+    const name = typeof x === 'string' ? x.trim().toLowerCase().replace(/\.$/, '') : '';
+    if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(name) || name.length > 253) {
+      throw new ValidationError(`server_names: ${JSON.stringify(x)} is not a host name, ${example}`);
+    }
+    return name;
+  });
 }
 
 function positiveInt(v: unknown, key: string): number {

@@ -44,6 +44,13 @@ export class PreconditionFailedError extends DomainError {
   }
 }
 
+/** The caller may not do this, whatever the input (a setting only admins may choose). */
+export class ForbiddenError extends DomainError {
+  constructor(message: string) {
+    super('forbidden', message);
+  }
+}
+
 export class NotFoundError extends DomainError {
   constructor(message: string) {
     super('not_found', message);

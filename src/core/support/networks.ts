@@ -2,19 +2,50 @@
 // cannot carry one (the Blender add-on's /api/v3, /metrics, the read-only dashboard). Config key
 // `trusted_networks`, a list of CIDRs; IPv4-mapped IPv6 addresses count as their IPv4 address.
 import { isIPv4, isIPv6 } from 'node:net';
+import { type NetworkInterfaceInfo, networkInterfaces } from 'node:os';
 import { ValidationError } from './errors';
 
-/** Loopback plus the private and link-local ranges of IPv4 and IPv6. */
-export const DEFAULT_TRUSTED_NETWORKS: readonly string[] = [
-  '127.0.0.0/8',
-  '10.0.0.0/8',
-  '172.16.0.0/12',
-  '192.168.0.0/16',
-  '169.254.0.0/16',
-  '::1/128',
-  'fc00::/7',
-  'fe80::/10',
-];
+export const LOOPBACK_NETWORKS: readonly string[] = ['127.0.0.0/8', '::1/128'];
+
+/**
+ * The default `trusted_networks`: loopback plus the networks of the manager's own interfaces
+ * (each address with its netmask, as the system reports them when serve starts). Not every
+ * private range: a guest Wi-Fi or another department's network is private too, and those may
+ * submit jobs without a token only when the config says so.
+ */
+export function defaultTrustedNetworks(interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces()): string[] {
+  const out = [...LOOPBACK_NETWORKS];
+  for (const addrs of Object.values(interfaces)) {
+    for (const a of addrs ?? []) {
+      if (a.internal || !a.cidr) continue;
+      const net = parseNetwork(a.cidr);
+      const text = networkText(net);
+      if (!out.includes(text)) out.push(text);
+    }
+  }
+  return out;
+}
+
+/** "192.168.1.0/24" for 192.168.1.20/24: the network's own address and prefix. */
+export function networkText(net: Network): string {
+  const b = net.bytes.map((x, i) => {
+    const bits = Math.max(0, Math.min(8, net.prefix - i * 8));
+    return x & ((0xff << (8 - bits)) & 0xff);
+  });
+  if (b.length === 4) return `${b.join('.')}/${net.prefix}`;
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((b[i]! << 8) | b[i + 1]!).toString(16));
+  // The longest run of zero groups becomes "::".
+  let best = { at: -1, len: 0 };
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && groups[j] === '0') j++;
+    if (j - i > best.len) best = { at: i, len: j - i };
+    i = j === i ? i + 1 : j;
+  }
+  const text = best.len < 2 ? groups.join(':') : `${groups.slice(0, best.at).join(':')}::${groups.slice(best.at + best.len).join(':')}`;
+  return `${text}/${net.prefix}`;
+}
 
 export interface Network {
   text: string;

@@ -2,7 +2,7 @@
 // the run chosen, following the end of the log while the latest run goes on.
 import { api, text } from '../api';
 import { badge, duration, h, relativeTime, replace, table } from '../dom';
-import type { View } from './view';
+import type { Ctx, View } from './view';
 
 const TAIL_LINES = 2000;
 const FOLLOW_MS = 2000;
@@ -28,7 +28,7 @@ interface TaskView {
   runs: TaskRun[];
 }
 
-export function logView(id: string): View {
+export function logView(id: string, ctx: Ctx): View {
   const head = h('div', {});
   const runsEl = h('div', {});
   const logHead = h('h3', {}, 'Log');
@@ -42,6 +42,11 @@ export function logView(id: string): View {
   let jobName: string | undefined;
 
   async function loadLog(): Promise<void> {
+    // Logs hold paths and command lines: serve shows them only with the admin token.
+    if (!ctx.admin) {
+      pre.textContent = 'The log needs the admin token: log in (top right) to see it.';
+      return;
+    }
     const atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 8;
     const run = chosen === undefined ? '' : `&run=${chosen}`;
     pre.textContent = await text(`/api/tasks/${id}/log?tail=${TAIL_LINES}${run}`);
@@ -103,7 +108,7 @@ export function logView(id: string): View {
       drawRuns();
       await loadLog();
       window.clearInterval(timer);
-      timer = running ? window.setInterval(() => void (chosen === undefined ? loadLog() : Promise.resolve()).catch(() => undefined), FOLLOW_MS) : undefined;
+      timer = running && ctx.admin ? window.setInterval(() => void (chosen === undefined ? loadLog() : Promise.resolve()).catch(() => undefined), FOLLOW_MS) : undefined;
     },
     wants: (e) => e.type === 'task' && e.data.id === id,
     dispose: () => window.clearInterval(timer),

@@ -38,17 +38,18 @@ describe('task types', () => {
   it('map v2 → v3 by the table; any other type keeps its name', () => {
     expect(
       ['blender-render', 'video-encoding', 'file-management', 'sleep', 'debug', 'exec-command', 'exr-merge', 'blender', 'misc'].map(v3TaskType),
-    ).toEqual(['blender', 'ffmpeg', 'file-management', 'misc', 'misc', 'misc', 'exr-merge', 'blender', 'misc']);
+    ).toEqual(['blender', 'ffmpeg', 'file-management', 'misc', 'misc', 'misc', 'blender', 'blender', 'misc']);
+    expect(v3TaskType('comp')).toBe('comp');
     // Object.prototype keys are task types like any other.
     expect(v3TaskType('constructor')).toBe('constructor');
   });
 
   it('a Flamenco 3 worker runs its announced types and every v2 type mapping to one of them', () => {
     expect(v2TaskTypesCoveredBy(['blender', 'ffmpeg', 'file-management', 'misc'])).toEqual([
-      'blender', 'blender-render', 'debug', 'exec-command', 'ffmpeg', 'file-management', 'misc', 'sleep', 'video-encoding',
+      'blender', 'blender-render', 'debug', 'exec-command', 'exr-merge', 'ffmpeg', 'file-management', 'misc', 'sleep', 'video-encoding',
     ]);
     expect(v2TaskTypesCoveredBy(['ffmpeg'])).toEqual(['ffmpeg', 'video-encoding']);
-    expect(v2TaskTypesCoveredBy(['exr-merge', 'misc', 'misc'])).toEqual(['debug', 'exec-command', 'exr-merge', 'misc', 'sleep']);
+    expect(v2TaskTypesCoveredBy(['comp', 'misc', 'misc'])).toEqual(['comp', 'debug', 'exec-command', 'misc', 'sleep']);
     expect(v2TaskTypesCoveredBy([])).toEqual([]);
   });
 });
@@ -327,7 +328,7 @@ describe('every job type, compiled and translated', () => {
     }]);
   });
 
-  it('blender-render-progressive: renders and publishing copies translate; deleting, merging, previews and moving aside do not', () => {
+  it('blender-render-progressive: renders, merges and publishing copies translate; deleting, previews and moving aside do not', () => {
     const tasks = translated({
       name: 'shot12', job_type: 'blender-render-progressive',
       settings: { filepath: '/proj/shot12.blend', frames: '1-2', render_output: '/render/shot12/frames/######', cycles_sample_count: 20, cycles_sample_cap: 10, fps: 24 },
@@ -344,12 +345,12 @@ describe('every job type, compiled and translated', () => {
       if (k[0]!.startsWith('render-s_')) expect(k.slice(1)).toEqual(['blender', 'blender-render']);
       if (k[0]!.startsWith('create-preview-images')) expect(k.slice(1)).toEqual(['blender', 'exr_sequence_to_jpeg']);
       if (k[0]!.startsWith('create-preview-video')) expect(k.slice(1)).toEqual(['ffmpeg', 'frames-to-video']);
-      if (k[0]!.startsWith('merge-to')) expect(k.slice(1)).toEqual(['exr-merge', 'merge_progressive_render_sequence']);
+      if (k[0]!.startsWith('merge-to')) expect(k.slice(1)).toEqual(['blender', 'blender-render']);
     }
     const render = tasks.find((t) => t.name.startsWith('render-s_'))!;
     expect(render.commands![0]!.parameters.args).toEqual([
+      '--python-expr', expect.stringContaining('scene.cycles.samples = 4\n    scene.cycles.seed = 1\n'),
       '--render-output', '/render/shot12/frames__intermediate-2026-11-27_120000/render-smpl-0001-0004-######', '--render-format', 'EXR', '--render-frame', '1,2',
-      '--', '--cycles-resumable-num-chunks', '20', '--cycles-resumable-start-chunk', '1', '--cycles-resumable-end-chunk', '4',
     ]);
   });
 
@@ -385,7 +386,7 @@ describe('docs/task-translation.md', () => {
   const doc = readFileSync(path.join(import.meta.dirname, '..', '..', '..', 'docs', 'task-translation.md'), 'utf8');
 
   it('has every task type of the table, a section for every translated command and a row for every other', () => {
-    for (const [v2, v3] of Object.entries(V3_TASK_TYPES)) expect(doc, v2).toContain(`| \`${v2}\` | \`${v3}\` |`);
+    for (const [v2, v3] of Object.entries(V3_TASK_TYPES)) expect(doc, v2).toContain(`| \`${v2}\` | \`${v3}\``);
     for (const name of TRANSLATABLE_COMMANDS) expect(doc, name).toMatch(new RegExp(`### .*\`${name}\``));
     const noEquivalent = doc.slice(doc.indexOf('### No Flamenco 3 equivalent'));
     for (const name of Object.keys(NO_V3_EQUIVALENT)) {

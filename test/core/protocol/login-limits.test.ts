@@ -119,6 +119,23 @@ describe('memory', () => {
     for (let i = 0; i < MAX_TRACKED * 2; i++) counter.add(`10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`);
     expect(counter.size).toBeLessThanOrEqual(MAX_TRACKED);
   });
+
+  it('when full, drops ended windows first, then the oldest, and keeps a blocked key counted', () => {
+    const clock = new ManualClock();
+    const counter = new WindowCounter(clock, 1, 1000, 3);
+    counter.add('old');
+    clock.advance(600);
+    counter.add('blocked');
+    counter.add('c');
+    clock.advance(500); // 'old' has ended; 'blocked' and 'c' have not
+    counter.add('d');
+    expect(counter.size).toBe(3);
+    expect(counter.blockedFor('blocked')).toBe(500);
+    counter.add('e'); // full of live windows: the oldest ('blocked') goes
+    expect(counter.size).toBe(3);
+    expect(counter.blockedFor('blocked')).toBe(0);
+    expect(counter.blockedFor('c')).toBe(500);
+  });
 });
 
 describe('WorkerService.authenticate', () => {

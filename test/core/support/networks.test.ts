@@ -2,24 +2,44 @@
 import { describe, expect, it } from 'vitest';
 import { configFromJson, defaultConfig } from '../../../src/core/support/config';
 import { ValidationError } from '../../../src/core/support/errors';
-import { isTrusted, parseNetwork, parseNetworks } from '../../../src/core/support/networks';
+import { defaultTrustedNetworks, isTrusted, parseNetwork, parseNetworks } from '../../../src/core/support/networks';
+
+/** What os.networkInterfaces() reports on a manager with one wired interface. */
+const INTERFACES = {
+  lo: [
+    { address: '127.0.0.1', netmask: '255.0.0.0', family: 'IPv4', mac: '00:00:00:00:00:00', internal: true, cidr: '127.0.0.1/8' },
+    { address: '::1', netmask: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', family: 'IPv6', mac: '00:00:00:00:00:00', internal: true, cidr: '::1/128', scopeid: 0 },
+  ],
+  eth0: [
+    { address: '192.168.1.20', netmask: '255.255.255.0', family: 'IPv4', mac: '52:54:00:12:34:56', internal: false, cidr: '192.168.1.20/24' },
+    { address: 'fe80::5054:ff:fe12:3456', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', mac: '52:54:00:12:34:56', internal: false, cidr: 'fe80::5054:ff:fe12:3456/64', scopeid: 2 },
+    { address: '2001:db8:0:7::20', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', mac: '52:54:00:12:34:56', internal: false, cidr: '2001:db8:0:7::20/64', scopeid: 0 },
+  ],
+} as const;
 
 describe('trusted networks', () => {
-  const defaults = defaultConfig().trusted_networks;
+  const defaults = parseNetworks(defaultTrustedNetworks(INTERFACES as never));
+
+  it('are by default loopback and the networks of the manager\'s own interfaces', () => {
+    expect(defaultTrustedNetworks(INTERFACES as never)).toEqual(['127.0.0.0/8', '::1/128', '192.168.1.0/24', 'fe80::/64', '2001:db8:0:7::/64']);
+    // The config's default is this machine's.
+    expect(defaultConfig().trusted_networks.map((n) => n.text)).toEqual(defaultTrustedNetworks());
+  });
 
   it.each([
     ['127.0.0.1', true],
     ['::1', true],
     ['::ffff:127.0.0.1', true],
-    ['10.1.2.3', true],
-    ['172.16.0.1', true],
-    ['172.31.255.255', true],
-    ['172.32.0.1', false],
-    ['192.168.1.20', true],
-    ['::ffff:192.168.1.20', true],
-    ['169.254.10.1', true],
+    ['192.168.1.31', true],
+    ['::ffff:192.168.1.31', true],
     ['fe80::1%eth0', true],
-    ['fd12:3456::1', true],
+    ['2001:db8:0:7::99', true],
+    // Other private ranges (a guest Wi-Fi, another department) are not trusted by default.
+    ['192.168.2.5', false],
+    ['10.1.2.3', false],
+    ['172.16.0.1', false],
+    ['169.254.10.1', false],
+    ['fd12:3456::1', false],
     ['8.8.8.8', false],
     ['::ffff:8.8.8.8', false],
     ['2001:db8::1', false],

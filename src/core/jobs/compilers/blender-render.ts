@@ -24,14 +24,14 @@ export function isVideoableImage(format: unknown, extension: unknown): boolean {
 /** Settings shared by the Blender job types. */
 export const BLENDER_SETTINGS = {
   // The add-on writes the path of the .blend it packed into a setting it calls `blendfile`.
-  filepath: { name: 'filepath', type: 'string', required: true, description: 'the .blend file to render', addon: { key: 'blendfile', visible: 'web' } },
+  filepath: { name: 'filepath', type: 'string', required: true, path: true, description: 'the .blend file to render', addon: { key: 'blendfile', visible: 'web' } },
   frames: { name: 'frames', type: 'frames', required: true, description: 'frame range, e.g. "1-250" or "1-10,20"', addon: SCENE_EVAL.frames },
   chunk_size: { name: 'chunk_size', type: 'integer', required: false, default: 1, description: 'frames per render task', addon: { visible: 'submission' } },
   blender_cmd: {
-    name: 'blender_cmd', type: 'string', required: false, default: '{blender}', description: 'the Blender command line; {blender} is set per worker platform',
-    addon: { visible: 'web' },
+    name: 'blender_cmd', type: 'string', required: false, default: '{blender}', admin_only: true,
+    description: 'the Blender command line (admin token only); {blender} is set per worker platform',
   },
-  render_output: { name: 'render_output', type: 'string', required: true, description: 'output path pattern, e.g. "/render/shot12/frames/######"', addon: SCENE_EVAL.renderOutput },
+  render_output: { name: 'render_output', type: 'string', required: true, path: true, description: 'output path pattern, e.g. "/render/shot12/frames/######"', addon: SCENE_EVAL.renderOutput },
 } satisfies Record<string, SettingSpec>;
 
 /** A positive fps and an extension starting with a dot; both are needed to encode video. */
@@ -53,7 +53,7 @@ export const blenderRenderCompiler: JobCompiler = {
     BLENDER_SETTINGS.frames,
     BLENDER_SETTINGS.chunk_size,
     BLENDER_SETTINGS.render_output,
-    { name: 'format', type: 'string', required: false, description: 'Blender file format: PNG, JPEG, OPEN_EXR, …; default: the one in the .blend', addon: SCENE_EVAL.format },
+    { name: 'format', type: 'string', required: false, identifier: true, description: 'Blender file format: PNG, JPEG, OPEN_EXR, …; default: the one in the .blend', addon: SCENE_EVAL.format },
     { name: 'fps', type: 'number', required: false, description: 'frame rate of the video (needed with create_video)', addon: SCENE_EVAL.fps },
     {
       name: 'output_file_extension', type: 'string', required: false, description: 'extension of the rendered frames, e.g. ".png" (needed with create_video)',

@@ -20,7 +20,8 @@ export function parseCommands(v: unknown, where: string): Command[] {
 
 export const customCompiler: JobCompiler = {
   job_type: 'custom',
-  description: 'Tasks given explicitly in the job document ("tasks"); the escape hatch for pipelines.',
+  description: 'Tasks given explicitly in the job document ("tasks"); the escape hatch for pipelines (admin token only).',
+  admin_only: true,
   settings: [],
   compile(_settings, _ctx, job) {
     const list = job.tasks;

@@ -21,6 +21,7 @@ export function jobTypesDocument(compilers: readonly JobCompiler[] = COMPILERS) 
     job_type: c.job_type,
     description: c.description,
     ...(c.addon_label ? { addon_label: c.addon_label } : {}),
+    ...(c.admin_only ? { admin_only: true } : {}),
     // default is null rather than absent so every entry has the same shape; bounds and the
     // Blender add-on's hints only where a setting has them.
     settings: c.settings.map((s) => ({
@@ -28,6 +29,7 @@ export function jobTypesDocument(compilers: readonly JobCompiler[] = COMPILERS) 
       ...(s.min !== undefined ? { min: s.min } : {}),
       ...(s.max !== undefined ? { max: s.max } : {}),
       ...(s.addon ? { addon: s.addon } : {}),
+      ...(s.admin_only ? { admin_only: true } : {}),
     })),
   }));
 }

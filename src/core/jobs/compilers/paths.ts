@@ -60,3 +60,23 @@ export function datePrefix(ms: number): string {
 export function intermediateDir(outputDir: string, now: number): string {
   return `${outputDir}__intermediate-${stamp(now)}`;
 }
+
+/**
+ * Where a job writes its rendered images, as the job's settings say (paths of the workers'
+ * platform, possibly with {placeholders}): `dir` entries are folders whose files count,
+ * `prefix` entries a name start (the intermediate folders beside an output folder). The
+ * last-rendered image of a job is only taken from below these (or the shared storage).
+ */
+export function outputLocations(settings: Record<string, unknown>): { dir?: string; prefix?: string }[] {
+  const out: { dir?: string; prefix?: string }[] = [];
+  if (typeof settings.render_output_root === 'string' && settings.render_output_root !== '') out.push({ dir: settings.render_output_root.replace(/[/\\]+$/, '') });
+  for (const key of ['render_output', 'render_output_path']) {
+    const v = settings[key];
+    if (typeof v !== 'string') continue;
+    const i = Math.max(v.lastIndexOf('/'), v.lastIndexOf('\\'));
+    const dir = i < 0 ? '' : v.slice(0, i).replace(/[/\\]+$/, '');
+    if (dir === '') continue;
+    out.push({ dir }, { prefix: `${dir}__intermediate-` });
+  }
+  return out;
+}

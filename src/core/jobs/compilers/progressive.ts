@@ -78,7 +78,7 @@ export const progressiveCompiler: JobCompiler = {
     { ...BLENDER_SETTINGS.frames, description: 'frame range, one contiguous range such as "1-250"' },
     { ...BLENDER_SETTINGS.chunk_size, description: 'frames per render task for chunks of cycles_sample_cap samples; smaller chunks get more frames' },
     { ...BLENDER_SETTINGS.render_output, description: 'output path ending in exactly six #, e.g. "/render/shot12/frames/######"' },
-    { name: 'format', type: 'string', required: false, default: 'OPEN_EXR', description: 'must be OPEN_EXR: merging needs EXR files', addon: { visible: 'web' } },
+    { name: 'format', type: 'string', required: false, default: 'OPEN_EXR', identifier: true, description: 'must be OPEN_EXR: merging needs EXR files', addon: { visible: 'web' } },
     { name: 'cycles_sample_count', type: 'integer', required: true, description: 'total number of Cycles samples per frame', addon: SCENE_EVAL.cyclesSamples },
     { name: 'cycles_sample_cap', type: 'integer', required: false, default: 100, description: 'most samples in one render task' },
     { name: 'fps', type: 'number', required: true, description: 'frame rate of the preview video', addon: SCENE_EVAL.fps },

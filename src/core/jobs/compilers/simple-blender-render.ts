@@ -31,7 +31,7 @@ export const simpleBlenderRenderCompiler: JobCompiler = {
     },
     { name: 'chunk_size', type: 'integer', required: false, default: 1, description: 'frames per render task', addon: { visible: 'submission' } },
     {
-      name: 'render_output_root', type: 'string', required: true, description: 'the folder below which the output of this job goes',
+      name: 'render_output_root', type: 'string', required: true, path: true, description: 'the folder below which the output of this job goes',
       addon: { subtype: 'dir_path', visible: 'submission' },
     },
     {
@@ -40,16 +40,16 @@ export const simpleBlenderRenderCompiler: JobCompiler = {
       addon: { visible: 'submission' },
     },
     {
-      name: 'render_output_path', type: 'string', required: false,
+      name: 'render_output_path', type: 'string', required: false, path: true,
       description: 'where the frames go; {timestamp} becomes the time the job was submitted',
       addon: {
         subtype: 'file_path', editable: false,
         eval: "str(Path(abspath(settings.render_output_root), last_n_dir_parts(settings.add_path_components), jobname, '{timestamp}', '######'))",
       },
     },
-    { name: 'blendfile', type: 'string', required: true, description: 'the .blend file to render (the add-on sets its packed copy)', addon: { visible: 'web' } },
+    { name: 'blendfile', type: 'string', required: true, path: true, description: 'the .blend file to render (the add-on sets its packed copy)', addon: { visible: 'web' } },
     { name: 'fps', type: 'number', required: false, description: 'frame rate of the preview video; without it there is none', addon: { ...SCENE_EVAL.fps, visible: 'hidden' } },
-    { name: 'format', type: 'string', required: true, description: 'Blender\'s image format: PNG, JPEG, OPEN_EXR, …', addon: { ...SCENE_EVAL.format, visible: 'web' } },
+    { name: 'format', type: 'string', required: true, identifier: true, description: 'Blender\'s image format: PNG, JPEG, OPEN_EXR, …', addon: { ...SCENE_EVAL.format, visible: 'web' } },
     {
       name: 'image_file_extension', type: 'string', required: true, description: 'extension of the rendered frames, e.g. ".png"',
       addon: { ...SCENE_EVAL.fileExtension, visible: 'hidden' },

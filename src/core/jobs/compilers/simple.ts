@@ -27,9 +27,10 @@ export const sleepCompiler: JobCompiler = {
 
 export const execCommandCompiler: JobCompiler = {
   job_type: 'exec-command',
-  description: 'Runs one command line on one worker.',
+  description: 'Runs one command line on one worker (admin token only).',
+  admin_only: true,
   settings: [
-    { name: 'cmd', type: 'string', required: true, description: 'the command line to run' },
+    { name: 'cmd', type: 'string', required: true, admin_only: true, description: 'the command line to run' },
     { name: 'task_type', type: 'string', required: false, default: 'debug', description: 'task type of the one task' },
   ],
   compile(s) {

@@ -35,6 +35,18 @@ export interface SettingSpec {
   max?: number;
   /** Set for the settings of job types offered to the Blender add-on. */
   addon?: AddonHints;
+  /**
+   * Only a submitter with the admin token may set it (it names what a worker executes); others
+   * get the default. Never offered to the Blender add-on. See jobs/submitters.ts.
+   */
+  admin_only?: true;
+  /**
+   * The value reaches a worker's command line as a path argument: it may not start with "-",
+   * which the program would read as an option.
+   */
+  path?: true;
+  /** The value is a name such as a Blender file format: letters, digits and "_" only. */
+  identifier?: true;
 }
 
 export interface CompiledTask {
@@ -56,6 +68,8 @@ export interface JobCompiler {
   description: string;
   /** The name the Blender add-on shows; only job types with one are offered to the add-on. */
   addon_label?: string;
+  /** Only submitters with the admin token may submit it (its tasks run commands the job names). */
+  admin_only?: true;
   settings: readonly SettingSpec[];
   /**
    * Settings as the job keeps them, when compiling decides part of a value (a `{timestamp}`
