@@ -1,6 +1,6 @@
 // The flamenco-mgr program: builds the commander tree; the only place that exits.
 import { Command, CommanderError } from 'commander';
-import { DomainError, type ErrorCode, isSqliteBusy, storageProblem } from './core/support/errors';
+import { DomainError, ERROR_RULES, EXIT, isSqliteBusy, storageProblem } from './core/support/errors';
 import { SchemaTooNewError } from './db/open';
 import { adminTokenCommand } from './cli/admin-token';
 import { backupCommand } from './cli/backup';
@@ -21,19 +21,6 @@ import { webhooksCommand } from './cli/webhooks';
 import { ExitCode } from './cli/exit';
 import { RemoteError } from './cli/client/remote';
 import { COMMIT, VERSION } from './version';
-
-const EXIT: Record<ErrorCode, number> = {
-  validation: 2,
-  unprocessable: 2,
-  unauthorized: 2,
-  forbidden: 2,
-  not_found: 3,
-  conflict: 4,
-  precondition_failed: 4,
-  busy: 5,
-  rate_limited: 5,
-  unavailable: 5,
-};
 
 const DEBUG_ENV = 'FLAMENCO_MGR_DEBUG';
 
@@ -119,19 +106,19 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 /** The exit code and the one line to print for an error that ended a command. */
-function describeError(err: unknown): { code: number; message: string } {
-  if (err instanceof DomainError) return { code: EXIT[err.code], message: err.message };
-  if (err instanceof DataDirError) return { code: 2, message: err.message };
+export function describeError(err: unknown): { code: number; message: string } {
+  if (err instanceof DomainError) return { code: err.rule.exit, message: err.message };
+  if (err instanceof DataDirError) return { code: EXIT.badInput, message: err.message };
   if (err instanceof RemoteError) return { code: err.exitCode, message: err.message };
-  if (err instanceof SchemaTooNewError) return { code: 1, message: err.message };
-  if (isSqliteBusy(err)) return { code: EXIT.busy, message: 'the database is busy (a long operation holds it); try again' };
+  if (err instanceof SchemaTooNewError) return { code: EXIT.internal, message: err.message };
+  if (isSqliteBusy(err)) return { code: ERROR_RULES.busy.exit, message: 'the database is busy (a long operation holds it); try again' };
   const storage = storageProblem(err);
-  if (storage) return { code: EXIT.unavailable, message: `${storage}; nothing was changed` };
-  if (isFsError(err)) return { code: 1, message: `${err.path ? `${err.path}: ` : ''}${fsProblem(err)}` };
+  if (storage) return { code: ERROR_RULES.unavailable.exit, message: `${storage}; nothing was changed` };
+  if (isFsError(err)) return { code: EXIT.internal, message: `${err.path ? `${err.path}: ` : ''}${fsProblem(err)}` };
   // A stack trace helps a bug report but not the person at the terminal; it is opt-in.
   const debug = Boolean(process.env[DEBUG_ENV]);
   const detail = err instanceof Error ? (debug ? (err.stack ?? err.message) : err.message) : String(err);
-  return { code: 1, message: `internal error: ${detail}${debug ? '' : ` (set ${DEBUG_ENV}=1 for details)`}` };
+  return { code: EXIT.internal, message: `internal error: ${detail}${debug ? '' : ` (set ${DEBUG_ENV}=1 for details)`}` };
 }
 
 /** The program's entry: runs it and exits with its code when that is not 0 (serve keeps running). */

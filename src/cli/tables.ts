@@ -1,7 +1,7 @@
 // The tables several commands print: jobs (jobs, queue-status) and workers (list-workers).
 import type { JobSummary } from '../core/lifecycle/queue';
 import { allOnOneRow, firstLine } from '../core/support/one-line';
-import type { JobDetail, TaskView, WorkerView } from '../core/views';
+import type { JobDetail, TaskView, WorkerView } from '../core/read-models';
 import { colourStatus, omittedNote, percent, progressBar, relativeTime, type Style, table, taskLabel } from './format';
 
 function total(counts: Record<string, number>): number {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { checkLogPresent, parseRun, parseTail } from '../core/protocol/task-log-runs';
 import { ValidationError } from '../core/support/errors';
 import { isOneOf } from '../core/support/statuses';
-import type { TaskView } from '../core/views';
+import type { TaskView } from '../core/read-models';
 import type { FarmClient } from './client/client';
 import { withClient } from './client/connect';
 import { common, type CommonOptions } from './context';

@@ -9,7 +9,7 @@ import { Blocklist } from './lifecycle/blocklist';
 import { FailureHandler } from './lifecycle/failures';
 import { JobActions } from './lifecycle/job-actions';
 import { SleepScheduler } from './lifecycle/sleep-schedules';
-import { Views } from './views';
+import { ReadModels } from './read-models';
 import { Names } from './names';
 import { Retention } from './lifecycle/retention';
 import { StuckWork } from './jobs/stuck';
@@ -51,7 +51,7 @@ export class Manager {
   readonly log: Logger;
   readonly dataDir: string;
   readonly variables: Variables;
-  readonly logs: TaskLogs;
+  readonly taskLogs: TaskLogs;
   readonly state: StateMachine;
   readonly workers: WorkerService;
   readonly scheduler: Scheduler;
@@ -61,7 +61,8 @@ export class Manager {
   readonly jobs: JobService;
   readonly queue: QueueService;
   readonly jobActions: JobActions;
-  readonly views: Views;
+  /** The documents every output shares (CLI --json, /api/), built from the records. */
+  readonly readModels: ReadModels;
   /** Turns what people type (names, id prefixes) into ids. */
   readonly names: Names;
   /** Deletes old finished jobs (prune-jobs, job_retention). */
@@ -93,22 +94,22 @@ export class Manager {
     this.log = namingLogger(opts.logger ?? silentLogger, { job: (id) => names.jobName(id), worker: (id) => names.workerNickname(id) });
     this.batch = new WriteBatch(opts.db, this.repos.tx);
     this.variables = new Variables(this.config.variables);
-    this.logs = new TaskLogs(path.join(this.dataDir, 'task-logs'), (file, err) =>
+    this.taskLogs = new TaskLogs(path.join(this.dataDir, 'task-logs'), (file, err) =>
       this.log.warn('task log write failed', { file, error: err instanceof Error ? err.message : String(err) }),
     );
     this.state = new StateMachine(this.repos, this.clock, () => cfg().job_fail_share, this.log);
-    this.workers = new WorkerService(this.repos, this.clock, ids, this.state, this.log, this.logs);
+    this.workers = new WorkerService(this.repos, this.clock, ids, this.state, this.log, this.taskLogs);
     this.failures = new FailureHandler(this.repos, this.clock, this.state, cfg, this.log);
-    this.scheduler = new Scheduler(this.repos, this.clock, this.state, this.logs, this.log);
-    this.reports = new TaskReports(this.repos, this.clock, this.state, this.failures, this.logs, this.log);
-    this.timeouts = new TimeoutChecker(this.repos, this.clock, this.workers, this.failures, this.logs, cfg, this.log);
-    this.jobs = new JobService(this.repos, this.clock, ids, this.log, this.variables, () => cfg().max_tasks_per_job);
+    this.scheduler = new Scheduler(this.repos, this.clock, this.state, this.taskLogs, this.log);
+    this.reports = new TaskReports(this.repos, this.clock, this.state, this.failures, this.taskLogs, this.log, (fn) => this.batch.run(fn));
+    this.timeouts = new TimeoutChecker(this.repos, this.clock, this.workers, this.failures, this.taskLogs, cfg, this.log);
     this.stuck = new StuckWork(this.repos, () => this.variables);
-    this.queue = new QueueService(this.repos, this.clock, this.state, this.workers, this.log, this.logs, this.stuck);
-    this.jobActions = new JobActions(this.repos, this.state, this.logs, this.log);
-    this.views = new Views(this.repos, this.clock, this.stuck, (w) => ({ at: this.workers.lastHeard(w), exact: this.workers.heardHere(w) }), this.logs);
+    this.jobs = new JobService(this.repos, this.clock, ids, this.log, this.stuck, this.variables, () => cfg().max_tasks_per_job);
+    this.queue = new QueueService(this.repos, this.clock, this.state, this.workers, this.log, this.taskLogs, this.stuck);
+    this.jobActions = new JobActions(this.repos, this.state, this.taskLogs, this.log);
+    this.readModels = new ReadModels(this.repos, this.clock, this.stuck, (w) => ({ at: this.workers.lastHeard(w), exact: this.workers.heardHere(w) }), this.taskLogs);
     this.names = new Names(this.repos.names);
-    this.retention = new Retention(this.repos, this.clock, this.jobActions, this.logs, this.log);
+    this.retention = new Retention(this.repos, this.clock, this.jobActions, this.taskLogs, this.log);
     this.documents = new TaskDocuments(this.repos, () => this.variables);
     this.blocklist = new Blocklist(this.repos, this.log);
     this.workerTags = new WorkerTags(this.repos, this.log);

@@ -5,6 +5,11 @@ import type { NameMatch, NamesRepo } from '../db/names-repo';
 import { AmbiguousNameError, NotFoundError } from './support/errors';
 import { isId } from './support/ids';
 
+/** How messages and logs name a worker: its nickname, then its id. */
+export function identifier(w: { nickname: string; id: string }): string {
+  return `${w.nickname} (${w.id})`;
+}
+
 /** Shorter prefixes would match half the farm; ids made in the same second share 8 characters. */
 export const MIN_ID_PREFIX = 4;
 const PREFIX_RE = new RegExp(`^[0-9a-f]{${MIN_ID_PREFIX},23}$`);

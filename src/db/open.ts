@@ -3,8 +3,6 @@ import Database from 'better-sqlite3';
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { PRIVATE_DIR, PRIVATE_FILE } from '../core/support/file-modes';
 import path from 'node:path';
-import { hasV3Equivalent } from '../core/protocol/dialects';
-import type { Command } from './tasks-repo';
 import { MIGRATIONS } from './migrations';
 import { nativeBinding } from './native';
 
@@ -20,7 +18,7 @@ export const BUSY_TIMEOUT_MS = 1500;
 
 let binding: string | object | undefined;
 
-export function openDatabase(dataDir: string, opts: { migrate?: boolean } = {}): DB {
+export function openDatabase(dataDir: string, opts: { migrate?: boolean; backfills?: Backfills } = {}): DB {
   mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR });
   binding ??= nativeBinding();
   const file = path.join(dataDir, DB_FILE);
@@ -35,7 +33,7 @@ export function openDatabase(dataDir: string, opts: { migrate?: boolean } = {}):
   // 16 MiB of page cache: the hot pages (dispatch index, active tasks, workers) fit easily, and
   // serve stays small at 10 000 workers and a million tasks.
   db.pragma('cache_size = -16384');
-  if (opts.migrate !== false) migrate(db);
+  if (opts.migrate !== false) migrate(db, opts.backfills);
   return db;
 }
 
@@ -71,7 +69,23 @@ export function makeFarmPrivate(dataDir: string): void {
 
 export class SchemaTooNewError extends Error {}
 
-export function migrate(db: DB): void {
+/**
+ * The program's own rules that migrations apply to the rows a database has already, handed in by
+ * the layer that owns them (core/jobs/dialects.ts: MIGRATION_BACKFILLS). Without them a migration
+ * that needs one refuses to run on a database with such rows; a new database has none.
+ */
+export interface Backfills {
+  /** Whether a Flamenco 3 Worker can run a task with these commands (tasks-repo.ts's Command). */
+  v3Equivalent(commands: { name: string; settings: Record<string, unknown> }[]): boolean;
+}
+
+const NO_BACKFILLS: Backfills = {
+  v3Equivalent: () => {
+    throw new Error('this database has tasks from before the worker generations; open it with flamenco-mgr serve to upgrade it');
+  },
+};
+
+export function migrate(db: DB, backfills: Backfills = NO_BACKFILLS): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {
     throw new SchemaTooNewError(
@@ -80,7 +94,7 @@ export function migrate(db: DB): void {
   }
   if (current === MIGRATIONS.length) return;
   // Backfills that need the program's own rules, not SQL's.
-  db.function('v3_equivalent', { deterministic: true }, v3EquivalentColumn);
+  db.function('v3_equivalent', { deterministic: true }, (commands: unknown) => v3EquivalentColumn(commands, backfills));
   db.transaction(() => {
     for (let v = current; v < MIGRATIONS.length; v++) {
       db.exec(MIGRATIONS[v]!);
@@ -90,12 +104,13 @@ export function migrate(db: DB): void {
 }
 
 /** tasks.v3_equivalent of a stored `commands` value; a value that is not a list of commands is no task for v3. */
-function v3EquivalentColumn(commands: unknown): number {
+function v3EquivalentColumn(commands: unknown, backfills: Backfills): number {
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(String(commands)) as unknown;
-    const ok = Array.isArray(parsed) && parsed.every((c) => typeof c === 'object' && c !== null && typeof c.name === 'string' && typeof c.settings === 'object' && c.settings !== null);
-    return ok && hasV3Equivalent(parsed as Command[]) ? 1 : 0;
+    parsed = JSON.parse(String(commands));
   } catch {
     return 0;
   }
+  const ok = Array.isArray(parsed) && parsed.every((c) => typeof c === 'object' && c !== null && typeof c.name === 'string' && typeof c.settings === 'object' && c.settings !== null);
+  return ok && backfills.v3Equivalent(parsed as { name: string; settings: Record<string, unknown> }[]) ? 1 : 0;
 }

@@ -4,6 +4,11 @@ import type { DB } from './open';
 
 const MAX_CACHED = 1000;
 
+/** A list of fixed words as SQL text, `('a', 'b')`: for the status sets of core/support/statuses.ts. */
+export function sqlList(words: readonly string[]): string {
+  return `(${words.map((w) => `'${w.replaceAll("'", "''")}'`).join(', ')})`;
+}
+
 export class StatementCache {
   private readonly cache = new Map<string, Statement>();
   constructor(readonly db: DB) {}

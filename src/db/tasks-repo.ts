@@ -1,5 +1,7 @@
 // SQL for the tasks table.
-import { DISPATCH_ORDER, READY_STATUSES } from '../core/protocol/dispatch-rules';
+import { DISPATCH_ORDER } from '../core/support/dispatch-rules';
+import { READY_TASK_STATUSES } from '../core/support/statuses';
+import { sqlList } from './statements';
 import type { TaskStatus } from '../core/support/statuses';
 import type { DB } from './open';
 import { StatementCache } from './statements';
@@ -32,7 +34,7 @@ export interface TaskRecord {
   last_worker_ping: number | null;
   created: number;
   updated: number;
-  /** Whether a Flamenco 3 Worker can run it (core/protocol/dialects.ts hasV3Equivalent), set at submission. */
+  /** Whether a Flamenco 3 Worker can run it (core/jobs/dialects.ts hasV3Equivalent), set at submission. */
   v3_equivalent: boolean;
 }
 
@@ -98,7 +100,7 @@ export const NEXT_FOR_TYPE_V3_SQL = NEXT_FOR_TYPE_SQL.replace('INDEXED BY tasks_
  * reads the page, not the job. Exported so tests can check their query plans.
  */
 export const JOB_TASKS_SQL = 'SELECT * FROM tasks WHERE job_id = ? ORDER BY seq LIMIT ? OFFSET ?';
-export const JOB_HAS_READY_SQL = `SELECT 1 FROM tasks WHERE job_id = ? AND status IN (${READY_STATUSES.map((st) => `'${st}'`).join(', ')}) AND ready = 1 LIMIT 1`;
+export const JOB_HAS_READY_SQL = `SELECT 1 FROM tasks WHERE job_id = ? AND status IN ${sqlList(READY_TASK_STATUSES)} AND ready = 1 LIMIT 1`;
 export const JOB_STATUS_TASKS_SQL = 'SELECT * FROM tasks WHERE job_id = ? AND status = ? ORDER BY seq LIMIT ? OFFSET ?';
 
 // `+?` keeps the plan but stops SQLite from re-planning per bound value (see nextForTypeSql).
@@ -239,7 +241,7 @@ export class TasksRepo {
 
   /** Tasks of a worker in one status (normally 'active': at most one). */
   forWorker(workerId: string, status: 'active' | 'cancel-requested'): TaskRecord[] {
-    // The status is written into the SQL (one of two literals): bound, it made SQLite re-plan the
+    // The status is written into the SQL (one of two literals): bound, it makes SQLite re-plan the
     // query on every call, as for the dispatch query.
     const sql = status === 'active' ? FOR_WORKER_ACTIVE_SQL : FOR_WORKER_CANCEL_REQUESTED_SQL;
     return (this.s.get(sql).all(workerId) as Row[]).map(fromRow);

@@ -1,9 +1,9 @@
 // SQL for what waits in the queue, as the stuck-work warnings look at it (core/jobs/stuck.ts).
+import { WAITING_TASK_STATUSES } from '../core/support/statuses';
 import type { DB } from './open';
-import { StatementCache } from './statements';
+import { sqlList, StatementCache } from './statements';
 
-/** Task statuses that wait for a worker to pick them up. */
-const WAITING = "('queued', 'soft-failed', 'paused')";
+const WAITING = sqlList(WAITING_TASK_STATUSES);
 
 export class WaitingRepo {
   private readonly s: StatementCache;

@@ -1,5 +1,5 @@
 // SQL for the workers table.
-import { type Generation, v3TaskType } from '../core/protocol/dialects';
+import { type Generation, v3TaskType } from '../core/support/generations';
 import type { RequestableStatus, TaskStatus, WorkerStatus } from '../core/support/statuses';
 import type { DB } from './open';
 import { StatementCache } from './statements';
@@ -220,7 +220,7 @@ export class WorkersRepo {
   /**
    * Whether a worker other than those excluded could still run a task of this type in this job:
    * it runs the type (a Flamenco 3 Worker: the type or its Flamenco 3 name, and only for a task
-   * with a Flamenco 3 equivalent; see core/protocol/dialects.ts), carries the job's tag (if the
+   * with a Flamenco 3 equivalent; see core/jobs/dialects.ts), carries the job's tag (if the
    * job has one), is not blocklisted for (job, type) and has not failed this task.
    */
   someoneElseCanRun(taskType: string, jobId: string, taskId: string, jobTag: string | null, v3Equivalent = false): boolean {

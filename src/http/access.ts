@@ -11,9 +11,9 @@
 // `server_names`: a name an attacker controls is none of those.
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
+import { ForbiddenError, MisdirectedRequestError, UnsupportedMediaTypeError } from '../core/support/errors';
 import { isTrusted, type Network } from '../core/support/networks';
 import type { AdminAuth } from './admin-auth';
-import { HttpError } from './errors';
 import { machineNames } from './host-names';
 
 export function fromTrustedNetwork(req: IncomingMessage, networks: readonly Network[]): boolean {
@@ -54,9 +54,7 @@ export function admitTokenless(req: IncomingMessage, auth: AdminAuth, serverName
   if (auth.presents(req)) return;
   if (hostIsOurs(req.headers.host, serverNames)) return;
   const shown = (req.headers.host ?? '').slice(0, 100);
-  throw new HttpError(
-    421,
-    'misdirected_request',
+  throw new MisdirectedRequestError(
     `this manager does not answer requests without the admin token addressed to "${shown}"; use its IP address or host name, ` +
       'or add the name to "server_names" in the manager\'s config (for a DNS alias the studio uses for it)',
   );
@@ -73,12 +71,12 @@ export function admitTokenless(req: IncomingMessage, auth: AdminAuth, serverName
  */
 export function refuseCrossSite(req: IncomingMessage): void {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json') throw new HttpError(415, 'unsupported_media_type', 'the request body must be JSON (Content-Type: application/json)');
+  if (type !== 'application/json') throw new UnsupportedMediaTypeError('the request body must be JSON (Content-Type: application/json)');
   const site = req.headers['sec-fetch-site'];
   const origin = req.headers.origin;
   const crossOrigin = origin !== undefined && origin !== 'null' && originHost(origin) !== (req.headers.host ?? '').toLowerCase();
   if ((site !== undefined && site !== 'same-origin' && site !== 'none') || origin === 'null' || crossOrigin) {
-    throw new HttpError(403, 'forbidden', 'requests made by pages of another site are refused');
+    throw new ForbiddenError('requests made by pages of another site are refused');
   }
 }
 

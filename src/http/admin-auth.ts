@@ -3,13 +3,13 @@
 // answered 429 (with Retry-After) without comparing anything until the window ends. Failures are
 // logged as every refusal is, at most once per address a minute with how many there were
 // (support/refusal-log.ts). The counter is the one the worker protocol uses for wrong worker
-// secrets (protocol/login-limits.ts).
+// secrets (support/window-counter.ts).
 import type { IncomingMessage } from 'node:http';
-import { WindowCounter } from '../core/protocol/login-limits';
+import { RateLimitedError, UnauthorizedError } from '../core/support/errors';
+import { WindowCounter } from '../core/support/window-counter';
 import { type AdminTokenRef, tokenMatches } from '../core/support/admin-token';
 import type { Clock } from '../core/support/clock';
 import type { RefusalLog } from '../core/support/refusal-log';
-import { HttpError, retryAfter } from './errors';
 
 /** Wrong admin tokens an address may present per window before it must wait. */
 export const ADMIN_FAILURES_PER_ADDRESS = 10;
@@ -21,8 +21,7 @@ export function bearerToken(req: IncomingMessage): string {
   return typeof h === 'string' && /^Bearer\s+/i.test(h) ? h.replace(/^Bearer\s+/i, '').trim() : '';
 }
 
-const unauthorized = () =>
-  new HttpError(401, 'unauthorized', 'admin token missing or wrong (see `flamenco-mgr admin-token`)', { 'WWW-Authenticate': 'Bearer realm="flamenco-mgr"' });
+const unauthorized = () => new UnauthorizedError('admin token missing or wrong (see `flamenco-mgr admin-token`)', 'Bearer realm="flamenco-mgr"');
 
 export class AdminAuth {
   private readonly failures: WindowCounter;
@@ -47,7 +46,7 @@ export class AdminAuth {
     const wait = this.failures.blockedFor(address);
     if (wait > 0) {
       this.refusals.refused('admin token refused: too many wrong tokens from this address', address);
-      throw new HttpError(429, 'rate_limited', 'too many wrong admin tokens from this address; try again later', retryAfter(wait));
+      throw new RateLimitedError('too many wrong admin tokens from this address; try again later', wait);
     }
     const presented = bearerToken(req);
     if (presented && tokenMatches(presented, this.token)) return true;

@@ -1,14 +1,13 @@
 // Routes for people and their tools; they need the admin token.
-import { createReadStream } from 'node:fs';
-import { closeSync } from 'node:fs';
-import { NotFoundError } from '../core/support/errors';
+import { NotFoundError, RangeNotSatisfiableError } from '../core/support/errors';
 import { isId } from '../core/support/ids';
-import type { TaskView } from '../core/views';
-import { tailOf } from '../core/protocol/task-logs';
+import type { TaskView } from '../core/read-models';
+import { openTaskLog } from '../core/protocol/task-log-reads';
 import { parseTail } from '../core/protocol/task-log-runs';
 import type { Manager } from '../core/manager';
 import type { AdminAuth } from './admin-auth';
-import { errorReply, type Reply } from './reply';
+import { replyFor } from './errors';
+import type { Reply } from './reply';
 import type { RequestCtx, Route } from './server';
 import { counted } from '../core/support/plural';
 
@@ -20,7 +19,7 @@ function logfile(m: Manager, ctx: RequestCtx): Promise<Reply> {
   if (!isId(job) || !isId(task)) throw notFound();
   let t: TaskView;
   try {
-    t = m.views.task(task);
+    t = m.readModels.task(task);
   } catch (err) {
     if (err instanceof NotFoundError) throw notFound();
     throw err;
@@ -34,19 +33,20 @@ function logfile(m: Manager, ctx: RequestCtx): Promise<Reply> {
  * for it land first, so the answer holds every line the manager has acknowledged.
  */
 export async function serveLog(m: Manager, ctx: RequestCtx, job: string, task: string): Promise<Reply> {
-  await m.logs.flushed(job, task);
-  const h = m.logs.open(job, task);
+  const h = await openTaskLog(m.taskLogs, job, task);
   if (!h) return { status: 200, body: '' };
   const text = { 'Content-Type': 'text/plain; charset=utf-8', 'Accept-Ranges': 'bytes' };
   const tailParam = ctx.url.searchParams.get('tail');
   if (tailParam !== null) {
+    let n: number;
     try {
-      const n = parseTail(tailParam, 'tail');
-      // The size the tail ends at: where a remote `task-log --tail N --follow` goes on from.
-      return { status: 200, body: tailOf(h.fd, h.size, n), headers: { ...text, 'X-Log-Size': String(h.size) } };
-    } finally {
-      closeSync(h.fd);
+      n = parseTail(tailParam, 'tail');
+    } catch (err) {
+      h.close();
+      throw err;
     }
+    // The size the tail ends at: where a remote `task-log --tail N --follow` goes on from.
+    return { status: 200, body: h.tail(n), headers: { ...text, 'X-Log-Size': String(h.size) } };
   }
   const range = ctx.req.headers.range;
   let start = 0;
@@ -62,19 +62,19 @@ export async function serveLog(m: Manager, ctx: RequestCtx, job: string, task: s
         if (r[2] !== '') end = Math.min(end, Number(r[2]));
       }
       if (start >= h.size || start > end) {
-        closeSync(h.fd);
-        return errorReply(416, 'range_not_satisfiable', `the log has ${counted(h.size, 'byte')}`, { 'Content-Range': `bytes */${h.size}` });
+        h.close();
+        return replyFor(new RangeNotSatisfiableError(`the log has ${counted(h.size, 'byte')}`), { 'Content-Range': `bytes */${h.size}` });
       }
       status = 206;
     }
   }
   if (h.size === 0) {
-    closeSync(h.fd);
+    h.close();
     return { status: 200, body: '', headers: text };
   }
   const headers: Record<string, string> = { ...text, 'Content-Length': String(end - start + 1) };
   if (status === 206) headers['Content-Range'] = `bytes ${start}-${end}/${h.size}`;
-  return { status, headers, stream: createReadStream('', { fd: h.fd, start, end, autoClose: true }) };
+  return { status, headers, stream: h.stream(start, end) };
 }
 
 export function adminRoutes(m: Manager, auth: AdminAuth): Route[] {

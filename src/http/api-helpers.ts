@@ -1,10 +1,9 @@
 // Answers of /api/ routes that the CLI's remote mode reads besides the JSON: how many rows a
 // listing left out, and a task's earlier log runs.
-import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs';
 import type { Manager } from '../core/manager';
-import { logRuns, parseRun, parseTail, pickRun, runsOfTask } from '../core/protocol/task-log-runs';
-import { tailOf } from '../core/protocol/task-logs';
-import type { TaskView } from '../core/views';
+import { openTaskLog, taskLogRuns } from '../core/protocol/task-log-reads';
+import { parseRun, parseTail } from '../core/protocol/task-log-runs';
+import type { TaskView } from '../core/read-models';
 import { json, type Reply } from './reply';
 
 /** The header that says how many rows a listing (`limit`) left out. */
@@ -16,29 +15,21 @@ export function listed<K extends string>(r: Record<K, unknown> & { omitted: numb
 }
 
 /** GET /api/tasks/{id}/runs: the runs with a log, oldest first, and who ran each. */
-export function runsOf(m: Manager, t: TaskView): { run: number; worker: string | null }[] {
-  return runsOfTask(m.logs, t.job, t.id);
+export function runsOf(m: Manager, t: TaskView): Promise<{ run: number; worker: string | null }[]> {
+  return taskLogRuns(m.taskLogs, t.job, t.id);
 }
 
 /** GET /api/tasks/{id}/log?run=N[&tail=M]: one run's log, whole or its last lines. */
 export async function serveRun(m: Manager, t: TaskView, runParam: string, tailParam: string | undefined): Promise<Reply> {
   const n = parseRun(runParam, 'run');
   const tail = tailParam === undefined ? undefined : parseTail(tailParam, 'tail');
-  await m.logs.flushed(t.job, t.id);
-  const r = pickRun(logRuns(m.logs, t.job, t.id), t.id, n)!;
   const text = { 'Content-Type': 'text/plain; charset=utf-8' };
-  const fd = openSync(r.file, 'r');
-  const size = fstatSync(fd).size;
-  if (tail !== undefined) {
-    try {
-      return { status: 200, body: tailOf(fd, size, tail), headers: text };
-    } finally {
-      closeSync(fd);
-    }
-  }
-  if (size === 0) {
-    closeSync(fd);
+  const log = await openTaskLog(m.taskLogs, t.job, t.id, n);
+  if (!log) return { status: 200, body: '', headers: text };
+  if (tail !== undefined) return { status: 200, body: log.tail(tail), headers: text };
+  if (log.size === 0) {
+    log.close();
     return { status: 200, body: '', headers: text };
   }
-  return { status: 200, headers: { ...text, 'Content-Length': String(size) }, stream: createReadStream('', { fd, start: 0, end: size - 1, autoClose: true }) };
+  return { status: 200, headers: { ...text, 'Content-Length': String(log.size) }, stream: log.stream() };
 }

@@ -71,7 +71,7 @@ export function apiRoutes(m: Manager, auth: AdminAuth): Route[] {
     // jobs
     route(['GET'], '/jobs', (ctx) => {
       const rows = listing(ctx);
-      const read = () => m.views.jobList(q(ctx, 'status'), rows);
+      const read = () => m.readModels.jobList(q(ctx, 'status'), rows);
       const at = atParam(ctx.url.searchParams.get('at'));
       if (at === undefined) return listed(read(), 'jobs');
       const query = new URLSearchParams(ctx.url.searchParams);
@@ -81,26 +81,26 @@ export function apiRoutes(m: Manager, auth: AdminAuth): Route[] {
       query.sort();
       return listed(shared.read(`jobs?${query}`, at, m.observe.feed.position(), read) as ReturnType<typeof read>, 'jobs');
     }),
-    route(['POST'], '/jobs', (ctx) => json(m.stuck.submitted(m.jobs.submit(parseJson(ctx.body), { address: ctx.req.socket.remoteAddress ?? '' }, 'admin')), 201), JOB_BODY_LIMIT),
+    route(['POST'], '/jobs', (ctx) => json(m.jobs.submit(parseJson(ctx.body), { address: ctx.req.socket.remoteAddress ?? '' }, 'admin'), 201), JOB_BODY_LIMIT),
     route(['GET'], '/jobs/:id', (ctx) => {
       const sel = { status: q(ctx, 'task_status'), limit: limit(ctx), offset: parseOffset(q(ctx, 'offset')) };
-      const { job, omitted } = m.views.jobDetail(jobId(ctx), sel);
+      const { job, omitted } = m.readModels.jobDetail(jobId(ctx), sel);
       return listed({ job: { ...job, task_list: job.task_list.map((t) => withoutLog(ctx, t)) }, omitted }, 'job');
     }),
     route(['DELETE'], '/jobs/:id', (ctx) => {
       m.jobActions.delete(jobId(ctx));
       return noContent;
     }),
-    route(['POST'], '/jobs/:id/cancel', (ctx) => json(m.views.jobSummary(m.jobActions.cancel(jobId(ctx)).id))),
-    route(['POST'], '/jobs/:id/pause', (ctx) => json(m.views.jobSummary(m.jobActions.pause(jobId(ctx)).id))),
-    route(['POST'], '/jobs/:id/resume', (ctx) => json(m.views.jobSummary(m.jobActions.resume(jobId(ctx)).id))),
+    route(['POST'], '/jobs/:id/cancel', (ctx) => json(m.readModels.jobSummary(m.jobActions.cancel(jobId(ctx)).id))),
+    route(['POST'], '/jobs/:id/pause', (ctx) => json(m.readModels.jobSummary(m.jobActions.pause(jobId(ctx)).id))),
+    route(['POST'], '/jobs/:id/resume', (ctx) => json(m.readModels.jobSummary(m.jobActions.resume(jobId(ctx)).id))),
     route(['POST'], '/jobs/:id/requeue', (ctx) => {
       const b = bodyObject(ctx, true);
       return json({ requeued: m.queue.requeueJob(jobId(ctx), optionalBool(b.failed_only, 'failed_only')) });
     }),
     route(['POST', 'PUT'], '/jobs/:id/priority', (ctx) => {
       const b = bodyObject(ctx);
-      return json(m.views.jobSummary(m.jobActions.setPriority(jobId(ctx), b.priority).id));
+      return json(m.readModels.jobSummary(m.jobActions.setPriority(jobId(ctx), b.priority).id));
     }),
 
     route(['POST'], '/prune-jobs', (ctx) => {
@@ -114,9 +114,9 @@ export function apiRoutes(m: Manager, auth: AdminAuth): Route[] {
     // tasks
     route(['GET'], '/tasks/:id', async (ctx) => {
       // The task with every run; its log writes land first, so each run finds its log.
-      const t = m.views.task(taskId(ctx));
-      await m.logs.flushed(t.job, t.id);
-      return json(withoutLog(ctx, m.views.taskDetail(t.id)));
+      const t = m.readModels.task(taskId(ctx));
+      await m.taskLogs.flushed(t.job, t.id);
+      return json(withoutLog(ctx, m.readModels.taskDetail(t.id)));
     }),
     route(['POST'], '/tasks/:id/requeue', (ctx) => json({ requeued: m.queue.requeueTasks([taskId(ctx)]) })),
     route(['POST'], '/requeue-tasks', (ctx) => {
@@ -124,26 +124,22 @@ export function apiRoutes(m: Manager, auth: AdminAuth): Route[] {
       return json({ requeued: m.queue.requeueTasks(stringList(b.tasks, 'tasks').map((t) => m.names.task(t))) });
     }),
     adminRead('/tasks/:id/log', (ctx) => {
-      const t = m.views.task(taskId(ctx));
+      const t = m.readModels.task(taskId(ctx));
       const run = q(ctx, 'run');
       return run === undefined ? serveLog(m, ctx, t.job, t.id) : serveRun(m, t, run, q(ctx, 'tail'));
     }),
-    route(['GET'], '/tasks/:id/runs', async (ctx) => {
-      const t = m.views.task(taskId(ctx));
-      await m.logs.flushed(t.job, t.id);
-      return json(runsOf(m, t));
-    }),
+    route(['GET'], '/tasks/:id/runs', async (ctx) => json(await runsOf(m, m.readModels.task(taskId(ctx))))),
 
     // workers
-    route(['GET'], '/workers', () => json(m.views.workers())),
-    route(['GET'], '/workers/:id', (ctx) => json(m.views.worker(workerId(ctx)))),
+    route(['GET'], '/workers', () => json(m.readModels.workers())),
+    route(['GET'], '/workers/:id', (ctx) => json(m.readModels.worker(workerId(ctx)))),
     route(['DELETE'], '/workers/:id', (ctx) => json({ requeued: m.workers.forget(workerId(ctx)) })),
     route(['POST'], '/workers/:id/status', (ctx) => {
       const b = bodyObject(ctx);
       const status = optionalString(b.status, 'status');
       if (!status) throw new ValidationError('status: required (awake, asleep or shutdown)');
-      const w = m.workers.requestStatus(workerId(ctx), status, optionalBool(b.lazy, 'lazy'));
-      return json(m.views.worker(w.id));
+      const w = m.workers.requestStatus(workerId(ctx), status, { lazy: optionalBool(b.lazy, 'lazy') });
+      return json(m.readModels.worker(w.id));
     }),
     route(['GET'], '/workers/:id/tags', (ctx) => json(m.workerTags.get(workerId(ctx)))),
     route(['PUT'], '/workers/:id/tags', (ctx) => {
@@ -157,7 +153,7 @@ export function apiRoutes(m: Manager, auth: AdminAuth): Route[] {
         route(['POST'], '/workers/:id/requeue', (ctx) => json({ requeued: m.queue.requeueWorker(workerId(ctx)) })),
     route(['GET'], '/sleep-schedules', () => json(m.sleepSchedules.list())),
     route(['GET'], '/workers/:id/sleep-schedule', (ctx) => {
-      const id = m.views.worker(workerId(ctx)).id;
+      const id = m.readModels.worker(workerId(ctx)).id;
       return json(m.sleepSchedules.get(id) ?? null);
     }),
     route(['PUT'], '/workers/:id/sleep-schedule', (ctx) => {

@@ -46,6 +46,7 @@ export function createManagerServer(m: Manager, adminToken: AdminTokenRef): Serv
       maxConnectionsPerAddress: () => m.config.max_connections_per_address,
       onAddressLimit: (address, limit) => m.refusals.refused('connection refused: max_connections_per_address open already', address, { limit }),
       observe: (method, route, status, seconds) => metrics.observeRequest(method, route, status, seconds),
+      clock: m.clock,
     },
   );
   // Event streams never end by themselves: end them when the server stops taking connections,

@@ -4,8 +4,8 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { type EventFeed, type EventRow, eventDocument } from '../core/observe/feed';
-import { ValidationError } from '../core/support/errors';
-import { HttpError } from './errors';
+import { BusyError, RateLimitedError, ValidationError } from '../core/support/errors';
+import { EVENTS_RETRY_MS } from '../core/support/event-stream';
 import type { Reply } from './reply';
 import { addressKey, PerAddress } from './address-limits';
 
@@ -23,14 +23,14 @@ export const REPLAY_LIMIT = 2000;
 const HEARTBEAT_MS = 15_000;
 /** A dropped client whose socket does not take the last bytes in this long is cut off. */
 const DROP_GRACE_MS = 10_000;
-/** How long EventSource waits before reconnecting. */
-const RETRY_MS = 2000;
+/** Retry-After of a stream refused for MAX_CLIENTS or its address's limit: a place comes free only when a client leaves. */
+const FULL_RETRY_AFTER_MS = 10_000;
 /** The last frame of every stream when serve stops: a comment (EventSource ignores it), then the end. */
 export const STOPPING_FRAME = ': serve is stopping; reconnect in a moment\n\n';
 /**
  * Clients written to in one turn of the event loop. A batch of events goes to its clients a slice
  * at a time, so that worker requests are answered between the slices: with fifty clients of every
- * event during full dispatch, writing a batch to all of them at once held the loop for milliseconds.
+ * event during full dispatch, writing a batch to all of them at once holds the loop for milliseconds.
  */
 export const CLIENTS_PER_TURN = 8;
 /** Batches per client the outbox may hold before it is written at once. */
@@ -117,19 +117,17 @@ export class EventStreamHub {
   }
 
   open(req: IncomingMessage, coalesce = false): Reply {
-    if (this.clients.size >= MAX_CLIENTS) throw new HttpError(503, 'busy', `too many event streams open (${MAX_CLIENTS})`, { 'Retry-After': '10' });
+    if (this.clients.size >= MAX_CLIENTS) throw new BusyError(`too many event streams open (${MAX_CLIENTS})`, FULL_RETRY_AFTER_MS);
     const address = addressKey(req.socket?.remoteAddress);
     const perAddress = this.limits.perAddress?.() ?? MAX_CLIENTS;
     if (!this.byAddress.take(address, perAddress)) {
       this.limits.refused?.(address, perAddress);
-      throw new HttpError(429, 'rate_limited', `too many event streams open from ${address} (max_event_streams_per_address: ${perAddress}); close some and try again`, {
-        'Retry-After': '10',
-      });
+      throw new RateLimitedError(`too many event streams open from ${address} (max_event_streams_per_address: ${perAddress}); close some and try again`, FULL_RETRY_AFTER_MS);
     }
     const stream = new Readable({ read() {} });
     const client: Client = { stream, coalesce, address };
     const position = this.feed.position();
-    let start = `retry: ${RETRY_MS}\n\n`;
+    let start = `retry: ${EVENTS_RETRY_MS}\n\n`;
     const last = lastEventId(req);
     if (last === undefined) {
       start += `id: ${position}\nevent: ready\ndata: ${JSON.stringify({ position })}\n\n`;

@@ -2,9 +2,11 @@
 // into responses.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { pipeline, type Readable } from 'node:stream';
+import { type Clock, systemClock } from '../core/support/clock';
+import { MethodNotAllowedError, NotFoundError, ShuttingDownError, TooLargeError } from '../core/support/errors';
 import type { Logger } from '../core/support/logger';
-import { HttpError, replyForError } from './errors';
-import { errorReply, type Reply } from './reply';
+import { errorReplies, replyFor } from './errors';
+import type { Reply } from './reply';
 import { addressKey, admitConnection, PerAddress } from './address-limits';
 
 export interface RequestCtx {
@@ -66,7 +68,8 @@ class ClientGone extends Error {}
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) return Promise.reject(new HttpError(413, 'too_large', `request body larger than ${limit} bytes`));
+  const tooLarge = () => new TooLargeError(`request body larger than ${limit} bytes`);
+  if (declared > limit) return Promise.reject(tooLarge());
   if (req.destroyed && !req.complete) return Promise.reject(new ClientGone());
   return new Promise((resolve, reject) => {
     // A hang-up mid-body is the client's business (a worker killed, a network drop), not ours.
@@ -80,7 +83,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (size > limit) {
         req.removeAllListeners('data');
         req.resume();
-        reject(new HttpError(413, 'too_large', `request body larger than ${limit} bytes`));
+        reject(tooLarge());
         return;
       }
       chunks.push(c);
@@ -141,6 +144,8 @@ export interface HttpServerOptions {
   requestTimeoutMs?: number;
   /** Told of every answer (metrics). */
   observe?: AnswerObserver;
+  /** The manager's clock (how often a warning is logged). */
+  clock?: Clock;
 }
 
 export const HEADERS_TIMEOUT_MS = 10_000;
@@ -153,20 +158,18 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 /** Told of every answer: its route's pattern ('unmatched' when none), status and duration. */
 export type AnswerObserver = (method: string, route: string, status: number, seconds: number) => void;
 
-function refusedWhileStopping(): Reply {
-  return errorReply(503, 'shutting_down', 'the manager is shutting down; try again in a moment', { 'Retry-After': '5' });
-}
-
 export function createHttpServer(routeTable: Route[], log: Logger, opts: HttpServerOptions = {}): http.Server {
   const routes = compile(routeTable);
+  const clock = opts.clock ?? systemClock;
+  const replyForError = errorReplies(log, clock);
   const headersTimeout = opts.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
   const server = http.createServer(
     {
       keepAliveTimeout: 120_000,
       headersTimeout,
       requestTimeout: opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
-      // How often node looks for connections past those timeouts. Its default of 30 s made a
-      // 10 s headers timeout fire after 30 s and a 30 s request timeout after 60 s.
+      // How often node looks for connections past those timeouts. With its default of 30 s a
+      // 10 s headers timeout fires after 30 s and a 30 s request timeout after 60 s.
       connectionsCheckingInterval: Math.min(500, Math.max(50, Math.floor(headersTimeout / 4))),
     },
     (req, res) => {
@@ -187,8 +190,8 @@ export function createHttpServer(routeTable: Route[], log: Logger, opts: HttpSer
   server.on('drop', () => {
     dropped++;
     // At most one line a minute: a flood must not fill the log.
-    if (Date.now() - dropLogged < 60_000) return;
-    dropLogged = Date.now();
+    if (clock.now() - dropLogged < 60_000) return;
+    dropLogged = clock.now();
     log.warn('connection refused: max_connections open already', { max_connections: server.maxConnections, refused_since_last: dropped });
     dropped = 0;
   });
@@ -202,7 +205,7 @@ export function createHttpServer(routeTable: Route[], log: Logger, opts: HttpSer
     if (!server.listening) {
       res.setHeader('Connection', 'close');
       req.resume();
-      send(res, refusedWhileStopping(), method === 'HEAD');
+      send(res, replyFor(new ShuttingDownError()), method === 'HEAD');
       return;
     }
     let route: CompiledRoute | undefined;
@@ -221,8 +224,9 @@ export function createHttpServer(routeTable: Route[], log: Logger, opts: HttpSer
         }
       }
       if (!found) {
-        reply = pathMatched ? errorReply(405, 'method_not_allowed', `${method} is not allowed on ${url.pathname}`) : errorReply(404, 'not_found', `no such endpoint: ${url.pathname}`);
-        if (pathMatched) reply.headers = { Allow: routes.filter((r) => match(r, parts)).flatMap((r) => r.methods).join(', ') };
+        reply = pathMatched
+          ? replyFor(new MethodNotAllowedError(`${method} is not allowed on ${url.pathname}`), { Allow: routes.filter((r) => match(r, parts)).flatMap((r) => r.methods).join(', ') })
+          : replyFor(new NotFoundError(`no such endpoint: ${url.pathname}`));
         req.resume();
       } else {
         where = `${method} ${found.route.path}`;
@@ -239,7 +243,7 @@ export function createHttpServer(routeTable: Route[], log: Logger, opts: HttpSer
         log.debug('client hung up before its request was complete', { where });
         return;
       }
-      reply = replyForError(err, log, where);
+      reply = replyForError(err, where);
       // An unread body would be taken for the next request on this connection.
       if (!req.complete) res.setHeader('Connection', 'close');
     }
@@ -247,7 +251,7 @@ export function createHttpServer(routeTable: Route[], log: Logger, opts: HttpSer
       if (reply.wait) await reply.wait;
       if (opts.settled) await opts.settled();
     } catch (err) {
-      reply = replyForError(err, log, where);
+      reply = replyForError(err, where);
     }
     if (res.headersSent || res.writableEnded) return;
     if (route?.errorShape && reply.status >= 400) reply = route.errorShape(reply);

@@ -3,7 +3,7 @@
 // Measured with 16 tokenless clients each reading a 100 000-task job's first 1 000 tasks in a
 // loop: computed as they came, they held the loop back to back and a worker's /task waited 0.8 s
 // (median) to 7.8 s (p99); taking turns, see docs/limits.md for the figures.
-import { HttpError } from './errors';
+import { BusyError } from '../core/support/errors';
 
 /** Reads that may wait for their turn; more are answered 503 at once. */
 export const MAX_WAITING_READS = 256;
@@ -17,7 +17,7 @@ export class TurnGate {
   /** Resolves in a later turn of the event loop than any other caller's. */
   turn(): Promise<void> {
     if (this.waiting.length >= this.maxWaiting) {
-      throw new HttpError(503, 'busy', 'too many reads without the admin token are waiting; try again in a moment', { 'Retry-After': '1' });
+      throw new BusyError('too many reads without the admin token are waiting; try again in a moment');
     }
     return new Promise<void>((resolve) => {
       this.waiting.push(resolve);

@@ -6,14 +6,13 @@ import path from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { addonJobTypeNamed, addonJobTypes, fromAddonSubmission } from '../core/jobs/addon';
 import type { Manager } from '../core/manager';
-import { NotFoundError, ValidationError } from '../core/support/errors';
+import { ForbiddenError, NotFoundError, ValidationError } from '../core/support/errors';
 import { isTrusted } from '../core/support/networks';
 import { platformName } from '../core/support/validate';
 import type { JobStatus } from '../core/support/statuses';
-import type { JobView } from '../core/views';
+import type { JobView } from '../core/read-models';
 import { COMMIT, VERSION } from '../version';
 import { refuseCrossSite } from './access';
-import { HttpError } from './errors';
 import { json, noContent, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
 import { parseJson } from './body';
@@ -21,17 +20,12 @@ import { parseJson } from './body';
 /** `Flamenco/3.9-beta1 (Blender add-on)`: the add-on's version. Bounded, so it can be echoed. */
 const ADDON_USER_AGENT = /^Flamenco\/([0-9][0-9A-Za-z.+-]{0,31}) \(Blender add-on\)/;
 
-/** Our job statuses as Flamenco 3's JobStatus (the add-on refuses values it does not know). */
-const F3_JOB_STATUS: Record<JobStatus, string> = {
-  queued: 'queued',
-  active: 'active',
-  completed: 'completed',
-  failed: 'failed',
-  canceled: 'canceled',
-  'cancel-requested': 'cancel-requested',
-  paused: 'paused',
-  'pause-requested': 'pause-requested',
-};
+/** Flamenco 3's JobStatus values; the add-on refuses a job whose status is not one of them. */
+type F3JobStatus =
+  | 'active' | 'canceled' | 'completed' | 'failed' | 'paused' | 'pause-requested' | 'queued' | 'cancel-requested' | 'requeueing' | 'under-construction';
+
+/** Each of our job statuses is one of Flamenco 3's and is sent as it is; a new one it lacks stops the build here. */
+const f3JobStatus = (s: JobStatus): F3JobStatus => s;
 
 /** Our error body {error: {code, message}} as Flamenco 3's {code: <status>, message}. */
 export function f3ErrorShape(reply: Reply): Reply {
@@ -52,7 +46,7 @@ function f3Job(j: JobView & { settings: Record<string, unknown> }): Record<strin
     // Required by the add-on; "manager" is Flamenco 3's word for "the manager's own platform".
     submitter_platform: j.submitter_platform ?? 'manager',
     ...(j.tag ? { worker_tag: j.tag } : {}),
-    created: j.created, updated: j.updated, status: F3_JOB_STATUS[j.status as JobStatus], activity: j.activity,
+    created: j.created, updated: j.updated, status: f3JobStatus(j.status as JobStatus), activity: j.activity,
     steps_completed: j.tasks.completed ?? 0, steps_total: steps,
   };
 }
@@ -65,7 +59,7 @@ export function v3Routes(m: Manager): Route[] {
       return;
     }
     m.refusals.refused('add-on request refused: untrusted address', address ?? '', { path: (req.url ?? '').slice(0, 200) });
-    throw new HttpError(403, 'forbidden', `requests from ${address ?? 'an unknown address'} may not submit jobs; to allow them, add their network to "trusted_networks" in the manager's config`);
+    throw new ForbiddenError(`requests from ${address ?? 'an unknown address'} may not submit jobs; to allow them, add their network to "trusted_networks" in the manager's config`);
   };
   const route = (methods: string[], p: string, handler: (ctx: RequestCtx) => Reply | Promise<Reply>): Route => ({
     methods, path: `/api/v3${p}`, guard, handler, errorShape: f3ErrorShape,
@@ -133,9 +127,9 @@ export function v3Routes(m: Manager): Route[] {
       limited(ctx);
       return withSubmission(ctx, (doc, address) => {
         const { id } = m.jobs.submit(doc, { via: 'blender-addon', address, user_agent: userAgent(ctx.req) }, 'trusted-network');
-        return json(f3Job(m.views.jobWithSettings(id)));
+        return json(f3Job(m.readModels.jobWithSettings(id)));
       });
     }),
-    route(['GET'], '/jobs/:id', (ctx) => json(f3Job(m.views.jobWithSettings(ctx.params.id!)))),
+    route(['GET'], '/jobs/:id', (ctx) => json(f3Job(m.readModels.jobWithSettings(ctx.params.id!)))),
   ];
 }

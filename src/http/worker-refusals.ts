@@ -6,7 +6,7 @@
 // its queued updates and end in a sane state. It re-registers only when /sign-on answers 401,
 // which it asks only when it starts; so it is told to shut down, and under a supervisor
 // (systemd's Restart=always) it starts again, gets 401 at sign-on and registers anew.
-// - /task: 423 {"status_requested": "shutdown"}; a 401 there was retried every 10 s forever.
+// - /task: 423 {"status_requested": "shutdown"}; the worker retries a 401 there every 10 s, forever.
 // - /may-i-run: the worker parses the body whatever the status and crashes its checking loop on
 //   any other key, so a 401 carries exactly may_keep_running/reason/status_requested.
 // - /tasks/{id}/update: 409, which the worker drops; a 401 stayed at the head of its queue.
@@ -19,14 +19,16 @@
 // which the worker retries (an update stays queued); /may-i-run says the task may keep running,
 // since nothing could be checked, and asks again at its next poll. The answer comes after
 // LIMITED_ANSWER_DELAY_MS (well within the worker's 3 s timeout): a flooding connection then
-// sends one request a second instead of thousands, which kept the real workers' requests from
-// waiting behind the flood (see bench/scenarios/flood.ts).
+// sends one request a second instead of thousands, and the real workers' requests do not wait
+// behind the flood (see bench/scenarios/flood.ts).
 import type { LoginRefusal } from '../core/protocol/login-limits';
-import { HttpError, ReplyError, retryAfter } from './errors';
-import { errorReply, json, noContent, type Reply } from './reply';
+import { ERROR_RULES, RateLimitedError, UnauthorizedError, UnknownWorkerError } from '../core/support/errors';
+import { ReplyError, replyFor, retryAfter } from './errors';
+import { json, noContent, type Reply } from './reply';
 import type { Route } from './server';
 
-export const REALM = { 'WWW-Authenticate': 'Basic realm="Flamenco Manager"' };
+const CHALLENGE = 'Basic realm="Flamenco Manager"';
+const REALM = { 'WWW-Authenticate': CHALLENGE };
 
 const SHUT_DOWN = { status_requested: 'shutdown' };
 
@@ -35,10 +37,10 @@ export const LIMITED_ANSWER_DELAY_MS = 1000;
 const UNKNOWN: Record<string, Reply> = {
   '/task': { ...json(SHUT_DOWN, 423), headers: REALM },
   '/may-i-run/:task': {
-    ...json({ may_keep_running: false, reason: 'this manager does not know this worker (forgotten?); shut down and register again', ...SHUT_DOWN }, 401),
+    ...json({ may_keep_running: false, reason: 'this manager does not know this worker (forgotten?); shut down and register again', ...SHUT_DOWN }, ERROR_RULES.unauthorized.status),
     headers: REALM,
   },
-  '/tasks/:task/update': errorReply(409, 'unknown_worker', 'this manager does not know this worker (forgotten?); the update is dropped', REALM),
+  '/tasks/:task/update': replyFor(new UnknownWorkerError('this manager does not know this worker (forgotten?); the update is dropped'), REALM),
   '/tasks/:task/return': noContent,
   '/status-change': json(SHUT_DOWN),
 };
@@ -52,14 +54,11 @@ export class LoginRefused extends Error {
 
 export function refusalReply(path: string, r: LoginRefusal): Reply {
   if (r.refused === 'limited') {
-    const headers = retryAfter(r.retryAfterMs);
-    const reply =
-      path === '/may-i-run/:task'
-        ? { ...json({ may_keep_running: true }, 429), headers }
-        : errorReply(429, 'rate_limited', 'too many failed logins from this address or for this worker; try again later', headers);
+    const limited = new RateLimitedError('too many failed logins from this address or for this worker; try again later', r.retryAfterMs);
+    const reply = path === '/may-i-run/:task' ? { ...json({ may_keep_running: true }, limited.rule.status), headers: retryAfter(r.retryAfterMs) } : replyFor(limited);
     return { ...reply, wait: new Promise((resolve) => setTimeout(resolve, LIMITED_ANSWER_DELAY_MS)) };
   }
-  return UNKNOWN[path] ?? errorReply(401, 'unauthorized', 'worker credentials missing or wrong', REALM);
+  return UNKNOWN[path] ?? replyFor(unauthorized());
 }
 
 /**
@@ -95,6 +94,6 @@ export function withRefusals(routes: Route[]): Route[] {
   });
 }
 
-export function unauthorized(): HttpError {
-  return new HttpError(401, 'unauthorized', 'worker credentials missing or wrong', REALM);
+export function unauthorized(): UnauthorizedError {
+  return new UnauthorizedError('worker credentials missing or wrong', CHALLENGE);
 }

@@ -1,14 +1,15 @@
 // The Flamenco worker protocol (shared/protocol.md): parse → call core → reply.
 import type { IncomingMessage } from 'node:http';
-import { NotFoundError } from '../core/support/errors';
+import { ForbiddenError, NotAcceptableError, NotFoundError, ValidationError } from '../core/support/errors';
 import { jsonObject, parseJson } from './body';
 import { given, optionalString, string, stringList } from '../core/support/validate';
 import { isId } from '../core/support/ids';
 import { verifyJwt } from '../core/protocol/jwt';
 import type { Manager } from '../core/manager';
 import { type Caller, type WorkerRecord, workerDocument } from '../core/protocol/workers';
+import { parseTaskUpdate } from '../core/protocol/task-reports';
 import { bearerToken } from './admin-auth';
-import { HttpError } from './errors';
+import { replyFor } from './errors';
 import { LoginRefused, unauthorized, withRefusals } from './worker-refusals';
 import { json, noContent, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
@@ -24,6 +25,16 @@ export function callerOf(req: IncomingMessage): Caller {
   if (address.startsWith('::ffff:')) address = address.slice(7);
   const ua = req.headers['user-agent'];
   return { address, software: typeof ua === 'string' ? ua : '' };
+}
+
+/** What parse returns, or the ValidationError it threw. */
+function parsedOrRefused<T>(parse: () => T): T | ValidationError {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof ValidationError) return err;
+    throw err;
+  }
 }
 
 function requireId(id: string | undefined, what: string): string {
@@ -61,16 +72,19 @@ export function workerRoutes(m: Manager): Route[] {
     const secret = m.config.registration_secret;
     if (!secret) return;
     const token = bearerToken(req);
-    if (!token) throw new HttpError(403, 'forbidden', 'Missing Bearer token for registration');
-    if (!verifyJwt(token, secret, m.clock.now())) throw new HttpError(403, 'forbidden', 'Invalid Bearer token for registration');
+    if (!token) throw new ForbiddenError('Missing Bearer token for registration');
+    if (!verifyJwt(token, secret, m.clock.now())) throw new ForbiddenError('Invalid Bearer token for registration');
   }
 
-  /** Marks the (already authenticated) worker seen, then runs the handler. */
-  function worker(wake: boolean, fn: (w: WorkerRecord, ctx: RequestCtx) => Reply): (ctx: RequestCtx) => Reply {
+  /**
+   * Marks the (already authenticated) worker seen, then runs the handler. `wake`: the request is
+   * one an asleep worker makes only once it works again (/task, /may-i-run), so it is awake.
+   */
+  function worker(fn: (w: WorkerRecord, ctx: RequestCtx) => Reply, { wake = false } = {}): (ctx: RequestCtx) => Reply {
     return (ctx) => {
       const w = workerOf(ctx);
       // Both join this turn's group commit; the server answers once it is on disk.
-      m.batch.run(() => m.workers.seen(w, callerOf(ctx.req), wake));
+      m.batch.run(() => m.workers.seen(w, callerOf(ctx.req), { wake }));
       return m.batch.run(() => fn(w, ctx));
     };
   }
@@ -84,7 +98,7 @@ export function workerRoutes(m: Manager): Route[] {
       supported_task_types: stringList(b.supported_task_types ?? [], 'supported_task_types'),
     };
     // Open registration is rate-limited per address; with a secret, the token was the check.
-    const w = await m.workers.register(registration, callerOf(ctx.req), !m.config.registration_secret);
+    const w = await m.workers.register(registration, callerOf(ctx.req), { open: !m.config.registration_secret });
     return json(workerDocument(w));
   }
 
@@ -108,7 +122,7 @@ export function workerRoutes(m: Manager): Route[] {
     {
       methods: ['POST'],
       path: '/sign-off',
-      handler: worker(false, (w, ctx) => {
+      handler: worker((w, ctx) => {
         m.workers.signOff(w, callerOf(ctx.req));
         return noContent;
       }),
@@ -116,34 +130,40 @@ export function workerRoutes(m: Manager): Route[] {
     {
       methods: ['POST', 'GET'],
       path: '/task',
-      handler: worker(true, (w) => {
-        const r = m.scheduler.claim(w);
-        switch (r.kind) {
-          case 'status-change':
-            return json({ status_requested: r.status }, 423);
-          case 'no-task-types':
-            return { status: 406, body: { error: { code: 'not_acceptable', message: 'You do not support any task types.' } } };
-          case 'none':
-            return noContent;
-          case 'task':
-            return json(m.documents.forWorker(r.task, w));
-        }
-      }),
+      handler: worker(
+        (w) => {
+          const r = m.scheduler.claim(w);
+          switch (r.kind) {
+            case 'status-change':
+              return json({ status_requested: r.status }, 423);
+            case 'no-task-types':
+              return replyFor(new NotAcceptableError('You do not support any task types.'));
+            case 'none':
+              return noContent;
+            case 'task':
+              return json(m.documents.forWorker(r.task, w));
+          }
+        },
+        { wake: true },
+      ),
     },
     {
       methods: ['POST'],
       path: '/tasks/:task/update',
       bodyLimit: TASK_UPDATE_BODY_LIMIT,
-      handler: worker(false, (w, ctx) => {
+      handler: worker((w, ctx) => {
+        const taskId = requireId(ctx.params.task, 'Task');
+        // A bad body's refusal is handed on as a value: the protocol answers 404 and 409 first.
+        const update = parsedOrRefused(() => parseTaskUpdate(parseJson(ctx.body)));
         // Answered once the log lines are on disk and the update committed after them.
-        const applied = m.reports.update(w, requireId(ctx.params.task, 'Task'), () => parseJson(ctx.body), (fn) => m.batch.run(fn));
+        const applied = m.reports.update(w, taskId, update);
         return { ...noContent, wait: applied };
       }),
     },
     {
       methods: ['POST'],
       path: '/tasks/:task/return',
-      handler: worker(false, (w, ctx) => {
+      handler: worker((w, ctx) => {
         m.reports.returnTask(w, requireId(ctx.params.task, 'Task'));
         return noContent;
       }),
@@ -151,17 +171,17 @@ export function workerRoutes(m: Manager): Route[] {
     {
       methods: ['GET'],
       path: '/may-i-run/:task',
-      handler: worker(true, (w, ctx) => json(m.reports.mayIRun(w, requireId(ctx.params.task, 'Task')))),
+      handler: worker((w, ctx) => json(m.reports.mayIRun(w, requireId(ctx.params.task, 'Task'))), { wake: true }),
     },
     {
       methods: ['GET'],
       path: '/status-change',
-      handler: worker(false, (w) => (w.status_requested ? json({ status_requested: w.status_requested }) : noContent)),
+      handler: worker((w) => (w.status_requested ? json({ status_requested: w.status_requested }) : noContent)),
     },
     {
       methods: ['POST'],
       path: '/ack-status-change/:status',
-      handler: worker(false, (w, ctx) => {
+      handler: worker((w, ctx) => {
         m.workers.ack(w, ctx.params.status ?? '');
         return noContent;
       }),
@@ -169,7 +189,7 @@ export function workerRoutes(m: Manager): Route[] {
     {
       methods: ['POST'],
       path: '/output-produced',
-      handler: worker(false, (w, ctx) => {
+      handler: worker((w, ctx) => {
         const b = jsonObject(ctx.body);
         m.reports.outputProduced(w, stringList(b.paths ?? [], 'paths'));
         return noContent;

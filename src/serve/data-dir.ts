@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ownValue } from '../core/support/own';
 import { PRIVATE_DIR } from '../core/support/file-modes';
 import { DB_FILE, openDatabase, type DB } from '../db/open';
+import { MIGRATION_BACKFILLS } from '../core/jobs/dialects';
 
 export const DEFAULT_DATA_DIR = './flamenco-data';
 export const DATA_DIR_ENV = 'FLAMENCO_MGR_DATA_DIR';
@@ -153,7 +154,7 @@ export function checkFarmDatabase(dataDir: string, newFarm: boolean): void {
 export function openFarmDatabase(dataDir: string): DB {
   ensureDataDir(dataDir);
   try {
-    return openDatabase(dataDir);
+    return openDatabase(dataDir, { backfills: MIGRATION_BACKFILLS });
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     const file = path.join(dataDir, DB_FILE);

@@ -1,5 +1,6 @@
 // The events stream (/api/events), read with fetch so that the admin token can go in a header
 // (EventSource cannot send one). Reconnects with Last-Event-ID; on "resync" the page refetches.
+import { EVENTS_RETRY_MS } from '../core/support/event-stream';
 
 export interface FarmEvent {
   type: string;
@@ -46,7 +47,7 @@ export function connectEvents(headers: () => Record<string, string>, onEvent: Ev
         // reconnect below
       }
       onState(false);
-      if (!stopped) await new Promise((r) => setTimeout(r, 2000));
+      if (!stopped) await new Promise((r) => setTimeout(r, EVENTS_RETRY_MS));
     }
   }
 

@@ -3,7 +3,8 @@
 import { access, type Access, ApiError, authHeaders, session } from './api';
 import { h, replace } from './dom';
 import { connectEvents, debounce, type FarmEvent } from './live';
-import { farmView, type FarmSummary } from './views/farm';
+import type { FarmSummary } from '../core/api-types';
+import { farmView } from './views/farm';
 import { jobView } from './views/job';
 import { jobsView } from './views/jobs';
 import { logView } from './views/log';

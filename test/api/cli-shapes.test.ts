@@ -87,7 +87,7 @@ describe('CLI --json and the admin API agree', { timeout: 60_000 }, () => {
     const { settings: _s, task_list: _t, warnings: _w, first_failure: _f, ...summary } = expectJson(await api(s, 'GET', `/api/jobs/${a.job}`));
     expect(timeless(cliPaused)).toEqual(timeless(summary));
     const cliPrio = await runJson(['set-priority', b.job, '77', ...d]);
-    expect(timeless(cliPrio)).toEqual(timeless(s.manager.views.jobSummary(b.job)));
+    expect(timeless(cliPrio)).toEqual(timeless(s.manager.readModels.jobSummary(b.job)));
     expect(cliPrio.priority).toBe(77);
     // And the other way round: what the API did, the CLI shows.
     const apiResumed = expectJson(await api(s, 'POST', `/api/jobs/${b.job}/resume`));

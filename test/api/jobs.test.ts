@@ -59,7 +59,7 @@ describe('GET /api/jobs and /api/jobs/:id', { timeout: 30_000 }, () => {
     s.manager.jobActions.pause(b.job);
 
     const list = expectJson(await api(s, 'GET', '/api/jobs'));
-    expect(list).toEqual(s.manager.views.jobs());
+    expect(list).toEqual(s.manager.readModels.jobs());
     expect(list.map((j: { id: string }) => j.id)).toEqual([a.job, b.job]);
     expect(list[0]).toEqual({
       id: a.job, name: 'first', job_type: 'custom', status: 'queued', priority: 50, created: expect.any(String), updated: expect.any(String),
@@ -71,7 +71,7 @@ describe('GET /api/jobs and /api/jobs/:id', { timeout: 30_000 }, () => {
     expectApiError(await api(s, 'GET', '/api/jobs?status=bogus'), 400, /^status: "bogus" is not a job status/);
 
     const detail = expectJson(await api(s, 'GET', `/api/jobs/${a.job}`));
-    expect(detail).toEqual(s.manager.views.job(a.job));
+    expect(detail).toEqual(s.manager.readModels.job(a.job));
     expect(detail.task_list.map((t: { id: string }) => t.id)).toEqual([a.ids.a1, a.ids.a2]);
   });
 
@@ -122,7 +122,7 @@ describe('GET /api/jobs/:id?offset=&limit=: a page of the tasks', { timeout: 30_
     expect(await page(s, job, 'limit=100&offset=0')).toMatchObject({ names: names.slice(0, 100), omitted: '150' });
     expect(await page(s, job, '')).toMatchObject({ names, omitted: '0' });
     // The same page the CLI's views read.
-    expect(expectJson(await api(s, 'GET', `/api/jobs/${job}?limit=3&offset=7`))).toEqual(s.manager.views.job(job, { limit: 3, offset: 7 }));
+    expect(expectJson(await api(s, 'GET', `/api/jobs/${job}?limit=3&offset=7`))).toEqual(s.manager.readModels.job(job, { limit: 3, offset: 7 }));
   });
 
   it('pages the tasks of one status with task_status', async () => {
@@ -159,7 +159,7 @@ describe('job actions', { timeout: 30_000 }, () => {
     expect(t._id).toBe(ids.a);
 
     const body = expectJson(await api(s, 'POST', `/api/jobs/${job}/cancel`));
-    expect(body).toEqual(s.manager.views.jobSummary(job));
+    expect(body).toEqual(s.manager.readModels.jobSummary(job));
     expect(body.status).toBe('cancel-requested');
     expect(body.task_list).toBeUndefined();
     expect(body.tasks).toMatchObject({ 'cancel-requested': 1, canceled: 1 });
@@ -171,7 +171,7 @@ describe('job actions', { timeout: 30_000 }, () => {
     expect(expectJson(await api(s, 'GET', `/api/jobs/${job}`)).status).toBe('canceled');
 
     const before = dbSnapshot(s);
-    expectApiError(await api(s, 'POST', `/api/jobs/${job}/cancel`), 409, `job ${job} is canceled; only a queued, active or paused job can be canceled`);
+    expectApiError(await api(s, 'POST', `/api/jobs/${job}/cancel`), 409, `job ${job} is canceled; only a queued, active, paused or pause-requested job can be canceled`);
     expect(dbSnapshot(s)).toEqual(before);
   });
 
@@ -185,7 +185,7 @@ describe('job actions', { timeout: 30_000 }, () => {
     const resumed = expectJson(await api(s, 'POST', `/api/jobs/${job}/resume`));
     expect(resumed.status).toBe('queued');
     expect(resumed.tasks).toMatchObject({ queued: 1 });
-    expectApiError(await api(s, 'POST', `/api/jobs/${job}/resume`), 409, `job ${job} is queued; only a paused job can be resumed`);
+    expectApiError(await api(s, 'POST', `/api/jobs/${job}/resume`), 409, `job ${job} is queued; only a paused or pause-requested job can be resumed`);
     expect((await w.call('POST', '/task')).status).toBe(200);
   });
 
@@ -211,14 +211,14 @@ describe('job actions', { timeout: 30_000 }, () => {
     const w = await registerWorker(s.url);
     const t = await fetchTask(w);
     expect((await w.call('POST', `/tasks/${t._id}/update`, { task_status: 'failed' })).status).toBe(204);
-    expect(s.manager.views.job(job).status).toBe('failed');
+    expect(s.manager.readModels.job(job).status).toBe('failed');
 
     for (const bad of ['{"failed_only": "yes"}', '[true]', 'nope']) {
       expectApiError(await api(s, 'POST', `/api/jobs/${job}/requeue`, { raw: bad, headers: { 'Content-Type': 'application/json' } }), 400);
     }
     expect(expectJson(await api(s, 'POST', `/api/jobs/${job}/requeue`, { body: { failed_only: true } }))).toEqual({ requeued: 2 });
-    expect(s.manager.views.job(job).status).toBe('queued');
-    expect(s.manager.views.task(ids.a!).failed_by_workers).toEqual([]);
+    expect(s.manager.readModels.job(job).status).toBe('queued');
+    expect(s.manager.readModels.task(ids.a!).failed_by_workers).toEqual([]);
 
     // No body at all: the whole job.
     expect(expectJson(await api(s, 'POST', `/api/jobs/${job}/requeue`))).toEqual({ requeued: 0 });
@@ -237,7 +237,7 @@ describe('job actions', { timeout: 30_000 }, () => {
     submit(s, [{ name: 'first' }], { priority: 50 });
     const later = submit(s, [{ name: 'later' }], { priority: 50 });
     const body = expectJson(await api(s, 'POST', `/api/jobs/${later.job}/priority`, { body: { priority: 90 } }));
-    expect(body).toEqual(s.manager.views.jobSummary(later.job));
+    expect(body).toEqual(s.manager.readModels.jobSummary(later.job));
     expect(body.priority).toBe(90);
     expect(expectJson(await api(s, 'PUT', `/api/jobs/${later.job}/priority`, { body: { priority: 95 } })).priority).toBe(95);
     const w = await registerWorker(s.url);

@@ -44,7 +44,7 @@ describe('task progress', { timeout: 30_000 }, () => {
     await update({ task_status: 'completed' });
     const next = (await w.call('POST', '/task')).json;
     expect((await w.call('POST', `/tasks/${next._id}/update`, { task_progress_percentage: 40, log: `${fra(1)}\n${saved(1)}` })).status).toBe(204);
-    expect(s.manager.views.task(next._id).progress).toBe(40);
+    expect(s.manager.readModels.task(next._id).progress).toBe(40);
   });
 
   it('shows a completed task as 100 % in the API, the CLI table and its JSON', async () => {

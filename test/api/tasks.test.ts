@@ -1,5 +1,5 @@
 // The task routes of the admin API: show, requeue, and the log with byte ranges and ?tail=N.
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { registerWorker, testServer, type TestServer, type TestWorker } from '../helpers/env';
@@ -12,7 +12,7 @@ async function taskWithLog(s: TestServer): Promise<{ job: string; task: string; 
   const w = await registerWorker(s.url);
   const t = await fetchTask(w);
   expect((await w.call('POST', `/tasks/${t._id}/update`, { log: 'line one\nline two\nline three' })).status).toBe(204);
-  const log = s.manager.logs.tail(job, ids.a!, 1000);
+  const log = readFileSync(s.manager.taskLogs.file(job, ids.a!), 'utf8');
   expect(log).toMatch(/: Manager assigned task [0-9a-f]{24} to worker .*\nline one\nline two\nline three\n$/);
   return { job, task: ids.a!, w, log };
 }
@@ -24,7 +24,7 @@ describe('GET /api/tasks/:id', { timeout: 30_000 }, () => {
     const w = await registerWorker(s.url, { nickname: 'node-7' });
     await fetchTask(w);
     const t = expectJson(await api(s, 'GET', `/api/tasks/${ids.a}`));
-    expect(t).toEqual(s.manager.views.taskDetail(ids.a!));
+    expect(t).toEqual(s.manager.readModels.taskDetail(ids.a!));
     expect(t).toMatchObject({ id: ids.a, job, name: 'a', status: 'active', task_type: 'sleep', parents: [], worker: w.id, worker_nickname: 'node-7', failed_by_workers: [] });
     // Its run so far: who runs it since when, not ended yet, and the log that is its own.
     expect(t.runs).toEqual([{ worker: w.id, worker_nickname: 'node-7', started: t.started, ended: null, outcome: null, activity: t.activity, duration_ms: 0, log_run: 1 }]);
@@ -46,9 +46,9 @@ describe('POST /api/tasks/:id/requeue', { timeout: 30_000 }, () => {
     await registerWorker(s.url);
     const t = await fetchTask(w1);
     await w1.call('POST', `/tasks/${t._id}/update`, { task_status: 'failed' });
-    expect(s.manager.views.task(ids.a!).status).toBe('soft-failed');
+    expect(s.manager.readModels.task(ids.a!).status).toBe('soft-failed');
     expect(expectJson(await api(s, 'POST', `/api/tasks/${ids.a}/requeue`))).toEqual({ requeued: 1 });
-    expect(s.manager.views.task(ids.a!)).toMatchObject({ status: 'queued', failed_by_workers: [] });
+    expect(s.manager.readModels.task(ids.a!)).toMatchObject({ status: 'queued', failed_by_workers: [] });
     // Already queued: nothing to do.
     expect(expectJson(await api(s, 'POST', `/api/tasks/${ids.a}/requeue`))).toEqual({ requeued: 0 });
 

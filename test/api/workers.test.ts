@@ -9,7 +9,7 @@ describe('GET /api/workers and /api/workers/:id', { timeout: 30_000 }, () => {
     expect(expectJson(await api(s, 'GET', '/api/workers'))).toEqual([]);
     const w = await registerWorker(s.url, { nickname: 'node-1', types: ['sleep', 'blender-render'] });
     const list = expectJson(await api(s, 'GET', '/api/workers'));
-    expect(list).toEqual(s.manager.views.workers());
+    expect(list).toEqual(s.manager.readModels.workers());
     expect(list).toEqual([
       {
         id: w.id, nickname: 'node-1', status: 'starting', status_requested: null, lazy_status_request: false, platform: 'linux',
@@ -29,7 +29,7 @@ describe('POST /api/workers/:id/status', { timeout: 30_000 }, () => {
     const s = await testServer();
     const w = await registerWorker(s.url);
     const body = expectJson(await api(s, 'POST', `/api/workers/${w.id}/status`, { body: { status: 'asleep', lazy: true } }));
-    expect(body).toEqual(s.manager.views.worker(w.id));
+    expect(body).toEqual(s.manager.readModels.worker(w.id));
     expect(body).toMatchObject({ status_requested: 'asleep', lazy_status_request: true });
     const t = await w.call('POST', '/task');
     expect(t.status).toBe(423);
@@ -70,7 +70,7 @@ describe('POST /api/workers/:id/requeue and DELETE /api/workers/:id', { timeout:
     const w = await registerWorker(s.url);
     await fetchTask(w);
     expect(expectJson(await api(s, 'POST', `/api/workers/${w.id}/requeue`))).toEqual({ requeued: 1 });
-    expect(s.manager.views.task(ids.a!)).toMatchObject({ status: 'queued', worker: null });
+    expect(s.manager.readModels.task(ids.a!)).toMatchObject({ status: 'queued', worker: null });
     expect(expectJson(await api(s, 'POST', `/api/workers/${w.id}/requeue`))).toEqual({ requeued: 0 });
     expectApiError(await api(s, 'POST', `/api/workers/${UNKNOWN_ID}/requeue`), 404, `worker ${UNKNOWN_ID} not found`);
   });
@@ -81,7 +81,7 @@ describe('POST /api/workers/:id/requeue and DELETE /api/workers/:id', { timeout:
     const w = await registerWorker(s.url);
     await fetchTask(w);
     expect(expectJson(await api(s, 'DELETE', `/api/workers/${w.id}`))).toEqual({ requeued: 1 });
-    expect(s.manager.views.task(ids.a!).status).toBe('queued');
+    expect(s.manager.readModels.task(ids.a!).status).toBe('queued');
     expectApiError(await api(s, 'GET', `/api/workers/${w.id}`), 404);
     // Its credentials no longer work: the worker is told to shut down (see worker-refusals.ts).
     expect((await w.call('POST', '/sign-on', {})).status).toBe(401);

@@ -18,7 +18,7 @@ async function farmWithLog() {
   const w = await addWorker(tm);
   const task = mustClaim(tm, w);
   await report(tm, w, task.id, { task_status: 'active', log: 'Fra:1 rendering\nSaved: frame 1' });
-  await tm.manager.logs.idle();
+  await tm.manager.taskLogs.idle();
   return { tm, job, task: task.id };
 }
 

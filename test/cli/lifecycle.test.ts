@@ -3,7 +3,7 @@
 // blocklist and sleep-schedule. Human and --json output; bad input gets a message and an exit
 // code (2 bad value, 3 unknown id, 4 conflict), never a stack trace.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { onCleanup, testManager, type TestManager } from '../helpers/env';
 import { addWorker, complete, fail, mustClaim, report, submitCustom, tasksByName, workerRec } from '../helpers/domain';
@@ -46,7 +46,7 @@ describe('jobs and job', { timeout: 60_000 }, () => {
     expect(lines[2]).toMatch(new RegExp(`^${b}\\s+paused one\\s+custom\\s+paused\\s+50\\s+\\[\\.{20}\\]\\s+0%\\s+0/1\\s+`));
 
     const json = await runJson(['jobs', ...dd(tm)]);
-    expect(json).toEqual(tm.manager.views.jobs());
+    expect(json).toEqual(tm.manager.readModels.jobs());
     expect((await runJson(['jobs', '--status', 'paused', ...dd(tm)])).map((j: { id: string }) => j.id)).toEqual([b]);
     expectFailure(await runCli(['jobs', '--status', 'bogus', ...dd(tm)]), 2, /^flamenco-mgr: status: "bogus" is not a job status/);
   });
@@ -63,7 +63,7 @@ describe('jobs and job', { timeout: 60_000 }, () => {
     expect(out).toMatch(/^ {2}metadata\.project: sprite$/m);
     expect(out).toMatch(/^TASK\s+NAME\s+TYPE\s+STATUS\s+WORKER\s+PROGRESS\s+ACTIVITY$/m);
     expect(out).toMatch(new RegExp(`^${tasksByName(tm, job).first!.id}\\s+first\\s+sleep\\s+active\\s+node-1\\s+0%\\s+assigned to node-1$`, 'm'));
-    expect(await runJson(['job', job, ...dd(tm)])).toEqual(tm.manager.views.job(job));
+    expect(await runJson(['job', job, ...dd(tm)])).toEqual(tm.manager.readModels.job(job));
     expectFailure(await runCli(['job', UNKNOWN_ID, ...dd(tm)]), 3, `job ${UNKNOWN_ID} not found`);
     expectFailure(await runCli(['job', 'xyz', ...dd(tm)]), 3, 'job xyz not found');
   });
@@ -79,12 +79,12 @@ describe('cancel-job, pause-job, resume-job', { timeout: 60_000 }, () => {
     expect(tm.manager.reports.mayIRun(workerRec(tm, w), a.id)).toEqual({ may_keep_running: false, reason: `task ${a.id} in non-runnable status cancel-requested` });
     complete(tm, w, a.id);
     expect(tm.manager.repos.jobs.get(job)!.status).toBe('canceled');
-    expectFailure(await runCli(['cancel-job', job, ...dd(tm)]), 4, `job ${job} is canceled; only a queued, active or paused job can be canceled`);
+    expectFailure(await runCli(['cancel-job', job, ...dd(tm)]), 4, `job ${job} is canceled; only a queued, active, paused or pause-requested job can be canceled`);
     expectFailure(await runCli(['cancel-job', UNKNOWN_ID, ...dd(tm)]), 3, `job ${UNKNOWN_ID} not found`);
 
     const other = submitCustom(tm, [{ name: 'x' }]);
     const json = await runJson(['cancel-job', other, ...dd(tm)]);
-    expect(json).toEqual(tm.manager.views.jobSummary(other));
+    expect(json).toEqual(tm.manager.readModels.jobSummary(other));
     expect(json.status).toBe('canceled');
   });
 
@@ -100,14 +100,14 @@ describe('cancel-job, pause-job, resume-job', { timeout: 60_000 }, () => {
     expectFailure(await runCli(['pause-job', job, ...dd(tm)]), 4, `job ${job} is paused; only a queued or active job can be paused`);
 
     expect(ok(await runCli(['resume-job', job, ...dd(tm)]))).toBe(`resumed job ${job} (shot 12); it is now queued\n`);
-    expectFailure(await runCli(['resume-job', job, ...dd(tm)]), 4, `job ${job} is queued; only a paused job can be resumed`);
+    expectFailure(await runCli(['resume-job', job, ...dd(tm)]), 4, `job ${job} is queued; only a paused or pause-requested job can be resumed`);
     complete(tm, w, mustClaim(tm, w).id);
-    expectFailure(await runCli(['resume-job', job, ...dd(tm)]), 4, `job ${job} is completed; only a paused job can be resumed`);
+    expectFailure(await runCli(['resume-job', job, ...dd(tm)]), 4, `job ${job} is completed; only a paused or pause-requested job can be resumed`);
     expectFailure(await runCli(['resume-job', 'nope', ...dd(tm)]), 3, 'job nope not found');
 
     const other = submitCustom(tm, [{ name: 'x' }]);
     expect((await runJson(['pause-job', other, ...dd(tm)])).status).toBe('paused');
-    expect(await runJson(['resume-job', other, ...dd(tm)])).toEqual(tm.manager.views.jobSummary(other));
+    expect(await runJson(['resume-job', other, ...dd(tm)])).toEqual(tm.manager.readModels.jobSummary(other));
   });
 });
 
@@ -136,7 +136,7 @@ describe('delete-job', { timeout: 60_000 }, () => {
     const w = await addWorker(tm);
     const a = mustClaim(tm, w);
     await report(tm, w, a.id, { log: 'rendering' });
-    const dir = tm.manager.logs.dir(job);
+    const dir = tm.manager.taskLogs.dir(job);
     expectFailure(await runCli(['delete-job', job, ...dd(tm)]), 4, `job ${job} has running tasks; cancel it and wait until it is canceled before deleting it`);
     ok(await runCli(['cancel-job', job, ...dd(tm)]));
     expectFailure(await runCli(['delete-job', job, ...dd(tm)]), 4, `job ${job} is being canceled; wait until its running tasks have stopped before deleting it`);
@@ -158,8 +158,8 @@ describe('task-log', { timeout: 60_000 }, () => {
     const w = await addWorker(tm);
     const a = mustClaim(tm, w);
     await report(tm, w, a.id, { log: 'line one\nline two\nline three' });
-    await tm.manager.logs.idle();
-    return { job, task: a.id, b: tasksByName(tm, job).b!.id, log: tm.manager.logs.tail(job, a.id, 100) };
+    await tm.manager.taskLogs.idle();
+    return { job, task: a.id, b: tasksByName(tm, job).b!.id, log: readFileSync(tm.manager.taskLogs.file(job, a.id), 'utf8') };
   }
 
   it('prints the whole log, or the last lines with --tail', async () => {
@@ -198,9 +198,9 @@ describe('task-log', { timeout: 60_000 }, () => {
     proc.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
     proc.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
     await waitFor(() => out === 'line three\n', 10_000, `the last line (so far: ${JSON.stringify(out)})`);
-    await tm.manager.logs.append(job, task, 'line four');
+    await tm.manager.taskLogs.append(job, task, 'line four');
     await waitFor(() => out.includes('line four\n'), 10_000, 'the appended line');
-    await tm.manager.logs.append(job, task, 'line five\nline six');
+    await tm.manager.taskLogs.append(job, task, 'line five\nline six');
     await waitFor(() => out.includes('line six\n'), 10_000, 'more appended lines');
     expect(out).toBe('line three\nline four\nline five\nline six\n');
     proc.kill('SIGINT');

@@ -32,7 +32,7 @@ describe('names and id prefixes on the command line', { timeout: 30_000 }, () =>
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(`flamenco-mgr: "nightly" matches 2 jobs; give one of their ids:\n  ${a}  nightly\n  ${b}  nightly\n`);
-    expect(tm.manager.views.job(a).status).toBe('queued');
+    expect(tm.manager.readModels.job(a).status).toBe('queued');
     const none = await runCli(['job', 'weekly', '--data-dir', tm.dataDir]);
     expect(none.code).toBe(3);
     expect(none.stderr).toBe('flamenco-mgr: job weekly not found\n');

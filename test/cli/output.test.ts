@@ -179,7 +179,7 @@ describe('--json nits', { timeout: 30_000 }, () => {
     const job = submitCustom(tm, [{ name: 'a' }]);
     const d = ['--data-dir', tm.dataDir];
     const p = await runJson(['set-priority', job, '10', ...d]);
-    expect(p).toEqual(tm.manager.views.jobSummary(job));
+    expect(p).toEqual(tm.manager.readModels.jobSummary(job));
     expect(p.task_list).toBeUndefined();
     expect((await runJson(['pause-job', job, ...d])).task_list).toBeUndefined();
   });
@@ -189,7 +189,7 @@ describe('--json nits', { timeout: 30_000 }, () => {
     const job = submitCustom(tm, [{ name: 'a' }]);
     const w = await addWorker(tm);
     const t = mustClaim(tm, w);
-    await tm.manager.logs.append(job, t.id, 'hello');
+    await tm.manager.taskLogs.append(job, t.id, 'hello');
     const d = ['--data-dir', tm.dataDir];
     expect((await runJson(['admin-token', ...d])).token).toMatch(/\S{16,}/);
     expect(await runJson(['task-log', t.id, ...d])).toMatchObject({ task: t.id, job, status: 'active', runs: [{ run: 1, worker: expect.stringContaining(w), log: expect.stringContaining('hello\n') }] });

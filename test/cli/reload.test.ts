@@ -1,5 +1,5 @@
 // SIGHUP re-reads serve's config file: what can change while serving is applied, the rest is
-// named as needing a restart, and serve keeps running (it used to die and leave serve.lock).
+// named as needing a restart, and serve keeps running (without dying and leaving serve.lock behind).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -28,7 +28,7 @@ async function farm() {
   const t2 = await fetchTask(w2);
   await w2.call('POST', `/tasks/${t2._id}/update`, { task_status: 'active', log: 'working' });
   await api(s, 'PUT', `/api/workers/${w2.id}/sleep-schedule`, { body: { days: 'sa su', start: '22:00', end: '06:00' } });
-  await s.manager.logs.idle();
+  await s.manager.taskLogs.idle();
   return { s, shot, w1, w2, t1, t2 };
 }
 
@@ -108,7 +108,7 @@ describe('remote mode prints what local mode prints', { timeout: 60_000 }, () =>
     expect(p.far.stdout).toBe(p.local.stdout);
     const sub = await runCli(['submit', '-', '--json', ...r], { input: JSON.stringify({ name: 'remote one', job_type: 'sleep', settings: { frames: '1-4', chunk_size: 2 } }) });
     expect(JSON.parse(sub.stdout)).toMatchObject({ tasks: 2, warnings: [] });
-    expect(s.manager.views.job(JSON.parse(sub.stdout).id).name).toBe('remote one');
+    expect(s.manager.readModels.job(JSON.parse(sub.stdout).id).name).toBe('remote one');
     expect(JSON.parse((await runCli(['requeue', '--task', t2._id, '--json', ...r])).stdout)).toEqual({ requeued: 1 });
     expect(JSON.parse((await runCli(['requeue', '--worker', 'node-2', '--json', ...r])).stdout)).toEqual({ requeued: 0 });
     expect(JSON.parse((await runCli(['requeue', '--job', 'remote one', '--json', ...r])).stdout)).toEqual({ requeued: 0 });
@@ -116,7 +116,7 @@ describe('remote mode prints what local mode prints', { timeout: 60_000 }, () =>
     expect((await runCli(['forget-worker', 'node-2', '--json', ...r])).stdout).toMatch(/"requeued": 0/);
     expect((await runCli(['sleep-schedule', 'node-1', '--off', ...r])).code).toBe(0);
     expect((await runCli(['cancel-job', 'shot 12', ...r])).stdout).toMatch(/^canceled job [0-9a-f]{24} \(shot 12\)/);
-    expect(s.manager.views.job(s.manager.names.job('shot 12')).status).toMatch(/cancel/);
+    expect(s.manager.readModels.job(s.manager.names.job('shot 12')).status).toMatch(/cancel/);
   });
 
   it('follows a log until the task ends and waits for a job', async () => {

@@ -14,18 +14,18 @@ describe('task-log runs', { timeout: 30_000 }, () => {
     submitCustom(tm, [{ name: 'render-1-10' }]);
     const w1 = await addWorker(tm, { nickname: 'node-1' });
     const t = mustClaim(tm, w1);
-    await m.logs.append(t.job_id, t.id, 'run one');
+    await m.taskLogs.append(t.job_id, t.id, 'run one');
     m.queue.requeueTasks([t.id]);
     const w2 = await addWorker(tm, { nickname: 'node-2' });
     mustClaim(tm, w2);
-    await m.logs.append(t.job_id, t.id, 'run two');
+    await m.taskLogs.append(t.job_id, t.id, 'run two');
     m.workers.forget(w2);
     const w3 = await addWorker(tm, { nickname: 'node-3' });
     mustClaim(tm, w3);
-    await m.logs.append(t.job_id, t.id, 'run three');
+    await m.taskLogs.append(t.job_id, t.id, 'run three');
     tm.clock.advance(tm.config.worker_timeout_ms + 1000);
     expect(m.timeouts.checkWorkers()).toBeGreaterThan(0);
-    await m.logs.idle();
+    await m.taskLogs.idle();
 
     const all = await runCli(['task-log', t.id.slice(0, 22), '--all-runs', ...d]);
     expect(all.code).toBe(0);
@@ -54,7 +54,7 @@ describe('task-log runs', { timeout: 30_000 }, () => {
     submitCustom(tm, [{ name: 'a' }]);
     const w = await addWorker(tm);
     const t = mustClaim(tm, w);
-    await tm.manager.logs.idle();
+    await tm.manager.taskLogs.idle();
     const d = ['--data-dir', tm.dataDir];
     expect(await runCli(['task-log', t.id, '--run', '2', ...d])).toMatchObject({ code: 2, stderr: `flamenco-mgr: task ${t.id} has 1 logged run; there is no run 2\n` });
     for (const bad of [['--run', '0'], ['--run', '1', '--all-runs'], ['--follow', '--all-runs'], ['--follow', '--json']]) {
@@ -67,9 +67,9 @@ describe('task-log runs', { timeout: 30_000 }, () => {
     submitCustom(tm, [{ name: 'a' }], { name: 'shot' });
     const w = await addWorker(tm, { nickname: 'node-9' });
     const t = mustClaim(tm, w);
-    await tm.manager.logs.idle();
+    await tm.manager.taskLogs.idle();
     expect(await runJson(['requeue', '--job', 'shot', '--data-dir', tm.dataDir])).toEqual({ requeued: 1 });
-    const file = tm.manager.logs.file(t.job_id, t.id);
+    const file = tm.manager.taskLogs.file(t.job_id, t.id);
     // The CLI's write finishes on the thread pool after the command returned.
     await waitFor(() => readFileSync(file, 'utf8').includes('requeued by an admin'), 5000, 'the requeue line');
     expect(readFileSync(file, 'utf8')).toMatch(new RegExp(`took this run away from worker node-9 \\(${w}\\): requeued by an admin\\n$`));

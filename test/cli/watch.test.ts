@@ -86,12 +86,12 @@ describe('task-log --follow', { timeout: 30_000 }, () => {
     const job = submitCustom(tm, [{ name: 'a' }]);
     const w = await addWorker(tm);
     const t = mustClaim(tm, w);
-    await tm.manager.logs.append(job, t.id, 'line 1');
+    await tm.manager.taskLogs.append(job, t.id, 'line 1');
     steps(
-      () => tm.manager.logs.append(job, t.id, 'line 2'),
+      () => tm.manager.taskLogs.append(job, t.id, 'line 2'),
       () => undefined,
       async () => {
-        await tm.manager.logs.append(job, t.id, 'line 3');
+        await tm.manager.taskLogs.append(job, t.id, 'line 3');
         end(tm, w, t.id);
       },
       () => undefined,
@@ -112,7 +112,7 @@ describe('task-log --follow', { timeout: 30_000 }, () => {
     const t = mustClaim(tm, w);
     complete(tm, w, t.id);
     // The manager's "assigned" line is on disk (a worker takes longer than this test to finish).
-    await tm.manager.logs.idle();
+    await tm.manager.taskLogs.idle();
     const loop = steps();
     const r = await runCli(['task-log', t.id, '--follow', '--data-dir', tm.dataDir]);
     expect(r).toMatchObject({ code: 0, stderr: `task ${t.id} completed\n` });

@@ -61,6 +61,6 @@ describe('Names', () => {
     const job = submitCustom(tm, [{ name: 'render-1-10' }], { name: 'shot 12' });
     const w = await addWorker(tm);
     mustClaim(tm, w);
-    expect(tm.manager.views.worker(w)).toMatchObject({ current_job: job, current_job_name: 'shot 12', current_task_name: 'render-1-10' });
+    expect(tm.manager.readModels.worker(w)).toMatchObject({ current_job: job, current_job_name: 'shot 12', current_task_name: 'render-1-10' });
   });
 });

@@ -1,9 +1,10 @@
 // Helpers for domain tests that drive a Manager directly (no HTTP): workers, claims, reports and
 // direct looks at the database to compare stored counters with the truth.
 import { type IdGenerator, objectIdGenerator } from '../../src/core/support/ids';
-import type { Generation } from '../../src/core/protocol/dialects';
+import type { Generation } from '../../src/core/jobs/dialects';
 import type { ClaimResult } from '../../src/core/protocol/scheduler';
 import { hashSecret } from '../../src/core/protocol/secrets';
+import { parseTaskUpdate } from '../../src/core/protocol/task-reports';
 import { type Caller, newWorkerRecord } from '../../src/core/protocol/workers';
 import type { JobRecord } from '../../src/db/jobs-repo';
 import type { TaskRecord } from '../../src/db/tasks-repo';
@@ -51,7 +52,7 @@ export async function addWorker(tm: TestManager, opts: WorkerOptions = {}): Prom
   });
   m.repos.workers.insert(w);
   m.workers.signOn(workerRec(tm, id), {}, CALLER);
-  if (!opts.stayStarting) m.workers.seen(workerRec(tm, id), CALLER, true);
+  if (!opts.stayStarting) m.workers.seen(workerRec(tm, id), CALLER, { wake: true });
   return id;
 }
 
@@ -87,7 +88,7 @@ export function jobRec(tm: TestManager, id: string): JobRecord {
 /** What POST /task does after authentication: mark the worker seen (waking it), then claim. */
 export function claim(tm: TestManager, workerId: string): ClaimResult {
   const w = workerRec(tm, workerId);
-  tm.manager.workers.seen(w, CALLER, true);
+  tm.manager.workers.seen(w, CALLER, { wake: true });
   return tm.manager.scheduler.claim(w);
 }
 
@@ -108,7 +109,11 @@ export function mustClaim(tm: TestManager, workerId: string): TaskRecord {
 
 /** A worker's task update; with log lines it is applied once they are written (await it). */
 export function report(tm: TestManager, workerId: string, taskId: string, body: Record<string, unknown>): Promise<void> {
-  return tm.manager.reports.update(workerRec(tm, workerId), taskId, () => body);
+  const applied = tm.manager.reports.update(workerRec(tm, workerId), taskId, parseTaskUpdate(body));
+  // Updates are applied in serve's group commit (db/batch.ts): committed here at once, so that
+  // another connection (a CLI command run by the test) sees them and is not kept waiting.
+  tm.manager.batch.commit();
+  return applied.then(() => tm.manager.batch.commit());
 }
 
 export function complete(tm: TestManager, workerId: string, taskId: string): void {

@@ -49,7 +49,7 @@ export function logPath(s: TestServer, jobId: string, taskId: string): string {
 
 /** A task's log file once the manager's log writes under way have landed. */
 export async function readLog(s: TestServer, jobId: string, taskId: string, suffix = ''): Promise<string> {
-  await s.manager.logs.idle();
+  await s.manager.taskLogs.idle();
   const file = logPath(s, jobId, taskId) + suffix;
   return existsSync(file) ? readFileSync(file, 'utf8') : '';
 }

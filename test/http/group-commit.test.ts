@@ -35,7 +35,7 @@ describe('group commit', () => {
     const before = m.batch.commits;
     const ids = [0, 1, 2, 3, 4].map((i) => m.batch.run(() => m.jobs.submit(customJob([{ name: `t${i}` }])).id));
     // A failing operation in the same turn undoes only its own writes.
-    expect(() => m.batch.run(() => m.jobActions.resume(ids[0]!))).toThrow(/only a paused job can be resumed/);
+    expect(() => m.batch.run(() => m.jobActions.resume(ids[0]!))).toThrow(/only a paused or pause-requested job can be resumed/);
     const other = openDatabase(s.dataDir);
     try {
       const count = other.prepare('SELECT COUNT(*) FROM jobs').pluck();

@@ -90,7 +90,7 @@ describe('Host of tokenless requests (DNS rebinding)', () => {
     expect(rebound.status, rebound.text).toBe(421);
     // The add-on (no Origin) is judged by its settings (400 for the missing ones), not refused as a site.
     expect((await post({ Host: host })).status).toBe(400);
-    expect(s.manager.views.jobList(undefined, { scope: 'all', limit: 10 }).jobs).toHaveLength(0);
+    expect(s.manager.readModels.jobList(undefined, { scope: 'all', limit: 10 }).jobs).toHaveLength(0);
   });
 });
 

@@ -87,7 +87,7 @@ describe('worker protocol conversations', { timeout: 30_000 }, () => {
     const { ids } = submitJob(s, [{ name: 'a' }]);
     const w = await registerWorker(s.url, { nickname: 'leaving' });
     await claim(w);
-    s.manager.workers.requestStatus(w.id, 'shutdown', false);
+    s.manager.workers.requestStatus(w.id, 'shutdown');
     expect((await w.call('GET', `/may-i-run/${ids.a}`)).json).toEqual({
       may_keep_running: false,
       reason: 'worker status change to shutdown requested',

@@ -118,7 +118,7 @@ describe('GET /may-i-run/{id}', { timeout: 30_000 }, () => {
 
   it.each(['asleep', 'shutdown'] as const)('rule 4: an immediate %s request → no, with status_requested', async (status) => {
     const { s, w, id } = await running();
-    s.manager.workers.requestStatus(w.id, status, false);
+    s.manager.workers.requestStatus(w.id, status);
     const body = await mayIRun(w, id);
     expect(body).toEqual({ may_keep_running: false, reason: `worker status change to ${status} requested`, status_requested: status });
     expect(Object.keys(body).sort()).toEqual(['may_keep_running', 'reason', 'status_requested']);
@@ -126,7 +126,7 @@ describe('GET /may-i-run/{id}', { timeout: 30_000 }, () => {
 
   it.each(['asleep', 'shutdown', 'awake'] as const)('a lazy %s request lets the task run, with status_requested', async (status) => {
     const { s, w, id } = await running();
-    s.manager.workers.requestStatus(w.id, status, true);
+    s.manager.workers.requestStatus(w.id, status, { lazy: true });
     const body = await mayIRun(w, id);
     expect(body).toEqual({ may_keep_running: true, status_requested: status });
     expect(Object.keys(body).sort()).toEqual(['may_keep_running', 'status_requested']);
@@ -139,13 +139,13 @@ describe('GET /may-i-run/{id}', { timeout: 30_000 }, () => {
 
   it('an immediate awake request does not stop the task', async () => {
     const { s, w, id } = await running();
-    s.manager.workers.requestStatus(w.id, 'awake', false);
+    s.manager.workers.requestStatus(w.id, 'awake');
     expect(await mayIRun(w, id)).toEqual({ may_keep_running: true, status_requested: 'awake' });
   });
 
   it('the first matching rule decides, and status_requested rides along', async () => {
     const { s, w, id } = await running();
-    s.manager.workers.requestStatus(w.id, 'shutdown', false);
+    s.manager.workers.requestStatus(w.id, 'shutdown');
     expect(await mayIRun(w, UNKNOWN_ID)).toEqual({ may_keep_running: false, reason: `unable to find task ${UNKNOWN_ID}`, status_requested: 'shutdown' });
     s.manager.state.setTaskStatus(taskRec(s, id), 'cancel-requested');
     expect(await mayIRun(w, id)).toEqual({ may_keep_running: false, reason: `task ${id} in non-runnable status cancel-requested`, status_requested: 'shutdown' });

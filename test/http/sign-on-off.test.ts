@@ -45,7 +45,7 @@ describe('POST /sign-on', { timeout: 30_000 }, () => {
   it('keeps a pending status request', async () => {
     const s = await testServer();
     const w = await registerWorker(s.url);
-    s.manager.workers.requestStatus(w.id, 'asleep', true);
+    s.manager.workers.requestStatus(w.id, 'asleep', { lazy: true });
     expect((await w.call('POST', '/sign-on', {})).status).toBe(204);
     const rec = workerRec(s, w.id);
     expect(rec.status).toBe('starting');
@@ -77,7 +77,7 @@ describe('POST /sign-on', { timeout: 30_000 }, () => {
   ])('answers 400 for %s and changes nothing', async (_what, body) => {
     const s = await testServer();
     const w = await registerWorker(s.url, { nickname: 'keep', types: ['sleep'], signOn: false });
-    s.manager.workers.requestStatus(w.id, 'awake', false);
+    s.manager.workers.requestStatus(w.id, 'awake');
     s.clock.advance(10_000);
     const before = workerRec(s, w.id);
     const r = await rawRequest(s.url, 'POST', '/sign-on', { headers: { Authorization: w.auth, 'Content-Type': 'application/json' }, body });
@@ -134,7 +134,7 @@ describe('POST /sign-off', { timeout: 30_000 }, () => {
     const s = await testServer();
     const w = await registerWorker(s.url);
     expect((await w.call('POST', '/task')).status).toBe(204);
-    s.manager.workers.requestStatus(w.id, status, lazy);
+    s.manager.workers.requestStatus(w.id, status, { lazy });
     expect((await w.call('POST', '/sign-off')).status).toBe(204);
     const rec = workerRec(s, w.id);
     expect(rec.status).toBe('offline');
@@ -145,7 +145,7 @@ describe('POST /sign-off', { timeout: 30_000 }, () => {
   it('has an asleep worker keep asleep, so it goes back to sleep after its next sign-on', async () => {
     const s = await testServer();
     const w = await registerWorker(s.url);
-    s.manager.workers.requestStatus(w.id, 'asleep', false);
+    s.manager.workers.requestStatus(w.id, 'asleep');
     expect((await w.call('POST', '/task')).status).toBe(423);
     expect((await w.call('POST', '/ack-status-change/asleep')).status).toBe(204);
     expect(workerRec(s, w.id)).toMatchObject({ status: 'asleep', status_requested: '' });
@@ -163,9 +163,9 @@ describe('POST /sign-off', { timeout: 30_000 }, () => {
   it('keeps a pending asleep request of a worker that is already asleep', async () => {
     const s = await testServer();
     const w = await registerWorker(s.url);
-    s.manager.workers.requestStatus(w.id, 'asleep', false);
+    s.manager.workers.requestStatus(w.id, 'asleep');
     await w.call('POST', '/ack-status-change/asleep');
-    s.manager.workers.requestStatus(w.id, 'asleep', false);
+    s.manager.workers.requestStatus(w.id, 'asleep');
     expect((await w.call('POST', '/sign-off')).status).toBe(204);
     expect(workerRec(s, w.id)).toMatchObject({ status: 'offline', status_requested: 'asleep' });
   });

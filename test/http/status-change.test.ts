@@ -24,7 +24,7 @@ describe('GET /status-change', { timeout: 30_000 }, () => {
   ] as const)('answers 200 {"status_requested"} for a pending %s (lazy %s)', async (status, lazy) => {
     const s = await testServer();
     const w = await registerWorker(s.url);
-    s.manager.workers.requestStatus(w.id, status, lazy);
+    s.manager.workers.requestStatus(w.id, status, { lazy });
     const r = await w.call('GET', '/status-change');
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toMatch(/^application\/json/);
@@ -36,8 +36,8 @@ describe('GET /status-change', { timeout: 30_000 }, () => {
   it('shows the latest request only', async () => {
     const s = await testServer();
     const w = await registerWorker(s.url);
-    s.manager.workers.requestStatus(w.id, 'asleep', false);
-    s.manager.workers.requestStatus(w.id, 'shutdown', true);
+    s.manager.workers.requestStatus(w.id, 'asleep');
+    s.manager.workers.requestStatus(w.id, 'shutdown', { lazy: true });
     expect((await w.call('GET', '/status-change')).json).toEqual({ status_requested: 'shutdown' });
   });
 
@@ -52,7 +52,7 @@ describe('POST /ack-status-change/{status}', { timeout: 30_000 }, () => {
   it('stores the acknowledged status and clears the request', async () => {
     const s = await testServer();
     const w = await registerWorker(s.url);
-    s.manager.workers.requestStatus(w.id, 'asleep', true);
+    s.manager.workers.requestStatus(w.id, 'asleep', { lazy: true });
     s.clock.advance(3000);
     const r = await rawRequest(s.url, 'POST', '/ack-status-change/asleep', { headers: { Authorization: w.auth, 'Content-Length': 0 } });
     expect(r.status).toBe(204);
@@ -65,11 +65,11 @@ describe('POST /ack-status-change/{status}', { timeout: 30_000 }, () => {
     const s = await testServer();
     submitJob(s, [{ name: 'a' }]);
     const w = await registerWorker(s.url);
-    s.manager.workers.requestStatus(w.id, 'asleep', false);
+    s.manager.workers.requestStatus(w.id, 'asleep');
     expect((await w.call('POST', '/task')).json).toEqual({ status_requested: 'asleep' });
     expect((await w.call('POST', '/ack-status-change/asleep')).status).toBe(204);
     expect((await w.call('GET', '/status-change')).status).toBe(204);
-    s.manager.workers.requestStatus(w.id, 'awake', false);
+    s.manager.workers.requestStatus(w.id, 'awake');
     expect((await w.call('GET', '/status-change')).json).toEqual({ status_requested: 'awake' });
     expect((await w.call('POST', '/ack-status-change/awake')).status).toBe(204);
     expect(workerRec(s, w.id)).toMatchObject({ status: 'awake', status_requested: '' });
@@ -82,7 +82,7 @@ describe('POST /ack-status-change/{status}', { timeout: 30_000 }, () => {
     const w = await registerWorker(s.url);
     expect((await w.call('POST', '/ack-status-change/error')).status).toBe(204);
     expect(workerRec(s, w.id).status).toBe('error');
-    s.manager.workers.requestStatus(w.id, 'asleep', false);
+    s.manager.workers.requestStatus(w.id, 'asleep');
     expect((await w.call('POST', '/ack-status-change/awake')).status).toBe(204);
     expect(workerRec(s, w.id)).toMatchObject({ status: 'awake', status_requested: '' });
   });
@@ -97,7 +97,7 @@ describe('POST /ack-status-change/{status}', { timeout: 30_000 }, () => {
   it('changes nothing when shutdown is acknowledged', async () => {
     const s = await testServer();
     const w = await registerWorker(s.url);
-    s.manager.workers.requestStatus(w.id, 'shutdown', false);
+    s.manager.workers.requestStatus(w.id, 'shutdown');
     const before = workerRec(s, w.id);
     expect((await w.call('POST', '/ack-status-change/shutdown')).status).toBe(204);
     const after = workerRec(s, w.id);
@@ -109,7 +109,7 @@ describe('POST /ack-status-change/{status}', { timeout: 30_000 }, () => {
   it.each(['sleeping', 'Awake', 'ASLEEP', 'shut-down', 'busy', 'active', '%3Cscript%3E'])('answers 400 for the unknown status %s and stores nothing', async (status) => {
     const s = await testServer();
     const w = await registerWorker(s.url);
-    s.manager.workers.requestStatus(w.id, 'asleep', false);
+    s.manager.workers.requestStatus(w.id, 'asleep');
     const before = workerRec(s, w.id);
     expectError(await w.call('POST', `/ack-status-change/${status}`), 400);
     expect(workerRec(s, w.id)).toMatchObject({ status: before.status, status_requested: 'asleep', lazy_status_request: false });

@@ -28,7 +28,7 @@ describe('a submission too large', () => {
     const api = await request(s.url, 'POST', '/api/jobs', { auth: `Bearer ${ADMIN_TOKEN}`, body: sleepJob('1-51') });
     expect(api.status, api.text).toBe(422);
     expect(api.json.error.message).toMatch(/max_tasks_per_job \(50\)/);
-    expect(s.manager.views.jobs()).toEqual([]);
+    expect(s.manager.readModels.jobs()).toEqual([]);
     // At the limit, or in larger chunks, it goes.
     expect((await replay(s.url, submission("1-49"))).status).toBe(200);
     expect((await request(s.url, 'POST', '/api/jobs', { auth: `Bearer ${ADMIN_TOKEN}`, body: sleepJob('1-100000', 2000) })).status).toBe(201);
@@ -76,7 +76,7 @@ describe('tokenless submissions', () => {
       expect(r.json.message).toMatch(/too many submissions/);
     }
     expect((await replay(s.url, { ...submission('1-3', 3), path: '/api/v3/jobs/check' })).status).toBe(429);
-    expect(s.manager.views.jobs()).toHaveLength(TOKENLESS_SUBMISSIONS_PER_WINDOW / 2);
+    expect(s.manager.readModels.jobs()).toHaveLength(TOKENLESS_SUBMISSIONS_PER_WINDOW / 2);
     expect(lines.filter((l) => l.includes('rate limit'))).toHaveLength(1);
     // With the admin token, /api/jobs is not limited.
     expect((await request(s.url, 'POST', '/api/jobs', { auth: `Bearer ${ADMIN_TOKEN}`, body: sleepJob('1-3', 3) })).status).toBe(201);

@@ -276,7 +276,7 @@ describe('POST /tasks/{id}/update: reports after the task ended only log', { tim
     expect((await claim(w2))._id).toBe(id);
     const w2Run = await readLog(s, jobId, id);
     expectError(await w1.call('POST', `/tasks/${id}/update`, { task_status: 'failed', activity: 'x', log: 'w1 late two' }), 409);
-    await s.manager.logs.idle();
+    await s.manager.taskLogs.idle();
     expect(await readLog(s, jobId, id)).toBe(w2Run);
     expect(await readLog(s, jobId, id, '.1')).toMatch(/w1 late one\nw1 late two\n$/);
     expect(taskRec(s, id)).toMatchObject({ status: 'active', worker_id: w2.id });

@@ -16,7 +16,7 @@ describe('POST /task: status changes, task types and an empty queue', { timeout:
     const s = await testServer();
     const { ids } = submitJob(s, [{ name: 'a' }]);
     const w = await registerWorker(s.url);
-    s.manager.workers.requestStatus(w.id, status, lazy);
+    s.manager.workers.requestStatus(w.id, status, { lazy });
     for (const method of ['POST', 'GET']) {
       const r = await w.call(method, '/task');
       expect(r.status).toBe(423);
@@ -33,7 +33,7 @@ describe('POST /task: status changes, task types and an empty queue', { timeout:
     submitJob(s, [{ name: 'a' }]);
     const w = await registerWorker(s.url);
     const t = await claim(w);
-    s.manager.workers.requestStatus(w.id, 'asleep', true);
+    s.manager.workers.requestStatus(w.id, 'asleep', { lazy: true });
     const r = await w.call('POST', '/task');
     expect(r.status).toBe(423);
     expect(r.json).toEqual({ status_requested: 'asleep' });
@@ -45,7 +45,7 @@ describe('POST /task: status changes, task types and an empty queue', { timeout:
     const w = await registerWorker(s.url);
     expect(workerRec(s, w.id).status).toBe('starting');
     s.clock.advance(7000);
-    s.manager.workers.requestStatus(w.id, 'asleep', false);
+    s.manager.workers.requestStatus(w.id, 'asleep');
     expect((await w.call('POST', '/task')).status).toBe(423);
     expect(workerRec(s, w.id)).toMatchObject({ status: 'awake', last_seen: s.clock.now() });
 

@@ -145,7 +145,7 @@ describe('check and submit, as the add-on does it', () => {
     const s = await farm();
     const check = await replay(s.url, recorded('submit', 'POST', '/api/v3/jobs/check'));
     expect(check.status, check.text).toBe(204);
-    expect(s.manager.views.jobs()).toEqual([]);
+    expect(s.manager.readModels.jobs()).toEqual([]);
 
     const res = await replay(s.url, recorded('submit', 'POST', '/api/v3/jobs'));
     expect(res.status, res.text).toBe(200);
@@ -156,7 +156,7 @@ describe('check and submit, as the add-on does it', () => {
     expect((await request(s.url, 'GET', `/api/v3/jobs/${job.id}`)).json).toEqual(job);
 
     // Stored with the two-way variable, the {timestamp} as the creation time (the manual clock's).
-    const detail = s.manager.views.job(job.id);
+    const detail = s.manager.readModels.job(job.id);
     expect(detail).toMatchObject({ tag: 'gpu', submitter_platform: 'linux', metadata: {} });
     expect(detail.settings.blendfile).toBe('{render}/jobs/2026-11-30-120000-shot12/shot12.flamenco.blend');
     expect(detail.settings.render_output_path).toBe('{render}/frames/shot12/2026-11-27_120000/######');
@@ -195,7 +195,7 @@ describe('check and submit, as the add-on does it', () => {
     const stale = recorded('stale-etag', 'POST', '/api/v3/jobs/check');
     expectF3Error(await replay(s.url, stale), 412, /refresh the job types/);
     expectF3Error(await replay(s.url, { ...stale, path: '/api/v3/jobs' }), 412, /refresh the job types/);
-    expect(s.manager.views.jobs()).toEqual([]);
+    expect(s.manager.readModels.jobs()).toEqual([]);
   });
 
   it('refuses bad settings with 400 and a message naming the setting', async () => {
@@ -218,7 +218,7 @@ describe('check and submit, as the add-on does it', () => {
     expectF3Error(await replay(s.url, { ...ok, body: '{"name": ' }), 400, /malformed JSON/);
     expectF3Error(await replay(s.url, { ...ok, body: 'x'.repeat(2 * 1024 * 1024) }), 413);
     expectF3Error(await request(s.url, 'GET', '/api/v3/jobs/0123456789abcdef01234567'), 404);
-    expect(s.manager.views.jobs()).toEqual([]);
+    expect(s.manager.readModels.jobs()).toEqual([]);
   });
 });
 
@@ -232,7 +232,7 @@ describe('who may use /api/v3', () => {
       expectF3Error(res, 403, /trusted_networks/);
       expect(res.json.message).toContain('127.0.0.2');
     }
-    expect(s.manager.views.jobs()).toEqual([]);
+    expect(s.manager.readModels.jobs()).toEqual([]);
     // Logged once: repeated refusals from one address are counted, not logged each (refusal-log.ts).
     expect(lines.filter((l) => l.includes('level=warn msg="add-on request refused: untrusted address" address=127.0.0.2'))).toHaveLength(1);
     // The same requests from the trusted address work, and the submission is logged with it.
@@ -253,11 +253,11 @@ describe('a web page on a trusted network', () => {
     expectF3Error(await post({ Origin: 'http://evil.example' }), 403, /another site/);
     expectF3Error(await post({ Origin: 'null' }), 403, /another site/);
     expectF3Error(await post({ 'Sec-Fetch-Site': 'cross-site' }), 403, /another site/);
-    expect(s.manager.views.jobs()).toEqual([]);
+    expect(s.manager.readModels.jobs()).toEqual([]);
     // The add-on's own request (JSON, no Origin), and one from the manager's own origin, go through.
     expect((await post({})).status).toBe(200);
     const host = new URL(s.url).host;
     expect((await post({ Origin: `http://${host}`, 'Sec-Fetch-Site': 'same-origin' })).status).toBe(200);
-    expect(s.manager.views.jobs()).toHaveLength(2);
+    expect(s.manager.readModels.jobs()).toHaveLength(2);
   });
 });

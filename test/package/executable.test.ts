@@ -99,7 +99,7 @@ describe.skipIf(skip)('the single executable', () => {
     // Built in a git checkout: the commit is one of this repository's (the executable may predate
     // the newest commit).
     if (spawnSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT }).status === 0) {
-      expect(m![2], 'built in a git checkout, yet no commit').toBeDefined();
+      expect(m![2], 'built in a git checkout, yet no commit').toMatch(/^[0-9a-f]{12}$/);
       expect(() => execFileSync('git', ['cat-file', '-e', `${m![2]}^{commit}`], { cwd: ROOT, stdio: 'ignore' })).not.toThrow();
     }
   });

@@ -31,7 +31,7 @@ describe.runIf(run)('a page at a name rebound to the manager', { timeout: 60_000
       body: JSON.stringify({ name: 'x', type: 'blender-render', priority: 50, submitter_platform: 'linux',
         settings: { blendfile: '/tmp/x.blend', frames: '1', render_output: '/tmp/o/######' } }) }).then((r) => r.status)`);
     expect(submit).toBe(421);
-    expect(s.manager.views.jobList(undefined, { scope: 'all', limit: 10 }).jobs).toHaveLength(0);
+    expect(s.manager.readModels.jobList(undefined, { scope: 'all', limit: 10 }).jobs).toHaveLength(0);
     await page.waitFor(`document.body.innerText.includes('server_names')`, 'the refusal on the dashboard');
 
     // The same browser at the manager's address reads the farm.

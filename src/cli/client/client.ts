@@ -7,7 +7,7 @@ import type { PrunableStatus, PruneResult } from '../../core/lifecycle/retention
 import type { BlocklistEntry } from '../../core/lifecycle/blocklist';
 import type { ScheduleView } from '../../core/lifecycle/sleep-schedules';
 import type { Listing } from '../../core/listing';
-import type { JobDetail, JobView, TaskSelection, TaskView, WorkerView } from '../../core/views';
+import type { JobDetail, JobView, TaskSelection, TaskView, WorkerView } from '../../core/read-models';
 import type { TagChange, WorkerTagsView } from '../../core/protocol/worker-tags';
 import type { Webhooks } from '../../core/observe/webhooks';
 

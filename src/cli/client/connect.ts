@@ -4,11 +4,11 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { ValidationError } from '../../core/support/errors';
+import { UnauthorizedError, ValidationError } from '../../core/support/errors';
 import { type CommonOptions, fsProblem, openManager } from '../context';
 import type { FarmClient } from './client';
 import { LocalClient } from './local';
-import { EXIT_UNAUTHORIZED, RemoteClient, RemoteError } from './remote';
+import { RemoteClient } from './remote';
 
 export const URL_ENV = 'FLAMENCO_MGR_URL';
 export const TOKEN_ENV = 'FLAMENCO_MGR_TOKEN';
@@ -68,7 +68,7 @@ export async function openClient(opts: CommonOptions & RemoteOptions): Promise<F
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ValidationError(`--manager: "${url}" is not an http:// or https:// URL`);
   const token = await remoteToken(opts);
   if (token === undefined) {
-    throw new RemoteError(EXIT_UNAUTHORIZED, `no admin token for ${url}: give --token, $${TOKEN_ENV}, --token-file or put it in ${defaultTokenFile()}`);
+    throw new UnauthorizedError(`no admin token for ${url}: give --token, $${TOKEN_ENV}, --token-file or put it in ${defaultTokenFile()}`);
   }
   const client = new RemoteClient(parsed.href, token);
   await client.connect();

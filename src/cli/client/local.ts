@@ -1,9 +1,7 @@
 // The farm on this machine: core calls on the data directory's database.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Manager } from '../../core/manager';
-import { logRuns, pickRun, runsOfTask } from '../../core/protocol/task-log-runs';
-import { tailOf } from '../../core/protocol/task-logs';
-import type { TaskView } from '../../core/views';
+import { openTaskLog, taskLogRuns } from '../../core/protocol/task-log-reads';
+import type { TaskView } from '../../core/read-models';
 import type { TagChange } from '../../core/protocol/worker-tags';
 import type { FarmClient, JobAction, RunInfo } from './client';
 
@@ -26,29 +24,29 @@ export class LocalClient implements FarmClient {
   }
 
   async submit(doc: unknown) {
-    return this.m.stuck.submitted(this.m.jobs.submit(doc, {}, 'admin'));
+    return this.m.jobs.submit(doc, {}, 'admin');
   }
 
   async jobList(status: string | undefined, listing: Parameters<FarmClient['jobList']>[1]) {
-    return this.m.views.jobList(status, listing);
+    return this.m.readModels.jobList(status, listing);
   }
 
   async jobDetail(ref: string, sel: Parameters<FarmClient['jobDetail']>[1]) {
-    return this.m.views.jobDetail(this.m.names.job(ref), sel);
+    return this.m.readModels.jobDetail(this.m.names.job(ref), sel);
   }
 
   async jobSummary(ref: string) {
-    return this.m.views.jobSummary(this.m.names.job(ref));
+    return this.m.readModels.jobSummary(this.m.names.job(ref));
   }
 
   async jobAction(ref: string, action: JobAction) {
     const id = this.m.names.job(ref);
     const job = action === 'cancel' ? this.m.jobActions.cancel(id) : action === 'pause' ? this.m.jobActions.pause(id) : this.m.jobActions.resume(id);
-    return this.m.views.jobSummary(job.id);
+    return this.m.readModels.jobSummary(job.id);
   }
 
   async setPriority(ref: string, priority: number) {
-    return this.m.views.jobSummary(this.m.jobActions.setPriority(this.m.names.job(ref), priority).id);
+    return this.m.readModels.jobSummary(this.m.jobActions.setPriority(this.m.names.job(ref), priority).id);
   }
 
   async deleteJob(ref: string) {
@@ -78,62 +76,35 @@ export class LocalClient implements FarmClient {
   }
 
   async task(ref: string) {
-    return this.m.views.task(this.m.names.task(ref));
+    return this.m.readModels.task(this.m.names.task(ref));
   }
 
   async logRuns(t: TaskView): Promise<RunInfo[]> {
-    // Lines this process queued (the manager's own "assigned …") are on disk before the runs are listed.
-    await this.m.logs.flushed(t.job, t.id);
-    return runsOfTask(this.m.logs, t.job, t.id);
+    return taskLogRuns(this.m.taskLogs, t.job, t.id);
   }
 
   async readRun(t: TaskView, run: number | undefined, tail: number | undefined) {
-    const r = pickRun(logRuns(this.m.logs, t.job, t.id), t.id, run);
-    if (!r) return '';
-    const fd = openSync(r.file, 'r');
-    try {
-      return tailOf(fd, fstatSync(fd).size, tail ?? Number.MAX_SAFE_INTEGER);
-    } finally {
-      closeSync(fd);
-    }
+    const log = await openTaskLog(this.m.taskLogs, t.job, t.id, run);
+    return log ? log.tail(tail ?? Number.MAX_SAFE_INTEGER) : '';
   }
 
   async readFrom(t: TaskView, offset: number) {
-    const h = this.m.logs.open(t.job, t.id);
-    if (!h) return { data: Buffer.alloc(0), size: 0 };
-    try {
-      const data = Buffer.alloc(Math.max(0, h.size - offset));
-      let pos = 0;
-      while (pos < data.length) {
-        const n = readSync(h.fd, data, pos, data.length - pos, offset + pos);
-        if (n <= 0) break;
-        pos += n;
-      }
-      return { data: data.subarray(0, pos), size: h.size };
-    } finally {
-      closeSync(h.fd);
-    }
+    const log = await openTaskLog(this.m.taskLogs, t.job, t.id);
+    return log ? { size: log.size, data: log.bytesFrom(offset) } : { data: Buffer.alloc(0), size: 0 };
   }
 
   async tailWithSize(t: TaskView, tail: number) {
-    // The tail and the size come from one look at the file: a line appended in between is
-    // neither lost nor printed twice when following on from there.
-    const h = this.m.logs.open(t.job, t.id);
-    if (!h) return { text: '', size: 0 };
-    try {
-      return { text: tailOf(h.fd, h.size, tail), size: h.size };
-    } finally {
-      closeSync(h.fd);
-    }
+    const log = await openTaskLog(this.m.taskLogs, t.job, t.id);
+    return log ? { size: log.size, text: log.tail(tail) } : { text: '', size: 0 };
   }
 
   async workers() {
-    return this.m.views.workers();
+    return this.m.readModels.workers();
   }
 
   async requestStatus(ref: string, status: string, lazy: boolean) {
-    const w = this.m.workers.requestStatus(this.m.names.worker(ref), status, lazy);
-    return this.m.views.worker(w.id);
+    const w = this.m.workers.requestStatus(this.m.names.worker(ref), status, { lazy });
+    return this.m.readModels.worker(w.id);
   }
 
   async forgetWorker(ref: string) {
@@ -142,7 +113,7 @@ export class LocalClient implements FarmClient {
   }
 
   async sleepSchedule(ref: string) {
-    const id = this.m.views.worker(this.m.names.worker(ref)).id;
+    const id = this.m.readModels.worker(this.m.names.worker(ref)).id;
     return { worker: id, schedule: this.m.sleepSchedules.get(id) ?? null };
   }
 

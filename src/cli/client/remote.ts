@@ -3,8 +3,8 @@
 // exit code); a wrong token, an unreachable manager and another version get their own.
 import type { PrunableStatus } from '../../core/lifecycle/retention';
 import type { Listing } from '../../core/listing';
-import { BusyError, ConflictError, NotFoundError, UnavailableError, UnprocessableError, ValidationError } from '../../core/support/errors';
-import type { JobDetail, JobView, TaskSelection, TaskView } from '../../core/views';
+import { EXIT, errorFor, isErrorCode, UnauthorizedError, ValidationError } from '../../core/support/errors';
+import type { JobDetail, JobView, TaskSelection, TaskView } from '../../core/read-models';
 import { VERSION } from '../../version';
 import type { FarmClient, JobAction, WebhookDeliveries } from './client';
 import type { TagChange, WorkerTagsView } from '../../core/protocol/worker-tags';
@@ -19,7 +19,7 @@ async function versionOf(r: Response): Promise<string | undefined> {
   }
 }
 
-/** A remote manager could not be used; the exit code says why (see main.ts). */
+/** A remote manager could not be used (unreachable, another version); the exit code says why. */
 export class RemoteError extends Error {
   constructor(
     readonly exitCode: number,
@@ -28,10 +28,6 @@ export class RemoteError extends Error {
     super(message);
   }
 }
-
-export const EXIT_UNAUTHORIZED = 10;
-export const EXIT_UNREACHABLE = 11;
-export const EXIT_VERSION = 12;
 
 /** How long one request may take before the manager counts as unreachable. */
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -65,10 +61,10 @@ export class RemoteClient implements FarmClient {
     const v = r.status === 200 ? await versionOf(r) : undefined;
     if (v === undefined) {
       const what = r.status === 200 ? 'answered GET /api/version without a flamenco-mgr version' : `answered GET /api/version with HTTP ${r.status}`;
-      throw new RemoteError(EXIT_VERSION, `${this.base} does not answer like a flamenco-mgr: check the URL (it ${what})`);
+      throw new RemoteError(EXIT.otherVersion, `${this.base} does not answer like a flamenco-mgr: check the URL (it ${what})`);
     }
     if (v !== VERSION) {
-      throw new RemoteError(EXIT_VERSION, `the manager at ${this.base} runs flamenco-mgr ${v}; this is flamenco-mgr ${VERSION}: use the same version on both sides`);
+      throw new RemoteError(EXIT.otherVersion, `the manager at ${this.base} runs flamenco-mgr ${v}; this is flamenco-mgr ${VERSION}: use the same version on both sides`);
     }
   }
 
@@ -89,10 +85,10 @@ export class RemoteClient implements FarmClient {
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       const why = cause?.code ?? cause?.message ?? (err as Error).message;
-      throw new RemoteError(EXIT_UNREACHABLE, `cannot reach the manager at ${this.base}: ${why}`);
+      throw new RemoteError(EXIT.unreachable, `cannot reach the manager at ${this.base}: ${why}`);
     }
-    if (res.status === 401 || res.status === 403) {
-      throw new RemoteError(EXIT_UNAUTHORIZED, `the manager at ${this.base} refused the token (run 'flamenco-mgr admin-token' on the manager for the right one)`);
+    if (res.status === 401) {
+      throw new UnauthorizedError(`the manager at ${this.base} refused the token (run 'flamenco-mgr admin-token' on the manager for the right one)`);
     }
     if (raw || res.ok || res.status === 416) return res;
     throw await errorOf(res);
@@ -256,7 +252,7 @@ export class RemoteClient implements FarmClient {
 }
 
 /** The API's error answer as the domain error it was on the manager. */
-async function errorOf(res: Response): Promise<Error> {
+export async function errorOf(res: Response): Promise<Error> {
   let code = '';
   let message = `the manager answered ${res.status}`;
   try {
@@ -266,11 +262,13 @@ async function errorOf(res: Response): Promise<Error> {
   } catch {
     // Not our JSON: keep the status.
   }
-  if (code === 'validation' || res.status === 400) return new ValidationError(message);
-  if (code === 'unprocessable') return new UnprocessableError(message);
-  if (code === 'not_found') return new NotFoundError(message);
-  if (code === 'conflict') return new ConflictError(message);
-  if (code === 'busy') return new BusyError(message);
-  if (code === 'unavailable') return new UnavailableError(message);
+  // The same error as on the manager's side: same message, same exit code.
+  if (isErrorCode(code)) return errorFor(code, message, retryAfterMs(res.headers.get('retry-after')));
+  if (res.status === 400) return new ValidationError(message);
   return new Error(`the manager answered ${res.status}: ${message}`);
+}
+
+function retryAfterMs(header: string | null): number | undefined {
+  const seconds = Number(header ?? '');
+  return header && Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 }

@@ -1,7 +1,7 @@
 // Job submission: validate the whole document, compile it, then write job and tasks in one
 // transaction. Nothing is written unless everything is valid.
 import type { Command } from '../../db/tasks-repo';
-import { hasV3Equivalent } from '../protocol/dialects';
+import { hasV3Equivalent } from './dialects';
 import type { Clock } from '../support/clock';
 import { compilerFor, COMPILERS } from './compilers/index';
 import type { CompiledTask, SettingSpec } from './compilers/types';
@@ -13,11 +13,14 @@ import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
 import { parseFrames } from './frames';
 import type { Variables } from './variables';
+import type { StuckWork } from './stuck';
 import { checkSubmitter, type Submitter } from './submitters';
 
 export interface SubmitResult {
   id: string;
   tasks: number;
+  /** Waiting work of the job no registered worker will pick up (stuck.ts): what the submitter is told. */
+  warnings: string[];
 }
 
 const JOB_KEYS = ['name', 'job_type', 'priority', 'settings', 'start_paused', 'tag', 'metadata', 'submitter_platform', 'tasks'];
@@ -148,6 +151,7 @@ export class JobService {
     private readonly clock: Clock,
     private readonly newId: IdGenerator,
     private readonly log: Logger,
+    private readonly stuck: StuckWork,
     private readonly variables?: Variables,
     private readonly maxTasks: () => number = () => DEFAULT_MAX_TASKS_PER_JOB,
   ) {}
@@ -196,7 +200,7 @@ export class JobService {
     this.log.info('job submitted', { job: id, name: job.name, job_type: job.job_type, tasks: job.tasks.length, ...source });
     this.submittedHere.add(id);
     if (this.submittedHere.size > REMEMBERED_SUBMISSIONS) this.submittedHere.delete(this.submittedHere.values().next().value!);
-    return { id, tasks: job.tasks.length };
+    return { id, tasks: job.tasks.length, warnings: this.stuck.forJob(id) };
   }
 
   /**

@@ -5,7 +5,8 @@
 import type { WorkerRecord } from '../../db/workers-repo';
 import type { WorkerStatus } from '../support/statuses';
 import type { Repos } from '../repos';
-import { runnableTaskTypes, translateCommands } from '../protocol/dialects';
+import { translateCommands } from './dialects';
+import { runnableTaskTypes } from '../support/generations';
 import { Variables } from './variables';
 import { counted } from '../support/plural';
 
@@ -25,11 +26,6 @@ export class StuckWork {
     private readonly variables: () => Variables,
   ) {}
 
-  /** A submitted job's answer with its warnings: what submit and POST /api/jobs print. */
-  submitted<T extends { id: string }>(r: T): T & { warnings: string[] } {
-    return { ...r, warnings: this.forJob(r.id) };
-  }
-
   /** The warnings for a job's waiting tasks; [] when every task type has a worker that can run it. */
   forJob(jobId: string, workers: WorkerRecord[] = this.repos.workers.list()): string[] {
     const job = this.repos.jobs.get(jobId);
@@ -38,7 +34,7 @@ export class StuckWork {
     const vars = this.variables();
     const blocks = this.repos.blocklist.list(jobId);
     // The job's task types as recorded at submission (db/job-task-types-repo.ts): reading them
-    // from the job's tasks took tens of milliseconds per 100 000 tasks on every farm summary.
+    // from the job's tasks costs tens of milliseconds per 100 000 tasks at every farm summary.
     for (const { task_type, commands } of this.repos.jobTaskTypes.forJob(jobId)) {
       const placeholders = Variables.placeholders(commands);
       const blocked = new Set(blocks.filter((b) => b.task_type === task_type).map((b) => b.worker_id));

@@ -1,7 +1,7 @@
 // Submissions that need no token (the Blender add-on's /api/v3/jobs and its checks, from trusted_networks) are
 // limited per source address, so that one machine on the network cannot fill the queue and the
 // database faster than the farm can look at it.
-import { WindowCounter } from '../protocol/login-limits';
+import { WindowCounter } from '../support/window-counter';
 import type { Clock } from '../support/clock';
 import { RateLimitedError } from '../support/errors';
 import { TOKENLESS_SUBMISSION_WINDOW_MS, TOKENLESS_SUBMISSIONS_PER_WINDOW } from '../support/limits';

@@ -4,14 +4,9 @@ import { NotFoundError, ValidationError } from '../support/errors';
 import { isId } from '../support/ids';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
+import type { BlocklistEntry } from '../api-types';
 
-export interface BlocklistEntry {
-  job: string;
-  task_type: string;
-  worker: string;
-  worker_nickname: string | null;
-  created: string;
-}
+export type { BlocklistEntry } from '../api-types';
 
 export class Blocklist {
   constructor(

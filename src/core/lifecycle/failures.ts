@@ -5,7 +5,7 @@ import type { Clock } from '../support/clock';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
 import type { StateMachine } from './state';
-import { identifier } from '../protocol/workers';
+import { identifier } from '../names';
 import { counted } from '../support/plural';
 
 export interface FailurePolicy {

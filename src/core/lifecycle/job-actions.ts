@@ -2,18 +2,19 @@
 // checks what is legal first, then moves statuses through the state machine in one transaction.
 import { ConflictError, NotFoundError } from '../support/errors';
 import { integer } from '../support/validate';
+import { READY_TASK_STATUSES } from '../support/statuses';
 import { isId } from '../support/ids';
 import type { JobRecord } from '../../db/jobs-repo';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
-import { allowedJobActions, type JobAction, type StateMachine } from './state';
-import type { TaskLogs } from '../protocol/task-logs';
+import { type JobAction, jobActionRefusal, type StateMachine } from './state';
+import type { TaskLogFiles } from './needs';
 
 export class JobActions {
   constructor(
     private readonly repos: Repos,
     private readonly state: StateMachine,
-    private readonly logs: TaskLogs,
+    private readonly taskLogs: TaskLogFiles,
     private readonly log: Logger,
   ) {}
 
@@ -27,21 +28,19 @@ export class JobActions {
   }
 
   private running(jobId: string): number {
-    const c = this.repos.taskCounts.forJob(jobId);
-    return (c.active ?? 0) + (c['cancel-requested'] ?? 0);
+    return this.state.runningTasks(jobId);
   }
 
-  private allows(job: JobRecord, action: JobAction): boolean {
-    return allowedJobActions(job.status, this.repos.taskCounts.forJob(job.id)).includes(action);
+  /** Refuses `action` on a job whose status does not allow it (the state machine's table). */
+  private allow(action: JobAction, job: JobRecord): void {
+    const refusal = jobActionRefusal(action, job.status);
+    if (refusal) throw new ConflictError(`job ${job.id} is ${job.status}; ${refusal}`);
   }
 
   cancel(jobId: string): JobRecord {
     return this.tx(jobId, (job) => {
-      if (!this.allows(job, 'cancel')) {
-        throw new ConflictError(`job ${jobId} is ${job.status}; only a queued, active or paused job can be canceled`);
-      }
-      this.state.setJobTasksStatus(jobId, ['queued', 'soft-failed', 'paused'], 'canceled', false);
-      this.state.setJobTasksStatus(jobId, ['active'], 'cancel-requested', false);
+      this.allow('cancel', job);
+      this.state.stopTasks(jobId);
       this.state.setJobStatus(job, this.running(jobId) > 0 ? 'cancel-requested' : 'canceled', 'canceled by an admin');
       this.log.info('job canceled', { job: jobId, status: job.status });
       return job;
@@ -50,10 +49,8 @@ export class JobActions {
 
   pause(jobId: string): JobRecord {
     return this.tx(jobId, (job) => {
-      if (!this.allows(job, 'pause')) {
-        throw new ConflictError(`job ${jobId} is ${job.status}; only a queued or active job can be paused`);
-      }
-      this.state.setJobTasksStatus(jobId, ['queued', 'soft-failed'], 'paused', false);
+      this.allow('pause', job);
+      this.state.setJobTasksStatus(jobId, READY_TASK_STATUSES, 'paused');
       this.state.setJobStatus(job, this.running(jobId) > 0 ? 'pause-requested' : 'paused', 'paused by an admin');
       this.log.info('job paused', { job: jobId, status: job.status });
       return job;
@@ -62,10 +59,8 @@ export class JobActions {
 
   resume(jobId: string): JobRecord {
     return this.tx(jobId, (job) => {
-      if (!this.allows(job, 'resume')) {
-        throw new ConflictError(`job ${jobId} is ${job.status}; only a paused job can be resumed`);
-      }
-      this.state.setJobTasksStatus(jobId, ['paused'], 'queued', false);
+      this.allow('resume', job);
+      this.state.setJobTasksStatus(jobId, ['paused'], 'queued');
       this.state.setJobStatus(job, this.running(jobId) > 0 ? 'active' : 'queued', 'resumed by an admin');
       this.state.settleJob(jobId);
       this.log.info('job resumed', { job: jobId });
@@ -104,6 +99,6 @@ export class JobActions {
       jobs.delete(jobId);
       this.log.info('job deleted', { job: jobId, name: job.name });
     });
-    this.logs.removeJob(jobId);
+    this.taskLogs.removeJob(jobId);
   }
 }

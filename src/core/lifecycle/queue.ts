@@ -1,4 +1,4 @@
-// Admin views and actions on the queue: queue status, requeue.
+// What an admin reads of the queue and does to it: queue status, requeue.
 import type { Clock } from '../support/clock';
 import { isoTime } from '../support/clock';
 import { ConflictError, NotFoundError, ValidationError } from '../support/errors';
@@ -6,10 +6,10 @@ import { isId } from '../support/ids';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
 import { allowedJobActions, type StateMachine } from './state';
-import { TASK_STATUSES, type TaskStatus, WORKER_STATUSES, type WorkerStatus } from '../support/statuses';
-import { allTaskCounts, type JobView, zeroCounts } from '../views';
-import { identifier, type WorkerService } from '../protocol/workers';
-import type { TaskLogs } from '../protocol/task-logs';
+import { PAUSED_JOB_STATUSES, TASK_STATUSES, type TaskStatus, WORKER_STATUSES, type WorkerStatus } from '../support/statuses';
+import { allTaskCounts, type JobView, zeroCounts } from '../read-models';
+import { identifier } from '../names';
+import type { TaskLogFiles, WorkerControl } from './needs';
 import type { TaskRecord } from '../../db/tasks-repo';
 import { logTakenAway } from './run-ends';
 import type { JobWarnings, StuckWork } from '../jobs/stuck';
@@ -30,18 +30,18 @@ export interface QueueStatus {
   warnings: JobWarnings[];
 }
 
-/** Statuses a requeue moves back to queued. */
-const REQUEUEABLE: readonly TaskStatus[] = ['queued', 'soft-failed', 'active', 'completed', 'failed', 'canceled', 'paused'];
+/** Statuses a requeue moves back to queued: all but a task still stopping on its worker. */
+const REQUEUEABLE: readonly TaskStatus[] = TASK_STATUSES.filter((s) => s !== 'cancel-requested');
 
 export class QueueService {
   constructor(
     private readonly repos: Repos,
     private readonly clock: Clock,
     private readonly state: StateMachine,
-    private readonly workers: WorkerService,
+    private readonly workers: WorkerControl,
     private readonly log: Logger,
     /** Where a requeued run's log says why it ended (see run-ends.ts). */
-    private readonly logs?: TaskLogs,
+    private readonly taskLogs?: TaskLogFiles,
     private readonly stuck?: StuckWork,
   ) {}
 
@@ -50,7 +50,7 @@ export class QueueService {
     for (const t of tasks) {
       if (t.status !== 'active' || !t.worker_id) continue;
       const w = this.repos.workers.get(t.worker_id);
-      logTakenAway(this.logs, this.clock, t, w ? identifier(w) : t.worker_id, 'requeued by an admin');
+      logTakenAway(this.taskLogs, this.clock, t, w ? identifier(w) : t.worker_id, 'requeued by an admin');
     }
   }
 
@@ -107,10 +107,10 @@ export class QueueService {
       const from = failedOnly ? failed : [...REQUEUEABLE];
       const now = this.clock.now();
       if (!failedOnly) this.logRequeued(this.repos.tasks.forJobStatus(jobId, 'active'));
-      const ids = this.state.setJobTasksStatus(jobId, from, 'queued', true);
+      const ids = this.state.setJobTasksStatus(jobId, from, 'queued', { clearWorker: true });
       // A paused job is queued again below; its paused tasks go with it, or nothing would run them.
-      if (failedOnly && ids.length > 0 && (job.status === 'paused' || job.status === 'pause-requested')) {
-        this.state.setJobTasksStatus(jobId, ['paused'], 'queued', false);
+      if (failedOnly && ids.length > 0 && PAUSED_JOB_STATUSES.includes(job.status)) {
+        this.state.setJobTasksStatus(jobId, ['paused'], 'queued');
       }
       const all = failedOnly ? ids : this.repos.tasks.idsForJob(jobId, ['queued']);
       for (const id of all) this.repos.taskFailures.clear(id);

@@ -9,7 +9,7 @@ import { ValidationError } from '../support/errors';
 import type { Logger } from '../support/logger';
 import { isOneOf, type JobStatus } from '../support/statuses';
 import type { Repos } from '../repos';
-import type { TaskLogs } from '../protocol/task-logs';
+import type { TaskLogFiles } from './needs';
 import type { JobActions } from './job-actions';
 
 /** The statuses a job can be pruned in: nothing more will happen to it. */
@@ -51,7 +51,7 @@ export class Retention {
     private readonly repos: Repos,
     private readonly clock: Clock,
     private readonly jobActions: JobActions,
-    private readonly logs: TaskLogs,
+    private readonly taskLogs: TaskLogFiles,
     private readonly log: Logger,
   ) {}
 
@@ -66,7 +66,7 @@ export class Retention {
     const result: PruneResult = { pruned: [], jobs: 0, tasks: 0, log_bytes: 0 };
     for (const j of old) {
       const tasks = Object.values(this.repos.taskCounts.forJob(j.id)).reduce((a, b) => a + (b ?? 0), 0);
-      const bytes = sizeOf(this.logs.dir(j.id));
+      const bytes = sizeOf(this.taskLogs.dir(j.id));
       this.jobActions.delete(j.id);
       result.pruned.push({ id: j.id, name: j.name, status: j.status, tasks });
       result.jobs++;

@@ -1,7 +1,7 @@
 // The last line of a task run that the manager ended rather than the worker: why the run was taken
 // away (worker timed out, signed off or forgotten; requeued by an admin). `task-log --all-runs`
 // shows it at the end of that run.
-import type { TaskLogs } from '../protocol/task-logs';
+import type { TaskLogFiles } from './needs';
 import { type Clock, isoTime } from '../support/clock';
 
 /**
@@ -9,7 +9,7 @@ import { type Clock, isoTime } from '../support/clock';
  * process the line lands before the next run's rotation; a CLI requeue whose line is still being
  * written when serve hands the task out again may see it land at the start of the next run.
  */
-export function logTakenAway(logs: TaskLogs | undefined, clock: Clock, task: { id: string; job_id: string }, worker: string, why: string): void {
-  if (!logs) return;
-  void logs.append(task.job_id, task.id, `${isoTime(clock.now())}: Manager took this run away from worker ${worker}: ${why}`);
+export function logTakenAway(taskLogs: TaskLogFiles | undefined, clock: Clock, task: { id: string; job_id: string }, worker: string, why: string): void {
+  if (!taskLogs) return;
+  void taskLogs.append(task.job_id, task.id, `${isoTime(clock.now())}: Manager took this run away from worker ${worker}: ${why}`);
 }

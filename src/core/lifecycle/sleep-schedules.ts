@@ -7,16 +7,13 @@ import { NotFoundError, ValidationError } from '../support/errors';
 import { isId } from '../support/ids';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
-import type { WorkerService } from '../protocol/workers';
+import type { ScheduleView } from '../api-types';
+
+export type { ScheduleView } from '../api-types';
+import type { WorkerControl } from './needs';
 
 export const DAYS = ['su', 'mo', 'tu', 'we', 'th', 'fr', 'sa'] as const;
 
-export interface ScheduleView {
-  worker_id: string;
-  days: string[];
-  start: string;
-  end: string;
-}
 
 function parseTime(v: string, field: string): number {
   const m = /^(\d{1,2}):(\d{2})$/.exec(v.trim());
@@ -55,7 +52,7 @@ export class SleepScheduler {
   constructor(
     private readonly repos: Repos,
     private readonly clock: Clock,
-    private readonly workers: WorkerService,
+    private readonly workers: WorkerControl,
     private readonly log: Logger,
   ) {}
 
@@ -98,7 +95,7 @@ export class SleepScheduler {
       const current = w.status === 'starting' ? 'awake' : w.status;
       if (current === want || w.status_requested === want) continue;
       // Going to sleep lets the running task finish; waking up has nothing to wait for.
-      this.workers.requestStatus(w.id, want, want === 'asleep');
+      this.workers.requestStatus(w.id, want, { lazy: want === 'asleep' });
       n++;
     }
     return n;

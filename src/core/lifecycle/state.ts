@@ -7,8 +7,9 @@ import type { Clock } from '../support/clock';
 import { ConflictError } from '../support/errors';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
-import { JOB_STATUSES, type JobStatus, type TaskStatus } from '../support/statuses';
+import { ENDING_JOB_STATUSES, type JobStatus, PAUSED_JOB_STATUSES, READY_TASK_STATUSES, RUNNING_TASK_STATUSES, type TaskStatus, WAITING_TASK_STATUSES } from '../support/statuses';
 import { agrees, counted } from '../support/plural';
+import type { OfferedJobAction } from '../api-types';
 
 const TASK_TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {
   queued: ['active', 'canceled', 'paused'],
@@ -21,65 +22,61 @@ const TASK_TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {
   paused: ['queued', 'canceled'],
 };
 
-const JOB_TRANSITIONS: Record<JobStatus, readonly JobStatus[]> = {
-  queued: ['active', 'completed', 'failed', 'canceled', 'cancel-requested', 'paused', 'pause-requested'],
-  active: ['queued', 'completed', 'failed', 'canceled', 'cancel-requested', 'paused', 'pause-requested'],
-  completed: ['queued'],
-  failed: ['queued'],
-  canceled: ['queued'],
-  'cancel-requested': ['canceled'],
-  paused: ['queued', 'active', 'canceled', 'cancel-requested'],
-  'pause-requested': ['paused', 'completed', 'canceled', 'cancel-requested', 'queued', 'active'],
+/** What an admin does to a job (lifecycle/job-actions.ts). */
+export type JobAction = 'cancel' | 'pause' | 'resume';
+
+/** Where a job may go from each status, and which admin actions may start from it. */
+const JOB_TRANSITIONS: Record<JobStatus, { to: readonly JobStatus[]; actions: readonly JobAction[] }> = {
+  queued: { to: ['active', 'completed', 'failed', 'canceled', 'cancel-requested', 'paused', 'pause-requested'], actions: ['cancel', 'pause'] },
+  active: { to: ['queued', 'completed', 'failed', 'canceled', 'cancel-requested', 'paused', 'pause-requested'], actions: ['cancel', 'pause'] },
+  completed: { to: ['queued'], actions: [] },
+  failed: { to: ['queued'], actions: [] },
+  canceled: { to: ['queued'], actions: [] },
+  'cancel-requested': { to: ['canceled'], actions: [] },
+  paused: { to: ['queued', 'active', 'canceled', 'cancel-requested'], actions: ['cancel', 'resume'] },
+  'pause-requested': { to: ['paused', 'completed', 'canceled', 'cancel-requested', 'queued', 'active'], actions: ['cancel', 'resume'] },
 };
 
-/** What a supervisor can do to a job (JobActions, QueueService), and what each asks of the job. */
-export const JOB_ACTIONS = ['cancel', 'pause', 'resume', 'requeue', 'requeue-failed', 'delete'] as const;
-export type JobAction = (typeof JOB_ACTIONS)[number];
+const ACTION_WORDS: Record<JobAction, string> = { cancel: 'canceled', pause: 'paused', resume: 'resumed' };
 
-/**
- * The job statuses each action starts from, and the status it moves the job towards: every pair
- * is a transition of JOB_TRANSITIONS (a test holds the two tables together). The job page shows
- * only the buttons allowedJobActions names, and the actions refuse the rest with these rules.
- */
-export const JOB_ACTION_RULES: Record<JobAction, { from: readonly JobStatus[]; to: JobStatus | null }> = {
-  cancel: { from: ['queued', 'active', 'paused', 'pause-requested'], to: 'cancel-requested' },
-  pause: { from: ['queued', 'active'], to: 'pause-requested' },
-  resume: { from: ['paused', 'pause-requested'], to: 'queued' },
-  requeue: { from: ['queued', 'active', 'completed', 'failed', 'canceled', 'paused', 'pause-requested'], to: 'queued' },
-  'requeue-failed': { from: ['queued', 'active', 'completed', 'failed', 'canceled', 'paused', 'pause-requested'], to: 'queued' },
-  // Deleting leaves the table: no status follows. It needs nothing running (allowedJobActions),
-  // which an active job normally has.
-  delete: { from: JOB_STATUSES, to: null },
-};
-
-/**
- * The actions that fit a job now, from its status and task counts: a job with tasks still
- * running on workers cannot be deleted or requeued (they must stop first), and "requeue failed"
- * needs failed tasks (or a failed job, whose other tasks were canceled).
- */
-export function allowedJobActions(status: JobStatus, counts: Partial<Record<TaskStatus, number>>): JobAction[] {
-  const running = (counts.active ?? 0) + (counts['cancel-requested'] ?? 0);
-  const failed = (counts.failed ?? 0) + (counts['soft-failed'] ?? 0);
-  return JOB_ACTIONS.filter((a) => {
-    if (!JOB_ACTION_RULES[a].from.includes(status)) return false;
-    if (a === 'delete') return running === 0;
-    if (a === 'requeue' || a === 'requeue-failed') {
-      if ((counts['cancel-requested'] ?? 0) > 0) return false;
-      return a === 'requeue' || failed > 0 || status === 'failed';
-    }
-    return true;
-  });
+/** Why `action` may not be done to a job in `status`, or undefined when it may. */
+export function jobActionRefusal(action: JobAction, status: JobStatus): string | undefined {
+  if (JOB_TRANSITIONS[status].actions.includes(action)) return undefined;
+  const from = (Object.keys(JOB_TRANSITIONS) as JobStatus[]).filter((s) => JOB_TRANSITIONS[s].actions.includes(action));
+  const list = from.length > 1 ? `${from.slice(0, -1).join(', ')} or ${from[from.length - 1]}` : from[0];
+  return `only a ${list} job can be ${ACTION_WORDS[action]}`;
 }
 
-/** Task statuses that still hold a worker's attention. */
-const RUNNING: readonly TaskStatus[] = ['active', 'cancel-requested'];
+/**
+ * Everything a job page may offer: the status actions of JOB_TRANSITIONS, and requeueing and
+ * deleting, which a job's tasks decide rather than its status.
+ */
+export const OFFERED_JOB_ACTIONS: readonly OfferedJobAction[] = ['cancel', 'pause', 'resume', 'requeue', 'requeue-failed', 'delete'];
+
+/**
+ * The actions that fit a job now (its page shows only these; the actions refuse the others): the
+ * status actions from JOB_TRANSITIONS; delete only with nothing of the job running on a worker;
+ * requeue not while the job is being canceled or a task of it is still stopping (QueueService
+ * asks this too); requeue-failed only with failed tasks, or for a failed job (whose other tasks
+ * were canceled).
+ */
+export function allowedJobActions(status: JobStatus, counts: Partial<Record<TaskStatus, number>>): OfferedJobAction[] {
+  const running = RUNNING_TASK_STATUSES.reduce((n, s) => n + (counts[s] ?? 0), 0);
+  const failed = (counts.failed ?? 0) + (counts['soft-failed'] ?? 0);
+  return OFFERED_JOB_ACTIONS.filter((a) => {
+    if (a === 'cancel' || a === 'pause' || a === 'resume') return JOB_TRANSITIONS[status].actions.includes(a);
+    if (a === 'delete') return running === 0;
+    if (status === 'cancel-requested' || (counts['cancel-requested'] ?? 0) > 0) return false;
+    return a === 'requeue' || failed > 0 || status === 'failed';
+  });
+}
 
 export function canMoveTask(from: TaskStatus, to: TaskStatus): boolean {
   return from === to || TASK_TRANSITIONS[from].includes(to);
 }
 
 export function canMoveJob(from: JobStatus, to: JobStatus): boolean {
-  return from === to || JOB_TRANSITIONS[from].includes(to);
+  return from === to || JOB_TRANSITIONS[from].to.includes(to);
 }
 
 export interface TaskChange {
@@ -117,11 +114,11 @@ export class StateMachine {
       if (to === 'completed') tasks.adjustChildrenPending(task.id, -1);
       if (from === 'completed') tasks.adjustChildrenPending(task.id, 1);
     }
-    if (RUNNING.includes(from) && !RUNNING.includes(to)) {
+    if (RUNNING_TASK_STATUSES.includes(from) && !RUNNING_TASK_STATUSES.includes(to)) {
       if (task.worker_id) workers.clearCurrentTask(task.worker_id, task.id);
       taskRuns.end(task.id, to, now);
     }
-    if (change.workerId && !RUNNING.includes(from) && to === 'active') {
+    if (change.workerId && !RUNNING_TASK_STATUSES.includes(from) && to === 'active') {
       const name = change.workerName ?? workers.get(change.workerId)?.nickname ?? change.workerId;
       taskRuns.start(task.id, task.job_id, change.workerId, name, now);
     }
@@ -142,11 +139,11 @@ export class StateMachine {
    * Moves every task of a job in one of `from` to `to` in bulk (job-wide actions on large jobs).
    * Only for transitions the table allows; returns the ids moved.
    */
-  setJobTasksStatus(jobId: string, from: readonly TaskStatus[], to: TaskStatus, clearWorker: boolean): string[] {
+  setJobTasksStatus(jobId: string, from: readonly TaskStatus[], to: TaskStatus, opts: { clearWorker?: boolean } = {}): string[] {
     for (const f of from) if (!canMoveTask(f, to)) throw new ConflictError(`tasks cannot go from ${f} to ${to}`);
     const { tasks, taskCounts, workers, taskRuns } = this.repos;
     const moving = from.filter((f) => f !== to);
-    const running = moving.filter((f) => RUNNING.includes(f) && !RUNNING.includes(to));
+    const running = moving.filter((f) => RUNNING_TASK_STATUSES.includes(f) && !RUNNING_TASK_STATUSES.includes(to));
     const now = this.clock.now();
     for (const st of running) {
       for (const t of tasks.forJobStatus(jobId, st)) {
@@ -154,7 +151,7 @@ export class StateMachine {
         taskRuns.end(t.id, to, now);
       }
     }
-    const ids = tasks.bulkSetStatus(jobId, moving, to, now, clearWorker);
+    const ids = tasks.bulkSetStatus(jobId, moving, to, now, opts.clearWorker ?? false);
     if (ids.length > 0) {
       taskCounts.recount(jobId);
       if (moving.includes('completed') || to === 'completed') tasks.recomputePending(jobId);
@@ -171,15 +168,15 @@ export class StateMachine {
     if (!job) return;
     const c = this.repos.taskCounts.forJob(jobId);
     const n = (s: TaskStatus) => c[s] ?? 0;
+    const sum = (set: readonly TaskStatus[]) => set.reduce((a, s) => a + n(s), 0);
     const total = Object.values(c).reduce((a, b) => a + b, 0);
-    const running = n('active') + n('cancel-requested');
+    const running = sum(RUNNING_TASK_STATUSES);
     // A task handed back (returned, requeued at sign-off or timeout, soft-failed) into a job that
     // is not runnable any more follows the job instead of waiting in the queue.
-    const waiting = n('queued') + n('soft-failed');
-    if (waiting > 0 && ['paused', 'pause-requested'].includes(job.status)) {
-      this.setJobTasksStatus(jobId, ['queued', 'soft-failed'], 'paused', false);
-    } else if (waiting > 0 && ['canceled', 'cancel-requested', 'failed'].includes(job.status)) {
-      this.setJobTasksStatus(jobId, ['queued', 'soft-failed'], 'canceled', false);
+    if (sum(READY_TASK_STATUSES) > 0 && PAUSED_JOB_STATUSES.includes(job.status)) {
+      this.setJobTasksStatus(jobId, READY_TASK_STATUSES, 'paused');
+    } else if (sum(READY_TASK_STATUSES) > 0 && ENDING_JOB_STATUSES.includes(job.status)) {
+      this.setJobTasksStatus(jobId, READY_TASK_STATUSES, 'canceled');
     }
     switch (job.status) {
       case 'cancel-requested':
@@ -212,11 +209,22 @@ export class StateMachine {
     if (job.status === 'queued' && running > 0) this.setJobStatus(job, 'active', 'running');
   }
 
-  /** Fails a job: waiting tasks are canceled, running ones asked to stop. */
+  /** Fails a job: its tasks stop (stopTasks). */
   failJob(job: JobStatusRecord, reason: string): void {
     this.setJobStatus(job, 'failed', reason);
-    this.setJobTasksStatus(job.id, ['queued', 'soft-failed', 'paused'], 'canceled', false);
-    this.setJobTasksStatus(job.id, ['active'], 'cancel-requested', false);
+    this.stopTasks(job.id);
     this.log.warn('job failed', { job: job.id, reason });
+  }
+
+  /** A failed or canceled job's tasks: waiting ones are canceled, running ones asked to stop. */
+  stopTasks(jobId: string): void {
+    this.setJobTasksStatus(jobId, WAITING_TASK_STATUSES, 'canceled');
+    this.setJobTasksStatus(jobId, ['active'], 'cancel-requested');
+  }
+
+  /** How many of the job's tasks hold a worker's attention. */
+  runningTasks(jobId: string): number {
+    const c = this.repos.taskCounts.forJob(jobId);
+    return RUNNING_TASK_STATUSES.reduce((a, s) => a + (c[s] ?? 0), 0);
   }
 }

@@ -4,9 +4,13 @@ import type { FailureHandler } from './failures';
 import { isoTime } from '../support/clock';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
-import type { TaskLogs } from '../protocol/task-logs';
-import { ASLEEP_POLL_INTERVAL_MS, identifier, LIVE_STATUSES, type WorkerService } from '../protocol/workers';
+import { identifier } from '../names';
+import { LIVE_WORKER_STATUSES } from '../support/statuses';
+import type { TaskLogFiles, WorkerControl } from './needs';
 import type { WorkerStatus } from '../support/statuses';
+
+/** How often an asleep Flamenco Worker polls /status-change (fixed in the worker). */
+export const ASLEEP_POLL_INTERVAL_MS = 30_000;
 
 /**
  * An asleep Flamenco Worker asks for news every 30 s (its fixed interval), so it is judged by that
@@ -31,9 +35,9 @@ export class TimeoutChecker {
   constructor(
     private readonly repos: Repos,
     private readonly clock: Clock,
-    private readonly workers: WorkerService,
+    private readonly workers: WorkerControl,
     private readonly failures: FailureHandler,
-    private readonly logs: TaskLogs,
+    private readonly taskLogs: TaskLogFiles,
     private readonly settings: () => TimeoutSettings,
     private readonly log: Logger,
   ) {
@@ -55,7 +59,7 @@ export class TimeoutChecker {
     const timeout = this.settings().worker_timeout_ms;
     let timedOut = 0;
     const groups: [readonly WorkerStatus[], number][] = [
-      [LIVE_STATUSES.filter((s) => s !== 'asleep'), timeout],
+      [LIVE_WORKER_STATUSES.filter((s) => s !== 'asleep'), timeout],
       [['asleep'], Math.max(timeout, ASLEEP_MIN_TIMEOUT_MS)],
     ];
     for (const [statuses, ms] of groups) {
@@ -99,7 +103,7 @@ export class TimeoutChecker {
         if (task?.status !== 'active' || (task.last_worker_ping ?? 0) >= deadline) return;
         const w = task.worker_id ? this.repos.workers.get(task.worker_id) : undefined;
         const who = w ? identifier(w) : 'an unknown worker';
-        void this.logs.append(task.job_id, task.id, `${isoTime(now)}: Task timed out: no word from worker ${who} since ${isoTime(task.last_worker_ping ?? 0)}`);
+        void this.taskLogs.append(task.job_id, task.id, `${isoTime(now)}: Task timed out: no word from worker ${who} since ${isoTime(task.last_worker_ping ?? 0)}`);
         if (w) {
           this.failures.workerFailed(task, w, `Task timed out on worker ${who}`);
           this.repos.workers.timedOut(w.id);

@@ -1,5 +1,8 @@
 // The periodic work serve runs besides answering requests, registered in one place.
-import type { Manager } from '../manager';
+import type { ManagerConfig } from '../support/config';
+import type { Logger } from '../support/logger';
+import type { Observability } from './index';
+import type { PeriodicTasks } from './periodic';
 
 /**
  * Timeout checks often enough that a missed deadline is acted on within a second or two, even
@@ -15,10 +18,21 @@ export interface BackgroundIntervals {
   schedules?: number;
 }
 
-export function registerBackground(m: Manager, every: BackgroundIntervals = {}): void {
+/** The manager's services that work in the background (core/manager.ts). */
+export interface BackgroundWork {
+  readonly timers: PeriodicTasks;
+  readonly config: ManagerConfig;
+  readonly log: Logger;
+  readonly timeouts: { check(): void };
+  readonly sleepSchedules: { check(): void };
+  readonly retention: { auto(retentionMs: number | null): unknown };
+  readonly observe: Observability;
+}
+
+export function registerBackground(m: BackgroundWork, every: BackgroundIntervals = {}): void {
   m.timers.add('timeout check', every.timeouts ?? timeoutCheckInterval(m.config.worker_timeout_ms), () => m.timeouts.check());
   m.timers.add('sleep schedules', every.schedules ?? 5000, () => m.sleepSchedules.check());
   // Looked at every minute, pruned at most once an hour (lifecycle/retention.ts); it logs what it freed.
   m.timers.add('job retention', 60_000, () => m.retention.auto(m.config.job_retention_ms));
-  m.observe.register(m);
+  m.observe.register(m.timers, m.log);
 }

@@ -5,34 +5,10 @@ import type { DB } from '../../db/open';
 import type { Clock } from '../support/clock';
 import type { StuckWork } from '../jobs/stuck';
 import { JOB_STATUSES, TASK_STATUSES, WORKER_STATUSES } from '../support/statuses';
-import type { FirstFailure, TroubledWorker, Views } from '../views';
+import type { Attention, FarmSummary, StuckJob } from '../api-types';
+import type { ReadModels } from '../read-models';
 
-export interface StuckJob {
-  job: string;
-  name: string;
-  reason: string;
-}
-
-export interface FarmSummary {
-  jobs: Record<string, number>;
-  tasks: Record<string, number>;
-  workers: Record<string, number>;
-  /** By worker id: the task it runs and that task's job, with names (not bare ids). */
-  current_tasks: Record<string, { task: string; task_name: string; job: string; job_name: string }>;
-  stuck: StuckJob[];
-  /** What needs a wrangler, by name (besides `stuck`). */
-  attention: Attention;
-}
-
-export interface Attention {
-  /** Failed jobs (those finished within a day), newest first, with the first failure of each. */
-  failed: { job: string; name: string; activity: string; failed_tasks: number; first_failure: FirstFailure | null }[];
-  /** How many more failed jobs there are than `failed` lists. */
-  failed_omitted: number;
-  workers: TroubledWorker[];
-  /** Jobs with tasks running, with how far they are and their estimated end (core/jobs/pace.ts). */
-  running: { job: string; name: string; status: string; completed: number; total: number; running: number; run_started: string | null; estimated_end: string | null; mean_task_ms: number | null }[];
-}
+export type { Attention, FarmSummary, StuckJob } from '../api-types';
 
 /** Failed jobs the farm page names; the jobs page lists every one. */
 export const ATTENTION_FAILED_MAX = 20;
@@ -41,8 +17,8 @@ export const ATTENTION_FAILED_MAX = 20;
 const CACHE_MS = 1000;
 /**
  * What is stuck is worked out at most this often: it walks every waiting job's task types, which
- * took a sixth of serve's time with a hundred dashboards open during full dispatch when it ran
- * at every change. A job stuck for want of a worker stays so for far longer than this.
+ * at every change costs a sixth of serve's time with a hundred dashboards open during full
+ * dispatch. A job stuck for want of a worker stays so for far longer than this.
  */
 export const STUCK_CACHE_MS = 10_000;
 
@@ -59,7 +35,7 @@ export class FarmSummaries {
     db: DB,
     private readonly clock: Clock,
     private readonly stuckWork: StuckWork,
-    private readonly views: Views,
+    private readonly readModels: ReadModels,
   ) {
     this.stats = new FarmStatsRepo(db);
   }
@@ -84,18 +60,18 @@ export class FarmSummaries {
   }
 
   private attention(): Attention {
-    const failedJobs = this.views.jobList('failed', { scope: 'current', limit: ATTENTION_FAILED_MAX });
+    const failedJobs = this.readModels.jobList('failed', { scope: 'current', limit: ATTENTION_FAILED_MAX });
     const failed = failedJobs.jobs.reverse().map((j) => ({
-      job: j.id, name: j.name, activity: j.activity, failed_tasks: j.tasks.failed, first_failure: this.views.firstFailure(j.id),
+      job: j.id, name: j.name, activity: j.activity, failed_tasks: j.tasks.failed, first_failure: this.readModels.firstFailure(j.id),
     }));
-    const running = this.views.jobsIn(['active', 'pause-requested', 'cancel-requested']).map((j) => {
+    const running = this.readModels.jobsIn(['active', 'pause-requested', 'cancel-requested']).map((j) => {
       const total = Object.values(j.tasks).reduce((a, b) => a + b, 0);
       return {
         job: j.id, name: j.name, status: j.status, completed: j.tasks.completed, total, running: j.tasks.active + j.tasks['cancel-requested'],
         run_started: j.run_started, estimated_end: j.estimated_end, mean_task_ms: j.mean_task_ms,
       };
     });
-    return { failed, failed_omitted: failedJobs.omitted, workers: this.views.troubledWorkers(), running };
+    return { failed, failed_omitted: failedJobs.omitted, workers: this.readModels.troubledWorkers(), running };
   }
 
   private stuckNow(now: number): StuckJob[] {

@@ -15,7 +15,10 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { outputLocations } from '../jobs/compilers/paths';
 import type { Variables } from '../jobs/variables';
+import type { RenderedInfo } from '../api-types';
 import type { Repos } from '../repos';
+
+export type { RenderedInfo } from '../api-types';
 import { NotFoundError } from '../support/errors';
 import { PRIVATE_DIR, PRIVATE_FILE } from '../support/file-modes';
 import { isId } from '../support/ids';
@@ -39,17 +42,6 @@ export interface NoPreview {
   job: string | null;
   path: string | null;
   reason: string;
-}
-
-/** What the dashboard writes under a last-rendered image. */
-export interface RenderedInfo {
-  job: string | null;
-  job_name: string | null;
-  path: string | null;
-  /** The frame number: the last run of digits in the file name (`shot_0042.png` → 42). */
-  frame: number | null;
-  /** When the manager took its copy of the image, soon after a worker reported it. */
-  captured: string | null;
 }
 
 export function frameOf(file: string): number | null {

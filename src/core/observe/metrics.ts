@@ -6,7 +6,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { FarmStatsRepo } from '../../db/events-repo';
 import { DB_FILE, type DB } from '../../db/open';
-import { JOB_STATUSES, TASK_STATUSES, WORKER_STATUSES } from '../support/statuses';
+import { isOneOf, JOB_STATUSES, READY_TASK_STATUSES, TASK_STATUSES, WORKER_STATUSES } from '../support/statuses';
 import type { EventRow } from './feed';
 import { MAX_REFUSALS } from './webhooks';
 
@@ -77,7 +77,7 @@ export class Metrics {
   readonly onEvents = (events: readonly EventRow[]): void => {
     for (const e of events) {
       if (e.kind === 'task') {
-        if (e.status === 'active' && (e.previous === 'queued' || e.previous === 'soft-failed')) this.add('tasks_assigned');
+        if (e.status === 'active' && isOneOf(READY_TASK_STATUSES, e.previous)) this.add('tasks_assigned');
         else if (e.status === 'failed') this.add('task_failures');
         else if (e.status === 'soft-failed') this.add('task_soft_failures');
       } else if (e.kind === 'worker' && e.status === 'timeout' && e.previous !== 'timeout') {

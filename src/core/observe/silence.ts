@@ -4,7 +4,7 @@
 // asks "may I run" every 5 s while it runs one, and looks for a status change every 30 s when
 // asleep; a Flamenco 3 worker asks for a task every 20 s when idle, "may I run" every 10 s while it
 // runs one and looks for a status change every 3 s when asleep.
-import type { Generation } from '../protocol/dialects';
+import type { Generation } from '../support/generations';
 import { SEEN_WRITE_INTERVAL_MS } from '../protocol/workers';
 import type { WorkerStatus } from '../support/statuses';
 

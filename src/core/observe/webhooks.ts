@@ -15,9 +15,8 @@ import type { Repos } from '../repos';
 import type { Clock } from '../support/clock';
 import type { ManagerConfig } from '../support/config';
 import type { Logger } from '../support/logger';
-import { taskCounts } from '../views';
-import type { Metrics } from './metrics';
-import type { WebhookConfig, WebhookEvent } from './webhook-config';
+import { taskCounts } from '../read-models';
+import type { WebhookConfig, WebhookEvent } from '../support/webhook-config';
 
 /** POSTs a body; resolves with the HTTP status, rejects when there is no answer. */
 export type WebhookSender = (url: string, body: string, headers: Record<string, string>) => Promise<number>;
@@ -115,6 +114,11 @@ export interface DeliveryView {
   last_error: string | null;
 }
 
+/** Where the sender counts its deliveries (observe/metrics.ts). */
+export interface DeliveryCounters {
+  add(name: 'webhook_deliveries' | 'webhook_failures' | 'webhook_given_up' | 'webhook_dropped', n?: number): void;
+}
+
 export class Webhooks {
   readonly repo: WebhooksRepo;
   private readonly events: EventsRepo;
@@ -127,7 +131,7 @@ export class Webhooks {
     private readonly repos: Repos,
     private readonly clock: Clock,
     private readonly config: () => ManagerConfig,
-    private readonly metrics: Metrics,
+    private readonly metrics: DeliveryCounters,
     private readonly log: Logger,
     private readonly send: WebhookSender = fetchSender,
     private readonly outboxLimit = OUTBOX_LIMIT,

@@ -2,7 +2,7 @@
 import type { TaskRecord } from '../../db/tasks-repo';
 import type { Repos } from '../repos';
 import type { Variables } from '../jobs/variables';
-import { translateCommands, v3AssignedTask, type V3AssignedTask } from './dialects';
+import { translateCommands, v3AssignedTask, type V3AssignedTask } from '../jobs/dialects';
 
 /** The task as handed to `worker`, who now runs it: placeholders expanded for its platform. */
 export function taskDocument(

@@ -14,72 +14,16 @@
 //   address skip its id's limit, so a flood of guesses for its id from elsewhere cannot lock it out.
 // - Both tables are bounded (MAX_TRACKED keys), so many addresses or ids cannot grow memory.
 import type { Clock } from '../support/clock';
+import { MAX_TRACKED_KEYS, WindowCounter } from '../support/window-counter';
 
 export const VERIFY_CONCURRENCY = 2;
 export const VERIFY_QUEUE = 64;
 export const FAILURE_WINDOW_MS = 10_000;
 export const FAILURES_PER_ADDRESS = 30;
 export const FAILURES_PER_WORKER = 10;
-export const MAX_TRACKED = 10_000;
+export const MAX_TRACKED = MAX_TRACKED_KEYS;
 
-/** Counts events per key in fixed windows; a key at its limit is blocked until its window ends. */
-export class WindowCounter {
-  private readonly windows = new Map<string, { start: number; n: number }>();
-
-  constructor(
-    private readonly clock: Clock,
-    private readonly limit: number,
-    private readonly windowMs: number,
-    private readonly maxKeys = MAX_TRACKED,
-  ) {}
-
-  /** Milliseconds until the key may act again; 0 when it may now. */
-  blockedFor(key: string): number {
-    const w = this.windows.get(key);
-    if (!w) return 0;
-    const left = w.start + this.windowMs - this.clock.now();
-    if (left <= 0) {
-      this.windows.delete(key);
-      return 0;
-    }
-    return w.n >= this.limit ? left : 0;
-  }
-
-  add(key: string, n = 1): void {
-    const now = this.clock.now();
-    let w = this.windows.get(key);
-    if (!w || now - w.start >= this.windowMs) {
-      this.windows.delete(key);
-      if (this.windows.size >= this.maxKeys) this.evict(now);
-      w = { start: now, n: 0 };
-      this.windows.set(key, w);
-    }
-    w.n += n;
-  }
-
-  /** Takes back events counted in advance (a verification that succeeded). */
-  refund(key: string): void {
-    const w = this.windows.get(key);
-    if (w && w.n > 0) w.n--;
-  }
-
-  get size(): number {
-    return this.windows.size;
-  }
-
-  /**
-   * A window is inserted when it starts and never moved, so the Map's insertion order is the order
-   * of the windows' starts: the ended ones, and then the oldest, are at its front. Stopping at the
-   * first window that may stay keeps a full table at O(1) per new key instead of a walk over all
-   * of them.
-   */
-  private evict(now: number): void {
-    for (const [k, w] of this.windows) {
-      if (now - w.start < this.windowMs && this.windows.size < this.maxKeys) break;
-      this.windows.delete(k);
-    }
-  }
-}
+export { WindowCounter } from '../support/window-counter';
 
 /** Runs at most `concurrency` jobs at once, with a bounded queue and a lane that goes first. */
 export class Gate {

@@ -1,6 +1,6 @@
 // Bounds on what a worker may tell us about itself. Registration is open by default, so these
 // fields come from anyone: unbounded, 57 registrations with a 1 MB nickname and 10 000 task types
-// made /api/workers 14 MB. The limits leave room for any real worker (the Flamenco Worker sends
+// make /api/workers 14 MB. The limits leave room for any real worker (the Flamenco Worker sends
 // its host name, one of linux/windows/darwin, a handful of task types and a 64-character secret).
 import { ValidationError } from '../support/errors';
 import { string, stringList } from '../support/validate';

@@ -8,10 +8,10 @@ import { isoTime } from '../support/clock';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
 import type { StateMachine } from '../lifecycle/state';
-import { dispatchesBefore } from './dispatch-rules';
-import { runnableTaskTypes } from './dialects';
+import { dispatchesBefore } from '../support/dispatch-rules';
+import { runnableTaskTypes } from '../support/generations';
 import type { TaskLogs } from './task-logs';
-import { identifier } from './workers';
+import { identifier } from '../names';
 
 export type ClaimResult =
   | { kind: 'status-change'; status: RequestableStatus }
@@ -24,7 +24,7 @@ export class Scheduler {
     private readonly repos: Repos,
     private readonly clock: Clock,
     private readonly state: StateMachine,
-    private readonly logs: TaskLogs,
+    private readonly taskLogs: TaskLogs,
     private readonly log: Logger,
   ) {}
 
@@ -67,16 +67,16 @@ export class Scheduler {
 
     if (result.kind === 'task' && result.fresh) {
       const t = result.task;
-      void this.logs.rotate(t.job_id, t.id);
+      void this.taskLogs.rotate(t.job_id, t.id);
       // The manager's own line: the answer does not wait for it (file creation is the slowest
       // step of a claim); the worker's own log lines queue up behind it.
-      void this.logs.append(t.job_id, t.id, `${isoTime(this.clock.now())}: Manager assigned task ${t.id} to worker ${identifier(worker)}`);
+      void this.taskLogs.append(t.job_id, t.id, `${isoTime(this.clock.now())}: Manager assigned task ${t.id} to worker ${identifier(worker)}`);
       this.log.debug('task assigned', { task: t.id, job: t.job_id, worker: worker.id });
     } else if (result.kind === 'task') {
       // The worker restarted while running the task and starts it again from the beginning: the
       // same run's log says so, or the two attempts would read as one.
       const t = result.task;
-      void this.logs.append(t.job_id, t.id, `${isoTime(this.clock.now())}: Manager handed task ${t.id} back to worker ${identifier(worker)}, which signed on again while running it`);
+      void this.taskLogs.append(t.job_id, t.id, `${isoTime(this.clock.now())}: Manager handed task ${t.id} back to worker ${identifier(worker)}, which signed on again while running it`);
       this.log.info('task handed back after sign-on', { task: t.id, job: t.job_id, worker: worker.id });
     }
     return result;

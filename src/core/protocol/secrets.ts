@@ -9,7 +9,7 @@
 // much memory serve keeps: scrypt's block is 128 * r * N bytes per verification under way, and
 // the C allocator keeps one such block per thread-pool thread once it has been used. N = 2^11,
 // r = 8: 2 MiB and about 5 ms each (10 000 workers: under a minute on two cores). With N = 2^14
-// (16 MiB, 30–45 ms) the same restart took five minutes and serve kept 64 MB more.
+// (16 MiB, 30–45 ms) the same restart takes five minutes and serve keeps 64 MB more.
 // Hashes store their parameters, so older ones still verify and are rewritten on the next login.
 import { hash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 

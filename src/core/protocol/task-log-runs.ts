@@ -3,9 +3,13 @@
 // Each run's first line is the manager's "assigned … to worker …", which says who ran it.
 import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 import path from 'node:path';
-import type { TaskLogs } from './task-logs';
 import { NotFoundError, ValidationError } from '../support/errors';
 import { counted } from '../support/plural';
+
+/** Where a task's current log is (task-logs.ts, which reads the runs through this module). */
+export interface LogFiles {
+  file(jobId: string, taskId: string): string;
+}
 
 export interface LogRun {
   /** 1 for the first run, counting up. */
@@ -18,7 +22,7 @@ export interface LogRun {
 const ASSIGNED = /^\S+: Manager assigned task \S+ to worker (.+)$/;
 
 /** The runs of a task that have a log, oldest first. */
-export function logRuns(logs: TaskLogs, jobId: string, taskId: string): LogRun[] {
+export function logRuns(logs: LogFiles, jobId: string, taskId: string): LogRun[] {
   const current = logs.file(jobId, taskId);
   const base = path.basename(current);
   let names: string[];
@@ -75,7 +79,7 @@ export function parseTail(text: string, field: string): number {
 }
 
 /** A task's runs that have a log, oldest first, and the worker that ran each. */
-export function runsOfTask(logs: TaskLogs, job: string, task: string): { run: number; worker: string | null }[] {
+export function runsOfTask(logs: LogFiles, job: string, task: string): { run: number; worker: string | null }[] {
   return logRuns(logs, job, task).map(({ run, worker }) => ({ run, worker }));
 }
 

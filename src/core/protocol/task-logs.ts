@@ -1,7 +1,7 @@
 // Task logs on disk: <data-dir>/task-logs/job-<4 hex>/<job id>/task-<task id>.txt, rotated to
 // .txt.1, .txt.2, … each time a task is assigned anew.
 import {
-  close as fsClose, closeSync, fstatSync, mkdir as fsMkdir, open as fsOpen, openSync, readSync, rmSync, write as fsWrite,
+  close as fsClose, mkdir as fsMkdir, open as fsOpen, readSync, rmSync, write as fsWrite,
 } from 'node:fs';
 import { access, rename } from 'node:fs/promises';
 import path from 'node:path';
@@ -87,7 +87,7 @@ export class TaskLogs {
   /**
    * Moves the current log aside (.txt → .txt.1, .1 → .2, …) so the next run starts a fresh file.
    * It happens on the thread pool in the file's queue: after the writes of the run being moved
-   * aside, before any write of the next run. (Even looking for the file on the main thread made
+   * aside, before any write of the next run. (Even looking for the file on the main thread makes
    * it wait for the thread pool's file creations in the same directory.)
    */
   rotate(jobId: string, taskId: string): Promise<void> {
@@ -134,34 +134,6 @@ export class TaskLogs {
     // A write still under way would make the directory again: remove it once more after those.
     const late = [...this.pending].filter(([file]) => file.startsWith(dir + path.sep)).map(([, p]) => p);
     if (late.length > 0) void Promise.all(late).then(() => rmSync(dir, { recursive: true, force: true }));
-  }
-
-  /** Opens the current log for reading; undefined when there is none yet. */
-  open(jobId: string, taskId: string): { fd: number; size: number } | undefined {
-    const file = this.file(jobId, taskId);
-    let fd: number;
-    try {
-      fd = openSync(file, 'r');
-    } catch {
-      return undefined;
-    }
-    return { fd, size: fstatSync(fd).size };
-  }
-
-  /** The whole current log ('' when there is none). */
-  read(jobId: string, taskId: string): string {
-    return this.tail(jobId, taskId, Number.MAX_SAFE_INTEGER);
-  }
-
-  /** The last `lines` lines of a log, reading backwards from the end in blocks. */
-  tail(jobId: string, taskId: string, lines: number): string {
-    const h = this.open(jobId, taskId);
-    if (!h) return '';
-    try {
-      return tailOf(h.fd, h.size, lines);
-    } finally {
-      closeSync(h.fd);
-    }
   }
 }
 

@@ -14,7 +14,7 @@ import { finiteNumber, given, object, optionalString } from '../support/validate
 import { renderedFrames, renderProgress } from '../jobs/progress';
 import { logRuns } from './task-log-runs';
 import type { TaskLogs } from './task-logs';
-import { identifier } from './workers';
+import { identifier } from '../names';
 import { WindowCounter } from './login-limits';
 import { OUTPUT_REPORTS_INTERVAL_MS } from '../support/limits';
 
@@ -56,6 +56,12 @@ export function parseTaskUpdate(body: unknown): TaskUpdate {
   return u;
 }
 
+/** The update the route parsed, or its refusal, thrown now. */
+function validUpdate(body: TaskUpdate | ValidationError): TaskUpdate {
+  if (body instanceof ValidationError) throw body;
+  return body;
+}
+
 function tailLines(previous: string, log: string): string {
   const lines = (previous ? previous + '\n' : '') + log.replace(/\n$/, '');
   const kept = lines.split('\n').slice(-LOG_TAIL_LINES).join('\n');
@@ -93,8 +99,10 @@ export class TaskReports {
     private readonly clock: Clock,
     private readonly state: StateMachine,
     private readonly failures: FailureHandler,
-    private readonly logs: TaskLogs,
+    private readonly taskLogs: TaskLogs,
     private readonly log: Logger,
+    /** How an update's changes are written: serve's group commit (db/batch.ts). */
+    private readonly write: AtomicWrite = repos.write,
   ) {
     this.outputReports = new WindowCounter(clock, 1, OUTPUT_REPORTS_INTERVAL_MS);
   }
@@ -107,29 +115,31 @@ export class TaskReports {
   }
 
   /**
-   * POST /tasks/{id}/update. `readBody` parses the body; it is called after the id checks. The
-   * worker's log lines are written first and the update is applied (through `write`: the HTTP
-   * server's group commit) only once they are on disk. An update whose lines could not be written
-   * is refused (UnavailableError) having changed nothing, so the worker's retry is the whole update
-   * again. Without log lines the update is applied before this returns.
+   * POST /tasks/{id}/update. `body` is the update as the route parsed it, or why it is not one:
+   * that refusal (400) comes only after the 404 and 409 the protocol puts first, so that a worker
+   * can drop an update for a task that is not its own whatever the update holds. The worker's log
+   * lines are written first and the update is applied only once they are on disk. An update whose
+   * lines could not be written is refused (UnavailableError) having changed nothing, so the
+   * worker's retry is the whole update again. Without log lines the update is applied before this
+   * returns.
    *
    * A worker keeps reporting after its task ended (Flamenco Worker sends a last `{"activity": ""}`
    * up to 30 s later): such a report only logs. Its lines go to the run it was assigned, also when
    * the task has left it since (requeued, soft-failed, handed to another worker: answered 409 as
    * before); its status, activity and progress change nothing, so a failure's reason stays.
    */
-  update(worker: WorkerRecord, taskId: string, readBody: () => unknown, write: AtomicWrite = this.repos.write): Promise<void> {
+  update(worker: WorkerRecord, taskId: string, body: TaskUpdate | ValidationError): Promise<void> {
     const task = isId(taskId) ? this.repos.tasks.get(taskId) : undefined;
     if (!task) throw new NotFoundError(`Task ${taskId} is unknown.`);
-    if (task.worker_id !== worker.id) return this.formerRunnerReport(worker, task, readBody);
-    const u = parseTaskUpdate(readBody());
+    if (task.worker_id !== worker.id) return this.formerRunnerReport(worker, task, body);
+    const u = validUpdate(body);
     const fromLog = progressInLog(task, u);
-    const apply = () => write(() => this.apply(worker, taskId, u, fromLog));
+    const apply = () => this.write(() => this.apply(worker, taskId, u, fromLog));
     if (!u.log) {
       apply();
       return Promise.resolve();
     }
-    return this.logs.write(task.job_id, taskId, u.log).then(apply);
+    return this.taskLogs.write(task.job_id, taskId, u.log).then(apply);
   }
 
   /**
@@ -137,15 +147,15 @@ export class TaskReports {
    * task; the answer is still the 409 of the protocol (the task is not its task), which Flamenco
    * Worker takes as done.
    */
-  private formerRunnerReport(worker: WorkerRecord, task: TaskRecord, readBody: () => unknown): Promise<void> {
+  private formerRunnerReport(worker: WorkerRecord, task: TaskRecord, body: TaskUpdate | ValidationError): Promise<void> {
     const conflict = new ConflictError(`Task ${task.id} is assigned to another worker.`);
-    const ranIt = () => logRuns(this.logs, task.job_id, task.id).some((r) => r.worker?.endsWith(`(${worker.id})`));
+    const ranIt = () => logRuns(this.taskLogs, task.job_id, task.id).some((r) => r.worker?.endsWith(`(${worker.id})`));
     // Answered at once when the log on disk says so; a run's first line may still be on its way.
-    if (!ranIt() && !this.logs.writing(task.job_id, task.id)) throw conflict;
-    return this.logs.flushed(task.job_id, task.id).then(async () => {
+    if (!ranIt() && !this.taskLogs.writing(task.job_id, task.id)) throw conflict;
+    return this.taskLogs.flushed(task.job_id, task.id).then(async () => {
       if (!ranIt()) throw conflict;
-      const u = parseTaskUpdate(readBody());
-      if (u.log) await this.logs.writeToRunOf(task.job_id, task.id, worker.id, u.log);
+      const u = validUpdate(body);
+      if (u.log) await this.taskLogs.writeToRunOf(task.job_id, task.id, worker.id, u.log);
       this.log.debug('report of a former runner: logged only', { task: task.id, worker: worker.id });
       throw conflict;
     });

@@ -1,6 +1,6 @@
 // Worker lifecycle: registration, authentication, sign-on/off, being seen, status requests.
 import type { Caller, WorkerRecord } from '../../db/workers-repo';
-import type { Generation } from './dialects';
+import type { Generation } from '../support/generations';
 import type { Clock } from '../support/clock';
 import { isoTime } from '../support/clock';
 import { BusyError, ConflictError, NotFoundError, RateLimitedError, ValidationError } from '../support/errors';
@@ -13,14 +13,10 @@ import { checkWorkerFields, REGISTRATION_WINDOW_MS, REGISTRATIONS_PER_ADDRESS } 
 import type { StateMachine } from '../lifecycle/state';
 import { logTakenAway } from '../lifecycle/run-ends';
 import type { TaskLogs } from './task-logs';
-import { isOneOf, REQUESTABLE_STATUSES, WORKER_STATUSES, type WorkerStatus } from '../support/statuses';
+import { isOneOf, REQUESTABLE_STATUSES, WORKER_STATUSES } from '../support/statuses';
+import { identifier } from '../names';
 
 
-/** How often an asleep Flamenco Worker polls /status-change (fixed in the worker). */
-export const ASLEEP_POLL_INTERVAL_MS = 30_000;
-
-/** Statuses in which a worker is expected to talk to us; silence there means timeout. */
-export const LIVE_STATUSES: readonly WorkerStatus[] = ['awake', 'starting', 'testing', 'asleep'];
 
 /**
  * How stale `last_seen` in the database may get before a request writes it again. An idle
@@ -43,9 +39,6 @@ export type { Caller, WorkerRecord };
 /** The outcome of checking a worker's credentials. */
 export type Login = { worker: WorkerRecord } | LoginRefusal;
 
-export function identifier(w: Pick<WorkerRecord, 'nickname' | 'id'>): string {
-  return `${w.nickname} (${w.id})`;
-}
 
 /** The Worker document of the protocol. */
 export function workerDocument(w: WorkerRecord): Record<string, unknown> {
@@ -122,7 +115,7 @@ export class WorkerService {
     private readonly state: StateMachine,
     private readonly log: Logger,
     /** Where a released run's log says why it ended (see lifecycle/run-ends.ts). */
-    private readonly logs?: TaskLogs,
+    private readonly taskLogs?: TaskLogs,
   ) {
     this.limits = new LoginLimits(clock);
     this.registrations = new WindowCounter(clock, REGISTRATIONS_PER_ADDRESS, REGISTRATION_WINDOW_MS);
@@ -139,7 +132,7 @@ export class WorkerService {
    * Registers a worker. `open` says anyone may register (no registration secret is configured):
    * then each source address gets a limited number of registrations per window.
    */
-  async register(reg: Registration, caller: Caller, open = false): Promise<WorkerRecord> {
+  async register(reg: Registration, caller: Caller, { open = false } = {}): Promise<WorkerRecord> {
     checkWorkerFields(reg);
     if (open) {
       const wait = this.registrations.blockedFor(caller.address);
@@ -223,7 +216,7 @@ export class WorkerService {
    * Records that the worker spoke to us. `wake` also turns a worker that is not awake or testing
    * into an awake one (it is fetching tasks or running one). Updates `w` to match.
    */
-  seen(w: WorkerRecord, caller: Caller, wake: boolean): void {
+  seen(w: WorkerRecord, caller: Caller, { wake = false } = {}): void {
     const now = this.clock.now();
     this.heard.set(w.id, now);
     const status = wake && w.status !== 'awake' && w.status !== 'testing' ? 'awake' : w.status;
@@ -286,7 +279,7 @@ export class WorkerService {
   releaseTasks(w: WorkerRecord, why: string): number {
     let n = 0;
     for (const t of this.repos.tasks.forWorker(w.id, 'active')) {
-      logTakenAway(this.logs, this.clock, t, identifier(w), why);
+      logTakenAway(this.taskLogs, this.clock, t, identifier(w), why);
       this.state.setTaskStatus(t, 'queued', {
         clearWorker: true,
         activity: `Re-queued task after unassigning from worker ${identifier(w)}: ${why}`,
@@ -299,7 +292,7 @@ export class WorkerService {
     return n;
   }
 
-  requestStatus(workerId: string, status: string, lazy: boolean): WorkerRecord {
+  requestStatus(workerId: string, status: string, { lazy = false } = {}): WorkerRecord {
     return this.repos.write(() => this.requestStatusNow(workerId, status, lazy));
   }
 

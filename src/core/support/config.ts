@@ -2,7 +2,7 @@
 import { ValidationError } from './errors';
 import { isPlainObject, object } from './validate';
 import { defaultTrustedNetworks, type Network, parseNetworks } from './networks';
-import { parseWebhooks, type WebhookConfig } from '../observe/webhook-config';
+import { parseWebhooks, type WebhookConfig } from './webhook-config';
 import { setOwn } from './own';
 import { DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_MAX_EVENT_STREAMS_PER_ADDRESS, DEFAULT_MAX_TASKS_PER_JOB } from './limits';
 

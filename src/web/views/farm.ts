@@ -5,28 +5,9 @@ import { api } from '../api';
 import { badge, type Child, elapsed, eta, h, progress, relativeTime, replace, table } from '../dom';
 import { lastRenderedBox } from './image';
 import type { View } from './view';
+import type { FarmSummary, FirstFailure } from '../../core/api-types';
 
-interface FirstFailure {
-  task: string;
-  task_name: string;
-  worker_nickname: string;
-  ended: string;
-  activity: string;
-}
-
-export interface FarmSummary {
-  jobs: Record<string, number>;
-  tasks: Record<string, number>;
-  workers: Record<string, number>;
-  current_tasks: Record<string, { task: string; task_name: string; job: string; job_name: string }>;
-  stuck: { job: string; name: string; reason: string }[];
-  attention: {
-    failed: { job: string; name: string; activity: string; failed_tasks: number; first_failure: FirstFailure | null }[];
-    failed_omitted: number;
-    workers: { id: string; nickname: string; status: string; last_seen: string; why: string }[];
-    running: { job: string; name: string; status: string; completed: number; total: number; running: number; run_started: string | null; estimated_end: string | null; mean_task_ms: number | null }[];
-  };
-}
+export type { FarmSummary } from '../../core/api-types';
 
 function counts(title: string, c: Record<string, number>): HTMLElement {
   const nonzero = Object.entries(c).filter(([, n]) => n > 0);

@@ -1,13 +1,6 @@
 import { api, lastRendered } from '../api';
 import { h, relativeTime, replace } from '../dom';
-
-interface RenderedInfo {
-  job: string | null;
-  job_name: string | null;
-  path: string | null;
-  frame: number | null;
-  captured: string | null;
-}
+import type { RenderedInfo } from '../../core/api-types';
 
 /** Frames narrower than this are scaled up, pixel for pixel, to be judged at all. */
 const TINY_PX = 480;

@@ -4,42 +4,11 @@ import { api } from '../api';
 import { badge, duration, elapsed, eta, h, pager, progress, relativeTime, replace, table } from '../dom';
 import { failureText, type FarmSummary } from './farm';
 import { lastRenderedBox } from './image';
-import { countsText, type JobView } from './jobs';
+import { countsText } from './jobs';
+import type { BlocklistEntry, JobDetail, OfferedJobAction, TaskView } from '../../core/api-types';
 import type { Ctx, View } from './view';
 import { firstLine } from '../../core/support/one-line';
 import { counted } from '../../core/support/plural';
-
-interface TaskView {
-  id: string;
-  name: string;
-  status: string;
-  task_type: string;
-  worker: string | null;
-  worker_nickname: string | null;
-  activity: string;
-  progress: number;
-  failed_by_workers: { id: string; identifier: string }[];
-  updated: string;
-  /** Its latest run's start and end (end null while it runs). */
-  started: string | null;
-  ended: string | null;
-}
-
-interface JobDetail extends JobView {
-  settings: Record<string, unknown>;
-  /** Why waiting work will not be picked up (the farm summary's "stuck" for this job). */
-  warnings?: string[];
-  metadata: Record<string, string>;
-  first_failure: { task: string; task_name: string; worker_nickname: string; ended: string; activity: string } | null;
-  task_list: TaskView[];
-}
-
-interface BlockEntry {
-  task_type: string;
-  worker: string;
-  worker_nickname?: string;
-  created: string;
-}
 
 /** Tasks per page: the page asks serve for these only (a job may have 100 000 tasks). */
 const PAGE = 100;
@@ -67,7 +36,7 @@ export function jobView(id: string, ctx: Ctx): View {
   let job: JobDetail | undefined;
   /** Fetches of the job asked for so far: an answer to an older one (another page) is dropped. */
   let asked = 0;
-  let blocklist: BlockEntry[] = [];
+  let blocklist: BlocklistEntry[] = [];
   /** Workers timed out, in error or silent (the farm summary's), by id: their running tasks are marked. */
   let troubled = new Map<string, FarmSummary['attention']['workers'][number]>();
 
@@ -109,7 +78,7 @@ export function jobView(id: string, ctx: Ctx): View {
       return;
     }
     const can = new Set(job.actions);
-    const button = (action: string, label: string, what: string, path: string, body?: unknown) =>
+    const button = (action: OfferedJobAction, label: string, what: string, path: string, body?: unknown) =>
       can.has(action) ? h('button', { data: { action }, on: { click: () => post(what, path, body) } }, label) : null;
     const prio = h('input', { type: 'number', min: '0', max: '100', value: String(job.priority), name: 'priority' });
     replace(
@@ -202,7 +171,7 @@ export function jobView(id: string, ctx: Ctx): View {
     el,
     async refresh() {
       let farm: FarmSummary;
-      [, blocklist, farm] = await Promise.all([fetchJob(), api<BlockEntry[]>('GET', `/api/blocklist?job=${id}`), api<FarmSummary>('GET', '/api/farm')]);
+      [, blocklist, farm] = await Promise.all([fetchJob(), api<BlocklistEntry[]>('GET', `/api/blocklist?job=${id}`), api<FarmSummary>('GET', '/api/farm')]);
       troubled = new Map(farm.attention.workers.map((w) => [w.id, w]));
       draw();
       await image.refresh();

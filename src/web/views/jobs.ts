@@ -5,25 +5,9 @@ import { seenEvent } from '../live';
 import { badge, elapsed, eta, h, pager, progress, relativeTime, replace, table } from '../dom';
 import type { FarmSummary } from './farm';
 import type { View } from './view';
+import { JOB_STATUSES } from '../../core/support/statuses';
+import type { JobView } from '../../core/api-types';
 import { counted } from '../../core/support/plural';
-
-export interface JobView {
-  id: string;
-  name: string;
-  job_type: string;
-  status: string;
-  priority: number;
-  created: string;
-  activity: string;
-  tag: string | null;
-  tasks: Record<string, number>;
-  /** What can be done to it now (core's allowedJobActions). */
-  actions: string[];
-  run_started: string | null;
-  run_ended: string | null;
-  estimated_end: string | null;
-  mean_task_ms: number | null;
-}
 
 /** Task counts as words, the statuses that matter first: "3 done · 1 running · 2 queued · 1 failed". */
 const COUNT_WORDS: [string, string][] = [
@@ -36,7 +20,6 @@ export function countsText(tasks: Record<string, number>): HTMLElement {
   return h('span', { class: 'task-counts' }, parts.flatMap((p, i) => (i === 0 ? [p] : [' · ', p])));
 }
 
-const STATUSES = ['queued', 'active', 'paused', 'pause-requested', 'completed', 'failed', 'canceled', 'cancel-requested'];
 /** Shown only on request: done with and no longer interesting. */
 const FINISHED = ['completed', 'canceled'];
 const PAGE = 50;
@@ -59,7 +42,7 @@ export function jobsView(): View {
         },
       }, },
     h('option', { value: '' }, 'every status'),
-    STATUSES.map((s) => h('option', { value: s }, s)),
+    JOB_STATUSES.map((s) => h('option', { value: s }, s)),
   );
   const el = h('div', {}, h('h2', {}, 'Jobs'), h('div', { class: 'controls' }, h('label', {}, 'Status ', filter)), list);
 

@@ -3,30 +3,11 @@
 import { api, text } from '../api';
 import { badge, duration, h, relativeTime, replace, table } from '../dom';
 import type { Ctx, View } from './view';
+import { RUNNING_TASK_STATUSES } from '../../core/support/statuses';
+import type { TaskDetail } from '../../core/api-types';
 
 const TAIL_LINES = 2000;
 const FOLLOW_MS = 2000;
-
-interface TaskRun {
-  worker: string;
-  worker_nickname: string;
-  started: string;
-  ended: string | null;
-  outcome: string | null;
-  activity: string;
-  duration_ms: number;
-  log_run: number | null;
-}
-
-interface TaskView {
-  id: string;
-  job: string;
-  name: string;
-  status: string;
-  worker_nickname: string | null;
-  activity: string;
-  runs: TaskRun[];
-}
 
 export function logView(id: string, ctx: Ctx): View {
   const head = h('div', {});
@@ -36,7 +17,7 @@ export function logView(id: string, ctx: Ctx): View {
   const el = h('div', {}, head, runsEl, logHead, pre);
   let timer: number | undefined;
   let running = false;
-  let task: TaskView | undefined;
+  let task: TaskDetail | undefined;
   /** The log run shown; undefined for the latest (followed while it runs). */
   let chosen: number | undefined;
   let jobName: string | undefined;
@@ -94,9 +75,9 @@ export function logView(id: string, ctx: Ctx): View {
   return {
     el,
     async refresh() {
-      const t = await api<TaskView>('GET', `/api/tasks/${id}`);
+      const t = await api<TaskDetail>('GET', `/api/tasks/${id}`);
       task = t;
-      running = t.status === 'active' || t.status === 'cancel-requested';
+      running = RUNNING_TASK_STATUSES.includes(t.status);
       // A task stays in its job: its name is asked for once.
       jobName ??= (await api<{ name: string }>('GET', `/api/jobs/${t.job}?limit=1`)).name;
       replace(

@@ -4,33 +4,9 @@
 import { api } from '../api';
 import { badge, duration, h, pager, relativeTime, replace, table } from '../dom';
 import type { Ctx, View } from './view';
+import type { ScheduleView, WorkerView } from '../../core/api-types';
 
-interface WorkerView {
-  id: string;
-  nickname: string;
-  status: string;
-  status_requested: string | null;
-  lazy_status_request: boolean;
-  platform: string;
-  address: string;
-  supported_task_types: string[];
-  current_task: string | null;
-  current_task_name: string | null;
-  current_job: string | null;
-  current_job_name: string | null;
-  last_seen: string;
-  tags?: string[];
-  silent?: { poll_s: number } | null;
-}
-
-interface Schedule {
-  worker_id: string;
-  days: string[];
-  start: string;
-  end: string;
-}
-
-function scheduleText(s: Schedule | undefined): string {
+function scheduleText(s: ScheduleView | undefined): string {
   if (!s) return '';
   return `${s.days.length === 0 ? 'every day' : s.days.join(' ')} ${s.start}–${s.end}`;
 }
@@ -39,7 +15,7 @@ const PAGE = 100;
 
 export function workersView(ctx: Ctx): View {
   let workers: WorkerView[] = [];
-  let schedules = new Map<string, Schedule>();
+  let schedules = new Map<string, ScheduleView>();
   /** Open schedule editors by worker: kept across redraws, so that live updates keep what is typed. */
   const editors = new Map<string, HTMLElement>();
   let page = 0;
@@ -119,7 +95,7 @@ export function workersView(ctx: Ctx): View {
     );
   }
 
-  function scheduleEditor(w: WorkerView, current: Schedule | undefined): HTMLElement {
+  function scheduleEditor(w: WorkerView, current: ScheduleView | undefined): HTMLElement {
     const days = h('input', { type: 'text', name: 'days', value: current?.days.join(' ') ?? '', placeholder: 'every day (or: mo tu we th fr)' });
     const start = h('input', { type: 'time', name: 'start', value: current?.start ?? '22:00' });
     const end = h('input', { type: 'time', name: 'end', value: current?.end ?? '07:00' });
@@ -187,7 +163,7 @@ export function workersView(ctx: Ctx): View {
     el,
     async refresh() {
       // Each worker's view names its current task and job: one request.
-      const [ws, ss] = await Promise.all([api<WorkerView[]>('GET', '/api/workers'), api<Schedule[]>('GET', '/api/sleep-schedules')]);
+      const [ws, ss] = await Promise.all([api<WorkerView[]>('GET', '/api/workers'), api<ScheduleView[]>('GET', '/api/sleep-schedules')]);
       workers = ws.sort((a, b) => a.nickname.localeCompare(b.nickname));
       schedules = new Map(ss.map((x) => [x.worker_id, x]));
       draw();

@@ -1,6 +1,7 @@
 // Stuck work: waiting tasks that no registered worker will pick up, said at submit, in job and in
 // queue-status — one rule (core/jobs/stuck.ts).
 import { describe, expect, it } from 'vitest';
+import { MIGRATION_BACKFILLS } from '../../../src/core/jobs/dialects';
 import type { VariableDef } from '../../../src/core/support/config';
 import { migrate } from '../../../src/db/open';
 import { testManager } from '../../helpers/env';
@@ -76,7 +77,7 @@ describe('stuck work warnings', () => {
     m.repos.db.exec('DROP INDEX tasks_dispatch_v3; ALTER TABLE tasks DROP COLUMN v3_equivalent; ALTER TABLE workers DROP COLUMN generation');
     m.repos.db.exec('DROP TABLE task_runs');
     m.repos.db.pragma('user_version = 8');
-    migrate(m.repos.db);
+    migrate(m.repos.db, MIGRATION_BACKFILLS);
     expect(m.repos.jobTaskTypes.forJob(a)).toEqual([{ task_type: 'ffmpeg', commands: [{ name: 'exec', settings: { cmd: 'x' } }] }]);
     m.jobActions.delete(a);
     expect(m.repos.db.prepare('SELECT count(*) FROM job_task_types').pluck().get()).toBe(0);

@@ -186,7 +186,7 @@ describe('cancel', () => {
     expect(jobStatus(tm, job)).toBe('canceled');
     expect(tasksByName(tm, job).a!.log_tail).toBe('late line');
     // The worker is free for other work.
-    tm.manager.workers.seen(workerRec(tm, w), CALLER, true);
+    tm.manager.workers.seen(workerRec(tm, w), CALLER, { wake: true });
     expect(workerRec(tm, w).current_task).toBeNull();
   });
 });

@@ -57,9 +57,9 @@ async function jobIn(status: JobStatus): Promise<{ tm: TestManager; job: string 
 type Action = 'cancel' | 'pause' | 'resume' | 'delete';
 
 const REFUSED: Record<JobStatus, Partial<Record<Action, string>>> = {
-  queued: { resume: 'is queued; only a paused job can be resumed' },
+  queued: { resume: 'is queued; only a paused or pause-requested job can be resumed' },
   active: {
-    resume: 'is active; only a paused job can be resumed',
+    resume: 'is active; only a paused or pause-requested job can be resumed',
     delete: 'has running tasks; cancel it and wait until it is canceled before deleting it',
   },
   'pause-requested': {
@@ -68,25 +68,25 @@ const REFUSED: Record<JobStatus, Partial<Record<Action, string>>> = {
   },
   paused: { pause: 'is paused; only a queued or active job can be paused' },
   'cancel-requested': {
-    cancel: 'is cancel-requested; only a queued, active or paused job can be canceled',
+    cancel: 'is cancel-requested; only a queued, active, paused or pause-requested job can be canceled',
     pause: 'is cancel-requested; only a queued or active job can be paused',
-    resume: 'is cancel-requested; only a paused job can be resumed',
+    resume: 'is cancel-requested; only a paused or pause-requested job can be resumed',
     delete: 'is being canceled; wait until its running tasks have stopped before deleting it',
   },
   canceled: {
-    cancel: 'is canceled; only a queued, active or paused job can be canceled',
+    cancel: 'is canceled; only a queued, active, paused or pause-requested job can be canceled',
     pause: 'is canceled; only a queued or active job can be paused',
-    resume: 'is canceled; only a paused job can be resumed',
+    resume: 'is canceled; only a paused or pause-requested job can be resumed',
   },
   completed: {
-    cancel: 'is completed; only a queued, active or paused job can be canceled',
+    cancel: 'is completed; only a queued, active, paused or pause-requested job can be canceled',
     pause: 'is completed; only a queued or active job can be paused',
-    resume: 'is completed; only a paused job can be resumed',
+    resume: 'is completed; only a paused or pause-requested job can be resumed',
   },
   failed: {
-    cancel: 'is failed; only a queued, active or paused job can be canceled',
+    cancel: 'is failed; only a queued, active, paused or pause-requested job can be canceled',
     pause: 'is failed; only a queued or active job can be paused',
-    resume: 'is failed; only a paused job can be resumed',
+    resume: 'is failed; only a paused or pause-requested job can be resumed',
     delete: 'has failed; wait until its running tasks have stopped before deleting it',
   },
 };

@@ -22,14 +22,14 @@ function handBack(tm: TestManager, how: HandBack, workerId: string, taskId: stri
       break;
     case 'worker timeout':
       tm.clock.advance(WORKER_TIMEOUT + 1);
-      for (const o of others) m.workers.seen(workerRec(tm, o), CALLER, false);
+      for (const o of others) m.workers.seen(workerRec(tm, o), CALLER);
       expect(m.timeouts.check().workers).toBe(1);
       break;
     case 'task timeout':
       // The worker keeps talking (so it does not time out itself) but never reports on its task.
       for (let t = 0; t <= TASK_TIMEOUT; t += WORKER_TIMEOUT / 2) {
         tm.clock.advance(WORKER_TIMEOUT / 2);
-        for (const w of [workerId, ...others]) m.workers.seen(workerRec(tm, w), CALLER, false);
+        for (const w of [workerId, ...others]) m.workers.seen(workerRec(tm, w), CALLER);
         m.timeouts.check();
       }
       break;

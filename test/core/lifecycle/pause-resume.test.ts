@@ -124,7 +124,7 @@ describe('resume', () => {
     expect(jobStatus(tm, job)).toBe('pause-requested');
     complete(tm, w, a.id);
     expect(jobStatus(tm, job)).toBe('completed');
-    expect(() => tm.manager.jobActions.resume(job)).toThrow(/only a paused job can be resumed/);
+    expect(() => tm.manager.jobActions.resume(job)).toThrow(/only a paused or pause-requested job can be resumed/);
     expect(tasksByName(tm, job).a!.status).toBe('completed');
   });
 });

@@ -92,10 +92,10 @@ describe('delete', () => {
     expect(k.job_id).toBe(keep);
     expect(jobStatus(tm, job)).toBe('completed');
     expect(m.blocklist.list(job)).toHaveLength(1);
-    await m.logs.idle();
-    const dir = m.logs.dir(job);
+    await m.taskLogs.idle();
+    const dir = m.taskLogs.dir(job);
     expect(existsSync(dir)).toBe(true);
-    expect(existsSync(m.logs.dir(keep))).toBe(true);
+    expect(existsSync(m.taskLogs.dir(keep))).toBe(true);
 
     m.jobActions.delete(job);
     expect(m.repos.jobs.get(job)).toBeUndefined();
@@ -106,10 +106,10 @@ describe('delete', () => {
     expect(m.blocklist.list()).toEqual([]);
     expect(existsSync(dir)).toBe(false);
     // The other job is untouched.
-    expect(existsSync(m.logs.dir(keep))).toBe(true);
+    expect(existsSync(m.taskLogs.dir(keep))).toBe(true);
     expect(statuses(tm, keep)).toEqual({ k: 'active' });
     expectConsistent(tm);
-    expect(() => m.views.job(job)).toThrow(NotFoundError);
+    expect(() => m.readModels.job(job)).toThrow(NotFoundError);
   });
 
   it('removes a queued, a paused and a canceled job', () => {
@@ -131,8 +131,8 @@ describe('delete', () => {
     const w = await addWorker(tm);
     const a = mustClaim(tm, w);
     await report(tm, w, a.id, { log: 'line' });
-    await m.logs.idle();
-    const dir = m.logs.dir(job);
+    await m.taskLogs.idle();
+    const dir = m.taskLogs.dir(job);
 
     let before = snapshot(tm);
     expect(() => m.jobActions.delete(job)).toThrow(ConflictError);

@@ -17,13 +17,13 @@ async function farm() {
   const done = submitCustom(tm, [{ name: 'a' }, { name: 'b' }], { name: 'done' });
   for (let i = 0; i < 2; i++) {
     const t = mustClaim(tm, w);
-    await tm.manager.logs.append(done, t.id, 'x'.repeat(1000));
+    await tm.manager.taskLogs.append(done, t.id, 'x'.repeat(1000));
     complete(tm, w, t.id);
   }
   const broken = submitCustom(tm, [{ name: 'a' }], { name: 'broken' });
   fail(tm, w, mustClaim(tm, w).id);
   const waiting = submitCustom(tm, [{ name: 'a' }], { name: 'waiting' });
-  await tm.manager.logs.idle();
+  await tm.manager.taskLogs.idle();
   return { tm, done, broken, waiting };
 }
 
@@ -40,8 +40,8 @@ describe('Retention.prune', () => {
     ]);
     expect(r).toMatchObject({ jobs: 2, tasks: 3 });
     expect(r.log_bytes).toBeGreaterThan(2000);
-    expect(existsSync(tm.manager.logs.dir(done))).toBe(false);
-    expect(tm.manager.views.jobs().map((j) => j.id)).toEqual([waiting, fresh]);
+    expect(existsSync(tm.manager.taskLogs.dir(done))).toBe(false);
+    expect(tm.manager.readModels.jobs().map((j) => j.id)).toEqual([waiting, fresh]);
   });
 
   it('keeps the statuses not asked for', async () => {

@@ -104,7 +104,7 @@ describe('a window crossing midnight (22:00–06:00, every day)', () => {
     tm.clock.set(at(fri, 0, 22, 30));
     expect(m.sleepSchedules.check()).toBe(1);
     expect(m.reports.mayIRun(workerRec(tm, w), a.id)).toEqual({ may_keep_running: true, status_requested: 'asleep' });
-    m.reports.update(workerRec(tm, w), a.id, () => ({ task_status: 'completed' }));
+    m.reports.update(workerRec(tm, w), a.id, { task_status: 'completed' });
     expect(claim(tm, w)).toEqual({ kind: 'status-change', status: 'asleep' });
   });
 });
@@ -130,7 +130,7 @@ describe('which workers follow a schedule', () => {
     const tm = managerAt(at(fri, 0, 23, 0));
     const m = tm.manager;
     const w = await addWorker(tm);
-    m.workers.requestStatus(w, 'awake', false);
+    m.workers.requestStatus(w, 'awake');
     m.sleepSchedules.set(w, '', '22:00', '06:00');
     expect(m.sleepSchedules.check()).toBe(1);
     expect(workerRec(tm, w).status_requested).toBe('asleep');

@@ -2,7 +2,7 @@
 // (per-job task counts, pending parents).
 import { describe, expect, it } from 'vitest';
 import { ConflictError, DomainError } from '../../../src/core/support/errors';
-import { canMoveJob, canMoveTask } from '../../../src/core/lifecycle/state';
+import { canMoveJob, canMoveTask, type JobAction, jobActionRefusal } from '../../../src/core/lifecycle/state';
 import { JOB_STATUSES, TASK_STATUSES } from '../../../src/core/support/statuses';
 import { testManager, type TestManager } from '../../helpers/env';
 import {
@@ -100,8 +100,29 @@ describe('transition tables', () => {
   it('refuses a bulk move the table does not allow', () => {
     const tm = testManager();
     const job = submitCustom(tm, [{ name: 'a' }]);
-    expect(() => tm.manager.state.setJobTasksStatus(job, ['queued'], 'completed', false)).toThrow(ConflictError);
+    expect(() => tm.manager.state.setJobTasksStatus(job, ['queued'], 'completed')).toThrow(ConflictError);
     expect(tasksByName(tm, job).a!.status).toBe('queued');
+  });
+});
+
+describe('admin actions on a job', () => {
+  // The first status each action moves a job to, running tasks or not (lifecycle/job-actions.ts).
+  const FIRST: Record<JobAction, readonly (typeof JOB_STATUSES)[number][]> = {
+    cancel: ['cancel-requested', 'canceled'],
+    pause: ['pause-requested', 'paused'],
+    resume: ['active', 'queued'],
+  };
+
+  it.each(Object.keys(FIRST) as JobAction[])('%s is allowed only where the table lets the job move as it does', (action) => {
+    const allowed = JOB_STATUSES.filter((s) => jobActionRefusal(action, s) === undefined);
+    for (const s of allowed) for (const to of FIRST[action]) expect(canMoveJob(s, to) && s !== to, `${s} → ${to}`).toBe(true);
+    expect(allowed.length).toBeGreaterThan(0);
+  });
+
+  it('the refusal names the statuses the action is allowed from', () => {
+    expect(jobActionRefusal('cancel', 'completed')).toBe('only a queued, active, paused or pause-requested job can be canceled');
+    expect(jobActionRefusal('pause', 'paused')).toBe('only a queued or active job can be paused');
+    expect(jobActionRefusal('resume', 'queued')).toBe('only a paused or pause-requested job can be resumed');
   });
 });
 
@@ -227,7 +248,7 @@ describe('counters after many operations', () => {
             what = 'time passes';
             tm.clock.advance(r.pick([5_000, 61_000, 11 * 60_000]));
             // Most workers keep talking; the timeout checks deal with the rest.
-            for (const x of workers) if (r.next() < 0.7) m.workers.seen(workerRec(tm, x), CALLER, false);
+            for (const x of workers) if (r.next() < 0.7) m.workers.seen(workerRec(tm, x), CALLER);
             m.timeouts.check();
           } else {
             what = 'submit';

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { testManager, type TestManager } from '../../helpers/env';
 import { addWorker, CALLER, claim, failedBy, mustClaim, submitCustom, taskRec, workerRec } from '../../helpers/domain';
-import { ASLEEP_POLL_INTERVAL_MS, SEEN_WRITE_INTERVAL_MS } from '../../../src/core/protocol/workers';
+import { SEEN_WRITE_INTERVAL_MS } from '../../../src/core/protocol/workers';
+import { ASLEEP_POLL_INTERVAL_MS } from '../../../src/core/lifecycle/timeouts';
 import { ASLEEP_MIN_TIMEOUT_MS } from '../../../src/core/lifecycle/timeouts';
 import { ManualClock } from '../../../src/core/support/clock';
 
@@ -13,7 +14,7 @@ const TASK_TIMEOUT = 10 * 60_000;
 
 /** The worker talks to us without touching its task (e.g. polling /status-change). */
 function heardFrom(tm: TestManager, workerId: string): void {
-  tm.manager.workers.seen(workerRec(tm, workerId), CALLER, false);
+  tm.manager.workers.seen(workerRec(tm, workerId), CALLER);
 }
 
 async function workerIn(tm: TestManager, status: string): Promise<string> {
@@ -25,7 +26,7 @@ async function workerIn(tm: TestManager, status: string): Promise<string> {
       return addWorker(tm);
     case 'asleep': {
       const w = await addWorker(tm);
-      m.workers.requestStatus(w, 'asleep', false);
+      m.workers.requestStatus(w, 'asleep');
       m.workers.ack(workerRec(tm, w), 'asleep');
       return w;
     }
@@ -190,8 +191,8 @@ describe('task timeout', () => {
     expect(task.worker_id).toBeNull();
     expect(failedBy(tm, t.id)).toEqual([w1]);
     expect(workerRec(tm, w1)).toMatchObject({ status: 'timeout', current_task: null });
-    await m.logs.idle();
-    const log = readFileSync(m.logs.file(t.job_id, t.id), 'utf8');
+    await m.taskLogs.idle();
+    const log = readFileSync(m.taskLogs.file(t.job_id, t.id), 'utf8');
     expect(log).toMatch(/Task timed out: no word from worker hanger \([0-9a-f]{24}\) since /);
     // It is retried elsewhere, not by the worker that timed out on it.
     expect(mustClaim(tm, w2).id).toBe(t.id);
@@ -205,7 +206,7 @@ describe('task timeout', () => {
     const t = mustClaim(tm, w);
     for (let i = 0; i < 40; i++) {
       tm.clock.advance(30_000);
-      m.workers.seen(workerRec(tm, w), CALLER, true);
+      m.workers.seen(workerRec(tm, w), CALLER, { wake: true });
       expect(m.reports.mayIRun(workerRec(tm, w), t.id).may_keep_running).toBe(true);
       m.timeouts.check();
     }
@@ -264,7 +265,7 @@ describe('a timeout and a pending status request', () => {
   it('keeps the request an admin made: a timed-out worker still gets it', async () => {
     const tm = testManager();
     const w = await workerIn(tm, 'asleep');
-    tm.manager.workers.requestStatus(w, 'awake', true);
+    tm.manager.workers.requestStatus(w, 'awake', { lazy: true });
     tm.clock.advance(ASLEEP_MIN_TIMEOUT_MS + 1);
     expect(tm.manager.timeouts.check().workers).toBe(1);
     expect(workerRec(tm, w)).toMatchObject({ status: 'timeout', status_requested: 'awake', lazy_status_request: true });
@@ -275,7 +276,7 @@ describe('a timeout and a pending status request', () => {
   it('judges an asleep worker by its 30 s polls even when worker_timeout is shorter', async () => {
     const tm = testManager({ config: { worker_timeout_ms: 20_000 } });
     const w = await workerIn(tm, 'asleep');
-    tm.manager.workers.requestStatus(w, 'awake', false);
+    tm.manager.workers.requestStatus(w, 'awake');
     for (let i = 0; i < 10; i++) {
       tm.clock.advance(ASLEEP_POLL_INTERVAL_MS + 3_000);
       expect(tm.manager.timeouts.check().workers, `poll ${i}`).toBe(0);

@@ -1,4 +1,4 @@
-// The translation between the worker generations (core/protocol/dialects.ts), as tables: task
+// The translation between the worker generations (core/jobs/dialects.ts), as tables: task
 // types, every command, and every job type compiled by the real compilers and translated task by
 // task into what a Flamenco 3 Worker receives.
 import { readFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ import {
   V3_TASK_TYPES,
   v3TaskType,
   type V3Command,
-} from '../../../src/core/protocol/dialects';
+} from '../../../src/core/jobs/dialects';
 import { shlexSplit } from '../../../src/core/support/shlex';
 import type { Command } from '../../../src/db/tasks-repo';
 

@@ -2,6 +2,7 @@
 // whose commands translate, by its announced types), what it receives, what the stuck-work
 // warnings say, and the marker stored per task, also for a database from before.
 import { describe, expect, it } from 'vitest';
+import { MIGRATION_BACKFILLS } from '../../../src/core/jobs/dialects';
 import { migrate } from '../../../src/db/open';
 import { NEXT_FOR_TYPE_V3_SQL } from '../../../src/db/tasks-repo';
 import { testManager, type TestManager } from '../../helpers/env';
@@ -168,7 +169,7 @@ describe('the migration to two generations', () => {
     // A database of schema version 9: neither column existed (nor the later task_runs table).
     m.repos.db.exec('DROP INDEX tasks_dispatch_v3; ALTER TABLE tasks DROP COLUMN v3_equivalent; ALTER TABLE workers DROP COLUMN generation; DROP TABLE task_runs');
     m.repos.db.pragma('user_version = 9');
-    migrate(m.repos.db);
+    migrate(m.repos.db, MIGRATION_BACKFILLS);
     const t = tasksByName(tm, job);
     expect([t.untranslatable!.v3_equivalent, t.translatable!.v3_equivalent]).toEqual([false, true]);
     expect(workerRec(tm, w).generation).toBe('v2');
@@ -179,7 +180,7 @@ describe('the migration to two generations', () => {
     m.repos.db.exec('DROP INDEX tasks_dispatch_v3; ALTER TABLE tasks DROP COLUMN v3_equivalent; ALTER TABLE workers DROP COLUMN generation; DROP TABLE task_runs');
     m.repos.db.prepare("UPDATE tasks SET commands = 'not json' WHERE id = ?").run(t.translatable!.id);
     m.repos.db.pragma('user_version = 9');
-    migrate(m.repos.db);
+    migrate(m.repos.db, MIGRATION_BACKFILLS);
     expect(m.repos.db.prepare('SELECT v3_equivalent FROM tasks WHERE id = ?').pluck().get(t.translatable!.id)).toBe(0);
   });
 });

@@ -179,7 +179,7 @@ describe('eligibility', () => {
     const m = tm.manager;
     const job = submitCustom(tm, [{ name: 'a' }, { name: 'b' }]);
     m.repos.db.transaction(() => {
-      m.state.setJobTasksStatus(job, ['queued'], 'canceled', false);
+      m.state.setJobTasksStatus(job, ['queued'], 'canceled');
       m.state.setJobStatus(jobRec(tm, job), 'canceled', 'canceled by an admin');
     })();
     const w = await addWorker(tm);
@@ -190,7 +190,7 @@ describe('eligibility', () => {
     const tm = testManager();
     submitCustom(tm, [{ name: 'a' }]);
     const w = await addWorker(tm);
-    tm.manager.workers.requestStatus(w, 'asleep', true);
+    tm.manager.workers.requestStatus(w, 'asleep', { lazy: true });
     expect(claim(tm, w)).toEqual({ kind: 'status-change', status: 'asleep' });
     expect(tm.manager.repos.tasks.forWorker(w, 'active')).toEqual([]);
   });
@@ -253,8 +253,8 @@ describe('a worker that asks for a task while one is still active on it', () => 
     expect(r.kind === 'task' && r.task.id).toBe(a.id);
     expect(workerRec(tm, w)).toMatchObject({ current_task: a.id, resume_task: null });
     // The task's log says it starts again, so the two attempts do not read as one.
-    await tm.manager.logs.idle();
-    const log = readFileSync(tm.manager.logs.file(a.job_id, a.id), 'utf8');
+    await tm.manager.taskLogs.idle();
+    const log = readFileSync(tm.manager.taskLogs.file(a.job_id, a.id), 'utf8');
     expect(log).toMatch(/Manager assigned task [0-9a-f]{24} to worker .*\n.*Manager handed task [0-9a-f]{24} back to worker .*, which signed on again while running it\n$/);
     // Asking again without a new sign-on means it is done with it.
     expect(claimTask(tm, w)).toBeUndefined();

@@ -1,6 +1,6 @@
 // Config key `webhooks`: [{"url", "events": ["job-status", "worker-status"], "secret"}].
-import { ValidationError } from '../support/errors';
-import { knownKeys, object } from '../support/validate';
+import { ValidationError } from './errors';
+import { knownKeys, object } from './validate';
 
 export const WEBHOOK_EVENTS = ['job-status', 'worker-status'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];

@@ -1,53 +1,16 @@
 // The two worker generations and the one translation between them. A job compiles once, into
 // Flamenco Worker 2.5 ("v2") commands and task types; a Flamenco 3 Worker ("v3") gets the same
 // task written in its dialect at hand-out. The table is documented in docs/task-translation.md.
+import type { Backfills } from '../../db/open';
 import type { Command, TaskRecord } from '../../db/tasks-repo';
 import { translateCommand, type V3Command } from './dialect-commands';
+import { v3TaskType } from '../support/generations';
 
 export { NO_V3_EQUIVALENT, TRANSLATABLE_COMMANDS, type V3Command } from './dialect-commands';
 
-export type Generation = 'v2' | 'v3';
-export const GENERATIONS: readonly Generation[] = ['v2', 'v3'];
-
-/**
- * Task types of v2 → v3. Flamenco 3 Workers announce `blender ffmpeg file-management misc` by
- * default, and Flamenco 3's own jobs run echo, sleep and exec in `misc` tasks. A type not listed
- * (a custom pipeline's) is called the same in both generations.
- */
-export const V3_TASK_TYPES: Readonly<Record<string, string>> = {
-  'blender-render': 'blender',
-  // blender-render-progressive's merges are Blender runs (its Python averages the sample chunks).
-  'exr-merge': 'blender',
-  'video-encoding': 'ffmpeg',
-  'file-management': 'file-management',
-  sleep: 'misc',
-  debug: 'misc',
-  'exec-command': 'misc',
-};
-
-/** The name a Flamenco 3 Worker knows a v2 task type by. */
-export function v3TaskType(v2Type: string): string {
-  return Object.hasOwn(V3_TASK_TYPES, v2Type) ? V3_TASK_TYPES[v2Type]! : v2Type;
-}
-
-/**
- * The v2 task types a Flamenco 3 Worker announcing `announcedV3` may run: those types themselves
- * and every v2 type that maps to one of them. Sorted, without duplicates.
- */
-export function v2TaskTypesCoveredBy(announcedV3: readonly string[]): string[] {
-  const announced = new Set(announcedV3);
-  const out = new Set(announcedV3);
-  for (const [v2, v3] of Object.entries(V3_TASK_TYPES)) if (announced.has(v3)) out.add(v2);
-  return [...out].sort();
-}
-
-/**
- * The (v2) task types a worker may be handed: those it announced, or for a Flamenco 3 Worker the
- * ones its announced types cover. Dispatch and the stuck-work warnings both ask this.
- */
-export function runnableTaskTypes(worker: { generation: Generation; supported_task_types: readonly string[] }): readonly string[] {
-  return worker.generation === 'v3' ? v2TaskTypesCoveredBy(worker.supported_task_types) : worker.supported_task_types;
-}
+export {
+  GENERATIONS, type Generation, runnableTaskTypes, V3_TASK_TYPES, v2TaskTypesCoveredBy, v3TaskType,
+} from '../support/generations';
 
 export type Translation = { ok: true; commands: V3Command[] } | { ok: false; reason: string };
 
@@ -71,6 +34,9 @@ export function translateCommands(commands: readonly Command[]): Translation {
 export function hasV3Equivalent(commands: readonly Command[]): boolean {
   return translateCommands(commands).ok;
 }
+
+/** What migrations need of these rules for the rows a database has already (db/open.ts). */
+export const MIGRATION_BACKFILLS: Backfills = { v3Equivalent: hasV3Equivalent };
 
 /**
  * How many `steps_completed` a Flamenco 3 Worker reports over the whole task: a command with a

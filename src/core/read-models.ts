@@ -1,4 +1,4 @@
-// Read models shared by the CLI's --json output and the admin API: the same shapes everywhere.
+// The read models: the documents (api-types.ts) shared by the CLI's --json output and the admin API: the same shapes everywhere.
 import type { JobListing, JobRecord } from '../db/jobs-repo';
 import type { TaskRecord } from '../db/tasks-repo';
 import type { WorkerRecord } from '../db/workers-repo';
@@ -11,52 +11,14 @@ import { ALL, isCurrent, type Listing, newest } from './listing';
 import { taskProgress } from './jobs/progress';
 import type { StuckWork } from './jobs/stuck';
 import type { TaskRunRecord } from '../db/task-runs-repo';
-import { allowedJobActions, type JobAction } from './lifecycle/state';
+import { allowedJobActions } from './lifecycle/state';
 import { NO_PACE, paceOf } from './jobs/pace';
 import { silenceOf } from './observe/silence';
-import { logRuns } from './protocol/task-log-runs';
-import type { TaskLogs } from './protocol/task-logs';
-import { isOneOf, JOB_STATUSES, type JobStatus, type RequestableStatus, TASK_STATUSES, type TaskStatus, type WorkerStatus } from './support/statuses';
+import { type LogFiles, logRuns } from './protocol/task-log-runs';
+import { isOneOf, JOB_STATUSES, type JobStatus, TASK_STATUSES, type TaskStatus } from './support/statuses';
+import type { FirstFailure, JobDetail, JobView, TaskDetail, TaskSelection, TaskView, TroubledWorker, WorkerView } from './api-types';
 
-export interface WorkerView {
-  id: string;
-  nickname: string;
-  status: WorkerStatus;
-  /** null when nothing is requested. */
-  status_requested: RequestableStatus | null;
-  lazy_status_request: boolean;
-  platform: string;
-  address: string;
-  software: string;
-  supported_task_types: string[];
-  /** Jobs with a tag run only on workers that have it. */
-  tags: string[];
-  current_task: string | null;
-  /** The current task's name (e.g. `blender-render-1-10`) and its job, for people to read. */
-  current_task_name: string | null;
-  current_job: string | null;
-  current_job_name: string | null;
-  /**
-   * When the worker was last heard from: serve knows it to the request; elsewhere (the CLI on the
-   * database) it is the stored last_seen, written at most every SEEN_WRITE_INTERVAL_MS.
-   */
-  last_seen: string;
-  /**
-   * Set when the worker has been quiet for longer than twice the interval at which it asks the
-   * manager something in its status (core/observe/silence.ts): likely killed or cut off, before
-   * worker_timeout says so; since last_seen. `poll_s`: that interval.
-   */
-  silent: { poll_s: number } | null;
-}
-
-/** A worker in trouble, with why, for the farm summary. */
-export interface TroubledWorker {
-  id: string;
-  nickname: string;
-  status: WorkerStatus;
-  last_seen: string;
-  why: string;
-}
+export type { FirstFailure, JobDetail, JobView, TaskDetail, TaskRunView, TaskSelection, TaskView, TroubledWorker, WorkerView } from './api-types';
 
 /** When a worker was last heard from, and whether that is this process's own exact record. */
 export type Heard = (w: WorkerRecord) => { at: number; exact: boolean };
@@ -76,31 +38,6 @@ export function workerView(repos: Repos, w: WorkerRecord, now: number, heard: He
     current_job: jobName === undefined ? null : task!.job_id, current_job_name: jobName ?? null, last_seen: isoTime(h.at),
     silent: silence ? { poll_s: silence.poll_ms / 1000 } : null,
   };
-}
-
-export interface JobView {
-  id: string;
-  name: string;
-  job_type: string;
-  status: JobStatus;
-  priority: number;
-  created: string;
-  updated: string;
-  activity: string;
-  tag: string | null;
-  metadata: Record<string, string>;
-  submitter_platform: string | null;
-  tasks: Record<TaskStatus, number>;
-  /** What can be done to the job now (core/lifecycle/state.ts allowedJobActions). */
-  actions: JobAction[];
-  /** When its first task run started; null before one did. */
-  run_started: string | null;
-  /** When its last task run ended, once none runs (with run_started: how long it took). */
-  run_ended: string | null;
-  /** When it will likely have completed, from its completed runs (core/jobs/pace.ts); null without an estimate. */
-  estimated_end: string | null;
-  /** The mean duration of its completed task runs (measured while the job is active). */
-  mean_task_ms: number | null;
 }
 
 /** Every status of the list with a count of zero. */
@@ -142,26 +79,6 @@ export function jobView(repos: Repos, j: JobListing, counts: Record<TaskStatus, 
   };
 }
 
-export interface TaskView {
-  id: string;
-  job: string;
-  name: string;
-  status: TaskStatus;
-  task_type: string;
-  priority: number;
-  parents: string[];
-  worker: string | null;
-  worker_nickname: string | null;
-  activity: string;
-  progress: number;
-  failed_by_workers: { id: string; identifier: string }[];
-  log_tail: string;
-  updated: string;
-  /** When its latest run started and ended (null while it runs, or both null if never run). */
-  started: string | null;
-  ended: string | null;
-}
-
 export function taskView(repos: Repos, t: TaskRecord, nicknames = new Map<string, string>(), run?: TaskRunRecord | null): TaskView {
   const r = run === undefined ? repos.taskRuns.latestFor([t.id]).get(t.id) : run;
   let nickname: string | null = null;
@@ -177,57 +94,13 @@ export function taskView(repos: Repos, t: TaskRecord, nicknames = new Map<string
   };
 }
 
-/** One run of a task: who ran it, when, how it ended, and which of the task's logs is its own. */
-export interface TaskRunView {
-  worker: string;
-  worker_nickname: string;
-  started: string;
-  ended: string | null;
-  /** The task status the run ended in; null while it runs. */
-  outcome: TaskStatus | null;
-  /** The task's activity when the run ended (why it failed, what the worker said last); while it runs, its activity now. */
-  activity: string;
-  duration_ms: number;
-  /** Its log's run number (GET /api/tasks/{id}/log?run=N, task-log --run N); null without a log. */
-  log_run: number | null;
-}
-
-export interface TaskDetail extends TaskView {
-  /** Every run, oldest first. */
-  runs: TaskRunView[];
-}
-
-export interface JobDetail extends JobView {
-  settings: Record<string, unknown>;
-  /** Waiting work of this job that no registered worker will pick up (see jobs/stuck.ts). */
-  warnings: string[];
-  /** The job's first failed run: the reason to look at first when it failed. */
-  first_failure: FirstFailure | null;
-  task_list: TaskView[];
-}
-
-export interface FirstFailure {
-  task: string;
-  task_name: string;
-  worker_nickname: string;
-  ended: string;
-  activity: string;
-}
-
-/** Which of a job's tasks to show: one status, at most `limit` of them, after the first `offset`. */
-export interface TaskSelection {
-  status?: string;
-  limit?: number;
-  offset?: number;
-}
-
-export class Views {
+export class ReadModels {
   constructor(
     private readonly repos: Repos,
     private readonly clock: Clock = systemClock,
     private readonly stuck?: StuckWork,
     private readonly heard: Heard = lastSeen,
-    private readonly logs?: TaskLogs,
+    private readonly logs?: LogFiles,
   ) {}
 
   jobs(status?: string, listing: Listing = ALL): JobView[] {

@@ -1,9 +1,9 @@
-// The scheduling rules of dispatch-rules.ts are the ones the database applies: the tasks_dispatch
+// The scheduling rules of dispatch-rules.ts and statuses.ts are the ones the database applies: the tasks_dispatch
 // index and the `ready` column (frozen in a migration) are checked against them, and the dispatch
 // query's order agrees with dispatchesBefore.
 import { describe, expect, it } from 'vitest';
-import { DISPATCH_ORDER, dispatchesBefore, READY_STATUSES } from '../../../src/core/protocol/dispatch-rules';
-import { TASK_STATUSES } from '../../../src/core/support/statuses';
+import { DISPATCH_ORDER, dispatchesBefore } from '../../../src/core/support/dispatch-rules';
+import { READY_TASK_STATUSES, TASK_STATUSES } from '../../../src/core/support/statuses';
 import { JOB_HAS_READY_SQL } from '../../../src/db/tasks-repo';
 import { testManager } from '../../helpers/env';
 
@@ -19,7 +19,7 @@ describe('dispatch rules', () => {
     expect(sql).toMatch(/WHERE ready = 1$/);
   });
 
-  it('the ready column is READY_STATUSES with all parents completed', () => {
+  it('the ready column is READY_TASK_STATUSES with all parents completed', () => {
     const { db } = testManager();
     db.pragma('foreign_keys = OFF');
     for (const status of TASK_STATUSES) {
@@ -29,12 +29,12 @@ describe('dispatch rules', () => {
            VALUES (?, 'j', 1, 50, 'n', 't', 50, ?, '[]', ?, 0, 0)`,
         ).run(`${status}-${pending}`, status, pending);
         const ready = db.prepare('SELECT ready FROM tasks WHERE id = ?').pluck().get(`${status}-${pending}`);
-        expect(ready, `${status}, ${pending} pending`).toBe(READY_STATUSES.includes(status) && pending === 0 ? 1 : 0);
+        expect(ready, `${status}, ${pending} pending`).toBe(READY_TASK_STATUSES.includes(status) && pending === 0 ? 1 : 0);
       }
     }
   });
 
-  it('whether a job has a ready task is looked up among its tasks of READY_STATUSES only', () => {
+  it('whether a job has a ready task is looked up among its tasks of READY_TASK_STATUSES only', () => {
     const { db, manager } = testManager();
     const plan = (db.prepare(`EXPLAIN QUERY PLAN ${JOB_HAS_READY_SQL}`).all('j') as { detail: string }[]).map((p) => p.detail);
     expect(plan).toEqual([expect.stringMatching(/^SEARCH tasks USING INDEX tasks_job_status \(job_id=\? AND status=\?\)/)]);

@@ -1,9 +1,10 @@
-// The scheduling rules of the protocol, stated once. The dispatch query's ORDER BY is built from
-// DISPATCH_ORDER (db/tasks-repo.ts); the tasks_dispatch index and the `ready` column of the schema
-// (frozen in a migration) are checked against these by test/core/protocol/dispatch-rules.test.ts,
-// and tasks_dispatch_v3 (the same for the tasks Flamenco 3 Workers can run) against tasks_dispatch
-// by test/core/protocol/generations.test.ts.
-import type { TaskStatus } from '../support/statuses';
+// The order in which waiting tasks are handed out, stated once. The dispatch query's ORDER BY is
+// built from DISPATCH_ORDER (db/tasks-repo.ts); the tasks_dispatch index and the `ready` column of
+// the schema (frozen in a migration) are checked against it and READY_TASK_STATUSES
+// (statuses.ts) by test/core/support/dispatch-rules.test.ts, and tasks_dispatch_v3 (the same for
+// the tasks Flamenco 3 Workers can run) against tasks_dispatch by
+// test/core/protocol/generations.test.ts. Kept in support/, the layer below db/, because the
+// database's query is built from it.
 
 export interface OrderKey {
   column: 'job_priority' | 'priority' | 'job_seq' | 'seq';
@@ -20,9 +21,6 @@ export const DISPATCH_ORDER: readonly OrderKey[] = [
   { column: 'job_seq', descending: false },
   { column: 'seq', descending: false },
 ];
-
-/** A task may be handed out when it is in one of these statuses and all its parents completed. */
-export const READY_STATUSES: readonly TaskStatus[] = ['queued', 'soft-failed'];
 
 export type Ordered = Record<OrderKey['column'], number>;
 

@@ -3,7 +3,7 @@
 // (same program, same arguments in the same order) or the same file operation; the differences
 // that remain are listed in docs/task-translation.md. dialects.ts is the interface.
 import type { Command } from '../../db/tasks-repo';
-import { parseFrames } from '../jobs/frames';
+import { parseFrames } from './frames';
 import { ShlexError, shlexSplit } from '../support/shlex';
 
 /** A command as the Flamenco 3 Worker receives it (the `Command` schema of its API). */
