@@ -29,7 +29,7 @@ export interface WorkerView {
   last_seen: string;
   /**
    * Set when the worker has been quiet for longer than twice the interval at which it asks the
-   * manager something in its status (core/observe/silence.ts): likely killed or cut off, before
+   * manager something in its status (core/support/silence.ts): likely killed or cut off, before
    * worker_timeout says so; since last_seen. `poll_s`: that interval.
    */
   silent: { poll_s: number } | null;

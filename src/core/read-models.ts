@@ -6,31 +6,39 @@ import { isoTime } from './support/clock';
 import { NotFoundError, ValidationError } from './support/errors';
 import { isId } from './support/ids';
 import type { Repos } from './repos';
-import { type Clock, systemClock } from './support/clock';
+import type { Clock } from './support/clock';
 import { ALL, isCurrent, type Listing, newest } from './listing';
 import { taskProgress } from './jobs/progress';
 import type { StuckWork } from './jobs/stuck';
 import type { TaskRunRecord } from '../db/task-runs-repo';
-import { allowedJobActions } from './lifecycle/state';
 import { NO_PACE, paceOf } from './jobs/pace';
-import { silenceOf } from './observe/silence';
-import { type LogFiles, logRuns } from './protocol/task-log-runs';
+import { silenceOf } from './support/silence';
 import { isOneOf, JOB_STATUSES, type JobStatus, TASK_STATUSES, type TaskStatus } from './support/statuses';
-import type { FirstFailure, JobDetail, JobView, TaskDetail, TaskSelection, TaskView, TroubledWorker, WorkerView } from './api-types';
+import type { FirstFailure, JobDetail, JobView, OfferedJobAction, TaskDetail, TaskSelection, TaskView, TroubledWorker, WorkerView } from './api-types';
 
 export type { FirstFailure, JobDetail, JobView, TaskDetail, TaskRunView, TaskSelection, TaskView, TroubledWorker, WorkerView } from './api-types';
 
-/** When a worker was last heard from, and whether that is this process's own exact record. */
-export type Heard = (w: WorkerRecord) => { at: number; exact: boolean };
+/** When a worker was last heard from, and how far that may lag behind its last request (support/silence.ts). */
+export type Heard = (w: WorkerRecord) => { at: number; lagMs: number };
 
-const lastSeen: Heard = (w) => ({ at: w.last_seen, exact: false });
+/**
+ * What the read models take from the rest of the manager, handed in by it: they import neither
+ * lifecycle/ nor protocol/, which build on them.
+ */
+export interface ReadModelNeeds {
+  heard: Heard;
+  /** How many runs of a task have a log (protocol/task-log-runs.ts). */
+  logRunCount(jobId: string, taskId: string): number;
+  /** The actions that fit a job now (lifecycle/state.ts allowedJobActions). */
+  offeredActions(status: JobStatus, counts: Record<TaskStatus, number>): OfferedJobAction[];
+}
 
-export function workerView(repos: Repos, w: WorkerRecord, now: number, heard: Heard = lastSeen): WorkerView {
+export function workerView(repos: Repos, w: WorkerRecord, now: number, heard: Heard): WorkerView {
   // Labels only: neither the task's commands nor the job's settings are read.
   const task = w.current_task ? repos.tasks.label(w.current_task) : undefined;
   const jobName = task ? repos.jobs.name(task.job_id) : undefined;
   const h = heard(w);
-  const silence = silenceOf(w, h.at, now, h.exact);
+  const silence = silenceOf(w, h.at, now, h.lagMs);
   return {
     id: w.id, nickname: w.nickname, status: w.status, status_requested: w.status_requested || null,
     lazy_status_request: w.lazy_status_request, platform: w.platform, address: w.address, software: w.software,
@@ -63,7 +71,7 @@ export function allTaskCounts(repos: Repos): Map<string, Record<TaskStatus, numb
   return out;
 }
 
-export function jobView(repos: Repos, j: JobListing, counts: Record<TaskStatus, number> | undefined, now: number): JobView {
+export function jobView(repos: Repos, j: JobListing, counts: Record<TaskStatus, number> | undefined, now: number, offered: ReadModelNeeds['offeredActions']): JobView {
   const c = counts ?? taskCounts(repos, j.id);
   // Only an active job's completed runs are summed (its estimate); others need two index lookups,
   // and a job whose tasks all wait none (listings hold many: 20 µs a job less).
@@ -75,7 +83,7 @@ export function jobView(repos: Repos, j: JobListing, counts: Record<TaskStatus, 
   return {
     id: j.id, name: j.name, job_type: j.job_type, status: j.status, priority: j.priority, created: isoTime(j.created),
     updated: isoTime(j.updated), activity: j.activity, tag: j.tag, metadata: j.metadata,
-    submitter_platform: j.submitter_platform, tasks: c, actions: allowedJobActions(j.status, c), ...pace,
+    submitter_platform: j.submitter_platform, tasks: c, actions: offered(j.status, c), ...pace,
   };
 }
 
@@ -97,10 +105,9 @@ export function taskView(repos: Repos, t: TaskRecord, nicknames = new Map<string
 export class ReadModels {
   constructor(
     private readonly repos: Repos,
-    private readonly clock: Clock = systemClock,
-    private readonly stuck?: StuckWork,
-    private readonly heard: Heard = lastSeen,
-    private readonly logs?: LogFiles,
+    private readonly clock: Clock,
+    private readonly stuck: StuckWork | undefined,
+    private readonly needs: ReadModelNeeds,
   ) {}
 
   jobs(status?: string, listing: Listing = ALL): JobView[] {
@@ -118,7 +125,7 @@ export class ReadModels {
     if (listing.scope === 'current') list = list.filter((j) => isCurrent(j, now));
     const { items, omitted } = newest(list, listing.limit);
     const counts = allTaskCounts(this.repos);
-    return { jobs: items.map((j) => jobView(this.repos, j, counts.get(j.id) ?? zeroCounts(TASK_STATUSES), now)), omitted };
+    return { jobs: items.map((j) => jobView(this.repos, j, counts.get(j.id) ?? zeroCounts(TASK_STATUSES), now, this.needs.offeredActions)), omitted };
   }
 
   /** The jobs in any of these statuses, oldest first, their counts read once. */
@@ -128,12 +135,12 @@ export class ReadModels {
     return statuses
       .flatMap((st) => this.repos.jobs.listings(st))
       .sort((a, b) => a.seq - b.seq)
-      .map((j) => jobView(this.repos, j, counts.get(j.id) ?? zeroCounts(TASK_STATUSES), now));
+      .map((j) => jobView(this.repos, j, counts.get(j.id) ?? zeroCounts(TASK_STATUSES), now, this.needs.offeredActions));
   }
 
   /** A job without its tasks: what the job actions answer with. */
   jobSummary(id: string): JobView {
-    return jobView(this.repos, this.jobRecord(id), undefined, this.clock.now());
+    return jobView(this.repos, this.jobRecord(id), undefined, this.clock.now(), this.needs.offeredActions);
   }
 
   job(id: string, tasks: TaskSelection = {}): JobDetail {
@@ -160,7 +167,7 @@ export class ReadModels {
     const nicknames = new Map<string, string>();
     const runs = this.repos.taskRuns.latestFor(items.map((t) => t.id));
     const job = {
-      ...jobView(this.repos, j, counts, this.clock.now()), settings: j.settings, warnings: this.stuck?.forJob(j.id) ?? [],
+      ...jobView(this.repos, j, counts, this.clock.now(), this.needs.offeredActions), settings: j.settings, warnings: this.stuck?.forJob(j.id) ?? [],
       first_failure: this.firstFailure(j.id),
       task_list: items.map((t) => taskView(this.repos, t, nicknames, runs.get(t.id) ?? null)),
     };
@@ -177,7 +184,7 @@ export class ReadModels {
   /** A job with its settings but without its tasks (the Blender add-on's Job). */
   jobWithSettings(id: string): JobView & { settings: Record<string, unknown> } {
     const j = this.jobRecord(id);
-    return { ...jobView(this.repos, j, undefined, this.clock.now()), settings: j.settings };
+    return { ...jobView(this.repos, j, undefined, this.clock.now(), this.needs.offeredActions), settings: j.settings };
   }
 
   private jobRecord(id: string): JobRecord {
@@ -199,7 +206,7 @@ export class ReadModels {
     const runs = this.repos.taskRuns.forTask(t.id);
     // A task's log is rotated at every hand-out, as a run is recorded: the newest runs and the
     // newest logs go together (runs from before runs were recorded have a log and no row).
-    const logged = this.logs ? logRuns(this.logs, t.job, t.id).length : 0;
+    const logged = this.needs.logRunCount(t.job, t.id);
     const offset = logged - runs.length;
     return {
       ...t,
@@ -213,20 +220,20 @@ export class ReadModels {
 
   /**
    * Workers a wrangler should look at, by name: timed out, in error, or silent (see
-   * observe/silence.ts), each with why. Only these get a full view: a large farm's others cost a
+   * support/silence.ts), each with why. Only these get a full view: a large farm's others cost a
    * status check each.
    */
   troubledWorkers(): TroubledWorker[] {
     const now = this.clock.now();
     const out: TroubledWorker[] = [];
     for (const w of this.repos.workers.list()) {
-      const h = this.heard(w);
+      const h = this.needs.heard(w);
       const since = isoTime(h.at);
       let why: string | undefined;
       if (w.status === 'timeout') why = `timed out: not heard from since ${since}`;
       else if (w.status === 'error') why = `in error since ${since}`;
       else {
-        const s = silenceOf(w, h.at, now, h.exact);
+        const s = silenceOf(w, h.at, now, h.lagMs);
         if (s) why = `silent for ${Math.round(s.silent_ms / 1000)} s (it asks every ${s.poll_ms / 1000} s when ${w.status === 'asleep' ? 'asleep' : w.current_task ? 'running a task' : 'idle'}): killed or cut off?`;
       }
       if (why) out.push({ id: w.id, nickname: w.nickname, status: w.status, last_seen: since, why });
@@ -236,12 +243,12 @@ export class ReadModels {
 
   workers(): WorkerView[] {
     const now = this.clock.now();
-    return this.repos.workers.list().map((w) => workerView(this.repos, w, now, this.heard));
+    return this.repos.workers.list().map((w) => workerView(this.repos, w, now, this.needs.heard));
   }
 
   worker(id: string): WorkerView {
     const w = isId(id) ? this.repos.workers.get(id) : undefined;
     if (!w) throw new NotFoundError(`worker ${id} not found`);
-    return workerView(this.repos, w, this.clock.now(), this.heard);
+    return workerView(this.repos, w, this.clock.now(), this.needs.heard);
   }
 }

@@ -4,9 +4,8 @@
 // asks "may I run" every 5 s while it runs one, and looks for a status change every 30 s when
 // asleep; a Flamenco 3 worker asks for a task every 20 s when idle, "may I run" every 10 s while it
 // runs one and looks for a status change every 3 s when asleep.
-import type { Generation } from '../support/generations';
-import { SEEN_WRITE_INTERVAL_MS } from '../protocol/workers';
-import type { WorkerStatus } from '../support/statuses';
+import type { Generation } from './generations';
+import type { WorkerStatus } from './statuses';
 
 interface PollIntervals {
   idle: number;
@@ -31,15 +30,15 @@ export interface Silence {
 
 /**
  * The worker's silence, if it is silent; undefined when it spoke recently enough or when silence
- * is its normal state (offline, timed out, in error: those say so themselves). `exact` says
- * whether `heard` is this process's own record of the worker's last request; without it,
- * `heard` is the database's last_seen, which is written only every SEEN_WRITE_INTERVAL_MS.
+ * is its normal state (offline, timed out, in error: those say so themselves). `lagMs`: how far
+ * `heard` may lag behind the worker's last request: 0 when it is this process's own record of
+ * it, else the interval at which the database's last_seen is written (protocol/workers.ts).
  */
 export function silenceOf(
   w: { status: WorkerStatus; generation: Generation; current_task: string | null },
   heard: number,
   now: number,
-  exact: boolean,
+  lagMs: number,
 ): Silence | undefined {
   const poll = POLL_MS[w.generation];
   let poll_ms: number;
@@ -47,6 +46,6 @@ export function silenceOf(
   else if (w.status === 'awake' || w.status === 'starting' || w.status === 'testing') poll_ms = w.current_task ? poll.running : poll.idle;
   else return undefined;
   const silent_ms = now - heard;
-  const allowed = SILENT_AFTER_INTERVALS * poll_ms + (exact ? 0 : SEEN_WRITE_INTERVAL_MS);
+  const allowed = SILENT_AFTER_INTERVALS * poll_ms + lagMs;
   return silent_ms > allowed ? { silent_ms, poll_ms } : undefined;
 }
