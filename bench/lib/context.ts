@@ -71,6 +71,8 @@ export interface Ctx {
   log(msg: string): void;
   /** Requests per second of the bare baseline server, once the idle scenario has measured it. */
   baselineReqPerS?: number;
+  /** serve's CPU per task in the dispatch scenario (Worker 2.5), to compare the Flamenco 3 farm's with. */
+  dispatchCpuPerCycleMs?: number;
 }
 
 export function makeTmpRoot(): string {

@@ -31,6 +31,13 @@ export const TASK_TYPE_MIX: readonly [string, number][] = [
 export const ALL_TYPES = TASK_TYPE_MIX.map(([t]) => t);
 /** A quarter of the dispatch workers runs only these (render nodes without ffmpeg, say). */
 export const RENDER_ONLY_TYPES = ['blender-render', 'exr-merge'];
+/**
+ * The same farm of Flamenco 3 workers: they announce Flamenco 3's task types, which cover
+ * blender-render, file-management and video-encoding (exr-merge has no Flamenco 3 equivalent, so
+ * its tasks, and the jobs' last tasks that wait for them, stay for Worker 2.5).
+ */
+export const F3_ALL_TYPES = ['blender', 'ffmpeg', 'file-management', 'misc'];
+export const F3_RENDER_ONLY_TYPES = ['blender'];
 /** Workers that can run nothing in the queue (idle background workers of the scale scenario). */
 export const ABSENT_TYPES = ['unsupported-in-this-queue'];
 

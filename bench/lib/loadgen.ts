@@ -121,6 +121,15 @@ export class SimWorker {
     return r;
   }
 
+  /**
+   * What the worker sends about a task once it has it; returns the last answer. Worker 2.5 says
+   * it started, then that it completed, with its log (2 KB).
+   */
+  async runTask(id: string, recs: { active: Recorder; completed: Recorder }): Promise<Response> {
+    await this.call('POST', `/tasks/${id}/update`, UPDATE_ACTIVE, recs.active);
+    return this.call('POST', `/tasks/${id}/update`, UPDATE_COMPLETED, recs.completed);
+  }
+
   close(): void {
     this.agent.destroy();
   }
@@ -195,3 +204,63 @@ export const UPDATE_COMPLETED = Buffer.from(
     metrics: { timing: { download: 0.01, render: 12.5, upload: 0.02 } },
   }),
 );
+
+// --- the Flamenco 3 Worker -------------------------------------------------------------------
+
+const F3_HEADERS = { 'User-Agent': 'Flamenco/3.9 (bench)' };
+const F3 = '/api/v3/worker';
+
+/** A Flamenco 3 Worker's lines for the same 2 KB of render log: `pid=N > line`, no time. */
+export const LOG_2K_V3 = LOG_2K.replace(/^\S+Z: /gm, 'pid=4711 > ');
+export const UPDATE_V3_STARTED = Buffer.from(JSON.stringify({ activity: 'Started', taskStatus: 'active' }));
+export const UPDATE_V3_LOG = Buffer.from(JSON.stringify({ log: LOG_2K_V3 }));
+export const UPDATE_V3_STEP = Buffer.from(JSON.stringify({ activity: 'Progress', steps_completed: 1 }));
+export const UPDATE_V3_COMPLETED = Buffer.from(JSON.stringify({ activity: 'Completed', taskStatus: 'completed' }));
+
+/**
+ * A simulated Flamenco 3 Worker: the same connection and timeout, its routes and bodies. For a
+ * one-command task it sends what the real one does: started, the log chunk, one step, completed.
+ */
+export class F3SimWorker extends SimWorker {
+  override call(method: string, path: string, json?: unknown, rec?: Recorder, keepBody = false): Promise<Response> {
+    const auth = { ...this.auth, ...F3_HEADERS };
+    if (json === undefined) return request(this.agent, this.target, method, F3 + path, auth, undefined, keepBody, rec);
+    const body = Buffer.isBuffer(json) ? json : Buffer.from(JSON.stringify(json));
+    return request(this.agent, this.target, method, F3 + path, { ...auth, 'Content-Type': 'application/json' }, body, keepBody, rec);
+  }
+
+  /** Sign-on, then the state it was told to start in (answered 204 by the manager, as 2.5's sign-on is). */
+  override async signOn(rec?: Recorder): Promise<Response> {
+    const r = await this.call('POST', '/sign-on', { name: this.ident.nickname, supported_task_types: this.ident.types, software_version: '3.9 (bench)', can_restart: false }, rec, true);
+    if (r.status !== 200 || !r.body) return r;
+    const state = (JSON.parse(r.body.toString('utf8')) as { status_requested: string }).status_requested;
+    return this.call('POST', '/state-changed', { status: state }, rec);
+  }
+
+  override async fetchTask(rec?: Recorder): Promise<Response> {
+    const r = await this.call('POST', '/task', undefined, rec, true);
+    if (r.status === 200 && r.body) this.task = (JSON.parse(r.body.toString('utf8')) as { uuid: string }).uuid;
+    return r;
+  }
+
+  override async runTask(id: string, recs: { active: Recorder; completed: Recorder }): Promise<Response> {
+    await this.call('POST', `/task/${id}`, UPDATE_V3_STARTED, recs.active);
+    await this.call('POST', `/task/${id}`, UPDATE_V3_LOG, recs.active);
+    await this.call('POST', `/task/${id}`, UPDATE_V3_STEP, recs.active);
+    return this.call('POST', `/task/${id}`, UPDATE_V3_COMPLETED, recs.completed);
+  }
+}
+
+/** Registers a Flamenco 3 Worker over HTTP from its own loopback address (see registerOverHttp). */
+export async function registerF3OverHttp(target: Target, nickname: string, types: string[], rec?: Recorder): Promise<SimWorker> {
+  const secret = randomSecret();
+  const n = registrations++;
+  const localAddress = target.host.startsWith('127.') ? `127.${1 + (Math.floor(n / 64_000) % 250)}.${Math.floor(n / 250) % 256}.${1 + (n % 250)}` : undefined;
+  const agent = new http.Agent({ keepAlive: false, localAddress });
+  const body = Buffer.from(JSON.stringify({ name: nickname, secret, platform: 'linux', supported_task_types: types }));
+  const r = await request(agent, target, 'POST', `${F3}/register-worker`, { 'Content-Type': 'application/json', ...F3_HEADERS }, body, true, rec);
+  agent.destroy();
+  if (r.status !== 200 || !r.body) throw new Error(`v3 register-worker answered ${r.status}`);
+  const id = (JSON.parse(r.body.toString('utf8')) as { uuid: string }).uuid;
+  return new F3SimWorker(target, { id, secret, nickname, types, platform: 'linux' });
+}

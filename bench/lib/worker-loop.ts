@@ -1,7 +1,8 @@
-// The simulated farm at work: every worker loops POST /task → update active → update completed
-// (with a 2 KB log), as the dispatch and watched scenarios both drive it.
+// The simulated farm at work: every worker loops POST /task → its updates of the task (Worker
+// 2.5: active, completed with a 2 KB log; Flamenco 3: started, log, step, completed), as the
+// dispatch and watched scenarios both drive it.
 import type { Stop } from './context';
-import { now, type Response, type SimWorker, UPDATE_ACTIVE, UPDATE_COMPLETED } from './loadgen';
+import { now, type Response, type SimWorker } from './loadgen';
 import type { Recorder } from './stats';
 
 export interface LoopRecorders {
@@ -25,9 +26,7 @@ export function runWorkerLoops(
       while (!stop.stopped && now() < hardStop) {
         const r = await w.fetchTask(recs.task);
         if (r.status === 200 && w.task) {
-          const id = w.task;
-          await w.call('POST', `/tasks/${id}/update`, UPDATE_ACTIVE, recs.active);
-          const c = await w.call('POST', `/tasks/${id}/update`, UPDATE_COMPLETED, recs.completed);
+          const c = await w.runTask(w.task, recs);
           w.task = undefined;
           recs.cycles.add(r.start, c.start + c.ms - r.start, c.status);
         } else {

@@ -3,8 +3,8 @@
 // `queue-status` and `requeue --job` from the CLI: how long they take and whether any worker
 // request failed or took more than 1 s meanwhile.
 import { type Ctx, dataDir, profileArgs, removeDir, Stop } from '../lib/context';
-import { ALL_TYPES, buildQueue, RENDER_ONLY_TYPES } from '../lib/fixtures';
-import { now, pool, registerOverHttp, type SimWorker } from '../lib/loadgen';
+import { ALL_TYPES, buildQueue, F3_ALL_TYPES, F3_RENDER_ONLY_TYPES, RENDER_ONLY_TYPES } from '../lib/fixtures';
+import { now, pool, registerF3OverHttp, registerOverHttp, type SimWorker } from '../lib/loadgen';
 import { assertAlive, cpuTimeOf, memoryOf, runCli, startServe } from '../lib/processes';
 import { ERR_NETWORK, ERR_TIMEOUT, Recorder, round, type Sample, summarize } from '../lib/stats';
 import { runWorkerLoops } from '../lib/worker-loop';
@@ -17,15 +17,27 @@ function failed(s: Sample, call: string): boolean {
   return ![204, 404, 409].includes(s.status);
 }
 
-export async function dispatch(ctx: Ctx): Promise<void> {
-  const S = 'dispatch';
-  const A = 'admin under load';
+/** Which workers the farm has: Flamenco Worker 2.5, the Flamenco 3 Worker, or half of each. */
+export type Farm = 'v2' | 'v3' | 'mixed';
+
+const SECTION: Record<Farm, string> = { v2: 'dispatch', v3: 'dispatch, Flamenco 3 workers', mixed: 'dispatch, mixed farm (half Flamenco 3)' };
+/** Requests per task: /task, then 2 updates (2.5) or 4 (Flamenco 3: started, log, step, completed). */
+const REQUESTS_PER_CYCLE: Record<Farm, number> = { v2: 3, v3: 5, mixed: 4 };
+
+export const dispatch = (ctx: Ctx) => runDispatch(ctx, 'v2');
+/** The same queue, generator and measure, with Flamenco 3 workers: what their cycle costs serve. */
+export const dispatchF3 = (ctx: Ctx) => runDispatch(ctx, 'v3');
+export const dispatchMixed = (ctx: Ctx) => runDispatch(ctx, 'mixed');
+
+async function runDispatch(ctx: Ctx, farm: Farm): Promise<void> {
+  const S = SECTION[farm];
+  const A = farm === 'v2' ? 'admin under load' : `admin under load, ${farm === 'v3' ? 'Flamenco 3 workers' : 'mixed farm'}`;
   const z = ctx.sizes;
-  const dir = dataDir(ctx, 'dispatch');
+  const dir = dataDir(ctx, `dispatch-${farm}`);
   ctx.log(`${S}: building ${z.dispatchTasks} tasks in ${z.dispatchJobs} jobs`);
   const queue = buildQueue(dir, z.dispatchTasks, z.dispatchJobs);
   ctx.log(`${S}: queue built in ${(queue.ms / 1000).toFixed(1)} s; starting serve, registering ${z.dispatchWorkers} workers over HTTP`);
-  const server = await startServe(ctx.paths, { dataDir: dir, nodeArgs: profileArgs(ctx, 'dispatch') });
+  const server = await startServe(ctx.paths, { dataDir: dir, nodeArgs: profileArgs(ctx, farm === 'v2' ? 'dispatch' : `dispatch-${farm}`) });
   const recs = { task: new Recorder('task'), active: new Recorder('update active'), completed: new Recorder('update completed') };
   const cycles = new Recorder('cycle');
   let workers: SimWorker[] = [];
@@ -35,11 +47,15 @@ export async function dispatch(ctx: Ctx): Promise<void> {
       Array.from({ length: z.dispatchWorkers }, (_, i) => i),
       8,
       // A quarter of the farm runs only render-type tasks.
-      (i) => registerOverHttp(server.target, `render-node-${i}`, i % 4 === 3 ? RENDER_ONLY_TYPES : ALL_TYPES),
+      (i) =>
+        farm === 'v3' || (farm === 'mixed' && i % 2 === 1)
+          ? registerF3OverHttp(server.target, `render-node-${i}`, i % 4 === 3 ? F3_RENDER_ONLY_TYPES : F3_ALL_TYPES)
+          : registerOverHttp(server.target, `render-node-${i}`, i % 4 === 3 ? RENDER_ONLY_TYPES : ALL_TYPES),
     );
     const registerMs = now() - tReg;
     const signOn = await Promise.all(workers.map((w) => w.signOn()));
     if (signOn.some((r) => r.status !== 204)) throw new Error('sign-on failed');
+    const runsAll = (w: SimWorker) => w.ident.types.length === ALL_TYPES.length || w.ident.types.length === F3_ALL_TYPES.length;
 
     const stop = new Stop();
     const t0 = now();
@@ -48,7 +64,7 @@ export async function dispatch(ctx: Ctx): Promise<void> {
     const hardStop = measureEnd + 120_000;
     /** When a worker that runs every task type first found the queue empty. */
     let drainedAt = Infinity;
-    const allTypes = new Set(workers.filter((w) => w.ident.types.length === ALL_TYPES.length));
+    const allTypes = new Set(workers.filter(runsAll));
 
     const loops = runWorkerLoops(workers, { ...recs, cycles }, stop, hardStop, (w, r) => {
       if (r.status === 204 && allTypes.has(w) && r.start >= warmEnd && drainedAt === Infinity) drainedAt = r.start;
@@ -102,7 +118,9 @@ export async function dispatch(ctx: Ctx): Promise<void> {
     r.add(S, 'full cycles per second', cyclesPerS, 'cycles/s', '≥ 5 000', cyclesPerS >= 5000);
     // What this machine and generator allow at all: a cycle is three requests, and the bare
     // server answering 204 to everything manages baselineReqPerS of them (idle scenario).
-    if (ctx.baselineReqPerS) r.add(S, 'upper bound here: baseline req/s ÷ 3 requests per cycle', ctx.baselineReqPerS / 3, 'cycles/s');
+    const perCycle = REQUESTS_PER_CYCLE[farm];
+    if (ctx.baselineReqPerS) r.add(S, `upper bound here: baseline req/s ÷ ${perCycle} requests per cycle`, ctx.baselineReqPerS / perCycle, 'cycles/s');
+    if (ctx.baselineReqPerS) r.add(S, 'ratio to that bound', cyclesPerS / (ctx.baselineReqPerS / perCycle), '');
     r.add(S, 'POST /task p50', task.p50, 'ms');
     r.add(S, 'POST /task p99', task.p99, 'ms', '≤ 20 ms', task.p99 <= 20);
     r.add(S, 'update active p50 / p99', `${active.p50} / ${active.p99}`, 'ms');
@@ -138,7 +156,15 @@ export async function dispatch(ctx: Ctx): Promise<void> {
     const before = summarize((['task', 'active', 'completed'] as const).flatMap((k) => recs[k].slice(adminFrom - 5000, adminFrom)));
     r.add(A, 'for comparison, 5 s before: p99 / slowest', `${before.p99} / ${before.max}`, 'ms');
     r.add(A, 'updates answered 409/404 (task requeued under the worker)', conflicts);
-    r.details.dispatch = {
+    if (farm === 'v2') ctx.dispatchCpuPerCycleMs = cpuPerCycleMs;
+    else if (ctx.dispatchCpuPerCycleMs !== undefined) {
+      // Per task, with each generation's own requests: the Flamenco 3 cycle must not cost more.
+      const ratio = cpuPerCycleMs / ctx.dispatchCpuPerCycleMs;
+      r.add(S, 'serve CPU per task ÷ Worker 2.5\'s (dispatch above)', ratio, '×', farm === 'v3' ? '≤ 1.0' : undefined, farm === 'v3' ? ratio <= 1 : undefined);
+      // The same per request: what each answer costs, whatever the number of requests per task.
+      r.add(S, 'serve CPU per request ÷ Worker 2.5\'s', (ratio * REQUESTS_PER_CYCLE.v2) / perCycle, '×');
+    }
+    r.details[farm === 'v2' ? 'dispatch' : `dispatch_${farm}`] = {
       workers: z.dispatchWorkers,
       tasks: z.dispatchTasks,
       jobs: z.dispatchJobs,

@@ -62,7 +62,7 @@ export function serveCommand(program: Command): void {
     const out = [
       `flamenco-mgr ${VERSION} (${COMMIT}) serving on ${s.address}`,
       `data directory: ${dataDir}`,
-      `registration: ${s.manager.config.registration_secret ? 'requires a registration secret (JWT)' : 'open (any worker may register)'}`,
+      `registration: ${registrationLine(s.manager.config)}`,
       'workers can use as manager_url:',
       ...managerUrls(s.host, s.port).map((u) => `  ${u}`),
       opts.ssdp === false ? 'discovery: off (--no-ssdp); workers must be given manager_url' : s.discovery,
@@ -75,4 +75,11 @@ export function serveCommand(program: Command): void {
     // Rejects when serve stopped by itself (its database went away): main reports it and exits non-zero.
     await s.stopped;
   });
+}
+
+/** How workers are admitted, for the banner: Flamenco 3 workers cannot send the JWT. */
+function registrationLine(c: { registration_secret: string | null; f3_worker_networks: { text: string }[] }): string {
+  if (!c.registration_secret) return 'open (any worker may register)';
+  const f3 = c.f3_worker_networks.length > 0 ? `from ${c.f3_worker_networks.map((n) => n.text).join(', ')} only` : 'refused (set f3_worker_networks)';
+  return `requires a registration secret (JWT); Flamenco 3 workers: ${f3}`;
 }

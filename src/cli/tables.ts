@@ -40,17 +40,22 @@ export function tasksTable(tasks: TaskView[], style: Style): string {
   });
 }
 
+/** Which worker program and version: `2.5 (v2)`, `3.9 (abc123) (v3)`; "-" before it ever spoke. */
+export function workerSoftware(w: Pick<WorkerView, 'generation' | 'version'>): string {
+  return w.version ? `${w.version} (${w.generation})` : `- (${w.generation})`;
+}
+
 export function workersTable(workers: WorkerView[], style: Style, now: number): string {
   const rows = workers.map((w) => [
     w.id, w.nickname, w.status || '(registered)',
     w.status_requested ? `${w.status_requested}${w.lazy_status_request ? ' (lazy)' : ''}` : '-',
     w.platform, w.address, taskLabel(w.current_job_name, w.current_task_name), relativeTime(Date.parse(w.last_seen), now),
-    w.supported_task_types.join(','), w.tags.join(',') || '-',
+    workerSoftware(w), w.supported_task_types.join(','), w.tags.join(',') || '-',
   ]);
-  return table(['ID', 'NICKNAME', 'STATUS', 'REQUESTED', 'PLATFORM', 'ADDRESS', 'TASK', 'LAST SEEN', 'TASK TYPES', 'TAGS'], rows, style, {
+  return table(['ID', 'NICKNAME', 'STATUS', 'REQUESTED', 'PLATFORM', 'ADDRESS', 'TASK', 'LAST SEEN', 'WORKER', 'TASK TYPES', 'TAGS'], rows, style, {
     ids: ['ID'],
     keep: ['STATUS', 'LAST SEEN'],
-    drop: ['TASK TYPES', 'TAGS', 'ADDRESS', 'PLATFORM', 'REQUESTED'],
+    drop: ['TASK TYPES', 'TAGS', 'ADDRESS', 'PLATFORM', 'WORKER', 'REQUESTED'],
     status: 'STATUS',
   });
 }

@@ -26,13 +26,13 @@ export function listWorkersCommand(program: Command): void {
     });
 }
 
-const WORDS: Record<string, string> = { awake: 'wake up', asleep: 'go to sleep', shutdown: 'shut down' };
+const WORDS: Record<string, string> = { awake: 'wake up', asleep: 'go to sleep', shutdown: 'shut down', restart: 'restart' };
 
 export function setWorkerStatusCommand(program: Command): void {
   common(
     program
       .command('set-worker-status <worker-id> <status>')
-      .description('ask a worker to become awake, asleep or shut down')
+      .description('ask a worker to become awake, asleep or shut down (a Flamenco 3 worker goes offline), or to restart (only a worker that said it can)')
       .option('--lazy', 'let the current task finish first'),
   ).action(async (id: string, status: string, opts: CommonOptions & { lazy?: boolean }) => {
     const w = await withClient(opts, (c) => c.requestStatus(id, status, opts.lazy ?? false));

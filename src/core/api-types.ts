@@ -13,7 +13,14 @@ export interface WorkerView {
   lazy_status_request: boolean;
   platform: string;
   address: string;
+  /** Its last User-Agent, e.g. `Flamenco/3.9 (abc123)` or `Flamenco-Worker/2.5`. */
   software: string;
+  /** Which worker it is: Flamenco Worker 2.5 ('v2') or the Flamenco 3 Worker ('v3'). */
+  generation: 'v2' | 'v3';
+  /** The version its software says, e.g. `3.9 (abc123)` or `2.5`. */
+  version: string;
+  /** It said it restarts when asked to: `restart` may be requested of it. */
+  can_restart: boolean;
   supported_task_types: string[];
   /** Jobs with a tag run only on workers that have it. */
   tags: string[];

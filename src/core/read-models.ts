@@ -18,6 +18,12 @@ import type { FirstFailure, JobDetail, JobView, OfferedJobAction, TaskDetail, Ta
 
 export type { FirstFailure, JobDetail, JobView, TaskDetail, TaskRunView, TaskSelection, TaskView, TroubledWorker, WorkerView } from './api-types';
 
+/** The version in a worker's User-Agent (`Name/version …`); the whole string if it has no such form. */
+export function softwareVersion(software: string): string {
+  const m = /^[^/\s]+\/(\S.*)$/.exec(software);
+  return m ? m[1]! : software;
+}
+
 /** When a worker was last heard from, and how far that may lag behind its last request (support/silence.ts). */
 export type Heard = (w: WorkerRecord) => { at: number; lagMs: number };
 
@@ -42,6 +48,7 @@ export function workerView(repos: Repos, w: WorkerRecord, now: number, heard: He
   return {
     id: w.id, nickname: w.nickname, status: w.status, status_requested: w.status_requested || null,
     lazy_status_request: w.lazy_status_request, platform: w.platform, address: w.address, software: w.software,
+    generation: w.generation, version: softwareVersion(w.software), can_restart: w.can_restart,
     supported_task_types: w.supported_task_types, tags: w.tags, current_task: w.current_task, current_task_name: task?.name ?? null,
     current_job: jobName === undefined ? null : task!.job_id, current_job_name: jobName ?? null, last_seen: isoTime(h.at),
     silent: silence ? { poll_s: silence.poll_ms / 1000 } : null,

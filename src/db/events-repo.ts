@@ -60,6 +60,15 @@ export class FarmStatsRepo {
     return counts(this.s.get('SELECT status, count(*) AS n FROM workers GROUP BY status').all());
   }
 
+  /** How many workers of each generation run each software (their last User-Agent). */
+  workersBySoftware(): { generation: string; software: string; n: number }[] {
+    return this.s.get('SELECT generation, software, count(*) AS n FROM workers GROUP BY generation, software ORDER BY generation, software').all() as {
+      generation: string;
+      software: string;
+      n: number;
+    }[];
+  }
+
   /** What each busy worker runs: the task's and its job's names. */
   currentTasks(): { worker: string; task: string; task_name: string; job: string; job_name: string }[] {
     return this.s

@@ -264,7 +264,12 @@ export const MIGRATIONS: readonly string[] = [
   -- 'v2' (Flamenco Worker 2.5, /api/flamenco/worker) or 'v3' (Flamenco 3 Worker, /api/v3/worker).
   ALTER TABLE workers ADD COLUMN generation TEXT NOT NULL DEFAULT 'v2';
   `,
-  /* 11: every run of a task */ `
+  /* 11: workers that can restart */ `
+  -- Said by the worker at each sign-on (Flamenco 3's can_restart); only such a worker is offered
+  -- the status request "restart".
+  ALTER TABLE workers ADD COLUMN can_restart INTEGER NOT NULL DEFAULT 0;
+  `,
+  /* 12: every run of a task */ `
   -- One row per hand-out of a task to a worker, ended when the task leaves active and
   -- cancel-requested: who ran it, when, how it ended and what the task said then. The task row
   -- keeps only its latest state; the dashboard's task page lists every run, and the job page's

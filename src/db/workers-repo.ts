@@ -26,12 +26,15 @@ export interface WorkerRecord {
   last_seen: number;
   /** Which worker it is: Flamenco Worker 2.5 ('v2') or the Flamenco 3 Worker ('v3'). */
   generation: Generation;
+  /** The worker said at its last sign-on that it restarts when told to (then `restart` may be requested). */
+  can_restart: boolean;
 }
 
-interface Row extends Omit<WorkerRecord, 'supported_task_types' | 'tags' | 'lazy_status_request'> {
+interface Row extends Omit<WorkerRecord, 'supported_task_types' | 'tags' | 'lazy_status_request' | 'can_restart'> {
   supported_task_types: string;
   tags: string;
   lazy_status_request: number;
+  can_restart: number;
 }
 
 /** Who is on the other end of a request. */
@@ -46,6 +49,7 @@ function fromRow(r: Row): WorkerRecord {
     supported_task_types: JSON.parse(r.supported_task_types) as string[],
     tags: JSON.parse(r.tags) as string[],
     lazy_status_request: r.lazy_status_request !== 0,
+    can_restart: r.can_restart !== 0,
   };
 }
 
@@ -104,15 +108,20 @@ export class WorkersRepo {
    * Sign-on: starting, no current task; nickname and task types change only when given.
    * `resume_task` is the task still active on the worker, the one it may get back.
    */
-  signOn(id: string, on: Caller & { nickname?: string; supported_task_types?: string[]; resume_task: string | null; now: number }): void {
+  signOn(
+    id: string,
+    on: Caller & { nickname?: string; supported_task_types?: string[]; resume_task: string | null; now: number; can_restart?: boolean },
+  ): void {
     this.s
       .get(
         `UPDATE workers SET status = 'starting', current_task = NULL, resume_task = @resume, nickname = coalesce(@nickname, nickname),
-           supported_task_types = coalesce(@types, supported_task_types), last_seen = @now, address = @address, software = @software
+           supported_task_types = coalesce(@types, supported_task_types), last_seen = @now, address = @address, software = @software,
+           can_restart = @canRestart
          WHERE id = @id`,
       )
       .run({
         id,
+        canRestart: on.can_restart ? 1 : 0,
         now: on.now,
         address: on.address,
         software: on.software,

@@ -137,7 +137,7 @@ export function apiRoutes(m: Manager, auth: AdminAuth): Route[] {
     route(['POST'], '/workers/:id/status', (ctx) => {
       const b = bodyObject(ctx);
       const status = optionalString(b.status, 'status');
-      if (!status) throw new ValidationError('status: required (awake, asleep or shutdown)');
+      if (!status) throw new ValidationError('status: required (awake, asleep, shutdown or restart)');
       const w = m.workers.requestStatus(workerId(ctx), status, { lazy: optionalBool(b.lazy, 'lazy') });
       return json(m.readModels.worker(w.id));
     }),

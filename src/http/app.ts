@@ -12,6 +12,7 @@ import { observeRoutes } from './observe-routes';
 import { createHttpServer, type Route } from './server';
 import { v3Routes } from './v3-routes';
 import { workerRoutes } from './worker-routes';
+import { v3WorkerRoutes } from './v3-worker-routes';
 
 /** `adminToken`: the token, or serve's source of the current one (core/support/admin-token.ts). */
 export function createManagerServer(m: Manager, adminToken: AdminTokenRef): Server {
@@ -38,7 +39,7 @@ export function createManagerServer(m: Manager, adminToken: AdminTokenRef): Serv
           },
     );
   const server = createHttpServer(
-    [...workerRoutes(m), ...admitted([...adminRoutes(m, auth), ...v3Routes(m), ...apiRoutes(m, auth), ...observeRoutes(m, auth, events)]), ...dashboardRoutes()],
+    [...workerRoutes(m), ...v3WorkerRoutes(m), ...admitted([...adminRoutes(m, auth), ...v3Routes(m), ...apiRoutes(m, auth), ...observeRoutes(m, auth, events)]), ...dashboardRoutes()],
     m.log,
     {
       settled: () => m.batch.committed(),

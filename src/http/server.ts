@@ -63,6 +63,16 @@ function match(route: CompiledRoute, parts: string[]): Record<string, string> | 
   return params;
 }
 
+/** The route whose path matches the URL's, whatever the method. */
+function routeFor(routes: CompiledRoute[], url: string | undefined): CompiledRoute | undefined {
+  try {
+    const parts = new URL(url ?? '/', 'http://manager').pathname.split('/').slice(1);
+    return routes.find((r) => match(r, parts));
+  } catch {
+    return undefined;
+  }
+}
+
 /** The client went away before its request was complete: nobody is left to answer. */
 class ClientGone extends Error {}
 
@@ -205,7 +215,10 @@ export function createHttpServer(routeTable: Route[], log: Logger, opts: HttpSer
     if (!server.listening) {
       res.setHeader('Connection', 'close');
       req.resume();
-      send(res, replyFor(new ShuttingDownError()), method === 'HEAD');
+      // In the route's own error shape: a client may have to read it as "try again later".
+      const shape = routeFor(routes, req.url)?.errorShape;
+      const refusal = replyFor(new ShuttingDownError());
+      send(res, shape ? shape(refusal) : refusal, method === 'HEAD');
       return;
     }
     let route: CompiledRoute | undefined;

@@ -102,7 +102,7 @@ export function loadEffectiveConfig(dataDir: string): ManagerConfig {
  */
 const LIVE_KEYS = [
   'worker_timeout_ms', 'task_timeout_ms', 'blocklist_threshold', 'task_fail_after_softfail_count', 'job_fail_share',
-  'registration_secret', 'variables', 'job_retention_ms', 'max_tasks_per_job', 'max_connections_per_address', 'max_event_streams_per_address', 'server_names',
+  'registration_secret', 'f3_worker_networks', 'variables', 'job_retention_ms', 'max_tasks_per_job', 'max_connections_per_address', 'max_event_streams_per_address', 'server_names',
 ] as const satisfies readonly (keyof ManagerConfig)[];
 
 export interface ReloadOutcome {

@@ -1,6 +1,7 @@
 // The worker, sleep-schedule and blocklist routes of the admin API over real HTTP.
 import { describe, expect, it } from 'vitest';
 import { registerWorker, testServer } from '../helpers/env';
+import { registerF3 } from '../helpers/f3-worker';
 import { api, dbSnapshot, expectApiError, expectJson, fetchTask, submit, UNKNOWN_ID } from './helpers';
 
 describe('GET /api/workers and /api/workers/:id', { timeout: 30_000 }, () => {
@@ -13,12 +14,19 @@ describe('GET /api/workers and /api/workers/:id', { timeout: 30_000 }, () => {
     expect(list).toEqual([
       {
         id: w.id, nickname: 'node-1', status: 'starting', status_requested: null, lazy_status_request: false, platform: 'linux',
-        address: '127.0.0.1', software: 'Flamenco-Worker/2.5', supported_task_types: ['sleep', 'blender-render'], tags: [], current_task: null,
+        address: '127.0.0.1', software: 'Flamenco-Worker/2.5', generation: 'v2', version: '2.5', can_restart: false,
+        supported_task_types: ['sleep', 'blender-render'], tags: [], current_task: null,
         current_task_name: null, current_job: null, current_job_name: null,
         last_seen: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), silent: null,
       },
     ]);
     expect(expectJson(await api(s, 'GET', `/api/workers/${w.id}`))).toEqual(list[0]);
+    // A Flamenco 3 worker: its generation and version, and whether it can restart.
+    const f3 = await registerF3(s.url, { canRestart: true });
+    expect(expectJson(await api(s, 'GET', `/api/workers/${f3.id}`))).toMatchObject({
+      software: 'Flamenco/3.9-beta1 (cf286e71)', generation: 'v3', version: '3.9-beta1 (cf286e71)', can_restart: true,
+      supported_task_types: ['blender', 'ffmpeg', 'file-management', 'misc'],
+    });
     expectApiError(await api(s, 'GET', `/api/workers/${UNKNOWN_ID}`), 404, `worker ${UNKNOWN_ID} not found`);
     expectApiError(await api(s, 'GET', '/api/workers/xyz'), 404, 'worker xyz not found');
   });
@@ -42,8 +50,8 @@ describe('POST /api/workers/:id/status', { timeout: 30_000 }, () => {
     const w = await registerWorker(s.url);
     const before = dbSnapshot(s);
     const bad: [unknown, string][] = [
-      [{ status: 'sleepy' }, '"sleepy" cannot be requested; use one of awake, asleep, shutdown'],
-      [{}, 'status: required (awake, asleep or shutdown)'],
+      [{ status: 'sleepy' }, '"sleepy" cannot be requested; use one of awake, asleep, shutdown, restart'],
+      [{}, 'status: required (awake, asleep, shutdown or restart)'],
       [{ status: 3 }, 'status: must be a string'],
       [{ status: 'asleep', lazy: 'yes' }, 'lazy: must be true or false'],
       [['asleep'], 'the body must be a JSON object'],
@@ -52,6 +60,12 @@ describe('POST /api/workers/:id/status', { timeout: 30_000 }, () => {
     expectApiError(await api(s, 'POST', `/api/workers/${w.id}/status`), 400, 'the request needs a JSON body');
     expect(dbSnapshot(s)).toEqual(before);
     expectApiError(await api(s, 'POST', `/api/workers/${UNKNOWN_ID}/status`, { body: { status: 'asleep' } }), 404, `worker ${UNKNOWN_ID} not found`);
+    // Restart only of a worker that said it can (a Flamenco 3 Worker with a restart exit code).
+    expectApiError(
+      await api(s, 'POST', `/api/workers/${w.id}/status`, { body: { status: 'restart' } }),
+      409,
+      `worker ${w.id} cannot restart by itself (it did not say so at sign-on); request "shutdown" instead`,
+    );
 
     expect((await w.call('POST', '/sign-off')).status).toBe(204);
     expectApiError(

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/open';
 import { TaskLogs } from '../../src/core/protocol/task-logs';
-import { registerWorker, tempDir } from '../helpers/env';
+import { basicAuth, registerWorker, tempDir } from '../helpers/env';
+import { f3Claim, f3Request, registerF3 } from '../helpers/f3-worker';
 import { runCli, startServe } from '../helpers/cli';
 import path from 'node:path';
 
@@ -43,5 +44,42 @@ describe('serve killed with SIGKILL', () => {
     expect(r.status).toBe(200);
     expect(((await r.json()) as { _id: string })._id).toBe(b.json._id);
     await again.stop();
+  });
+});
+
+describe('serve killed with SIGKILL while a Flamenco 3 worker runs a task', () => {
+  it('hands the task to nobody else, and the updates the worker queued meanwhile finish it once', { timeout: 60_000 }, async () => {
+    const dir = tempDir();
+    const serve = await startServe(['--data-dir', dir]);
+    const job = { name: 'crash', job_type: 'custom', tasks: ['a', 'b'].map((name) => ({ name, task_type: 'sleep', commands: [{ name: 'echo', settings: { message: name } }] })) };
+    expect((await runCli(['submit', '-', '--data-dir', dir], { input: JSON.stringify(job) })).code).toBe(0);
+    const f3 = await registerF3(serve.url);
+    const t = await f3Claim(f3);
+    expect((await f3.call('POST', `/task/${t.uuid}`, { activity: 'Started', taskStatus: 'active' })).status).toBe(204);
+
+    await serve.stop('SIGKILL');
+    // The task ends on the worker while serve is down: its log and its completion wait in its queue.
+    const again = await startServe(['--data-dir', dir]);
+    const call = (method: string, p: string, body?: unknown) => f3Request(again.url, method, p, basicAuth(f3.id, f3.secret), body);
+    const other = await registerF3(again.url);
+    // Before the queue is flushed: the worker gets no new task, the other worker the other one.
+    expect((await call('POST', '/task')).status).toBe(204);
+    expect((await f3Claim(other)).uuid).not.toBe(t.uuid);
+    expect((await call('POST', `/task/${t.uuid}`, { log: `pid=7 > ${t.name} done` })).status).toBe(204);
+    expect((await call('POST', `/task/${t.uuid}`, { activity: 'Completed', taskStatus: 'completed' })).status).toBe(204);
+    // Sent again (the worker could not see the first answer): refused, nothing changes.
+    expect((await call('POST', `/task/${t.uuid}`, { activity: 'Completed', taskStatus: 'completed' })).status).toBe(409);
+    await again.stop();
+
+    const db = openDatabase(dir);
+    try {
+      expect(db.prepare('SELECT status, worker_id FROM tasks WHERE id = ?').get(t.uuid)).toMatchObject({ status: 'completed', worker_id: f3.id });
+    } finally {
+      db.close();
+    }
+    const log = readFileSync(new TaskLogs(path.join(dir, 'task-logs')).file(t.job, t.uuid), 'utf8');
+    // Handed out once: no second assignment (the first one's line may not have reached the disk before the kill).
+    expect((log.match(/Manager assigned task/g) ?? []).length).toBeLessThanOrEqual(1);
+    expect(log).toMatch(/Z: pid=7 > \w done\n/);
   });
 });

@@ -102,6 +102,7 @@ describe('serve banner', { timeout: 30_000 }, () => {
       registration_secret: 'a-registration-secret-0123456789',
       variables: { storage: { direction: 'two-way', values: [{ platform: 'linux', value: '/mnt/farm' }, { platform: 'windows', value: 'F:' }] } },
       trusted_networks: ['127.0.0.0/8', '10.1.0.0/16'],
+      f3_worker_networks: ['10.2.0.0/16'],
       shared_storage: '/mnt/farm/shared',
       addon_version: '3.9',
       webhooks: [{ url: 'http://127.0.0.1:9/hook', events: ['job-status'], secret: 'webhook-secret-0123456789' }],
@@ -114,7 +115,7 @@ describe('serve banner', { timeout: 30_000 }, () => {
     };
     expect(Object.keys(config).sort()).toEqual([...CONFIG_KEYS].sort());
     const s = await startServe(['--data-dir', dir, '--config', writeConfig(dir, config)]);
-    expect(s.stdout()).toContain('registration: requires a registration secret (JWT)');
+    expect(s.stdout()).toContain('registration: requires a registration secret (JWT); Flamenco 3 workers: from 10.2.0.0/16 only');
     // serve runs with the file's values: what it recorded for the other commands is the file's
     // config, and no key of it kept its default.
     const running = loadEffectiveConfig(dir);

@@ -1,11 +1,12 @@
 // `list-workers` and `set-worker-status`, with workers registered over HTTP against a running serve.
 import { describe, expect, it } from 'vitest';
 import { registerWorker, tempDir } from '../helpers/env';
+import { registerF3 } from '../helpers/f3-worker';
 import { farmDir, parseTable, runCli, runJson, startServe, STACK_LINE } from '../helpers/cli';
 
 const UNKNOWN_ID = '0123456789abcdef01234567';
-const HEADERS = ['ID', 'NICKNAME', 'STATUS', 'REQUESTED', 'PLATFORM', 'ADDRESS', 'TASK', 'LAST SEEN', 'TASK TYPES', 'TAGS'];
-const JSON_KEYS = ['id', 'nickname', 'status', 'status_requested', 'lazy_status_request', 'platform', 'address', 'software', 'supported_task_types', 'tags', 'current_task', 'current_task_name', 'current_job', 'current_job_name', 'last_seen', 'silent'];
+const HEADERS = ['ID', 'NICKNAME', 'STATUS', 'REQUESTED', 'PLATFORM', 'ADDRESS', 'TASK', 'LAST SEEN', 'WORKER', 'TASK TYPES', 'TAGS'];
+const JSON_KEYS = ['id', 'nickname', 'status', 'status_requested', 'lazy_status_request', 'platform', 'address', 'software', 'generation', 'version', 'can_restart', 'supported_task_types', 'tags', 'current_task', 'current_task_name', 'current_job', 'current_job_name', 'last_seen', 'silent'];
 
 describe('list-workers', { timeout: 30_000 }, () => {
   it('says so when there are no workers, and prints [] with --json', async () => {
@@ -22,15 +23,19 @@ describe('list-workers', { timeout: 30_000 }, () => {
     const s = await startServe(['--data-dir', dir]);
     const a = await registerWorker(s.url, { nickname: 'render-01', types: ['blender', 'ffmpeg'] });
     const b = await registerWorker(s.url, { nickname: 'a-much-longer-nickname', platform: 'windows', signOn: false });
+    const f3 = await registerF3(s.url, { name: 'render-f3' });
     const r = await runCli(['list-workers', '--data-dir', dir]);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     const rows = parseTable(r.stdout, HEADERS);
-    expect(rows).toHaveLength(2);
+    expect(rows).toHaveLength(3);
+    // Which worker each is, and its version: Flamenco Worker 2.5 (v2) or the Flamenco 3 Worker (v3).
+    expect(rows.find((x) => x.ID === f3.id)).toMatchObject({ NICKNAME: 'render-f3', STATUS: 'awake', WORKER: '3.9-beta1 (cf286e71) (v3)', 'TASK TYPES': 'blender,ffmpeg,file-management,misc' });
     const ra = rows.find((x) => x.ID === a.id)!;
     const rb = rows.find((x) => x.ID === b.id)!;
     expect(ra).toMatchObject({ NICKNAME: 'render-01', STATUS: 'starting', REQUESTED: '-', PLATFORM: 'linux', ADDRESS: '127.0.0.1', TASK: '-', 'TASK TYPES': 'blender,ffmpeg' });
     expect(ra['LAST SEEN']).toMatch(/^\d+s ago$/);
+    expect(ra.WORKER).toBe('2.5 (v2)');
     expect(rb).toMatchObject({ NICKNAME: 'a-much-longer-nickname', STATUS: '(registered)', PLATFORM: 'windows' });
   });
 
@@ -53,6 +58,7 @@ describe('list-workers', { timeout: 30_000 }, () => {
       current_task: null,
     });
     expect(list[0].software).toContain('Flamenco-Worker');
+    expect(list[0]).toMatchObject({ generation: 'v2', version: '2.5', can_restart: false });
     expect(Date.parse(list[0].last_seen)).not.toBeNaN();
   });
 });
@@ -106,7 +112,7 @@ describe('set-worker-status', { timeout: 30_000 }, () => {
       const r = results[i]!;
       expect(r.code, status).toBe(2);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toBe(`flamenco-mgr: "${status}" cannot be requested; use one of awake, asleep, shutdown\n`);
+      expect(r.stderr).toBe(`flamenco-mgr: "${status}" cannot be requested; use one of awake, asleep, shutdown, restart\n`);
     });
     expect((await runJson(['list-workers', '--data-dir', dir]))[0].status_requested).toBeNull();
   });

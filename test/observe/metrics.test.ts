@@ -4,6 +4,7 @@ import { JOB_STATUSES, TASK_STATUSES } from '../../src/core/support/statuses';
 import { ADMIN_TOKEN, registerWorker, request, testManager, testServer } from '../helpers/env';
 import { parseExposition, sampleValue } from '../helpers/exposition';
 import { claim, submitJob } from '../helpers/protocol';
+import { registerF3 } from '../helpers/f3-worker';
 
 async function scrape(url: string, headers: Record<string, string> = {}) {
   const r = await request(url, 'GET', '/metrics', { headers });
@@ -87,5 +88,17 @@ describe('the exposition reader used above', () => {
     ];
     for (const b of bad) expect(() => parseExposition(b + '\n'), b).toThrow();
     expect(() => parseExposition('# TYPE x gauge\nx 1')).toThrow();
+  });
+});
+
+describe('/metrics: worker generations', () => {
+  it('counts workers by generation and software version', async () => {
+    const s = await testServer();
+    await registerWorker(s.url);
+    await registerWorker(s.url);
+    await registerF3(s.url);
+    const { families } = await scrape(s.url);
+    expect(sampleValue(families, 'flamenco_workers_by_version', { generation: 'v2', version: '2.5' })).toBe(2);
+    expect(sampleValue(families, 'flamenco_workers_by_version', { generation: 'v3', version: '3.9-beta1 (cf286e71)' })).toBe(1);
   });
 });

@@ -29,7 +29,9 @@ it('fits on a few screens and leads with what the manager serves', () => {
   const lead = README.slice(0, README.indexOf('## '));
   expect(lead).toContain('Flamenco Worker 2.5');
   expect(lead).toContain('Flamenco 3');
-  expect(lead).toMatch(/^Both worker generations: see docs\/workers\.md$/m);
+  expect(lead).toContain('[docs/workers.md](docs/workers.md)');
+  // The table of what differs between the generations names both in its header.
+  expect(lead).toMatch(/^\| \| Flamenco Worker 2\.5 \| Flamenco 3 Worker \|$/m);
 });
 
 it('day one names the dashboard and a task_types line with every task type the job types use by default', () => {

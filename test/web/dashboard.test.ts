@@ -11,6 +11,7 @@ import { Browser, CHROMIUM, type Page } from '../helpers/browser';
 import { ADMIN_TOKEN, onCleanup, registerWorker, tempDir, testServer } from '../helpers/env';
 import { gradientPng } from '../helpers/png';
 import { claim, submitJob } from '../helpers/protocol';
+import { f3Claim, registerF3 } from '../helpers/f3-worker';
 
 const XSS_JOB = '<img src=x onerror=alert(1)>';
 const XSS_WORKER = '<script>alert(2)</script>';
@@ -83,6 +84,31 @@ describe.runIf(run)('the dashboard in Chromium', { timeout: 60_000 }, () => {
     // Nothing the submitter or the worker wrote ran or became markup.
     expect(page.dialogs).toEqual([]);
     expect(await page.eval(`document.querySelectorAll('img[src="x"], img[src="y"], main script, main b').length`)).toBe(0);
+    expect(page.errors).toEqual([]);
+  });
+
+  it('shows which worker each is, with its version, and the logs of both generations alike', async () => {
+    const s = await farm();
+    submitJob(s, [{ name: 'one' }, { name: 'two' }]);
+    const v2 = await registerWorker(s.url, { nickname: 'node-v2' });
+    const v3 = await registerF3(s.url, { name: 'node-v3' });
+    const t2 = await claim(v2);
+    const t3 = await f3Claim(v3);
+    await v2.call('POST', `/tasks/${t2._id}/update`, { log: '2026-12-07T01:02:03.000000+00:00: pid=41 > Fra:1 Mem:1M' });
+    await v3.call('POST', `/task/${t3.uuid}`, { log: 'pid=42 > Fra:1 Mem:1M\n' });
+    const page = await open(`${s.url}/#/workers`);
+    await page.waitFor(`document.querySelectorAll('table.workers .software').length === 2`, 'the workers');
+    const software = await page.eval<string[]>(`[...document.querySelectorAll('table.workers tbody tr')].map((r) => r.querySelector('.nick').textContent + ': ' + r.querySelector('.software').textContent)`);
+    expect(software.sort()).toEqual(['node-v2: 2.5 (v2)', 'node-v3: 3.9-beta1 (cf286e71) (v3)']);
+    // Each line of both logs starts with its time (logs need the admin token).
+    await page.eval(`sessionStorage.setItem('flamenco-mgr-admin-token', ${JSON.stringify(ADMIN_TOKEN)}); location.reload()`);
+    await page.waitFor(`document.querySelectorAll('table.workers .software').length === 2`, 'the workers again');
+    for (const [task, pid] of [[t2._id, 41], [t3.uuid, 42]] as const) {
+      await page.eval(`location.hash = '#/tasks/${task}'`);
+      await page.waitFor(`document.querySelector('pre.log') && document.querySelector('pre.log').textContent.includes('pid=${pid} >')`, `the log of pid ${pid}`);
+      const lines = (await page.eval<string>(`document.querySelector('pre.log').textContent`)).trim().split('\n');
+      for (const line of lines) expect(line).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:[\d.]+(Z|\+00:00): /);
+    }
     expect(page.errors).toEqual([]);
   });
 

@@ -89,8 +89,8 @@ export class SleepScheduler {
     let n = 0;
     for (const s of this.repos.schedules.all()) {
       const w = this.repos.workers.get(s.worker_id);
-      // An admin's shutdown request wins over the schedule.
-      if (!w || !FOLLOWS.includes(w.status) || w.status_requested === 'shutdown') continue;
+      // An admin's shutdown or restart request wins over the schedule.
+      if (!w || !FOLLOWS.includes(w.status) || w.status_requested === 'shutdown' || w.status_requested === 'restart') continue;
       const want = sleepsAt(s, now) ? 'asleep' : 'awake';
       const current = w.status === 'starting' ? 'awake' : w.status;
       if (current === want || w.status_requested === want) continue;

@@ -12,6 +12,7 @@
 import { constants, createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { type FileHandle, mkdir, open as openFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { outputLocations } from '../jobs/compilers/paths';
 import type { Variables } from '../jobs/variables';
@@ -181,6 +182,20 @@ export class LastRendered {
     if (!isId(jobId)) return;
     this.copiedFrom.delete(jobId);
     await Promise.all([rm(this.keptFile(jobId), { force: true }), rm(`${this.keptFile(jobId)}.path`, { force: true })]);
+  }
+
+  /**
+   * Keeps the bytes of an image a worker sent (Flamenco 3 workers send the image, not its path) as
+   * the job's and the farm's copy, taken "from" `label`; the job's last output is then set to that
+   * label, so the copy is served as the copy of a reported file is. No path is ever opened for it.
+   */
+  async storeUpload(jobId: string, label: string, bytes: Buffer): Promise<void> {
+    if (!isId(jobId)) throw new NotFoundError(`job ${jobId} not found`);
+    await mkdir(this.dir, { recursive: true });
+    const jobFile = this.keptFile(jobId);
+    await copyInto(Readable.from([bytes]), jobFile, label);
+    await copyInto(createReadStream(jobFile), this.keptFile(FARM), label);
+    this.copiedFrom.delete(jobId);
   }
 
   /** A reported path opened if it is below the job's output folders or the shared storage. */

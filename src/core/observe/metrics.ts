@@ -1,6 +1,7 @@
 // /metrics in the Prometheus text exposition format (version 0.0.4): farm gauges read from the
 // database at scrape time, counters that follow the events journal (so changes made by CLI
 // commands count too), a request-duration histogram by route, the database size and the process.
+import { softwareVersion } from '../read-models';
 import { statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -111,6 +112,17 @@ export class Metrics {
     gauge('flamenco_jobs', 'Jobs by status.', JOB_STATUSES, this.stats.jobsByStatus());
     gauge('flamenco_tasks', 'Tasks by status.', TASK_STATUSES, this.stats.tasksByStatus());
     gauge('flamenco_workers', 'Registered workers by status ("registered": never signed on).', WORKER_STATUSES, this.stats.workersByStatus());
+    family('flamenco_workers_by_version', 'gauge', 'Registered workers by generation (v2: Flamenco Worker 2.5, v3: Flamenco 3 Worker) and software version.');
+    const versions = new Map<string, number>();
+    for (const r of this.stats.workersBySoftware()) {
+      // Versions from User-Agents: cut short, so that a strange one cannot make the page long.
+      const key = `${r.generation}\n${softwareVersion(r.software).slice(0, 64)}`;
+      versions.set(key, (versions.get(key) ?? 0) + r.n);
+    }
+    for (const [key, n] of versions) {
+      const [generation, version] = key.split('\n') as [string, string];
+      out.push(`flamenco_workers_by_version${labels({ generation, version })} ${n}`);
+    }
 
     for (const [name, help] of Object.entries(COUNTERS)) {
       family(`flamenco_${name}_total`, 'counter', help);

@@ -15,6 +15,7 @@ import { renderedFrames, renderProgress } from '../jobs/progress';
 import { logRuns } from './task-log-runs';
 import type { TaskLogs } from './task-logs';
 import { identifier } from '../names';
+import { v3StepCount } from '../jobs/dialects';
 import { WindowCounter } from './login-limits';
 import { OUTPUT_REPORTS_INTERVAL_MS } from '../support/limits';
 
@@ -26,6 +27,11 @@ export interface TaskUpdate {
   current_command_idx?: number;
   command_progress_percentage?: number;
   timing?: Record<string, number>;
+  /**
+   * Steps of the task done (Flamenco 3 workers count steps, not percent): the progress is their
+   * share of the steps the task's commands take in that worker's dialect (see dialects.ts).
+   */
+  steps_completed?: number;
 }
 
 const LOG_TAIL_LINES = 20;
@@ -56,6 +62,13 @@ export function parseTaskUpdate(body: unknown): TaskUpdate {
   return u;
 }
 
+/** The update with its steps, if it counts any, as percent of the task's steps. */
+function withStepProgress(u: TaskUpdate, task: TaskRecord): TaskUpdate {
+  if (u.steps_completed === undefined) return u;
+  const total = Math.max(1, v3StepCount(task.commands));
+  return { ...u, task_progress_percentage: Math.max(0, Math.min(100, Math.round((u.steps_completed * 100) / total))) };
+}
+
 /** The update the route parsed, or its refusal, thrown now. */
 function validUpdate(body: TaskUpdate | ValidationError): TaskUpdate {
   if (body instanceof ValidationError) throw body;
@@ -84,6 +97,11 @@ function progressInLog(task: TaskRecord, u: TaskUpdate): number | undefined {
   return frames ? renderProgress(frames, u.log!) : undefined;
 }
 
+/** A report for a task that no longer runs on its worker, from a worker that sends reports again: a conflict. */
+function notRunningConflict(task: TaskRecord): void {
+  if (!isRunningOnWorker(task.status)) throw new ConflictError(`Task ${task.id} is no longer running on this worker (it is ${task.status}).`);
+}
+
 export interface MayIRun {
   may_keep_running: boolean;
   reason?: string;
@@ -107,10 +125,16 @@ export class TaskReports {
     this.outputReports = new WindowCounter(clock, 1, OUTPUT_REPORTS_INTERVAL_MS);
   }
 
-  private taskOf(worker: WorkerRecord, taskId: string): TaskRecord {
+  /**
+   * The worker's task. `running`: only while it runs it (active or cancel-requested): a worker
+   * whose updates may arrive again after the task ended (Flamenco 3's, which sends again what it
+   * could not see acknowledged) gets a conflict for them instead of a change.
+   */
+  private taskOf(worker: WorkerRecord, taskId: string, running = false): TaskRecord {
     const task = isId(taskId) ? this.repos.tasks.get(taskId) : undefined;
     if (!task) throw new NotFoundError(`Task ${taskId} is unknown.`);
     if (task.worker_id !== worker.id) throw new ConflictError(`Task ${taskId} is assigned to another worker.`);
+    if (running) notRunningConflict(task);
     return task;
   }
 
@@ -127,14 +151,17 @@ export class TaskReports {
    * up to 30 s later): such a report only logs. Its lines go to the run it was assigned, also when
    * the task has left it since (requeued, soft-failed, handed to another worker: answered 409 as
    * before); its status, activity and progress change nothing, so a failure's reason stays.
+   * `onlyWhileRunning`: a report for the worker's task that is no longer running is a conflict
+   * instead, and writes nothing (see taskOf).
    */
-  update(worker: WorkerRecord, taskId: string, body: TaskUpdate | ValidationError): Promise<void> {
+  update(worker: WorkerRecord, taskId: string, body: TaskUpdate | ValidationError, onlyWhileRunning = false): Promise<void> {
     const task = isId(taskId) ? this.repos.tasks.get(taskId) : undefined;
     if (!task) throw new NotFoundError(`Task ${taskId} is unknown.`);
     if (task.worker_id !== worker.id) return this.formerRunnerReport(worker, task, body);
-    const u = validUpdate(body);
+    if (onlyWhileRunning) notRunningConflict(task);
+    const u = withStepProgress(validUpdate(body), task);
     const fromLog = progressInLog(task, u);
-    const apply = () => this.write(() => this.apply(worker, taskId, u, fromLog));
+    const apply = () => this.write(() => this.apply(worker, taskId, u, fromLog, onlyWhileRunning));
     if (!u.log) {
       apply();
       return Promise.resolve();
@@ -161,9 +188,9 @@ export class TaskReports {
     });
   }
 
-  private apply(worker: WorkerRecord, taskId: string, u: TaskUpdate, fromLog: number | undefined): void {
+  private apply(worker: WorkerRecord, taskId: string, u: TaskUpdate, fromLog: number | undefined, onlyWhileRunning: boolean): void {
     // Checked and read again inside the transaction: the task may have moved while the log was written.
-    const task = this.taskOf(worker, taskId);
+    const task = this.taskOf(worker, taskId, onlyWhileRunning);
     const now = this.clock.now();
     const log_tail = u.log ? tailLines(task.log_tail, u.log) : undefined;
     if (!isRunningOnWorker(task.status)) {
@@ -204,6 +231,18 @@ export class TaskReports {
     }
   }
 
+  /**
+   * The task just handed to the worker cannot be given to it after all (its commands cannot be
+   * written in its dialect): counted as the worker's failure, so it goes to another worker.
+   */
+  failedAtHandOut(worker: WorkerRecord, taskId: string, why: string): void {
+    this.repos.write(() => {
+      const task = this.taskOf(worker, taskId, true);
+      this.failures.workerFailed(task, worker, why);
+    });
+    this.log.warn('task could not be handed out', { task: taskId, worker: worker.id, why });
+  }
+
   /** POST /tasks/{id}/return: the worker gives the task back. */
   returnTask(worker: WorkerRecord, taskId: string): void {
     const task = isId(taskId) ? this.repos.tasks.get(taskId) : undefined;
@@ -232,11 +271,22 @@ export class TaskReports {
     if (!task) return no(`unable to find task ${taskId}`);
     if (task.worker_id !== worker.id) return no(`task ${taskId} reassigned to another worker`);
     if (task.status !== 'active') return no(`task ${taskId} in non-runnable status ${task.status}`);
-    if (!worker.lazy_status_request && (worker.status_requested === 'asleep' || worker.status_requested === 'shutdown')) {
+    if (!worker.lazy_status_request && worker.status_requested !== '' && worker.status_requested !== 'awake') {
       return no(`worker status change to ${worker.status_requested} requested`);
     }
     this.repos.write(() => this.repos.tasks.ping(task.id, this.clock.now()));
     return { may_keep_running: true, ...pending };
+  }
+
+  /**
+   * may-i-run for a worker that, told no, kills the task and says nothing more about it (the
+   * Flamenco 3 Worker): what Worker 2.5 then asks with /return is done at once, so a cancel
+   * completes and a task stopped for a status request goes back to the queue.
+   */
+  mayIRunElseStopped(worker: WorkerRecord, taskId: string): MayIRun {
+    const r = this.mayIRun(worker, taskId);
+    if (!r.may_keep_running && isId(taskId) && this.repos.tasks.get(taskId)) this.returnTask(worker, taskId);
+    return r;
   }
 
   /**
@@ -262,13 +312,23 @@ export class TaskReports {
       this.log.info('output produced by a worker that never had a task; ignored', { worker: worker.id });
       return;
     }
+    this.outputStored(jobId, latest);
+    if (paths.length > 1) this.log.debug('output produced; kept the newest', { worker: worker.id, dropped: paths.length - 1 });
+  }
+
+  /** The job of a task whose image the worker sends: a task it runs or ran. */
+  uploadTarget(worker: WorkerRecord, taskId: string): string {
+    return this.taskOf(worker, taskId).job_id;
+  }
+
+  /** The newest image of a job (and of the farm) is the one reported as `reported` now. */
+  outputStored(jobId: string, reported: string): void {
     this.repos.write(() => {
-      this.repos.jobs.setLastOutput(jobId, latest);
-      this.repos.settings.set('last_output', latest);
+      this.repos.jobs.setLastOutput(jobId, reported);
+      this.repos.settings.set('last_output', reported);
       // Whose output folders the farm-wide image is judged by (last-rendered.ts).
       this.repos.settings.set('last_output_job', jobId);
     });
-    if (paths.length > 1) this.log.debug('output produced; kept the newest', { worker: worker.id, dropped: paths.length - 1 });
   }
 
 }

@@ -13,7 +13,7 @@ import { checkWorkerFields, REGISTRATION_WINDOW_MS, REGISTRATIONS_PER_ADDRESS } 
 import type { StateMachine } from '../lifecycle/state';
 import { logTakenAway } from '../lifecycle/run-ends';
 import type { TaskLogs } from './task-logs';
-import { isOneOf, REQUESTABLE_STATUSES, WORKER_STATUSES } from '../support/statuses';
+import { isOneOf, REQUESTABLE_STATUSES, type RequestableStatus, WORKER_STATUSES } from '../support/statuses';
 import { identifier } from '../names';
 
 
@@ -32,6 +32,8 @@ export interface Registration {
   platform: string;
   supported_task_types: string[];
   nickname: string;
+  /** Which worker registers; default v2 (Flamenco Worker 2.5). */
+  generation?: Generation;
 }
 
 export type { Caller, WorkerRecord };
@@ -90,6 +92,7 @@ export function newWorkerRecord(init: {
     created: init.now,
     last_seen: init.now,
     generation: init.generation ?? 'v2',
+    can_restart: false,
   };
 }
 
@@ -148,12 +151,13 @@ export class WorkerService {
       nickname: reg.nickname,
       platform: reg.platform,
       supported_task_types: reg.supported_task_types,
+      generation: reg.generation,
       caller,
       now: this.clock.now(),
     });
     this.repos.write(() => this.repos.workers.insert(w));
     this.verified.remember(w.id, reg.secret, secret_hash);
-    this.log.info('worker registered', { worker: w.id, nickname: w.nickname, platform: w.platform, address: w.address });
+    this.log.info('worker registered', { worker: w.id, nickname: w.nickname, platform: w.platform, address: w.address, generation: w.generation });
     return w;
   }
 
@@ -233,7 +237,8 @@ export class WorkerService {
     Object.assign(w, { last_seen: now, address: caller.address, software: caller.software, status });
   }
 
-  signOn(w: WorkerRecord, body: { supported_task_types?: string[]; nickname?: string }, caller: Caller): void {
+  /** `can_restart`: the worker restarts when asked to (Flamenco 3 workers say so at sign-on). */
+  signOn(w: WorkerRecord, body: { supported_task_types?: string[]; nickname?: string; can_restart?: boolean }, caller: Caller): void {
     checkWorkerFields(body);
     const types = body.supported_task_types && body.supported_task_types.length > 0 ? unique(body.supported_task_types) : undefined;
     const nickname = body.nickname || undefined;
@@ -248,9 +253,37 @@ export class WorkerService {
         now: this.clock.now(),
         address: caller.address,
         software: caller.software,
+        can_restart: body.can_restart ?? false,
       });
     });
     this.log.info('worker signed on', { worker: w.id, nickname: nickname ?? w.nickname });
+  }
+
+  /**
+   * The status a worker should start in once signed on: what is requested of it, else awake (a
+   * sleep schedule asks for sleep at its next check).
+   */
+  startingStatus(workerId: string): RequestableStatus {
+    return this.repos.workers.get(workerId)?.status_requested || 'awake';
+  }
+
+  /**
+   * The worker says it is now in `status`, by itself or because it was asked to. A request it
+   * fulfils is cleared; one it does not (it woke up while asked to sleep) stays, so it is asked
+   * again. A worker that stops being awake no longer runs its tasks: they go back to the queue.
+   */
+  stateChanged(w: WorkerRecord, status: string): void {
+    if (!isOneOf(['awake', 'asleep', 'testing', 'error'] as const, status)) {
+      throw new ValidationError(`a worker cannot report the status "${status}"; use awake, asleep, testing or error`);
+    }
+    const fulfils = w.status_requested === '' || w.status_requested === status;
+    if (!fulfils) this.log.warn('worker changed to a status that was not requested', { worker: w.id, status, requested: w.status_requested });
+    this.repos.write(() => {
+      if (status !== 'awake') this.releaseTasks(w, `worker changed status to ${status}`);
+      if (fulfils) this.repos.workers.acknowledge(w.id, status, this.clock.now());
+      else this.repos.workers.markSeen(w.id, { status, now: this.clock.now(), address: w.address, software: w.software });
+    });
+    if (w.status !== status) this.log.info('worker status changed', { worker: w.id, from: w.status, to: status });
   }
 
   /** Requeues the worker's running tasks and marks it offline. */
@@ -302,6 +335,9 @@ export class WorkerService {
     }
     const w = this.repos.workers.get(workerId);
     if (!w) throw new NotFoundError(`worker ${workerId} not found`);
+    if (status === 'restart' && !w.can_restart) {
+      throw new ConflictError(`worker ${workerId} cannot restart by itself (it did not say so at sign-on); request "shutdown" instead`);
+    }
     if (w.status === 'offline' && status !== 'asleep') {
       // An offline worker learns about requests only when it signs on again; asleep is kept then.
       throw new ConflictError(`worker ${workerId} is offline; only "asleep" can be requested for its next sign-on`);
@@ -329,9 +365,9 @@ export class WorkerService {
 
   /** The worker confirms a status change. */
   ack(w: WorkerRecord, status: string): void {
-    if (status === 'shutdown') {
+    if (status === 'shutdown' || status === 'restart') {
       // The worker shuts down next and signs off, which clears the request.
-      if (w.status_requested !== 'shutdown') this.log.warn('worker acknowledged a status that was not requested', { worker: w.id, ack: status, requested: w.status_requested });
+      if (w.status_requested !== status) this.log.warn('worker acknowledged a status that was not requested', { worker: w.id, ack: status, requested: w.status_requested });
       return;
     }
     if (status === '' || !isOneOf(WORKER_STATUSES, status)) {

@@ -29,6 +29,11 @@ export interface ManagerConfig {
   variables: Record<string, VariableDef>;
   /** Addresses trusted without a token (the add-on API, metrics, the read-only dashboard). */
   trusted_networks: Network[];
+  /**
+   * Where Flamenco 3 workers may register from while registration_secret is set (they send no
+   * registration token); empty: nowhere then. Without a secret, registration is open to all.
+   */
+  f3_worker_networks: Network[];
   /** The folder, as the manager's machine sees it, where the Blender add-on copies packed .blend files. */
   shared_storage: string | null;
   /** The Flamenco 3 version told to the Blender add-on; null: the add-on's own (from its User-Agent). */
@@ -77,6 +82,7 @@ export function defaultConfig(): ManagerConfig {
       ffmpeg: { direction: 'one-way', values: PLATFORMS.map((platform) => ({ platform, value: 'ffmpeg', audience: 'all' as const })) },
     },
     trusted_networks: parseNetworks(defaultTrustedNetworks()),
+    f3_worker_networks: [],
     shared_storage: null,
     addon_version: null,
     webhooks: [],
@@ -117,7 +123,7 @@ export function formatDuration(ms: number): string {
 
 export const CONFIG_KEYS = [
   'listen', 'worker_timeout', 'task_timeout', 'blocklist_threshold', 'task_fail_after_softfail_count',
-  'job_fail_share', 'registration_secret', 'variables', 'trusted_networks', 'shared_storage', 'addon_version', 'webhooks', 'max_connections', 'job_retention',
+  'job_fail_share', 'registration_secret', 'variables', 'trusted_networks', 'f3_worker_networks', 'shared_storage', 'addon_version', 'webhooks', 'max_connections', 'job_retention',
   'max_tasks_per_job', 'max_connections_per_address', 'max_event_streams_per_address', 'server_names',
 ];
 
@@ -148,6 +154,7 @@ export function configFromJson(doc: unknown): ManagerConfig {
   }
   if (o.variables !== undefined) cfg.variables = { ...cfg.variables, ...parseVariables(o.variables) };
   if (o.trusted_networks !== undefined) cfg.trusted_networks = parseNetworks(o.trusted_networks);
+  if (o.f3_worker_networks !== undefined) cfg.f3_worker_networks = parseNetworks(o.f3_worker_networks, 'f3_worker_networks');
   if (o.shared_storage !== undefined && o.shared_storage !== null) {
     if (typeof o.shared_storage !== 'string' || !/^(\/|[A-Za-z]:[\\/])/.test(o.shared_storage)) {
       throw new ValidationError('shared_storage: must be an absolute path on the manager\'s machine, e.g. "/mnt/render/jobs"');

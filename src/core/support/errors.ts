@@ -25,8 +25,9 @@ export interface ErrorRule {
 }
 
 /**
- * Every error code there is. The worker-only codes (not_acceptable, unknown_worker) are answers
- * the Flamenco Worker acts on (shared/protocol.md); a CLI never sees them.
+ * Every error code there is. The worker-only codes (not_acceptable, unknown_worker,
+ * length_required) are answers the Flamenco Workers act on (docs/protocol.md, docs/workers.md); a
+ * CLI never sees them.
  */
 export const ERROR_RULES = {
   validation: { status: 400, exit: EXIT.badInput },
@@ -38,6 +39,8 @@ export const ERROR_RULES = {
   conflict: { status: 409, exit: EXIT.conflict },
   unknown_worker: { status: 409, exit: EXIT.refused },
   precondition_failed: { status: 412, exit: EXIT.conflict },
+  // A Flamenco 3 worker's image without a Content-Length (its output-produced route asks for one).
+  length_required: { status: 411, exit: EXIT.badInput },
   too_large: { status: 413, exit: EXIT.badInput },
   misdirected_request: { status: 421, exit: EXIT.badInput },
   unsupported_media_type: { status: 415, exit: EXIT.badInput },
@@ -176,6 +179,12 @@ export class MisdirectedRequestError extends DomainError {
   }
 }
 
+export class LengthRequiredError extends DomainError {
+  constructor(message: string) {
+    super('length_required', message);
+  }
+}
+
 export class TooLargeError extends DomainError {
   constructor(message: string) {
     super('too_large', message);
@@ -220,6 +229,7 @@ const ERROR_OF: { [C in ErrorCode]: (message: string, retryAfterMs?: number) => 
   conflict: (m) => new ConflictError(m),
   unknown_worker: (m) => new UnknownWorkerError(m),
   precondition_failed: (m) => new PreconditionFailedError(m),
+  length_required: (m) => new LengthRequiredError(m),
   too_large: (m) => new TooLargeError(m),
   misdirected_request: (m) => new MisdirectedRequestError(m),
   unsupported_media_type: (m) => new UnsupportedMediaTypeError(m),

@@ -10,8 +10,11 @@ export type WorkerStatus = (typeof WORKER_STATUSES)[number];
 /** Statuses in which a worker is expected to talk to us; silence there means timeout. */
 export const LIVE_WORKER_STATUSES: readonly WorkerStatus[] = ['awake', 'starting', 'testing', 'asleep'];
 
-/** Statuses an admin (or a sleep schedule) may ask a worker to move to. */
-export const REQUESTABLE_STATUSES = ['awake', 'asleep', 'shutdown'] as const;
+/**
+ * Statuses an admin (or a sleep schedule) may ask a worker to move to. `restart` only of a worker
+ * that said at sign-on it can restart (can_restart).
+ */
+export const REQUESTABLE_STATUSES = ['awake', 'asleep', 'shutdown', 'restart'] as const;
 export type RequestableStatus = (typeof REQUESTABLE_STATUSES)[number];
 
 export const TASK_STATUSES = [

@@ -36,6 +36,7 @@ export function workersView(ctx: Ctx): View {
       h('option', { value: 'asleep' }, 'sleep now'),
       h('option', { value: 'shutdown:lazy' }, 'shut down after its task'),
       h('option', { value: 'shutdown' }, 'shut down now'),
+      ...(w.can_restart ? [h('option', { value: 'restart:lazy' }, 'restart after its task'), h('option', { value: 'restart' }, 'restart now')] : []),
     );
     select.addEventListener('change', () => {
       const [status, lazy] = select.value.split(':');
@@ -140,6 +141,7 @@ export function workersView(ctx: Ctx): View {
           : '',
         h('code', { class: 'address' }, w.address),
         w.platform,
+        h('span', { class: 'software', title: w.generation === 'v3' ? 'Flamenco 3 Worker' : 'Flamenco Worker 2.5' }, `${w.version || '-'} (${w.generation})`),
         h('span', { title: w.last_seen }, relativeTime(w.last_seen)),
         schedule(w),
         tags(w),
@@ -151,7 +153,7 @@ export function workersView(ctx: Ctx): View {
       list,
       workers.length === 0
         ? h('p', { class: 'muted' }, 'No worker has registered yet.')
-        : table(['worker', 'status', 'requested', 'running', 'address', 'platform', 'last seen', 'sleep schedule', 'tags', 'task types', ''], rows, 'workers'),
+        : table(['worker', 'status', 'requested', 'running', 'address', 'platform', 'software', 'last seen', 'sleep schedule', 'tags', 'task types', ''], rows, 'workers'),
       pager(workers.length, PAGE, page, (p) => {
         page = p;
         draw();

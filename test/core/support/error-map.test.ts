@@ -12,7 +12,7 @@ import { ROOT } from '../../helpers/cli';
 
 const CODES = Object.keys(ERROR_RULES) as ErrorCode[];
 /** Answers only a Flamenco Worker gets (shared/protocol.md); /api never gives them. */
-const WORKER_ONLY: ErrorCode[] = ['not_acceptable', 'unknown_worker'];
+const WORKER_ONLY: ErrorCode[] = ['not_acceptable', 'unknown_worker', 'length_required'];
 
 function srcFiles(dir = path.join(ROOT, 'src')): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
