@@ -228,6 +228,11 @@ describe.runIf(run)('the dashboard names the problem (Chromium)', { timeout: 60_
     const w = await registerWorker(s.url);
     await claim(w);
     await w.call('POST', '/output-produced', { paths: [frame] });
+    // serve copies the frame off the request path; the caption's time is that copy's.
+    for (let i = 0; !(await (await fetch(`${s.url}/api/last-rendered/info`)).json()).captured; i++) {
+      if (i > 200) throw new Error('the frame was never copied');
+      await new Promise((r) => setTimeout(r, 25));
+    }
     const page = await open(`${s.url}/#/`);
     await page.waitFor(`document.querySelector('figure.last-rendered').dataset.loaded === '1'`, 'the frame');
     expect(await page.eval<string>(`document.querySelector('figure.last-rendered figcaption').textContent`)).toMatch(/^Last rendered · shot 60 <tiny> · frame 42 · \d+s ago · 64×36 px, scaled up$/);
