@@ -229,7 +229,8 @@ describe.runIf(run)('the dashboard names the problem (Chromium)', { timeout: 60_
     await claim(w);
     await w.call('POST', '/output-produced', { paths: [frame] });
     // serve copies the frame off the request path; the caption's time is that copy's.
-    for (let i = 0; !(await (await fetch(`${s.url}/api/last-rendered/info`)).json()).captured; i++) {
+    const captured = async () => ((await (await fetch(`${s.url}/api/last-rendered/info`)).json()) as { captured: string | null }).captured;
+    for (let i = 0; !(await captured()); i++) {
       if (i > 200) throw new Error('the frame was never copied');
       await new Promise((r) => setTimeout(r, 25));
     }
