@@ -134,8 +134,9 @@ export function workersView(ctx: Ctx): View {
           w.silent
             ? [' ', h('span', { class: 'badge silent', title: `Not heard from since ${w.last_seen}; it asks every ${w.silent.poll_s} s. Killed, hung or cut off?` }, `silent ${duration(Date.now() - Date.parse(w.last_seen))}`)]
             : null,
+          // A pending request, under the status it is to change.
+          w.status_requested ? h('div', { class: 'requested', title: 'requested, not yet taken up by the worker' }, `→ ${w.status_requested}${w.lazy_status_request ? ' (lazy)' : ''}`) : null,
         ),
-        w.status_requested ? `${w.status_requested}${w.lazy_status_request ? ' (lazy)' : ''}` : '',
         w.current_task && w.current_job
           ? h('span', {}, h('a', { href: `#/jobs/${w.current_job}` }, w.current_job_name ?? w.current_job), ' · ', h('a', { href: `#/tasks/${w.current_task}` }, w.current_task_name ?? w.current_task))
           : '',
@@ -153,7 +154,7 @@ export function workersView(ctx: Ctx): View {
       list,
       workers.length === 0
         ? h('p', { class: 'muted' }, 'No worker has registered yet.')
-        : table(['worker', 'status', 'requested', 'running', 'address', 'platform', 'software', 'last seen', 'sleep schedule', 'tags', 'task types', ''], rows, 'workers'),
+        : table(['worker', 'status', 'running', 'address', 'platform', 'software', 'last seen', 'sleep schedule', 'tags', 'task types', ''], rows, 'workers'),
       pager(workers.length, PAGE, page, (p) => {
         page = p;
         draw();
