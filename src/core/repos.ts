@@ -12,6 +12,7 @@ import { TaskCountsRepo } from '../db/task-counts-repo';
 import { TaskFailuresRepo } from '../db/task-failures-repo';
 import { TaskParentsRepo } from '../db/task-parents-repo';
 import { TasksRepo } from '../db/tasks-repo';
+import { TaskRunsRepo } from '../db/task-runs-repo';
 import { type AtomicWrite, Transactions } from '../db/tx';
 import { WorkersRepo } from '../db/workers-repo';
 
@@ -29,6 +30,8 @@ export interface Repos {
   tasks: TasksRepo;
   taskParents: TaskParentsRepo;
   taskFailures: TaskFailuresRepo;
+  /** Every run of every task: who ran it, when, how it ended. */
+  taskRuns: TaskRunsRepo;
   blocklist: BlocklistRepo;
   settings: SettingsRepo;
   schedules: SchedulesRepo;
@@ -53,6 +56,7 @@ export function createRepos(db: DB): Repos {
     tasks: new TasksRepo(db),
     taskParents: new TaskParentsRepo(db),
     taskFailures: new TaskFailuresRepo(db),
+    taskRuns: new TaskRunsRepo(db),
     blocklist: new BlocklistRepo(db),
     settings: new SettingsRepo(db),
     schedules: new SchedulesRepo(db),

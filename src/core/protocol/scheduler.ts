@@ -71,7 +71,7 @@ export class Scheduler {
       // have canceled, paused or deleted its job since the read. Then search again.
       const best = (candidate && this.repos.tasks.getIfReady(candidate.id)) || this.pick(worker);
       if (!best) return { kind: 'none' };
-      this.state.setTaskStatus(best, 'active', { workerId: worker.id, activity: `assigned to ${worker.nickname}` });
+      this.state.setTaskStatus(best, 'active', { workerId: worker.id, workerName: worker.nickname, activity: `assigned to ${worker.nickname}` });
       this.repos.workers.assignTask(worker.id, best.id, this.clock.now());
       return { kind: 'task', task: best, fresh: true };
     });
