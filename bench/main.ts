@@ -7,6 +7,7 @@ import { type Ctx, FULL, makeTmpRoot, QUICK } from './lib/context';
 import { killAllChildren, paths, runBaselineServer } from './lib/processes';
 import { formatProfile, profilesIn, summarizeProfile } from './lib/profile';
 import { medianReport, Report, sourceState } from './lib/report';
+import { cost } from './scenarios/cost';
 import { dispatch, dispatchF3, dispatchMixed } from './scenarios/dispatch';
 import { flood } from './scenarios/flood';
 import { executable } from './scenarios/executable';
@@ -16,7 +17,7 @@ import { watched } from './scenarios/watched';
 import { runWatchers } from './lib/watchers';
 import { rmSync } from 'node:fs';
 
-const SCENARIOS: Record<string, (ctx: Ctx) => Promise<void>> = { executable, idle: idlePoll, dispatch, 'dispatch-v3': dispatchF3, 'dispatch-mixed': dispatchMixed, watched, scale, flood };
+const SCENARIOS: Record<string, (ctx: Ctx) => Promise<void>> = { executable, idle: idlePoll, dispatch, 'dispatch-v3': dispatchF3, 'dispatch-mixed': dispatchMixed, cost, watched, scale, flood };
 
 const USAGE = `usage: npm run bench [-- options]
   --quick              smaller sizes and shorter runs (results go to bench/results/<date>-quick.json)

@@ -122,6 +122,8 @@ export interface ServeOptions {
   nodeArgs?: string[];
   /** Run this program (e.g. the single executable) instead of node with the bundle. */
   program?: string;
+  /** Extra environment variables for serve. */
+  env?: Record<string, string>;
 }
 
 /** Starts `flamenco-mgr serve` on 127.0.0.1; its log (stderr) goes to <dataDir>/serve.log. */
@@ -138,6 +140,7 @@ export async function startServe(p: Paths, o: ServeOptions): Promise<Server> {
     spawn(o.program ?? process.execPath, [...(o.program ? [] : [...NODE_FLAGS, ...(o.nodeArgs ?? []), p.cli]), 'serve', '--listen', `127.0.0.1:${o.port ?? 0}`, '--data-dir', o.dataDir, '--config', config], {
       cwd: p.root,
       stdio: ['ignore', 'pipe', fd],
+      env: { ...process.env, ...o.env },
     }),
   );
   closeSync(fd);

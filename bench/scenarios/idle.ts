@@ -106,7 +106,7 @@ export async function idlePoll(ctx: Ctx): Promise<void> {
   r.add(S, 'serve req/s', result.reqPerS, 'req/s');
   r.add(S, 'serve /task p50', result.p50, 'ms');
   r.add(S, 'serve /task p99', result.p99, 'ms');
-  r.add(S, 'serve / baseline req/s', Math.round(ratio * 1000) / 10, '%', '≥ 40 %', ratio >= 0.4);
+  r.add(S, 'serve / baseline req/s', Math.round(ratio * 1000) / 10, '%', '≥ 90 %', ratio >= 0.9);
   const non204 = Object.entries(result.statuses).filter(([k]) => k !== '204');
   r.add(S, 'answers other than 204', non204.reduce((a, [, v]) => a + v, 0), '', '0', non204.length === 0);
   r.add(S, 'serve CPU / generator CPU', `${result.serverCpuPct} / ${result.generatorCpuPct}`, '% of a core');

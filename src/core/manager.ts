@@ -20,13 +20,14 @@ import { type Logger, namingLogger, silentLogger } from './support/logger';
 import { QueueService } from './lifecycle/queue';
 import { createRepos, type Repos } from './repos';
 import { Scheduler } from './protocol/scheduler';
-import { StateMachine } from './lifecycle/state';
+import { allowedJobActions, StateMachine } from './lifecycle/state';
 import { TaskLogs } from './protocol/task-logs';
 import { TaskReports } from './protocol/task-reports';
 import { TimeoutChecker } from './lifecycle/timeouts';
 import { Variables } from './jobs/variables';
 import { WorkerTags } from './protocol/worker-tags';
-import { WorkerService } from './protocol/workers';
+import { SEEN_WRITE_INTERVAL_MS, WorkerService } from './protocol/workers';
+import { logRuns } from './protocol/task-log-runs';
 import { PeriodicTasks } from './observe/periodic';
 import { Observability } from './observe/index';
 import { type Health, HealthCheck } from './observe/health';
@@ -107,7 +108,12 @@ export class Manager {
     this.jobs = new JobService(this.repos, this.clock, ids, this.log, this.stuck, this.variables, () => cfg().max_tasks_per_job);
     this.queue = new QueueService(this.repos, this.clock, this.state, this.workers, this.log, this.taskLogs, this.stuck);
     this.jobActions = new JobActions(this.repos, this.state, this.taskLogs, this.log);
-    this.readModels = new ReadModels(this.repos, this.clock, this.stuck);
+    this.readModels = new ReadModels(this.repos, this.clock, this.stuck, {
+      // serve's own record of a worker's requests is exact; the database's last_seen lags.
+      heard: (w) => ({ at: this.workers.lastHeard(w), lagMs: this.workers.heardHere(w) ? 0 : SEEN_WRITE_INTERVAL_MS }),
+      logRunCount: (job, task) => logRuns(this.taskLogs, job, task).length,
+      offeredActions: allowedJobActions,
+    });
     this.names = new Names(this.repos.names);
     this.retention = new Retention(this.repos, this.clock, this.jobActions, this.taskLogs, this.log);
     this.documents = new TaskDocuments(this.repos, () => this.variables);

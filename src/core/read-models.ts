@@ -6,14 +6,17 @@ import { isoTime } from './support/clock';
 import { NotFoundError, ValidationError } from './support/errors';
 import { isId } from './support/ids';
 import type { Repos } from './repos';
-import { type Clock, systemClock } from './support/clock';
+import type { Clock } from './support/clock';
 import { ALL, isCurrent, type Listing, newest } from './listing';
 import { taskProgress } from './jobs/progress';
 import type { StuckWork } from './jobs/stuck';
-import { isOneOf, JOB_STATUSES, TASK_STATUSES, type TaskStatus } from './support/statuses';
-import type { JobDetail, JobView, TaskSelection, TaskView, WorkerView } from './api-types';
+import type { TaskRunRecord } from '../db/task-runs-repo';
+import { NO_PACE, paceOf } from './jobs/pace';
+import { silenceOf } from './support/silence';
+import { isOneOf, JOB_STATUSES, type JobStatus, TASK_STATUSES, type TaskStatus } from './support/statuses';
+import type { FirstFailure, JobDetail, JobView, OfferedJobAction, TaskDetail, TaskSelection, TaskView, TroubledWorker, WorkerView } from './api-types';
 
-export type { JobDetail, JobView, TaskSelection, TaskView, WorkerView } from './api-types';
+export type { FirstFailure, JobDetail, JobView, TaskDetail, TaskRunView, TaskSelection, TaskView, TroubledWorker, WorkerView } from './api-types';
 
 /** The version in a worker's User-Agent (`Name/version …`); the whole string if it has no such form. */
 export function softwareVersion(software: string): string {
@@ -21,16 +24,34 @@ export function softwareVersion(software: string): string {
   return m ? m[1]! : software;
 }
 
-export function workerView(repos: Repos, w: WorkerRecord): WorkerView {
+/** When a worker was last heard from, and how far that may lag behind its last request (support/silence.ts). */
+export type Heard = (w: WorkerRecord) => { at: number; lagMs: number };
+
+/**
+ * What the read models take from the rest of the manager, handed in by it: they import neither
+ * lifecycle/ nor protocol/, which build on them.
+ */
+export interface ReadModelNeeds {
+  heard: Heard;
+  /** How many runs of a task have a log (protocol/task-log-runs.ts). */
+  logRunCount(jobId: string, taskId: string): number;
+  /** The actions that fit a job now (lifecycle/state.ts allowedJobActions). */
+  offeredActions(status: JobStatus, counts: Record<TaskStatus, number>): OfferedJobAction[];
+}
+
+export function workerView(repos: Repos, w: WorkerRecord, now: number, heard: Heard): WorkerView {
   // Labels only: neither the task's commands nor the job's settings are read.
   const task = w.current_task ? repos.tasks.label(w.current_task) : undefined;
   const jobName = task ? repos.jobs.name(task.job_id) : undefined;
+  const h = heard(w);
+  const silence = silenceOf(w, h.at, now, h.lagMs);
   return {
     id: w.id, nickname: w.nickname, status: w.status, status_requested: w.status_requested || null,
     lazy_status_request: w.lazy_status_request, platform: w.platform, address: w.address, software: w.software,
     generation: w.generation, version: softwareVersion(w.software), can_restart: w.can_restart,
     supported_task_types: w.supported_task_types, tags: w.tags, current_task: w.current_task, current_task_name: task?.name ?? null,
-    current_job: jobName === undefined ? null : task!.job_id, current_job_name: jobName ?? null, last_seen: isoTime(w.last_seen),
+    current_job: jobName === undefined ? null : task!.job_id, current_job_name: jobName ?? null, last_seen: isoTime(h.at),
+    silent: silence ? { poll_s: silence.poll_ms / 1000 } : null,
   };
 }
 
@@ -57,15 +78,24 @@ export function allTaskCounts(repos: Repos): Map<string, Record<TaskStatus, numb
   return out;
 }
 
-export function jobView(repos: Repos, j: JobListing, counts?: Record<TaskStatus, number>): JobView {
+export function jobView(repos: Repos, j: JobListing, counts: Record<TaskStatus, number> | undefined, now: number, offered: ReadModelNeeds['offeredActions']): JobView {
+  const c = counts ?? taskCounts(repos, j.id);
+  // Only an active job's completed runs are summed (its estimate); others need two index lookups,
+  // and a job whose tasks all wait none (listings hold many: 20 µs a job less).
+  const active = j.status === 'active';
+  const waiting = (c.queued ?? 0) + (c.paused ?? 0);
+  const ran = Object.values(c).reduce((a, b) => a + b, 0) > waiting;
+  const workers = (windowMs: number) => repos.taskRuns.recentWorkers(j.id, windowMs);
+  const pace = ran ? paceOf(j.status, c, repos.taskRuns.pace(j.id, active), active ? repos.taskRuns.openForJob(j.id) : [], workers, now) : NO_PACE;
   return {
     id: j.id, name: j.name, job_type: j.job_type, status: j.status, priority: j.priority, created: isoTime(j.created),
     updated: isoTime(j.updated), activity: j.activity, tag: j.tag, metadata: j.metadata,
-    submitter_platform: j.submitter_platform, tasks: counts ?? taskCounts(repos, j.id),
+    submitter_platform: j.submitter_platform, tasks: c, actions: offered(j.status, c), ...pace,
   };
 }
 
-export function taskView(repos: Repos, t: TaskRecord, nicknames = new Map<string, string>()): TaskView {
+export function taskView(repos: Repos, t: TaskRecord, nicknames = new Map<string, string>(), run?: TaskRunRecord | null): TaskView {
+  const r = run === undefined ? repos.taskRuns.latestFor([t.id]).get(t.id) : run;
   let nickname: string | null = null;
   if (t.worker_id) {
     nickname = nicknames.get(t.worker_id) ?? repos.workers.get(t.worker_id)?.nickname ?? null;
@@ -75,15 +105,16 @@ export function taskView(repos: Repos, t: TaskRecord, nicknames = new Map<string
     id: t.id, job: t.job_id, name: t.name, status: t.status, task_type: t.task_type, priority: t.priority,
     parents: repos.taskParents.parents(t.id), worker: t.worker_id, worker_nickname: nickname, activity: t.activity,
     progress: taskProgress(t.status, t.task_progress), failed_by_workers: repos.taskFailures.list(t.id).map((f) => ({ id: f.worker_id, identifier: f.identifier })),
-    log_tail: t.log_tail, updated: isoTime(t.updated),
+    log_tail: t.log_tail, updated: isoTime(t.updated), started: r ? isoTime(r.started) : null, ended: r?.ended ? isoTime(r.ended) : null,
   };
 }
 
 export class ReadModels {
   constructor(
     private readonly repos: Repos,
-    private readonly clock: Clock = systemClock,
-    private readonly stuck?: StuckWork,
+    private readonly clock: Clock,
+    private readonly stuck: StuckWork | undefined,
+    private readonly needs: ReadModelNeeds,
   ) {}
 
   jobs(status?: string, listing: Listing = ALL): JobView[] {
@@ -101,12 +132,22 @@ export class ReadModels {
     if (listing.scope === 'current') list = list.filter((j) => isCurrent(j, now));
     const { items, omitted } = newest(list, listing.limit);
     const counts = allTaskCounts(this.repos);
-    return { jobs: items.map((j) => jobView(this.repos, j, counts.get(j.id) ?? zeroCounts(TASK_STATUSES))), omitted };
+    return { jobs: items.map((j) => jobView(this.repos, j, counts.get(j.id) ?? zeroCounts(TASK_STATUSES), now, this.needs.offeredActions)), omitted };
+  }
+
+  /** The jobs in any of these statuses, oldest first, their counts read once. */
+  jobsIn(statuses: readonly JobStatus[]): JobView[] {
+    const now = this.clock.now();
+    const counts = allTaskCounts(this.repos);
+    return statuses
+      .flatMap((st) => this.repos.jobs.listings(st))
+      .sort((a, b) => a.seq - b.seq)
+      .map((j) => jobView(this.repos, j, counts.get(j.id) ?? zeroCounts(TASK_STATUSES), now, this.needs.offeredActions));
   }
 
   /** A job without its tasks: what the job actions answer with. */
   jobSummary(id: string): JobView {
-    return jobView(this.repos, this.jobRecord(id));
+    return jobView(this.repos, this.jobRecord(id), undefined, this.clock.now(), this.needs.offeredActions);
   }
 
   job(id: string, tasks: TaskSelection = {}): JobDetail {
@@ -131,17 +172,26 @@ export class ReadModels {
     const total = sel.status ? counts[sel.status] : Object.values(counts).reduce((a, b) => a + b, 0);
     const omitted = Math.max(0, total - items.length);
     const nicknames = new Map<string, string>();
+    const runs = this.repos.taskRuns.latestFor(items.map((t) => t.id));
     const job = {
-      ...jobView(this.repos, j, counts), settings: j.settings, warnings: this.stuck?.forJob(j.id) ?? [],
-      task_list: items.map((t) => taskView(this.repos, t, nicknames)),
+      ...jobView(this.repos, j, counts, this.clock.now(), this.needs.offeredActions), settings: j.settings, warnings: this.stuck?.forJob(j.id) ?? [],
+      first_failure: this.firstFailure(j.id),
+      task_list: items.map((t) => taskView(this.repos, t, nicknames, runs.get(t.id) ?? null)),
     };
     return { job, omitted };
+  }
+
+  /** The job's first failed run, with its task's name. */
+  firstFailure(jobId: string): FirstFailure | null {
+    const f = this.repos.taskRuns.firstFailure(jobId);
+    if (!f) return null;
+    return { task: f.task_id, task_name: this.repos.tasks.label(f.task_id)?.name ?? f.task_id, worker_nickname: f.worker_name, ended: isoTime(f.ended ?? f.started), activity: f.activity };
   }
 
   /** A job with its settings but without its tasks (the Blender add-on's Job). */
   jobWithSettings(id: string): JobView & { settings: Record<string, unknown> } {
     const j = this.jobRecord(id);
-    return { ...jobView(this.repos, j), settings: j.settings };
+    return { ...jobView(this.repos, j, undefined, this.clock.now(), this.needs.offeredActions), settings: j.settings };
   }
 
   private jobRecord(id: string): JobRecord {
@@ -156,20 +206,64 @@ export class ReadModels {
     return taskView(this.repos, t);
   }
 
+  /** A task with every run it had, each with its log's run number. */
+  taskDetail(id: string): TaskDetail {
+    const t = this.task(id);
+    const now = this.clock.now();
+    const runs = this.repos.taskRuns.forTask(t.id);
+    // A task's log is rotated at every hand-out, as a run is recorded: the newest runs and the
+    // newest logs go together (runs from before runs were recorded have a log and no row).
+    const logged = this.needs.logRunCount(t.job, t.id);
+    const offset = logged - runs.length;
+    return {
+      ...t,
+      runs: runs.map((r, i) => ({
+        worker: r.worker_id, worker_nickname: r.worker_name, started: isoTime(r.started), ended: r.ended === null ? null : isoTime(r.ended),
+        // A run still going says what the task says now.
+        outcome: r.outcome, activity: r.ended === null ? t.activity : r.activity, duration_ms: (r.ended ?? now) - r.started, log_run: offset + i + 1 >= 1 ? offset + i + 1 : null,
+      })),
+    };
+  }
+
+  /**
+   * Workers a wrangler should look at, by name: timed out, in error, or silent (see
+   * support/silence.ts), each with why. Only these get a full view: a large farm's others cost a
+   * status check each.
+   */
+  troubledWorkers(): TroubledWorker[] {
+    const now = this.clock.now();
+    const out: TroubledWorker[] = [];
+    for (const w of this.repos.workers.list()) {
+      const h = this.needs.heard(w);
+      const since = isoTime(h.at);
+      let why: string | undefined;
+      if (w.status === 'timeout') why = `timed out: not heard from since ${since}`;
+      else if (w.status === 'error') why = `in error since ${since}`;
+      else {
+        const s = silenceOf(w, h.at, now, h.lagMs);
+        if (s) why = `silent for ${Math.round(s.silent_ms / 1000)} s (it asks every ${s.poll_ms / 1000} s when ${w.status === 'asleep' ? 'asleep' : w.current_task ? 'running a task' : 'idle'}): killed or cut off?`;
+      }
+      if (why) out.push({ id: w.id, nickname: w.nickname, status: w.status, last_seen: since, why });
+    }
+    return out;
+  }
+
   workers(): WorkerView[] {
-    return this.repos.workers.list().map((w) => workerView(this.repos, w));
+    const now = this.clock.now();
+    return this.repos.workers.list().map((w) => workerView(this.repos, w, now, this.needs.heard));
   }
 
   /** At most `limit` workers (all without one), and how many were left out. */
   workerList(limit?: number): { workers: WorkerView[]; omitted: number } {
     if (limit === undefined) return { workers: this.workers(), omitted: 0 };
     const { workers, total } = this.repos.workers.listed(limit);
-    return { workers: workers.map((w) => workerView(this.repos, w)), omitted: total - workers.length };
+    const now = this.clock.now();
+    return { workers: workers.map((w) => workerView(this.repos, w, now, this.needs.heard)), omitted: total - workers.length };
   }
 
   worker(id: string): WorkerView {
     const w = isId(id) ? this.repos.workers.get(id) : undefined;
     if (!w) throw new NotFoundError(`worker ${id} not found`);
-    return workerView(this.repos, w);
+    return workerView(this.repos, w, this.clock.now(), this.needs.heard);
   }
 }

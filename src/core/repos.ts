@@ -1,5 +1,6 @@
 // The repositories one manager works with, opened on one database: one per table.
 import { BlocklistRepo } from '../db/blocklist-repo';
+import { ChangeMark } from '../db/change-mark';
 import { JobTaskTypesRepo } from '../db/job-task-types-repo';
 import { JobsRepo } from '../db/jobs-repo';
 import { NamesRepo } from '../db/names-repo';
@@ -11,6 +12,7 @@ import { TaskCountsRepo } from '../db/task-counts-repo';
 import { TaskFailuresRepo } from '../db/task-failures-repo';
 import { TaskParentsRepo } from '../db/task-parents-repo';
 import { TasksRepo } from '../db/tasks-repo';
+import { TaskRunsRepo } from '../db/task-runs-repo';
 import { type AtomicWrite, Transactions } from '../db/tx';
 import { WorkersRepo } from '../db/workers-repo';
 
@@ -28,6 +30,8 @@ export interface Repos {
   tasks: TasksRepo;
   taskParents: TaskParentsRepo;
   taskFailures: TaskFailuresRepo;
+  /** Every run of every task: who ran it, when, how it ended. */
+  taskRuns: TaskRunsRepo;
   blocklist: BlocklistRepo;
   settings: SettingsRepo;
   schedules: SchedulesRepo;
@@ -35,6 +39,8 @@ export interface Repos {
   names: NamesRepo;
   /** What waits in the queue (core/jobs/stuck.ts). */
   waiting: WaitingRepo;
+  /** Changes whenever the database does (db/change-mark.ts). */
+  changes: ChangeMark;
 }
 
 export function createRepos(db: DB): Repos {
@@ -50,10 +56,12 @@ export function createRepos(db: DB): Repos {
     tasks: new TasksRepo(db),
     taskParents: new TaskParentsRepo(db),
     taskFailures: new TaskFailuresRepo(db),
+    taskRuns: new TaskRunsRepo(db),
     blocklist: new BlocklistRepo(db),
     settings: new SettingsRepo(db),
     schedules: new SchedulesRepo(db),
     names: new NamesRepo(db),
     waiting: new WaitingRepo(db),
+    changes: new ChangeMark(db),
   };
 }

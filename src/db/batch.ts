@@ -37,6 +37,24 @@ export class WriteBatch {
     return this.open ? this.done : Promise.resolve();
   }
 
+  /**
+   * Runs fn, which writes only through `repos.write`, without opening anything: its first write
+   * begins the batch (unless this turn's is open already) and each write is a savepoint of it.
+   * A request that writes nothing (an idle worker's /task poll: plain reads) takes no lock and
+   * waits for no commit; one that writes waits for the batch's commit, as with run().
+   */
+  joined<T>(fn: () => T): T {
+    const outer = this.tx.beforeOwnTransaction;
+    this.tx.beforeOwnTransaction = this.beginHook;
+    try {
+      return fn();
+    } finally {
+      this.tx.beforeOwnTransaction = outer;
+    }
+  }
+
+  private readonly beginHook = () => this.begin();
+
   /** Runs fn inside the batch as one savepoint: if it throws, only its own writes are undone. */
   run<T>(fn: () => T): T {
     this.begin();

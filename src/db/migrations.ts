@@ -269,4 +269,28 @@ export const MIGRATIONS: readonly string[] = [
   -- the status request "restart".
   ALTER TABLE workers ADD COLUMN can_restart INTEGER NOT NULL DEFAULT 0;
   `,
+  /* 12: every run of a task */ `
+  -- One row per hand-out of a task to a worker, ended when the task leaves active and
+  -- cancel-requested: who ran it, when, how it ended and what the task said then. The task row
+  -- keeps only its latest state; the dashboard's task page lists every run, and the job page's
+  -- durations and estimated end come from here. worker_name is kept because a forgotten
+  -- worker's row goes away.
+  CREATE TABLE task_runs (
+    id INTEGER PRIMARY KEY,
+    task_id TEXT NOT NULL,
+    job_id TEXT NOT NULL,
+    worker_id TEXT NOT NULL,
+    worker_name TEXT NOT NULL,
+    started INTEGER NOT NULL,
+    ended INTEGER,
+    outcome TEXT,                -- the task status the run ended in; NULL while it runs
+    activity TEXT NOT NULL DEFAULT ''
+  );
+  CREATE INDEX task_runs_task ON task_runs(task_id, id);
+  -- A job's completed runs and their durations read from the index alone (its estimated end),
+  -- its first failure, and when its first run started and its last one ended (its elapsed time).
+  CREATE INDEX task_runs_job_outcome ON task_runs(job_id, outcome, ended, started);
+  CREATE INDEX task_runs_job_started ON task_runs(job_id, started);
+  CREATE INDEX task_runs_job_ended ON task_runs(job_id, ended);
+  `,
 ];

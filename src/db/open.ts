@@ -18,13 +18,27 @@ export const BUSY_TIMEOUT_MS = 1500;
 
 let binding: string | object | undefined;
 
+/**
+ * SQL statements run on the connections this process opened, counted only when the environment
+ * has FLAMENCO_MGR_COUNT_STATEMENTS=1 (the bench's statements-per-cycle figure, shown in /metrics):
+ * counting makes SQLite expand every statement's text, which costs time.
+ */
+export const statementCount = { enabled: process.env.FLAMENCO_MGR_COUNT_STATEMENTS === '1', total: 0 };
+const countStatement = () => {
+  statementCount.total++;
+};
+
 export function openDatabase(dataDir: string, opts: { migrate?: boolean; backfills?: Backfills } = {}): DB {
   mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR });
   binding ??= nativeBinding();
   const file = path.join(dataDir, DB_FILE);
   createPrivately(file);
   // better-sqlite3 takes a path or the loaded addon object; its typings only name the path.
-  const db = new Database(file, { nativeBinding: binding as string, timeout: BUSY_TIMEOUT_MS });
+  const db = new Database(file, {
+    nativeBinding: binding as string,
+    timeout: BUSY_TIMEOUT_MS,
+    ...(statementCount.enabled ? { verbose: countStatement } : {}),
+  });
   db.pragma('journal_mode = WAL');
   // NORMAL in WAL mode: a committed transaction survives a crash or kill of the process.
   db.pragma('synchronous = NORMAL');

@@ -14,6 +14,13 @@ export class Transactions {
   private readonly releaseStmt;
   private readonly rollbackToStmt;
 
+  /**
+   * Called by write() outside a transaction, before it would begin its own. The group commit
+   * (db/batch.ts) sets it while it runs a request that writes only through write(): it begins
+   * its batch there, so that the request takes the write lock only if it writes.
+   */
+  beforeOwnTransaction: (() => void) | undefined;
+
   constructor(private readonly db: DB) {
     this.beginStmt = db.prepare('BEGIN IMMEDIATE');
     this.commitStmt = db.prepare('COMMIT');
@@ -43,6 +50,7 @@ export class Transactions {
    * writes. fn must be synchronous.
    */
   readonly write: AtomicWrite = <T>(fn: () => T): T => {
+    if (!this.db.inTransaction) this.beforeOwnTransaction?.();
     if (this.db.inTransaction) {
       this.savepointStmt.run();
       try {

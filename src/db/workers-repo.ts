@@ -190,12 +190,13 @@ export class WorkersRepo {
     this.s.get('UPDATE workers SET current_task = ? WHERE id = ?').run(taskId, id);
   }
 
-  /** A task update from the worker: its task's reported status (kept when not given) and a sign of life. */
+  /**
+   * A task update from the worker: its task's reported status (kept when not given) and when. Its
+   * last_seen is the business of markSeen, which the same request went through.
+   */
   recordTaskReport(id: string, taskStatus: TaskStatus | undefined, now: number): void {
     this.s
-      .get(
-        'UPDATE workers SET current_task_status = coalesce(@taskStatus, current_task_status), current_task_updated = @now, last_seen = @now WHERE id = @id',
-      )
+      .get('UPDATE workers SET current_task_status = coalesce(@taskStatus, current_task_status), current_task_updated = @now WHERE id = @id')
       .run({ id, taskStatus: taskStatus ?? null, now });
   }
 

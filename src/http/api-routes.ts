@@ -112,7 +112,12 @@ export function apiRoutes(m: Manager, auth: AdminAuth): Route[] {
     }),
 
     // tasks
-    route(['GET'], '/tasks/:id', (ctx) => json(withoutLog(ctx, m.readModels.task(taskId(ctx))))),
+    route(['GET'], '/tasks/:id', async (ctx) => {
+      // The task with every run; its log writes land first, so each run finds its log.
+      const t = m.readModels.task(taskId(ctx));
+      await m.taskLogs.flushed(t.job, t.id);
+      return json(withoutLog(ctx, m.readModels.taskDetail(t.id)));
+    }),
     route(['POST'], '/tasks/:id/requeue', (ctx) => json({ requeued: m.queue.requeueTasks([taskId(ctx)]) })),
     route(['POST'], '/requeue-tasks', (ctx) => {
       const b = bodyObject(ctx);
@@ -148,6 +153,7 @@ export function apiRoutes(m: Manager, auth: AdminAuth): Route[] {
     route(['PUT'], '/workers/:id/tags/:tag', (ctx) => json(m.workerTags.change(workerId(ctx), { add: ctx.params.tag }))),
     route(['DELETE'], '/workers/:id/tags/:tag', (ctx) => json(m.workerTags.change(workerId(ctx), { remove: ctx.params.tag }))),
         route(['POST'], '/workers/:id/requeue', (ctx) => json({ requeued: m.queue.requeueWorker(workerId(ctx)) })),
+    route(['GET'], '/sleep-schedules', () => json(m.sleepSchedules.list())),
     route(['GET'], '/workers/:id/sleep-schedule', (ctx) => {
       const id = m.readModels.worker(workerId(ctx)).id;
       return json(m.sleepSchedules.get(id) ?? null);

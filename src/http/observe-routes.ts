@@ -89,6 +89,14 @@ export function observeRoutes(m: Manager, auth: AdminAuth, hub: EventStreamHub):
       },
     },
     { methods: ['GET'], path: '/api/last-rendered', guard: reader, handler: (ctx) => lastRendered(m, ctx.req) },
+    // The job, frame and time of that image, for its caption.
+    { methods: ['GET'], path: '/api/last-rendered/info', guard: reader, handler: async () => ({ status: 200, body: await m.observe.lastRendered.info() }) },
+    {
+      methods: ['GET'],
+      path: '/api/jobs/:id/last-rendered/info',
+      guard: reader,
+      handler: async (ctx) => ({ status: 200, body: await m.observe.lastRendered.info(m.names.job(ctx.params.id!)) }),
+    },
     { methods: ['GET'], path: '/api/jobs/:id/last-rendered', guard: reader, handler: (ctx) => lastRendered(m, ctx.req, ctx.params.id!) },
     {
       methods: ['GET'],

@@ -76,10 +76,18 @@ function routeFor(routes: CompiledRoute[], url: string | undefined): CompiledRou
 /** The client went away before its request was complete: nobody is left to answer. */
 class ClientGone extends Error {}
 
+const EMPTY = Buffer.alloc(0);
+
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   const tooLarge = () => new TooLargeError(`request body larger than ${limit} bytes`);
   if (declared > limit) return Promise.reject(tooLarge());
+  // No length and no chunks: the framing says there is no body (a worker's POST /task), so there
+  // is nothing to wait for.
+  if (declared === 0 && req.headers['transfer-encoding'] === undefined) {
+    req.resume();
+    return Promise.resolve(EMPTY);
+  }
   if (req.destroyed && !req.complete) return Promise.reject(new ClientGone());
   return new Promise((resolve, reject) => {
     // A hang-up mid-body is the client's business (a worker killed, a network drop), not ours.

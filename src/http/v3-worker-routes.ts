@@ -93,13 +93,18 @@ export function v3WorkerRoutes(m: Manager): Route[] {
     throw new ForbiddenError(`this manager requires a registration secret, which Flamenco 3 workers cannot send; to let them register from ${address || 'this address'}, add its network to "f3_worker_networks" in the manager's config`);
   }
 
-  /** Marks the (already authenticated) worker seen, then runs the handler. */
+  /**
+   * Marks the (already authenticated) worker seen, then runs the handler. Both write only through
+   * `repos.write` or the batch: their writes join this turn's group commit, and the server answers
+   * once it is on disk; a request that writes nothing (an idle /task poll) opens no transaction.
+   */
   function worker(wake: boolean, fn: (w: WorkerRecord, ctx: RequestCtx) => Reply | Promise<Reply>): (ctx: RequestCtx) => Reply | Promise<Reply> {
     return (ctx) => {
       const w = workerOf(ctx.req);
-      // Both join this turn's group commit; the server answers once it is on disk.
-      m.batch.run(() => m.workers.seen(w, callerOf(ctx.req), { wake }));
-      return m.batch.run(() => fn(w, ctx));
+      return m.batch.joined(() => {
+        m.workers.seen(w, callerOf(ctx.req), { wake });
+        return fn(w, ctx);
+      });
     };
   }
 

@@ -52,14 +52,19 @@ export function workerRoutes(m: Manager): Route[] {
 
   /**
    * Marks the (already authenticated) worker seen, then runs the handler. `wake`: the request is
-   * one an asleep worker makes only once it works again (/task, /may-i-run), so it is awake.
+   * one an asleep worker makes only once it works again (/task, /may-i-run), so it is awake. Both
+   * write only through `repos.write` (or the batch itself): their writes join this turn's group
+   * commit, and the server answers once it is on disk. A request that writes nothing (an idle
+   * /task poll; `seen` writes at most every SEEN_WRITE_INTERVAL_MS) takes no lock and opens no
+   * transaction.
    */
   function worker(fn: (w: WorkerRecord, ctx: RequestCtx) => Reply, { wake = false } = {}): (ctx: RequestCtx) => Reply {
     return (ctx) => {
       const w = workerOf(ctx.req);
-      // Both join this turn's group commit; the server answers once it is on disk.
-      m.batch.run(() => m.workers.seen(w, callerOf(ctx.req), { wake }));
-      return m.batch.run(() => fn(w, ctx));
+      return m.batch.joined(() => {
+        m.workers.seen(w, callerOf(ctx.req), { wake });
+        return fn(w, ctx);
+      });
     };
   }
 

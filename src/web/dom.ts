@@ -98,3 +98,33 @@ export function pager(total: number, size: number, page: number, show: (p: numbe
     h('button', { disabled: page >= pages - 1, on: { click: () => show(page + 1) } }, 'next ›'),
   );
 }
+
+/** A duration for people: "45s", "3m 20s", "2h 05m", "3d 4h". */
+export function duration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '';
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  return `${Math.floor(s / 86400)}d ${Math.floor((s % 86400) / 3600)}h`;
+}
+
+/** How the estimated end is worked out, for the title of every ETA shown. */
+export const ETA_BASIS =
+  'Estimated from the mean duration of this job\'s completed task runs: the waiting tasks take that long each, a running task that long minus how long it has run, shared among the workers on the job (those that started one of its tasks lately).';
+
+/** How long a job's runs have taken: to their end, or to now while they go on. */
+export function elapsed(started: string | null, ended: string | null): string {
+  if (!started) return '';
+  return duration((ended ? Date.parse(ended) : Date.now()) - Date.parse(started));
+}
+
+/**
+ * An estimated end as time from now ("~3m 20s"), with how it is computed and the moment itself
+ * as its title; empty without an estimate.
+ */
+export function eta(end: string | null | undefined, mean: number | null | undefined): HTMLElement | string {
+  if (!end) return '';
+  const left = Date.parse(end) - Date.now();
+  return h('span', { class: 'eta', title: `${ETA_BASIS} Mean task run: ${duration(mean)}. Estimated end: ${end}.` }, left > 0 ? `~${duration(left)}` : 'any moment');
+}

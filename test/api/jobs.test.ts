@@ -64,6 +64,7 @@ describe('GET /api/jobs and /api/jobs/:id', { timeout: 30_000 }, () => {
     expect(list[0]).toEqual({
       id: a.job, name: 'first', job_type: 'custom', status: 'queued', priority: 50, created: expect.any(String), updated: expect.any(String),
       activity: '', tag: null, metadata: {}, submitter_platform: null, tasks: { queued: 2, active: 0, completed: 0, failed: 0, 'soft-failed': 0, canceled: 0, 'cancel-requested': 0, paused: 0 },
+      actions: ['cancel', 'pause', 'requeue', 'delete'], run_started: null, run_ended: null, estimated_end: null, mean_task_ms: null,
     });
     expect(expectJson(await api(s, 'GET', '/api/jobs?status=paused')).map((j: { id: string }) => j.id)).toEqual([b.job]);
     expect(expectJson(await api(s, 'GET', '/api/jobs?status=completed'))).toEqual([]);

@@ -24,8 +24,10 @@ describe('GET /api/tasks/:id', { timeout: 30_000 }, () => {
     const w = await registerWorker(s.url, { nickname: 'node-7' });
     await fetchTask(w);
     const t = expectJson(await api(s, 'GET', `/api/tasks/${ids.a}`));
-    expect(t).toEqual(s.manager.readModels.task(ids.a!));
+    expect(t).toEqual(s.manager.readModels.taskDetail(ids.a!));
     expect(t).toMatchObject({ id: ids.a, job, name: 'a', status: 'active', task_type: 'sleep', parents: [], worker: w.id, worker_nickname: 'node-7', failed_by_workers: [] });
+    // Its run so far: who runs it since when, not ended yet, and the log that is its own.
+    expect(t.runs).toEqual([{ worker: w.id, worker_nickname: 'node-7', started: t.started, ended: null, outcome: null, activity: t.activity, duration_ms: 0, log_run: 1 }]);
     expect(expectJson(await api(s, 'GET', `/api/tasks/${ids.b}`)).parents).toEqual([ids.a]);
   });
 

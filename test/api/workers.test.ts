@@ -17,7 +17,7 @@ describe('GET /api/workers and /api/workers/:id', { timeout: 30_000 }, () => {
         address: '127.0.0.1', software: 'Flamenco-Worker/2.5', generation: 'v2', version: '2.5', can_restart: false,
         supported_task_types: ['sleep', 'blender-render'], tags: [], current_task: null,
         current_task_name: null, current_job: null, current_job_name: null,
-        last_seen: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+        last_seen: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), silent: null,
       },
     ]);
     expect(expectJson(await api(s, 'GET', `/api/workers/${w.id}`))).toEqual(list[0]);
@@ -115,6 +115,13 @@ describe('/api/workers/:id/sleep-schedule', { timeout: 30_000 }, () => {
     expect(expectJson(await api(s, 'GET', path))).toEqual(set);
     // Without days: every day.
     expect(expectJson(await api(s, 'PUT', path, { body: { start: '01:00', end: '02:00' } })).days).toEqual([]);
+    // Every worker's schedule in one answer (the dashboard's workers page).
+    const other = await registerWorker(s.url);
+    await api(s, 'PUT', `/api/workers/${other.id}/sleep-schedule`, { body: { days: 'sa su', start: '20:00', end: '08:00' } });
+    const all = expectJson(await api(s, 'GET', '/api/sleep-schedules'));
+    expect(all).toHaveLength(2);
+    expect(all).toContainEqual({ worker_id: w.id, days: [], start: '01:00', end: '02:00' });
+    expect(all).toContainEqual({ worker_id: other.id, days: ['sa', 'su'], start: '20:00', end: '08:00' });
     const del = await api(s, 'DELETE', path);
     expect(del.status).toBe(204);
     expect(del.text).toBe('');

@@ -6,7 +6,7 @@ import { farmDir, parseTable, runCli, runJson, startServe, STACK_LINE } from '..
 
 const UNKNOWN_ID = '0123456789abcdef01234567';
 const HEADERS = ['ID', 'NICKNAME', 'STATUS', 'REQUESTED', 'PLATFORM', 'ADDRESS', 'TASK', 'LAST SEEN', 'WORKER', 'TASK TYPES', 'TAGS'];
-const JSON_KEYS = ['id', 'nickname', 'status', 'status_requested', 'lazy_status_request', 'platform', 'address', 'software', 'generation', 'version', 'can_restart', 'supported_task_types', 'tags', 'current_task', 'current_task_name', 'current_job', 'current_job_name', 'last_seen'];
+const JSON_KEYS = ['id', 'nickname', 'status', 'status_requested', 'lazy_status_request', 'platform', 'address', 'software', 'generation', 'version', 'can_restart', 'supported_task_types', 'tags', 'current_task', 'current_task_name', 'current_job', 'current_job_name', 'last_seen', 'silent'];
 
 describe('list-workers', { timeout: 30_000 }, () => {
   it('says so when there are no workers, and prints [] with --json', async () => {

@@ -1,5 +1,6 @@
 // Requests handled in one event-loop turn share one commit; each answer still waits for it.
 import { describe, expect, it } from 'vitest';
+import { SEEN_WRITE_INTERVAL_MS } from '../../src/core/protocol/workers';
 import { openDatabase } from '../../src/db/open';
 import { customJob, registerWorker, testServer } from '../helpers/env';
 
@@ -64,5 +65,35 @@ describe('group commit', () => {
       other.close();
     }
     expect(m.batch.commits - before).toBe(1);
+  });
+  it('an idle /task poll writes nothing: no transaction, no commit; a claim is committed before its answer', async () => {
+    const s = await testServer();
+    const m = s.manager;
+    const w = await registerWorker(s.url);
+    // The first poll wakes the worker (starting → awake): that is a write.
+    expect((await w.call('POST', '/task')).status).toBe(204);
+    await m.batch.committed();
+    const before = m.batch.commits;
+    for (let i = 0; i < 5; i++) {
+      const r = await w.call('POST', '/task');
+      expect(r.status).toBe(204);
+    }
+    expect(m.batch.commits).toBe(before);
+    // last_seen is written again once it is SEEN_WRITE_INTERVAL_MS old: then the poll commits.
+    s.clock.advance(SEEN_WRITE_INTERVAL_MS);
+    expect((await w.call('POST', '/task')).status).toBe(204);
+    expect(m.batch.commits).toBe(before + 1);
+    // A claim joins the batch and is on disk when the worker hears of it.
+    m.jobs.submit(customJob([{ name: 'only' }]));
+    const claimed = await w.call('POST', '/task');
+    expect(claimed.status).toBe(200);
+    const other = openDatabase(s.dataDir);
+    try {
+      expect(other.prepare('SELECT status, worker_id FROM tasks').get()).toEqual({ status: 'active', worker_id: w.id });
+    } finally {
+      other.close();
+    }
+    expect(m.batch.commits).toBe(before + 2);
+    expect(s.db.inTransaction).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 // POST /tasks/{id}/update: check order (404, 409, 400), what is stored, and status handling.
 import { describe, expect, it } from 'vitest';
+import { SEEN_WRITE_INTERVAL_MS } from '../../src/core/protocol/workers';
 import { registerWorker, testServer } from '../helpers/env';
 import { claim, expectError, rawRequest, readLog, submitJob, taskRec, UNKNOWN_ID, workerRec } from '../helpers/protocol';
 
@@ -120,7 +121,22 @@ describe('POST /tasks/{id}/update: what a 204 stores', { timeout: 30_000 }, () =
       metrics: { timing: { download: 1.25, render: 30 } },
       last_worker_ping: s.clock.now(),
     });
-    expect(workerRec(s, w.id)).toMatchObject({ current_task_status: 'active', current_task_updated: s.clock.now(), last_seen: s.clock.now() });
+    expect(workerRec(s, w.id)).toMatchObject({ current_task_status: 'active', current_task_updated: s.clock.now() });
+    // 12 s after the last write of last_seen: the database's may lag, what serve heard is exact.
+    expect(s.manager.workers.lastHeard(workerRec(s, w.id))).toBe(s.clock.now());
+  });
+
+  it('writes the worker\'s last_seen at most once per update, and not at all within SEEN_WRITE_INTERVAL_MS of the last write', async () => {
+    const { s, w, id } = await oneTask();
+    s.db.exec(`CREATE TEMP TABLE seen_writes (at INTEGER);
+      CREATE TEMP TRIGGER count_seen AFTER UPDATE OF last_seen ON workers BEGIN INSERT INTO seen_writes VALUES (new.last_seen); END;`);
+    const writes = s.db.prepare('SELECT COUNT(*) FROM seen_writes').pluck();
+    expect((await w.call('POST', `/tasks/${id}/update`, { activity: 'a' })).status).toBe(204);
+    expect(writes.get()).toBe(0);
+    s.clock.advance(SEEN_WRITE_INTERVAL_MS);
+    expect((await w.call('POST', `/tasks/${id}/update`, { activity: 'b' })).status).toBe(204);
+    expect(writes.get()).toBe(1);
+    expect(workerRec(s, w.id).last_seen).toBe(s.clock.now());
   });
 
   it('accepts an update with only null fields', async () => {

@@ -35,3 +35,57 @@ describe('GET /api/farm', () => {
     expect(later.stuck.map((x: any) => x.reason)).toContain('no available worker with tag "gpu" runs task type "sleep" (1 such worker is offline, asleep or timed out)');
   });
 });
+
+describe('GET /api/farm: what needs attention, by name', () => {
+  it('names failed jobs with their first failure, running jobs with progress and estimate, and silent, timed-out and erring workers', async () => {
+    const s = await testServer({ config: { job_fail_share: 0.3, task_fail_after_softfail_count: 1, worker_timeout_ms: 60_000 } });
+    const running = submitJob(s, [{ name: 'r1' }, { name: 'r2' }, { name: 'r3' }], { name: 'shot 10' });
+    const w = await registerWorker(s.url, { nickname: 'node-1', types: ['sleep'] });
+    const quiet = await registerWorker(s.url, { nickname: 'node-quiet', types: ['other'] });
+    await quiet.call('POST', '/task');
+    const t0 = s.clock.now();
+    const r1 = await claim(w);
+    s.clock.advance(8_000);
+    await w.call('POST', `/tasks/${r1._id}/update`, { task_status: 'completed' });
+    const r2 = await claim(w);
+    s.clock.advance(2_000);
+    await w.call('POST', `/may-i-run/${r2._id}`);
+    const attention = async () => (await request(s.url, 'GET', '/api/farm')).json.attention;
+    let a = await attention();
+    expect(a.running).toEqual([
+      // Mean of one completed run: 8 s; r3 waits (8 s), r2 ran 2 s of its 8 (6 s more): 14 s from now.
+      {
+        job: running.jobId, name: 'shot 10', status: 'active', completed: 1, total: 3, running: 1,
+        run_started: new Date(t0).toISOString(), estimated_end: new Date(t0 + 10_000 + 14_000).toISOString(), mean_task_ms: 8_000,
+      },
+    ]);
+    // node-quiet, idle, asked for a task 10 s ago: Flamenco Worker 2.5 asks every 5 s.
+    expect(a.workers).toEqual([]);
+    s.clock.advance(1_000);
+    a = await attention();
+    expect(a.workers).toEqual([
+      { id: quiet.id, nickname: 'node-quiet', status: 'awake', last_seen: expect.any(String), why: 'silent for 11 s (it asks every 5 s when idle): killed or cut off?' },
+    ]);
+    await quiet.call('POST', '/task');
+    // The summary is shared for up to a second between dashboards.
+    s.clock.advance(1_000);
+    expect((await attention()).workers).toEqual([]);
+
+    await w.call('POST', `/tasks/${r2._id}/update`, { task_status: 'failed', activity: 'Blender exited with code 47' });
+    s.clock.advance(1_000);
+    a = await attention();
+    expect(a.running).toEqual([]);
+    expect(a.failed).toEqual([
+      {
+        job: running.jobId, name: 'shot 10', activity: expect.stringMatching(/failed/), failed_tasks: 1,
+        first_failure: { task: r2._id, task_name: 'r2', worker_nickname: 'node-1', ended: expect.any(String), activity: expect.stringMatching(/^Blender exited with code 47 \(failed by 1 worker/) },
+      },
+    ]);
+    s.clock.advance(61_000);
+    s.manager.timeouts.checkWorkers();
+    expect((await attention()).workers.map((x: { nickname: string; why: string }) => `${x.nickname}: ${x.why.replace(/since .*/, 'since …')}`)).toEqual([
+      'node-1: timed out: not heard from since …',
+      'node-quiet: timed out: not heard from since …',
+    ]);
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseNetworks } from '../../src/core/support/networks';
+import { statementCount } from '../../src/db/open';
 import { JOB_STATUSES, TASK_STATUSES } from '../../src/core/support/statuses';
 import { ADMIN_TOKEN, registerWorker, request, testManager, testServer } from '../helpers/env';
 import { parseExposition, sampleValue } from '../helpers/exposition';
@@ -14,6 +15,24 @@ async function scrape(url: string, headers: Record<string, string> = {}) {
 }
 
 describe('/metrics', () => {
+  it('counts SQL statements only when asked to (FLAMENCO_MGR_COUNT_STATEMENTS=1, the bench)', async () => {
+    const plain = await testServer();
+    expect((await scrape(plain.url)).families.has('flamenco_sql_statements_total')).toBe(false);
+    statementCount.enabled = true;
+    try {
+      const s = await testServer();
+      const w = await registerWorker(s.url);
+      const before = sampleValue((await scrape(s.url)).families, 'flamenco_sql_statements_total')!;
+      const afterScrape = sampleValue((await scrape(s.url)).families, 'flamenco_sql_statements_total')!;
+      expect((await w.call('POST', '/task')).status).toBe(204);
+      const afterPoll = sampleValue((await scrape(s.url)).families, 'flamenco_sql_statements_total')!;
+      // The poll's own statements: more than none, on top of what a scrape reads.
+      expect(afterPoll - afterScrape).toBeGreaterThan(afterScrape - before);
+    } finally {
+      statementCount.enabled = false;
+    }
+  });
+
   it('parses by the exposition-format rules and has a series for every status, zero or not', async () => {
     const s = await testServer();
     submitJob(s, [{ name: 'a' }]);

@@ -88,9 +88,10 @@ export class JobActions {
         }
         throw new ConflictError(`job ${jobId} has running tasks; cancel it and wait until it is canceled before deleting it`);
       }
-      const { taskParents, taskFailures, blocklist, taskCounts, jobTaskTypes, tasks, jobs } = this.repos;
+      const { taskParents, taskFailures, taskRuns, blocklist, taskCounts, jobTaskTypes, tasks, jobs } = this.repos;
       taskParents.deleteForJob(jobId);
       taskFailures.deleteForJob(jobId);
+      taskRuns.deleteForJob(jobId);
       blocklist.clear(jobId);
       taskCounts.deleteForJob(jobId);
       jobTaskTypes.deleteForJob(jobId);

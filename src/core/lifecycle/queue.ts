@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../support/errors
 import { isId } from '../support/ids';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
-import type { StateMachine } from './state';
+import { allowedJobActions, type StateMachine } from './state';
 import { PAUSED_JOB_STATUSES, TASK_STATUSES, type TaskStatus, WORKER_STATUSES, type WorkerStatus } from '../support/statuses';
 import { allTaskCounts, type JobView, zeroCounts } from '../read-models';
 import { identifier } from '../names';
@@ -95,11 +95,13 @@ export class QueueService {
     return this.repos.write(() => {
       const job = this.repos.jobs.get(jobId);
       if (!job) throw new NotFoundError(`job ${jobId} not found`);
-      if (job.status === 'cancel-requested') throw new ConflictError(`job ${jobId} is being canceled; wait until it is canceled`);
       // Tasks still stopping on a worker (a failed job's) cannot be requeued yet, and left behind
       // they would end canceled inside the requeued job, which then could never complete.
-      const stopping = this.repos.taskCounts.forJob(jobId)['cancel-requested'] ?? 0;
-      if (stopping > 0) throw new ConflictError(`job ${jobId} has ${counted(stopping, 'task')} still stopping on workers; requeue it once they stopped`);
+      const counts = this.repos.taskCounts.forJob(jobId);
+      if (!allowedJobActions(job.status, counts).includes('requeue')) {
+        if (job.status === 'cancel-requested') throw new ConflictError(`job ${jobId} is being canceled; wait until it is canceled`);
+        throw new ConflictError(`job ${jobId} has ${counted(counts['cancel-requested'] ?? 0, 'task')} still stopping on workers; requeue it once they stopped`);
+      }
       // A failed job canceled its other tasks; requeueing its failures brings those back too.
       const failed: TaskStatus[] = job.status === 'failed' ? ['failed', 'soft-failed', 'canceled'] : ['failed', 'soft-failed'];
       const from = failedOnly ? failed : [...REQUEUEABLE];

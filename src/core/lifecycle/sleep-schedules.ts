@@ -7,16 +7,13 @@ import { NotFoundError, ValidationError } from '../support/errors';
 import { isId } from '../support/ids';
 import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
+import type { ScheduleView } from '../api-types';
+
+export type { ScheduleView } from '../api-types';
 import type { WorkerControl } from './needs';
 
 export const DAYS = ['su', 'mo', 'tu', 'we', 'th', 'fr', 'sa'] as const;
 
-export interface ScheduleView {
-  worker_id: string;
-  days: string[];
-  start: string;
-  end: string;
-}
 
 function parseTime(v: string, field: string): number {
   const m = /^(\d{1,2}):(\d{2})$/.exec(v.trim());
@@ -74,6 +71,11 @@ export class SleepScheduler {
   off(workerId: string): void {
     if (!isId(workerId) || !this.repos.workers.get(workerId)) throw new NotFoundError(`worker ${workerId} not found`);
     this.repos.schedules.remove(workerId);
+  }
+
+  /** Every worker's schedule (the dashboard's workers page shows them in one request). */
+  list(): ScheduleView[] {
+    return this.repos.schedules.all().map(scheduleView);
   }
 
   get(workerId: string): ScheduleView | undefined {

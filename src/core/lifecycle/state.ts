@@ -9,6 +9,7 @@ import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
 import { ENDING_JOB_STATUSES, type JobStatus, PAUSED_JOB_STATUSES, READY_TASK_STATUSES, RUNNING_TASK_STATUSES, type TaskStatus, WAITING_TASK_STATUSES } from '../support/statuses';
 import { agrees, counted } from '../support/plural';
+import type { OfferedJobAction } from '../api-types';
 
 const TASK_TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {
   queued: ['active', 'canceled', 'paused'],
@@ -46,6 +47,30 @@ export function jobActionRefusal(action: JobAction, status: JobStatus): string |
   return `only a ${list} job can be ${ACTION_WORDS[action]}`;
 }
 
+/**
+ * Everything a job page may offer: the status actions of JOB_TRANSITIONS, and requeueing and
+ * deleting, which a job's tasks decide rather than its status.
+ */
+export const OFFERED_JOB_ACTIONS: readonly OfferedJobAction[] = ['cancel', 'pause', 'resume', 'requeue', 'requeue-failed', 'delete'];
+
+/**
+ * The actions that fit a job now (its page shows only these; the actions refuse the others): the
+ * status actions from JOB_TRANSITIONS; delete only with nothing of the job running on a worker;
+ * requeue not while the job is being canceled or a task of it is still stopping (QueueService
+ * asks this too); requeue-failed only with failed tasks, or for a failed job (whose other tasks
+ * were canceled).
+ */
+export function allowedJobActions(status: JobStatus, counts: Partial<Record<TaskStatus, number>>): OfferedJobAction[] {
+  const running = RUNNING_TASK_STATUSES.reduce((n, s) => n + (counts[s] ?? 0), 0);
+  const failed = (counts.failed ?? 0) + (counts['soft-failed'] ?? 0);
+  return OFFERED_JOB_ACTIONS.filter((a) => {
+    if (a === 'cancel' || a === 'pause' || a === 'resume') return JOB_TRANSITIONS[status].actions.includes(a);
+    if (a === 'delete') return running === 0;
+    if (status === 'cancel-requested' || (counts['cancel-requested'] ?? 0) > 0) return false;
+    return a === 'requeue' || failed > 0 || status === 'failed';
+  });
+}
+
 export function canMoveTask(from: TaskStatus, to: TaskStatus): boolean {
   return from === to || TASK_TRANSITIONS[from].includes(to);
 }
@@ -60,6 +85,8 @@ export interface TaskChange {
   clearWorker?: boolean;
   /** Assign to this worker (→ active). */
   workerId?: string;
+  /** That worker's nickname, kept with the run it starts (the worker may be forgotten later). */
+  workerName?: string;
 }
 
 export class StateMachine {
@@ -77,7 +104,7 @@ export class StateMachine {
       throw new ConflictError(`task ${task.id} cannot go from ${from} to ${to}`);
     }
     const now = this.clock.now();
-    const { tasks, taskCounts, workers } = this.repos;
+    const { tasks, taskCounts, workers, taskRuns } = this.repos;
     const worker_id = change.workerId ?? (change.clearWorker ? null : undefined);
     const workerChange = change.workerId ? { assign: change.workerId } : change.clearWorker ? { release: true as const } : { keep: true as const };
     tasks.setStatus(task.id, to, now, workerChange, change.activity);
@@ -87,8 +114,13 @@ export class StateMachine {
       if (to === 'completed') tasks.adjustChildrenPending(task.id, -1);
       if (from === 'completed') tasks.adjustChildrenPending(task.id, 1);
     }
-    if (task.worker_id && RUNNING_TASK_STATUSES.includes(from) && !RUNNING_TASK_STATUSES.includes(to)) {
-      workers.clearCurrentTask(task.worker_id, task.id);
+    if (RUNNING_TASK_STATUSES.includes(from) && !RUNNING_TASK_STATUSES.includes(to)) {
+      if (task.worker_id) workers.clearCurrentTask(task.worker_id, task.id);
+      taskRuns.end(task.id, to, now);
+    }
+    if (change.workerId && !RUNNING_TASK_STATUSES.includes(from) && to === 'active') {
+      const name = change.workerName ?? workers.get(change.workerId)?.nickname ?? change.workerId;
+      taskRuns.start(task.id, task.job_id, change.workerId, name, now);
     }
     task.status = to;
     if (worker_id !== undefined) task.worker_id = worker_id;
@@ -109,13 +141,17 @@ export class StateMachine {
    */
   setJobTasksStatus(jobId: string, from: readonly TaskStatus[], to: TaskStatus, opts: { clearWorker?: boolean } = {}): string[] {
     for (const f of from) if (!canMoveTask(f, to)) throw new ConflictError(`tasks cannot go from ${f} to ${to}`);
-    const { tasks, taskCounts, workers } = this.repos;
+    const { tasks, taskCounts, workers, taskRuns } = this.repos;
     const moving = from.filter((f) => f !== to);
     const running = moving.filter((f) => RUNNING_TASK_STATUSES.includes(f) && !RUNNING_TASK_STATUSES.includes(to));
+    const now = this.clock.now();
     for (const st of running) {
-      for (const t of tasks.forJobStatus(jobId, st)) if (t.worker_id) workers.clearCurrentTask(t.worker_id, t.id);
+      for (const t of tasks.forJobStatus(jobId, st)) {
+        if (t.worker_id) workers.clearCurrentTask(t.worker_id, t.id);
+        taskRuns.end(t.id, to, now);
+      }
     }
-    const ids = tasks.bulkSetStatus(jobId, moving, to, this.clock.now(), opts.clearWorker ?? false);
+    const ids = tasks.bulkSetStatus(jobId, moving, to, now, opts.clearWorker ?? false);
     if (ids.length > 0) {
       taskCounts.recount(jobId);
       if (moving.includes('completed') || to === 'completed') tasks.recomputePending(jobId);

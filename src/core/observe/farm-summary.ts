@@ -5,9 +5,13 @@ import type { DB } from '../../db/open';
 import type { Clock } from '../support/clock';
 import type { StuckWork } from '../jobs/stuck';
 import { JOB_STATUSES, TASK_STATUSES, WORKER_STATUSES } from '../support/statuses';
-import type { FarmSummary, StuckJob } from '../api-types';
+import type { Attention, FarmSummary, StuckJob } from '../api-types';
+import type { ReadModels } from '../read-models';
 
-export type { FarmSummary, StuckJob } from '../api-types';
+export type { Attention, FarmSummary, StuckJob } from '../api-types';
+
+/** Failed jobs the farm page names; the jobs page lists every one. */
+export const ATTENTION_FAILED_MAX = 20;
 
 /** Many browsers ask at once after the same event: they share one answer (at most this long). */
 const CACHE_MS = 1000;
@@ -31,6 +35,7 @@ export class FarmSummaries {
     db: DB,
     private readonly clock: Clock,
     private readonly stuckWork: StuckWork,
+    private readonly readModels: ReadModels,
   ) {
     this.stats = new FarmStatsRepo(db);
   }
@@ -48,9 +53,25 @@ export class FarmSummaries {
       workers: every(WORKER_STATUSES, this.stats.workersByStatus()),
       current_tasks,
       stuck: this.stuckNow(now),
+      attention: this.attention(),
     };
     this.cached = { at: now, version, value };
     return value;
+  }
+
+  private attention(): Attention {
+    const failedJobs = this.readModels.jobList('failed', { scope: 'current', limit: ATTENTION_FAILED_MAX });
+    const failed = failedJobs.jobs.reverse().map((j) => ({
+      job: j.id, name: j.name, activity: j.activity, failed_tasks: j.tasks.failed, first_failure: this.readModels.firstFailure(j.id),
+    }));
+    const running = this.readModels.jobsIn(['active', 'pause-requested', 'cancel-requested']).map((j) => {
+      const total = Object.values(j.tasks).reduce((a, b) => a + b, 0);
+      return {
+        job: j.id, name: j.name, status: j.status, completed: j.tasks.completed, total, running: j.tasks.active + j.tasks['cancel-requested'],
+        run_started: j.run_started, estimated_end: j.estimated_end, mean_task_ms: j.mean_task_ms,
+      };
+    });
+    return { failed, failed_omitted: failedJobs.omitted, workers: this.readModels.troubledWorkers(), running };
   }
 
   private stuckNow(now: number): StuckJob[] {

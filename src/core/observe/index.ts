@@ -1,6 +1,7 @@
 // What serve offers for watching the farm, composed once per manager: the events feed, the
 // metrics that follow it, the last-rendered images. Built on first use, so CLI commands never pay for it.
 import path from 'node:path';
+import type { ReadModels } from '../read-models';
 import type { StuckWork } from '../jobs/stuck';
 import type { Variables } from '../jobs/variables';
 import type { Repos } from '../repos';
@@ -20,6 +21,8 @@ export interface ObservedFarm {
   readonly dataDir: string;
   readonly clock: Clock;
   readonly stuck: StuckWork;
+  /** The read models the farm summary's attention lists are made of. */
+  readonly readModels: ReadModels;
   /** Which jobs this process submitted itself, and logged already (jobs/jobs.ts). */
   readonly jobs: { takeSubmittedHere(jobId: string): boolean };
   /** Read at each use: a reload replaces it. */
@@ -63,7 +66,7 @@ export class Observability {
         m.log.info('job submitted', { job: e.entity, name: e.detail ?? undefined, job_type: job?.job_type, tasks, source: 'another process' });
       }
     });
-    this.farm = new FarmSummaries(m.repos.db, m.clock, m.stuck);
+    this.farm = new FarmSummaries(m.repos.db, m.clock, m.stuck, m.readModels);
     this.webhooks = new Webhooks(m.repos, m.clock, () => m.config, this.metrics, m.log);
     // The journal keeps what the webhook relay has not read yet, however long serve was down.
     this.feed.holdPruning(() => this.webhooks.cursor() + 1);

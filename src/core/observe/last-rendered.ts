@@ -10,13 +10,16 @@
 // (a render job's last task moves them to their final folder). A job has at most one copy under
 // way and one waiting (the newest report); a file unchanged since its last copy is not copied again.
 import { constants, createReadStream, createWriteStream, readFileSync } from 'node:fs';
-import { type FileHandle, mkdir, open as openFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdir, open as openFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { outputLocations } from '../jobs/compilers/paths';
 import type { Variables } from '../jobs/variables';
+import type { RenderedInfo } from '../api-types';
 import type { Repos } from '../repos';
+
+export type { RenderedInfo } from '../api-types';
 import { NotFoundError } from '../support/errors';
 import { PRIVATE_DIR, PRIVATE_FILE } from '../support/file-modes';
 import { isId } from '../support/ids';
@@ -40,6 +43,11 @@ export interface NoPreview {
   job: string | null;
   path: string | null;
   reason: string;
+}
+
+export function frameOf(file: string): number | null {
+  const m = /(\d+)\D*$/.exec(path.basename(file).replace(/\.[^.]*$/, ''));
+  return m ? Number(m[1]) : null;
 }
 
 /** The image type by its first bytes, never by the file name. */
@@ -93,6 +101,19 @@ export class LastRendered {
     const j = isId(jobId) ? this.repos.jobs.get(jobId) : undefined;
     if (!j) throw new NotFoundError(`job ${jobId} not found`);
     return { job: j.id, path: j.last_output };
+  }
+
+  /** The job, frame and time of the image (job given) or of the farm's newest one. */
+  async info(jobId?: string): Promise<RenderedInfo> {
+    const { path: reported } = this.path(jobId);
+    // The farm-wide image's job: the one it was reported for.
+    const job = jobId === undefined ? (this.repos.settings.get('last_output_job') ?? null) : jobId;
+    const name = jobId === undefined ? FARM : jobId;
+    let captured: string | null = null;
+    if (reported && this.kept(name) === reported) {
+      captured = await stat(`${this.keptFile(name)}.path`).then((st) => st.mtime.toISOString(), () => null);
+    }
+    return { job, job_name: job ? (this.repos.jobs.name(job) ?? null) : null, path: reported, frame: reported ? frameOf(reported) : null, captured };
   }
 
   /** The image to serve, or why there is none. */

@@ -6,7 +6,7 @@ import { statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { FarmStatsRepo } from '../../db/events-repo';
-import { DB_FILE, type DB } from '../../db/open';
+import { DB_FILE, type DB, statementCount } from '../../db/open';
 import { isOneOf, JOB_STATUSES, READY_TASK_STATUSES, TASK_STATUSES, WORKER_STATUSES } from '../support/statuses';
 import type { EventRow } from './feed';
 import { MAX_REFUSALS } from './webhooks';
@@ -105,6 +105,11 @@ export class Metrics {
   render(): string {
     const out: string[] = [];
     const family = (name: string, type: string, help: string) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    if (statementCount.enabled) {
+      // Read before this scrape's own queries.
+      family('flamenco_sql_statements_total', 'counter', 'SQL statements run (counted with FLAMENCO_MGR_COUNT_STATEMENTS=1 only).');
+      out.push(`flamenco_sql_statements_total ${statementCount.total}`);
+    }
     const gauge = (name: string, help: string, statuses: readonly string[], values: Record<string, number>) => {
       family(name, 'gauge', help);
       for (const s of statuses) out.push(`${name}${labels({ status: s === '' ? NO_STATUS_LABEL : s })} ${values[s] ?? 0}`);

@@ -10,6 +10,7 @@ export function taskDocument(
   task: TaskRecord,
   worker: { platform: string; nickname: string },
   variables: Pick<Variables, 'expandCommands'>,
+  jobType: (jobId: string) => string = (jobId) => repos.jobs.jobType(jobId) ?? '',
 ): Record<string, unknown> {
   const failures = repos.taskFailures.list(task.id);
   const doc: Record<string, unknown> = {
@@ -19,7 +20,7 @@ export function taskDocument(
     status: task.status,
     priority: task.priority,
     job_priority: task.job_priority,
-    job_type: repos.jobs.jobType(task.job_id) ?? '',
+    job_type: jobType(task.job_id),
     task_type: task.task_type,
     commands: variables.expandCommands(task.commands, worker.platform),
     parents: repos.taskParents.parents(task.id),
@@ -50,16 +51,34 @@ export function v3TaskDocument(
 
 /** Task documents of one manager: its repositories and variables. */
 export class TaskDocuments {
+  /**
+   * Job type by job id: fixed at submission, and the same for every task of a job handed out
+   * (one query less per hand-out). Emptied when it grows past JOB_TYPES_KEPT jobs.
+   */
+  private readonly jobTypes = new Map<string, string>();
+  private readonly jobType = (jobId: string): string => {
+    let t = this.jobTypes.get(jobId);
+    if (t === undefined) {
+      t = this.repos.jobs.jobType(jobId);
+      if (t === undefined) return '';
+      if (this.jobTypes.size >= JOB_TYPES_KEPT) this.jobTypes.clear();
+      this.jobTypes.set(jobId, t);
+    }
+    return t;
+  };
+
   constructor(
     private readonly repos: Repos,
     private readonly variables: () => Pick<Variables, 'expandCommands'>,
   ) {}
 
   forWorker(task: TaskRecord, worker: { platform: string; nickname: string }): Record<string, unknown> {
-    return taskDocument(this.repos, task, worker, this.variables());
+    return taskDocument(this.repos, task, worker, this.variables(), this.jobType);
   }
 
   forV3Worker(task: TaskRecord, worker: { platform: string }): ReturnType<typeof v3TaskDocument> {
     return v3TaskDocument(this.repos, task, worker, this.variables());
   }
 }
+
+const JOB_TYPES_KEPT = 1000;

@@ -20,6 +20,14 @@ export type ClaimResult =
   | { kind: 'task'; task: TaskRecord; fresh: boolean };
 
 export class Scheduler {
+  /**
+   * Per worker, the database's change mark when a search found nothing for it. While the mark is
+   * the same, nothing it depends on (tasks, jobs, its own record, blocklist, failures) has
+   * changed, so an idle poll answers from one read instead of one query per task type (an idle
+   * farm's polls, 5 statements of 6 with four task types). One short entry per worker that polled.
+   */
+  private readonly foundNothingAt = new Map<string, string>();
+
   constructor(
     private readonly repos: Repos,
     private readonly clock: Clock,
@@ -38,11 +46,14 @@ export class Scheduler {
     // while the manager was down, retried every 5 s): handing the task out again would run it
     // twice. The worker gets nothing until that report arrives, so it never holds two tasks.
     const resume = worker.resume_task;
-    if (!resume && this.repos.tasks.hasActiveForWorker(worker.id)) return { kind: 'none' };
+    const mark = resume ? '' : this.repos.changes.current();
+    if (!resume && this.foundNothingAt.get(worker.id) === mark) return { kind: 'none' };
+    if (!resume && this.repos.tasks.hasActiveForWorker(worker.id)) return this.nothing(worker, mark);
     // Find the task with plain reads first: the idle poll, the farm's most common request, then
     // answers without taking the write lock.
     const candidate = resume ? undefined : this.pick(worker);
-    if (!resume && !candidate) return { kind: 'none' };
+    if (!resume && !candidate) return this.nothing(worker, mark);
+    this.foundNothingAt.delete(worker.id);
     const result = this.repos.write((): ClaimResult => {
       if (resume) {
         // Handed back at most once per sign-on.
@@ -60,7 +71,7 @@ export class Scheduler {
       // have canceled, paused or deleted its job since the read. Then search again.
       const best = (candidate && this.repos.tasks.getIfReady(candidate.id)) || this.pick(worker);
       if (!best) return { kind: 'none' };
-      this.state.setTaskStatus(best, 'active', { workerId: worker.id, activity: `assigned to ${worker.nickname}` });
+      this.state.setTaskStatus(best, 'active', { workerId: worker.id, workerName: worker.nickname, activity: `assigned to ${worker.nickname}` });
       this.repos.workers.assignTask(worker.id, best.id, this.clock.now());
       return { kind: 'task', task: best, fresh: true };
     });
@@ -80,6 +91,11 @@ export class Scheduler {
       this.log.info('task handed back after sign-on', { task: t.id, job: t.job_id, worker: worker.id });
     }
     return result;
+  }
+
+  private nothing(worker: WorkerRecord, mark: string): ClaimResult {
+    this.foundNothingAt.set(worker.id, mark);
+    return { kind: 'none' };
   }
 
   private pick(worker: WorkerRecord): TaskRecord | undefined {

@@ -213,6 +213,11 @@ export class WorkerService {
     return Math.max(w.last_seen, this.heard.get(w.id) ?? 0);
   }
 
+  /** Whether this process heard the worker itself (lastHeard is then exact, not last_seen's lagging copy). */
+  heardHere(w: WorkerRecord): boolean {
+    return this.heard.has(w.id);
+  }
+
   /**
    * Records that the worker spoke to us. `wake` also turns a worker that is not awake or testing
    * into an awake one (it is fetching tasks or running one). Updates `w` to match.

@@ -1,8 +1,11 @@
-// One job: settings, actions, tasks (with per-task requeue), blocklist, last-rendered frame.
+// One job: its first failure at the top, the actions that fit its state (as core says), tasks with
+// their durations (and per-task requeue), settings, blocklist, last-rendered frame.
 import { api } from '../api';
-import { badge, h, pager, progress, relativeTime, replace, table } from '../dom';
+import { badge, duration, elapsed, eta, h, pager, progress, relativeTime, replace, table } from '../dom';
+import { failureText, type FarmSummary } from './farm';
 import { lastRenderedBox } from './image';
-import type { BlocklistEntry, JobDetail } from '../../core/api-types';
+import { countsText } from './jobs';
+import type { BlocklistEntry, JobDetail, OfferedJobAction, TaskView } from '../../core/api-types';
 import type { Ctx, View } from './view';
 import { firstLine } from '../../core/support/one-line';
 import { counted } from '../../core/support/plural';
@@ -19,6 +22,14 @@ function taskTotal(job: JobDetail): number {
   return Object.values(job.tasks).reduce((a, b) => a + b, 0);
 }
 
+/** How long the task's latest run took, or has run so far. */
+function runTime(t: TaskView): HTMLElement | string {
+  if (!t.started) return '';
+  const end = t.ended ? Date.parse(t.ended) : Date.now();
+  const d = duration(end - Date.parse(t.started));
+  return h('span', { class: 'duration', title: `started ${t.started}${t.ended ? `, ended ${t.ended}` : ', still running'}` }, t.ended ? d : `${d}…`);
+}
+
 export function jobView(id: string, ctx: Ctx): View {
   // The page shown (from 0); refreshes after events fetch this page again, so it stays in view.
   let page = 0;
@@ -26,6 +37,16 @@ export function jobView(id: string, ctx: Ctx): View {
   /** Fetches of the job asked for so far: an answer to an older one (another page) is dropped. */
   let asked = 0;
   let blocklist: BlocklistEntry[] = [];
+  /** Workers timed out, in error or silent (the farm summary's), by id: their running tasks are marked. */
+  let troubled = new Map<string, FarmSummary['attention']['workers'][number]>();
+
+  /** The task's worker; a running task's worker that went silent or timed out says so. */
+  function workerCell(t: TaskView): HTMLElement | string {
+    const trouble = t.worker && (t.status === 'active' || t.status === 'cancel-requested') ? troubled.get(t.worker) : undefined;
+    if (!trouble) return t.worker_nickname ?? '';
+    const label = trouble.status === 'awake' || trouble.status === 'asleep' ? 'silent' : trouble.status;
+    return h('span', { class: 'nick' }, t.worker_nickname ?? '', ' ', h('span', { class: 'badge silent', title: trouble.why }, label));
+  }
   const head = h('div', {});
   const actions = h('div', { class: 'actions' });
   const tasks = h('div', {});
@@ -37,7 +58,7 @@ export function jobView(id: string, ctx: Ctx): View {
 
   /**
    * The job with only the page of tasks shown: serve reads and sends a hundred tasks, not the whole
-   * job (a 20 000-task job is 5.8 MB and a third of a second of serve's one thread per fetch).
+   * job (for 20 000 tasks that was 5.8 MB and a third of a second of serve's one thread per fetch).
    */
   async function fetchJob(): Promise<void> {
     const n = ++asked;
@@ -50,32 +71,39 @@ export function jobView(id: string, ctx: Ctx): View {
     fetchJob().then(draw, (err: unknown) => ctx.notify(err instanceof Error ? err.message : String(err), true));
   }
 
+  /** Only the actions that fit the job's state: the list comes from serve (core's allowedJobActions). */
   function drawActions(): void {
     if (!job || !ctx.admin) {
       replace(actions, ctx.admin ? null : h('p', { class: 'muted' }, 'Read-only: log in with the admin token to change this job.'));
       return;
     }
+    const can = new Set(job.actions);
+    const button = (action: OfferedJobAction, label: string, what: string, path: string, body?: unknown) =>
+      can.has(action) ? h('button', { data: { action }, on: { click: () => post(what, path, body) } }, label) : null;
     const prio = h('input', { type: 'number', min: '0', max: '100', value: String(job.priority), name: 'priority' });
     replace(
       actions,
-      h('button', { on: { click: () => post('cancel', `/api/jobs/${id}/cancel`) } }, 'Cancel'),
-      h('button', { on: { click: () => post('pause', `/api/jobs/${id}/pause`) } }, 'Pause'),
-      h('button', { on: { click: () => post('resume', `/api/jobs/${id}/resume`) } }, 'Resume'),
-      h('button', { on: { click: () => post('requeue', `/api/jobs/${id}/requeue`) } }, 'Requeue'),
-      h('button', { on: { click: () => post('requeue failed tasks', `/api/jobs/${id}/requeue`, { failed_only: true }) } }, 'Requeue failed'),
+      button('cancel', 'Cancel', 'cancel', `/api/jobs/${id}/cancel`),
+      button('pause', 'Pause', 'pause', `/api/jobs/${id}/pause`),
+      button('resume', 'Resume', 'resume', `/api/jobs/${id}/resume`),
+      button('requeue', 'Requeue', 'requeue', `/api/jobs/${id}/requeue`),
+      button('requeue-failed', 'Requeue failed', 'requeue failed tasks', `/api/jobs/${id}/requeue`, { failed_only: true }),
       h('span', { class: 'inline' }, prio, h('button', { on: { click: () => post('set priority', `/api/jobs/${id}/priority`, { priority: Number(prio.value) }) } }, 'Set priority')),
-      h(
-        'button',
-        {
-          class: 'danger',
-          on: {
-            click: () => {
-              if (confirm('Delete this job, its tasks and logs?')) void ctx.act('delete', () => api('DELETE', `/api/jobs/${id}`)).then(() => (location.hash = '#/jobs'));
+      can.has('delete')
+        ? h(
+            'button',
+            {
+              class: 'danger',
+              data: { action: 'delete' },
+              on: {
+                click: () => {
+                  if (confirm('Delete this job, its tasks and logs?')) void ctx.act('delete', () => api('DELETE', `/api/jobs/${id}`)).then(() => (location.hash = '#/jobs'));
+                },
+              },
             },
-          },
-        },
-        'Delete',
-      ),
+            'Delete',
+          )
+        : null,
     );
   }
 
@@ -84,13 +112,14 @@ export function jobView(id: string, ctx: Ctx): View {
     const rows = job.task_list.map((t) => [
       h('a', { href: `#/tasks/${t.id}` }, t.name),
       badge(t.status),
-      t.worker_nickname ?? '',
+      workerCell(t),
+      runTime(t),
       h('span', { class: 'activity', title: t.activity }, firstLine(t.activity)),
       progress(t.progress, 100),
       t.failed_by_workers.length ? h('span', { title: t.failed_by_workers.map((f) => f.identifier).join('\n') }, String(t.failed_by_workers.length)) : '',
       ctx.admin ? h('button', { class: 'small', on: { click: () => ctx.act('requeue task', () => api('POST', `/api/tasks/${t.id}/requeue`)) } }, 'Requeue') : '',
     ]);
-    replace(tasks, table(['task', 'status', 'worker', 'activity', 'progress', 'failures', ''], rows, 'tasks'), pager(taskTotal(job), PAGE, page, showPage));
+    replace(tasks, table(['task', 'status', 'worker', 'duration', 'activity', 'progress', 'failures', ''], rows, 'tasks'), pager(taskTotal(job), PAGE, page, showPage));
   }
 
   function draw(): void {
@@ -100,7 +129,16 @@ export function jobView(id: string, ctx: Ctx): View {
       head,
       h('p', { class: 'crumbs' }, h('a', { href: '#/jobs' }, 'Jobs'), ' / '),
       h('h2', {}, job.name, ' ', badge(job.status)),
+      job.first_failure ? h('p', { class: 'first-failure' }, h('strong', {}, 'First failure: '), failureText(job.first_failure)) : null,
       h('p', {}, progress(job.tasks.completed ?? 0, total), ` ${job.tasks.completed ?? 0} of ${counted(total, 'task')} completed · ${job.job_type} · priority ${job.priority} · submitted ${relativeTime(job.created)}`, job.tag ? ` · tag ${job.tag}` : ''),
+      h(
+        'p',
+        { class: 'pace' },
+        countsText(job.tasks),
+        job.run_started !== null ? ` · ${job.run_ended ? 'took' : 'elapsed'} ${elapsed(job.run_started, job.run_ended)}` : '',
+        job.estimated_end !== null ? [' · estimated end ', eta(job.estimated_end, job.mean_task_ms)] : '',
+        job.mean_task_ms !== null ? ` · mean task ${duration(job.mean_task_ms)}` : '',
+      ),
       job.activity ? h('p', { class: 'muted' }, job.activity) : null,
       job.warnings?.length ? h('ul', { class: 'warnings' }, job.warnings.map((w) => h('li', {}, w))) : null,
     );
@@ -132,7 +170,9 @@ export function jobView(id: string, ctx: Ctx): View {
   return {
     el,
     async refresh() {
-      [, blocklist] = await Promise.all([fetchJob(), api<BlocklistEntry[]>('GET', `/api/blocklist?job=${id}`)]);
+      let farm: FarmSummary;
+      [, blocklist, farm] = await Promise.all([fetchJob(), api<BlocklistEntry[]>('GET', `/api/blocklist?job=${id}`), api<FarmSummary>('GET', '/api/farm')]);
+      troubled = new Map(farm.attention.workers.map((w) => [w.id, w]));
       draw();
       await image.refresh();
     },

@@ -1,11 +1,24 @@
-// The jobs: filter by status, finished ones folded away, paged.
+// The jobs: filter by status, finished ones folded away, paged; stuck jobs marked with why, task
+// counts, elapsed time and estimated end.
 import { api } from '../api';
 import { seenEvent } from '../live';
-import { badge, h, pager, progress, relativeTime, replace, table } from '../dom';
+import { badge, elapsed, eta, h, pager, progress, relativeTime, replace, table } from '../dom';
+import type { FarmSummary } from './farm';
 import type { View } from './view';
 import { JOB_STATUSES } from '../../core/support/statuses';
 import type { JobView } from '../../core/api-types';
 import { counted } from '../../core/support/plural';
+
+/** Task counts as words, the statuses that matter first: "3 done · 1 running · 2 queued · 1 failed". */
+const COUNT_WORDS: [string, string][] = [
+  ['completed', 'done'], ['active', 'running'], ['queued', 'queued'], ['soft-failed', 'soft-failed'], ['failed', 'failed'],
+  ['paused', 'paused'], ['cancel-requested', 'stopping'], ['canceled', 'canceled'],
+];
+
+export function countsText(tasks: Record<string, number>): HTMLElement {
+  const parts = COUNT_WORDS.filter(([st]) => (tasks[st] ?? 0) > 0).map(([st, word]) => h('span', { class: `count c-${st}` }, `${tasks[st]} ${word}`));
+  return h('span', { class: 'task-counts' }, parts.flatMap((p, i) => (i === 0 ? [p] : [' · ', p])));
+}
 
 /** Shown only on request: done with and no longer interesting. */
 const FINISHED = ['completed', 'canceled'];
@@ -20,6 +33,8 @@ function emptyText(jobs: number, hiddenFinished: number): string {
 
 export function jobsView(): View {
   let jobs: JobView[] = [];
+  /** Why each stuck job is stuck (the farm summary's list, by job). */
+  let stuck = new Map<string, string[]>();
   let page = 0;
   let status = '';
   let showFinished = false;
@@ -47,11 +62,15 @@ export function jobsView(): View {
     page = Math.min(page, Math.max(0, Math.ceil(shown.length / PAGE) - 1));
     const rows = shown.slice(page * PAGE, (page + 1) * PAGE).map((j) => {
       const total = Object.values(j.tasks).reduce((a, b) => a + b, 0);
+      const why = stuck.get(j.id);
       return [
-        h('a', { href: `#/jobs/${j.id}`, class: 'job-name' }, j.name),
+        h('span', {}, h('a', { href: `#/jobs/${j.id}`, class: 'job-name' }, j.name), why ? [' ', h('span', { class: 'badge stuck', title: why.join('\n') }, 'stuck')] : null),
         badge(j.status),
         String(j.priority),
         progress(j.tasks.completed ?? 0, total),
+        countsText(j.tasks),
+        elapsed(j.run_started, j.run_ended),
+        eta(j.estimated_end, j.mean_task_ms),
         j.job_type,
         h('span', { title: j.created }, relativeTime(j.created)),
         j.tag ?? '',
@@ -59,7 +78,7 @@ export function jobsView(): View {
     });
     replace(
       list,
-      shown.length === 0 ? h('p', { class: 'muted' }, emptyText(jobs.length, finished)) : table(['name', 'status', 'priority', 'progress', 'type', 'submitted', 'tag'], rows, 'jobs'),
+      shown.length === 0 ? h('p', { class: 'muted' }, emptyText(jobs.length, finished)) : table(['name', 'status', 'priority', 'progress', 'tasks', 'elapsed', 'estimated end', 'type', 'submitted', 'tag'], rows, 'jobs'),
       pager(shown.length, PAGE, page, (p) => {
         page = p;
         draw();
@@ -80,7 +99,10 @@ export function jobsView(): View {
     async refresh() {
       // As of the newest event seen: every dashboard asking after the same burst shares one answer.
       const at = seenEvent();
-      jobs = await api<JobView[]>('GET', at === undefined ? '/api/jobs' : `/api/jobs?at=${at}`);
+      const [list, farm] = await Promise.all([api<JobView[]>('GET', at === undefined ? '/api/jobs' : `/api/jobs?at=${at}`), api<FarmSummary>('GET', '/api/farm')]);
+      jobs = list;
+      stuck = new Map();
+      for (const s of farm.stuck) stuck.set(s.job, [...(stuck.get(s.job) ?? []), s.reason]);
       draw();
     },
     wants: (e) => e.type === 'job' || e.type === 'task',

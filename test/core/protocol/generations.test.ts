@@ -166,8 +166,8 @@ describe('the migration to two generations', () => {
       ],
     }).id;
     m.repos.db.prepare(`UPDATE job_task_types SET commands = '[{"name":"echo","settings":{"message":"x"}}]' WHERE job_id = ?`).run(mixed);
-    // A database of schema version 9: neither column existed.
-    m.repos.db.exec('DROP INDEX tasks_dispatch_v3; ALTER TABLE tasks DROP COLUMN v3_equivalent; ALTER TABLE workers DROP COLUMN generation; ALTER TABLE workers DROP COLUMN can_restart');
+    // A database of schema version 9: neither column existed (nor the later task_runs table).
+    m.repos.db.exec('DROP INDEX tasks_dispatch_v3; ALTER TABLE tasks DROP COLUMN v3_equivalent; ALTER TABLE workers DROP COLUMN generation; ALTER TABLE workers DROP COLUMN can_restart; DROP TABLE task_runs');
     m.repos.db.pragma('user_version = 9');
     migrate(m.repos.db, MIGRATION_BACKFILLS);
     const t = tasksByName(tm, job);
@@ -177,7 +177,7 @@ describe('the migration to two generations', () => {
     // of its tasks has none, is recorded with the other's, as submission does now.
     expect(m.repos.jobTaskTypes.forJob(mixed)).toEqual([{ task_type: 'comp', commands: [{ name: 'remove_tree', settings: { path: '/x' } }] }]);
     // A stored value that is no list of commands is no task for Flamenco 3, not a failed migration.
-    m.repos.db.exec('DROP INDEX tasks_dispatch_v3; ALTER TABLE tasks DROP COLUMN v3_equivalent; ALTER TABLE workers DROP COLUMN generation; ALTER TABLE workers DROP COLUMN can_restart');
+    m.repos.db.exec('DROP INDEX tasks_dispatch_v3; ALTER TABLE tasks DROP COLUMN v3_equivalent; ALTER TABLE workers DROP COLUMN generation; ALTER TABLE workers DROP COLUMN can_restart; DROP TABLE task_runs');
     m.repos.db.prepare("UPDATE tasks SET commands = 'not json' WHERE id = ?").run(t.translatable!.id);
     m.repos.db.pragma('user_version = 9');
     migrate(m.repos.db, MIGRATION_BACKFILLS);
