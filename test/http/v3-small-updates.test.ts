@@ -62,6 +62,19 @@ describe('/api/v3/worker/task/{id}: small updates', { timeout: 30_000 }, () => {
     expect(workerWrites.get()).toBe(0);
   });
 
+  it('"Started" (status active, as the hand-out wrote) changes only the task\'s row, in one statement without a savepoint', async () => {
+    const s = await testServer();
+    const w = await registerF3(s.url);
+    submitJob(s, [{ name: 'a' }]);
+    const t = await f3Claim(w);
+    const workerWrites = countStatements(s.db, /^UPDATE workers/);
+    const savepoints = countStatements(s.db, /^SAVEPOINT/);
+    s.clock.advance(1000);
+    expectNoContent(await w.call('POST', `/task/${t.uuid}`, { activity: 'Started', taskStatus: 'active' }));
+    expect([workerWrites.count(), savepoints.count()]).toEqual([0, 0]);
+    expect(taskRec(s, t.uuid)).toMatchObject({ status: 'active', activity: 'Started', last_worker_ping: s.clock.now() });
+  });
+
   it('a status update still records the worker\'s task status', async () => {
     const { s, w, id, workerWrites } = await runningTask();
     expectNoContent(await w.call('POST', `/task/${id}`, { activity: 'Completed', taskStatus: 'completed' }));

@@ -69,6 +69,17 @@ function withStepProgress(u: TaskUpdate, task: TaskRecord): TaskUpdate {
   return { ...u, task_progress_percentage: Math.max(0, Math.min(100, Math.round((u.steps_completed * 100) / total))) };
 }
 
+/**
+ * Whether applying the update writes its task's row only, in one statement (see TaskReports.applyTo):
+ * it reports no status, or `active`, which changes no task's status and which the worker row holds
+ * since the hand-out (assignTask). The worker row keeps the status its task last reported
+ * otherwise and when; the task row says when the worker last reported anything (last_worker_ping).
+ * So a Flamenco 3 worker's start, log chunks and steps, and Worker 2.5's first update, write one row.
+ */
+function changesOnlyItsTask(u: TaskUpdate): boolean {
+  return u.task_status === undefined || u.task_status === 'active';
+}
+
 /** The update the route parsed, or its refusal, thrown now. */
 function validUpdate(body: TaskUpdate | ValidationError): TaskUpdate {
   if (body instanceof ValidationError) throw body;
@@ -165,7 +176,7 @@ export class TaskReports {
     if (body instanceof ValidationError || !body.log) {
       // Nothing to wait for: the task is read once, inside the write that applies the update (a
       // Flamenco 3 worker sends three of its four updates of a task so, a step among them).
-      const write = body instanceof ValidationError || !body.task_status ? this.writeOne : this.write;
+      const write = body instanceof ValidationError || changesOnlyItsTask(body) ? this.writeOne : this.write;
       const former = write(() => {
         const task = this.repos.tasks.get(taskId);
         if (!task) throw new NotFoundError(`Task ${taskId} is unknown.`);
@@ -183,7 +194,7 @@ export class TaskReports {
     const u = withStepProgress(body, task);
     const fromLog = progressInLog(task, u);
     // Checked and read again inside the transaction: the task may have moved while the log was written.
-    const apply = () => (u.task_status ? this.write : this.writeOne)(() => this.applyTo(worker, this.taskOf(worker, taskId, onlyWhileRunning), u, fromLog));
+    const apply = () => (changesOnlyItsTask(u) ? this.writeOne : this.write)(() => this.applyTo(worker, this.taskOf(worker, taskId, onlyWhileRunning), u, fromLog));
     return this.taskLogs.write(task.job_id, taskId, body.log).then(apply);
   }
 
@@ -206,13 +217,13 @@ export class TaskReports {
     });
   }
 
-  /** Without a task status this is one statement (update() writes it so, see writeOne). */
+  /** One statement when changesOnlyItsTask(u) (update() then writes it without a savepoint). */
   private applyTo(worker: WorkerRecord, task: TaskRecord, u: TaskUpdate, fromLog: number | undefined): void {
     const now = this.clock.now();
     const log_tail = u.log ? tailLines(task.log_tail, u.log) : undefined;
     if (!isRunningOnWorker(task.status)) {
       this.repos.tasks.recordReport(task.id, { log_tail }, now);
-      if (u.task_status) this.repos.workers.recordTaskReport(worker.id, u.task_status, now);
+      if (!changesOnlyItsTask(u)) this.repos.workers.recordTaskReport(worker.id, u.task_status, now);
       return;
     }
     this.repos.tasks.recordReport(
@@ -227,9 +238,7 @@ export class TaskReports {
       },
       now,
     );
-    // The worker row says which status its task last reported and when; an update without one (a
-    // log chunk, a step, an activity) is on the task's row only (last_worker_ping), one UPDATE less.
-    if (u.task_status) {
+    if (!changesOnlyItsTask(u) && u.task_status) {
       this.repos.workers.recordTaskReport(worker.id, u.task_status, now);
       this.applyStatus(task, worker, u.task_status, u.activity);
     }
