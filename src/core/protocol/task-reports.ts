@@ -135,7 +135,7 @@ export class TaskReports {
     /**
      * How a change of one statement is written: within the group commit but without a savepoint
      * of its own (a statement is atomic by itself): two statements less for an update that only
-     * changes its task's row (a Flamenco 3 worker's log chunk or step).
+     * changes its task's row (see changesOnlyItsTask).
      */
     private readonly writeOne: AtomicWrite = write,
   ) {
@@ -360,5 +360,4 @@ export class TaskReports {
       this.repos.settings.set('last_output_job', jobId);
     });
   }
-
 }
