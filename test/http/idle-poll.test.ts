@@ -60,4 +60,27 @@ describe('idle /task poll', () => {
     for (let i = 0; i < 3; i++) expect((await w.call('POST', '/task')).status).toBe(204);
     expect(m.batch.commits).toBe(before);
   });
+
+  it('reads the worker from memory while nothing changed, and sees a status request another process made at the next poll', async () => {
+    const s = await testServer();
+    const m = s.manager;
+    const w = await registerWorker(s.url, { types: ['sleep'] });
+    // The first poll marks the worker awake (a write): the second reads it again.
+    for (let i = 0; i < 2; i++) expect((await w.call('POST', '/task')).status).toBe(204);
+    await m.batch.committed();
+    const reads = vi.spyOn(m.repos.workers, 'get');
+    for (let i = 0; i < 3; i++) expect((await w.call('POST', '/task')).status).toBe(204);
+    expect(reads).not.toHaveBeenCalled();
+
+    // request-status from the CLI: another process on the same database.
+    const otherDb = openDatabase(s.dataDir);
+    try {
+      new Manager({ db: otherDb, dataDir: s.dataDir, clock: s.clock }).workers.requestStatus(w.id, 'asleep');
+    } finally {
+      otherDb.close();
+    }
+    const told = await w.call('POST', '/task');
+    expect(told.status).toBe(423);
+    expect(told.json).toEqual({ status_requested: 'asleep' });
+  });
 });
