@@ -88,9 +88,10 @@ export function withRefusals<R extends Route>(routes: R[], refuse: RefusalReply 
             return answer(err);
           }
         }),
-      handler: async (ctx) => {
+      handler: (ctx) => {
         try {
-          return await r.handler(ctx);
+          const handled = r.handler(ctx);
+          return handled instanceof Promise ? handled.catch(answer) : handled;
         } catch (err) {
           return answer(err);
         }
