@@ -78,10 +78,9 @@ export class Scheduler {
 
     if (result.kind === 'task' && result.fresh) {
       const t = result.task;
-      void this.taskLogs.rotate(t.job_id, t.id);
-      // The manager's own line: the answer does not wait for it (file creation is the slowest
-      // step of a claim); the worker's own log lines queue up behind it.
-      void this.taskLogs.append(t.job_id, t.id, `${isoTime(this.clock.now())}: Manager assigned task ${t.id} to worker ${identifier(worker)}`);
+      // The manager's own line starts the run's log: the answer does not wait for it (file
+      // creation is the slowest step of a claim); the worker's own log lines queue up behind it.
+      void this.taskLogs.startRun(t.job_id, t.id, `${isoTime(this.clock.now())}: Manager assigned task ${t.id} to worker ${identifier(worker)}`);
       this.log.debug('task assigned', { task: t.id, job: t.job_id, worker: worker.id });
     } else if (result.kind === 'task') {
       // The worker restarted while running the task and starts it again from the beginning: the
