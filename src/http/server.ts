@@ -246,7 +246,12 @@ export function createHttpServer(routeTable: Route[], log: Logger, opts: HttpSer
       }
       if (!found) {
         reply = pathMatched
-          ? replyFor(new MethodNotAllowedError(`${method} is not allowed on ${url.pathname}`), { Allow: routes.filter((r) => match(r, parts)).flatMap((r) => r.methods).join(', ') })
+          ? replyFor(new MethodNotAllowedError(`${method} is not allowed on ${url.pathname}`), {
+              Allow: routes
+                .filter((r) => match(r, parts))
+                .flatMap((r) => r.methods)
+                .join(', '),
+            })
           : replyFor(new NotFoundError(`no such endpoint: ${url.pathname}`));
         req.resume();
       } else {
