@@ -249,9 +249,7 @@ export class TasksRepo {
 
   /** A parent completed (delta -1) or stopped being completed (+1): adjust its children's counters. */
   adjustChildrenPending(parentId: string, delta: number): void {
-    this.s
-      .get('UPDATE tasks SET pending_parents = pending_parents + ? WHERE id IN (SELECT task_id FROM task_parents WHERE parent_id = ?)')
-      .run(delta, parentId);
+    this.s.get('UPDATE tasks SET pending_parents = pending_parents + ? WHERE id IN (SELECT task_id FROM task_parents WHERE parent_id = ?)').run(delta, parentId);
   }
 
   /**
@@ -268,9 +266,7 @@ export class TasksRepo {
   bulkSetStatus(jobId: string, from: readonly TaskStatus[], to: TaskStatus, now: number, clearWorker: boolean): string[] {
     const ids = this.idsForJob(jobId, from);
     if (ids.length === 0) return ids;
-    const stmt = this.s.get(
-      `UPDATE tasks SET status = ?, updated = ?${clearWorker ? ', worker_id = NULL' : ''} WHERE job_id = ? AND status = ?`,
-    );
+    const stmt = this.s.get(`UPDATE tasks SET status = ?, updated = ?${clearWorker ? ', worker_id = NULL' : ''} WHERE job_id = ? AND status = ?`);
     for (const st of from) stmt.run(to, now, jobId, st);
     return ids;
   }

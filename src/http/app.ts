@@ -39,7 +39,12 @@ export function createManagerServer(m: Manager, adminToken: AdminTokenRef): Serv
           },
     );
   const server = createHttpServer(
-    [...workerRoutes(m), ...v3WorkerRoutes(m), ...admitted([...adminRoutes(m, auth), ...v3Routes(m), ...apiRoutes(m, auth), ...observeRoutes(m, auth, events)]), ...dashboardRoutes()],
+    [
+      ...workerRoutes(m),
+      ...v3WorkerRoutes(m),
+      ...admitted([...adminRoutes(m, auth), ...v3Routes(m), ...apiRoutes(m, auth), ...observeRoutes(m, auth, events)]),
+      ...dashboardRoutes(),
+    ],
     m.log,
     {
       settled: () => m.batch.pending(),

@@ -94,7 +94,9 @@ class Ctx implements RequestCtx {
 /** The route whose path matches the URL's, whatever the method. */
 function routeFor(routes: CompiledRoute[], url: string | undefined): CompiledRoute | undefined {
   try {
-    const parts = pathOf(url ?? '/').split('/').slice(1);
+    const parts = pathOf(url ?? '/')
+      .split('/')
+      .slice(1);
     return routes.find((r) => match(r, parts));
   } catch {
     return undefined;
@@ -252,7 +254,11 @@ export function createHttpServer(routeTable: Route[], log: Logger, opts: HttpSer
   /** For each path without parameters, the routes it matches (in table order): no scan for those. */
   const byPath = new Map<string, CompiledRoute[]>();
   for (const r of routes) {
-    if (!r.path.includes(':') && !byPath.has(r.path)) byPath.set(r.path, routes.filter((o) => match(o, r.segments)));
+    if (!r.path.includes(':') && !byPath.has(r.path))
+      byPath.set(
+        r.path,
+        routes.filter((o) => match(o, r.segments)),
+      );
   }
 
   function find(method: string, path: string): { route: CompiledRoute; params: Record<string, string> } | { pathMatched: boolean } {
@@ -289,7 +295,12 @@ export function createHttpServer(routeTable: Route[], log: Logger, opts: HttpSer
       if (!('route' in found)) {
         const parts = path.split('/').slice(1);
         reply = found.pathMatched
-          ? replyFor(new MethodNotAllowedError(`${method} is not allowed on ${path}`), { Allow: routes.filter((r) => match(r, parts)).flatMap((r) => r.methods).join(', ') })
+          ? replyFor(new MethodNotAllowedError(`${method} is not allowed on ${path}`), {
+              Allow: routes
+                .filter((r) => match(r, parts))
+                .flatMap((r) => r.methods)
+                .join(', '),
+            })
           : replyFor(new NotFoundError(`no such endpoint: ${path}`));
         req.resume();
       } else {

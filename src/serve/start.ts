@@ -226,13 +226,24 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   log.info('listening', { address, data_dir: dataDir, registration: manager.config.registration_secret ? 'secret' : 'open' });
   const fileLimit = ownOpenFileLimit();
   if (fileLimit !== undefined && manager.config.max_connections > fileLimit) {
-    log.warn('max_connections is above the open-file limit of this process: connections past that limit are reset without an answer; raise the limit (LimitNOFILE= in the systemd unit, ulimit -n) or lower max_connections', {
-      max_connections: manager.config.max_connections,
-      open_file_limit: fileLimit,
-    });
+    log.warn(
+      'max_connections is above the open-file limit of this process: connections past that limit are reset without an answer; raise the limit (LimitNOFILE= in the systemd unit, ulimit -n) or lower max_connections',
+      {
+        max_connections: manager.config.max_connections,
+        open_file_limit: fileLimit,
+      },
+    );
   }
   return {
-    manager, server, dataDir, host, port: actualPort, address, url, discovery, reload,
+    manager,
+    server,
+    dataDir,
+    host,
+    port: actualPort,
+    address,
+    url,
+    discovery,
+    reload,
     close: (signal = 'close') => stop(signal),
     stopped,
   };

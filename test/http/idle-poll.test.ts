@@ -33,7 +33,7 @@ describe('idle /task poll', () => {
     expect(searches.mock.calls.length).toBeGreaterThan(first);
   });
 
-  it('a change made here (a new job, the worker\'s own tags) is seen by the next poll', async () => {
+  it("a change made here (a new job, the worker's own tags) is seen by the next poll", async () => {
     const s = await testServer();
     const m = s.manager;
     const w = await registerWorker(s.url, { types: ['sleep'] });
@@ -50,7 +50,7 @@ describe('idle /task poll', () => {
     expect((await w.call('POST', '/task')).json?.name).toBe('next');
   });
 
-  it('a Flamenco 3 worker\'s idle poll opens no transaction either', async () => {
+  it("a Flamenco 3 worker's idle poll opens no transaction either", async () => {
     const s = await testServer();
     const m = s.manager;
     const w = await registerF3(s.url);

@@ -13,11 +13,7 @@ import { runnableTaskTypes } from '../support/generations';
 import type { TaskLogs } from './task-logs';
 import { identifier } from '../names';
 
-export type ClaimResult =
-  | { kind: 'status-change'; status: RequestableStatus }
-  | { kind: 'no-task-types' }
-  | { kind: 'none' }
-  | { kind: 'task'; task: TaskRecord; fresh: boolean };
+export type ClaimResult = { kind: 'status-change'; status: RequestableStatus } | { kind: 'no-task-types' } | { kind: 'none' } | { kind: 'task'; task: TaskRecord; fresh: boolean };
 
 export class Scheduler {
   /**
@@ -86,7 +82,11 @@ export class Scheduler {
       // The worker restarted while running the task and starts it again from the beginning: the
       // same run's log says so, or the two attempts would read as one.
       const t = result.task;
-      void this.taskLogs.append(t.job_id, t.id, `${isoTime(this.clock.now())}: Manager handed task ${t.id} back to worker ${identifier(worker)}, which signed on again while running it`);
+      void this.taskLogs.append(
+        t.job_id,
+        t.id,
+        `${isoTime(this.clock.now())}: Manager handed task ${t.id} back to worker ${identifier(worker)}, which signed on again while running it`,
+      );
       this.log.info('task handed back after sign-on', { task: t.id, job: t.job_id, worker: worker.id });
     }
     return result;

@@ -1,8 +1,6 @@
 // Task logs on disk: <data-dir>/task-logs/job-<4 hex>/<job id>/task-<task id>.txt, rotated to
 // .txt.1, .txt.2, … each time a task is assigned anew.
-import {
-  close as fsClose, mkdir as fsMkdir, open as fsOpen, readSync, rmSync, write as fsWrite,
-} from 'node:fs';
+import { close as fsClose, mkdir as fsMkdir, open as fsOpen, readSync, rmSync, write as fsWrite } from 'node:fs';
 import { access, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { storageProblem, UnavailableError } from '../support/errors';
@@ -71,7 +69,9 @@ export class TaskLogs {
     const data = text.endsWith('\n') ? text : text + '\n';
     let found = false;
     return this.enqueue(file, async () => {
-      const run = logRuns(this, jobId, taskId).reverse().find((r) => r.worker?.endsWith(`(${workerId})`));
+      const run = logRuns(this, jobId, taskId)
+        .reverse()
+        .find((r) => r.worker?.endsWith(`(${workerId})`));
       if (!run) return;
       found = true;
       if (text !== '') await appendRaw(run.file, data);

@@ -330,5 +330,4 @@ export class TaskReports {
       this.repos.settings.set('last_output_job', jobId);
     });
   }
-
 }

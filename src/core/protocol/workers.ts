@@ -17,8 +17,6 @@ import { limitKey } from '../support/networks';
 import { isOneOf, REQUESTABLE_STATUSES, type RequestableStatus, WORKER_STATUSES } from '../support/statuses';
 import { identifier } from '../names';
 
-
-
 /**
  * How stale `last_seen` in the database may get before a request writes it again. An idle
  * Flamenco Worker asks for a task every 5 s: a farm of 10 000 idle workers would otherwise write
@@ -41,7 +39,6 @@ export type { Caller, WorkerRecord };
 
 /** The outcome of checking a worker's credentials. */
 export type Login = { worker: WorkerRecord } | LoginRefusal;
-
 
 /** The Worker document of the protocol. */
 export function workerDocument(w: WorkerRecord): Record<string, unknown> {
@@ -256,12 +253,7 @@ export class WorkerService {
     const now = this.clock.now();
     this.heard.set(w.id, now);
     const status = wake && w.status !== 'awake' && w.status !== 'testing' ? 'awake' : w.status;
-    if (
-      status === w.status &&
-      caller.address === w.address &&
-      caller.software === w.software &&
-      now - w.last_seen < SEEN_WRITE_INTERVAL_MS
-    ) {
+    if (status === w.status && caller.address === w.address && caller.software === w.software && now - w.last_seen < SEEN_WRITE_INTERVAL_MS) {
       return;
     }
     if (status !== w.status) this.log.info('worker status changed', { worker: w.id, from: w.status, to: status });

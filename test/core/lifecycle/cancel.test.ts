@@ -2,21 +2,7 @@
 // stays cancel-requested until its worker reports or returns the task.
 import { describe, expect, it } from 'vitest';
 import { testManager } from '../../helpers/env';
-import {
-  addWorker,
-  CALLER,
-  claim,
-  complete,
-  fail,
-  jobRec,
-  mustClaim,
-  report,
-  statusOf,
-  submitCustom,
-  taskRec,
-  tasksByName,
-  workerRec,
-} from '../../helpers/domain';
+import { addWorker, CALLER, claim, complete, fail, jobRec, mustClaim, report, statusOf, submitCustom, taskRec, tasksByName, workerRec } from '../../helpers/domain';
 import { expectConsistent, jobStatus, statuses } from './helpers';
 
 describe('cancel', () => {
