@@ -263,11 +263,14 @@ export class TasksRepo {
   }
 
   /** Moves every task of a job in one of `from` to `to` at once; returns the ids moved. */
-  bulkSetStatus(jobId: string, from: readonly TaskStatus[], to: TaskStatus, now: number, clearWorker: boolean): string[] {
+  /** `activity`, when given, replaces the tasks' activity (else it stays). */
+  bulkSetStatus(jobId: string, from: readonly TaskStatus[], to: TaskStatus, now: number, opts: { clearWorker?: boolean; activity?: string } = {}): string[] {
     const ids = this.idsForJob(jobId, from);
     if (ids.length === 0) return ids;
-    const stmt = this.s.get(`UPDATE tasks SET status = ?, updated = ?${clearWorker ? ', worker_id = NULL' : ''} WHERE job_id = ? AND status = ?`);
-    for (const st of from) stmt.run(to, now, jobId, st);
+    const stmt = this.s.get(
+      `UPDATE tasks SET status = @to, updated = @now, activity = coalesce(@activity, activity)${opts.clearWorker ? ', worker_id = NULL' : ''} WHERE job_id = @jobId AND status = @from`,
+    );
+    for (const st of from) stmt.run({ to, now, activity: opts.activity ?? null, jobId, from: st });
     return ids;
   }
 

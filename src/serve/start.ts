@@ -140,7 +140,11 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
 
   let stopSsdp: (() => void) | undefined;
   let discovery = 'discovery: off; workers must be given manager_url';
-  if (opts.ssdp) {
+  // Listening on loopback only, no worker elsewhere could use the answer: the discovery socket
+  // (which has to listen on every interface for multicast) is not opened at all.
+  const loopbackOnly = host === 'localhost' || /^127\./.test(host) || host === '::1';
+  if (opts.ssdp && loopbackOnly) discovery = 'discovery: off (serve listens on loopback only); workers on this machine must be given manager_url';
+  else if (opts.ssdp) {
     try {
       stopSsdp = (await startSsdp({ httpPort: actualPort, httpHost: host, log })).stop;
       discovery = 'discovery: answering SSDP searches (workers with an empty manager_url find this manager)';

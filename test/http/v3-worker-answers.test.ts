@@ -186,6 +186,10 @@ describe('/api/v3/worker/task/{id}/output-produced', { timeout: 30_000 }, () => 
     expect(shown.headers.get('content-type')).toBe('image/jpeg');
     const farm = await fetch(`${s.url}/api/last-rendered`, { headers: { Authorization: 'Bearer test-admin-token-0123456789' } });
     expect(Buffer.from(await farm.arrayBuffer()).equals(image)).toBe(true);
+    // The worker sends the image, not its file: no frame number is read from the label it is kept under.
+    const info = await request(s.url, 'GET', `/api/jobs/${jobId}/last-rendered/info`, { headers: { Authorization: 'Bearer test-admin-token-0123456789' } });
+    expect(info.json).toMatchObject({ job: jobId, frame: null });
+    expect(info.json.path).toMatch(/^image of task [0-9a-f]{24} sent by /);
   });
 
   it('answers 411, 413, 415 and 429 as Flamenco 3 does, before reading the image', async () => {

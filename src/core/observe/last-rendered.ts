@@ -45,7 +45,12 @@ export interface NoPreview {
   reason: string;
 }
 
+/**
+ * The frame number at the end of a reported file's name (`…/000012.png` → 12). An image a
+ * Flamenco 3 Worker sent as bytes is kept under a label naming its task, not a file: no frame.
+ */
 export function frameOf(file: string): number | null {
+  if (!path.isAbsolute(file)) return null;
   const m = /(\d+)\D*$/.exec(path.basename(file).replace(/\.[^.]*$/, ''));
   return m ? Number(m[1]) : null;
 }

@@ -164,7 +164,7 @@ describe('job failure', () => {
     expect(tasks.t0!.status).toBe('failed');
     expect(tasks.t1!.status).toBe('completed');
     expect(tasks.t2!.status).toBe('cancel-requested');
-    for (const n of names.slice(3)) expect(tasks[n]!.status).toBe('canceled');
+    for (const n of names.slice(3)) expect(tasks[n]!).toMatchObject({ status: 'canceled', activity: 'Canceled: the job failed (1 of 10 tasks failed)' });
     expect(tm.manager.reports.mayIRun(workerRec(tm, w2), t2.id)).toEqual({
       may_keep_running: false,
       reason: `task ${t2.id} in non-runnable status cancel-requested`,
