@@ -16,9 +16,7 @@ import * as esbuild from 'esbuild';
 import { build } from 'esbuild';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync,
-} from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -136,7 +134,8 @@ if (wantExecutable) {
   const res = spawnSync(
     node,
     [
-      '-e', builder,
+      '-e',
+      builder,
       r('node_modules', '@yao-pkg', 'pkg', 'lib-es5', 'sea.js'),
       JSON.stringify({
         entry: BUNDLE,
@@ -173,7 +172,10 @@ if (wantPackage) {
     [r('packaging', 'flamenco-mgr.example.json'), 'flamenco-mgr.example.json'],
     [r('packaging', 'flamenco-mgr.service'), 'flamenco-mgr.service'],
     // The README's links lead into docs/: the pages (not the screenshots) travel with it.
-    ...readdirSync(r('docs')).filter((f) => f.endsWith('.md')).sort().map((f) => [r('docs', f), path.join('docs', f)]),
+    ...readdirSync(r('docs'))
+      .filter((f) => f.endsWith('.md'))
+      .sort()
+      .map((f) => [r('docs', f), path.join('docs', f)]),
   ];
   for (const [src] of files) if (!existsSync(src)) fail(`${path.relative(root, src)} is missing; it belongs in the release archive`);
   rmSync(stage, { recursive: true, force: true });
@@ -189,10 +191,7 @@ if (wantPackage) {
     }
     // Reproducible: fixed order, owner, modes and timestamps (the commit's time), no gzip timestamp.
     const mtime = git('log', '-1', '--format=%ct') || '0';
-    const tarArgs = [
-      '--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mode=a+rX,go-w', `--mtime=@${mtime}`,
-      '-C', stage, '-cf', '-', name,
-    ];
+    const tarArgs = ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mode=a+rX,go-w', `--mtime=@${mtime}`, '-C', stage, '-cf', '-', name];
     const tmp = `${archive}.${process.pid}.tmp`;
     const sh = spawnSync('sh', ['-c', 'tar "$@" | gzip -n -6 > "$ARCHIVE_TMP"', 'tar', ...tarArgs], {
       stdio: ['ignore', 'inherit', 'inherit'],

@@ -17,7 +17,17 @@ import { watched } from './scenarios/watched';
 import { runWatchers } from './lib/watchers';
 import { rmSync } from 'node:fs';
 
-const SCENARIOS: Record<string, (ctx: Ctx) => Promise<void>> = { executable, idle: idlePoll, dispatch, 'dispatch-v3': dispatchF3, 'dispatch-mixed': dispatchMixed, cost, watched, scale, flood };
+const SCENARIOS: Record<string, (ctx: Ctx) => Promise<void>> = {
+  executable,
+  idle: idlePoll,
+  dispatch,
+  'dispatch-v3': dispatchF3,
+  'dispatch-mixed': dispatchMixed,
+  cost,
+  watched,
+  scale,
+  flood,
+};
 
 const USAGE = `usage: npm run bench [-- options]
   --quick              smaller sizes and shorter runs (results go to bench/results/<date>-quick.json)
@@ -30,7 +40,16 @@ const USAGE = `usage: npm run bench [-- options]
   --out <file.json>    write the results there instead of bench/results/<date>[-quick].json`;
 
 function parseArgs(argv: string[]) {
-  const o = { quick: false, repeat: 1, only: Object.keys(SCENARIOS), profile: undefined as string | undefined, keep: false, write: true, cli: undefined as string | undefined, out: undefined as string | undefined };
+  const o = {
+    quick: false,
+    repeat: 1,
+    only: Object.keys(SCENARIOS),
+    profile: undefined as string | undefined,
+    keep: false,
+    write: true,
+    cli: undefined as string | undefined,
+    out: undefined as string | undefined,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') o.quick = true;
@@ -39,8 +58,7 @@ function parseArgs(argv: string[]) {
     else if (a === '--repeat') {
       o.repeat = Number(argv[++i]);
       if (!Number.isInteger(o.repeat) || o.repeat < 1 || o.repeat > 9) throw new Error(`--repeat needs a whole number from 1 to 9\n${USAGE}`);
-    }
-    else if (a === '--out') {
+    } else if (a === '--out') {
       const f = argv[++i];
       if (!f) throw new Error(`--out needs a file\n${USAGE}`);
       o.out = path.resolve(f);
@@ -48,8 +66,7 @@ function parseArgs(argv: string[]) {
       const f = argv[++i];
       if (!f) throw new Error(`--cli needs a file\n${USAGE}`);
       o.cli = path.resolve(f);
-    }
-    else if (a === '--only') {
+    } else if (a === '--only') {
       o.only = (argv[++i] ?? '').split(',').filter(Boolean);
       for (const s of o.only) if (!SCENARIOS[s]) throw new Error(`--only: unknown scenario "${s}"\n${USAGE}`);
     } else if (a === '--profile') {
@@ -87,7 +104,12 @@ async function main(): Promise<void> {
   }, limitMs);
   watchdog.unref();
 
-  ctx.log(`commit ${source.commit} (${source.src}); mode ${opts.quick ? 'quick' : 'full'}; ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; temp ${ctx.tmpRoot}`);
+  ctx.log(
+    `commit ${source.commit} (${source.src}); mode ${opts.quick ? 'quick' : 'full'}; ${os.cpus().length} CPUs, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}; temp ${ctx.tmpRoot}`,
+  );
   const load0 = os.loadavg();
   const errors: string[] = [];
   const runs: Report[] = [];
@@ -112,7 +134,12 @@ async function main(): Promise<void> {
   if (!ctx.keep) rmSync(ctx.tmpRoot, { recursive: true, force: true });
 
   report.note('One machine runs serve and the load generator; they compete for its CPUs. The baseline is measured with the same generator.');
-  report.note(`Load average at start ${load0.map((l) => l.toFixed(2)).join(' ')}, at end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}.`);
+  report.note(
+    `Load average at start ${load0.map((l) => l.toFixed(2)).join(' ')}, at end ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}.`,
+  );
 
   process.stdout.write('\n' + report.table() + '\n');
   for (const n of report.notes) process.stdout.write(`note: ${n}\n`);

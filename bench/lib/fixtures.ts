@@ -48,7 +48,12 @@ function commandsFor(type: string, job: number, i: number): { name: string; sett
   const shot = `/shared/projects/sprite/shots/shot-${String(job).padStart(3, '0')}`;
   switch (type) {
     case 'blender-render':
-      return [{ name: 'blender_render', settings: { blender_cmd: '{blender}', filepath: `${shot}/lighting.blend`, format: 'OPEN_EXR', render_output: `${shot}/frames__intermediate/######`, frames: `${i + 1}` } }];
+      return [
+        {
+          name: 'blender_render',
+          settings: { blender_cmd: '{blender}', filepath: `${shot}/lighting.blend`, format: 'OPEN_EXR', render_output: `${shot}/frames__intermediate/######`, frames: `${i + 1}` },
+        },
+      ];
     case 'exr-merge':
       return [{ name: 'exr_merge', settings: { blender_cmd: '{blender}', input1: `${shot}/a/${i}.exr`, input2: `${shot}/b/${i}.exr`, output: `${shot}/merged/${i}.exr` } }];
     case 'video-encoding':

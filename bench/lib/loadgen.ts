@@ -231,7 +231,13 @@ export class F3SimWorker extends SimWorker {
 
   /** Sign-on, then the state it was told to start in (answered 204 by the manager, as 2.5's sign-on is). */
   override async signOn(rec?: Recorder): Promise<Response> {
-    const r = await this.call('POST', '/sign-on', { name: this.ident.nickname, supported_task_types: this.ident.types, software_version: '3.9 (bench)', can_restart: false }, rec, true);
+    const r = await this.call(
+      'POST',
+      '/sign-on',
+      { name: this.ident.nickname, supported_task_types: this.ident.types, software_version: '3.9 (bench)', can_restart: false },
+      rec,
+      true,
+    );
     if (r.status !== 200 || !r.body) return r;
     const state = (JSON.parse(r.body.toString('utf8')) as { status_requested: string }).status_requested;
     return this.call('POST', '/state-changed', { status: state }, rec);

@@ -137,11 +137,15 @@ export async function startServe(p: Paths, o: ServeOptions): Promise<Server> {
   const fd = openSync(logFile, 'a');
   const t0 = now();
   const child = track(
-    spawn(o.program ?? process.execPath, [...(o.program ? [] : [...NODE_FLAGS, ...(o.nodeArgs ?? []), p.cli]), 'serve', '--listen', `127.0.0.1:${o.port ?? 0}`, '--data-dir', o.dataDir, '--config', config], {
-      cwd: p.root,
-      stdio: ['ignore', 'pipe', fd],
-      env: { ...process.env, ...o.env },
-    }),
+    spawn(
+      o.program ?? process.execPath,
+      [...(o.program ? [] : [...NODE_FLAGS, ...(o.nodeArgs ?? []), p.cli]), 'serve', '--listen', `127.0.0.1:${o.port ?? 0}`, '--data-dir', o.dataDir, '--config', config],
+      {
+        cwd: p.root,
+        stdio: ['ignore', 'pipe', fd],
+        env: { ...process.env, ...o.env },
+      },
+    ),
   );
   closeSync(fd);
   const m = await waitForLine(child, /serving on ([0-9.]+):(\d+)/, 60_000, 'serve');

@@ -153,7 +153,9 @@ export interface WatcherProcess {
 }
 
 export async function startWatchers(p: Paths, target: Target, streams: number, dashboards: number): Promise<WatcherProcess> {
-  const child = track(spawn(process.execPath, [p.self, 'watchers', target.host, String(target.port), String(streams), String(dashboards)], { cwd: p.root, stdio: ['pipe', 'pipe', 'inherit'] }));
+  const child = track(
+    spawn(process.execPath, [p.self, 'watchers', target.host, String(target.port), String(streams), String(dashboards)], { cwd: p.root, stdio: ['pipe', 'pipe', 'inherit'] }),
+  );
   await waitForLine(child, /^ready$/m, 30_000, 'watchers');
   const say = async (command: string, answer: RegExp) => {
     const line = waitForLine(child, answer, 30_000, `watchers ${command}`);
@@ -186,7 +188,17 @@ export function runWatchers(args: string[]): void {
   }
   const [host = '127.0.0.1', port = '0', streams = '0', dashboards = '0'] = args;
   const target = { host, port: Number(port) };
-  const stats: WatcherStats = { streams: 0, events: 0, frames: 0, bytes: 0, resyncs: 0, lost: 0, dashboardRequests: new Recorder('dashboard request'), steadyRequests: new Recorder('steady dashboard request'), streamOpens: new Recorder('stream open') };
+  const stats: WatcherStats = {
+    streams: 0,
+    events: 0,
+    frames: 0,
+    bytes: 0,
+    resyncs: 0,
+    lost: 0,
+    dashboardRequests: new Recorder('dashboard request'),
+    steadyRequests: new Recorder('steady dashboard request'),
+    streamOpens: new Recorder('stream open'),
+  };
   let open: Watchers | undefined;
   // One monitor per open period (a monitor enabled again would count the closed time as delay);
   // the worst period's p99 and the longest delay are reported.
@@ -218,11 +230,18 @@ export function runWatchers(args: string[]): void {
     stop: () => {
       commands.close!();
       const figures: WatcherFigures = {
-        streams: stats.streams, events: stats.events, frames: stats.frames, bytes: stats.bytes, resyncs: stats.resyncs, lost: stats.lost,
-        dashboardRequests: stats.dashboardRequests.n, dashboardLatency: summarize(stats.dashboardRequests.slice()),
+        streams: stats.streams,
+        events: stats.events,
+        frames: stats.frames,
+        bytes: stats.bytes,
+        resyncs: stats.resyncs,
+        lost: stats.lost,
+        dashboardRequests: stats.dashboardRequests.n,
+        dashboardLatency: summarize(stats.dashboardRequests.slice()),
         steadyLatency: summarize(stats.steadyRequests.slice()),
         streamOpenLatency: summarize(stats.streamOpens.slice()),
-        ownDelayP99: delay.p99, ownDelayMax: delay.max,
+        ownDelayP99: delay.p99,
+        ownDelayMax: delay.max,
       };
       setTimeout(() => process.exit(0), 100);
       return JSON.stringify(figures);

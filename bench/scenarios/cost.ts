@@ -86,8 +86,16 @@ async function runScript(ctx: Ctx, sc: Script, counting: boolean): Promise<Scrip
   metricsAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   try {
     const t = server.target;
-    workers = await pool(Array.from({ length: sc.workers }, (_, i) => i), 4, (i) => registerOverHttp(t, `cost-${i}`, ALL_TYPES));
-    idle = await pool(Array.from({ length: sc.workers }, (_, i) => i), 4, (i) => registerOverHttp(t, `cost-idle-${i}`, ABSENT_FOUR));
+    workers = await pool(
+      Array.from({ length: sc.workers }, (_, i) => i),
+      4,
+      (i) => registerOverHttp(t, `cost-${i}`, ALL_TYPES),
+    );
+    idle = await pool(
+      Array.from({ length: sc.workers }, (_, i) => i),
+      4,
+      (i) => registerOverHttp(t, `cost-idle-${i}`, ABSENT_FOUR),
+    );
     for (const w of [...workers, ...idle]) if ((await w.signOn()).status !== 204) throw new Error('sign-on failed');
     // A scrape's own statements, to take off each difference of two readings.
     await statements(t);
@@ -95,8 +103,16 @@ async function runScript(ctx: Ctx, sc: Script, counting: boolean): Promise<Scrip
     const scrape = (await statements(t)) - s1;
 
     // Warm-up: every worker runs cycles, then polls, until the JIT has seen it all.
-    await Promise.all(workers.map(async (w) => { for (let i = 0; i < 20; i++) await cycle(w); }));
-    await Promise.all(idle.map(async (w) => { for (let i = 0; i < 50; i++) await w.call('POST', '/task'); }));
+    await Promise.all(
+      workers.map(async (w) => {
+        for (let i = 0; i < 20; i++) await cycle(w);
+      }),
+    );
+    await Promise.all(
+      idle.map(async (w) => {
+        for (let i = 0; i < 50; i++) await w.call('POST', '/task');
+      }),
+    );
 
     // Statements of each request of a cycle, one worker alone (nothing shares its commit).
     const per: ScriptResult['perRequest'] = { task: [], active: [], completed: [], idle: [] };
@@ -121,11 +137,23 @@ async function runScript(ctx: Ctx, sc: Script, counting: boolean): Promise<Scrip
     // CPU and statements per cycle with every worker at work (commits shared as under load).
     const n = sc.workers * sc.cycles;
     const st0 = await statements(t);
-    const cyc = await cpuPer(server, n, () => Promise.all(workers.map(async (w) => { for (let i = 0; i < sc.cycles; i++) await cycle(w); })));
+    const cyc = await cpuPer(server, n, () =>
+      Promise.all(
+        workers.map(async (w) => {
+          for (let i = 0; i < sc.cycles; i++) await cycle(w);
+        }),
+      ),
+    );
     const stmtPerCycle = ((await statements(t)) - st0 - scrape) / n;
     const polls = sc.workers * sc.polls;
     const st1 = await statements(t);
-    const poll = await cpuPer(server, polls, () => Promise.all(idle.map(async (w) => { for (let i = 0; i < sc.polls; i++) await w.call('POST', '/task'); })));
+    const poll = await cpuPer(server, polls, () =>
+      Promise.all(
+        idle.map(async (w) => {
+          for (let i = 0; i < sc.polls; i++) await w.call('POST', '/task');
+        }),
+      ),
+    );
     const stmtPerPoll = ((await statements(t)) - st1 - scrape) / polls;
     assertAlive(server, 'cost');
     return { perRequest: per, stmtPerCycle, stmtPerPoll, cycle: cyc, poll };
@@ -143,7 +171,10 @@ async function runScript(ctx: Ctx, sc: Script, counting: boolean): Promise<Scrip
  */
 async function bareScript(ctx: Ctx, sc: Script): Promise<{ poll: { main: number; all: number }; cycle: { main: number; all: number } }> {
   const base = await startBaseline(ctx.paths);
-  const bare = Array.from({ length: sc.workers }, (_, i) => new SimWorker(base.target, { id: `${i}`, secret: randomSecret(), nickname: `b${i}`, types: ALL_TYPES, platform: 'linux' }));
+  const bare = Array.from(
+    { length: sc.workers },
+    (_, i) => new SimWorker(base.target, { id: `${i}`, secret: randomSecret(), nickname: `b${i}`, types: ALL_TYPES, platform: 'linux' }),
+  );
   const id = '0123456789abcdef01234567';
   const bareCycle = async (w: SimWorker) => {
     await w.call('POST', '/task');
@@ -151,9 +182,25 @@ async function bareScript(ctx: Ctx, sc: Script): Promise<{ poll: { main: number;
     await w.call('POST', `/tasks/${id}/update`, UPDATE_COMPLETED);
   };
   try {
-    await Promise.all(bare.map(async (w) => { for (let i = 0; i < 50; i++) await bareCycle(w); }));
-    const poll = await cpuPer(base, sc.workers * sc.polls, () => Promise.all(bare.map(async (w) => { for (let i = 0; i < sc.polls; i++) await w.call('POST', '/task'); })));
-    const cycle = await cpuPer(base, sc.workers * sc.cycles, () => Promise.all(bare.map(async (w) => { for (let i = 0; i < sc.cycles; i++) await bareCycle(w); })));
+    await Promise.all(
+      bare.map(async (w) => {
+        for (let i = 0; i < 50; i++) await bareCycle(w);
+      }),
+    );
+    const poll = await cpuPer(base, sc.workers * sc.polls, () =>
+      Promise.all(
+        bare.map(async (w) => {
+          for (let i = 0; i < sc.polls; i++) await w.call('POST', '/task');
+        }),
+      ),
+    );
+    const cycle = await cpuPer(base, sc.workers * sc.cycles, () =>
+      Promise.all(
+        bare.map(async (w) => {
+          for (let i = 0; i < sc.cycles; i++) await bareCycle(w);
+        }),
+      ),
+    );
     return { poll, cycle };
   } finally {
     for (const w of bare) w.close();
@@ -172,7 +219,11 @@ export async function cost(ctx: Ctx): Promise<void> {
   const med = (xs: number[]) => round(median(xs), 1);
   const per = counted.perRequest;
   r.add(S, 'script', `${sc.workers} workers × ${sc.cycles} cycles; ${sc.workers} idle workers × ${sc.polls} polls`);
-  r.add(S, 'SQL statements: /task claim / update active / update completed / idle /task (one worker alone)', `${med(per.task)} / ${med(per.active)} / ${med(per.completed)} / ${med(per.idle)}`);
+  r.add(
+    S,
+    'SQL statements: /task claim / update active / update completed / idle /task (one worker alone)',
+    `${med(per.task)} / ${med(per.active)} / ${med(per.completed)} / ${med(per.idle)}`,
+  );
   r.add(S, `SQL statements per full cycle (${sc.workers} workers, commits shared)`, round(counted.stmtPerCycle, 1));
   r.add(S, 'SQL statements per idle poll', round(counted.stmtPerPoll, 1));
   r.add(S, 'serve CPU per full cycle: main thread / all threads', `${round(cpu.cycle.main, 3)} / ${round(cpu.cycle.all, 3)}`, 'ms');

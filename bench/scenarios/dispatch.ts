@@ -37,7 +37,10 @@ export const dispatchMixed = (ctx: Ctx) => runDispatch(ctx, 'mixed');
  */
 async function bareCycles(ctx: Ctx, farm: Farm, workers: number, warmMs: number, measureMs: number): Promise<number> {
   const server = await startBaseline(ctx.paths);
-  const sims = Array.from({ length: workers }, (_, i) => new SimWorker(server.target, { id: `${i}`, secret: randomSecret(), nickname: `bare-${i}`, types: ALL_TYPES, platform: 'linux' }));
+  const sims = Array.from(
+    { length: workers },
+    (_, i) => new SimWorker(server.target, { id: `${i}`, secret: randomSecret(), nickname: `bare-${i}`, types: ALL_TYPES, platform: 'linux' }),
+  );
   const updates = REQUESTS_PER_CYCLE[farm] - 1;
   const from = now() + warmMs;
   const to = from + measureMs;
@@ -167,7 +170,12 @@ async function runDispatch(ctx: Ctx, farm: Farm): Promise<void> {
     r.add(S, 'update completed (2 KB log) p50 / p99', `${completed.p50} / ${completed.p99}`, 'ms');
     const bad = (['task', 'active', 'completed'] as const).reduce((a, k) => a + recs[k].slice(warmEnd, windowEnd).filter((s) => failed(s, k)).length, 0);
     r.add(S, 'failed worker requests', bad, '', '0', bad === 0);
-    r.add(S, 'serve CPU / generator CPU', `${round(((cpuAt.serve1 - cpuAt.serve0) / 1000 / windowS) * 100, 1)} / ${round(((cpuAt.gen.user + cpuAt.gen.system) / 1e6 / windowS) * 100, 1)}`, '% of a core');
+    r.add(
+      S,
+      'serve CPU / generator CPU',
+      `${round(((cpuAt.serve1 - cpuAt.serve0) / 1000 / windowS) * 100, 1)} / ${round(((cpuAt.gen.user + cpuAt.gen.system) / 1e6 / windowS) * 100, 1)}`,
+      '% of a core',
+    );
     // Less noisy than the rate on a shared machine: what one cycle costs serve, all threads.
     const cpuPerCycleMs = cyc.length > 0 ? (cpuAt.serve1 - cpuAt.serve0) / cyc.length : NaN;
     const mainPerCycleMs = cyc.length > 0 ? (cpuAt.main1 - cpuAt.main0) / cyc.length : NaN;
@@ -200,9 +208,9 @@ async function runDispatch(ctx: Ctx, farm: Farm): Promise<void> {
     else if (ctx.dispatchCpuPerCycleMs !== undefined) {
       // Per task, with each generation's own requests: the Flamenco 3 cycle must not cost more.
       const ratio = cpuPerCycleMs / ctx.dispatchCpuPerCycleMs;
-      r.add(S, 'serve CPU per task ÷ Worker 2.5\'s (dispatch above)', ratio, '×', farm === 'v3' ? '≤ 1.0' : undefined, farm === 'v3' ? ratio <= 1 : undefined);
+      r.add(S, "serve CPU per task ÷ Worker 2.5's (dispatch above)", ratio, '×', farm === 'v3' ? '≤ 1.0' : undefined, farm === 'v3' ? ratio <= 1 : undefined);
       // The same per request: what each answer costs, whatever the number of requests per task.
-      r.add(S, 'serve CPU per request ÷ Worker 2.5\'s', (ratio * REQUESTS_PER_CYCLE.v2) / perCycle, '×');
+      r.add(S, "serve CPU per request ÷ Worker 2.5's", (ratio * REQUESTS_PER_CYCLE.v2) / perCycle, '×');
     }
     r.details[farm === 'v2' ? 'dispatch' : `dispatch_${farm}`] = {
       workers: z.dispatchWorkers,

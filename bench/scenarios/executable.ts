@@ -79,7 +79,14 @@ export async function executable(ctx: Ctx): Promise<void> {
   ctx.log(`executable: machine quiet after ${(waited / 1000).toFixed(1)} s`);
 
   const warmRuns = ctx.quick ? 11 : 31;
-  const [warm, floor] = timedRounds([[exe, '--version'], [node, '-e', '0']], warmRuns, 3) as [number[], number[]];
+  const [warm, floor] = timedRounds(
+    [
+      [exe, '--version'],
+      [node, '-e', '0'],
+    ],
+    warmRuns,
+    3,
+  ) as [number[], number[]];
   const warmMs = median(warm);
   ctx.log(`executable: --version warm ${warmMs.toFixed(1)} ms, node -e 0 ${median(floor).toFixed(1)} ms (medians of ${warmRuns})`);
   r.add(S, `--version, warm (median of ${warmRuns})`, round(warmMs, 1), 'ms', '≤ 60 ms', warmMs <= 60);
@@ -104,5 +111,10 @@ export async function executable(ctx: Ctx): Promise<void> {
   const firstMs = median(first);
   ctx.log(`executable: serve start → first answer ${firstMs.toFixed(0)} ms (${Math.min(...first).toFixed(0)}–${Math.max(...first).toFixed(0)})`);
   r.add(S, `serve, empty data dir: start → first answer (median of ${starts})`, round(firstMs, 0), 'ms', '≤ 250 ms', firstMs <= 250);
-  r.details[S] = { warm_ms: warm.map((v) => round(v, 1)), node_e0_ms: floor.map((v) => round(v, 1)), cold_ms: cold.map((v) => round(v, 1)), first_answer_ms: first.map((v) => round(v, 0)) };
+  r.details[S] = {
+    warm_ms: warm.map((v) => round(v, 1)),
+    node_e0_ms: floor.map((v) => round(v, 1)),
+    cold_ms: cold.map((v) => round(v, 1)),
+    first_answer_ms: first.map((v) => round(v, 0)),
+  };
 }

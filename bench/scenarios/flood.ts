@@ -53,15 +53,27 @@ export async function flood(ctx: Ctx): Promise<void> {
   const floodRec = new Recorder('flooding');
   try {
     const target = server.target;
-    const workers = await pool(Array.from({ length: REAL_WORKERS }, (_, i) => i), 4, (i) => registerOverHttp(target, `real-${i}`, ALL_TYPES));
+    const workers = await pool(
+      Array.from({ length: REAL_WORKERS }, (_, i) => i),
+      4,
+      (i) => registerOverHttp(target, `real-${i}`, ALL_TYPES),
+    );
     for (const w of workers) await w.signOn();
 
     // Fewer guesses per id than the per-id limit, so that each one is checked: known ids are the
     // real workers', unknown ones are made up, one request each.
     const guesses = Array.from({ length: 8 * REAL_WORKERS }, (_, i) => i);
     const oracleN = guesses.length;
-    const wrongMs = await answerTime(target, guesses.map((i) => basic(workers[i % REAL_WORKERS]!.ident.id, randomBytes(32).toString('hex'))), 0);
-    const unknownMs = await answerTime(target, guesses.map(() => basic(randomId(), randomBytes(32).toString('hex'))), oracleN);
+    const wrongMs = await answerTime(
+      target,
+      guesses.map((i) => basic(workers[i % REAL_WORKERS]!.ident.id, randomBytes(32).toString('hex'))),
+      0,
+    );
+    const unknownMs = await answerTime(
+      target,
+      guesses.map(() => basic(randomId(), randomBytes(32).toString('hex'))),
+      oracleN,
+    );
 
     const measureMs = ctx.quick ? 5000 : 10_000;
     ctx.log(`${S}: ${REAL_WORKERS} workers running tasks, ${measureMs / 1000} s without flood`);
@@ -78,7 +90,16 @@ export async function flood(ctx: Ctx): Promise<void> {
       const body = Buffer.from(JSON.stringify({ activity: 'x', task_status: 'completed' }));
       while (!floodStop.stopped) {
         const id = i % 2 === 0 ? workers[i % REAL_WORKERS]!.ident.id : randomId();
-        await request(agent, target, 'POST', `/tasks/${randomId()}/update`, { ...basic(id, randomBytes(32).toString('hex')), 'Content-Type': 'application/json' }, body, false, floodRec);
+        await request(
+          agent,
+          target,
+          'POST',
+          `/tasks/${randomId()}/update`,
+          { ...basic(id, randomBytes(32).toString('hex')), 'Content-Type': 'application/json' },
+          body,
+          false,
+          floodRec,
+        );
       }
       agent.destroy();
     });
@@ -103,7 +124,14 @@ export async function flood(ctx: Ctx): Promise<void> {
     r.add(S, 'real workers without flood: p50 / p99', `${q.p50} / ${q.p99}`, 'ms');
     r.add(S, `real workers during the flood: p50 / p99 (${l.count} requests)`, `${l.p50} / ${l.p99}`, 'ms', 'p99 < 1000 ms', l.p99 < 1000);
     const failed = Object.entries(l.statuses).filter(([k]) => !['200', '204'].includes(k));
-    r.add(S, 'real workers: requests not answered 200/204 during the flood', failed.reduce((a, [, v]) => a + v, 0), '', '0', failed.length === 0);
+    r.add(
+      S,
+      'real workers: requests not answered 200/204 during the flood',
+      failed.reduce((a, [, v]) => a + v, 0),
+      '',
+      '0',
+      failed.length === 0,
+    );
     r.add(S, 'flood requests per second, and their answers', `${round(f.count / ((t1 - t0) / 1000), 0)}: ${JSON.stringify(f.statuses)}`);
     r.details.flood = { quiet: q, flood: l, flooding: f, unknownMs, wrongMs };
   } finally {

@@ -51,7 +51,10 @@ async function pollLoop(workers: SimWorker[], server: Server, warmMs: number, me
 async function baselineRun(ctx: Ctx, n: number): Promise<PollResult> {
   const server = await startBaseline(ctx.paths);
   const fakeId = (i: number) => (0x65000000 + i).toString(16).padStart(8, '0') + '0123456789abcdef';
-  const workers = Array.from({ length: n }, (_, i) => new SimWorker(server.target, { id: fakeId(i), secret: randomSecret(), nickname: `w${i}`, types: ALL_TYPES, platform: 'linux' }));
+  const workers = Array.from(
+    { length: n },
+    (_, i) => new SimWorker(server.target, { id: fakeId(i), secret: randomSecret(), nickname: `w${i}`, types: ALL_TYPES, platform: 'linux' }),
+  );
   try {
     return await pollLoop(workers, server, ctx.sizes.idleWarmMs, ctx.sizes.idleMeasureMs);
   } finally {
@@ -108,7 +111,14 @@ export async function idlePoll(ctx: Ctx): Promise<void> {
   r.add(S, 'serve /task p99', result.p99, 'ms');
   r.add(S, 'serve / baseline req/s', Math.round(ratio * 1000) / 10, '%', '≥ 90 %', ratio >= 0.9);
   const non204 = Object.entries(result.statuses).filter(([k]) => k !== '204');
-  r.add(S, 'answers other than 204', non204.reduce((a, [, v]) => a + v, 0), '', '0', non204.length === 0);
+  r.add(
+    S,
+    'answers other than 204',
+    non204.reduce((a, [, v]) => a + v, 0),
+    '',
+    '0',
+    non204.length === 0,
+  );
   r.add(S, 'serve CPU / generator CPU', `${result.serverCpuPct} / ${result.generatorCpuPct}`, '% of a core');
   r.details.idle = { workers: n, registerMs: round(registerMs), baselineBefore: before, baselineAfter: after, serve: result };
 }

@@ -189,7 +189,8 @@ export async function scale(ctx: Ctx): Promise<void> {
   r.add(S, `/task p50 ${big.tasks.toLocaleString('en-US')} ÷ ${small.tasks.toLocaleString('en-US')} tasks`, round(ratio, 2), '×', '≤ 1.5×', ratio <= 1.5);
 
   const byWorkers = points.filter((p) => p.tasks === largest);
-  for (const p of byWorkers) r.add(S, `/task p50 / p99, ${p.workers.toLocaleString('en-US')} workers (${largest.toLocaleString('en-US')} tasks)`, `${p.task.p50} / ${p.task.p99}`, 'ms');
+  for (const p of byWorkers)
+    r.add(S, `/task p50 / p99, ${p.workers.toLocaleString('en-US')} workers (${largest.toLocaleString('en-US')} tasks)`, `${p.task.p50} / ${p.task.p99}`, 'ms');
   const few = byWorkers[0]!;
   const many = byWorkers[byWorkers.length - 1]!;
   const r50 = many.task.p50 / few.task.p50;
@@ -202,7 +203,14 @@ export async function scale(ctx: Ctx): Promise<void> {
     'nothing measurable: p50 ≤ 1.2×, p99 ≤ 1.5×',
     r50 <= 1.2 && r99 <= 1.5,
   );
-  const badTask = points.reduce((a, p) => a + Object.entries(p.task.statuses).filter(([k]) => k !== '200' && k !== '204').reduce((b, [, v]) => b + v, 0), 0);
+  const badTask = points.reduce(
+    (a, p) =>
+      a +
+      Object.entries(p.task.statuses)
+        .filter(([k]) => k !== '200' && k !== '204')
+        .reduce((b, [, v]) => b + v, 0),
+    0,
+  );
   r.add(S, 'measured /task answers other than 200/204', badTask, '', '0', badTask === 0);
   const bgWarm = warmups.filter((w) => (w.workers as number) > z.scalePollers);
   const warmMs = bgWarm.reduce((a, w) => a + (w.ms as number), 0);
@@ -213,10 +221,19 @@ export async function scale(ctx: Ctx): Promise<void> {
 
   const full = largest >= 1_000_000 && (memory?.workers ?? 0) >= 10_000;
   if (memory) {
-    r.add(S, `serve RSS, ${memory.workers.toLocaleString('en-US')} workers + ${memory.tasks.toLocaleString('en-US')} tasks`, memory.rssMB, 'MB', full ? '≤ 250 MB' : '(≤ 250 MB at 10k + 1M: full run)', full ? memory.rssMB <= 250 : undefined);
+    r.add(
+      S,
+      `serve RSS, ${memory.workers.toLocaleString('en-US')} workers + ${memory.tasks.toLocaleString('en-US')} tasks`,
+      memory.rssMB,
+      'MB',
+      full ? '≤ 250 MB' : '(≤ 250 MB at 10k + 1M: full run)',
+      full ? memory.rssMB <= 250 : undefined,
+    );
     r.add(S, 'serve peak RSS (VmHWM) at that point', memory.hwmMB, 'MB');
     const atStart = memory_timeline.find((m) => m.tasks === memory!.tasks && m.what === 'started') as { rssMB: number } | undefined;
-    const beforeWarm = [...memory_timeline].reverse().find((m) => m.tasks === memory!.tasks && String(m.what).startsWith('after ') && String(m.what).includes('claims')) as { rssMB: number } | undefined;
+    const beforeWarm = [...memory_timeline].reverse().find((m) => m.tasks === memory!.tasks && String(m.what).startsWith('after ') && String(m.what).includes('claims')) as
+      | { rssMB: number }
+      | undefined;
     const closed = memory_timeline.find((m) => m.tasks === memory!.tasks && String(m.what).includes('closed')) as { rssMB: number } | undefined;
     r.add(S, 'serve RSS: at start / before warm-ups / after closing the idle connections', `${atStart?.rssMB} / ${beforeWarm?.rssMB} / ${closed?.rssMB}`, 'MB');
   }

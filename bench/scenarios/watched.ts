@@ -68,12 +68,20 @@ export async function watched(ctx: Ctx): Promise<void> {
       await stop.sleep(SETTLE_MS);
       const from = now();
       const mono0 = process.hrtime.bigint();
-      const c0 = { serve: cpuTimeOf(server.pid), watchers: cpuTimeOf(watchers.pid), generator: generatorCpuMs(), main: cpuTimeOf(server.pid, server.pid), sys: cpuTimesOf(server.pid).system };
+      const c0 = {
+        serve: cpuTimeOf(server.pid),
+        watchers: cpuTimeOf(watchers.pid),
+        generator: generatorCpuMs(),
+        main: cpuTimeOf(server.pid, server.pid),
+        sys: cpuTimesOf(server.pid).system,
+      };
       await stop.sleep(windowMs);
       const to = now();
       const ms = to - from;
       windows.push({
-        kind, from, to,
+        kind,
+        from,
+        to,
         monoUs: [Number(mono0 / 1000n), Number(process.hrtime.bigint() / 1000n)],
         cpu: {
           serve: (cpuTimeOf(server.pid) - c0.serve) / ms,
@@ -129,10 +137,24 @@ export async function watched(ctx: Ctx): Promise<void> {
     r.add(S, 'CPU without: serve / generator', `${pct(without.cpu.serve)} / ${pct(without.cpu.generator)}`, '% of a core');
     r.add(S, 'CPU with: serve / generator / watchers', `${pct(withW.cpu.serve)} / ${pct(withW.cpu.generator)} / ${pct(withW.cpu.watchers)}`, '% of a core');
     const perS = (n: number, clients: number) => Math.round(n / Math.max(1, clients) / seconds(of('with')));
-    r.add(S, 'streams open / events per s to each bare stream / frames per s to each dashboard', `${round(st.streams / withW.windows)} / ${perS(st.events, STREAMS)} / ${perS(st.frames, DASHBOARDS)}`);
+    r.add(
+      S,
+      'streams open / events per s to each bare stream / frames per s to each dashboard',
+      `${round(st.streams / withW.windows)} / ${perS(st.events, STREAMS)} / ${perS(st.frames, DASHBOARDS)}`,
+    );
     r.add(S, 'streams dropped (resync) / lost', `${st.resyncs} / ${st.lost}`);
-    r.add(S, 'dashboard requests (jobs list, farm summary) per second / p99 as the dashboards saw it', `${round(st.dashboardRequests / seconds(of('with')), 1)} / ${round(dash.p99, 1)}`, 'req/s / ms');
-    r.add(S, 'dashboard requests on a connection open already, as the dashboards saw them: count / p50 / p99', `${st.steadyLatency.count} / ${round(st.steadyLatency.p50, 1)} / ${round(st.steadyLatency.p99, 1)}`, '- / ms / ms');
+    r.add(
+      S,
+      'dashboard requests (jobs list, farm summary) per second / p99 as the dashboards saw it',
+      `${round(st.dashboardRequests / seconds(of('with')), 1)} / ${round(dash.p99, 1)}`,
+      'req/s / ms',
+    );
+    r.add(
+      S,
+      'dashboard requests on a connection open already, as the dashboards saw them: count / p50 / p99',
+      `${st.steadyLatency.count} / ${round(st.steadyLatency.p50, 1)} / ${round(st.steadyLatency.p99, 1)}`,
+      '- / ms / ms',
+    );
     r.add(S, 'dashboard requests in serve (arrival to answer): mean / p99 at most', `${round(served.meanMs, 2)} / ${served.p99AtMostMs}`, 'ms');
     r.add(S, 'stream opens: p50 / p99', `${round(st.streamOpenLatency.p50, 1)} / ${round(st.streamOpenLatency.p99, 1)}`, 'ms');
     r.add(S, "watchers process's own event-loop delay p99 / max", `${round(st.ownDelayP99, 1)} / ${round(st.ownDelayMax, 1)}`, 'ms');
@@ -145,7 +167,18 @@ export async function watched(ctx: Ctx): Promise<void> {
       with: { cyclesPerS: round(withW.cycles), task: withW.task, cpu: withW.cpu, servePerCycle: withW.servePerCycle },
       cycleRatio: round(cycleRatio),
       p99Ratio: round(p99Ratio),
-      watchers: { streams: st.streams, events: st.events, frames: st.frames, bytes: st.bytes, resyncs: st.resyncs, lost: st.lost, dashboardRequests: dash, steadyRequests: st.steadyLatency, ownDelayP99: st.ownDelayP99, ownDelayMax: st.ownDelayMax },
+      watchers: {
+        streams: st.streams,
+        events: st.events,
+        frames: st.frames,
+        bytes: st.bytes,
+        resyncs: st.resyncs,
+        lost: st.lost,
+        dashboardRequests: dash,
+        steadyRequests: st.steadyLatency,
+        ownDelayP99: st.ownDelayP99,
+        ownDelayMax: st.ownDelayMax,
+      },
       dashboardRequestsInServe: served,
     };
   } finally {
@@ -175,6 +208,9 @@ function dashboardRoutes(metrics: string): { count: number; meanMs: number; p99A
       buckets.set(le, (buckets.get(le) ?? 0) + value);
     }
   }
-  const bound = [...buckets].filter(([le]) => le !== '+Inf').sort(([a], [b]) => Number(a) - Number(b)).find(([, n]) => n >= 0.99 * count);
+  const bound = [...buckets]
+    .filter(([le]) => le !== '+Inf')
+    .sort(([a], [b]) => Number(a) - Number(b))
+    .find(([, n]) => n >= 0.99 * count);
   return { count, meanMs: count > 0 ? (sum / count) * 1000 : 0, p99AtMostMs: bound ? Number(bound[0]) * 1000 : 'over 10 000' };
 }

@@ -12,10 +12,11 @@ export function adminTokenCommand(program: Command): void {
       .command('admin-token')
       .description('print the admin token for the HTTP admin endpoints (made on first use)')
       .option('--rotate', 'replace it with a new token: a running serve takes the new one at once and refuses the old one')
-      .addHelpText('after', '\nThe token lives in the data directory\'s admin-token file (mode 0600); serve reads it again when it changes.'),
+      .addHelpText('after', "\nThe token lives in the data directory's admin-token file (mode 0600); serve reads it again when it changes."),
   ).action(async (opts: CommonOptions & { rotate?: boolean }) => {
     if (managerUrl(opts) !== undefined) {
-      if (opts.rotate) throw new ValidationError("admin-token --rotate writes the data directory's token file: run it on the manager's machine (with --data-dir), not with a manager URL");
+      if (opts.rotate)
+        throw new ValidationError("admin-token --rotate writes the data directory's token file: run it on the manager's machine (with --data-dir), not with a manager URL");
       // Remote: the token is the one given; connecting checks that the manager takes it.
       await withClient(opts, async () => undefined);
       const token = (await remoteToken(opts))!;

@@ -35,20 +35,22 @@ export function backupCommand(program: Command): void {
     try {
       const r = await writeBackup(o.db, o.dataDir, target);
       if (opts.json) return printJson(r);
-      io.out(`wrote ${target}: the database (${counted(r.pages, 'page')}), ${counted(r.task_logs.files, 'task log file')} (${mib(r.task_logs.bytes)})${r.admin_token ? ', the admin token' : ''}\n`);
+      io.out(
+        `wrote ${target}: the database (${counted(r.pages, 'page')}), ${counted(r.task_logs.files, 'task log file')} (${mib(r.task_logs.bytes)})${r.admin_token ? ', the admin token' : ''}\n`,
+      );
     } finally {
       o.close();
     }
   });
 
-  const restore = program
-    .command('restore <dir>')
-    .description('put a backup made by \'backup\' into a data directory that holds no database (stop serve first)');
+  const restore = program.command('restore <dir>').description("put a backup made by 'backup' into a data directory that holds no database (stop serve first)");
   common(refuseRemote(restore, 'restore'), true, false).action(async (dir: string, opts: CommonOptions) => {
     const dataDir = resolveDataDir(opts.dataDir);
     const r = restoreBackup(path.resolve(dir), dataDir);
     if (opts.json) return printJson(r);
     const kept = r.task_logs.kept > 0 ? ` (${r.task_logs.kept} already there, kept)` : '';
-    io.out(`restored ${r.from} into ${dataDir}: the database, ${counted(r.task_logs.files, 'task log file')}${kept}${r.admin_token ? ', the admin token' : ''}; start serve on it\n`);
+    io.out(
+      `restored ${r.from} into ${dataDir}: the database, ${counted(r.task_logs.files, 'task log file')}${kept}${r.admin_token ? ', the admin token' : ''}; start serve on it\n`,
+    );
   });
 }

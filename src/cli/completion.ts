@@ -125,12 +125,13 @@ ${bashScript(program).split('\n').slice(4).join('\n')}`;
 
 export function completionCommand(program: Command): void {
   // --data-dir is accepted like everywhere else; the script passes the one typed on each line.
-  common(program.command('completion <shell>').description('print a shell completion script (bash or zsh): source <(flamenco-mgr completion bash)'), false)
-    .action((shell: string) => {
+  common(program.command('completion <shell>').description('print a shell completion script (bash or zsh): source <(flamenco-mgr completion bash)'), false).action(
+    (shell: string) => {
       if (shell === 'bash') io.out(bashScript(program));
       else if (shell === 'zsh') io.out(zshScript(program));
       else throw new ValidationError(`completion: "${shell}" is not a supported shell (bash, zsh)`);
-    });
+    },
+  );
 
   // What the scripts ask while the user types: one candidate per line.
   common(program.command('__complete <kind>', { hidden: true }), false, true).action(async (kind: string, opts: CommonOptions) => {

@@ -24,7 +24,7 @@ export function common(cmd: Command, json = true, remote = json): Command {
   if (remote) {
     cmd
       .option('--manager <url>', 'work on the manager at this URL over its HTTP API (default: $FLAMENCO_MGR_URL)')
-      .option('--token <token>', 'the manager\'s admin token (default: $FLAMENCO_MGR_TOKEN)')
+      .option('--token <token>', "the manager's admin token (default: $FLAMENCO_MGR_TOKEN)")
       .option('--token-file <file>', 'read the admin token from this file (default: $FLAMENCO_MGR_TOKEN_FILE or ~/.config/flamenco-mgr/token)');
   }
   return cmd;

@@ -35,7 +35,7 @@ export function blocklistCommand(program: Command): void {
       .command('clear')
       .description('remove blocklist entries of a job')
       .option('--job <id>', 'the job (required)')
-      .option('--worker <id>', 'only this worker\'s entries')
+      .option('--worker <id>', "only this worker's entries")
       .option('--task-type <type>', 'only this task type'),
   ).action(async (_: unknown, cmd: Command) => {
     // `blocklist` itself has --job, --data-dir and --json and takes them wherever they appear on

@@ -59,11 +59,21 @@ export function omittedNote(omitted: number, one: string): string {
 const ANSI: Record<string, string> = { green: '32', red: '31', yellow: '33', cyan: '36', dim: '2' };
 
 const STATUS_COLOURS: Record<string, string> = {
-  completed: 'green', awake: 'green',
-  active: 'cyan', starting: 'cyan', testing: 'cyan',
-  failed: 'red', error: 'red', timeout: 'red',
-  'soft-failed': 'yellow', 'cancel-requested': 'yellow', 'pause-requested': 'yellow',
-  paused: 'dim', canceled: 'dim', asleep: 'dim', offline: 'dim',
+  completed: 'green',
+  awake: 'green',
+  active: 'cyan',
+  starting: 'cyan',
+  testing: 'cyan',
+  failed: 'red',
+  error: 'red',
+  timeout: 'red',
+  'soft-failed': 'yellow',
+  'cancel-requested': 'yellow',
+  'pause-requested': 'yellow',
+  paused: 'dim',
+  canceled: 'dim',
+  asleep: 'dim',
+  offline: 'dim',
 };
 
 /** A status in its colour, when the style has colour. */

@@ -13,12 +13,7 @@ function humanText(compilers: readonly JobCompiler[]): string {
     .map((c) => {
       const head = `${c.job_type}: ${c.description}`;
       if (c.settings.length === 0) return `${head}\n  (no settings)`;
-      const rows = c.settings.map((s) => [
-        s.name,
-        s.type,
-        s.required ? 'required' : s.default === undefined ? 'optional' : `default ${JSON.stringify(s.default)}`,
-        s.description,
-      ]);
+      const rows = c.settings.map((s) => [s.name, s.type, s.required ? 'required' : s.default === undefined ? 'optional' : `default ${JSON.stringify(s.default)}`, s.description]);
       const body = table(['SETTING', 'TYPE', 'REQUIRED/DEFAULT', 'DESCRIPTION'], rows);
       return `${head}\n${body.replace(/^/gm, '  ')}`;
     })

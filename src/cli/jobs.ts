@@ -13,7 +13,11 @@ import { frameOf, showView, type WatchOptions, withWatch } from './live';
 import { DEFAULT_TASK_LIMIT, parseLimit } from '../core/listing';
 
 export function jobsCommand(program: Command): void {
-  common(withWatch(withLimit(withOutput(program.command('jobs').description('list the current jobs: unfinished ones and those finished in the last 24 hours (--all: every job)')), 'jobs')))
+  common(
+    withWatch(
+      withLimit(withOutput(program.command('jobs').description('list the current jobs: unfinished ones and those finished in the last 24 hours (--all: every job)')), 'jobs'),
+    ),
+  )
     .option('--status <status>', 'only jobs in this status')
     .action(async (opts: CommonOptions & TableOptions & LimitOptions & WatchOptions & { status?: string }) => {
       const listing = listingOf(opts);
@@ -39,7 +43,6 @@ export function jobsCommand(program: Command): void {
       });
     });
 
-
   const action = (name: string, description: string, what: JobAction, verb: string) =>
     common(program.command(`${name} <job-id>`).description(description)).action(async (id: string, opts: CommonOptions) => {
       const job = await withClient(opts, (c) => c.jobAction(id, what));
@@ -50,7 +53,7 @@ export function jobsCommand(program: Command): void {
   action('pause-job', 'pause a job: no new tasks start, running ones finish', 'pause', 'paused');
   action('resume-job', 'resume a paused job', 'resume', 'resumed');
 
-  common(program.command('set-priority <job-id> <priority>').description('change a job\'s priority (0-100, higher runs first)')).action(
+  common(program.command('set-priority <job-id> <priority>').description("change a job's priority (0-100, higher runs first)")).action(
     async (id: string, priority: string, opts: CommonOptions) => {
       if (!/^\d+$/.test(priority)) throw new ValidationError(`priority: "${priority}" is not a whole number from 0 to 100`);
       const job = await withClient(opts, (c) => c.setPriority(id, Number(priority)));
@@ -59,13 +62,11 @@ export function jobsCommand(program: Command): void {
     },
   );
 
-  common(program.command('delete-job <job-id>').description('delete a job with nothing running: its tasks and logs')).action(
-    async (id: string, opts: CommonOptions) => {
-      const jobId = await withClient(opts, (c) => c.deleteJob(id));
-      if (opts.json) return printJson({ deleted: jobId });
-      io.out(`deleted job ${jobId}\n`);
-    },
-  );
+  common(program.command('delete-job <job-id>').description('delete a job with nothing running: its tasks and logs')).action(async (id: string, opts: CommonOptions) => {
+    const jobId = await withClient(opts, (c) => c.deleteJob(id));
+    if (opts.json) return printJson({ deleted: jobId });
+    io.out(`deleted job ${jobId}\n`);
+  });
 
   taskLogCommand(program);
   waitJobCommand(program);

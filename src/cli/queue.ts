@@ -46,8 +46,8 @@ export function requeueCommand(program: Command): void {
   common(
     program
       .command('requeue')
-      .description('put tasks back in the queue: a whole job (or its failed tasks), single tasks, or a worker\'s running tasks')
-      .option('--job <id>', 'requeue this job\'s tasks')
+      .description("put tasks back in the queue: a whole job (or its failed tasks), single tasks, or a worker's running tasks")
+      .option('--job <id>', "requeue this job's tasks")
       .option('--failed-only', 'with --job: only its failed tasks')
       .option('--task <id...>', 'requeue these tasks')
       .option('--worker <id>', 'requeue the tasks this worker is running'),

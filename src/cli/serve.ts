@@ -31,7 +31,7 @@ export function managerUrls(host: string, port: number): string[] {
 
 /** Who may submit from Blender and read the dashboard without the admin token. */
 export function trustedLine(networks: string[]): string {
-  if (networks.length === 0) return 'without a token: nobody (trusted_networks is empty); everything but the workers\' calls needs the admin token';
+  if (networks.length === 0) return "without a token: nobody (trusted_networks is empty); everything but the workers' calls needs the admin token";
   return `without a token (trusted_networks): ${networks.join(', ')} may submit jobs from Blender and read the dashboard`;
 }
 
@@ -44,7 +44,7 @@ export function serveCommand(program: Command): void {
       .option('--config <file.json>', 'configuration file (JSON); SIGHUP re-reads it')
       .option('--log-level <level>', 'debug, info, warn or error', 'info')
       .option('--no-ssdp', 'do not answer SSDP discovery searches from workers')
-      .option('--new-farm', "start an empty farm although the data directory held one whose database is missing or empty"),
+      .option('--new-farm', 'start an empty farm although the data directory held one whose database is missing or empty'),
     false,
   ).action(async (opts: ServeOptions) => {
     if (!isLogLevel(opts.logLevel)) throw new ValidationError(`--log-level: "${opts.logLevel}" is not one of debug, info, warn, error`);

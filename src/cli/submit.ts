@@ -38,27 +38,25 @@ export function submitCommand(program: Command): void {
     program
       .command('submit <file>')
       .description('submit a job document (a JSON file, or - for standard input)')
-      .option('--priority <0-100>', 'override the document\'s priority')
+      .option('--priority <0-100>', "override the document's priority")
       .option('--paused', 'submit the job paused (resume it with resume-job)')
       .option('--tag <tag>', 'only workers with this tag run the job')
       .addHelpText('after', SUBMIT_HELP),
-  ).action(
-    async (file: string, opts: CommonOptions & { priority?: string; paused?: boolean; tag?: string }) => {
-      if (opts.priority !== undefined && !/^\d+$/.test(opts.priority)) {
-        throw new ValidationError(`--priority: "${opts.priority}" is not a whole number from 0 to 100`);
-      }
-      const doc = readDocument(file);
-      if (isPlainObject(doc)) {
-        const d = doc;
-        if (opts.priority !== undefined) d.priority = Number(opts.priority);
-        if (opts.paused) d.start_paused = true;
-        if (opts.tag !== undefined) d.tag = opts.tag;
-      }
-      const r = await withClient(opts, (c) => c.submit(doc));
-      if (opts.json) return printJson(r);
-      io.out(`${r.id}\n`);
-      io.err(`submitted job ${r.id} with ${counted(r.tasks, 'task')}\n`);
-      for (const w of r.warnings) io.err(`warning: ${w}\n`);
-    },
-  );
+  ).action(async (file: string, opts: CommonOptions & { priority?: string; paused?: boolean; tag?: string }) => {
+    if (opts.priority !== undefined && !/^\d+$/.test(opts.priority)) {
+      throw new ValidationError(`--priority: "${opts.priority}" is not a whole number from 0 to 100`);
+    }
+    const doc = readDocument(file);
+    if (isPlainObject(doc)) {
+      const d = doc;
+      if (opts.priority !== undefined) d.priority = Number(opts.priority);
+      if (opts.paused) d.start_paused = true;
+      if (opts.tag !== undefined) d.tag = opts.tag;
+    }
+    const r = await withClient(opts, (c) => c.submit(doc));
+    if (opts.json) return printJson(r);
+    io.out(`${r.id}\n`);
+    io.err(`submitted job ${r.id} with ${counted(r.tasks, 'task')}\n`);
+    for (const w of r.warnings) io.err(`warning: ${w}\n`);
+  });
 }

@@ -47,10 +47,17 @@ export function workerSoftware(w: Pick<WorkerView, 'generation' | 'version'>): s
 
 export function workersTable(workers: WorkerView[], style: Style, now: number): string {
   const rows = workers.map((w) => [
-    w.id, w.nickname, w.status || '(registered)',
+    w.id,
+    w.nickname,
+    w.status || '(registered)',
     w.status_requested ? `${w.status_requested}${w.lazy_status_request ? ' (lazy)' : ''}` : '-',
-    w.platform, w.address, taskLabel(w.current_job_name, w.current_task_name), relativeTime(Date.parse(w.last_seen), now),
-    workerSoftware(w), w.supported_task_types.join(','), w.tags.join(',') || '-',
+    w.platform,
+    w.address,
+    taskLabel(w.current_job_name, w.current_task_name),
+    relativeTime(Date.parse(w.last_seen), now),
+    workerSoftware(w),
+    w.supported_task_types.join(','),
+    w.tags.join(',') || '-',
   ]);
   return table(['ID', 'NICKNAME', 'STATUS', 'REQUESTED', 'PLATFORM', 'ADDRESS', 'TASK', 'LAST SEEN', 'WORKER', 'TASK TYPES', 'TAGS'], rows, style, {
     ids: ['ID'],

@@ -27,7 +27,7 @@ export function taskLogCommand(program: Command): void {
   common(
     program
       .command('task-log <task>')
-      .description('print a task\'s log: its latest run, or earlier ones (each time a task is handed out anew is a run)')
+      .description("print a task's log: its latest run, or earlier ones (each time a task is handed out anew is a run)")
       .option('--tail <n>', 'only the last n lines')
       .option('--follow', 'keep printing what is appended, until the task ends (or Ctrl-C)')
       .option('--run <n>', 'the n-th run (1 = the first)')

@@ -29,7 +29,14 @@ export function webhooksCommand(program: Command): void {
       const now = c.now();
       const at = (iso: string | null) => (iso ? relativeTime(Date.parse(iso), now) : '-');
       const rows = r.deliveries.map((d) => [
-        String(d.id), d.event, d.status, String(d.attempts), at(d.last_attempt), d.next_attempt ? at(d.next_attempt) : '-', d.url, d.last_error ?? '',
+        String(d.id),
+        d.event,
+        d.status,
+        String(d.attempts),
+        at(d.last_attempt),
+        d.next_attempt ? at(d.next_attempt) : '-',
+        d.url,
+        d.last_error ?? '',
       ]);
       // A delivery given up may be older than the newest shown: say that there are some.
       io.out(`${r.pending} pending${r.failed > 0 ? `, ${r.failed} failed` : ''}\n`);

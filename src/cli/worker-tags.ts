@@ -18,7 +18,13 @@ interface TagOptions extends CommonOptions {
 function changeFrom(opts: TagOptions): TagChange | undefined {
   const given = [opts.set !== undefined, opts.add !== undefined, opts.remove !== undefined, opts.clear === true].filter(Boolean).length;
   if (given > 1) throw new ValidationError('give one of --set, --add, --remove or --clear');
-  if (opts.set !== undefined) return { set: opts.set.split(',').map((t) => t.trim()).filter((t) => t !== '') };
+  if (opts.set !== undefined)
+    return {
+      set: opts.set
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t !== ''),
+    };
   if (opts.add !== undefined) return { add: opts.add };
   if (opts.remove !== undefined) return { remove: opts.remove };
   if (opts.clear) return { clear: true };

@@ -184,7 +184,17 @@ export interface Attention {
   failed_omitted: number;
   workers: TroubledWorker[];
   /** Jobs with tasks running, with how far they are and their estimated end (core/jobs/pace.ts). */
-  running: { job: string; name: string; status: string; completed: number; total: number; running: number; run_started: string | null; estimated_end: string | null; mean_task_ms: number | null }[];
+  running: {
+    job: string;
+    name: string;
+    status: string;
+    completed: number;
+    total: number;
+    running: number;
+    run_started: string | null;
+    estimated_end: string | null;
+    mean_task_ms: number | null;
+  }[];
 }
 
 /** What the dashboard writes under a last-rendered image. */

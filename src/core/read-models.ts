@@ -46,11 +46,24 @@ export function workerView(repos: Repos, w: WorkerRecord, now: number, heard: He
   const h = heard(w);
   const silence = silenceOf(w, h.at, now, h.lagMs);
   return {
-    id: w.id, nickname: w.nickname, status: w.status, status_requested: w.status_requested || null,
-    lazy_status_request: w.lazy_status_request, platform: w.platform, address: w.address, software: w.software,
-    generation: w.generation, version: softwareVersion(w.software), can_restart: w.can_restart,
-    supported_task_types: w.supported_task_types, tags: w.tags, current_task: w.current_task, current_task_name: task?.name ?? null,
-    current_job: jobName === undefined ? null : task!.job_id, current_job_name: jobName ?? null, last_seen: isoTime(h.at),
+    id: w.id,
+    nickname: w.nickname,
+    status: w.status,
+    status_requested: w.status_requested || null,
+    lazy_status_request: w.lazy_status_request,
+    platform: w.platform,
+    address: w.address,
+    software: w.software,
+    generation: w.generation,
+    version: softwareVersion(w.software),
+    can_restart: w.can_restart,
+    supported_task_types: w.supported_task_types,
+    tags: w.tags,
+    current_task: w.current_task,
+    current_task_name: task?.name ?? null,
+    current_job: jobName === undefined ? null : task!.job_id,
+    current_job_name: jobName ?? null,
+    last_seen: isoTime(h.at),
     silent: silence ? { poll_s: silence.poll_ms / 1000 } : null,
   };
 }
@@ -88,9 +101,20 @@ export function jobView(repos: Repos, j: JobListing, counts: Record<TaskStatus, 
   const workers = (windowMs: number) => repos.taskRuns.recentWorkers(j.id, windowMs);
   const pace = ran ? paceOf(j.status, c, repos.taskRuns.pace(j.id, active), active ? repos.taskRuns.openForJob(j.id) : [], workers, now) : NO_PACE;
   return {
-    id: j.id, name: j.name, job_type: j.job_type, status: j.status, priority: j.priority, created: isoTime(j.created),
-    updated: isoTime(j.updated), activity: j.activity, tag: j.tag, metadata: j.metadata,
-    submitter_platform: j.submitter_platform, tasks: c, actions: offered(j.status, c), ...pace,
+    id: j.id,
+    name: j.name,
+    job_type: j.job_type,
+    status: j.status,
+    priority: j.priority,
+    created: isoTime(j.created),
+    updated: isoTime(j.updated),
+    activity: j.activity,
+    tag: j.tag,
+    metadata: j.metadata,
+    submitter_platform: j.submitter_platform,
+    tasks: c,
+    actions: offered(j.status, c),
+    ...pace,
   };
 }
 
@@ -102,10 +126,22 @@ export function taskView(repos: Repos, t: TaskRecord, nicknames = new Map<string
     if (nickname) nicknames.set(t.worker_id, nickname);
   }
   return {
-    id: t.id, job: t.job_id, name: t.name, status: t.status, task_type: t.task_type, priority: t.priority,
-    parents: repos.taskParents.parents(t.id), worker: t.worker_id, worker_nickname: nickname, activity: t.activity,
-    progress: taskProgress(t.status, t.task_progress), failed_by_workers: repos.taskFailures.list(t.id).map((f) => ({ id: f.worker_id, identifier: f.identifier })),
-    log_tail: t.log_tail, updated: isoTime(t.updated), started: r ? isoTime(r.started) : null, ended: r?.ended ? isoTime(r.ended) : null,
+    id: t.id,
+    job: t.job_id,
+    name: t.name,
+    status: t.status,
+    task_type: t.task_type,
+    priority: t.priority,
+    parents: repos.taskParents.parents(t.id),
+    worker: t.worker_id,
+    worker_nickname: nickname,
+    activity: t.activity,
+    progress: taskProgress(t.status, t.task_progress),
+    failed_by_workers: repos.taskFailures.list(t.id).map((f) => ({ id: f.worker_id, identifier: f.identifier })),
+    log_tail: t.log_tail,
+    updated: isoTime(t.updated),
+    started: r ? isoTime(r.started) : null,
+    ended: r?.ended ? isoTime(r.ended) : null,
   };
 }
 
@@ -174,7 +210,9 @@ export class ReadModels {
     const nicknames = new Map<string, string>();
     const runs = this.repos.taskRuns.latestFor(items.map((t) => t.id));
     const job = {
-      ...jobView(this.repos, j, counts, this.clock.now(), this.needs.offeredActions), settings: j.settings, warnings: this.stuck?.forJob(j.id) ?? [],
+      ...jobView(this.repos, j, counts, this.clock.now(), this.needs.offeredActions),
+      settings: j.settings,
+      warnings: this.stuck?.forJob(j.id) ?? [],
       first_failure: this.firstFailure(j.id),
       task_list: items.map((t) => taskView(this.repos, t, nicknames, runs.get(t.id) ?? null)),
     };
@@ -185,7 +223,13 @@ export class ReadModels {
   firstFailure(jobId: string): FirstFailure | null {
     const f = this.repos.taskRuns.firstFailure(jobId);
     if (!f) return null;
-    return { task: f.task_id, task_name: this.repos.tasks.label(f.task_id)?.name ?? f.task_id, worker_nickname: f.worker_name, ended: isoTime(f.ended ?? f.started), activity: f.activity };
+    return {
+      task: f.task_id,
+      task_name: this.repos.tasks.label(f.task_id)?.name ?? f.task_id,
+      worker_nickname: f.worker_name,
+      ended: isoTime(f.ended ?? f.started),
+      activity: f.activity,
+    };
   }
 
   /** A job with its settings but without its tasks (the Blender add-on's Job). */
@@ -218,9 +262,15 @@ export class ReadModels {
     return {
       ...t,
       runs: runs.map((r, i) => ({
-        worker: r.worker_id, worker_nickname: r.worker_name, started: isoTime(r.started), ended: r.ended === null ? null : isoTime(r.ended),
+        worker: r.worker_id,
+        worker_nickname: r.worker_name,
+        started: isoTime(r.started),
+        ended: r.ended === null ? null : isoTime(r.ended),
         // A run still going says what the task says now.
-        outcome: r.outcome, activity: r.ended === null ? t.activity : r.activity, duration_ms: (r.ended ?? now) - r.started, log_run: offset + i + 1 >= 1 ? offset + i + 1 : null,
+        outcome: r.outcome,
+        activity: r.ended === null ? t.activity : r.activity,
+        duration_ms: (r.ended ?? now) - r.started,
+        log_run: offset + i + 1 >= 1 ? offset + i + 1 : null,
       })),
     };
   }
@@ -241,7 +291,8 @@ export class ReadModels {
       else if (w.status === 'error') why = `in error since ${since}`;
       else {
         const s = silenceOf(w, h.at, now, h.lagMs);
-        if (s) why = `silent for ${Math.round(s.silent_ms / 1000)} s (it asks every ${s.poll_ms / 1000} s when ${w.status === 'asleep' ? 'asleep' : w.current_task ? 'running a task' : 'idle'}): killed or cut off?`;
+        if (s)
+          why = `silent for ${Math.round(s.silent_ms / 1000)} s (it asks every ${s.poll_ms / 1000} s when ${w.status === 'asleep' ? 'asleep' : w.current_task ? 'running a task' : 'idle'}): killed or cut off?`;
       }
       if (why) out.push({ id: w.id, nickname: w.nickname, status: w.status, last_seen: since, why });
     }

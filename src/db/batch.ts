@@ -34,7 +34,12 @@ export class WriteBatch {
 
   /** Resolves once the writes made so far are committed. */
   committed(): Promise<void> {
-    return this.open ? this.done : Promise.resolve();
+    return this.pending() ?? Promise.resolve();
+  }
+
+  /** The commit the writes made so far wait for; undefined when there is none to wait for. */
+  pending(): Promise<void> | undefined {
+    return this.open ? this.done : undefined;
   }
 
   /**

@@ -37,8 +37,13 @@ export class BlocklistRepo {
 
   /** The first `limit` entries (of a job, or all) by creation, and how many there are in all. */
   listed(jobId: string | undefined, limit: number): { entries: BlockRecord[]; total: number } {
-    const entries = this.s.get('SELECT * FROM blocklist WHERE (@jobId IS NULL OR job_id = @jobId) ORDER BY created LIMIT @limit').all({ jobId: jobId ?? null, limit }) as BlockRecord[];
-    const total = this.s.get('SELECT COUNT(*) FROM blocklist WHERE (@jobId IS NULL OR job_id = @jobId)').pluck().get({ jobId: jobId ?? null }) as number;
+    const entries = this.s
+      .get('SELECT * FROM blocklist WHERE (@jobId IS NULL OR job_id = @jobId) ORDER BY created LIMIT @limit')
+      .all({ jobId: jobId ?? null, limit }) as BlockRecord[];
+    const total = this.s
+      .get('SELECT COUNT(*) FROM blocklist WHERE (@jobId IS NULL OR job_id = @jobId)')
+      .pluck()
+      .get({ jobId: jobId ?? null }) as number;
     return { entries, total };
   }
 }

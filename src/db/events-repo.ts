@@ -32,7 +32,7 @@ export class EventsRepo {
 
   /** The oldest event still kept (undefined when the journal is empty). */
   firstId(): number | undefined {
-    return this.s.get('SELECT min(id) FROM events').pluck().get() as number | undefined ?? undefined;
+    return (this.s.get('SELECT min(id) FROM events').pluck().get() as number | undefined) ?? undefined;
   }
 
   /** Forgets events up to and including `id`, at most `max` of them (the oldest). */

@@ -78,9 +78,7 @@ export class JobsRepo {
   /** Jobs without their settings, in creation order, all or of one status. */
   listings(status?: JobStatus): JobListing[] {
     const rows = (
-      status
-        ? this.s.get(`SELECT ${LISTING_COLUMNS} FROM jobs WHERE status = ? ORDER BY seq`).all(status)
-        : this.s.get(`SELECT ${LISTING_COLUMNS} FROM jobs ORDER BY seq`).all()
+      status ? this.s.get(`SELECT ${LISTING_COLUMNS} FROM jobs WHERE status = ? ORDER BY seq`).all(status) : this.s.get(`SELECT ${LISTING_COLUMNS} FROM jobs ORDER BY seq`).all()
     ) as Omit<Row, 'settings'>[];
     return rows.map((r) => ({ ...r, metadata: JSON.parse(r.metadata) as Record<string, string> }));
   }

@@ -55,8 +55,6 @@ export class NamesRepo {
   }
 
   private byPrefix(table: 'jobs' | 'workers' | 'tasks', nameColumn: string, prefix: string): NameMatch[] {
-    return this.s
-      .get(`SELECT id, ${nameColumn} AS name FROM ${table} WHERE id >= ? AND id < ? ORDER BY id LIMIT ${MAX_MATCHES}`)
-      .all(...prefixRange(prefix)) as NameMatch[];
+    return this.s.get(`SELECT id, ${nameColumn} AS name FROM ${table} WHERE id >= ? AND id < ? ORDER BY id LIMIT ${MAX_MATCHES}`).all(...prefixRange(prefix)) as NameMatch[];
   }
 }

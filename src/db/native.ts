@@ -9,10 +9,7 @@
 //   $XDG_CACHE_HOME/flamenco-mgr, ~/.cache/flamenco-mgr, $TMPDIR/flamenco-mgr-native-<uid>,
 //   and as a last resort a fresh private temp directory removed at exit.
 import { createHash } from 'node:crypto';
-import {
-  chmodSync, closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync,
-  rmSync, writeFileSync,
-} from 'node:fs';
+import { chmodSync, closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import * as sea from 'node:sea';
@@ -44,11 +41,7 @@ export function nativeBinding(): string | object {
     return addon!;
   }
   // The bundle runs from dist/, the sources (tests) from src/db/.
-  const candidates = [
-    path.join(__dirname, '..', ...ADDON_IN_PROJECT),
-    path.join(__dirname, '..', '..', ...ADDON_IN_PROJECT),
-    path.join(process.cwd(), ...ADDON_IN_PROJECT),
-  ];
+  const candidates = [path.join(__dirname, '..', ...ADDON_IN_PROJECT), path.join(__dirname, '..', '..', ...ADDON_IN_PROJECT), path.join(process.cwd(), ...ADDON_IN_PROJECT)];
   for (const c of candidates) if (existsSync(c)) return c;
   throw new Error(`better-sqlite3 addon not found (looked in ${candidates.join(', ')}); run 'npm ci'`);
 }

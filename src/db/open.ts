@@ -70,7 +70,11 @@ function createPrivately(file: string): void {
  */
 export function makeFarmPrivate(dataDir: string): void {
   const modes: [string, number][] = [
-    [DB_FILE, PRIVATE_FILE], [`${DB_FILE}-wal`, PRIVATE_FILE], [`${DB_FILE}-shm`, PRIVATE_FILE], ['task-logs', PRIVATE_DIR], ['last-rendered', PRIVATE_DIR],
+    [DB_FILE, PRIVATE_FILE],
+    [`${DB_FILE}-wal`, PRIVATE_FILE],
+    [`${DB_FILE}-shm`, PRIVATE_FILE],
+    ['task-logs', PRIVATE_DIR],
+    ['last-rendered', PRIVATE_DIR],
   ];
   for (const [f, mode] of modes) {
     try {
@@ -102,9 +106,7 @@ const NO_BACKFILLS: Backfills = {
 export function migrate(db: DB, backfills: Backfills = NO_BACKFILLS): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {
-    throw new SchemaTooNewError(
-      `this database has schema version ${current}, newer than this flamenco-mgr understands (${MIGRATIONS.length}); use a newer flamenco-mgr`,
-    );
+    throw new SchemaTooNewError(`this database has schema version ${current}, newer than this flamenco-mgr understands (${MIGRATIONS.length}); use a newer flamenco-mgr`);
   }
   if (current === MIGRATIONS.length) return;
   // Backfills that need the program's own rules, not SQL's.
@@ -125,6 +127,7 @@ function v3EquivalentColumn(commands: unknown, backfills: Backfills): number {
   } catch {
     return 0;
   }
-  const ok = Array.isArray(parsed) && parsed.every((c) => typeof c === 'object' && c !== null && typeof c.name === 'string' && typeof c.settings === 'object' && c.settings !== null);
+  const ok =
+    Array.isArray(parsed) && parsed.every((c) => typeof c === 'object' && c !== null && typeof c.name === 'string' && typeof c.settings === 'object' && c.settings !== null);
   return ok && backfills.v3Equivalent(parsed as { name: string; settings: Record<string, unknown> }[]) ? 1 : 0;
 }

@@ -33,9 +33,7 @@ export class TaskCountsRepo {
   /** Recounts a job's tasks after a bulk status change. */
   recount(jobId: string): void {
     this.deleteForJob(jobId);
-    this.s
-      .get('INSERT INTO job_task_counts (job_id, status, n) SELECT job_id, status, COUNT(*) FROM tasks WHERE job_id = ? GROUP BY status')
-      .run(jobId);
+    this.s.get('INSERT INTO job_task_counts (job_id, status, n) SELECT job_id, status, COUNT(*) FROM tasks WHERE job_id = ? GROUP BY status').run(jobId);
   }
 
   deleteForJob(jobId: string): void {

@@ -14,9 +14,7 @@ export class TaskFailuresRepo {
   }
 
   add(taskId: string, workerId: string, identifier: string, now: number): void {
-    this.s
-      .get('INSERT OR IGNORE INTO task_failures (task_id, worker_id, identifier, created) VALUES (?, ?, ?, ?)')
-      .run(taskId, workerId, identifier, now);
+    this.s.get('INSERT OR IGNORE INTO task_failures (task_id, worker_id, identifier, created) VALUES (?, ?, ?, ?)').run(taskId, workerId, identifier, now);
   }
 
   list(taskId: string): FailureRecord[] {

@@ -31,9 +31,7 @@ export class TaskRunsRepo {
   }
 
   start(taskId: string, jobId: string, workerId: string, workerName: string, now: number): void {
-    this.s
-      .get('INSERT INTO task_runs (task_id, job_id, worker_id, worker_name, started) VALUES (?, ?, ?, ?, ?)')
-      .run(taskId, jobId, workerId, workerName, now);
+    this.s.get('INSERT INTO task_runs (task_id, job_id, worker_id, worker_name, started) VALUES (?, ?, ?, ?, ?)').run(taskId, jobId, workerId, workerName, now);
   }
 
   /** Ends the task's open run with its new status and the task's activity as it stands now. */
@@ -76,9 +74,10 @@ export class TaskRunsRepo {
     const first = this.s.get('SELECT min(started) FROM task_runs WHERE job_id = ?').pluck().get(jobId) as number | null;
     const last = this.s.get('SELECT max(ended) FROM task_runs WHERE job_id = ?').pluck().get(jobId) as number | null;
     if (!completed || first === null) return { completed_runs: 0, completed_ms: 0, first_started: first, last_ended: last };
-    const done = this.s
-      .get("SELECT count(*) AS n, coalesce(sum(ended - started), 0) AS ms FROM task_runs WHERE job_id = ? AND outcome = 'completed'")
-      .get(jobId) as { n: number; ms: number };
+    const done = this.s.get("SELECT count(*) AS n, coalesce(sum(ended - started), 0) AS ms FROM task_runs WHERE job_id = ? AND outcome = 'completed'").get(jobId) as {
+      n: number;
+      ms: number;
+    };
     return { completed_runs: done.n, completed_ms: done.ms, first_started: first, last_ended: last };
   }
 
@@ -89,14 +88,15 @@ export class TaskRunsRepo {
   recentWorkers(jobId: string, window: number): number {
     const newest = this.s.get('SELECT max(started) FROM task_runs WHERE job_id = ?').pluck().get(jobId) as number | null;
     if (newest === null) return 0;
-    return this.s.get('SELECT count(DISTINCT worker_id) FROM task_runs WHERE job_id = ? AND started >= ?').pluck().get(jobId, newest - window) as number;
+    return this.s
+      .get('SELECT count(DISTINCT worker_id) FROM task_runs WHERE job_id = ? AND started >= ?')
+      .pluck()
+      .get(jobId, newest - window) as number;
   }
 
   /** The job's first run that ended failed or soft-failed: its first failure reason. */
   firstFailure(jobId: string): TaskRunRecord | undefined {
-    return this.s
-      .get("SELECT * FROM task_runs WHERE job_id = ? AND outcome IN ('failed', 'soft-failed') ORDER BY ended LIMIT 1")
-      .get(jobId) as TaskRunRecord | undefined;
+    return this.s.get("SELECT * FROM task_runs WHERE job_id = ? AND outcome IN ('failed', 'soft-failed') ORDER BY ended LIMIT 1").get(jobId) as TaskRunRecord | undefined;
   }
 
   deleteForJob(jobId: string): void {

@@ -249,9 +249,7 @@ export class TasksRepo {
 
   /** A parent completed (delta -1) or stopped being completed (+1): adjust its children's counters. */
   adjustChildrenPending(parentId: string, delta: number): void {
-    this.s
-      .get('UPDATE tasks SET pending_parents = pending_parents + ? WHERE id IN (SELECT task_id FROM task_parents WHERE parent_id = ?)')
-      .run(delta, parentId);
+    this.s.get('UPDATE tasks SET pending_parents = pending_parents + ? WHERE id IN (SELECT task_id FROM task_parents WHERE parent_id = ?)').run(delta, parentId);
   }
 
   /**
@@ -265,13 +263,14 @@ export class TasksRepo {
   }
 
   /** Moves every task of a job in one of `from` to `to` at once; returns the ids moved. */
-  bulkSetStatus(jobId: string, from: readonly TaskStatus[], to: TaskStatus, now: number, clearWorker: boolean): string[] {
+  /** `activity`, when given, replaces the tasks' activity (else it stays). */
+  bulkSetStatus(jobId: string, from: readonly TaskStatus[], to: TaskStatus, now: number, opts: { clearWorker?: boolean; activity?: string } = {}): string[] {
     const ids = this.idsForJob(jobId, from);
     if (ids.length === 0) return ids;
     const stmt = this.s.get(
-      `UPDATE tasks SET status = ?, updated = ?${clearWorker ? ', worker_id = NULL' : ''} WHERE job_id = ? AND status = ?`,
+      `UPDATE tasks SET status = @to, updated = @now, activity = coalesce(@activity, activity)${opts.clearWorker ? ', worker_id = NULL' : ''} WHERE job_id = @jobId AND status = @from`,
     );
-    for (const st of from) stmt.run(to, now, jobId, st);
+    for (const st of from) stmt.run({ to, now, activity: opts.activity ?? null, jobId, from: st });
     return ids;
   }
 

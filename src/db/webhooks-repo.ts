@@ -25,9 +25,7 @@ export class WebhooksRepo {
   }
 
   enqueue(d: Pick<DeliveryRecord, 'url' | 'event' | 'event_id' | 'body' | 'created'>): void {
-    this.s
-      .get('INSERT INTO webhook_deliveries (url, event, event_id, body, next_attempt, created) VALUES (@url, @event, @event_id, @body, @created, @created)')
-      .run(d);
+    this.s.get('INSERT INTO webhook_deliveries (url, event, event_id, body, next_attempt, created) VALUES (@url, @event, @event_id, @body, @created, @created)').run(d);
   }
 
   /** The oldest pending delivery of each receiver. */
@@ -98,8 +96,6 @@ export class WebhooksRepo {
 
   /** Forgets finished deliveries but the newest `keep`; pending ones are always kept. */
   prune(keep: number): number {
-    return this.s
-      .get("DELETE FROM webhook_deliveries WHERE status != 'pending' AND id <= (SELECT max(id) FROM webhook_deliveries) - ?")
-      .run(keep).changes;
+    return this.s.get("DELETE FROM webhook_deliveries WHERE status != 'pending' AND id <= (SELECT max(id) FROM webhook_deliveries) - ?").run(keep).changes;
   }
 }

@@ -114,10 +114,7 @@ export class WorkersRepo {
    * Sign-on: starting, no current task; nickname and task types change only when given.
    * `resume_task` is the task still active on the worker, the one it may get back.
    */
-  signOn(
-    id: string,
-    on: Caller & { nickname?: string; supported_task_types?: string[]; resume_task: string | null; now: number; can_restart?: boolean },
-  ): void {
+  signOn(id: string, on: Caller & { nickname?: string; supported_task_types?: string[]; resume_task: string | null; now: number; can_restart?: boolean }): void {
     this.s
       .get(
         `UPDATE workers SET status = 'starting', current_task = NULL, resume_task = @resume, nickname = coalesce(@nickname, nickname),
@@ -180,9 +177,7 @@ export class WorkersRepo {
 
   /** The worker was handed a task. */
   assignTask(id: string, taskId: string, now: number): void {
-    this.s
-      .get("UPDATE workers SET current_task = ?, current_task_status = 'active', current_task_updated = ? WHERE id = ?")
-      .run(taskId, now, id);
+    this.s.get("UPDATE workers SET current_task = ?, current_task_status = 'active', current_task_updated = ? WHERE id = ?").run(taskId, now, id);
   }
 
   /** The worker resumes a task it already had (after a sign-on cleared current_task). */

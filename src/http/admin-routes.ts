@@ -11,7 +11,6 @@ import type { Reply } from './reply';
 import type { RequestCtx, Route } from './server';
 import { counted } from '../core/support/plural';
 
-
 /** GET /logfile/{job}/{task}: the whole log, a byte Range, or ?tail=N lines. */
 function logfile(m: Manager, ctx: RequestCtx): Promise<Reply> {
   const { job, task } = ctx.params;

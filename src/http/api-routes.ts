@@ -62,7 +62,15 @@ export function apiRoutes(m: Manager, auth: AdminAuth): Route[] {
   const shared = new SharedReads();
 
   return [
-    route(['GET'], '/queue-status', (ctx) => listed(m.queue.listed(ref(q(ctx, 'job'), (r) => m.names.job(r)), listing(ctx)), 'status')),
+    route(['GET'], '/queue-status', (ctx) =>
+      listed(
+        m.queue.listed(
+          ref(q(ctx, 'job'), (r) => m.names.job(r)),
+          listing(ctx),
+        ),
+        'status',
+      ),
+    ),
     // Lets a remote CLI refuse to talk to a manager of another version.
     route(['GET'], '/version', () => json({ version: VERSION, commit: COMMIT })),
     // The same document as `flamenco-mgr job-types --json`.
@@ -152,7 +160,7 @@ export function apiRoutes(m: Manager, auth: AdminAuth): Route[] {
     route(['DELETE'], '/workers/:id/tags', (ctx) => json(m.workerTags.change(workerId(ctx), { clear: true }))),
     route(['PUT'], '/workers/:id/tags/:tag', (ctx) => json(m.workerTags.change(workerId(ctx), { add: ctx.params.tag }))),
     route(['DELETE'], '/workers/:id/tags/:tag', (ctx) => json(m.workerTags.change(workerId(ctx), { remove: ctx.params.tag }))),
-        route(['POST'], '/workers/:id/requeue', (ctx) => json({ requeued: m.queue.requeueWorker(workerId(ctx)) })),
+    route(['POST'], '/workers/:id/requeue', (ctx) => json({ requeued: m.queue.requeueWorker(workerId(ctx)) })),
     route(['GET'], '/sleep-schedules', () => json(m.sleepSchedules.list())),
     route(['GET'], '/workers/:id/sleep-schedule', (ctx) => {
       const id = m.readModels.worker(workerId(ctx)).id;
@@ -173,7 +181,15 @@ export function apiRoutes(m: Manager, auth: AdminAuth): Route[] {
 
     // blocklist
     // Workers anyone may register can fail tasks into it (workers × jobs × task types): capped like the listings.
-    route(['GET'], '/blocklist', (ctx) => listed(m.blocklist.listed(ref(q(ctx, 'job'), (r) => m.names.job(r)), limit(ctx)), 'blocklist')),
+    route(['GET'], '/blocklist', (ctx) =>
+      listed(
+        m.blocklist.listed(
+          ref(q(ctx, 'job'), (r) => m.names.job(r)),
+          limit(ctx),
+        ),
+        'blocklist',
+      ),
+    ),
     route(['DELETE'], '/blocklist', (ctx) => {
       const job = q(ctx, 'job');
       if (!job) throw new ValidationError('job: required query parameter');

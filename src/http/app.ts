@@ -39,10 +39,15 @@ export function createManagerServer(m: Manager, adminToken: AdminTokenRef): Serv
           },
     );
   const server = createHttpServer(
-    [...workerRoutes(m), ...v3WorkerRoutes(m), ...admitted([...adminRoutes(m, auth), ...v3Routes(m), ...apiRoutes(m, auth), ...observeRoutes(m, auth, events)]), ...dashboardRoutes()],
+    [
+      ...workerRoutes(m),
+      ...v3WorkerRoutes(m),
+      ...admitted([...adminRoutes(m, auth), ...v3Routes(m), ...apiRoutes(m, auth), ...observeRoutes(m, auth, events)]),
+      ...dashboardRoutes(),
+    ],
     m.log,
     {
-      settled: () => m.batch.committed(),
+      settled: () => m.batch.pending(),
       maxConnections: m.config.max_connections,
       maxConnectionsPerAddress: () => m.config.max_connections_per_address,
       onAddressLimit: (address, limit) => m.refusals.refused('connection refused: max_connections_per_address open already', address, { limit }),

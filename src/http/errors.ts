@@ -1,15 +1,7 @@
 // The one place where an error becomes an HTTP answer; its status and Retry-After come from the
 // error code's rule (core/support/errors.ts).
 import type { Clock } from '../core/support/clock';
-import {
-  BusyError,
-  DomainError,
-  InternalError,
-  isSqliteBusy,
-  storageProblem,
-  UnauthorizedError,
-  UnavailableError,
-} from '../core/support/errors';
+import { BusyError, DomainError, InternalError, isSqliteBusy, storageProblem, UnauthorizedError, UnavailableError } from '../core/support/errors';
 import type { Logger } from '../core/support/logger';
 import { errorReply, type Reply } from './reply';
 

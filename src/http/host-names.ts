@@ -17,10 +17,13 @@ export function machineNames(): ReadonlySet<string> {
   const short = own.split('.')[0]!;
   names = new Set(['localhost', own, short].filter((n) => n !== ''));
   const found = names;
-  void fullyQualified(own).then((fqdn) => {
-    // Only a longer form of our own name: a stray reverse-DNS answer adds nothing.
-    if (fqdn && fqdn.split('.')[0] === short) found.add(fqdn);
-  }, () => undefined);
+  void fullyQualified(own).then(
+    (fqdn) => {
+      // Only a longer form of our own name: a stray reverse-DNS answer adds nothing.
+      if (fqdn && fqdn.split('.')[0] === short) found.add(fqdn);
+    },
+    () => undefined,
+  );
   return names;
 }
 

@@ -21,8 +21,7 @@ import { parseJson } from './body';
 const ADDON_USER_AGENT = /^Flamenco\/([0-9][0-9A-Za-z.+-]{0,31}) \(Blender add-on\)/;
 
 /** Flamenco 3's JobStatus values; the add-on refuses a job whose status is not one of them. */
-type F3JobStatus =
-  | 'active' | 'canceled' | 'completed' | 'failed' | 'paused' | 'pause-requested' | 'queued' | 'cancel-requested' | 'requeueing' | 'under-construction';
+type F3JobStatus = 'active' | 'canceled' | 'completed' | 'failed' | 'paused' | 'pause-requested' | 'queued' | 'cancel-requested' | 'requeueing' | 'under-construction';
 
 /** Each of our job statuses is one of Flamenco 3's and is sent as it is; a new one it lacks stops the build here. */
 const f3JobStatus = (s: JobStatus): F3JobStatus => s;
@@ -42,12 +41,21 @@ function userAgent(req: IncomingMessage): string {
 function f3Job(j: JobView & { settings: Record<string, unknown> }): Record<string, unknown> {
   const steps = Object.values(j.tasks).reduce((a, b) => a + b, 0);
   return {
-    id: j.id, name: j.name, type: j.job_type, priority: j.priority, settings: j.settings, metadata: j.metadata,
+    id: j.id,
+    name: j.name,
+    type: j.job_type,
+    priority: j.priority,
+    settings: j.settings,
+    metadata: j.metadata,
     // Required by the add-on; "manager" is Flamenco 3's word for "the manager's own platform".
     submitter_platform: j.submitter_platform ?? 'manager',
     ...(j.tag ? { worker_tag: j.tag } : {}),
-    created: j.created, updated: j.updated, status: f3JobStatus(j.status as JobStatus), activity: j.activity,
-    steps_completed: j.tasks.completed ?? 0, steps_total: steps,
+    created: j.created,
+    updated: j.updated,
+    status: f3JobStatus(j.status as JobStatus),
+    activity: j.activity,
+    steps_completed: j.tasks.completed ?? 0,
+    steps_total: steps,
   };
 }
 
@@ -59,10 +67,16 @@ export function v3Routes(m: Manager): Route[] {
       return;
     }
     m.refusals.refused('add-on request refused: untrusted address', address ?? '', { path: (req.url ?? '').slice(0, 200) });
-    throw new ForbiddenError(`requests from ${address ?? 'an unknown address'} may not submit jobs; to allow them, add their network to "trusted_networks" in the manager's config`);
+    throw new ForbiddenError(
+      `requests from ${address ?? 'an unknown address'} may not submit jobs; to allow them, add their network to "trusted_networks" in the manager's config`,
+    );
   };
   const route = (methods: string[], p: string, handler: (ctx: RequestCtx) => Reply | Promise<Reply>): Route => ({
-    methods, path: `/api/v3${p}`, guard, handler, errorShape: f3ErrorShape,
+    methods,
+    path: `/api/v3${p}`,
+    guard,
+    handler,
+    errorShape: f3ErrorShape,
   });
 
   /**

@@ -90,7 +90,9 @@ export function v3WorkerRoutes(m: Manager): Route[] {
     const address = callerOf(req).address;
     if (isTrusted(address, m.config.f3_worker_networks)) return;
     m.log.warn('Flamenco 3 worker registration refused: address not in f3_worker_networks', { address });
-    throw new ForbiddenError(`this manager requires a registration secret, which Flamenco 3 workers cannot send; to let them register from ${address || 'this address'}, add its network to "f3_worker_networks" in the manager's config`);
+    throw new ForbiddenError(
+      `this manager requires a registration secret, which Flamenco 3 workers cannot send; to let them register from ${address || 'this address'}, add its network to "f3_worker_networks" in the manager's config`,
+    );
   }
 
   /**

@@ -16,8 +16,8 @@ export function callerOf(req: IncomingMessage): Caller {
 }
 
 export interface WorkerAuth {
-  /** Authenticates the request's worker; throws LoginRefused or the protocol's 401. */
-  guard(req: IncomingMessage): Promise<void>;
+  /** Authenticates the request's worker; throws (or rejects with) LoginRefused or the protocol's 401. */
+  guard(req: IncomingMessage): void | Promise<void>;
   /** The worker the guard authenticated for this request. */
   workerOf(req: IncomingMessage): WorkerRecord;
 }
@@ -28,23 +28,27 @@ export interface WorkerAuth {
  * registers anew.
  */
 export function workerAuth(m: Manager, malformedId: () => Error): WorkerAuth {
-  async function authenticate(req: IncomingMessage): Promise<WorkerRecord> {
-    const h = req.headers.authorization;
-    if (typeof h !== 'string' || !/^Basic\s+/i.test(h)) throw unauthorized();
-    const decoded = Buffer.from(h.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) throw unauthorized();
-    const id = decoded.slice(0, colon);
-    if (!isId(id)) throw malformedId();
-    const login = await m.workers.authenticate(id, decoded.slice(colon + 1), callerOf(req).address);
-    if ('refused' in login) throw new LoginRefused(login);
-    return login.worker;
-  }
-
   const authenticated = new WeakMap<IncomingMessage, WorkerRecord>();
   return {
-    async guard(req) {
-      authenticated.set(req, await authenticate(req));
+    guard(req) {
+      const h = req.headers.authorization;
+      if (typeof h !== 'string' || !/^Basic\s+/i.test(h)) throw unauthorized();
+      const decoded = Buffer.from(h.replace(/^Basic\s+/i, ''), 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon < 0) throw unauthorized();
+      const id = decoded.slice(0, colon);
+      if (!isId(id)) throw malformedId();
+      const secret = decoded.slice(colon + 1);
+      // A worker's every request after its first: answered without waiting (no promise to await).
+      const known = m.workers.knownLogin(id, secret);
+      if (known) {
+        authenticated.set(req, known);
+        return;
+      }
+      return m.workers.authenticate(id, secret, callerOf(req).address).then((login) => {
+        if ('refused' in login) throw new LoginRefused(login);
+        authenticated.set(req, login.worker);
+      });
     },
     workerOf(req) {
       const w = authenticated.get(req);

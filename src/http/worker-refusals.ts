@@ -37,7 +37,10 @@ export const LIMITED_ANSWER_DELAY_MS = 1000;
 const UNKNOWN: Record<string, Reply> = {
   '/task': { ...json(SHUT_DOWN, 423), headers: REALM },
   '/may-i-run/:task': {
-    ...json({ may_keep_running: false, reason: 'this manager does not know this worker (forgotten?); shut down and register again', ...SHUT_DOWN }, ERROR_RULES.unauthorized.status),
+    ...json(
+      { may_keep_running: false, reason: 'this manager does not know this worker (forgotten?); shut down and register again', ...SHUT_DOWN },
+      ERROR_RULES.unauthorized.status,
+    ),
     headers: REALM,
   },
   '/tasks/:task/update': replyFor(new UnknownWorkerError('this manager does not know this worker (forgotten?); the update is dropped'), REALM),
@@ -88,9 +91,10 @@ export function withRefusals<R extends Route>(routes: R[], refuse: RefusalReply 
             return answer(err);
           }
         }),
-      handler: async (ctx) => {
+      handler: (ctx) => {
         try {
-          return await r.handler(ctx);
+          const handled = r.handler(ctx);
+          return handled instanceof Promise ? handled.catch(answer) : handled;
         } catch (err) {
           return answer(err);
         }

@@ -22,7 +22,6 @@ export const TASK_UPDATE_BODY_LIMIT = 16 * 1024 * 1024;
 /** Bodies of /register-worker and /sign-on: far above what the field limits allow. */
 const SELF_DESCRIPTION_BODY_LIMIT = 64 * 1024;
 
-
 /** What parse returns, or the ValidationError it threw. */
 function parsedOrRefused<T>(parse: () => T): T | ValidationError {
   try {

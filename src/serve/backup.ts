@@ -84,7 +84,8 @@ export function checkNewTarget(target: string): void {
   // Only the last part is made: a mistyped or unmounted backup folder is refused, not created
   // on the manager's own disk.
   const parent = path.dirname(target);
-  if (!existsSync(parent)) throw new ValidationError(`${parent}: no such directory; backup makes only the last part of the path: create the folder it goes in first (mkdir -p ${parent})`);
+  if (!existsSync(parent))
+    throw new ValidationError(`${parent}: no such directory; backup makes only the last part of the path: create the folder it goes in first (mkdir -p ${parent})`);
 }
 
 /**

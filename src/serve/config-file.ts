@@ -45,7 +45,8 @@ export function readRegularFile(file: string, what: string): string {
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile()) throw new ValidationError(`cannot read ${what} ${file}: ${st.isDirectory() ? 'is a directory, not a file' : 'is not a regular file (a FIFO, socket or device)'}`);
+    if (!st.isFile())
+      throw new ValidationError(`cannot read ${what} ${file}: ${st.isDirectory() ? 'is a directory, not a file' : 'is not a regular file (a FIFO, socket or device)'}`);
     if (st.size > CONFIG_MAX_BYTES) throw new ValidationError(`cannot read ${what} ${file}: it has ${st.size} bytes, more than ${CONFIG_MAX_BYTES}`);
     return readFileSync(fd, 'utf8');
   } finally {
@@ -101,8 +102,19 @@ export function loadEffectiveConfig(dataDir: string): ManagerConfig {
  * changed (listen, and keys added later unless listed here) waits for a restart.
  */
 export const LIVE_KEYS = [
-  'worker_timeout_ms', 'task_timeout_ms', 'blocklist_threshold', 'task_fail_after_softfail_count', 'job_fail_share',
-  'registration_secret', 'f3_worker_networks', 'variables', 'job_retention_ms', 'max_tasks_per_job', 'max_connections_per_address', 'max_event_streams_per_address', 'server_names',
+  'worker_timeout_ms',
+  'task_timeout_ms',
+  'blocklist_threshold',
+  'task_fail_after_softfail_count',
+  'job_fail_share',
+  'registration_secret',
+  'f3_worker_networks',
+  'variables',
+  'job_retention_ms',
+  'max_tasks_per_job',
+  'max_connections_per_address',
+  'max_event_streams_per_address',
+  'server_names',
 ] as const satisfies readonly (keyof ManagerConfig)[];
 
 export interface ReloadOutcome {

@@ -67,9 +67,7 @@ export function checkIntegrity(db: DB, dataDir: string): boolean {
     problems = [(err as Error).message];
   }
   if (problems.length === 1 && problems[0] === 'ok') return true;
-  throw new DataDirError(
-    `the database ${path.join(dataDir, DB_FILE)} is damaged (PRAGMA quick_check: ${problems.join('; ')}); serve refuses to run on it: ${RESTORE_HINT}`,
-  );
+  throw new DataDirError(`the database ${path.join(dataDir, DB_FILE)} is damaged (PRAGMA quick_check: ${problems.join('; ')}); serve refuses to run on it: ${RESTORE_HINT}`);
 }
 
 /** Records the database file after a clean stop (the database must be closed). */

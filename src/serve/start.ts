@@ -140,7 +140,11 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
 
   let stopSsdp: (() => void) | undefined;
   let discovery = 'discovery: off; workers must be given manager_url';
-  if (opts.ssdp) {
+  // Listening on loopback only, no worker elsewhere could use the answer: the discovery socket
+  // (which has to listen on every interface for multicast) is not opened at all.
+  const loopbackOnly = host === 'localhost' || /^127\./.test(host) || host === '::1';
+  if (opts.ssdp && loopbackOnly) discovery = 'discovery: off (serve listens on loopback only); workers on this machine must be given manager_url';
+  else if (opts.ssdp) {
     try {
       stopSsdp = (await startSsdp({ httpPort: actualPort, httpHost: host, log })).stop;
       discovery = 'discovery: answering SSDP searches (workers with an empty manager_url find this manager)';
@@ -226,13 +230,24 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   log.info('listening', { address, data_dir: dataDir, registration: manager.config.registration_secret ? 'secret' : 'open' });
   const fileLimit = ownOpenFileLimit();
   if (fileLimit !== undefined && manager.config.max_connections > fileLimit) {
-    log.warn('max_connections is above the open-file limit of this process: connections past that limit are reset without an answer; raise the limit (LimitNOFILE= in the systemd unit, ulimit -n) or lower max_connections', {
-      max_connections: manager.config.max_connections,
-      open_file_limit: fileLimit,
-    });
+    log.warn(
+      'max_connections is above the open-file limit of this process: connections past that limit are reset without an answer; raise the limit (LimitNOFILE= in the systemd unit, ulimit -n) or lower max_connections',
+      {
+        max_connections: manager.config.max_connections,
+        open_file_limit: fileLimit,
+      },
+    );
   }
   return {
-    manager, server, dataDir, host, port: actualPort, address, url, discovery, reload,
+    manager,
+    server,
+    dataDir,
+    host,
+    port: actualPort,
+    address,
+    url,
+    discovery,
+    reload,
     close: (signal = 'close') => stop(signal),
     stopped,
   };

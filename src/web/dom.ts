@@ -81,8 +81,26 @@ export function table(headers: string[], rows: Child[][], cls = ''): HTMLTableEl
   return h(
     'table',
     { class: cls },
-    h('thead', {}, h('tr', {}, headers.map((x) => h('th', {}, x)))),
-    h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => h('td', {}, c))))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        headers.map((x) => h('th', {}, x)),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      rows.map((r) =>
+        h(
+          'tr',
+          {},
+          r.map((c) => h('td', {}, c)),
+        ),
+      ),
+    ),
   );
 }
 
@@ -111,7 +129,7 @@ export function duration(ms: number | null | undefined): string {
 
 /** How the estimated end is worked out, for the title of every ETA shown. */
 export const ETA_BASIS =
-  'Estimated from the mean duration of this job\'s completed task runs: the waiting tasks take that long each, a running task that long minus how long it has run, shared among the workers on the job (those that started one of its tasks lately).';
+  "Estimated from the mean duration of this job's completed task runs: the waiting tasks take that long each, a running task that long minus how long it has run, shared among the workers on the job (those that started one of its tasks lately).";
 
 /** How long a job's runs have taken: to their end, or to now while they go on. */
 export function elapsed(started: string | null, ended: string | null): string {

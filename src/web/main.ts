@@ -115,12 +115,23 @@ function loginForm(): HTMLElement {
 
 function drawSession(): void {
   if (acc.admin) {
-    replace(sessionEl, h('span', { class: 'muted' }, 'admin '), h('button', { class: 'link', on: {
-          click: () => {
-            session.clear();
-            location.reload();
+    replace(
+      sessionEl,
+      h('span', { class: 'muted' }, 'admin '),
+      h(
+        'button',
+        {
+          class: 'link',
+          on: {
+            click: () => {
+              session.clear();
+              location.reload();
+            },
           },
-        }, }, 'log out'));
+        },
+        'log out',
+      ),
+    );
   } else if (acc.read) {
     const box = h('span', {});
     replace(sessionEl, box, h('button', { class: 'link', on: { click: () => replace(box, loginForm()) } }, 'log in'));

@@ -17,12 +17,24 @@ describe('admin API authentication', { timeout: 30_000 }, () => {
     const { job } = submit(s, [{ name: 'a' }]);
     const w = await registerWorker(s.url);
     const before = dbSnapshot(s);
-    const wrong = [undefined, 'Bearer', 'Bearer ', `Bearer ${ADMIN_TOKEN}x`, `Bearer ${ADMIN_TOKEN.slice(0, -1)}`, ADMIN_TOKEN, `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}`, w.auth];
+    const wrong = [
+      undefined,
+      'Bearer',
+      'Bearer ',
+      `Bearer ${ADMIN_TOKEN}x`,
+      `Bearer ${ADMIN_TOKEN.slice(0, -1)}`,
+      ADMIN_TOKEN,
+      `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}`,
+      w.auth,
+    ];
     const routes = [...allRoutes(s, job), ...allRoutes(s, w.id)];
     expect(routes.length).toBeGreaterThan(20);
     for (const { method, path } of routes) {
       for (const auth of wrong) {
-        const r = await request(s.url, method, `${path}?job=${job}`, { auth, body: method === 'GET' ? undefined : { priority: 1, status: 'asleep', start: '22:00', end: '06:00' } });
+        const r = await request(s.url, method, `${path}?job=${job}`, {
+          auth,
+          body: method === 'GET' ? undefined : { priority: 1, status: 'asleep', start: '22:00', end: '06:00' },
+        });
         expectApiError(r, 401, 'admin token missing or wrong (see `flamenco-mgr admin-token`)');
         // Past the limit of wrong tokens per address, the answer would be 429 (see below).
         s.clock.advance(ADMIN_FAILURE_WINDOW_MS);

@@ -28,11 +28,20 @@ function allRoutes() {
 }
 
 describe('docs/api.md', () => {
-
   it('lists every route and method in the overview', () => {
     for (const r of allRoutes()) {
       const rows = DOC.split('\n').filter((l) => l.startsWith('| ') && l.includes(`| \`${documented(r.path)}\` |`));
-      for (const m of r.methods) expect(rows.some((row) => row.split('|')[1]!.split(',').map((x) => x.trim()).includes(m)), `${m} ${r.path}`).toBe(true);
+      for (const m of r.methods)
+        expect(
+          rows.some((row) =>
+            row
+              .split('|')[1]!
+              .split(',')
+              .map((x) => x.trim())
+              .includes(m),
+          ),
+          `${m} ${r.path}`,
+        ).toBe(true);
     }
   });
 

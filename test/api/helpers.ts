@@ -9,12 +9,7 @@ export const BEARER = `Bearer ${ADMIN_TOKEN}`;
 export const UNKNOWN_ID = '0123456789abcdef01234567';
 
 /** Calls the admin API with the right token. `body` is sent as JSON; `raw` as given. */
-export function api(
-  s: TestServer,
-  method: string,
-  pathname: string,
-  opts: { body?: unknown; raw?: string; headers?: Record<string, string> } = {},
-): Promise<HttpResult> {
+export function api(s: TestServer, method: string, pathname: string, opts: { body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<HttpResult> {
   return request(s.url, method, pathname, { auth: BEARER, body: opts.body, rawBody: opts.raw, headers: opts.headers });
 }
 
@@ -53,5 +48,14 @@ export async function fetchTask(w: TestWorker): Promise<any> {
 /** Every row of the main tables, to show that a refused request changed nothing. */
 export function dbSnapshot(s: TestServer): Record<string, string[]> {
   const tables = ['jobs', 'tasks', 'job_task_counts', 'task_failures', 'task_parents', 'blocklist', 'workers', 'sleep_schedules'];
-  return Object.fromEntries(tables.map((t) => [t, s.db.prepare(`SELECT * FROM ${t}`).all().map((r) => JSON.stringify(r)).sort()]));
+  return Object.fromEntries(
+    tables.map((t) => [
+      t,
+      s.db
+        .prepare(`SELECT * FROM ${t}`)
+        .all()
+        .map((r) => JSON.stringify(r))
+        .sort(),
+    ]),
+  );
 }

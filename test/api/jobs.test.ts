@@ -25,12 +25,23 @@ describe('POST /api/jobs', { timeout: 30_000 }, () => {
   });
 
   const invalid: [string, unknown, string | RegExp][] = [
-    ['a bad frame range', { name: 'x', job_type: 'sleep', settings: { frames: '1-x', chunk_size: 1, time_in_seconds: 1 } }, 'settings.frames: "1-x" in "1-x" is not a frame or a range a-b'],
+    [
+      'a bad frame range',
+      { name: 'x', job_type: 'sleep', settings: { frames: '1-x', chunk_size: 1, time_in_seconds: 1 } },
+      'settings.frames: "1-x" in "1-x" is not a frame or a range a-b',
+    ],
     ['no name', { job_type: 'custom', tasks: customJob([{ name: 'a' }]).tasks }, 'name: must be a string of 1 to 200 characters'],
     ['an unknown job type', { name: 'x', job_type: 'nope' }, /^job_type: unknown job type "nope"/],
     ['a priority out of range', { ...customJob([{ name: 'a' }]), priority: 101 }, 'priority: must be an integer from 0 to 100'],
     ['an unknown parent', customJob([{ name: 'a', parents: ['ghost'] }]), 'tasks[0].parents: "ghost" is not a task of this job'],
-    ['a cycle', customJob([{ name: 'a', parents: ['b'] }, { name: 'b', parents: ['a'] }]), /^tasks: the parents form a cycle/],
+    [
+      'a cycle',
+      customJob([
+        { name: 'a', parents: ['b'] },
+        { name: 'b', parents: ['a'] },
+      ]),
+      /^tasks: the parents form a cycle/,
+    ],
     ['an unknown field', { ...customJob([{ name: 'a' }]), colour: 'red' }, /^colour: unknown field/],
     ['not an object', [1, 2], 'the job document must be a JSON object'],
   ];
@@ -62,9 +73,23 @@ describe('GET /api/jobs and /api/jobs/:id', { timeout: 30_000 }, () => {
     expect(list).toEqual(s.manager.readModels.jobs());
     expect(list.map((j: { id: string }) => j.id)).toEqual([a.job, b.job]);
     expect(list[0]).toEqual({
-      id: a.job, name: 'first', job_type: 'custom', status: 'queued', priority: 50, created: expect.any(String), updated: expect.any(String),
-      activity: '', tag: null, metadata: {}, submitter_platform: null, tasks: { queued: 2, active: 0, completed: 0, failed: 0, 'soft-failed': 0, canceled: 0, 'cancel-requested': 0, paused: 0 },
-      actions: ['cancel', 'pause', 'requeue', 'delete'], run_started: null, run_ended: null, estimated_end: null, mean_task_ms: null,
+      id: a.job,
+      name: 'first',
+      job_type: 'custom',
+      status: 'queued',
+      priority: 50,
+      created: expect.any(String),
+      updated: expect.any(String),
+      activity: '',
+      tag: null,
+      metadata: {},
+      submitter_platform: null,
+      tasks: { queued: 2, active: 0, completed: 0, failed: 0, 'soft-failed': 0, canceled: 0, 'cancel-requested': 0, paused: 0 },
+      actions: ['cancel', 'pause', 'requeue', 'delete'],
+      run_started: null,
+      run_ended: null,
+      estimated_end: null,
+      mean_task_ms: null,
     });
     expect(expectJson(await api(s, 'GET', '/api/jobs?status=paused')).map((j: { id: string }) => j.id)).toEqual([b.job]);
     expect(expectJson(await api(s, 'GET', '/api/jobs?status=completed'))).toEqual([]);
@@ -98,7 +123,11 @@ describe('GET /api/jobs/:id?offset=&limit=: a page of the tasks', { timeout: 30_
   async function pagedJob(done = 0) {
     const s = await testServer();
     const names = Array.from({ length: 250 }, (_, i) => `t${String(i).padStart(3, '0')}`);
-    const { job } = submit(s, names.map((name) => ({ name })), { name: 'long' });
+    const { job } = submit(
+      s,
+      names.map((name) => ({ name })),
+      { name: 'long' },
+    );
     const w = await registerWorker(s.url);
     for (let i = 0; i < done; i++) expect((await w.call('POST', `/tasks/${(await fetchTask(w))._id}/update`, { task_status: 'completed' })).status).toBe(204);
     return { s, job, names };
@@ -141,9 +170,12 @@ describe('GET /api/jobs/:id?offset=&limit=: a page of the tasks', { timeout: 30_
     }
   });
 
-  it('reads only the page: both queries walk an index in creation order, with no sort of the job\'s tasks', () => {
+  it("reads only the page: both queries walk an index in creation order, with no sort of the job's tasks", () => {
     const tm = testManager();
-    for (const [sql, args] of [[JOB_TASKS_SQL, ['j', 100, 200]], [JOB_STATUS_TASKS_SQL, ['j', 'queued', 100, 200]]] as const) {
+    for (const [sql, args] of [
+      [JOB_TASKS_SQL, ['j', 100, 200]],
+      [JOB_STATUS_TASKS_SQL, ['j', 'queued', 100, 200]],
+    ] as const) {
       const details = (tm.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[]).map((p) => p.detail);
       expect(details, sql).toEqual([expect.stringMatching(/^SEARCH tasks USING INDEX tasks_job_(seq|status) \(job_id=\?/)]);
     }

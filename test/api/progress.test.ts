@@ -14,7 +14,11 @@ async function renderTask() {
     name: 'shot 12',
     job_type: 'custom',
     tasks: [
-      { name: 'render-1-4', task_type: 'blender-render', commands: [{ name: 'blender_render', settings: { blender_cmd: '{blender}', filepath: '/p/shot.blend', frames: '1..4' } }] },
+      {
+        name: 'render-1-4',
+        task_type: 'blender-render',
+        commands: [{ name: 'blender_render', settings: { blender_cmd: '{blender}', filepath: '/p/shot.blend', frames: '1..4' } }],
+      },
       { name: 'echo', task_type: 'blender-render', parents: ['render-1-4'], commands: [{ name: 'echo', settings: { message: 'x' } }] },
     ],
   });

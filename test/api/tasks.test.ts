@@ -89,7 +89,11 @@ describe('GET /api/tasks/:id/log', { timeout: 30_000 }, () => {
       expect(r.status, range).toBe(206);
       expect(r.headers.get('content-range'), range).toBe(`bytes ${start}-${end}/${size}`);
       expect(r.headers.get('content-length'), range).toBe(String(end - start + 1));
-      expect(r.text, range).toBe(Buffer.from(log).subarray(start, end + 1).toString());
+      expect(r.text, range).toBe(
+        Buffer.from(log)
+          .subarray(start, end + 1)
+          .toString(),
+      );
     }
     expect((await api(s, 'GET', `/api/tasks/${task}/log`, { headers: { Range: 'bytes=-11' } })).text).toBe('line three\n');
   });
@@ -152,7 +156,11 @@ describe('GET /api/tasks/:id/log', { timeout: 30_000 }, () => {
   it('matches GET /logfile/{job}/{task}', async () => {
     const s = await testServer();
     const { job, task } = await taskWithLog(s);
-    for (const [q, headers] of [['', {}], ['?tail=2', {}], ['', { Range: 'bytes=3-12' }]] as const) {
+    for (const [q, headers] of [
+      ['', {}],
+      ['?tail=2', {}],
+      ['', { Range: 'bytes=3-12' }],
+    ] as const) {
       const a = await api(s, 'GET', `/api/tasks/${task}/log${q}`, { headers });
       const b = await api(s, 'GET', `/logfile/${job}/${task}${q}`, { headers });
       expect(b.status).toBe(a.status);

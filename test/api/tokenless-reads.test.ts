@@ -56,8 +56,13 @@ describe('reads without the admin token', () => {
       for (let i = 0; i < workers; i++) {
         s.manager.repos.workers.insert(
           newWorkerRecord({
-            id: `${String(i).padStart(8, '0')}0000000000000000`, secret_hash: 'x', nickname: `n${i}`, platform: 'linux', supported_task_types: ['sleep'],
-            caller: { address: '127.0.0.1', software: '' }, now,
+            id: `${String(i).padStart(8, '0')}0000000000000000`,
+            secret_hash: 'x',
+            nickname: `n${i}`,
+            platform: 'linux',
+            supported_task_types: ['sleep'],
+            caller: { address: '127.0.0.1', software: '' },
+            now,
           }),
         );
       }
@@ -95,7 +100,7 @@ describe('reads without the admin token', () => {
 });
 
 describe('reads without the admin token and the workers', () => {
-  it('take turns: a worker\'s /task sent after sixteen large reads is answered before most of them', async () => {
+  it("take turns: a worker's /task sent after sixteen large reads is answered before most of them", async () => {
     const { s, id } = await bigJob();
     const w = await registerWorker(s.url, { types: ['sleep'] });
     const agents = Array.from({ length: 17 }, () => new http.Agent({ keepAlive: true }));

@@ -13,18 +13,35 @@ describe('GET /api/workers and /api/workers/:id', { timeout: 30_000 }, () => {
     expect(list).toEqual(s.manager.readModels.workers());
     expect(list).toEqual([
       {
-        id: w.id, nickname: 'node-1', status: 'starting', status_requested: null, lazy_status_request: false, platform: 'linux',
-        address: '127.0.0.1', software: 'Flamenco-Worker/2.5', generation: 'v2', version: '2.5', can_restart: false,
-        supported_task_types: ['sleep', 'blender-render'], tags: [], current_task: null,
-        current_task_name: null, current_job: null, current_job_name: null,
-        last_seen: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/), silent: null,
+        id: w.id,
+        nickname: 'node-1',
+        status: 'starting',
+        status_requested: null,
+        lazy_status_request: false,
+        platform: 'linux',
+        address: '127.0.0.1',
+        software: 'Flamenco-Worker/2.5',
+        generation: 'v2',
+        version: '2.5',
+        can_restart: false,
+        supported_task_types: ['sleep', 'blender-render'],
+        tags: [],
+        current_task: null,
+        current_task_name: null,
+        current_job: null,
+        current_job_name: null,
+        last_seen: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+        silent: null,
       },
     ]);
     expect(expectJson(await api(s, 'GET', `/api/workers/${w.id}`))).toEqual(list[0]);
     // A Flamenco 3 worker: its generation and version, and whether it can restart.
     const f3 = await registerF3(s.url, { canRestart: true });
     expect(expectJson(await api(s, 'GET', `/api/workers/${f3.id}`))).toMatchObject({
-      software: 'Flamenco/3.9-beta1 (cf286e71)', generation: 'v3', version: '3.9-beta1 (cf286e71)', can_restart: true,
+      software: 'Flamenco/3.9-beta1 (cf286e71)',
+      generation: 'v3',
+      version: '3.9-beta1 (cf286e71)',
+      can_restart: true,
       supported_task_types: ['blender', 'ffmpeg', 'file-management', 'misc'],
     });
     expectApiError(await api(s, 'GET', `/api/workers/${UNKNOWN_ID}`), 404, `worker ${UNKNOWN_ID} not found`);
@@ -78,7 +95,7 @@ describe('POST /api/workers/:id/status', { timeout: 30_000 }, () => {
 });
 
 describe('POST /api/workers/:id/requeue and DELETE /api/workers/:id', { timeout: 30_000 }, () => {
-  it('requeues a worker\'s running task', async () => {
+  it("requeues a worker's running task", async () => {
     const s = await testServer();
     const { ids } = submit(s, [{ name: 'a' }]);
     const w = await registerWorker(s.url);
@@ -168,7 +185,11 @@ describe('/api/blocklist', { timeout: 30_000 }, () => {
     const all = expectJson(await api(s, 'GET', '/api/blocklist'));
     expect(all).toEqual(s.manager.blocklist.list());
     expect(all.map((e: any) => [e.job, e.task_type, e.worker_nickname]).sort()).toEqual(
-      [[job, 'debug', 'node-1'], [job, 'sleep', 'node-1'], [job, 'sleep', 'node-2']].sort(),
+      [
+        [job, 'debug', 'node-1'],
+        [job, 'sleep', 'node-1'],
+        [job, 'sleep', 'node-2'],
+      ].sort(),
     );
     expect(all[0]).toEqual({ job, task_type: expect.any(String), worker: expect.any(String), worker_nickname: expect.any(String), created: expect.any(String) });
     expect(expectJson(await api(s, 'GET', `/api/blocklist?job=${other.job}`))).toEqual([]);
@@ -200,7 +221,9 @@ describe('GET /api/queue-status and /api/job-types', { timeout: 30_000 }, () => 
     expect(q).toEqual(s.manager.queue.status());
     expect(q.tasks).toMatchObject({ queued: 1, active: 1 });
     expect(q.workers).toMatchObject({ awake: 1 });
-    expect(q.jobs).toEqual([{ id: job, name: 'test job', job_type: 'custom', status: 'active', priority: 50, created: expect.any(String), tasks: expect.objectContaining({ queued: 1, active: 1 }) }]);
+    expect(q.jobs).toEqual([
+      { id: job, name: 'test job', job_type: 'custom', status: 'active', priority: 50, created: expect.any(String), tasks: expect.objectContaining({ queued: 1, active: 1 }) },
+    ]);
     expect(expectJson(await api(s, 'GET', `/api/queue-status?job=${job}`)).jobs).toHaveLength(1);
     expectApiError(await api(s, 'GET', `/api/queue-status?job=${UNKNOWN_ID}`), 404, `job ${UNKNOWN_ID} not found`);
   });
@@ -209,7 +232,8 @@ describe('GET /api/queue-status and /api/job-types', { timeout: 30_000 }, () => 
     const s = await testServer();
     const types = expectJson(await api(s, 'GET', '/api/job-types'));
     expect(types.map((t: { job_type: string }) => t.job_type)).toEqual(expect.arrayContaining(['blender-render', 'exec-command', 'sleep', 'custom']));
-    for (const t of types) expect(Object.keys(t)).toEqual(['job_type', 'description', ...(t.addon_label ? ['addon_label'] : []), ...(t.admin_only ? ['admin_only'] : []), 'settings']);
+    for (const t of types)
+      expect(Object.keys(t)).toEqual(['job_type', 'description', ...(t.addon_label ? ['addon_label'] : []), ...(t.admin_only ? ['admin_only'] : []), 'settings']);
     expect(types.filter((t: { admin_only?: boolean }) => t.admin_only).map((t: { job_type: string }) => t.job_type)).toEqual(['custom', 'exec-command']);
   });
 });

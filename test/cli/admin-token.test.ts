@@ -56,7 +56,9 @@ describe('admin-token --rotate', { timeout: 60_000 }, () => {
       const token = readFileSync(path.join(dir, 'admin-token'), 'utf8').trim();
       const r = await runCli(['admin-token', '--rotate', '--manager', serve.url, '--token', token]);
       expect(r.code).toBe(2);
-      expect(r.stderr).toBe("flamenco-mgr: admin-token --rotate writes the data directory's token file: run it on the manager's machine (with --data-dir), not with a manager URL\n");
+      expect(r.stderr).toBe(
+        "flamenco-mgr: admin-token --rotate writes the data directory's token file: run it on the manager's machine (with --data-dir), not with a manager URL\n",
+      );
       expect(r.stderr).not.toContain(STACK_LINE);
       expect(await accepted(serve.url, token)).toBe(true);
       await runCli(['admin-token', '--rotate', '--data-dir', dir]);

@@ -81,7 +81,7 @@ describe('backup', () => {
     expect((await runCli(['backup', target, '--data-dir', tm.dataDir])).code).toBe(0);
     const taken = await runCli(['restore', target, '--data-dir', tm.dataDir]);
     expect(taken.code).toBe(2);
-    expect(taken.stderr).toContain('already holds a farm\'s database; restore into an empty data directory');
+    expect(taken.stderr).toContain("already holds a farm's database; restore into an empty data directory");
     const notBackup = await runCli(['restore', tempDir(), '--data-dir', tempDir()]);
     expect(notBackup.code).toBe(2);
     expect(notBackup.stderr).toMatch(/is not a flamenco-mgr backup: it has no flamenco-mgr\.sqlite/);
@@ -98,7 +98,9 @@ describe('backup', () => {
     expect(over.stderr).toContain('already exists');
     const nowhere = await runCli(['backup', path.join(dir, 'no', 'such', 'dir', 'x'), '--data-dir', dir]);
     expect(nowhere.code).toBe(2);
-    expect(nowhere.stderr).toContain(`${path.join(dir, 'no', 'such', 'dir')}: no such directory; backup makes only the last part of the path: create the folder it goes in first (mkdir -p ${path.join(dir, 'no', 'such', 'dir')})`);
+    expect(nowhere.stderr).toContain(
+      `${path.join(dir, 'no', 'such', 'dir')}: no such directory; backup makes only the last part of the path: create the folder it goes in first (mkdir -p ${path.join(dir, 'no', 'such', 'dir')})`,
+    );
     const empty = tempDir();
     const target = path.join(tempDir(), 'copy');
     const none = await runCli(['backup', target, '--data-dir', empty]);
@@ -121,7 +123,9 @@ describe('task-log of a task whose log file is gone', () => {
     writeFileSync(path.join(lost, 'admin-token'), 'tok-0123456789abcdef\n');
     const r = await runCli(['task-log', task, '--data-dir', lost]);
     expect(r).toMatchObject({ code: 3, stdout: '' });
-    expect(r.stderr).toMatch(/^flamenco-mgr: task [0-9a-f]{24} has run \(it is active\) but its log file is missing from the data directory's task-logs: was the database restored without its task logs\? .*\n$/);
+    expect(r.stderr).toMatch(
+      /^flamenco-mgr: task [0-9a-f]{24} has run \(it is active\) but its log file is missing from the data directory's task-logs: was the database restored without its task logs\? .*\n$/,
+    );
     expect((await runCli(['task-log', task, '--follow', '--data-dir', lost])).code).toBe(3);
     expect((await runCli(['task-log', task, '--json', '--data-dir', lost])).code).toBe(3);
     // The other task never ran: no log, and nothing to complain about.

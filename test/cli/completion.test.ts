@@ -27,7 +27,7 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
 }
 
 describe('completion', { timeout: 60_000 }, () => {
-  it('completes subcommands, options, words and the farm\'s names and ids in bash', async () => {
+  it("completes subcommands, options, words and the farm's names and ids in bash", async () => {
     ensureBundle();
     const tm = testManager();
     const job = submitCustom(tm, [{ name: 'a' }], { name: 'shot 12' });

@@ -14,7 +14,11 @@ describe('a config path that is not a regular file', { timeout: 60_000 }, () => 
     execFileSync('mkfifo', [fifo]);
     const folder = path.join(tempDir(), 'conf.d');
     mkdirSync(folder);
-    for (const [file, why] of [[fifo, 'is not a regular file'], [folder, 'is a directory'], ['/dev/zero', 'is not a regular file']] as const) {
+    for (const [file, why] of [
+      [fifo, 'is not a regular file'],
+      [folder, 'is a directory'],
+      ['/dev/zero', 'is not a regular file'],
+    ] as const) {
       const r = await runCliProcess(['serve', '--data-dir', dir, '--config', file, '--no-ssdp'], { timeout: 15_000 });
       expect(r.signal, `${file} (killed: it hung)`).toBeNull();
       expect(r.code, r.stderr).toBe(2);

@@ -12,7 +12,14 @@ describe('serve killed with SIGKILL', () => {
   it('keeps every update it answered 204, and the next serve picks up from there', { timeout: 60_000 }, async () => {
     const dir = tempDir();
     const serve = await startServe(['--data-dir', dir]);
-    const job = { name: 'crash', job_type: 'custom', tasks: [{ name: 'a', task_type: 'sleep', commands: [{ name: 'echo', settings: {} }] }, { name: 'b', task_type: 'sleep', commands: [{ name: 'echo', settings: {} }] }] };
+    const job = {
+      name: 'crash',
+      job_type: 'custom',
+      tasks: [
+        { name: 'a', task_type: 'sleep', commands: [{ name: 'echo', settings: {} }] },
+        { name: 'b', task_type: 'sleep', commands: [{ name: 'echo', settings: {} }] },
+      ],
+    };
     expect((await runCli(['submit', '-', '--data-dir', dir], { input: JSON.stringify(job) })).code).toBe(0);
     const w = await registerWorker(serve.url);
     const a = await w.call('POST', '/task');

@@ -12,7 +12,13 @@ const CONFIG = {
   listen: '127.0.0.1:0',
   job_fail_share: 0.5,
   variables: {
-    render: { direction: 'two-way', values: [{ platform: 'linux', value: '/mnt/render' }, { platform: 'windows', value: 'S:/render' }] },
+    render: {
+      direction: 'two-way',
+      values: [
+        { platform: 'linux', value: '/mnt/render' },
+        { platform: 'windows', value: 'S:/render' },
+      ],
+    },
   },
 };
 

@@ -21,10 +21,23 @@ describe('flamenco-mgr job-types', { timeout: 30_000 }, () => {
     const br = doc.find((t: { job_type: string }) => t.job_type === 'blender-render');
     expect(br.description).toMatch(/Blender/);
     expect(br.settings.map((s: { name: string }) => s.name)).toEqual([
-      'filepath', 'frames', 'chunk_size', 'render_output', 'format', 'fps', 'output_file_extension', 'blender_cmd', 'create_video',
+      'filepath',
+      'frames',
+      'chunk_size',
+      'render_output',
+      'format',
+      'fps',
+      'output_file_extension',
+      'blender_cmd',
+      'create_video',
     ]);
     expect(br.settings.find((s: { name: string }) => s.name === 'chunk_size')).toEqual({
-      name: 'chunk_size', type: 'integer', required: false, default: 1, description: 'frames per render task', addon: { visible: 'submission' },
+      name: 'chunk_size',
+      type: 'integer',
+      required: false,
+      default: 1,
+      description: 'frames per render task',
+      addon: { visible: 'submission' },
     });
     expect(br.settings.find((s: { name: string }) => s.name === 'filepath')).toMatchObject({ required: true, default: null });
     expect(br.settings.find((s: { name: string }) => s.name === 'blender_cmd').default).toBe('{blender}');
@@ -39,7 +52,11 @@ describe('flamenco-mgr job-types', { timeout: 30_000 }, () => {
     const blocks = r.stdout.trimEnd().split('\n\n');
     expect(blocks.map((b) => b.split(':')[0])).toEqual(jobTypesDocument().map((t) => t.job_type));
     const block = blocks.find((b) => b.startsWith('blender-render:'))!;
-    const body = block.split('\n').slice(1).map((l) => l.replace(/^ {2}/, '')).join('\n');
+    const body = block
+      .split('\n')
+      .slice(1)
+      .map((l) => l.replace(/^ {2}/, ''))
+      .join('\n');
     const rows = parseTable(body, ['SETTING', 'TYPE', 'REQUIRED/DEFAULT', 'DESCRIPTION']);
     expect(rows.find((row) => row.SETTING === 'filepath')).toMatchObject({ TYPE: 'string', 'REQUIRED/DEFAULT': 'required' });
     expect(rows.find((row) => row.SETTING === 'chunk_size')).toMatchObject({ TYPE: 'integer', 'REQUIRED/DEFAULT': 'default 1' });

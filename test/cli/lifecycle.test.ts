@@ -210,7 +210,7 @@ describe('task-log', { timeout: 60_000 }, () => {
 });
 
 describe('forget-worker', { timeout: 60_000 }, () => {
-  it('requeues the worker\'s task first, then forgets it', async () => {
+  it("requeues the worker's task first, then forgets it", async () => {
     const tm = testManager();
     const job = submitCustom(tm, [{ name: 'a' }]);
     const w = await addWorker(tm);
@@ -242,8 +242,17 @@ describe('blocklist', { timeout: 60_000 }, () => {
     const out = ok(await runCli(['blocklist', ...dd(tm)]));
     const lines = out.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^JOB\s+TASK TYPE\s+WORKER\s+NICKNAME\s+SINCE$/);
-    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 4)).sort()).toEqual(
-      [[job, 'sleep', w1, 'node-1'], [job, 'sleep', w2, 'node-2'], [job, 'debug', w1, 'node-1']].sort(),
+    expect(
+      lines
+        .slice(1)
+        .map((l) => l.split(/\s+/).slice(0, 4))
+        .sort(),
+    ).toEqual(
+      [
+        [job, 'sleep', w1, 'node-1'],
+        [job, 'sleep', w2, 'node-2'],
+        [job, 'debug', w1, 'node-1'],
+      ].sort(),
     );
     expect(await runJson(['blocklist', ...dd(tm)])).toEqual(tm.manager.blocklist.list());
     expect(await runJson(['blocklist', '--job', job, ...dd(tm)])).toHaveLength(3);

@@ -67,7 +67,7 @@ describe('the CLI next to a running serve', { timeout: 30_000 }, () => {
     expect((await a.call('POST', `/tasks/${t.json._id}/update`, { task_status: 'completed' })).status).toBe(409);
   });
 
-  it('requeue --worker puts the worker\'s task back for another worker', async () => {
+  it("requeue --worker puts the worker's task back for another worker", async () => {
     const dir = tempDir();
     const s = await startServe(['--data-dir', dir]);
     const a = await registerWorker(s.url, { nickname: 'a' });
@@ -204,12 +204,14 @@ describe('the CLI next to a running serve', { timeout: 30_000 }, () => {
     await poller;
     expect(failed).toEqual([]);
     // serve kept answering while each command held the database for its writes and reads.
-    expect(pollsDuring.every((n) => n > 0), `polls during each command: ${pollsDuring}`).toBe(true);
+    expect(
+      pollsDuring.every((n) => n > 0),
+      `polls during each command: ${pollsDuring}`,
+    ).toBe(true);
     expect(completed).toBeGreaterThan(0);
     const q = await runJson(['queue-status', '--data-dir', dir]);
     expect(q.jobs.map((j: any) => j.id).sort()).toEqual([...ids].sort());
     expect(q.tasks.completed).toBe(completed);
     expect(q.tasks.queued + q.tasks.completed).toBe(8);
   });
-
 });

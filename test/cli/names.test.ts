@@ -21,8 +21,8 @@ describe('names and id prefixes on the command line', { timeout: 30_000 }, () =>
     expect(await runJson(['requeue', '--task', task.id.slice(0, 23), ...d])).toEqual({ requeued: 0 });
     expect((await runCli(['task-log', task.id.slice(0, 21), ...d])).code).toBe(0);
     expect((await runJson(['set-worker-status', w.slice(0, 23), 'asleep', ...d])).id).toBe(w);
-    expect((await runJson(['blocklist', '--job', 'shot 12', ...d]))).toEqual([]);
-    expect((await runJson(['delete-job', 'shot 12', ...d]))).toEqual({ deleted: job });
+    expect(await runJson(['blocklist', '--job', 'shot 12', ...d])).toEqual([]);
+    expect(await runJson(['delete-job', 'shot 12', ...d])).toEqual({ deleted: job });
   });
 
   it('exits 2 on an ambiguous name, listing the candidates with their ids; 3 when nothing fits', async () => {

@@ -192,6 +192,11 @@ describe('--json nits', { timeout: 30_000 }, () => {
     await tm.manager.taskLogs.append(job, t.id, 'hello');
     const d = ['--data-dir', tm.dataDir];
     expect((await runJson(['admin-token', ...d])).token).toMatch(/\S{16,}/);
-    expect(await runJson(['task-log', t.id, ...d])).toMatchObject({ task: t.id, job, status: 'active', runs: [{ run: 1, worker: expect.stringContaining(w), log: expect.stringContaining('hello\n') }] });
+    expect(await runJson(['task-log', t.id, ...d])).toMatchObject({
+      task: t.id,
+      job,
+      status: 'active',
+      runs: [{ run: 1, worker: expect.stringContaining(w), log: expect.stringContaining('hello\n') }],
+    });
   });
 });

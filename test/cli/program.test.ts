@@ -43,7 +43,7 @@ describe('flamenco-mgr --help and --version', { timeout: 30_000 }, () => {
     });
   });
 
-  it('documents each subcommand\'s own options', async () => {
+  it("documents each subcommand's own options", async () => {
     const expected: Record<string, string[]> = {
       serve: ['--listen <host:port>', '--config <file.json>', '--log-level <level>'],
       submit: ['<file>'],
@@ -314,9 +314,17 @@ describe('output into a closed pipe', () => {
   it('exits quietly when the reader stops early', async () => {
     const { spawnSync } = await import('node:child_process');
     const dir = farmDir();
-    for (let i = 0; i < 3; i++) await runCli(['submit', '-', '--data-dir', dir], { input: JSON.stringify({ name: `j${i}`, job_type: 'sleep', settings: { frames: '1-2000', time_in_seconds: 0 } }) });
+    for (let i = 0; i < 3; i++)
+      await runCli(['submit', '-', '--data-dir', dir], { input: JSON.stringify({ name: `j${i}`, job_type: 'sleep', settings: { frames: '1-2000', time_in_seconds: 0 } }) });
     const bundle = BUNDLE;
-    const r = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${bundle}" job $("${process.execPath}" "${bundle}" jobs --json --data-dir "${dir}" | grep -m1 '"id"' | cut -d'"' -f4) --data-dir "${dir}" | head -1`], { encoding: 'utf8' });
+    const r = spawnSync(
+      '/bin/sh',
+      [
+        '-c',
+        `"${process.execPath}" "${bundle}" job $("${process.execPath}" "${bundle}" jobs --json --data-dir "${dir}" | grep -m1 '"id"' | cut -d'"' -f4) --data-dir "${dir}" | head -1`,
+      ],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(0);
     expect(r.stderr).not.toMatch(/EPIPE| {4}at /);
     expect(r.stdout.split('\n')[0]).toMatch(/^job [0-9a-f]{24}: j0$/);

@@ -56,7 +56,9 @@ describe('queue-status', { timeout: 30_000 }, () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     const [counts, rest] = r.stdout.split('\n\n');
-    expect(counts).toBe(`tasks:   5 queued\nworkers: none\nwarning: job a job with a long name (${a.id}): no registered worker runs task type "sleep"\nwarning: job b (${b.id}): no registered worker runs task type "sleep"`);
+    expect(counts).toBe(
+      `tasks:   5 queued\nworkers: none\nwarning: job a job with a long name (${a.id}): no registered worker runs task type "sleep"\nwarning: job b (${b.id}): no registered worker runs task type "sleep"`,
+    );
     const rows = parseTable(rest!, JOB_HEADERS);
     expect(rows).toHaveLength(2);
     const ra = rows.find((x) => x.JOB === a.id)!;

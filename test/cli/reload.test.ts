@@ -28,7 +28,10 @@ describe('serve on SIGHUP', { timeout: 60_000 }, () => {
     );
     s.proc.kill('SIGHUP');
     await waitFor(() => s.stderr().includes('msg="config reloaded"'), 10_000, 'the reload log line');
-    const line = s.stderr().split('\n').find((l) => l.includes('msg="config reloaded"'))!;
+    const line = s
+      .stderr()
+      .split('\n')
+      .find((l) => l.includes('msg="config reloaded"'))!;
     expect(line).toContain('applied=worker_timeout,blocklist_threshold,registration_secret,variables');
     expect(line).toContain('needs_restart=listen');
     expect(s.stderr()).toMatch(/level=warn msg="config changes that take effect only after a restart of serve" keys=listen/);

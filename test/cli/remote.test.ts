@@ -40,19 +40,47 @@ describe('remote mode prints what local mode prints', { timeout: 60_000 }, () =>
   it('for the views, their --json, names, runs and errors', async () => {
     const { s, shot, w1, w2, t1, t2 } = await farm();
     const commands: string[][] = [
-      ['jobs'], ['jobs', '--json'], ['jobs', '--all'], ['jobs', '--limit', '2'], ['jobs', '--status', 'queued', '--json'],
-      ['job', 'shot 12'], ['job', 'shot 12', '--json'], ['job', shot.job, '--status', 'queued', '--json'], ['job', 'shot 12', '--limit', '1'],
-      ['queue-status'], ['queue-status', '--json'], ['queue-status', '--job', 'shot 12', '--json'],
-      ['list-workers'], ['list-workers', '--json'], ['list-workers', '-o', 'wide'],
-      ['task-log', t1._id], ['task-log', t1._id, '--json'], ['task-log', t1._id, '--tail', '1'], ['task-log', t2._id, '--all-runs', '--json'],
-      ['task-log', t2._id, '--run', '1'], ['task-log', 'shot 12/render-1-10'],
-      ['blocklist'], ['blocklist', '--json'], ['blocklist', '--job', 'shot 12', '--json'],
-      ['sleep-schedule', 'node-2'], ['sleep-schedule', w2.id, '--json'], ['sleep-schedule', 'node-1', '--json'],
-      ['job-types', '--json'], ['worker-tags', 'node-1'], ['worker-tags', w2.id, '--json'], ['webhooks'], ['webhooks', '--json'],
+      ['jobs'],
+      ['jobs', '--json'],
+      ['jobs', '--all'],
+      ['jobs', '--limit', '2'],
+      ['jobs', '--status', 'queued', '--json'],
+      ['job', 'shot 12'],
+      ['job', 'shot 12', '--json'],
+      ['job', shot.job, '--status', 'queued', '--json'],
+      ['job', 'shot 12', '--limit', '1'],
+      ['queue-status'],
+      ['queue-status', '--json'],
+      ['queue-status', '--job', 'shot 12', '--json'],
+      ['list-workers'],
+      ['list-workers', '--json'],
+      ['list-workers', '-o', 'wide'],
+      ['task-log', t1._id],
+      ['task-log', t1._id, '--json'],
+      ['task-log', t1._id, '--tail', '1'],
+      ['task-log', t2._id, '--all-runs', '--json'],
+      ['task-log', t2._id, '--run', '1'],
+      ['task-log', 'shot 12/render-1-10'],
+      ['blocklist'],
+      ['blocklist', '--json'],
+      ['blocklist', '--job', 'shot 12', '--json'],
+      ['sleep-schedule', 'node-2'],
+      ['sleep-schedule', w2.id, '--json'],
+      ['sleep-schedule', 'node-1', '--json'],
+      ['job-types', '--json'],
+      ['worker-tags', 'node-1'],
+      ['worker-tags', w2.id, '--json'],
+      ['webhooks'],
+      ['webhooks', '--json'],
       ['wait-job', 'needs ffmpeg', '--json'],
       // Refusals: the same line and exit code.
-      ['job', 'nothing'], ['job', 'twin'], ['task-log', t1._id, '--run', '9'], ['set-worker-status', 'node-1', 'dancing'],
-      ['cancel-job', '0123456789abcdef01234567'], ['resume-job', 'shot 12'], ['jobs', '--status', 'bogus'],
+      ['job', 'nothing'],
+      ['job', 'twin'],
+      ['task-log', t1._id, '--run', '9'],
+      ['set-worker-status', 'node-1', 'dancing'],
+      ['cancel-job', '0123456789abcdef01234567'],
+      ['resume-job', 'shot 12'],
+      ['jobs', '--status', 'bogus'],
     ];
     void w1;
     for (const cmd of commands) {
@@ -65,7 +93,14 @@ describe('remote mode prints what local mode prints', { timeout: 60_000 }, () =>
         // --json byte for byte; in tables only "5s ago" may differ, the two runs being moments apart.
         const ago = (r: typeof local) => (cmd.includes('--json') ? r : { ...r, stdout: r.stdout.replace(/\b\d+[smhd] ago\b/g, 'N ago') });
         expect(ago(far), cmd.join(' ')).toEqual(ago(local));
-        const refused = cmd.includes('nothing') || cmd.includes('twin') || cmd.includes('9') || cmd.includes('dancing') || cmd.includes('bogus') || cmd[0] === 'cancel-job' || cmd[0] === 'resume-job';
+        const refused =
+          cmd.includes('nothing') ||
+          cmd.includes('twin') ||
+          cmd.includes('9') ||
+          cmd.includes('dancing') ||
+          cmd.includes('bogus') ||
+          cmd[0] === 'cancel-job' ||
+          cmd[0] === 'resume-job';
         const what = `${cmd.join(' ')}: ${local.stderr}`;
         if (cmd[0] === 'wait-job') expect(local.code, what).toBe(130);
         else if (refused) expect(local.code, what).toBeGreaterThan(1);
@@ -141,7 +176,7 @@ describe('remote mode prints what local mode prints', { timeout: 60_000 }, () =>
     expect((await runCli(['wait-job', 'twin', ...remote(s)])).code).toBe(2);
   });
 
-  it('reads the same page of a job\'s tasks as the local client (offset, limit, status)', async () => {
+  it("reads the same page of a job's tasks as the local client (offset, limit, status)", async () => {
     const { s, shot } = await farm();
     const far = new RemoteClient(s.url, ADMIN_TOKEN);
     const local = new LocalClient(s.manager, () => undefined);
@@ -193,7 +228,11 @@ describe('remote mode errors', { timeout: 30_000 }, () => {
     expect(other.stderr).toMatch(/^flamenco-mgr: the manager at .* runs flamenco-mgr 0\.0\.1; this is flamenco-mgr .*: use the same version on both sides\n$/);
 
     // Not a flamenco-mgr at all: a web server's 404 page, or JSON of another kind.
-    for (const [status, body] of [[404, '<html>Not Found</html>'], [200, '{"version":"3.6","name":"Flamenco"}'], [200, 'hello']] as const) {
+    for (const [status, body] of [
+      [404, '<html>Not Found</html>'],
+      [200, '{"version":"3.6","name":"Flamenco"}'],
+      [200, 'hello'],
+    ] as const) {
       const stranger = createServer((_req, res) => {
         res.writeHead(status, { 'Content-Type': body.startsWith('{') ? 'application/json' : 'text/html' });
         res.end(body);
@@ -208,7 +247,7 @@ describe('remote mode errors', { timeout: 30_000 }, () => {
     }
   });
 
-  it('backup and restore say they run on the manager\'s machine when given a manager URL', async () => {
+  it("backup and restore say they run on the manager's machine when given a manager URL", async () => {
     const s = await testServer();
     for (const env of [{}, { FLAMENCO_MGR_URL: s.url }]) {
       const args = 'FLAMENCO_MGR_URL' in env ? ['backup', '/tmp/cliops-x'] : ['backup', '/tmp/cliops-x', '--manager', s.url];

@@ -31,7 +31,9 @@ describe('task-log runs', { timeout: 30_000 }, () => {
     expect(all.code).toBe(0);
     const runs = all.stdout.split(/^--- /m).slice(1);
     expect(runs).toHaveLength(3);
-    expect(runs[0]).toMatch(new RegExp(`^run 1 of 3, worker node-1 \\(${w1}\\) ---\\n.*assigned.*\\nrun one\\n.*took this run away from worker node-1 \\(${w1}\\): requeued by an admin\\n$`));
+    expect(runs[0]).toMatch(
+      new RegExp(`^run 1 of 3, worker node-1 \\(${w1}\\) ---\\n.*assigned.*\\nrun one\\n.*took this run away from worker node-1 \\(${w1}\\): requeued by an admin\\n$`),
+    );
     expect(runs[1]).toMatch(new RegExp(`^run 2 of 3, worker node-2 \\(${w2}\\) ---\\n.*\\nrun two\\n.*: worker forgotten\\n$`));
     expect(runs[2]).toMatch(new RegExp(`^run 3 of 3, worker node-3 \\(${w3}\\) ---\\n.*\\nrun three\\n.*: worker timed out\\n$`));
 
@@ -57,12 +59,17 @@ describe('task-log runs', { timeout: 30_000 }, () => {
     await tm.manager.taskLogs.idle();
     const d = ['--data-dir', tm.dataDir];
     expect(await runCli(['task-log', t.id, '--run', '2', ...d])).toMatchObject({ code: 2, stderr: `flamenco-mgr: task ${t.id} has 1 logged run; there is no run 2\n` });
-    for (const bad of [['--run', '0'], ['--run', '1', '--all-runs'], ['--follow', '--all-runs'], ['--follow', '--json']]) {
+    for (const bad of [
+      ['--run', '0'],
+      ['--run', '1', '--all-runs'],
+      ['--follow', '--all-runs'],
+      ['--follow', '--json'],
+    ]) {
       expect((await runCli(['task-log', t.id, ...bad, ...d])).code, bad.join(' ')).toBe(2);
     }
   });
 
-  it('requeue from the CLI writes the reason into the running task\'s log', async () => {
+  it("requeue from the CLI writes the reason into the running task's log", async () => {
     const tm = testManager();
     submitCustom(tm, [{ name: 'a' }], { name: 'shot' });
     const w = await addWorker(tm, { nickname: 'node-9' });

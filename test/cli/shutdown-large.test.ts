@@ -46,12 +46,14 @@ describe('SIGTERM with large answers and event streams in flight', { timeout: 60
       { length: 30 },
       () =>
         new Promise<{ text: string; error?: string }>((resolve) => {
-          http.get(`${s.url}/api/events`, { agent: false }, (res) => {
-            let text = '';
-            res.setEncoding('utf8').on('data', (c: string) => (text += c));
-            res.on('end', () => resolve({ text }));
-            res.on('error', (err: NodeJS.ErrnoException) => resolve({ text, error: err.code ?? err.message }));
-          }).on('error', (err: NodeJS.ErrnoException) => resolve({ text: '', error: err.code }));
+          http
+            .get(`${s.url}/api/events`, { agent: false }, (res) => {
+              let text = '';
+              res.setEncoding('utf8').on('data', (c: string) => (text += c));
+              res.on('end', () => resolve({ text }));
+              res.on('error', (err: NodeJS.ErrnoException) => resolve({ text, error: err.code ?? err.message }));
+            })
+            .on('error', (err: NodeJS.ErrnoException) => resolve({ text: '', error: err.code }));
         }),
     );
     // Large reads, over and over until serve is gone: whole 10 000-task jobs with the token, capped ones without.

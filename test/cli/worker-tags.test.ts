@@ -4,7 +4,7 @@ import { runCli, runJson, STACK_LINE } from '../helpers/cli';
 import { registerWorker, testServer } from '../helpers/env';
 
 describe('flamenco-mgr worker-tags', { timeout: 30_000 }, () => {
-  it('shows and changes a worker\'s tags by id or nickname', async () => {
+  it("shows and changes a worker's tags by id or nickname", async () => {
     const s = await testServer();
     const dir = s.dataDir;
     const w = await registerWorker(s.url, { nickname: 'render-07' });
@@ -22,7 +22,11 @@ describe('flamenco-mgr worker-tags', { timeout: 30_000 }, () => {
     const dir = s.dataDir;
     await registerWorker(s.url, { nickname: 'render-07' });
     const d = ['--data-dir', dir];
-    for (const args of [['--add', 'a b'], ['--add', 'x', '--clear'], ['--set', 'ok,no way']]) {
+    for (const args of [
+      ['--add', 'a b'],
+      ['--add', 'x', '--clear'],
+      ['--set', 'ok,no way'],
+    ]) {
       const r = await runCli(['worker-tags', 'render-07', ...args, ...d]);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);

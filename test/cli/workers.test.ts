@@ -6,7 +6,27 @@ import { farmDir, parseTable, runCli, runJson, startServe, STACK_LINE } from '..
 
 const UNKNOWN_ID = '0123456789abcdef01234567';
 const HEADERS = ['ID', 'NICKNAME', 'STATUS', 'REQUESTED', 'PLATFORM', 'ADDRESS', 'TASK', 'LAST SEEN', 'WORKER', 'TASK TYPES', 'TAGS'];
-const JSON_KEYS = ['id', 'nickname', 'status', 'status_requested', 'lazy_status_request', 'platform', 'address', 'software', 'generation', 'version', 'can_restart', 'supported_task_types', 'tags', 'current_task', 'current_task_name', 'current_job', 'current_job_name', 'last_seen', 'silent'];
+const JSON_KEYS = [
+  'id',
+  'nickname',
+  'status',
+  'status_requested',
+  'lazy_status_request',
+  'platform',
+  'address',
+  'software',
+  'generation',
+  'version',
+  'can_restart',
+  'supported_task_types',
+  'tags',
+  'current_task',
+  'current_task_name',
+  'current_job',
+  'current_job_name',
+  'last_seen',
+  'silent',
+];
 
 describe('list-workers', { timeout: 30_000 }, () => {
   it('says so when there are no workers, and prints [] with --json', async () => {
@@ -30,7 +50,12 @@ describe('list-workers', { timeout: 30_000 }, () => {
     const rows = parseTable(r.stdout, HEADERS);
     expect(rows).toHaveLength(3);
     // Which worker each is, and its version: Flamenco Worker 2.5 (v2) or the Flamenco 3 Worker (v3).
-    expect(rows.find((x) => x.ID === f3.id)).toMatchObject({ NICKNAME: 'render-f3', STATUS: 'awake', WORKER: '3.9-beta1 (cf286e71) (v3)', 'TASK TYPES': 'blender,ffmpeg,file-management,misc' });
+    expect(rows.find((x) => x.ID === f3.id)).toMatchObject({
+      NICKNAME: 'render-f3',
+      STATUS: 'awake',
+      WORKER: '3.9-beta1 (cf286e71) (v3)',
+      'TASK TYPES': 'blender,ffmpeg,file-management,misc',
+    });
     const ra = rows.find((x) => x.ID === a.id)!;
     const rb = rows.find((x) => x.ID === b.id)!;
     expect(ra).toMatchObject({ NICKNAME: 'render-01', STATUS: 'starting', REQUESTED: '-', PLATFORM: 'linux', ADDRESS: '127.0.0.1', TASK: '-', 'TASK TYPES': 'blender,ffmpeg' });

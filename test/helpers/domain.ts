@@ -125,11 +125,7 @@ export function fail(tm: TestManager, workerId: string, taskId: string): void {
 }
 
 /** Submits a custom job (see customJob) and returns its id. */
-export function submitCustom(
-  tm: TestManager,
-  tasks: Parameters<typeof customJob>[0],
-  extra: Record<string, unknown> = {},
-): string {
+export function submitCustom(tm: TestManager, tasks: Parameters<typeof customJob>[0], extra: Record<string, unknown> = {}): string {
   return tm.manager.jobs.submit(customJob(tasks, extra)).id;
 }
 

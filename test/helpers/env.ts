@@ -127,10 +127,7 @@ export interface TestWorker {
 let workerCounter = 0;
 
 /** Registers a worker over HTTP and returns a client bound to its credentials. */
-export async function registerWorker(
-  url: string,
-  opts: { nickname?: string; platform?: string; types?: string[]; signOn?: boolean } = {},
-): Promise<TestWorker> {
+export async function registerWorker(url: string, opts: { nickname?: string; platform?: string; types?: string[]; signOn?: boolean } = {}): Promise<TestWorker> {
   const secret = `secret-${++workerCounter}-0123456789abcdef`;
   const r = await request(url, 'POST', '/register-worker', {
     body: {

@@ -112,7 +112,10 @@ export function parseExposition(text: string): Map<string, Family> {
     if (current && current !== f) closed.add(current.name);
     current = f;
     const labels = parseLabels(labelText, line);
-    const key = `${name}{${Object.entries(labels).sort().map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`;
+    const key = `${name}{${Object.entries(labels)
+      .sort()
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(',')}}`;
     if (seen.has(key)) throw new Error(`series twice: ${key}`);
     seen.add(key);
     const value = parseValue(valueText!, line);

@@ -41,7 +41,9 @@ export async function registerF3(
   const id = r.json.uuid as string;
   const auth = basicAuth(id, secret);
   const w: F3Worker & { signOnAnswer?: HttpResult } = {
-    id, secret, name,
+    id,
+    secret,
+    name,
     call: (method, pathname, body, headers) => f3Request(url, method, pathname, auth, body, headers),
   };
   if (opts.signOn !== false) {

@@ -22,11 +22,7 @@ export function makeJwt(secret: string, payload: Record<string, unknown>, alg: '
 }
 
 /** Submits a custom job; returns its id and its task ids by name. */
-export function submitJob(
-  s: TestServer,
-  tasks: Parameters<typeof customJob>[0],
-  extra: Record<string, unknown> = {},
-): { jobId: string; ids: Record<string, string> } {
+export function submitJob(s: TestServer, tasks: Parameters<typeof customJob>[0], extra: Record<string, unknown> = {}): { jobId: string; ids: Record<string, string> } {
   const { id: jobId } = s.manager.jobs.submit(customJob(tasks, extra));
   const ids: Record<string, string> = {};
   for (const t of s.manager.repos.tasks.listForJob(jobId)) ids[t.name] = t.id;

@@ -55,7 +55,7 @@ describe('connections per address', () => {
     expect(lines.find((l) => l.includes('max_connections_per_address'))).toContain('address=127.0.0.1');
   });
 
-  it('default to room for hundreds of render nodes behind one NAT address, and the events to a wrangler\'s tabs', () => {
+  it("default to room for hundreds of render nodes behind one NAT address, and the events to a wrangler's tabs", () => {
     expect(defaultConfig().max_connections_per_address).toBe(DEFAULT_MAX_CONNECTIONS_PER_ADDRESS);
     expect(DEFAULT_MAX_CONNECTIONS_PER_ADDRESS).toBeGreaterThanOrEqual(400);
     expect(defaultConfig().max_event_streams_per_address).toBe(DEFAULT_MAX_EVENT_STREAMS_PER_ADDRESS);
@@ -104,7 +104,11 @@ describe('event streams per address', () => {
 
 describe('the open-file limit', () => {
   it('is read from /proc/self/limits', () => {
-    expect(openFileSoftLimit('Limit                     Soft Limit           Hard Limit           Units     \nMax open files            1024                 524288               files     \n')).toBe(1024);
+    expect(
+      openFileSoftLimit(
+        'Limit                     Soft Limit           Hard Limit           Units     \nMax open files            1024                 524288               files     \n',
+      ),
+    ).toBe(1024);
     expect(openFileSoftLimit('Max open files            unlimited            unlimited            files     \n')).toBeUndefined();
     expect(ownOpenFileLimit()).toBeGreaterThan(0);
   });
@@ -117,7 +121,9 @@ describe('the open-file limit', () => {
     writeFileSync(file, JSON.stringify({ max_connections: limit + 1 }));
     const s = await startServer({ dataDir: dir, configFile: file, listen: '127.0.0.1:0', logger: createLogger('info', (l) => lines.push(l)) });
     onCleanup(() => s.close());
-    expect(lines.filter((l) => l.includes('level=warn') && l.includes('open-file limit'))).toEqual([expect.stringContaining(`max_connections=${limit + 1} open_file_limit=${limit}`)]);
+    expect(lines.filter((l) => l.includes('level=warn') && l.includes('open-file limit'))).toEqual([
+      expect.stringContaining(`max_connections=${limit + 1} open_file_limit=${limit}`),
+    ]);
     await s.close();
     lines.length = 0;
     writeFileSync(file, JSON.stringify({ max_connections: limit }));

@@ -127,11 +127,16 @@ describe('never a 5xx', { timeout: 30_000 }, () => {
     const auth = { Authorization: w.auth };
     const json = { ...auth, 'Content-Type': 'application/json' };
     const cases: [string, string, Record<string, string>, string | undefined][] = [
-      ['POST', '/register-worker', { 'Content-Type': 'application/json' }, '{"secret": "' + 's'.repeat(20) + '", "platform": "linux", "nickname": "x", "supported_task_types": null}'],
+      [
+        'POST',
+        '/register-worker',
+        { 'Content-Type': 'application/json' },
+        '{"secret": "' + 's'.repeat(20) + '", "platform": "linux", "nickname": "x", "supported_task_types": null}',
+      ],
       ['POST', '/register-worker', { 'Content-Type': 'application/json' }, '{"secret": {"$gt": ""}}'],
       ['POST', '/register-worker', { 'Content-Type': 'text/plain' }, '\u0000\u0001\u0002'],
       ['POST', '/register-worker', { 'Content-Type': 'application/json' }, '\uFEFF{}'],
-      ['POST', '/register-worker', { 'Content-Type': 'application/json' }, '[' .repeat(5000) + ']'.repeat(5000)],
+      ['POST', '/register-worker', { 'Content-Type': 'application/json' }, '['.repeat(5000) + ']'.repeat(5000)],
       ['POST', '/sign-on', json, '{"supported_task_types": [' + '"t",'.repeat(10000) + '"t"]}'],
       ['POST', '/sign-on', json, '{"__proto__": {"nickname": "x"}}'],
       ['POST', '/task', { ...json }, '{"ignored": true}'],

@@ -36,7 +36,18 @@ describe('Host of tokenless requests (DNS rebinding)', () => {
     const s = await testServer();
     const { jobId } = submitJob(s, [{ name: 'a' }]);
     const evil = { Host: 'evil.example:8080' };
-    for (const path of ['/api/jobs', `/api/jobs/${jobId}`, '/api/workers', '/api/farm', '/api/access', '/api/events', '/api/last-rendered', '/metrics', '/api/v3/version', '/api/v3/jobs/types']) {
+    for (const path of [
+      '/api/jobs',
+      `/api/jobs/${jobId}`,
+      '/api/workers',
+      '/api/farm',
+      '/api/access',
+      '/api/events',
+      '/api/last-rendered',
+      '/metrics',
+      '/api/v3/version',
+      '/api/v3/jobs/types',
+    ]) {
       const r = await get(s, path, evil);
       expect(r.status, `${path}: ${r.text}`).toBe(421);
       const message = path.startsWith('/api/v3') ? r.json.message : r.json.error.message;
@@ -78,7 +89,7 @@ describe('Host of tokenless requests (DNS rebinding)', () => {
     expect((await get(s, '/dashboard/app.js', evil)).status).toBe(200);
   });
 
-  it('refuses tokenless /api/v3 writes carrying another site\'s Origin or Sec-Fetch-Site: cross-site, and a rebinding page at all', async () => {
+  it("refuses tokenless /api/v3 writes carrying another site's Origin or Sec-Fetch-Site: cross-site, and a rebinding page at all", async () => {
     const s = await testServer();
     const body = JSON.stringify({ name: 'x', type: 'simple-blender-render', priority: 50, submitter_platform: 'linux', settings: {} });
     const post = (headers: Record<string, string>) => rawRequest(s.url, 'POST', '/api/v3/jobs/check', { headers: { 'Content-Type': 'application/json', ...headers }, body });

@@ -33,7 +33,7 @@ describe('idle /task poll', () => {
     expect(searches.mock.calls.length).toBeGreaterThan(first);
   });
 
-  it('a change made here (a new job, the worker\'s own tags) is seen by the next poll', async () => {
+  it("a change made here (a new job, the worker's own tags) is seen by the next poll", async () => {
     const s = await testServer();
     const m = s.manager;
     const w = await registerWorker(s.url, { types: ['sleep'] });
@@ -50,7 +50,7 @@ describe('idle /task poll', () => {
     expect((await w.call('POST', '/task')).json?.name).toBe('next');
   });
 
-  it('a Flamenco 3 worker\'s idle poll opens no transaction either', async () => {
+  it("a Flamenco 3 worker's idle poll opens no transaction either", async () => {
     const s = await testServer();
     const m = s.manager;
     const w = await registerF3(s.url);
@@ -59,5 +59,28 @@ describe('idle /task poll', () => {
     const before = m.batch.commits;
     for (let i = 0; i < 3; i++) expect((await w.call('POST', '/task')).status).toBe(204);
     expect(m.batch.commits).toBe(before);
+  });
+
+  it('reads the worker from memory while nothing changed, and sees a status request another process made at the next poll', async () => {
+    const s = await testServer();
+    const m = s.manager;
+    const w = await registerWorker(s.url, { types: ['sleep'] });
+    // The first poll marks the worker awake (a write): the second reads it again.
+    for (let i = 0; i < 2; i++) expect((await w.call('POST', '/task')).status).toBe(204);
+    await m.batch.committed();
+    const reads = vi.spyOn(m.repos.workers, 'get');
+    for (let i = 0; i < 3; i++) expect((await w.call('POST', '/task')).status).toBe(204);
+    expect(reads).not.toHaveBeenCalled();
+
+    // request-status from the CLI: another process on the same database.
+    const otherDb = openDatabase(s.dataDir);
+    try {
+      new Manager({ db: otherDb, dataDir: s.dataDir, clock: s.clock }).workers.requestStatus(w.id, 'asleep');
+    } finally {
+      otherDb.close();
+    }
+    const told = await w.call('POST', '/task');
+    expect(told.status).toBe(423);
+    expect(told.json).toEqual({ status_requested: 'asleep' });
   });
 });

@@ -13,15 +13,23 @@ async function withLog(lines: string[]) {
   const w = await registerWorker(s.url);
   await claim(w);
   if (lines.length > 0) expect((await w.call('POST', `/tasks/${ids.a}/update`, { log: lines.join('\n') })).status).toBe(204);
-  const get = (query = '', headers: Record<string, string> = {}) =>
-    request(s.url, 'GET', `/logfile/${jobId}/${ids.a}${query}`, { headers: { Authorization: ADMIN, ...headers } });
+  const get = (query = '', headers: Record<string, string> = {}) => request(s.url, 'GET', `/logfile/${jobId}/${ids.a}${query}`, { headers: { Authorization: ADMIN, ...headers } });
   return { s, w, jobId, ids, get, full: await readLog(s, jobId, ids.a!) };
 }
 
 describe('GET /logfile/{job}/{task}', { timeout: 30_000 }, () => {
   it('needs the admin token: 401 without it or with a wrong one', async () => {
     const { s, w, jobId, ids } = await withLog(['secret path /home/x']);
-    for (const auth of [undefined, '', 'Bearer', 'Bearer wrong-token', `Bearer ${ADMIN_TOKEN}x`, `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}`, w.auth, ADMIN_TOKEN]) {
+    for (const auth of [
+      undefined,
+      '',
+      'Bearer',
+      'Bearer wrong-token',
+      `Bearer ${ADMIN_TOKEN}x`,
+      `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}`,
+      w.auth,
+      ADMIN_TOKEN,
+    ]) {
       const r = await request(s.url, 'GET', `/logfile/${jobId}/${ids.a}`, { headers: auth === undefined ? {} : { Authorization: auth } });
       expectError(r, 401);
       expect(r.text).not.toContain('secret path');

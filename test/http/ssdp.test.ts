@@ -12,7 +12,7 @@ const IFACES = [
 ];
 
 describe('SSDP discovery', () => {
-  it('answers a worker search with the address on the worker\'s subnet', () => {
+  it("answers a worker search with the address on the worker's subnet", () => {
     const reply = ssdpReply(SEARCH, '192.168.5.40', 8080, '0.0.0.0', IFACES)!;
     expect(reply.startsWith('HTTP/1.1 200 OK\r\n')).toBe(true);
     expect(reply).toContain('LOCATION: http://192.168.5.9:8080/\r\n');

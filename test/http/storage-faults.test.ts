@@ -33,7 +33,11 @@ describe('a task log that cannot be written', { timeout: 30_000 }, () => {
     const again = await w.call('POST', `/tasks/${task._id}/update`, update);
     expect(again.status, again.text).toBe(204);
     expect(taskRec(s, task._id)).toMatchObject({ activity: 'frame 1 done', task_progress: 50 });
-    expect(readFileSync(file, 'utf8').split('\n').filter((l) => l === 'frame 1 rendered')).toHaveLength(1);
+    expect(
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l === 'frame 1 rendered'),
+    ).toHaveLength(1);
   });
 });
 

@@ -43,18 +43,15 @@ describe('requests without credentials', { timeout: 30_000 }, () => {
     ['/task', 1024 * 1024 - 1],
     ['/sign-on', 1024 * 1024 - 1],
     ['/output-produced', 1024 * 1024 - 1],
-  ])(
-    'POST %s with a large body is answered 401 before the body is read',
-    async (p, length) => {
-      const s = await testServer();
-      const c = connect(portOf(s.url));
-      // The body announced, 1 KiB of it sent: the answer must not wait for (or buffer) the rest.
-      c.sock.write(`POST ${p} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n` + 'x'.repeat(1024));
-      await waitFor(() => c.received.includes('\r\n\r\n'), 10_000, 'an answer before the body was sent');
-      expect(c.received).toMatch(/^HTTP\/1\.1 401 /);
-      expect(c.received.toLowerCase()).toContain('connection: close');
-    },
-  );
+  ])('POST %s with a large body is answered 401 before the body is read', async (p, length) => {
+    const s = await testServer();
+    const c = connect(portOf(s.url));
+    // The body announced, 1 KiB of it sent: the answer must not wait for (or buffer) the rest.
+    c.sock.write(`POST ${p} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n` + 'x'.repeat(1024));
+    await waitFor(() => c.received.includes('\r\n\r\n'), 10_000, 'an answer before the body was sent');
+    expect(c.received).toMatch(/^HTTP\/1\.1 401 /);
+    expect(c.received.toLowerCase()).toContain('connection: close');
+  });
 
   it('a registration without the Bearer token is answered 403 before its body is read', async () => {
     const s = await testServer({ config: { registration_secret: 'registration-secret-for-tests' } });
@@ -93,7 +90,11 @@ describe('connection limits', { timeout: 30_000 }, () => {
   });
 
   it('closes a connection whose headers do not arrive in time within a fraction of the timeout, not after 30 s', async () => {
-    const server = createHttpServer([], createLogger('error', () => undefined), { headersTimeoutMs: 400, requestTimeoutMs: 800 });
+    const server = createHttpServer(
+      [],
+      createLogger('error', () => undefined),
+      { headersTimeoutMs: 400, requestTimeoutMs: 800 },
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     onCleanup(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const c = connect((server.address() as AddressInfo).port);

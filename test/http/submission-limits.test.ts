@@ -30,7 +30,7 @@ describe('a submission too large', () => {
     expect(api.json.error.message).toMatch(/max_tasks_per_job \(50\)/);
     expect(s.manager.readModels.jobs()).toEqual([]);
     // At the limit, or in larger chunks, it goes.
-    expect((await replay(s.url, submission("1-49"))).status).toBe(200);
+    expect((await replay(s.url, submission('1-49'))).status).toBe(200);
     expect((await request(s.url, 'POST', '/api/jobs', { auth: `Bearer ${ADMIN_TOKEN}`, body: sleepJob('1-100000', 2000) })).status).toBe(201);
   });
 

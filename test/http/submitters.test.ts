@@ -13,10 +13,26 @@ const NOW = Date.UTC(2026, 10, 27, 12, 0, 0);
 /** A valid submission's settings, in the add-on's keys, per job type offered to it. */
 const ADDON_SETTINGS: Record<string, Record<string, unknown>> = {
   'simple-blender-render': {
-    frames: '1-3', chunk_size: 1, render_output_root: '/render', add_path_components: 0, render_output_path: '/render/shot/{timestamp}/######',
-    blendfile: '/render/shot.blend', fps: 24, format: 'PNG', image_file_extension: '.png', scene: 'Scene',
+    frames: '1-3',
+    chunk_size: 1,
+    render_output_root: '/render',
+    add_path_components: 0,
+    render_output_path: '/render/shot/{timestamp}/######',
+    blendfile: '/render/shot.blend',
+    fps: 24,
+    format: 'PNG',
+    image_file_extension: '.png',
+    scene: 'Scene',
   },
-  'blender-render': { blendfile: '/render/shot.blend', frames: '1-3', render_output: '/render/out/######', format: 'PNG', fps: 24, output_file_extension: '.png', create_video: true },
+  'blender-render': {
+    blendfile: '/render/shot.blend',
+    frames: '1-3',
+    render_output: '/render/out/######',
+    format: 'PNG',
+    fps: 24,
+    output_file_extension: '.png',
+    create_video: true,
+  },
   'blender-video-chunks': { blendfile: '/render/shot.blend', frames: '1-10', render_output: '/render/v/######', fps: 24, output_file_extension: '.mkv', extract_audio: true },
   'blender-render-progressive': { blendfile: '/render/shot.blend', frames: '1-3', render_output: '/render/p/######', cycles_sample_count: 400, fps: 24 },
 };
@@ -35,8 +51,16 @@ async function jobCount(s: TestServer): Promise<number> {
 
 describe('a submitter without the admin token cannot choose what a worker runs', () => {
   it('lists every job type the add-on is offered, and no more', () => {
-    expect(Object.keys(ADDON_SETTINGS).sort()).toEqual(COMPILERS.filter(openToTrustedNetworks).map((c) => c.job_type).sort());
-    expect(addonJobTypes().map((t) => t.name).sort()).toEqual(Object.keys(ADDON_SETTINGS).sort());
+    expect(Object.keys(ADDON_SETTINGS).sort()).toEqual(
+      COMPILERS.filter(openToTrustedNetworks)
+        .map((c) => c.job_type)
+        .sort(),
+    );
+    expect(
+      addonJobTypes()
+        .map((t) => t.name)
+        .sort(),
+    ).toEqual(Object.keys(ADDON_SETTINGS).sort());
   });
 
   for (const type of ['blender-render', 'blender-video-chunks', 'blender-render-progressive']) {
@@ -59,10 +83,16 @@ describe('a submitter without the admin token cannot choose what a worker runs',
       if (!openToTrustedNetworks(c)) {
         // Not offered to the add-on; and the core refuses it for any tokenless route.
         expect(() => validateJob({ name: 'x', job_type: c.job_type, settings: {} }, NOW, undefined, undefined, 'trusted-network')).toThrow(ForbiddenError);
-        expect(() => validateJob({ name: 'x', job_type: c.job_type, settings: {} }, NOW, undefined, undefined, 'trusted-network')).toThrow(/^job_type: ".*" jobs need the admin token/);
+        expect(() => validateJob({ name: 'x', job_type: c.job_type, settings: {} }, NOW, undefined, undefined, 'trusted-network')).toThrow(
+          /^job_type: ".*" jobs need the admin token/,
+        );
         return;
       }
-      expect(addonJobTypes().find((t) => t.name === c.job_type)!.settings.map((x) => x.key)).not.toContain('blender_cmd');
+      expect(
+        addonJobTypes()
+          .find((t) => t.name === c.job_type)!
+          .settings.map((x) => x.key),
+      ).not.toContain('blender_cmd');
       const s = await testServer();
       const r = await request(s.url, 'POST', '/api/v3/jobs', { body: addonBody(c.job_type, ADDON_SETTINGS[c.job_type]!) });
       expect(r.status, r.text).toBe(200);
@@ -116,7 +146,11 @@ describe('a submitter with the admin token', () => {
     const auth = `Bearer ${ADMIN_TOKEN}`;
     const render = await request(s.url, 'POST', '/api/jobs', {
       auth,
-      body: { name: 'r', job_type: 'blender-render', settings: { filepath: '/r/x.blend', frames: '1', render_output: '/r/o/######', blender_cmd: '/opt/blender-4.2/blender --factory-startup' } },
+      body: {
+        name: 'r',
+        job_type: 'blender-render',
+        settings: { filepath: '/r/x.blend', frames: '1', render_output: '/r/o/######', blender_cmd: '/opt/blender-4.2/blender --factory-startup' },
+      },
     });
     expect(render.status, render.text).toBe(201);
     const exec = await request(s.url, 'POST', '/api/jobs', { auth, body: { name: 'e', job_type: 'exec-command', settings: { cmd: 'echo hello' } } });
@@ -127,6 +161,8 @@ describe('a submitter with the admin token', () => {
   });
 
   it('keeps the control-character rule: it is about the value, not the submitter', () => {
-    expect(() => validateJob({ name: 'x', job_type: 'blender-render', settings: { filepath: '/r/x.blend', frames: '1', render_output: '/r/o\u0000/######' } }, NOW)).toThrow(ValidationError);
+    expect(() => validateJob({ name: 'x', job_type: 'blender-render', settings: { filepath: '/r/x.blend', frames: '1', render_output: '/r/o\u0000/######' } }, NOW)).toThrow(
+      ValidationError,
+    );
   });
 });

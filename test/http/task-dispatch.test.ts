@@ -44,7 +44,10 @@ describe('POST /task: dispatch order and eligibility', { timeout: 30_000 }, () =
 
   it('hands out only the task types the worker supports', async () => {
     const s = await testServer();
-    submitJob(s, [{ name: 'render', type: 'blender-render', priority: 100 }, { name: 'encode', type: 'ffmpeg' }]);
+    submitJob(s, [
+      { name: 'render', type: 'blender-render', priority: 100 },
+      { name: 'encode', type: 'ffmpeg' },
+    ]);
     const w = await registerWorker(s.url, { types: ['ffmpeg'] });
     expect(await drain(w)).toEqual(['encode']);
   });

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { customJob, registerWorker, testServer } from '../helpers/env';
 
 describe('task document', () => {
-  it('reads a job\'s type once for all its tasks handed out, and each job\'s its own', async () => {
+  it("reads a job's type once for all its tasks handed out, and each job's its own", async () => {
     const s = await testServer();
     const m = s.manager;
     m.jobs.submit(customJob([{ name: 'a' }, { name: 'b' }, { name: 'c' }]));

@@ -127,7 +127,7 @@ describe('POST /tasks/{id}/update: what a 204 stores', { timeout: 30_000 }, () =
     expect(s.manager.workers.lastHeard(workerRec(s, w.id))).toBe(s.clock.now());
   });
 
-  it('writes the worker\'s last_seen at most once per update, and not at all within SEEN_WRITE_INTERVAL_MS of the last write', async () => {
+  it("writes the worker's last_seen at most once per update, and not at all within SEEN_WRITE_INTERVAL_MS of the last write", async () => {
     const { s, w, id } = await oneTask();
     s.db.exec(`CREATE TEMP TABLE seen_writes (at INTEGER);
       CREATE TEMP TRIGGER count_seen AFTER UPDATE OF last_seen ON workers BEGIN INSERT INTO seen_writes VALUES (new.last_seen); END;`);

@@ -78,7 +78,14 @@ describe('POST /task: status changes, task types and an empty queue', { timeout:
 describe('POST /task: the Task document', { timeout: 30_000 }, () => {
   it('hands out the task as a full Task document with status active', async () => {
     const s = await testServer();
-    const { jobId, ids } = submitJob(s, [{ name: 'first', priority: 10 }, { name: 'second', parents: ['first'] }], { priority: 70 });
+    const { jobId, ids } = submitJob(
+      s,
+      [
+        { name: 'first', priority: 10 },
+        { name: 'second', parents: ['first'] },
+      ],
+      { priority: 70 },
+    );
     const w = await registerWorker(s.url, { nickname: 'render-07' });
     const r = await w.call('POST', '/task');
     expect(r.status).toBe(200);

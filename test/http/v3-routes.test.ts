@@ -88,10 +88,15 @@ describe('refresh, as the add-on does it', () => {
       expect(t.settings.filter((x: { key: string; type: string }) => x.key === 'blendfile' && x.type === 'string')).toHaveLength(1);
     }
 
-    expect(answers.get('worker-mgt/tags')).toEqual({ tags: [{ id: 'eevee', name: 'eevee' }, { id: 'gpu', name: 'gpu' }] });
+    expect(answers.get('worker-mgt/tags')).toEqual({
+      tags: [
+        { id: 'eevee', name: 'eevee' },
+        { id: 'gpu', name: 'gpu' },
+      ],
+    });
   });
 
-  it('offers simple-blender-render with Flamenco 3\'s setting keys, types, subtypes, visibility and scene expressions', async () => {
+  it("offers simple-blender-render with Flamenco 3's setting keys, types, subtypes, visibility and scene expressions", async () => {
     const s = await farm();
     const { job_types } = (await replay(s.url, recorded('refresh', 'GET', '/api/v3/jobs/types'))).json;
     const sbr = job_types.find((t: { name: string }) => t.name === 'simple-blender-render');
@@ -101,8 +106,14 @@ describe('refresh, as the add-on does it', () => {
       ['chunk_size', 'int32', '', 'submission', '', false],
       ['render_output_root', 'string', 'dir_path', 'submission', '', true],
       ['add_path_components', 'int32', '', 'submission', '', true],
-      ['render_output_path', 'string', 'file_path', 'visible',
-        "str(Path(abspath(settings.render_output_root), last_n_dir_parts(settings.add_path_components), jobname, '{timestamp}', '######'))", false],
+      [
+        'render_output_path',
+        'string',
+        'file_path',
+        'visible',
+        "str(Path(abspath(settings.render_output_root), last_n_dir_parts(settings.add_path_components), jobname, '{timestamp}', '######'))",
+        false,
+      ],
       ['blendfile', 'string', '', 'web', '', true],
       ['fps', 'float', '', 'hidden', 'C.scene.render.fps / C.scene.render.fps_base', false],
       ['format', 'string', '', 'web', 'C.scene.render.image_settings.file_format', true],
@@ -152,7 +163,16 @@ describe('check and submit, as the add-on does it', () => {
     const job = res.json;
     expectRequired(job, REQUIRED.Job);
     expect(F3_JOB_STATUSES).toContain(job.status);
-    expect(job).toMatchObject({ name: 'shot12', type: 'simple-blender-render', priority: 50, status: 'queued', worker_tag: 'gpu', submitter_platform: 'linux', steps_completed: 0, steps_total: 5 });
+    expect(job).toMatchObject({
+      name: 'shot12',
+      type: 'simple-blender-render',
+      priority: 50,
+      status: 'queued',
+      worker_tag: 'gpu',
+      submitter_platform: 'linux',
+      steps_completed: 0,
+      steps_total: 5,
+    });
     expect((await request(s.url, 'GET', `/api/v3/jobs/${job.id}`)).json).toEqual(job);
 
     // Stored with the two-way variable, the {timestamp} as the creation time (the manual clock's).
@@ -172,16 +192,22 @@ describe('check and submit, as the add-on does it', () => {
     expect(task.json.commands[0]).toEqual({
       name: 'blender_render',
       settings: {
-        blender_cmd: '/opt/blender/blender', filepath: '/mnt/render/jobs/2026-11-30-120000-shot12/shot12.flamenco.blend',
-        python_expr: expect.stringContaining('use_overwrite = False'), render_output: '/mnt/render/frames/shot12/2026-11-27_120000/######',
-        format: 'PNG', frames: '1..3',
+        blender_cmd: '/opt/blender/blender',
+        filepath: '/mnt/render/jobs/2026-11-30-120000-shot12/shot12.flamenco.blend',
+        python_expr: expect.stringContaining('use_overwrite = False'),
+        render_output: '/mnt/render/frames/shot12/2026-11-27_120000/######',
+        format: 'PNG',
+        frames: '1..3',
       },
     });
   });
 
   it('submits paused when asked, and the job is steered like any other', async () => {
     const s = await farm();
-    const res = await replay(s.url, edited(recorded('submit', 'POST', '/api/v3/jobs'), (b) => (b.initial_status = 'paused')));
+    const res = await replay(
+      s.url,
+      edited(recorded('submit', 'POST', '/api/v3/jobs'), (b) => (b.initial_status = 'paused')),
+    );
     expect(res.json.status).toBe('paused');
     s.manager.jobActions.resume(res.json.id);
     s.manager.jobActions.cancel(res.json.id);
@@ -225,7 +251,10 @@ describe('check and submit, as the add-on does it', () => {
 describe('who may use /api/v3', () => {
   it('answers 403 naming trusted_networks to an address outside it, before reading a body, and stores nothing', async () => {
     const lines: string[] = [];
-    const s = await farm({ trusted_networks: parseNetworks(['127.0.0.1/32']) }, createLogger('info', (l) => lines.push(l)));
+    const s = await farm(
+      { trusted_networks: parseNetworks(['127.0.0.1/32']) },
+      createLogger('info', (l) => lines.push(l)),
+    );
     const requests = [...recording('refresh'), ...recording('submit')];
     for (const r of requests) {
       const res = await replay(s.url, r, { localAddress: '127.0.0.2' });
@@ -245,7 +274,8 @@ describe('a web page on a trusted network', () => {
   it('cannot make a browser submit: JSON only, and nothing marked as coming from another site', async () => {
     const s = await farm();
     const submit = recording('submit').find((r) => r.method === 'POST' && r.path === '/api/v3/jobs')!;
-    const post = (headers: Record<string, string>) => request(s.url, 'POST', '/api/v3/jobs', { rawBody: submit.body!, headers: { 'Content-Type': 'application/json', ...headers } });
+    const post = (headers: Record<string, string>) =>
+      request(s.url, 'POST', '/api/v3/jobs', { rawBody: submit.body!, headers: { 'Content-Type': 'application/json', ...headers } });
     // What a form or a cross-site fetch without asking first can send.
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
       expectF3Error(await post({ 'Content-Type': type }), 415, /must be JSON/);

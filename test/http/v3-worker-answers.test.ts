@@ -41,14 +41,19 @@ describe('/api/v3/worker/register-worker: who may register', { timeout: 30_000 }
     for (let i = 1; i < REGISTRATIONS_PER_ADDRESS; i++) expect((await f3Request(s.url, 'POST', '/register-worker', 'Basic Og==', registration(`w${i}`))).status).toBe(200);
     expect((await f3Request(s.url, 'POST', '/register-worker', 'Basic Og==', registration('one-too-many'))).status).toBe(429);
     expect(r.json).toEqual({
-      uuid: expect.stringMatching(/^[0-9a-f]{24}$/), name: 'render-01', address: '127.0.0.1', status: 'offline', platform: 'linux',
-      software: 'Flamenco/3.9-beta1 (cf286e71)', supported_task_types: F3_TASK_TYPES,
+      uuid: expect.stringMatching(/^[0-9a-f]{24}$/),
+      name: 'render-01',
+      address: '127.0.0.1',
+      status: 'offline',
+      platform: 'linux',
+      software: 'Flamenco/3.9-beta1 (cf286e71)',
+      supported_task_types: F3_TASK_TYPES,
     });
     const other = await testServer({ config: { registration_secret: 'registration-secret-for-tests', f3_worker_networks: parseNetworks(['10.0.0.0/8']) } });
     expect((await f3Request(other.url, 'POST', '/register-worker', 'Basic Og==', registration())).status).toBe(403);
   });
 
-  it('refuses bad registrations with 400 in Flamenco 3\'s error shape', async () => {
+  it("refuses bad registrations with 400 in Flamenco 3's error shape", async () => {
     const s = await testServer();
     const r = await f3Request(s.url, 'POST', '/register-worker', 'Basic Og==', { ...registration(), secret: 'short' });
     expect(r.status).toBe(400);
@@ -85,7 +90,11 @@ describe('/api/v3/worker: a forgotten worker', { timeout: 30_000 }, () => {
 
   it('takes credentials of another manager (a UUID) as unknown', async () => {
     const s = await testServer();
-    const r = await f3Request(s.url, 'POST', '/sign-on', basicAuth('1e9b2a3c-0000-4000-8000-000000000000', 'ab'.repeat(32)), { name: 'x', supported_task_types: ['misc'], software_version: '3.9' });
+    const r = await f3Request(s.url, 'POST', '/sign-on', basicAuth('1e9b2a3c-0000-4000-8000-000000000000', 'ab'.repeat(32)), {
+      name: 'x',
+      supported_task_types: ['misc'],
+      software_version: '3.9',
+    });
     expect(r.status).toBe(401);
     expect((await f3Request(s.url, 'POST', '/task', basicAuth(UNKNOWN_ID, 'ab'.repeat(32)))).json).toEqual({ status_requested: 'offline' });
   });
@@ -114,7 +123,7 @@ describe('/api/v3/worker: try again later', { timeout: 60_000 }, () => {
     expect(later.json).toEqual({ status_requested: 'awake' });
   });
 
-  it('answers a stopping serve\'s refusals so that the worker keeps its update and signs on again', async () => {
+  it("answers a stopping serve's refusals so that the worker keeps its update and signs on again", async () => {
     const s = await testServer();
     const w = await registerF3(s.url);
     const { ids } = submitJob(s, [{ name: 'a' }]);
@@ -166,7 +175,7 @@ describe('/api/v3/worker/task/{id}/output-produced', { timeout: 30_000 }, () => 
     return { s, w, jobId, task: ids.a!, upload };
   }
 
-  it('keeps the image as the job\'s last rendered one, served like a reported frame', async () => {
+  it("keeps the image as the job's last rendered one, served like a reported frame", async () => {
     const { s, jobId, upload } = await running();
     const image = jpeg();
     const r = await upload(image);
@@ -177,6 +186,10 @@ describe('/api/v3/worker/task/{id}/output-produced', { timeout: 30_000 }, () => 
     expect(shown.headers.get('content-type')).toBe('image/jpeg');
     const farm = await fetch(`${s.url}/api/last-rendered`, { headers: { Authorization: 'Bearer test-admin-token-0123456789' } });
     expect(Buffer.from(await farm.arrayBuffer()).equals(image)).toBe(true);
+    // The worker sends the image, not its file: no frame number is read from the label it is kept under.
+    const info = await request(s.url, 'GET', `/api/jobs/${jobId}/last-rendered/info`, { headers: { Authorization: 'Bearer test-admin-token-0123456789' } });
+    expect(info.json).toMatchObject({ job: jobId, frame: null });
+    expect(info.json.path).toMatch(/^image of task [0-9a-f]{24} sent by /);
   });
 
   it('answers 411, 413, 415 and 429 as Flamenco 3 does, before reading the image', async () => {

@@ -19,7 +19,10 @@ interface Exchange {
 const DIR = path.join(import.meta.dirname, '..', 'fixtures', 'f3-worker');
 
 function recording(name: string): Exchange[] {
-  return readFileSync(path.join(DIR, `${name}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Exchange);
+  return readFileSync(path.join(DIR, `${name}.jsonl`), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Exchange);
 }
 
 /** The shape of a JSON value: its keys, recursively, and the types of its leaves. */
@@ -70,8 +73,16 @@ describe('replayed Flamenco 3 Worker sessions', { timeout: 30_000 }, () => {
   it('render: a 2-frame blender-render chunk with its images, then the move to the final folder', async () => {
     const s = await testServer();
     const { id: jobId } = s.manager.jobs.submit({
-      name: 'recorded render', job_type: 'blender-render',
-      settings: { filepath: '/tmp/f3w-2/scene.blend', frames: '1-2', chunk_size: 2, render_output: '/tmp/f3w-2/out/######', format: 'PNG', blender_cmd: '/work/wt/f3-worker/test/fixtures/fake-blender' },
+      name: 'recorded render',
+      job_type: 'blender-render',
+      settings: {
+        filepath: '/tmp/f3w-2/scene.blend',
+        frames: '1-2',
+        chunk_size: 2,
+        render_output: '/tmp/f3w-2/out/######',
+        format: 'PNG',
+        blender_cmd: '/work/wt/f3-worker/test/fixtures/fake-blender',
+      },
     });
     const ids = await replay(s, recording('render'));
     expect(s.manager.repos.jobs.get(jobId)!.status).toBe('completed');
@@ -90,8 +101,18 @@ describe('replayed Flamenco 3 Worker sessions', { timeout: 30_000 }, () => {
   it('cancel: may-i-run says no, and the manager completes the cancel the worker never reports', async () => {
     const s = await testServer();
     const { id: jobId } = s.manager.jobs.submit({
-      name: 'recorded cancel', job_type: 'custom',
-      tasks: [{ name: 'long sleep', task_type: 'sleep', commands: [{ name: 'echo', settings: { message: 'going to sleep' } }, { name: 'sleep', settings: { time_in_seconds: 30 } }] }],
+      name: 'recorded cancel',
+      job_type: 'custom',
+      tasks: [
+        {
+          name: 'long sleep',
+          task_type: 'sleep',
+          commands: [
+            { name: 'echo', settings: { message: 'going to sleep' } },
+            { name: 'sleep', settings: { time_in_seconds: 30 } },
+          ],
+        },
+      ],
     });
     const no = (e: Exchange) => e.path.endsWith('/may-i-run') && (e.answer.body as string).includes('"mayKeepRunning":false');
     await replay(

@@ -20,8 +20,17 @@ describe('/api/v3/worker: a Flamenco 3 worker', { timeout: 30_000 }, () => {
     const t = await f3Claim(w);
     // Exactly AssignedTask's keys; the task's v2 type `sleep` is `misc` for it.
     expect(t).toEqual({
-      uuid: ids.a, job: jobId, name: 'a', status: 'active', priority: 0, job_priority: 50, job_type: 'custom', task_type: 'misc',
-      commands: [{ name: 'echo', parameters: { message: 'task a' }, total_step_count: 0 }], steps_completed: 0, steps_total: 1,
+      uuid: ids.a,
+      job: jobId,
+      name: 'a',
+      status: 'active',
+      priority: 0,
+      job_priority: 50,
+      job_type: 'custom',
+      task_type: 'misc',
+      commands: [{ name: 'echo', parameters: { message: 'task a' }, total_step_count: 0 }],
+      steps_completed: 0,
+      steps_total: 1,
     });
 
     expectNoContent(await w.call('POST', `/task/${ids.a}`, { activity: 'Started', taskStatus: 'active' }));
@@ -161,9 +170,10 @@ describe('/api/v3/worker: one queue with Worker 2.5', { timeout: 30_000 }, () =>
       for (const [i, id] of tasks.entries()) {
         if (!id) continue;
         got.push(id);
-        const r = i < 2
-          ? await f3[i]!.call('POST', `/task/${id}`, { taskStatus: 'completed', activity: 'Completed' })
-          : await v2[i - 2]!.call('POST', `/tasks/${id}/update`, { task_status: 'completed' });
+        const r =
+          i < 2
+            ? await f3[i]!.call('POST', `/task/${id}`, { taskStatus: 'completed', activity: 'Completed' })
+            : await v2[i - 2]!.call('POST', `/tasks/${id}/update`, { task_status: 'completed' });
         expect(r.status).toBe(204);
       }
     }
@@ -215,7 +225,7 @@ describe('/api/v3/worker: timeouts, blocklists and tags', { timeout: 30_000 }, (
     expect(taskRec(s, ids.a!).status).toBe('queued');
   });
 
-  it('fails a task whose worker went silent past task_timeout, and refuses the worker\'s late report', async () => {
+  it("fails a task whose worker went silent past task_timeout, and refuses the worker's late report", async () => {
     const s = await testServer({ config: { task_fail_after_softfail_count: 1 } });
     const w = await registerF3(s.url);
     const { ids } = submitJob(s, [{ name: 'a' }]);

@@ -14,7 +14,10 @@ async function workerCount(url: string): Promise<number> {
 describe('the worker protocol refuses requests made by web pages', () => {
   for (const [what, headers] of [
     ["another site's form (text/plain)", { 'Content-Type': 'text/plain', Origin: 'http://evil.example' }],
-    ['a page that rebound its name to the manager', { 'Content-Type': 'application/json', Host: 'evil.example', Origin: 'http://evil.example', 'Sec-Fetch-Site': 'same-origin', 'Sec-Fetch-Mode': 'cors' }],
+    [
+      'a page that rebound its name to the manager',
+      { 'Content-Type': 'application/json', Host: 'evil.example', Origin: 'http://evil.example', 'Sec-Fetch-Site': 'same-origin', 'Sec-Fetch-Mode': 'cors' },
+    ],
     ['a page without Origin on https or localhost', { 'Content-Type': 'application/json', 'Sec-Fetch-Site': 'cross-site' }],
   ] as const) {
     it(`registration from ${what} is refused (403) and no worker is made`, async () => {

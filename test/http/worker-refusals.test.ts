@@ -49,12 +49,7 @@ describe('the refusals a Flamenco Worker acts on', () => {
       '{"may_keep_running":false,"reason":"this manager does not know this worker (forgotten?); shut down and register again","status_requested":"shutdown"}',
       realm,
     ],
-    [
-      '/tasks/:task/update',
-      409,
-      '{"error":{"code":"unknown_worker","message":"this manager does not know this worker (forgotten?); the update is dropped"}}',
-      realm,
-    ],
+    ['/tasks/:task/update', 409, '{"error":{"code":"unknown_worker","message":"this manager does not know this worker (forgotten?); the update is dropped"}}', realm],
     ['/tasks/:task/return', 204, undefined, undefined],
     ['/status-change', 200, '{"status_requested":"shutdown"}', undefined],
     ['/sign-on', 401, '{"error":{"code":"unauthorized","message":"worker credentials missing or wrong"}}', realm],

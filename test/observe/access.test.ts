@@ -12,7 +12,9 @@ describe('reading from trusted_networks', () => {
     const { job } = submit(s, [{ name: 'a' }]);
     const w = await registerWorker(s.url);
     const before = dbSnapshot(s);
-    const routes = apiRoutes(s.manager, adminAuth(s.manager)).flatMap((r) => r.methods.map((method) => ({ method, path: r.path.replace(/:id/g, r.path.includes('workers') ? w.id : job) })));
+    const routes = apiRoutes(s.manager, adminAuth(s.manager)).flatMap((r) =>
+      r.methods.map((method) => ({ method, path: r.path.replace(/:id/g, r.path.includes('workers') ? w.id : job) })),
+    );
     let reads = 0;
     for (const { method, path } of routes) {
       const r = await request(s.url, method, `${path}?job=${job}`, { body: method === 'GET' ? undefined : { priority: 1, status: 'asleep', start: '22:00', end: '06:00' } });

@@ -36,7 +36,10 @@ describe('GET /api/events', () => {
     const c = await openEvents(s.url, {}, '?coalesce=1');
     const full = await openEvents(s.url);
     await c.waitFor((e) => e.event === 'ready', 'ready');
-    const { jobId } = submitJob(s, Array.from({ length: 3 }, (_, i) => ({ name: `t${i}` })));
+    const { jobId } = submitJob(
+      s,
+      Array.from({ length: 3 }, (_, i) => ({ name: `t${i}` })),
+    );
     const w = await registerWorker(s.url);
     const t = await claim(w);
     s.manager.observe.feed.poll();
@@ -56,7 +59,10 @@ describe('GET /api/events', () => {
     const s = await testServer();
     const c = await openEvents(s.url, {}, '?coalesce=1');
     await c.waitFor((e) => e.event === 'ready', 'ready');
-    const { jobId } = submitJob(s, Array.from({ length: CHANGES_TASK_LIMIT + 5 }, (_, i) => ({ name: `t${i}` })));
+    const { jobId } = submitJob(
+      s,
+      Array.from({ length: CHANGES_TASK_LIMIT + 5 }, (_, i) => ({ name: `t${i}` })),
+    );
     s.manager.jobActions.cancel(jobId);
     s.manager.observe.feed.poll();
     const frame = await c.waitFor((e) => e.event === 'changes');

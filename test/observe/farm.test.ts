@@ -55,8 +55,15 @@ describe('GET /api/farm: what needs attention, by name', () => {
     expect(a.running).toEqual([
       // Mean of one completed run: 8 s; r3 waits (8 s), r2 ran 2 s of its 8 (6 s more): 14 s from now.
       {
-        job: running.jobId, name: 'shot 10', status: 'active', completed: 1, total: 3, running: 1,
-        run_started: new Date(t0).toISOString(), estimated_end: new Date(t0 + 10_000 + 14_000).toISOString(), mean_task_ms: 8_000,
+        job: running.jobId,
+        name: 'shot 10',
+        status: 'active',
+        completed: 1,
+        total: 3,
+        running: 1,
+        run_started: new Date(t0).toISOString(),
+        estimated_end: new Date(t0 + 10_000 + 14_000).toISOString(),
+        mean_task_ms: 8_000,
       },
     ]);
     // node-quiet, idle, asked for a task 10 s ago: Flamenco Worker 2.5 asks every 5 s.
@@ -77,8 +84,17 @@ describe('GET /api/farm: what needs attention, by name', () => {
     expect(a.running).toEqual([]);
     expect(a.failed).toEqual([
       {
-        job: running.jobId, name: 'shot 10', activity: expect.stringMatching(/failed/), failed_tasks: 1,
-        first_failure: { task: r2._id, task_name: 'r2', worker_nickname: 'node-1', ended: expect.any(String), activity: expect.stringMatching(/^Blender exited with code 47 \(failed by 1 worker/) },
+        job: running.jobId,
+        name: 'shot 10',
+        activity: expect.stringMatching(/failed/),
+        failed_tasks: 1,
+        first_failure: {
+          task: r2._id,
+          task_name: 'r2',
+          worker_nickname: 'node-1',
+          ended: expect.any(String),
+          activity: expect.stringMatching(/^Blender exited with code 47 \(failed by 1 worker/),
+        },
       },
     ]);
     s.clock.advance(61_000);

@@ -79,10 +79,12 @@ describe('/healthz', () => {
     // Each on a connection of its own, all sent before any is answered.
     const get = () =>
       new Promise<number>((resolve, reject) => {
-        http.get(`${s.url}/healthz`, { agent: false }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        }).on('error', reject);
+        http
+          .get(`${s.url}/healthz`, { agent: false }, (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          })
+          .on('error', reject);
       });
     const answers = await Promise.all(Array.from({ length: 200 }, get));
     expect(answers.filter((status) => status !== 200)).toEqual([]);

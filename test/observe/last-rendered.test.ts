@@ -58,7 +58,9 @@ describe('last-rendered images', () => {
     const { s, dir, jobId, report } = await rendering({ 'frame.exr': EXR, 'fake.png': '<script>alert(1)</script>', 'empty.png': '' });
     const other = submitJob(s, [{ name: 'x' }]).jobId;
     expect((await request(s.url, 'GET', `/api/jobs/${other}/last-rendered`)).json).toEqual({
-      job: other, path: null, reason: 'no worker has reported a rendered image for this job yet',
+      job: other,
+      path: null,
+      reason: 'no worker has reported a rendered image for this job yet',
     });
     const cases: [string, RegExp][] = [
       ['frame.exr', /OpenEXR/],
@@ -165,7 +167,7 @@ describe('the kept copy', () => {
 });
 
 describe('what a worker may point at', () => {
-  it('only files below the shared storage or the job\'s output folders, with no symbolic link on the way, and one reason for all else', async () => {
+  it("only files below the shared storage or the job's output folders, with no symbolic link on the way, and one reason for all else", async () => {
     const { s, dir, jobId, report } = await rendering({ 'a.png': PNG });
     const outside = tempDir();
     writeFileSync(path.join(outside, 'secret.png'), PNG);
@@ -173,8 +175,13 @@ describe('what a worker may point at', () => {
     symlinkSync(path.join(dir, 'a.png'), path.join(dir, 'link-in.png'));
     symlinkSync(outside, path.join(dir, 'linked-dir'));
     const refused = [
-      path.join(outside, 'secret.png'), path.join(outside, 'missing.png'), path.join(dir, 'link-out.png'), path.join(dir, 'link-in.png'),
-      path.join(dir, 'linked-dir', 'secret.png'), path.join(dir, '..', path.basename(outside), 'secret.png'), '/etc/passwd',
+      path.join(outside, 'secret.png'),
+      path.join(outside, 'missing.png'),
+      path.join(dir, 'link-out.png'),
+      path.join(dir, 'link-in.png'),
+      path.join(dir, 'linked-dir', 'secret.png'),
+      path.join(dir, '..', path.basename(outside), 'secret.png'),
+      '/etc/passwd',
     ];
     for (const p of refused) {
       await report(p);
@@ -187,7 +194,7 @@ describe('what a worker may point at', () => {
     expect((await get(s.url, `/api/jobs/${jobId}/last-rendered`)).body.equals(PNG)).toBe(true);
   });
 
-  it('counts the job\'s output folder and its intermediate folders, from the job\'s settings', async () => {
+  it("counts the job's output folder and its intermediate folders, from the job's settings", async () => {
     const out = tempDir();
     mkdirSync(path.join(out, 'shot'));
     mkdirSync(path.join(out, 'shot__intermediate-2026-11-27_120000'));
@@ -219,9 +226,9 @@ describe('what a worker may point at', () => {
 describe('output folders a tokenless submitter names', () => {
   it.each([
     ['the root folder', '/'],
-    ['a relative folder (serve\'s working folder)', 'docs'],
+    ["a relative folder (serve's working folder)", 'docs'],
     ['an empty folder', ''],
-  ])('%s does not make files of serve\'s own disk count', async (_what, root) => {
+  ])("%s does not make files of serve's own disk count", async (_what, root) => {
     // An image in serve's working folder (the checkout the tests run in), outside any render's folder.
     const own = path.join(process.cwd(), 'docs', 'dashboard-job.png');
     const s = await testServer();

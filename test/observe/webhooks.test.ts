@@ -54,7 +54,7 @@ function hooks(url: string, events = ['job-status', 'worker-status']) {
 
 /** The journal's status changes of jobs and workers: what webhooks must report, in order. */
 function statusChanges(db: import('../../src/db/open').DB): number[] {
-  return (db.prepare("SELECT id FROM events WHERE kind IN ('job', 'worker') AND status IS NOT previous ORDER BY id").pluck().all() as number[]);
+  return db.prepare("SELECT id FROM events WHERE kind IN ('job', 'worker') AND status IS NOT previous ORDER BY id").pluck().all() as number[];
 }
 
 describe('webhooks', () => {
@@ -70,7 +70,11 @@ describe('webhooks', () => {
     expect(wh.relay()).toBe(3);
     await wh.deliver();
 
-    expect(r.got.map((g) => [g.json.job.previous_status, g.json.job.status])).toEqual([[null, 'queued'], ['queued', 'active'], ['active', 'completed']]);
+    expect(r.got.map((g) => [g.json.job.previous_status, g.json.job.status])).toEqual([
+      [null, 'queued'],
+      ['queued', 'active'],
+      ['active', 'completed'],
+    ]);
     const last = r.got[2]!;
     expect(last.json).toMatchObject({
       event: 'job-status',
@@ -230,10 +234,34 @@ describe('webhooks', () => {
 
   it('never gives up on a receiver that is down, times out, is busy, answers 5xx or is misconfigured; only refusals of the body count', async () => {
     const answers: (number | 'down')[] = [
-      422, 422, 422, 422, // one short of giving up
-      'down', 'down', 500, 503, 408, 429, 'down', 502, 429, 408, 'down', 'down', 504, 'down', 'down', 'down',
+      422,
+      422,
+      422,
+      422, // one short of giving up
+      'down',
+      'down',
+      500,
+      503,
+      408,
+      429,
+      'down',
+      502,
+      429,
+      408,
+      'down',
+      'down',
+      504,
+      'down',
+      'down',
+      'down',
       // A receiver deployed at the wrong path or with the wrong credentials, for a while.
-      404, 404, 401, 403, 404, 405, 410,
+      404,
+      404,
+      401,
+      403,
+      404,
+      405,
+      410,
     ];
     let n = 0;
     const r = await receiver(() => answers[n++] as number);
@@ -330,7 +358,15 @@ describe('webhooks', () => {
     [{ webhooks: [{ url: 'http://x/', events: [], secret: SECRET }] }, /events/],
     [{ webhooks: [{ url: 'http://x/', events: ['job-status'], secret: 'short' }] }, /secret: must be a string of at least 16/],
     [{ webhooks: [{ url: 'http://x/', events: ['job-status'], secret: SECRET, retry: 3 }] }, /^webhooks\[0\]\.retry: unknown field/],
-    [{ webhooks: [{ url: 'http://x/', events: ['job-status'], secret: SECRET }, { url: 'http://x/', events: ['job-status'], secret: SECRET }] }, /listed twice/],
+    [
+      {
+        webhooks: [
+          { url: 'http://x/', events: ['job-status'], secret: SECRET },
+          { url: 'http://x/', events: ['job-status'], secret: SECRET },
+        ],
+      },
+      /listed twice/,
+    ],
   ])('refuses a bad webhooks config: %j', (doc, message) => {
     expect(() => configFromJson(doc)).toThrow(message);
   });
@@ -436,7 +472,7 @@ describe('webhooks under load and with odd receivers', () => {
     expect(target.got).toHaveLength(0);
   });
 
-  it('caps a receiver\'s outbox: the oldest pending deliveries are dropped, counted, with one warning', async () => {
+  it("caps a receiver's outbox: the oldest pending deliveries are dropped, counted, with one warning", async () => {
     const r = await receiver();
     await r.down();
     const lines: string[] = [];

@@ -10,7 +10,12 @@ import { buildProgram, GLOBAL_HELP } from '../../src/main';
 import { fileKey, LIVE_KEYS } from '../../src/serve/config-file';
 import { ROOT } from '../helpers/cli';
 
-const DOCS = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const DOCS = [
+  'README.md',
+  ...readdirSync(path.join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 const text = (doc: string) => readFileSync(path.join(ROOT, doc), 'utf8');
 
 /** The code of a Markdown text: fenced blocks and inline code spans. */
@@ -68,7 +73,11 @@ describe('README.md and docs/*.md', () => {
   it('name the commands without --json and without --manager as the program has them', () => {
     const program = buildProgram();
     const commands = program.commands.filter((c) => !c.name().startsWith('_'));
-    const without = (opt: string) => commands.filter((c) => !c.options.some((o) => o.long === opt && !o.hidden)).map((c) => c.name()).sort();
+    const without = (opt: string) =>
+      commands
+        .filter((c) => !c.options.some((o) => o.long === opt && !o.hidden))
+        .map((c) => c.name())
+        .sort();
     const names = (list: string) => [...list.matchAll(/`([a-z-]+)`/g)].map((m) => m[1]!).sort();
     const LIST = '((?:`[a-z -]+`(?:, | and )?)+)';
     const readme = text('README.md').replace(/\s+/g, ' ');
@@ -158,7 +167,8 @@ describe('README.md and docs/*.md', () => {
   it('send readers to the page that has the depth, not to the README, which is a front page now', () => {
     const stale: string[] = [];
     for (const doc of DOCS.filter((d) => d.startsWith('docs/'))) {
-      for (const m of proseOf(text(doc)).matchAll(/\(README, "[^"]*"\)|see the README|listed in the README|the README's [a-z]+|\]\(\.\.\/README\.md[)#]/g)) stale.push(`${doc}: ${m[0]}`);
+      for (const m of proseOf(text(doc)).matchAll(/\(README, "[^"]*"\)|see the README|listed in the README|the README's [a-z]+|\]\(\.\.\/README\.md[)#]/g))
+        stale.push(`${doc}: ${m[0]}`);
     }
     expect(stale).toEqual([]);
   });

@@ -36,10 +36,7 @@ async function http(url: string, method: string, body?: unknown, auth?: string) 
 }
 
 /** Starts `serve` and resolves with the port from its banner line. */
-function startServe(
-  args: string[],
-  opts: { prefix?: string[]; env?: Record<string, string> } = {},
-): Promise<{ child: ChildProcess; port: number; output: () => string }> {
+function startServe(args: string[], opts: { prefix?: string[]; env?: Record<string, string> } = {}): Promise<{ child: ChildProcess; port: number; output: () => string }> {
   const [cmd, ...pre] = [...(opts.prefix ?? []), exe];
   const child = spawn(cmd!, [...pre, 'serve', ...args], { cwd: path.dirname(exe), env: opts.env ?? env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -112,7 +109,10 @@ describe.skipIf(skip)('the single executable', () => {
       const url = `http://127.0.0.1:${port}`;
       const secret = 'executable-test-secret-0123456789';
       const reg = await http(`${url}/register-worker`, 'POST', {
-        secret, platform: 'linux', supported_task_types: ['sleep'], nickname: 'exe-test-worker',
+        secret,
+        platform: 'linux',
+        supported_task_types: ['sleep'],
+        nickname: 'exe-test-worker',
       });
       expect(reg.status, reg.text).toBe(200);
       const workerId = reg.json._id as string;
@@ -153,35 +153,42 @@ describe.skipIf(skip)('the single executable', () => {
 
   // Render nodes run services as users without a (writable) home.
   const asNobody = typeof process.getuid === 'function' && process.getuid() === 0 && existsSync('/usr/bin/setpriv');
-  it.skipIf(!asNobody)('runs as an unprivileged user without a home, and replaces a damaged cached addon', async () => {
-    const data = path.join(base, 'nobody-data');
-    const tmp = path.join(base, 'nobody-tmp');
-    for (const d of [data, tmp]) {
-      mkdirSync(d);
-      chownSync(d, 65534, 65534);
-    }
-    const setpriv = ['/usr/bin/setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--'];
-    const nobodyEnv = { ...env, HOME: '/nonexistent', TMPDIR: tmp };
-    const { child, output } = await startServe(['--listen', '127.0.0.1:0', '--data-dir', data], { prefix: setpriv, env: nobodyEnv });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    expect(await exited, output()).toBe(0);
+  it.skipIf(!asNobody)(
+    'runs as an unprivileged user without a home, and replaces a damaged cached addon',
+    async () => {
+      const data = path.join(base, 'nobody-data');
+      const tmp = path.join(base, 'nobody-tmp');
+      for (const d of [data, tmp]) {
+        mkdirSync(d);
+        chownSync(d, 65534, 65534);
+      }
+      const setpriv = ['/usr/bin/setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--'];
+      const nobodyEnv = { ...env, HOME: '/nonexistent', TMPDIR: tmp };
+      const { child, output } = await startServe(['--listen', '127.0.0.1:0', '--data-dir', data], { prefix: setpriv, env: nobodyEnv });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await exited, output()).toBe(0);
 
-    const asNobodyRun = () =>
-      spawnSync(setpriv[0]!, [...setpriv.slice(1), exe, 'queue-status', '--json', '--data-dir', data], {
-        cwd: '/', env: nobodyEnv, encoding: 'utf8', timeout: 30_000,
-      });
-    let r = asNobodyRun();
-    expect(r.status, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).tasks.completed).toBe(0);
-    const cacheDir = path.join(tmp, 'flamenco-mgr-native-65534');
-    const [hashDir] = readdirSync(cacheDir);
-    const addon = path.join(cacheDir, hashDir!, 'better_sqlite3.node');
-    const good = readFileSync(addon);
+      const asNobodyRun = () =>
+        spawnSync(setpriv[0]!, [...setpriv.slice(1), exe, 'queue-status', '--json', '--data-dir', data], {
+          cwd: '/',
+          env: nobodyEnv,
+          encoding: 'utf8',
+          timeout: 30_000,
+        });
+      let r = asNobodyRun();
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).tasks.completed).toBe(0);
+      const cacheDir = path.join(tmp, 'flamenco-mgr-native-65534');
+      const [hashDir] = readdirSync(cacheDir);
+      const addon = path.join(cacheDir, hashDir!, 'better_sqlite3.node');
+      const good = readFileSync(addon);
 
-    writeFileSync(addon, 'not a shared library');
-    r = asNobodyRun();
-    expect(r.status, r.stderr).toBe(0);
-    expect(readFileSync(addon).equals(good)).toBe(true);
-  }, 60_000);
+      writeFileSync(addon, 'not a shared library');
+      r = asNobodyRun();
+      expect(r.status, r.stderr).toBe(0);
+      expect(readFileSync(addon).equals(good)).toBe(true);
+    },
+    60_000,
+  );
 });

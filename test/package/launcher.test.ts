@@ -80,6 +80,8 @@ describe('bin/flamenco-mgr in a checkout', { timeout: 60_000 }, () => {
     const refused = run(root);
     expect(refused.status).toBe(1);
     expect(refused.stdout).toBe('');
-    expect(refused.stderr).toBe(`EACCES: permission denied\nflamenco-mgr: could not build ${root}/dist from its sources; run '${root}/bin/flamenco-mgr --version' once as the owner of ${root}\n`);
+    expect(refused.stderr).toBe(
+      `EACCES: permission denied\nflamenco-mgr: could not build ${root}/dist from its sources; run '${root}/bin/flamenco-mgr --version' once as the owner of ${root}\n`,
+    );
   });
 });

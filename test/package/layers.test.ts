@@ -75,7 +75,15 @@ function importsOf(file: string): { relative: Import[]; modules: string[] } {
     const spec = m[4] ?? m[5]!;
     const names = m[3] ?? '';
     // `import type {…}`, or every name marked `type`: nothing of it is left at run time.
-    const typeOnly = Boolean(m[2]) || (m[5] === undefined && /^\{[^}]*\}$/s.test(names.trim()) && names.replace(/[{}\s]/g, '').split(',').filter(Boolean).every((n) => n.startsWith('type')));
+    const typeOnly =
+      Boolean(m[2]) ||
+      (m[5] === undefined &&
+        /^\{[^}]*\}$/s.test(names.trim()) &&
+        names
+          .replace(/[{}\s]/g, '')
+          .split(',')
+          .filter(Boolean)
+          .every((n) => n.startsWith('type')));
     if (!spec.startsWith('.')) {
       modules.push(spec);
       continue;
@@ -181,7 +189,14 @@ describe('layers', () => {
   });
 
   it('finds a cycle and an upward import when there is one', () => {
-    expect(cycles([['a', 'b'], ['b', 'c'], ['c', 'a'], ['c', 'd']])).toEqual([['a', 'b', 'c']]);
+    expect(
+      cycles([
+        ['a', 'b'],
+        ['b', 'c'],
+        ['c', 'a'],
+        ['c', 'd'],
+      ]),
+    ).toEqual([['a', 'b', 'c']]);
     expect(LAYERS.indexOf('core')).toBeGreaterThan(LAYERS.indexOf(layerOf('db/open.ts') as (typeof LAYERS)[number]));
   });
 });

@@ -1,9 +1,7 @@
 // How the single executable keeps its SQLite addon on disk: once per content hash, never loading a
 // damaged or foreign file, falling back to other directories when one is unusable.
 import { createHash } from 'node:crypto';
-import {
-  chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync,
-} from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -138,7 +136,11 @@ describe('the addon cache', () => {
       delete process.env.XDG_CACHE_HOME;
       expect(cacheDirs()[0]).toBe('/home/someone/.cache/flamenco-mgr');
     } finally {
-      for (const [k, v] of [['XDG_CACHE_HOME', saved.xdg], ['HOME', saved.home], ['TMPDIR', saved.tmp]] as const) {
+      for (const [k, v] of [
+        ['XDG_CACHE_HOME', saved.xdg],
+        ['HOME', saved.home],
+        ['TMPDIR', saved.tmp],
+      ] as const) {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }

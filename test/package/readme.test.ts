@@ -42,8 +42,15 @@ it('day one names the dashboard and a task_types line with every task type the j
   // Every job type but custom (whose tasks name their own types), with its optional tasks on.
   const examples: Record<string, Record<string, unknown>> = {
     'simple-blender-render': {
-      frames: '1-4', render_output_root: '/render', add_path_components: 0, render_output_path: '/render/shot/{timestamp}/######',
-      blendfile: '/proj/shot.blend', fps: 24, format: 'PNG', image_file_extension: '.png', scene: 'Scene',
+      frames: '1-4',
+      render_output_root: '/render',
+      add_path_components: 0,
+      render_output_path: '/render/shot/{timestamp}/######',
+      blendfile: '/proj/shot.blend',
+      fps: 24,
+      format: 'PNG',
+      image_file_extension: '.png',
+      scene: 'Scene',
     },
     'blender-render': { filepath: '/proj/shot.blend', frames: '1-4', render_output: '/render/shot/######', create_video: true, fps: 24, output_file_extension: '.png' },
     'blender-video-chunks': { filepath: '/proj/shot.blend', frames: '1-4', render_output: '/render/shot/######', fps: 24, extract_audio: true },
@@ -51,7 +58,11 @@ it('day one names the dashboard and a task_types line with every task type the j
     sleep: { frames: '1-4' },
     'exec-command': { cmd: 'echo hello' },
   };
-  expect(Object.keys(examples).sort()).toEqual(COMPILERS.map((c) => c.job_type).filter((t) => t !== 'custom').sort());
+  expect(Object.keys(examples).sort()).toEqual(
+    COMPILERS.map((c) => c.job_type)
+      .filter((t) => t !== 'custom')
+      .sort(),
+  );
   const used = new Set(Object.entries(examples).flatMap(([job_type, settings]) => validateJob({ name: 'x', job_type, settings }, 0).tasks.map((t) => t.task_type)));
   expect([...used].filter((t) => !taskTypes.includes(t))).toEqual([]);
   // exec-command's default task type: without it such a job stays queued.
@@ -62,7 +73,9 @@ it('day one names the dashboard and a task_types line with every task type the j
 
 it('every src/, test/ and bench/ file named in README.md, docs/*.md and bench/README.md exists', () => {
   const missing: string[] = [];
-  const docs = readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
+  const docs = readdirSync(path.join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`);
   for (const doc of ['README.md', ...docs, 'bench/README.md']) {
     const text = readFileSync(path.join(ROOT, doc), 'utf8');
     for (const m of text.matchAll(/\b(?:src|test|bench)\/[\w./-]+\.(?:ts|mjs|json|cjs)\b/g)) {

@@ -48,8 +48,20 @@ describe('the modes of what serve writes', { timeout: 60_000 }, () => {
     for (let i = 0; i < 100 && !modes(dir).some((m) => m.startsWith('last-rendered/')); i++) await new Promise((r) => setTimeout(r, 50));
 
     const running = modes(dir);
-    for (const want of ['flamenco-mgr.sqlite ', 'flamenco-mgr.sqlite-wal ', 'flamenco-mgr.sqlite-shm ', 'admin-token ', 'serve-config.json ', 'serve.lock ', 'task-logs ', 'last-rendered ']) {
-      expect(running.some((m) => m.startsWith(want)), `${want}in ${running.join(', ')}`).toBe(true);
+    for (const want of [
+      'flamenco-mgr.sqlite ',
+      'flamenco-mgr.sqlite-wal ',
+      'flamenco-mgr.sqlite-shm ',
+      'admin-token ',
+      'serve-config.json ',
+      'serve.lock ',
+      'task-logs ',
+      'last-rendered ',
+    ]) {
+      expect(
+        running.some((m) => m.startsWith(want)),
+        `${want}in ${running.join(', ')}`,
+      ).toBe(true);
     }
     expect(running.some((m) => /^task-logs\/.*\.txt /.test(m))).toBe(true);
     expect((await s.stop()).code).toBe(0);

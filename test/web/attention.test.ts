@@ -99,7 +99,7 @@ describe.runIf(run)('the dashboard names the problem (Chromium)', { timeout: 60_
     expect(runningRows).toHaveLength(1);
     // One run completed in 20 s: r3 waits (20 s), r2 has just started (20 s more), one worker.
     expect(runningRows[0]).toMatch(/^shot 23 lighting\|active\|33% 1 of 3\|1\|2\ds\|~(3\d|40)s$/);
-    expect(await page.eval(`document.querySelector('table.running-jobs .eta').title`)).toContain('mean duration of this job\'s completed task runs');
+    expect(await page.eval(`document.querySelector('table.running-jobs .eta').title`)).toContain("mean duration of this job's completed task runs");
 
     // Live: the silent worker speaks again, another job fails; no reload.
     await page.eval('window.notReloaded = true');
@@ -161,7 +161,9 @@ describe.runIf(run)('the dashboard names the problem (Chromium)', { timeout: 60_
     expect(await page.eval<string>(text('.first-failure'))).toMatch(/^First failure: b on render-07, \d+s ago: Error: Cannot read file "\/shots\/40\/shot40.blend"/);
     await page.waitFor(`${buttons}.join() === 'Cancel,Resume,Requeue,Requeue failed,Delete'`, 'the actions of a paused job with a failure');
     // The first failure comes before the tasks.
-    expect(await page.eval(`document.querySelector('.first-failure').compareDocumentPosition(document.querySelector('table.tasks')) & Node.DOCUMENT_POSITION_FOLLOWING`)).toBeTruthy();
+    expect(
+      await page.eval(`document.querySelector('.first-failure').compareDocumentPosition(document.querySelector('table.tasks')) & Node.DOCUMENT_POSITION_FOLLOWING`),
+    ).toBeTruthy();
 
     // Without the token: no actions at all.
     const ro = await open(`${s.url}/#/jobs/${job.jobId}`);
@@ -186,7 +188,7 @@ describe.runIf(run)('the dashboard names the problem (Chromium)', { timeout: 60_
     expect(page.errors).toEqual([]);
   });
 
-  it('task page lists every run: who ran it, when, how it ended, and shows each run\'s log', async () => {
+  it("task page lists every run: who ran it, when, how it ended, and shows each run's log", async () => {
     const { s, ahead } = await farm(12_000);
     const job = submitJob(s, [{ name: 'frames 1-10' }], { name: 'shot 50' });
     const w1 = await registerWorker(s.url, { nickname: 'render-01' });
@@ -207,10 +209,10 @@ describe.runIf(run)('the dashboard names the problem (Chromium)', { timeout: 60_
     const rows = await page.eval<string[]>(rowsOf('table.runs'));
     expect(rows[0]).toMatch(/^1\|render-01\|1\ds ago\|\d+s ago\|12s\|soft-failed\|GPU driver crashed \(failed by 1 worker, will be retried\)\|show log$/);
     expect(rows[1]).toMatch(/^2\|render-02\|\d+s ago\|running\|\d+s…\|active\|Rendering frame 3\|shown below$/);
-    await page.waitFor(`document.querySelector('pre.log').textContent.includes('second run line')`, 'the latest run\'s log');
+    await page.waitFor(`document.querySelector('pre.log').textContent.includes('second run line')`, "the latest run's log");
     expect(await page.eval<string>(`document.querySelector('pre.log').textContent`)).not.toContain('first run line');
     await page.eval(`document.querySelector('table.runs button[data-run="1"]').click()`);
-    await page.waitFor(`document.querySelector('pre.log').textContent.includes('first run line')`, 'the first run\'s log');
+    await page.waitFor(`document.querySelector('pre.log').textContent.includes('first run line')`, "the first run's log");
     expect(await page.eval<string>(`document.querySelector('pre.log').textContent`)).not.toContain('second run line');
     expect(await page.eval<string>(`document.querySelector('pre.log').previousElementSibling.textContent`)).toBe('Log of run 1 (render-01)');
     void job;
@@ -236,7 +238,9 @@ describe.runIf(run)('the dashboard names the problem (Chromium)', { timeout: 60_
     }
     const page = await open(`${s.url}/#/`);
     await page.waitFor(`document.querySelector('figure.last-rendered').dataset.loaded === '1'`, 'the frame');
-    expect(await page.eval<string>(`document.querySelector('figure.last-rendered figcaption').textContent`)).toMatch(/^Last rendered · shot 60 <tiny> · frame 42 · \d+s ago · 64×36 px, scaled up$/);
+    expect(await page.eval<string>(`document.querySelector('figure.last-rendered figcaption').textContent`)).toMatch(
+      /^Last rendered · shot 60 <tiny> · frame 42 · \d+s ago · 64×36 px, scaled up$/,
+    );
     expect(await page.eval(`document.querySelector('figure.last-rendered figcaption a').getAttribute('href')`)).toBe(`#/jobs/${job.jobId}`);
     const img = await page.eval<{ w: number; rendering: string }>(
       `(() => { const i = document.querySelector('figure.last-rendered img'); return { w: i.getBoundingClientRect().width, rendering: getComputedStyle(i).imageRendering }; })()`,
@@ -271,7 +275,9 @@ describe.runIf(run)('the dashboard names the problem (Chromium)', { timeout: 60_
     await page.waitFor(`document.querySelector('table.workers button[data-action="edit-schedule"]')`, 'the schedule editor');
     await page.eval(`document.querySelector('table.workers tbody tr:first-child button[data-action="edit-schedule"]').click()`);
     await page.waitFor(`document.querySelector('.schedule-editor input[name="days"]')`, 'the editor');
-    await page.eval(`(() => { const e = document.querySelector('.schedule-editor'); e.querySelector('[name=days]').value = 'sa su'; e.querySelector('[name=start]').value = '20:30'; e.querySelector('[name=end]').value = '07:15'; e.querySelector('button[data-action="save-schedule"]').click(); })()`);
+    await page.eval(
+      `(() => { const e = document.querySelector('.schedule-editor'); e.querySelector('[name=days]').value = 'sa su'; e.querySelector('[name=start]').value = '20:30'; e.querySelector('[name=end]').value = '07:15'; e.querySelector('button[data-action="save-schedule"]').click(); })()`,
+    );
     await page.waitFor(`document.querySelector('table.workers tbody tr').innerText.includes('sa su 20:30–07:15')`, 'the new schedule');
     expect(s.manager.sleepSchedules.get(w.id)).toMatchObject({ days: ['sa', 'su'], start: '20:30', end: '07:15' });
 

@@ -113,12 +113,17 @@ describe.runIf(run)('the dashboard in Chromium', { timeout: 60_000 }, () => {
     await v3.call('POST', `/task/${t3.uuid}`, { log: 'pid=42 > Fra:1 Mem:1M\n' });
     const page = await open(`${s.url}/#/workers`);
     await page.waitFor(`document.querySelectorAll('table.workers .software').length === 2`, 'the workers');
-    const software = await page.eval<string[]>(`[...document.querySelectorAll('table.workers tbody tr')].map((r) => r.querySelector('.nick').textContent + ': ' + r.querySelector('.software').textContent)`);
+    const software = await page.eval<string[]>(
+      `[...document.querySelectorAll('table.workers tbody tr')].map((r) => r.querySelector('.nick').textContent + ': ' + r.querySelector('.software').textContent)`,
+    );
     expect(software.sort()).toEqual(['node-v2: 2.5 (v2)', 'node-v3: 3.9-beta1 (cf286e71) (v3)']);
     // Each line of both logs starts with its time (logs need the admin token).
     await page.eval(`sessionStorage.setItem('flamenco-mgr-admin-token', ${JSON.stringify(ADMIN_TOKEN)}); location.reload()`);
     await page.waitFor(`document.querySelectorAll('table.workers .software').length === 2`, 'the workers again');
-    for (const [task, pid] of [[t2._id, 41], [t3.uuid, 42]] as const) {
+    for (const [task, pid] of [
+      [t2._id, 41],
+      [t3.uuid, 42],
+    ] as const) {
       await page.eval(`location.hash = '#/tasks/${task}'`);
       await page.waitFor(`document.querySelector('pre.log') && document.querySelector('pre.log').textContent.includes('pid=${pid} >')`, `the log of pid ${pid}`);
       const lines = (await page.eval<string>(`document.querySelector('pre.log').textContent`)).trim().split('\n');
@@ -174,7 +179,11 @@ describe.runIf(run)('the dashboard in Chromium', { timeout: 60_000 }, () => {
   it('pages a long job by asking serve for the page shown, and refreshes that page only after changes of its job', async () => {
     const s = await farm();
     const names = Array.from({ length: 250 }, (_, i) => `t${String(i).padStart(3, '0')}`);
-    const { jobId } = submitJob(s, names.map((name) => ({ name })), { name: 'long shot' });
+    const { jobId } = submitJob(
+      s,
+      names.map((name) => ({ name })),
+      { name: 'long shot' },
+    );
     // Higher priority: the worker's first task is the other job's.
     const other = submitJob(s, [{ name: 'elsewhere' }], { name: 'other shot', priority: 60 });
     const w = await registerWorker(s.url);
@@ -237,7 +246,10 @@ describe.runIf(run)('the dashboard in Chromium', { timeout: 60_000 }, () => {
     await page.eval(`document.querySelector('form.login input').value = 'wrong-token'; document.querySelector('form.login button').click()`);
     await page.waitFor(`document.querySelector('.error-text').textContent.includes('not the admin token')`, 'the refusal');
     await page.eval(`document.querySelector('form.login input').value = ${JSON.stringify(ADMIN_TOKEN)}; document.querySelector('form.login button').click()`);
-    await page.waitFor(`document.querySelector('#session') && document.querySelector('#session').innerText.includes('log out') && document.querySelectorAll('.actions button').length > 0`, 'the admin view');
+    await page.waitFor(
+      `document.querySelector('#session') && document.querySelector('#session').innerText.includes('log out') && document.querySelectorAll('.actions button').length > 0`,
+      'the admin view',
+    );
     expect(await page.eval('location.href')).not.toContain(ADMIN_TOKEN);
     expect(await page.eval('document.cookie')).toBe('');
 
@@ -252,7 +264,9 @@ describe.runIf(run)('the dashboard in Chromium', { timeout: 60_000 }, () => {
     await page.eval(`const sel = document.querySelector('table.workers select'); sel.value = 'asleep:lazy'; sel.dispatchEvent(new Event('change'))`);
     await page.waitFor(`document.querySelector('table.workers tbody tr').innerText.includes('asleep (lazy)')`, 'the requested status');
     expect(s.manager.repos.workers.get(w.id)!.status_requested).toBe('asleep');
-    await page.eval(`document.querySelector('input.tags').value = 'gpu, big-ram'; [...document.querySelectorAll('table.workers button')].find((b) => b.textContent === 'Set').click()`);
+    await page.eval(
+      `document.querySelector('input.tags').value = 'gpu, big-ram'; [...document.querySelectorAll('table.workers button')].find((b) => b.textContent === 'Set').click()`,
+    );
     await page.waitFor(`document.querySelector('#notice').textContent === 'tags of render-09: done'`, 'the tags set');
     expect(s.manager.repos.workers.get(w.id)!.tags).toEqual(['gpu', 'big-ram']);
     // The failed requests are the refused action and the wrong token above.
@@ -284,7 +298,10 @@ describe.runIf(run)('the dashboard in Chromium', { timeout: 60_000 }, () => {
     await w.call('POST', '/output-produced', { paths: [frame] });
     for (let i = 0; i < 200 && answers.length === before; i++) await new Promise((r) => setTimeout(r, 25));
     expect(answers.slice(before)).toEqual([304]);
-    await page.waitFor(`document.querySelector('figure.last-rendered img') && document.querySelector('figure.last-rendered img').naturalWidth === 320`, 'the frame, from the cache');
+    await page.waitFor(
+      `document.querySelector('figure.last-rendered img') && document.querySelector('figure.last-rendered img').naturalWidth === 320`,
+      'the frame, from the cache',
+    );
     await page.eval(`location.hash = '#/'`);
     await page.waitFor(`document.querySelector('figure.last-rendered img') && document.querySelector('figure.last-rendered img').naturalWidth === 320`, 'the farm-wide frame');
     if (process.env.FLAMENCO_SCREENSHOT) {

@@ -133,7 +133,10 @@ describe.runIf(process.env.FLAMENCO_SCREENSHOTS)('dashboard screenshots', { time
     const taskId = process.env.FLAMENCO_SCREENSHOTS_TASK ?? detail.task_list.find((t: { started: string | null }) => t.started)?.id ?? detail.task_list[0].id;
     const task = await apiGet(url, token, `/api/tasks/${taskId}`);
     await page.eval(`location.hash = '#/tasks/${taskId}'`);
-    await page.waitFor(`document.querySelector('h2') && document.querySelector('h2').textContent.startsWith(${JSON.stringify(task.name)}) && document.querySelectorAll('table.runs tbody tr').length === ${task.runs.length}`, 'the task page');
+    await page.waitFor(
+      `document.querySelector('h2') && document.querySelector('h2').textContent.startsWith(${JSON.stringify(task.name)}) && document.querySelectorAll('table.runs tbody tr').length === ${task.runs.length}`,
+      'the task page',
+    );
     if (given) await page.waitFor(`document.querySelector('pre.log').textContent.length > 0`, 'the log');
     await shot('task');
 

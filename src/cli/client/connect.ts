@@ -66,7 +66,7 @@ export async function openClient(opts: CommonOptions & RemoteOptions): Promise<F
       throw err;
     }
   }
-  if (opts.dataDir !== undefined) throw new ValidationError('give --data-dir (this machine\'s farm) or --manager (a manager over HTTP), not both');
+  if (opts.dataDir !== undefined) throw new ValidationError("give --data-dir (this machine's farm) or --manager (a manager over HTTP), not both");
   let parsed: URL;
   try {
     parsed = new URL(url);

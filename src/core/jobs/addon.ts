@@ -10,7 +10,11 @@ import { openToTrustedNetworks } from './submitters';
 
 /** The add-on's setting types (Blender property types). Frame ranges are strings to it. */
 const ADDON_TYPES: Record<SettingType, 'string' | 'int32' | 'float' | 'bool'> = {
-  string: 'string', frames: 'string', integer: 'int32', number: 'float', boolean: 'bool',
+  string: 'string',
+  frames: 'string',
+  integer: 'int32',
+  number: 'float',
+  boolean: 'bool',
 };
 
 export interface AddonJobType {
@@ -86,7 +90,11 @@ export function fromAddonSubmission(body: unknown): AddonSubmission {
   if (typeof type !== 'string' || type === '') throw new ValidationError('type: required, the name of a job type');
   const current = addonJobTypeNamed(type);
   if (!current) {
-    throw new ValidationError(`job type "${type}" is not offered to Blender (offered: ${addonJobTypes().map((t) => t.name).join(', ')}); refresh the job types`);
+    throw new ValidationError(
+      `job type "${type}" is not offered to Blender (offered: ${addonJobTypes()
+        .map((t) => t.name)
+        .join(', ')}); refresh the job types`,
+    );
   }
   // Required by Flamenco 3; "manager" is its word for "the manager's own platform": nothing to record.
   const platform = platformName(submitter_platform, 'submitter_platform');

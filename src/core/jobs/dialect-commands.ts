@@ -112,9 +112,7 @@ function blenderRender(s: Settings, extraArgs: string[] = []): V3Command {
 }
 
 /** The encoding settings the 2.5 worker's create_video puts between its input and its output. */
-export const CREATE_VIDEO_ARGS: readonly string[] = [
-  '-c:v', 'h264', '-crf', '20', '-g', '18', '-vf', 'pad=ceil(iw/2)*2:ceil(ih/2)*2', '-pix_fmt', 'yuv420p', '-y', '-bf', '0',
-];
+export const CREATE_VIDEO_ARGS: readonly string[] = ['-c:v', 'h264', '-crf', '20', '-g', '18', '-vf', 'pad=ceil(iw/2)*2:ceil(ih/2)*2', '-pix_fmt', 'yuv420p', '-y', '-bf', '0'];
 
 /** Worker 2.5's FFmpeg program: `ffmpeg_cmd` split into words, `ffmpeg` when it is not given. */
 function ffmpegWords(s: Settings): [string, ...string[]] {
@@ -144,9 +142,7 @@ const TRANSLATABLE: Readonly<Record<string, Translate>> = {
   blender_render: (s) => blenderRender(s),
   blender_render_progressive(s) {
     const chunks = ['cycles_num_chunks', 'cycles_chunk_start', 'cycles_chunk_end'].map((k) => String(positiveInt(s, k)));
-    return blenderRender(s, [
-      '--', '--cycles-resumable-num-chunks', chunks[0]!, '--cycles-resumable-start-chunk', chunks[1]!, '--cycles-resumable-end-chunk', chunks[2]!,
-    ]);
+    return blenderRender(s, ['--', '--cycles-resumable-num-chunks', chunks[0]!, '--cycles-resumable-start-chunk', chunks[1]!, '--cycles-resumable-end-chunk', chunks[2]!]);
   },
   create_video(s) {
     const [exe, ...exeWords] = ffmpegWords(s);
@@ -195,9 +191,9 @@ export const NO_V3_EQUIVALENT: Readonly<Record<string, string>> = {
   move_with_counter: 'Flamenco 3 has no command that moves a file to a numbered free name',
   create_python_file: 'Flamenco 3 has no command that writes a file',
   log_a_lot: 'a Worker 2.5 test command; Flamenco 3 has none like it',
-  merge_progressive_renders: "runs a merge script that ships with Worker 2.5; Flamenco 3 Workers do not have it",
-  merge_progressive_render_sequence: "runs a merge script that ships with Worker 2.5; Flamenco 3 Workers do not have it",
-  exr_sequence_to_jpeg: "runs a conversion script that ships with Worker 2.5; Flamenco 3 Workers do not have it",
+  merge_progressive_renders: 'runs a merge script that ships with Worker 2.5; Flamenco 3 Workers do not have it',
+  merge_progressive_render_sequence: 'runs a merge script that ships with Worker 2.5; Flamenco 3 Workers do not have it',
+  exr_sequence_to_jpeg: 'runs a conversion script that ships with Worker 2.5; Flamenco 3 Workers do not have it',
   blender_render_audio: 'Worker 2.5 writes the audio mixdown script itself; Flamenco 3 has no audio command',
   concatenate_videos: "needs the list of input files that Worker 2.5 writes next to them; Flamenco 3's frames-to-video only reads image sequences",
 };

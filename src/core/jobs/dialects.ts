@@ -9,7 +9,12 @@ import { v3TaskType } from '../support/generations';
 export { NO_V3_EQUIVALENT, TRANSLATABLE_COMMANDS, type V3Command } from './dialect-commands';
 
 export {
-  GENERATIONS, type Generation, runnableTaskTypes, V3_TASK_TYPES, v2TaskTypesCoveredBy, v3TaskType,
+  GENERATIONS,
+  type Generation,
+  runnableTaskTypes,
+  V3_TASK_TYPES,
+  v2TaskTypesCoveredBy,
+  v3TaskType,
 } from '../support/generations';
 
 export type Translation = { ok: true; commands: V3Command[] } | { ok: false; reason: string };

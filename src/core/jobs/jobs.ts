@@ -26,7 +26,6 @@ export interface SubmitResult {
 
 const JOB_KEYS = ['name', 'job_type', 'priority', 'settings', 'start_paused', 'tag', 'metadata', 'submitter_platform', 'tasks'];
 
-
 export interface ValidJob {
   name: string;
   job_type: string;
@@ -188,8 +187,18 @@ export class JobService {
     this.repos.write(() => {
       const { jobs, tasks, taskParents, taskCounts, jobTaskTypes } = this.repos;
       const job_seq = jobs.insert({
-        id, name: job.name, job_type: job.job_type, status, priority: job.priority, settings: job.settings,
-        metadata: job.metadata, tag: job.tag, submitter_platform: job.submitter_platform, activity: '', created: now, updated: now,
+        id,
+        name: job.name,
+        job_type: job.job_type,
+        status,
+        priority: job.priority,
+        settings: job.settings,
+        metadata: job.metadata,
+        tag: job.tag,
+        submitter_platform: job.submitter_platform,
+        activity: '',
+        created: now,
+        updated: now,
         last_output: null,
       });
       const ids = new Map<string, string>();
@@ -200,10 +209,28 @@ export class JobService {
       for (const t of job.tasks) {
         const v3 = hasV3Equivalent(t.commands);
         tasks.insert({
-          id: ids.get(t.name)!, job_id: id, job_seq, job_priority: job.priority, job_tag: job.tag, name: t.name,
-          task_type: t.task_type, priority: t.priority, status, commands: t.commands, pending_parents: t.parents.length,
-          worker_id: null, activity: '', log_tail: '', task_progress: 0, command_idx: 0, command_progress: 0, metrics: {},
-          last_worker_ping: null, created: now, updated: now, v3_equivalent: v3,
+          id: ids.get(t.name)!,
+          job_id: id,
+          job_seq,
+          job_priority: job.priority,
+          job_tag: job.tag,
+          name: t.name,
+          task_type: t.task_type,
+          priority: t.priority,
+          status,
+          commands: t.commands,
+          pending_parents: t.parents.length,
+          worker_id: null,
+          activity: '',
+          log_tail: '',
+          task_progress: 0,
+          command_idx: 0,
+          command_progress: 0,
+          metrics: {},
+          last_worker_ping: null,
+          created: now,
+          updated: now,
+          v3_equivalent: v3,
         });
         for (const p of t.parents) taskParents.insert(ids.get(t.name)!, ids.get(p)!);
         const seen = typeCommands.get(t.task_type);

@@ -62,7 +62,12 @@ export class StuckWork {
 
 /** What keeps the tasks of one type of a job from being run, given the registered workers. */
 function typeWarnings(
-  taskType: string, placeholders: string[], noV3: string | undefined, tag: string | null, workers: WorkerRecord[], blocked: ReadonlySet<string>,
+  taskType: string,
+  placeholders: string[],
+  noV3: string | undefined,
+  tag: string | null,
+  workers: WorkerRecord[],
+  blocked: ReadonlySet<string>,
   vars: Variables,
 ): string[] {
   // The rules of dispatch (core/protocol/scheduler.ts): the types a worker runs, for a Flamenco 3
@@ -80,7 +85,9 @@ function typeWarnings(
   if (tagged.length === 0) return [`no registered worker with tag "${tag}" runs task type "${taskType}"`];
   if (eligible.length === 0) {
     const n = tagged.length;
-    return [`every worker${tag === null ? '' : ` with tag "${tag}"`} that runs task type "${taskType}" is blocklisted for this job (${counted(n, 'worker')}); clear the blocklist to let them try again`];
+    return [
+      `every worker${tag === null ? '' : ` with tag "${tag}"`} that runs task type "${taskType}" is blocklisted for this job (${counted(n, 'worker')}); clear the blocklist to let them try again`,
+    ];
   }
   const out: string[] = [];
   if (!eligible.some((w) => AVAILABLE.includes(w.status))) {

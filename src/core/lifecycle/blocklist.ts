@@ -23,8 +23,11 @@ export class Blocklist {
     if (jobId !== undefined && (!isId(jobId) || !this.repos.jobs.get(jobId))) throw new NotFoundError(`job ${jobId} not found`);
     const { entries, total } = limit === undefined ? { entries: this.repos.blocklist.list(jobId), total: undefined } : this.repos.blocklist.listed(jobId, limit);
     const blocklist = entries.map((b) => ({
-      job: b.job_id, task_type: b.task_type, worker: b.worker_id,
-      worker_nickname: this.repos.workers.get(b.worker_id)?.nickname ?? null, created: isoTime(b.created),
+      job: b.job_id,
+      task_type: b.task_type,
+      worker: b.worker_id,
+      worker_nickname: this.repos.workers.get(b.worker_id)?.nickname ?? null,
+      created: isoTime(b.created),
     }));
     return { blocklist, omitted: total === undefined ? 0 : total - entries.length };
   }

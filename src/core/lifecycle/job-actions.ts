@@ -40,7 +40,7 @@ export class JobActions {
   cancel(jobId: string): JobRecord {
     return this.tx(jobId, (job) => {
       this.allow('cancel', job);
-      this.state.stopTasks(jobId);
+      this.state.stopTasks(jobId, 'Canceled: the job was canceled by an admin');
       this.state.setJobStatus(job, this.running(jobId) > 0 ? 'cancel-requested' : 'canceled', 'canceled by an admin');
       this.log.info('job canceled', { job: jobId, status: job.status });
       return job;

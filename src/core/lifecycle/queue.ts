@@ -80,8 +80,13 @@ export class QueueService {
     const status = {
       tasks: totals,
       jobs: items.map((j) => ({
-        id: j.id, name: j.name, job_type: j.job_type, status: j.status, priority: j.priority,
-        created: isoTime(j.created), tasks: perJob.get(j.id)!,
+        id: j.id,
+        name: j.name,
+        job_type: j.job_type,
+        status: j.status,
+        priority: j.priority,
+        created: isoTime(j.created),
+        tasks: perJob.get(j.id)!,
       })),
       workers: { registered, ...signedOn },
       warnings: this.stuck?.forQueue(jobId) ?? [],

@@ -14,7 +14,6 @@ import type { WorkerControl } from './needs';
 
 export const DAYS = ['su', 'mo', 'tu', 'we', 'th', 'fr', 'sa'] as const;
 
-
 function parseTime(v: string, field: string): number {
   const m = /^(\d{1,2}):(\d{2})$/.exec(v.trim());
   if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) throw new ValidationError(`${field}: "${v}" is not a time HH:MM (00:00–23:59)`);
@@ -26,7 +25,10 @@ function hhmm(minutes: number): string {
 }
 
 export function parseDays(v: string): string[] {
-  const days = v.toLowerCase().split(/[\s,]+/).filter(Boolean);
+  const days = v
+    .toLowerCase()
+    .split(/[\s,]+/)
+    .filter(Boolean);
   for (const d of days) if (!(DAYS as readonly string[]).includes(d)) throw new ValidationError(`days: "${d}" is not a day (use ${DAYS.join(' ')})`);
   return [...new Set(days)];
 }
@@ -58,8 +60,11 @@ export class SleepScheduler {
 
   set(workerId: string, days: string, start: string, end: string): ScheduleView {
     const rec: SleepScheduleRecord = {
-      worker_id: workerId, days: parseDays(days).join(' '), start_minute: parseTime(start, 'start'),
-      end_minute: parseTime(end, 'end'), updated: this.clock.now(),
+      worker_id: workerId,
+      days: parseDays(days).join(' '),
+      start_minute: parseTime(start, 'start'),
+      end_minute: parseTime(end, 'end'),
+      updated: this.clock.now(),
     };
     if (rec.start_minute === rec.end_minute) throw new ValidationError('start and end must differ');
     if (!isId(workerId) || !this.repos.workers.get(workerId)) throw new NotFoundError(`worker ${workerId} not found`);

@@ -139,7 +139,7 @@ export class StateMachine {
    * Moves every task of a job in one of `from` to `to` in bulk (job-wide actions on large jobs).
    * Only for transitions the table allows; returns the ids moved.
    */
-  setJobTasksStatus(jobId: string, from: readonly TaskStatus[], to: TaskStatus, opts: { clearWorker?: boolean } = {}): string[] {
+  setJobTasksStatus(jobId: string, from: readonly TaskStatus[], to: TaskStatus, opts: { clearWorker?: boolean; activity?: string } = {}): string[] {
     for (const f of from) if (!canMoveTask(f, to)) throw new ConflictError(`tasks cannot go from ${f} to ${to}`);
     const { tasks, taskCounts, workers, taskRuns } = this.repos;
     const moving = from.filter((f) => f !== to);
@@ -151,7 +151,7 @@ export class StateMachine {
         taskRuns.end(t.id, to, now);
       }
     }
-    const ids = tasks.bulkSetStatus(jobId, moving, to, now, opts.clearWorker ?? false);
+    const ids = tasks.bulkSetStatus(jobId, moving, to, now, opts);
     if (ids.length > 0) {
       taskCounts.recount(jobId);
       if (moving.includes('completed') || to === 'completed') tasks.recomputePending(jobId);
@@ -180,11 +180,12 @@ export class StateMachine {
     }
     switch (job.status) {
       case 'cancel-requested':
-        if (running === 0) this.setJobStatus(job, 'canceled', 'canceled');
+        // The activity stays: it says who canceled it ("canceled by an admin").
+        if (running === 0) this.setJobStatus(job, 'canceled');
         return;
       case 'pause-requested':
         if (total > 0 && n('completed') === total) this.setJobStatus(job, 'completed', 'all tasks completed');
-        else if (n('active') === 0) this.setJobStatus(job, 'paused', 'paused');
+        else if (n('active') === 0) this.setJobStatus(job, 'paused');
         return;
       case 'queued':
       case 'active':
@@ -212,13 +213,16 @@ export class StateMachine {
   /** Fails a job: its tasks stop (stopTasks). */
   failJob(job: JobStatusRecord, reason: string): void {
     this.setJobStatus(job, 'failed', reason);
-    this.stopTasks(job.id);
+    this.stopTasks(job.id, `Canceled: the job failed (${reason})`);
     this.log.warn('job failed', { job: job.id, reason });
   }
 
-  /** A failed or canceled job's tasks: waiting ones are canceled, running ones asked to stop. */
-  stopTasks(jobId: string): void {
-    this.setJobTasksStatus(jobId, WAITING_TASK_STATUSES, 'canceled');
+  /**
+   * A failed or canceled job's tasks: waiting ones are canceled with `activity` (which replaces
+   * what an earlier run left, such as "will be retried"), running ones asked to stop.
+   */
+  stopTasks(jobId: string, activity: string): void {
+    this.setJobTasksStatus(jobId, WAITING_TASK_STATUSES, 'canceled', { activity });
     this.setJobTasksStatus(jobId, ['active'], 'cancel-requested');
   }
 

@@ -62,13 +62,24 @@ export class FarmSummaries {
   private attention(): Attention {
     const failedJobs = this.readModels.jobList('failed', { scope: 'current', limit: ATTENTION_FAILED_MAX });
     const failed = failedJobs.jobs.reverse().map((j) => ({
-      job: j.id, name: j.name, activity: j.activity, failed_tasks: j.tasks.failed, first_failure: this.readModels.firstFailure(j.id),
+      job: j.id,
+      name: j.name,
+      activity: j.activity,
+      failed_tasks: j.tasks.failed,
+      first_failure: this.readModels.firstFailure(j.id),
     }));
     const running = this.readModels.jobsIn(['active', 'pause-requested', 'cancel-requested']).map((j) => {
       const total = Object.values(j.tasks).reduce((a, b) => a + b, 0);
       return {
-        job: j.id, name: j.name, status: j.status, completed: j.tasks.completed, total, running: j.tasks.active + j.tasks['cancel-requested'],
-        run_started: j.run_started, estimated_end: j.estimated_end, mean_task_ms: j.mean_task_ms,
+        job: j.id,
+        name: j.name,
+        status: j.status,
+        completed: j.tasks.completed,
+        total,
+        running: j.tasks.active + j.tasks['cancel-requested'],
+        run_started: j.run_started,
+        estimated_end: j.estimated_end,
+        mean_task_ms: j.mean_task_ms,
       };
     });
     return { failed, failed_omitted: failedJobs.omitted, workers: this.readModels.troubledWorkers(), running };

@@ -28,7 +28,7 @@ import { isId } from '../support/ids';
 export const PREVIEW_MAX_BYTES = 64 * 1024 * 1024;
 
 /** The one reason for a path that cannot be shown, whatever is (or is not) there. */
-export const NOT_SHOWN = 'it is not an image file the manager may show: a PNG, JPEG or WebP file below the job\'s output folder or the shared storage';
+export const NOT_SHOWN = "it is not an image file the manager may show: a PNG, JPEG or WebP file below the job's output folder or the shared storage";
 
 export interface Preview {
   contentType: 'image/png' | 'image/jpeg' | 'image/webp';
@@ -45,7 +45,12 @@ export interface NoPreview {
   reason: string;
 }
 
+/**
+ * The frame number at the end of a reported file's name (`…/000012.png` → 12). An image a
+ * Flamenco 3 Worker sent as bytes is kept under a label naming its task, not a file: no frame.
+ */
 export function frameOf(file: string): number | null {
+  if (!path.isAbsolute(file)) return null;
   const m = /(\d+)\D*$/.exec(path.basename(file).replace(/\.[^.]*$/, ''));
   return m ? Number(m[1]) : null;
 }
@@ -111,7 +116,10 @@ export class LastRendered {
     const name = jobId === undefined ? FARM : jobId;
     let captured: string | null = null;
     if (reported && this.kept(name) === reported) {
-      captured = await stat(`${this.keptFile(name)}.path`).then((st) => st.mtime.toISOString(), () => null);
+      captured = await stat(`${this.keptFile(name)}.path`).then(
+        (st) => st.mtime.toISOString(),
+        () => null,
+      );
     }
     return { job, job_name: job ? (this.repos.jobs.name(job) ?? null) : null, path: reported, frame: reported ? frameOf(reported) : null, captured };
   }

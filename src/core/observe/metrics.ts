@@ -28,7 +28,7 @@ const COUNTERS = {
   webhook_deliveries: 'Webhook deliveries the receiver accepted (2xx).',
   webhook_failures: 'Webhook delivery attempts that failed (retried, unless the delivery is given up).',
   webhook_given_up: `Webhook deliveries given up because the receiver refused them (3xx, 400, 413, 415, 422) ${MAX_REFUSALS} times.`,
-  webhook_dropped: 'Pending webhook deliveries dropped, oldest first, because their receiver\'s outbox was full.',
+  webhook_dropped: "Pending webhook deliveries dropped, oldest first, because their receiver's outbox was full.",
 } as const;
 
 export type CounterName = keyof typeof COUNTERS;
@@ -136,7 +136,7 @@ export class Metrics {
     family('flamenco_task_updates_total', 'counter', 'Task updates from workers that were accepted.');
     out.push(`flamenco_task_updates_total ${this.taskUpdates}`);
 
-    family('flamenco_http_request_duration_seconds', 'histogram', 'Time from a request\'s arrival to its answer, by method and route pattern.');
+    family('flamenco_http_request_duration_seconds', 'histogram', "Time from a request's arrival to its answer, by method and route pattern.");
     for (const [key, h] of [...this.durations].sort(([a], [b]) => a.localeCompare(b))) {
       const [method, route] = [key.slice(0, key.indexOf(' ')), key.slice(key.indexOf(' ') + 1)];
       DURATION_BUCKETS.forEach((le, i) => {
@@ -148,7 +148,10 @@ export class Metrics {
     }
 
     family('flamenco_database_size_bytes', 'gauge', 'Size of the SQLite database file and its write-ahead log.');
-    for (const [file, suffix] of [['main', ''], ['wal', '-wal']] as const) {
+    for (const [file, suffix] of [
+      ['main', ''],
+      ['wal', '-wal'],
+    ] as const) {
       out.push(`flamenco_database_size_bytes${labels({ file })} ${fileSize(path.join(this.dataDir, DB_FILE + suffix))}`);
     }
 
@@ -168,7 +171,7 @@ export class Metrics {
     family('nodejs_heap_used_bytes', 'gauge', 'JavaScript heap in use.');
     out.push(`nodejs_heap_used_bytes ${mem.heapUsed}`);
     if (this.loopDelay) {
-      family('nodejs_eventloop_delay_p99_seconds', 'gauge', '99th percentile of the event loop\'s delay since the last scrape.');
+      family('nodejs_eventloop_delay_p99_seconds', 'gauge', "99th percentile of the event loop's delay since the last scrape.");
       out.push(`nodejs_eventloop_delay_p99_seconds ${num(this.loopDelay.percentile(99) / 1e9)}`);
       this.loopDelay.reset();
     } else {

@@ -207,7 +207,11 @@ export class Webhooks {
       this.metrics.add('webhook_dropped', dropped);
       if (!this.overflowing.has(h.url)) {
         this.overflowing.add(h.url);
-        this.log.warn('webhook outbox full: the oldest pending deliveries are dropped (see flamenco_webhook_dropped_total)', { receiver: receiverName(h.url), limit: this.outboxLimit, dropped });
+        this.log.warn('webhook outbox full: the oldest pending deliveries are dropped (see flamenco_webhook_dropped_total)', {
+          receiver: receiverName(h.url),
+          limit: this.outboxLimit,
+          dropped,
+        });
       }
     }
   }
@@ -342,7 +346,11 @@ export class Webhooks {
       this.repos.write(() => this.repo.givenUp(d.id, now, error));
       this.metrics.add('webhook_given_up');
       this.log.warn('webhook delivery given up: the receiver refused it; sending its next ones', {
-        receiver: receiverName(hook.url), delivery: d.id, event_id: d.event_id, refusals: MAX_REFUSALS, error,
+        receiver: receiverName(hook.url),
+        delivery: d.id,
+        event_id: d.event_id,
+        refusals: MAX_REFUSALS,
+        error,
       });
       return true;
     }
@@ -363,8 +371,15 @@ export class Webhooks {
       pending: this.repo.pendingCount(),
       failed: this.repo.failedCount(),
       deliveries: this.repo.recent(limit).map((d) => ({
-        id: d.id, url: d.url, event: d.event, event_id: d.event_id, status: d.status, attempts: d.attempts,
-        created: iso(d.created)!, last_attempt: iso(d.last_attempt), next_attempt: d.status === 'pending' ? iso(d.next_attempt) : null,
+        id: d.id,
+        url: d.url,
+        event: d.event,
+        event_id: d.event_id,
+        status: d.status,
+        attempts: d.attempts,
+        created: iso(d.created)!,
+        last_attempt: iso(d.last_attempt),
+        next_attempt: d.status === 'pending' ? iso(d.next_attempt) : null,
         last_error: d.last_error,
       })),
     };

@@ -13,11 +13,7 @@ import { runnableTaskTypes } from '../support/generations';
 import type { TaskLogs } from './task-logs';
 import { identifier } from '../names';
 
-export type ClaimResult =
-  | { kind: 'status-change'; status: RequestableStatus }
-  | { kind: 'no-task-types' }
-  | { kind: 'none' }
-  | { kind: 'task'; task: TaskRecord; fresh: boolean };
+export type ClaimResult = { kind: 'status-change'; status: RequestableStatus } | { kind: 'no-task-types' } | { kind: 'none' } | { kind: 'task'; task: TaskRecord; fresh: boolean };
 
 export class Scheduler {
   /**
@@ -78,16 +74,19 @@ export class Scheduler {
 
     if (result.kind === 'task' && result.fresh) {
       const t = result.task;
-      void this.taskLogs.rotate(t.job_id, t.id);
-      // The manager's own line: the answer does not wait for it (file creation is the slowest
-      // step of a claim); the worker's own log lines queue up behind it.
-      void this.taskLogs.append(t.job_id, t.id, `${isoTime(this.clock.now())}: Manager assigned task ${t.id} to worker ${identifier(worker)}`);
+      // The manager's own line starts the run's log: the answer does not wait for it (file
+      // creation is the slowest step of a claim); the worker's own log lines queue up behind it.
+      void this.taskLogs.startRun(t.job_id, t.id, `${isoTime(this.clock.now())}: Manager assigned task ${t.id} to worker ${identifier(worker)}`);
       this.log.debug('task assigned', { task: t.id, job: t.job_id, worker: worker.id });
     } else if (result.kind === 'task') {
       // The worker restarted while running the task and starts it again from the beginning: the
       // same run's log says so, or the two attempts would read as one.
       const t = result.task;
-      void this.taskLogs.append(t.job_id, t.id, `${isoTime(this.clock.now())}: Manager handed task ${t.id} back to worker ${identifier(worker)}, which signed on again while running it`);
+      void this.taskLogs.append(
+        t.job_id,
+        t.id,
+        `${isoTime(this.clock.now())}: Manager handed task ${t.id} back to worker ${identifier(worker)}, which signed on again while running it`,
+      );
       this.log.info('task handed back after sign-on', { task: t.id, job: t.job_id, worker: worker.id });
     }
     return result;

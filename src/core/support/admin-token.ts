@@ -95,6 +95,8 @@ function identity(file: string): string | undefined {
 /** Constant-time comparison of a presented token with the real one. */
 export function tokenMatches(presented: string, real: AdminTokenRef): boolean {
   const a = createHash('sha256').update(presented).digest();
-  const b = createHash('sha256').update(typeof real === 'string' ? real : real()).digest();
+  const b = createHash('sha256')
+    .update(typeof real === 'string' ? real : real())
+    .digest();
   return timingSafeEqual(a, b);
 }

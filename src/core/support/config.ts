@@ -122,9 +122,25 @@ export function formatDuration(ms: number): string {
 }
 
 export const CONFIG_KEYS = [
-  'listen', 'worker_timeout', 'task_timeout', 'blocklist_threshold', 'task_fail_after_softfail_count',
-  'job_fail_share', 'registration_secret', 'variables', 'trusted_networks', 'f3_worker_networks', 'shared_storage', 'addon_version', 'webhooks', 'max_connections', 'job_retention',
-  'max_tasks_per_job', 'max_connections_per_address', 'max_event_streams_per_address', 'server_names',
+  'listen',
+  'worker_timeout',
+  'task_timeout',
+  'blocklist_threshold',
+  'task_fail_after_softfail_count',
+  'job_fail_share',
+  'registration_secret',
+  'variables',
+  'trusted_networks',
+  'f3_worker_networks',
+  'shared_storage',
+  'addon_version',
+  'webhooks',
+  'max_connections',
+  'job_retention',
+  'max_tasks_per_job',
+  'max_connections_per_address',
+  'max_event_streams_per_address',
+  'server_names',
 ];
 
 /** Builds a config from a parsed JSON config file; every problem names the key. */
@@ -179,9 +195,7 @@ export function configFromJson(doc: unknown): ManagerConfig {
 
 export function checkTimeouts(cfg: ManagerConfig): void {
   if (cfg.worker_timeout_ms >= cfg.task_timeout_ms) {
-    throw new ValidationError(
-      `worker_timeout (${formatDuration(cfg.worker_timeout_ms)}) must be shorter than task_timeout (${formatDuration(cfg.task_timeout_ms)})`,
-    );
+    throw new ValidationError(`worker_timeout (${formatDuration(cfg.worker_timeout_ms)}) must be shorter than task_timeout (${formatDuration(cfg.task_timeout_ms)})`);
   }
 }
 

@@ -34,12 +34,7 @@ export interface Silence {
  * `heard` may lag behind the worker's last request: 0 when it is this process's own record of
  * it, else the interval at which the database's last_seen is written (protocol/workers.ts).
  */
-export function silenceOf(
-  w: { status: WorkerStatus; generation: Generation; current_task: string | null },
-  heard: number,
-  now: number,
-  lagMs: number,
-): Silence | undefined {
+export function silenceOf(w: { status: WorkerStatus; generation: Generation; current_task: string | null }, heard: number, now: number, lagMs: number): Silence | undefined {
   const poll = POLL_MS[w.generation];
   let poll_ms: number;
   if (w.status === 'asleep') poll_ms = poll.asleep;

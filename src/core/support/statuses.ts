@@ -17,16 +17,7 @@ export const LIVE_WORKER_STATUSES: readonly WorkerStatus[] = ['awake', 'starting
 export const REQUESTABLE_STATUSES = ['awake', 'asleep', 'shutdown', 'restart'] as const;
 export type RequestableStatus = (typeof REQUESTABLE_STATUSES)[number];
 
-export const TASK_STATUSES = [
-  'queued',
-  'active',
-  'completed',
-  'failed',
-  'soft-failed',
-  'canceled',
-  'cancel-requested',
-  'paused',
-] as const;
+export const TASK_STATUSES = ['queued', 'active', 'completed', 'failed', 'soft-failed', 'canceled', 'cancel-requested', 'paused'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 /** Task statuses that hold a worker's attention: it runs the task, or is to stop it. */
@@ -38,16 +29,7 @@ export const READY_TASK_STATUSES: readonly TaskStatus[] = ['queued', 'soft-faile
 /** Task statuses that wait for a worker: ready ones, and paused ones that wait for their job to resume. */
 export const WAITING_TASK_STATUSES: readonly TaskStatus[] = [...READY_TASK_STATUSES, 'paused'];
 
-export const JOB_STATUSES = [
-  'queued',
-  'active',
-  'completed',
-  'failed',
-  'canceled',
-  'cancel-requested',
-  'paused',
-  'pause-requested',
-] as const;
+export const JOB_STATUSES = ['queued', 'active', 'completed', 'failed', 'canceled', 'cancel-requested', 'paused', 'pause-requested'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 /** A job paused, or pausing while its running tasks finish. */

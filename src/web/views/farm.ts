@@ -15,7 +15,13 @@ function counts(title: string, c: Record<string, number>): HTMLElement {
     'section',
     { class: 'card' },
     h('h3', {}, title),
-    nonzero.length === 0 ? h('p', { class: 'muted' }, 'none') : h('ul', { class: 'counts' }, nonzero.map(([s, n]) => h('li', {}, h('span', { class: `badge st-${s || 'none'}` }, s || 'registered'), ` ${n}`))),
+    nonzero.length === 0
+      ? h('p', { class: 'muted' }, 'none')
+      : h(
+          'ul',
+          { class: 'counts' },
+          nonzero.map(([s, n]) => h('li', {}, h('span', { class: `badge st-${s || 'none'}` }, s || 'registered'), ` ${n}`)),
+        ),
   );
 }
 
@@ -62,7 +68,11 @@ function attention(f: FarmSummary): HTMLElement {
   if (a.workers.length > 0) {
     parts.push(
       h('h4', {}, 'Workers'),
-      table(['worker', 'status', 'why'], a.workers.map((w) => [h('a', { href: '#/workers', class: 'nick' }, w.nickname), badge(w.status), w.why]), 'troubled-workers'),
+      table(
+        ['worker', 'status', 'why'],
+        a.workers.map((w) => [h('a', { href: '#/workers', class: 'nick' }, w.nickname), badge(w.status), w.why]),
+        'troubled-workers',
+      ),
     );
   }
   return h(
@@ -89,7 +99,9 @@ function running(f: FarmSummary): HTMLElement {
             h('span', {}, progress(j.completed, j.total), ` ${j.completed} of ${j.total}`),
             String(j.running),
             elapsed(j.run_started, null),
-            j.estimated_end === null ? h('span', { class: 'muted', title: 'No estimate: no task of this job has completed yet, there is nothing to measure.' }, '—') : eta(j.estimated_end, j.mean_task_ms),
+            j.estimated_end === null
+              ? h('span', { class: 'muted', title: 'No estimate: no task of this job has completed yet, there is nothing to measure.' }, '—')
+              : eta(j.estimated_end, j.mean_task_ms),
           ]),
           'running-jobs',
         ),

@@ -88,7 +88,12 @@ export function jobView(id: string, ctx: Ctx): View {
       button('resume', 'Resume', 'resume', `/api/jobs/${id}/resume`),
       button('requeue', 'Requeue', 'requeue', `/api/jobs/${id}/requeue`),
       button('requeue-failed', 'Requeue failed', 'requeue failed tasks', `/api/jobs/${id}/requeue`, { failed_only: true }),
-      h('span', { class: 'inline' }, prio, h('button', { on: { click: () => post('set priority', `/api/jobs/${id}/priority`, { priority: Number(prio.value) }) } }, 'Set priority')),
+      h(
+        'span',
+        { class: 'inline' },
+        prio,
+        h('button', { on: { click: () => post('set priority', `/api/jobs/${id}/priority`, { priority: Number(prio.value) }) } }, 'Set priority'),
+      ),
       can.has('delete')
         ? h(
             'button',
@@ -130,7 +135,13 @@ export function jobView(id: string, ctx: Ctx): View {
       h('p', { class: 'crumbs' }, h('a', { href: '#/jobs' }, 'Jobs'), ' / '),
       h('h2', {}, job.name, ' ', badge(job.status)),
       job.first_failure ? h('p', { class: 'first-failure' }, h('strong', {}, 'First failure: '), failureText(job.first_failure)) : null,
-      h('p', {}, progress(job.tasks.completed ?? 0, total), ` ${job.tasks.completed ?? 0} of ${counted(total, 'task')} completed · ${job.job_type} · priority ${job.priority} · submitted ${relativeTime(job.created)}`, job.tag ? ` · tag ${job.tag}` : ''),
+      h(
+        'p',
+        {},
+        progress(job.tasks.completed ?? 0, total),
+        ` ${job.tasks.completed ?? 0} of ${counted(total, 'task')} completed · ${job.job_type} · priority ${job.priority} · submitted ${relativeTime(job.created)}`,
+        job.tag ? ` · tag ${job.tag}` : '',
+      ),
       h(
         'p',
         { class: 'pace' },
@@ -140,15 +151,34 @@ export function jobView(id: string, ctx: Ctx): View {
         job.mean_task_ms !== null ? ` · mean task ${duration(job.mean_task_ms)}` : '',
       ),
       job.activity ? h('p', { class: 'muted' }, job.activity) : null,
-      job.warnings?.length ? h('ul', { class: 'warnings' }, job.warnings.map((w) => h('li', {}, w))) : null,
+      job.warnings?.length
+        ? h(
+            'ul',
+            { class: 'warnings' },
+            job.warnings.map((w) => h('li', {}, w)),
+          )
+        : null,
     );
     drawActions();
     drawTasks();
     replace(
       side,
       h('h3', {}, 'Settings'),
-      table(['setting', 'value'], Object.entries(job.settings).map(([k, v]) => [k, h('code', {}, settingValue(v))]), 'settings'),
-      Object.keys(job.metadata).length ? [h('h3', {}, 'Metadata'), table(['key', 'value'], Object.entries(job.metadata).map(([k, v]) => [k, v]), 'settings')] : null,
+      table(
+        ['setting', 'value'],
+        Object.entries(job.settings).map(([k, v]) => [k, h('code', {}, settingValue(v))]),
+        'settings',
+      ),
+      Object.keys(job.metadata).length
+        ? [
+            h('h3', {}, 'Metadata'),
+            table(
+              ['key', 'value'],
+              Object.entries(job.metadata).map(([k, v]) => [k, v]),
+              'settings',
+            ),
+          ]
+        : null,
       h('h3', {}, 'Blocklist'),
       blocklist.length === 0
         ? h('p', { class: 'muted' }, 'No worker is blocked from this job.')
@@ -159,7 +189,17 @@ export function jobView(id: string, ctx: Ctx): View {
               b.task_type,
               relativeTime(b.created),
               ctx.admin
-                ? h('button', { class: 'small', on: { click: () => ctx.act('clear blocklist entry', () => api('DELETE', `/api/blocklist?job=${id}&worker=${b.worker}&task_type=${encodeURIComponent(b.task_type)}`)) } }, 'Clear')
+                ? h(
+                    'button',
+                    {
+                      class: 'small',
+                      on: {
+                        click: () =>
+                          ctx.act('clear blocklist entry', () => api('DELETE', `/api/blocklist?job=${id}&worker=${b.worker}&task_type=${encodeURIComponent(b.task_type)}`)),
+                      },
+                    },
+                    'Clear',
+                  )
                 : '',
             ]),
             'blocklist',

@@ -11,13 +11,23 @@ import { counted } from '../../core/support/plural';
 
 /** Task counts as words, the statuses that matter first: "3 done · 1 running · 2 queued · 1 failed". */
 const COUNT_WORDS: [string, string][] = [
-  ['completed', 'done'], ['active', 'running'], ['queued', 'queued'], ['soft-failed', 'soft-failed'], ['failed', 'failed'],
-  ['paused', 'paused'], ['cancel-requested', 'stopping'], ['canceled', 'canceled'],
+  ['completed', 'done'],
+  ['active', 'running'],
+  ['queued', 'queued'],
+  ['soft-failed', 'soft-failed'],
+  ['failed', 'failed'],
+  ['paused', 'paused'],
+  ['cancel-requested', 'stopping'],
+  ['canceled', 'canceled'],
 ];
 
 export function countsText(tasks: Record<string, number>): HTMLElement {
   const parts = COUNT_WORDS.filter(([st]) => (tasks[st] ?? 0) > 0).map(([st, word]) => h('span', { class: `count c-${st}` }, `${tasks[st]} ${word}`));
-  return h('span', { class: 'task-counts' }, parts.flatMap((p, i) => (i === 0 ? [p] : [' · ', p])));
+  return h(
+    'span',
+    { class: 'task-counts' },
+    parts.flatMap((p, i) => (i === 0 ? [p] : [' · ', p])),
+  );
 }
 
 /** Shown only on request: done with and no longer interesting. */
@@ -41,13 +51,16 @@ export function jobsView(): View {
   const list = h('div', {});
   const filter = h(
     'select',
-    { name: 'status', on: {
+    {
+      name: 'status',
+      on: {
         change: () => {
           status = filter.value;
           page = 0;
           draw();
         },
-      }, },
+      },
+    },
     h('option', { value: '' }, 'every status'),
     JOB_STATUSES.map((s) => h('option', { value: s }, s)),
   );
@@ -78,18 +91,31 @@ export function jobsView(): View {
     });
     replace(
       list,
-      shown.length === 0 ? h('p', { class: 'muted' }, emptyText(jobs.length, finished)) : table(['name', 'status', 'priority', 'progress', 'tasks', 'elapsed', 'estimated end', 'type', 'submitted', 'tag'], rows, 'jobs'),
+      shown.length === 0
+        ? h('p', { class: 'muted' }, emptyText(jobs.length, finished))
+        : table(['name', 'status', 'priority', 'progress', 'tasks', 'elapsed', 'estimated end', 'type', 'submitted', 'tag'], rows, 'jobs'),
       pager(shown.length, PAGE, page, (p) => {
         page = p;
         draw();
       }),
       finished > 0
-        ? h('p', {}, h('button', { class: 'link', on: {
-                click: () => {
-                  showFinished = !showFinished;
-                  draw();
+        ? h(
+            'p',
+            {},
+            h(
+              'button',
+              {
+                class: 'link',
+                on: {
+                  click: () => {
+                    showFinished = !showFinished;
+                    draw();
+                  },
                 },
-              }, }, `${showFinished ? 'hide' : 'show'} ${counted(finished, 'finished job')}`))
+              },
+              `${showFinished ? 'hide' : 'show'} ${counted(finished, 'finished job')}`,
+            ),
+          )
         : null,
     );
   }

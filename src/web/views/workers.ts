@@ -52,7 +52,10 @@ export function workersView(ctx: Ctx): View {
     const input = h('input', { type: 'text', name: 'tags', value: text, placeholder: 'no tags' });
     input.classList.add('tags');
     const save = () => {
-      const list = input.value.split(',').map((t) => t.trim()).filter((t) => t !== '');
+      const list = input.value
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t !== '');
       void ctx.act(`tags of ${w.nickname}`, () => api('PUT', `/api/workers/${w.id}/tags`, { tags: list }));
     };
     input.addEventListener('keydown', (e) => {
@@ -89,10 +92,20 @@ export function workersView(ctx: Ctx): View {
       'span',
       { class: 'inline schedule' },
       h('span', {}, scheduleText(current) || h('span', { class: 'muted' }, 'none')),
-      h('button', { class: 'link', data: { action: 'edit-schedule' }, on: { click: () => {
-            editors.set(w.id, scheduleEditor(w, current));
-            draw();
-          } } }, 'edit'),
+      h(
+        'button',
+        {
+          class: 'link',
+          data: { action: 'edit-schedule' },
+          on: {
+            click: () => {
+              editors.set(w.id, scheduleEditor(w, current));
+              draw();
+            },
+          },
+        },
+        'edit',
+      ),
     );
   }
 
@@ -116,7 +129,10 @@ export function workersView(ctx: Ctx): View {
     return h(
       'span',
       { class: 'inline schedule-editor' },
-      days, start, '–', end,
+      days,
+      start,
+      '–',
+      end,
       h('button', { class: 'small', data: { action: 'save-schedule' }, on: { click: save } }, 'Set'),
       current ? h('button', { class: 'small', data: { action: 'remove-schedule' }, on: { click: remove } }, 'Remove') : null,
       h('button', { class: 'link', on: { click: close } }, 'cancel'),
@@ -132,13 +148,28 @@ export function workersView(ctx: Ctx): View {
           {},
           badge(w.status),
           w.silent
-            ? [' ', h('span', { class: 'badge silent', title: `Not heard from since ${w.last_seen}; it asks every ${w.silent.poll_s} s. Killed, hung or cut off?` }, `silent ${duration(Date.now() - Date.parse(w.last_seen))}`)]
+            ? [
+                ' ',
+                h(
+                  'span',
+                  { class: 'badge silent', title: `Not heard from since ${w.last_seen}; it asks every ${w.silent.poll_s} s. Killed, hung or cut off?` },
+                  `silent ${duration(Date.now() - Date.parse(w.last_seen))}`,
+                ),
+              ]
             : null,
           // A pending request, under the status it is to change.
-          w.status_requested ? h('div', { class: 'requested', title: 'requested, not yet taken up by the worker' }, `→ ${w.status_requested}${w.lazy_status_request ? ' (lazy)' : ''}`) : null,
+          w.status_requested
+            ? h('div', { class: 'requested', title: 'requested, not yet taken up by the worker' }, `→ ${w.status_requested}${w.lazy_status_request ? ' (lazy)' : ''}`)
+            : null,
         ),
         w.current_task && w.current_job
-          ? h('span', {}, h('a', { href: `#/jobs/${w.current_job}` }, w.current_job_name ?? w.current_job), ' · ', h('a', { href: `#/tasks/${w.current_task}` }, w.current_task_name ?? w.current_task))
+          ? h(
+              'span',
+              {},
+              h('a', { href: `#/jobs/${w.current_job}` }, w.current_job_name ?? w.current_job),
+              ' · ',
+              h('a', { href: `#/tasks/${w.current_task}` }, w.current_task_name ?? w.current_task),
+            )
           : '',
         h('code', { class: 'address' }, w.address),
         w.platform,
@@ -146,7 +177,11 @@ export function workersView(ctx: Ctx): View {
         h('span', { title: w.last_seen }, relativeTime(w.last_seen)),
         schedule(w),
         tags(w),
-        h('span', { class: 'types' }, w.supported_task_types.map((t) => h('span', {}, t))),
+        h(
+          'span',
+          { class: 'types' },
+          w.supported_task_types.map((t) => h('span', {}, t)),
+        ),
         h('span', { class: 'inline' }, actions(w), forget(w)),
       ];
     });

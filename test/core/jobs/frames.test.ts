@@ -85,7 +85,10 @@ describe('parseFrames', () => {
 describe('chunks', () => {
   it('groups consecutive frames of the sorted list', () => {
     expect(chunk(range(1, 10), 3)).toEqual([[1, 2, 3], [4, 5, 6], [7, 8, 9], [10]]);
-    expect(chunk([1, 2, 5, 9], 2)).toEqual([[1, 2], [5, 9]]);
+    expect(chunk([1, 2, 5, 9], 2)).toEqual([
+      [1, 2],
+      [5, 9],
+    ]);
     expect(chunk([1, 2], 10)).toEqual([[1, 2]]);
   });
 

@@ -87,7 +87,12 @@ const BAD: [string, unknown, RegExp][] = [
   ['command with non-object settings', customWith({ commands: [{ name: 'echo', settings: [1] }] }), /^tasks\[0\]\.commands\[0\]\.settings: /],
   [
     'a bad second command',
-    customWith({ commands: [{ name: 'echo', settings: {} }, { name: 'exec', settings: 'ls' }] }),
+    customWith({
+      commands: [
+        { name: 'echo', settings: {} },
+        { name: 'exec', settings: 'ls' },
+      ],
+    }),
     /^tasks\[0\]\.commands\[1\]\.settings: /,
   ],
 ];

@@ -15,7 +15,10 @@ describe('task progress', () => {
 
   it("reads the frames of a task's blender_render commands in Blender's form", () => {
     expect(renderedFrames(render('1..10'))).toEqual([[1, 10]]);
-    expect(renderedFrames(render('4,5'))).toEqual([[4, 4], [5, 5]]);
+    expect(renderedFrames(render('4,5'))).toEqual([
+      [4, 4],
+      [5, 5],
+    ]);
     expect(renderedFrames(render('7'))).toEqual([[7, 7]]);
     expect(renderedFrames([{ name: 'blender_render', settings: { python_expr: 'merge' } }])).toBeUndefined();
     expect(renderedFrames([{ name: 'exec', settings: { cmd: 'x', frames: '1..4' } }])).toBeUndefined();

@@ -15,7 +15,9 @@ const VARIABLES: Record<string, VariableDef> = {
 
 function job(taskType: string, cmd: string, extra: Record<string, unknown> = {}) {
   return {
-    name: 'shot', job_type: 'custom', ...extra,
+    name: 'shot',
+    job_type: 'custom',
+    ...extra,
     tasks: [{ name: 'a', task_type: taskType, priority: 0, parents: [], commands: [{ name: 'exec', settings: { cmd } }] }],
   };
 }
@@ -74,7 +76,9 @@ describe('stuck work warnings', () => {
     // A database of schema version 8 had no such table: the migration fills it from the tasks.
     m.repos.db.exec('DROP TABLE job_task_types');
     // Undo the later migrations too (10: the worker generations, 11: can_restart, 12: task runs), so they run again.
-    m.repos.db.exec('DROP INDEX tasks_dispatch_v3; ALTER TABLE tasks DROP COLUMN v3_equivalent; ALTER TABLE workers DROP COLUMN generation; ALTER TABLE workers DROP COLUMN can_restart');
+    m.repos.db.exec(
+      'DROP INDEX tasks_dispatch_v3; ALTER TABLE tasks DROP COLUMN v3_equivalent; ALTER TABLE workers DROP COLUMN generation; ALTER TABLE workers DROP COLUMN can_restart',
+    );
     m.repos.db.exec('DROP TABLE task_runs');
     m.repos.db.pragma('user_version = 8');
     migrate(m.repos.db, MIGRATION_BACKFILLS);

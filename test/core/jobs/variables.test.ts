@@ -72,9 +72,7 @@ describe('Variables.expandCommands', () => {
 
   it('uses the built-in defaults blender and ffmpeg', () => {
     const builtin = new Variables(defaultConfig().variables);
-    expect(builtin.expandCommands([{ name: 'x', settings: { b: '{blender}', f: '{ffmpeg}' } }], 'windows')).toEqual([
-      { name: 'x', settings: { b: 'blender', f: 'ffmpeg' } },
-    ]);
+    expect(builtin.expandCommands([{ name: 'x', settings: { b: '{blender}', f: '{ffmpeg}' } }], 'windows')).toEqual([{ name: 'x', settings: { b: 'blender', f: 'ffmpeg' } }]);
   });
 });
 

@@ -2,21 +2,7 @@
 // stays cancel-requested until its worker reports or returns the task.
 import { describe, expect, it } from 'vitest';
 import { testManager } from '../../helpers/env';
-import {
-  addWorker,
-  CALLER,
-  claim,
-  complete,
-  fail,
-  jobRec,
-  mustClaim,
-  report,
-  statusOf,
-  submitCustom,
-  taskRec,
-  tasksByName,
-  workerRec,
-} from '../../helpers/domain';
+import { addWorker, CALLER, claim, complete, fail, jobRec, mustClaim, report, statusOf, submitCustom, taskRec, tasksByName, workerRec } from '../../helpers/domain';
 import { expectConsistent, jobStatus, statuses } from './helpers';
 
 describe('cancel', () => {
@@ -37,6 +23,9 @@ describe('cancel', () => {
     expect(statuses(tm, job)).toEqual({ a: 'cancel-requested', b: 'canceled', c: 'canceled', d: 'canceled' });
     expect(jobStatus(tm, job)).toBe('cancel-requested');
     expect(jobRec(tm, job).activity).toBe('canceled by an admin');
+    // A soft-failed task no longer says it will be retried.
+    expect(taskRec(tm, b.id).activity).toBe('Canceled: the job was canceled by an admin');
+    expect(taskRec(tm, a.id).activity).not.toMatch(/^Canceled/);
     // The running task still belongs to its worker until the worker reports.
     expect(taskRec(tm, a.id).worker_id).toBe(w1);
     expect(workerRec(tm, w1).current_task).toBe(a.id);
@@ -46,6 +35,10 @@ describe('cancel', () => {
     expect(claim(tm, w2)).toEqual({ kind: 'none' });
     const w3 = await addWorker(tm);
     expect(claim(tm, w3)).toEqual({ kind: 'none' });
+
+    // Once the running task has ended, the job still says who canceled it.
+    complete(tm, w1, a.id);
+    expect(jobRec(tm, job)).toMatchObject({ status: 'canceled', activity: 'canceled by an admin' });
   });
 
   it('tells the worker of a canceled running task to stop through may-i-run', async () => {

@@ -4,20 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { testManager } from '../../helpers/env';
-import {
-  addWorker,
-  claimTask,
-  complete,
-  fail,
-  failedBy,
-  jobRec,
-  mustClaim,
-  statusOf,
-  submitCustom,
-  taskRec,
-  tasksByName,
-  workerRec,
-} from '../../helpers/domain';
+import { addWorker, claimTask, complete, fail, failedBy, jobRec, mustClaim, statusOf, submitCustom, taskRec, tasksByName, workerRec } from '../../helpers/domain';
 
 describe('soft and hard failure', () => {
   it('soft-fails while other workers can retry, and fails at task_fail_after_softfail_count', async () => {
@@ -71,7 +58,7 @@ describe('soft and hard failure', () => {
     expect(jobRec(tm, job).status).not.toBe('failed');
   });
 
-  it('counts a worker without the job\'s tag as unable to run it (the job fails instead of waiting forever)', async () => {
+  it("counts a worker without the job's tag as unable to run it (the job fails instead of waiting forever)", async () => {
     const tm = testManager({ config: { job_fail_share: 1 } });
     const job = submitCustom(tm, [{ name: 'render' }], { tag: 'gpu' });
     const gpu = await addWorker(tm, { tags: ['gpu'] });
@@ -123,9 +110,7 @@ describe('blocklisting', () => {
       fail(tm, bad, t.id);
       expect(statusOf(tm, t.id)).toBe('soft-failed');
     }
-    expect(tm.manager.repos.blocklist.list()).toEqual([
-      expect.objectContaining({ job_id: job, task_type: 'sleep', worker_id: bad }),
-    ]);
+    expect(tm.manager.repos.blocklist.list()).toEqual([expect.objectContaining({ job_id: job, task_type: 'sleep', worker_id: bad })]);
     // No more sleep tasks of this job for it; other types and other jobs are fine.
     const next = mustClaim(tm, bad);
     expect(next.name).toBe('dbg');
@@ -161,7 +146,10 @@ describe('job failure', () => {
   it('fails the job when failed tasks reach job_fail_share: queued ones canceled, active ones cancel-requested', async () => {
     const tm = testManager({ config: { task_fail_after_softfail_count: 1 } });
     const names = Array.from({ length: 10 }, (_, i) => `t${i}`);
-    const job = submitCustom(tm, names.map((name) => ({ name })));
+    const job = submitCustom(
+      tm,
+      names.map((name) => ({ name })),
+    );
     const w1 = await addWorker(tm);
     const w2 = await addWorker(tm);
     const t0 = mustClaim(tm, w1);
@@ -176,7 +164,7 @@ describe('job failure', () => {
     expect(tasks.t0!.status).toBe('failed');
     expect(tasks.t1!.status).toBe('completed');
     expect(tasks.t2!.status).toBe('cancel-requested');
-    for (const n of names.slice(3)) expect(tasks[n]!.status).toBe('canceled');
+    for (const n of names.slice(3)) expect(tasks[n]!).toMatchObject({ status: 'canceled', activity: 'Canceled: the job failed (1 of 10 tasks failed)' });
     expect(tm.manager.reports.mayIRun(workerRec(tm, w2), t2.id)).toEqual({
       may_keep_running: false,
       reason: `task ${t2.id} in non-runnable status cancel-requested`,
@@ -191,7 +179,10 @@ describe('job failure', () => {
   it('keeps the job going while failed tasks stay under the share', async () => {
     const tm = testManager({ config: { task_fail_after_softfail_count: 1 } });
     const names = Array.from({ length: 20 }, (_, i) => `t${i}`);
-    const job = submitCustom(tm, names.map((name) => ({ name })));
+    const job = submitCustom(
+      tm,
+      names.map((name) => ({ name })),
+    );
     const w = await addWorker(tm);
     await addWorker(tm);
     fail(tm, w, mustClaim(tm, w).id);
@@ -202,7 +193,10 @@ describe('job failure', () => {
 
   it('ends a job with one failed task among many "failed" once the others are done, as docs/configuration.md says', async () => {
     const tm = testManager({ config: { task_fail_after_softfail_count: 1 } });
-    const job = submitCustom(tm, Array.from({ length: 20 }, (_, i) => ({ name: `t${i}` })));
+    const job = submitCustom(
+      tm,
+      Array.from({ length: 20 }, (_, i) => ({ name: `t${i}` })),
+    );
     const w = await addWorker(tm);
     await addWorker(tm);
     fail(tm, w, mustClaim(tm, w).id);

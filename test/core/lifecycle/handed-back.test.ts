@@ -84,7 +84,7 @@ describe('a task handed back into a job being canceled', () => {
     });
   }
 
-  it('is canceled when a failed job\'s other task is handed back (sign-off)', async () => {
+  it("is canceled when a failed job's other task is handed back (sign-off)", async () => {
     const tm = testManager({ config: { task_fail_after_softfail_count: 1 } });
     const job = submitCustom(tm, [{ name: 'a' }, { name: 'b' }]);
     const w1 = await addWorker(tm);

@@ -18,7 +18,16 @@ export function jobStatus(tm: TestManager, jobId: string): string {
 /** Every row of the tables a lifecycle action may touch, for before/after comparisons. */
 export function snapshot(tm: TestManager): Record<string, unknown[]> {
   const tables = ['jobs', 'tasks', 'job_task_counts', 'task_failures', 'task_runs', 'blocklist', 'workers', 'sleep_schedules'];
-  return Object.fromEntries(tables.map((t) => [t, tm.db.prepare(`SELECT * FROM ${t}`).all().map((r) => JSON.stringify(r)).sort()]));
+  return Object.fromEntries(
+    tables.map((t) => [
+      t,
+      tm.db
+        .prepare(`SELECT * FROM ${t}`)
+        .all()
+        .map((r) => JSON.stringify(r))
+        .sort(),
+    ]),
+  );
 }
 
 /** The stored per-job counters and dependency counters agree with the tasks table. */

@@ -44,7 +44,7 @@ describe('pause', () => {
     expectConsistent(tm);
   });
 
-  it('hands out other jobs\' tasks while one job is paused', async () => {
+  it("hands out other jobs' tasks while one job is paused", async () => {
     const tm = testManager();
     const paused = submitCustom(tm, [{ name: 'p' }], { priority: 90 });
     submitCustom(tm, [{ name: 'other' }], { priority: 10 });

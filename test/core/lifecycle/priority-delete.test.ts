@@ -3,17 +3,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { testManager } from '../../helpers/env';
-import {
-  addWorker,
-  complete,
-  countRows,
-  fail,
-  mustClaim,
-  report,
-  submitCustom,
-  taskRec,
-  tasksByName,
-} from '../../helpers/domain';
+import { addWorker, complete, countRows, fail, mustClaim, report, submitCustom, taskRec, tasksByName } from '../../helpers/domain';
 import { ConflictError, NotFoundError, ValidationError } from '../../../src/core/support/errors';
 import { expectConsistent, jobStatus, snapshot, statuses } from './helpers';
 
@@ -136,9 +126,7 @@ describe('delete', () => {
 
     let before = snapshot(tm);
     expect(() => m.jobActions.delete(job)).toThrow(ConflictError);
-    expect(() => m.jobActions.delete(job)).toThrow(
-      `job ${job} has running tasks; cancel it and wait until it is canceled before deleting it`,
-    );
+    expect(() => m.jobActions.delete(job)).toThrow(`job ${job} has running tasks; cancel it and wait until it is canceled before deleting it`);
     expect(snapshot(tm)).toEqual(before);
     expect(existsSync(dir)).toBe(true);
 

@@ -2,18 +2,7 @@
 // their failure lists and the job's blocklist entries cleared, and the job is queued again.
 import { describe, expect, it } from 'vitest';
 import { testManager } from '../../helpers/env';
-import {
-  addWorker,
-  claim,
-  complete,
-  fail,
-  failedBy,
-  mustClaim,
-  submitCustom,
-  taskRec,
-  tasksByName,
-  workerRec,
-} from '../../helpers/domain';
+import { addWorker, claim, complete, fail, failedBy, mustClaim, submitCustom, taskRec, tasksByName, workerRec } from '../../helpers/domain';
 import { ConflictError } from '../../../src/core/support/errors';
 import { expectConsistent, jobStatus, snapshot, statuses } from './helpers';
 
@@ -59,7 +48,7 @@ describe('requeue a whole job', () => {
     expectConsistent(tm);
   });
 
-  it('clears failure lists and the job\'s blocklist entries, not other jobs\'', async () => {
+  it("clears failure lists and the job's blocklist entries, not other jobs'", async () => {
     const tm = testManager({ config: { blocklist_threshold: 1, job_fail_share: 1 } });
     const m = tm.manager;
     const job = submitCustom(tm, [{ name: 'a' }, { name: 'b' }]);
@@ -72,7 +61,12 @@ describe('requeue a whole job', () => {
     expect(x.job_id).toBe(other);
     fail(tm, w1, x.id);
     expect(failedBy(tm, a.id)).toEqual([w1]);
-    expect(m.blocklist.list().map((b) => b.job).sort()).toEqual([job, other].sort());
+    expect(
+      m.blocklist
+        .list()
+        .map((b) => b.job)
+        .sort(),
+    ).toEqual([job, other].sort());
 
     m.queue.requeueJob(job, false);
     expect(failedBy(tm, a.id)).toEqual([]);

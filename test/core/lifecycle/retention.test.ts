@@ -101,7 +101,10 @@ describe('prune-jobs', { timeout: 30_000 }, () => {
     s.manager.jobActions.cancel(job);
     s.clock.advance(2 * DAY);
     expect(expectJson(await api(s, 'POST', '/api/prune-jobs', { body: { older_than: '1d', status: ['canceled'] } }))).toEqual({
-      pruned: [{ id: job, name: 'test job', status: 'canceled', tasks: 1 }], jobs: 1, tasks: 1, log_bytes: 0,
+      pruned: [{ id: job, name: 'test job', status: 'canceled', tasks: 1 }],
+      jobs: 1,
+      tasks: 1,
+      log_bytes: 0,
     });
     expect((await api(s, 'POST', '/api/prune-jobs', { body: { older_than: 'x' } })).status).toBe(400);
     expect((await api(s, 'POST', '/api/prune-jobs', { body: {} })).status).toBe(400);

@@ -53,7 +53,12 @@ describe('a window crossing midnight (22:00–06:00, every day)', () => {
     obey(tm, w);
     expect(workerRec(tm, w).status).toBe('asleep');
 
-    for (const [h, mm] of [[23, 30], [0, 0], [3, 0], [5, 59]] as const) {
+    for (const [h, mm] of [
+      [23, 30],
+      [0, 0],
+      [3, 0],
+      [5, 59],
+    ] as const) {
       tm.clock.set(at(fri, h < 12 ? 1 : 0, h, mm));
       expect(m.sleepSchedules.check(), `${h}:${mm}`).toBe(0);
       expect(workerRec(tm, w)).toMatchObject({ status: 'asleep', status_requested: '' });

@@ -33,10 +33,15 @@ describe('task runs', () => {
     ]);
     expect(runs[0]!.activity).toBe('exit code 1 (failed by 1 worker, will be retried)');
     expect(runs[1]!.activity).toBe('rendering frame 1');
-    expect(m.readModels.job(job).first_failure).toMatchObject({ task: a.id, task_name: 'a', worker_nickname: 'node-1', activity: 'exit code 1 (failed by 1 worker, will be retried)' });
+    expect(m.readModels.job(job).first_failure).toMatchObject({
+      task: a.id,
+      task_name: 'a',
+      worker_nickname: 'node-1',
+      activity: 'exit code 1 (failed by 1 worker, will be retried)',
+    });
   });
 
-  it('ends the runs a job action, a requeue or a worker timeout takes away, and keeps a forgotten worker\'s name', async () => {
+  it("ends the runs a job action, a requeue or a worker timeout takes away, and keeps a forgotten worker's name", async () => {
     const tm = testManager({ config: { worker_timeout_ms: 60_000 } });
     const m = tm.manager;
     const job = submitCustom(tm, [{ name: 'a' }, { name: 'b' }, { name: 'c' }]);
@@ -103,7 +108,7 @@ describe('task runs', () => {
 });
 
 describe('estimated end between tasks', () => {
-  it('starts at the last run\'s end and is shared by the workers on the job lately, the same when asked later', async () => {
+  it("starts at the last run's end and is shared by the workers on the job lately, the same when asked later", async () => {
     const tm = testManager();
     const m = tm.manager;
     const job = submitCustom(tm, [{ name: 'a' }, { name: 'b' }, { name: 'c' }, { name: 'd' }]);

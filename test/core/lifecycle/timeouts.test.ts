@@ -285,4 +285,3 @@ describe('a timeout and a pending status request', () => {
     expect(workerRec(tm, w)).toMatchObject({ status: 'asleep', status_requested: 'awake' });
   });
 });
-

@@ -36,9 +36,17 @@ function translated(doc: Record<string, unknown>): { name: string; type: string;
 
 describe('task types', () => {
   it('map v2 → v3 by the table; any other type keeps its name', () => {
-    expect(
-      ['blender-render', 'video-encoding', 'file-management', 'sleep', 'debug', 'exec-command', 'exr-merge', 'blender', 'misc'].map(v3TaskType),
-    ).toEqual(['blender', 'ffmpeg', 'file-management', 'misc', 'misc', 'misc', 'blender', 'blender', 'misc']);
+    expect(['blender-render', 'video-encoding', 'file-management', 'sleep', 'debug', 'exec-command', 'exr-merge', 'blender', 'misc'].map(v3TaskType)).toEqual([
+      'blender',
+      'ffmpeg',
+      'file-management',
+      'misc',
+      'misc',
+      'misc',
+      'blender',
+      'blender',
+      'misc',
+    ]);
     expect(v3TaskType('comp')).toBe('comp');
     // Object.prototype keys are task types like any other.
     expect(v3TaskType('constructor')).toBe('constructor');
@@ -46,7 +54,16 @@ describe('task types', () => {
 
   it('a Flamenco 3 worker runs its announced types and every v2 type mapping to one of them', () => {
     expect(v2TaskTypesCoveredBy(['blender', 'ffmpeg', 'file-management', 'misc'])).toEqual([
-      'blender', 'blender-render', 'debug', 'exec-command', 'exr-merge', 'ffmpeg', 'file-management', 'misc', 'sleep', 'video-encoding',
+      'blender',
+      'blender-render',
+      'debug',
+      'exec-command',
+      'exr-merge',
+      'ffmpeg',
+      'file-management',
+      'misc',
+      'sleep',
+      'video-encoding',
     ]);
     expect(v2TaskTypesCoveredBy(['ffmpeg'])).toEqual(['ffmpeg', 'video-encoding']);
     expect(v2TaskTypesCoveredBy(['comp', 'misc', 'misc'])).toEqual(['comp', 'debug', 'exec-command', 'misc', 'sleep']);
@@ -66,7 +83,8 @@ describe('commands', () => {
 
   it('exec splits cmd into exe and args as Worker 2.5 does', () => {
     expect(one('exec', { cmd: `/bin/sh -c 'echo "a b" > /tmp/x'` })).toEqual({
-      ok: true, commands: [{ name: 'exec', parameters: { exe: '/bin/sh', args: ['-c', 'echo "a b" > /tmp/x'] }, total_step_count: 0 }],
+      ok: true,
+      commands: [{ name: 'exec', parameters: { exe: '/bin/sh', args: ['-c', 'echo "a b" > /tmp/x'] }, total_step_count: 0 }],
     });
     expect(one('exec', { cmd: 'ls' })).toMatchObject({ commands: [{ parameters: { exe: 'ls', args: [] } }] });
     expect(one('exec', { cmd: 'echo "unclosed' })).toEqual({ ok: false, reason: 'exec: "cmd" cannot be split into words: No closing quotation' });
@@ -76,19 +94,28 @@ describe('commands', () => {
 
   it('blender_render becomes blender-render with the same argument list, render settings before --render-frame', () => {
     const t = one('blender_render', {
-      blender_cmd: '/opt/blender/blender --factory-startup', filepath: '/p/shot.blend', python_expr: 'import bpy',
-      render_output: '/r/######', format: 'OPEN_EXR', frames: '1..3,7',
+      blender_cmd: '/opt/blender/blender --factory-startup',
+      filepath: '/p/shot.blend',
+      python_expr: 'import bpy',
+      render_output: '/r/######',
+      format: 'OPEN_EXR',
+      frames: '1..3,7',
     });
     expect(t).toEqual({
       ok: true,
-      commands: [{
-        name: 'blender-render',
-        parameters: {
-          exe: '/opt/blender/blender', exeArgs: '', argsBefore: ['--factory-startup', ...BLENDER_BEFORE], blendfile: '/p/shot.blend',
-          args: ['--python-expr', 'import bpy', '--render-output', '/r/######', '--render-format', 'EXR', '--render-frame', '1..3,7'],
+      commands: [
+        {
+          name: 'blender-render',
+          parameters: {
+            exe: '/opt/blender/blender',
+            exeArgs: '',
+            argsBefore: ['--factory-startup', ...BLENDER_BEFORE],
+            blendfile: '/p/shot.blend',
+            args: ['--python-expr', 'import bpy', '--render-output', '/r/######', '--render-format', 'EXR', '--render-frame', '1..3,7'],
+          },
+          total_step_count: 4,
         },
-        total_step_count: 4,
-      }],
+      ],
     });
     // Settings Worker 2.5 skips when empty are left out; without frames Blender renders nothing.
     const bare = one('blender_render', { blender_cmd: 'blender', filepath: '/p/s.blend', python_expr: '', format: null });
@@ -114,34 +141,56 @@ describe('commands', () => {
 
   it('blender_render_progressive adds the Cycles chunk arguments after --', () => {
     const t = one('blender_render_progressive', {
-      blender_cmd: 'blender', filepath: '/p/s.blend', format: 'OPEN_EXR', render_output: '/i/r-######', frames: '1..2',
-      cycles_num_chunks: 100, cycles_chunk_start: 1, cycles_chunk_end: 3,
+      blender_cmd: 'blender',
+      filepath: '/p/s.blend',
+      format: 'OPEN_EXR',
+      render_output: '/i/r-######',
+      frames: '1..2',
+      cycles_num_chunks: 100,
+      cycles_chunk_start: 1,
+      cycles_chunk_end: 3,
     });
     expect(t).toMatchObject({
-      commands: [{
-        name: 'blender-render',
-        parameters: {
-          args: [
-            '--render-output', '/i/r-######', '--render-format', 'EXR', '--render-frame', '1..2',
-            '--', '--cycles-resumable-num-chunks', '100', '--cycles-resumable-start-chunk', '1', '--cycles-resumable-end-chunk', '3',
-          ],
+      commands: [
+        {
+          name: 'blender-render',
+          parameters: {
+            args: [
+              '--render-output',
+              '/i/r-######',
+              '--render-format',
+              'EXR',
+              '--render-frame',
+              '1..2',
+              '--',
+              '--cycles-resumable-num-chunks',
+              '100',
+              '--cycles-resumable-start-chunk',
+              '1',
+              '--cycles-resumable-end-chunk',
+              '3',
+            ],
+          },
+          total_step_count: 2,
         },
-        total_step_count: 2,
-      }],
+      ],
     });
     expect(one('blender_render_progressive', { blender_cmd: 'b', filepath: '/p', cycles_num_chunks: 0, cycles_chunk_start: 1, cycles_chunk_end: 1 })).toEqual({
-      ok: false, reason: 'blender_render_progressive: "cycles_num_chunks" must be a positive integer',
+      ok: false,
+      reason: 'blender_render_progressive: "cycles_num_chunks" must be a positive integer',
     });
   });
 
   it('create_video becomes frames-to-video with the same encoding settings', () => {
     expect(one('create_video', { ffmpeg_cmd: '/usr/bin/ffmpeg -hide_banner', input_files: '/r/*.png', output_file: '/r/v.mp4', fps: 24 })).toEqual({
       ok: true,
-      commands: [{
-        name: 'frames-to-video',
-        parameters: { exe: '/usr/bin/ffmpeg', exeArgs: '', fps: 24, inputGlob: '/r/*.png', outputFile: '/r/v.mp4', argsBefore: ['-hide_banner'], args: VIDEO_ARGS },
-        total_step_count: 0,
-      }],
+      commands: [
+        {
+          name: 'frames-to-video',
+          parameters: { exe: '/usr/bin/ffmpeg', exeArgs: '', fps: 24, inputGlob: '/r/*.png', outputFile: '/r/v.mp4', argsBefore: ['-hide_banner'], args: VIDEO_ARGS },
+          total_step_count: 0,
+        },
+      ],
     });
     // Worker 2.5's default program.
     expect(one('create_video', { input_files: '/r/*.png', output_file: '/r/v.mp4', fps: 23.976 })).toMatchObject({ commands: [{ parameters: { exe: 'ffmpeg', fps: 23.976 } }] });
@@ -151,17 +200,25 @@ describe('commands', () => {
 
   it('encode_audio and mux_audio become exec of the same FFmpeg command line', () => {
     expect(one('encode_audio', { ffmpeg_cmd: 'ffmpeg -v error', input_file: 'a.flac', output_file: '/o/a.aac', codec: 'aac', bitrate: '192k' })).toEqual({
-      ok: true, commands: [{ name: 'exec', parameters: { exe: 'ffmpeg', args: ['-v', 'error', '-i', 'a.flac', '-c:a', 'aac', '-b:a', '192k', '-y', '/o/a.aac'] }, total_step_count: 0 }],
+      ok: true,
+      commands: [{ name: 'exec', parameters: { exe: 'ffmpeg', args: ['-v', 'error', '-i', 'a.flac', '-c:a', 'aac', '-b:a', '192k', '-y', '/o/a.aac'] }, total_step_count: 0 }],
     });
     expect(one('mux_audio', { audio_file: '/a.aac', video_file: '/v.mkv', output_file: '/m.mkv' })).toEqual({
-      ok: true, commands: [{ name: 'exec', parameters: { exe: 'ffmpeg', args: ['-i', '/a.aac', '-i', '/v.mkv', '-c', 'copy', '-y', '/m.mkv'] }, total_step_count: 0 }],
+      ok: true,
+      commands: [{ name: 'exec', parameters: { exe: 'ffmpeg', args: ['-i', '/a.aac', '-i', '/v.mkv', '-c', 'copy', '-y', '/m.mkv'] }, total_step_count: 0 }],
     });
     expect(one('encode_audio', { input_file: 'a.flac', output_file: '/o/a.aac', codec: 'aac' })).toEqual({ ok: false, reason: 'encode_audio: "bitrate" is missing' });
   });
 
   it('move_to_final becomes move-directory, copy_file copy-file', () => {
-    expect(one('move_to_final', { src: '/a', dest: '/b' })).toEqual({ ok: true, commands: [{ name: 'move-directory', parameters: { src: '/a', dest: '/b' }, total_step_count: 0 }] });
-    expect(one('copy_file', { src: '/a/f', dest: '/b/f' })).toEqual({ ok: true, commands: [{ name: 'copy-file', parameters: { src: '/a/f', dest: '/b/f' }, total_step_count: 0 }] });
+    expect(one('move_to_final', { src: '/a', dest: '/b' })).toEqual({
+      ok: true,
+      commands: [{ name: 'move-directory', parameters: { src: '/a', dest: '/b' }, total_step_count: 0 }],
+    });
+    expect(one('copy_file', { src: '/a/f', dest: '/b/f' })).toEqual({
+      ok: true,
+      commands: [{ name: 'copy-file', parameters: { src: '/a/f', dest: '/b/f' }, total_step_count: 0 }],
+    });
     expect(one('move_to_final', { src: '/a' })).toEqual({ ok: false, reason: 'move_to_final: "dest" is missing' });
     expect(one('copy_file', { src: '', dest: '/b' })).toEqual({ ok: false, reason: 'copy_file: "src" and "dest" may not be empty' });
   });
@@ -171,12 +228,27 @@ describe('commands', () => {
     expect(one('frobnicate', {})).toEqual({ ok: false, reason: 'frobnicate: not a command Flamenco Worker 2.5 or the translation knows' });
     expect(one('toString', {})).toMatchObject({ ok: false });
     // The first command without an equivalent decides; a task without commands is no task.
-    expect(translateCommands([{ name: 'echo', settings: { message: 'x' } }, { name: 'remove_tree', settings: { path: '/x' } }])).toEqual({
-      ok: false, reason: `remove_tree: ${NO_V3_EQUIVALENT.remove_tree}`,
+    expect(
+      translateCommands([
+        { name: 'echo', settings: { message: 'x' } },
+        { name: 'remove_tree', settings: { path: '/x' } },
+      ]),
+    ).toEqual({
+      ok: false,
+      reason: `remove_tree: ${NO_V3_EQUIVALENT.remove_tree}`,
     });
     expect(translateCommands([])).toEqual({ ok: false, reason: 'the task has no commands' });
     expect([...TRANSLATABLE_COMMANDS].sort()).toEqual([
-      'blender_render', 'blender_render_progressive', 'copy_file', 'create_video', 'echo', 'encode_audio', 'exec', 'move_to_final', 'mux_audio', 'sleep',
+      'blender_render',
+      'blender_render_progressive',
+      'copy_file',
+      'create_video',
+      'echo',
+      'encode_audio',
+      'exec',
+      'move_to_final',
+      'mux_audio',
+      'sleep',
     ]);
   });
 
@@ -232,17 +304,30 @@ describe('every job type, compiled and translated', () => {
   it('simple-blender-render: every task translates', () => {
     const DIR = '/render/shot12/2026-11-27_120000';
     const tasks = translated({
-      name: 'shot12', job_type: 'simple-blender-render',
+      name: 'shot12',
+      job_type: 'simple-blender-render',
       settings: {
-        frames: '1-4', chunk_size: 3, render_output_root: '/render/', add_path_components: 0, render_output_path: '/render/shot12/{timestamp}/######',
-        blendfile: '/jobs/shot12.flamenco.blend', fps: 24, format: 'PNG', image_file_extension: '.png', has_previews: false, scene: 'Scene',
+        frames: '1-4',
+        chunk_size: 3,
+        render_output_root: '/render/',
+        add_path_components: 0,
+        render_output_path: '/render/shot12/{timestamp}/######',
+        blendfile: '/jobs/shot12.flamenco.blend',
+        fps: 24,
+        format: 'PNG',
+        image_file_extension: '.png',
+        has_previews: false,
+        scene: 'Scene',
       },
     });
     const expr = 'import bpy; s = bpy.context.scene.render; s.use_file_extension = True; s.use_overwrite = False; s.use_placeholder = False';
     const render = (frames: string, steps: number) => ({
       name: 'blender-render',
       parameters: {
-        exe: '{blender}', exeArgs: '', argsBefore: BLENDER_BEFORE, blendfile: '/jobs/shot12.flamenco.blend',
+        exe: '{blender}',
+        exeArgs: '',
+        argsBefore: BLENDER_BEFORE,
+        blendfile: '/jobs/shot12.flamenco.blend',
         args: ['--python-expr', expr, '--render-output', `${DIR}/######`, '--render-format', 'PNG', '--render-frame', frames],
       },
       total_step_count: steps,
@@ -251,12 +336,16 @@ describe('every job type, compiled and translated', () => {
       { name: 'render-1-3', type: 'blender', commands: [render('1..3', 3)], steps: 3 },
       { name: 'render-4', type: 'blender', commands: [render('4', 1)], steps: 1 },
       {
-        name: 'preview-video', type: 'ffmpeg', steps: 1,
-        commands: [{
-          name: 'frames-to-video',
-          parameters: { exe: '{ffmpeg}', exeArgs: '', fps: 24, inputGlob: `${DIR}/*.png`, outputFile: `${DIR}/shot12-1-4.mp4`, argsBefore: [], args: VIDEO_ARGS },
-          total_step_count: 0,
-        }],
+        name: 'preview-video',
+        type: 'ffmpeg',
+        steps: 1,
+        commands: [
+          {
+            name: 'frames-to-video',
+            parameters: { exe: '{ffmpeg}', exeArgs: '', fps: 24, inputGlob: `${DIR}/*.png`, outputFile: `${DIR}/shot12-1-4.mp4`, argsBefore: [], args: VIDEO_ARGS },
+            total_step_count: 0,
+          },
+        ],
       },
     ]);
   });
@@ -264,34 +353,54 @@ describe('every job type, compiled and translated', () => {
   it('blender-render: renders, video and move to final translate', () => {
     const INTER = '/render/shot12/frames__intermediate-2026-11-27_120000';
     const tasks = translated({
-      name: 'shot12', job_type: 'blender-render',
+      name: 'shot12',
+      job_type: 'blender-render',
       settings: {
-        filepath: '/proj/shot12.blend', frames: '1-2', chunk_size: 2, render_output: '/render/shot12/frames/######', format: 'JPEG', fps: 25,
-        output_file_extension: '.jpg', create_video: true,
+        filepath: '/proj/shot12.blend',
+        frames: '1-2',
+        chunk_size: 2,
+        render_output: '/render/shot12/frames/######',
+        format: 'JPEG',
+        fps: 25,
+        output_file_extension: '.jpg',
+        create_video: true,
       },
     });
     expect(tasks).toEqual([
       {
-        name: 'blender-render-1,2', type: 'blender', steps: 2,
-        commands: [{
-          name: 'blender-render',
-          parameters: {
-            exe: '{blender}', exeArgs: '', argsBefore: BLENDER_BEFORE, blendfile: '/proj/shot12.blend',
-            args: ['--render-output', `${INTER}/######`, '--render-format', 'JPEG', '--render-frame', '1,2'],
+        name: 'blender-render-1,2',
+        type: 'blender',
+        steps: 2,
+        commands: [
+          {
+            name: 'blender-render',
+            parameters: {
+              exe: '{blender}',
+              exeArgs: '',
+              argsBefore: BLENDER_BEFORE,
+              blendfile: '/proj/shot12.blend',
+              args: ['--render-output', `${INTER}/######`, '--render-format', 'JPEG', '--render-frame', '1,2'],
+            },
+            total_step_count: 2,
           },
-          total_step_count: 2,
-        }],
+        ],
       },
       {
-        name: 'create-video', type: 'ffmpeg', steps: 1,
-        commands: [{
-          name: 'frames-to-video',
-          parameters: { exe: '{ffmpeg}', exeArgs: '', fps: 25, inputGlob: `${INTER}/*.jpg`, outputFile: `${INTER}/shot12-1,2.mkv`, argsBefore: [], args: VIDEO_ARGS },
-          total_step_count: 0,
-        }],
+        name: 'create-video',
+        type: 'ffmpeg',
+        steps: 1,
+        commands: [
+          {
+            name: 'frames-to-video',
+            parameters: { exe: '{ffmpeg}', exeArgs: '', fps: 25, inputGlob: `${INTER}/*.jpg`, outputFile: `${INTER}/shot12-1,2.mkv`, argsBefore: [], args: VIDEO_ARGS },
+            total_step_count: 0,
+          },
+        ],
       },
       {
-        name: 'move-to-final', type: 'file-management', steps: 1,
+        name: 'move-to-final',
+        type: 'file-management',
+        steps: 1,
         commands: [{ name: 'move-directory', parameters: { src: INTER, dest: '/render/shot12/frames' }, total_step_count: 0 }],
       },
     ]);
@@ -299,8 +408,17 @@ describe('every job type, compiled and translated', () => {
 
   it('blender-video-chunks: renders, encodes and muxing translate; moving aside, joining, the audio mixdown and the counted move do not', () => {
     const tasks = translated({
-      name: 'shot12', job_type: 'blender-video-chunks',
-      settings: { filepath: '/proj/shot12.blend', frames: '1-2', chunk_size: 2, render_output: '/render/shot12/video/######', fps: 24, output_file_extension: '.mkv', extract_audio: true },
+      name: 'shot12',
+      job_type: 'blender-video-chunks',
+      settings: {
+        filepath: '/proj/shot12.blend',
+        frames: '1-2',
+        chunk_size: 2,
+        render_output: '/render/shot12/video/######',
+        fps: 24,
+        output_file_extension: '.mkv',
+        extract_audio: true,
+      },
     });
     const FR = '/render/shot12/video/frames';
     expect(tasks.map((t) => [t.name, t.type, t.reason?.split(':')[0] ?? t.commands!.map((c) => c.name).join(',')])).toEqual([
@@ -314,23 +432,41 @@ describe('every job type, compiled and translated', () => {
       ['move-with-counter', 'file-management', 'move_with_counter'],
     ]);
     expect(tasks[1]!.commands![0]!.parameters).toEqual({
-      exe: '{blender}', exeArgs: '', argsBefore: BLENDER_BEFORE, blendfile: '/proj/shot12.blend',
+      exe: '{blender}',
+      exeArgs: '',
+      argsBefore: BLENDER_BEFORE,
+      blendfile: '/proj/shot12.blend',
       args: ['--render-output', `${FR}/chunk-00001-00002/######.png`, '--render-format', 'PNG', '--render-frame', '1,2'],
     });
     expect(tasks[2]!.commands![0]!.parameters).toEqual({
-      exe: '{ffmpeg}', exeArgs: '', fps: 24, inputGlob: `${FR}/chunk-00001-00002/*.png`, outputFile: `${FR}/chunk-00001-00002.mkv`, argsBefore: [], args: VIDEO_ARGS,
+      exe: '{ffmpeg}',
+      exeArgs: '',
+      fps: 24,
+      inputGlob: `${FR}/chunk-00001-00002/*.png`,
+      outputFile: `${FR}/chunk-00001-00002.mkv`,
+      argsBefore: [],
+      args: VIDEO_ARGS,
     });
-    expect(tasks[5]!.commands).toEqual([{
-      name: 'exec', parameters: { exe: '{ffmpeg}', args: ['-i', `${FR}/audio.flac`, '-c:a', 'aac', '-b:a', '192k', '-y', `${FR}/audio.aac`] }, total_step_count: 0,
-    }]);
-    expect(tasks[6]!.commands).toEqual([{
-      name: 'exec', parameters: { exe: '{ffmpeg}', args: ['-i', `${FR}/audio.aac`, '-i', `${FR}/video.mkv`, '-c', 'copy', '-y', `${FR}/muxed.mkv`] }, total_step_count: 0,
-    }]);
+    expect(tasks[5]!.commands).toEqual([
+      {
+        name: 'exec',
+        parameters: { exe: '{ffmpeg}', args: ['-i', `${FR}/audio.flac`, '-c:a', 'aac', '-b:a', '192k', '-y', `${FR}/audio.aac`] },
+        total_step_count: 0,
+      },
+    ]);
+    expect(tasks[6]!.commands).toEqual([
+      {
+        name: 'exec',
+        parameters: { exe: '{ffmpeg}', args: ['-i', `${FR}/audio.aac`, '-i', `${FR}/video.mkv`, '-c', 'copy', '-y', `${FR}/muxed.mkv`] },
+        total_step_count: 0,
+      },
+    ]);
   });
 
   it('blender-render-progressive: renders, merges and publishing copies translate; deleting, previews and moving aside do not', () => {
     const tasks = translated({
-      name: 'shot12', job_type: 'blender-render-progressive',
+      name: 'shot12',
+      job_type: 'blender-render-progressive',
       settings: { filepath: '/proj/shot12.blend', frames: '1-2', render_output: '/render/shot12/frames/######', cycles_sample_count: 20, cycles_sample_cap: 10, fps: 24 },
     });
     const kinds = tasks.map((t) => [t.name, t.type, t.reason?.split(':')[0] ?? t.commands!.map((c) => c.name).join(',')]);
@@ -349,27 +485,43 @@ describe('every job type, compiled and translated', () => {
     }
     const render = tasks.find((t) => t.name.startsWith('render-s_'))!;
     expect(render.commands![0]!.parameters.args).toEqual([
-      '--python-expr', expect.stringContaining('scene.cycles.samples = 4\n    scene.cycles.seed = 1\n'),
-      '--render-output', '/render/shot12/frames__intermediate-2026-11-27_120000/render-smpl-0001-0004-######', '--render-format', 'EXR', '--render-frame', '1,2',
+      '--python-expr',
+      expect.stringContaining('scene.cycles.samples = 4\n    scene.cycles.seed = 1\n'),
+      '--render-output',
+      '/render/shot12/frames__intermediate-2026-11-27_120000/render-smpl-0001-0004-######',
+      '--render-format',
+      'EXR',
+      '--render-frame',
+      '1,2',
     ]);
   });
 
   it('sleep and exec-command: misc tasks of echo, sleep and exec', () => {
-    expect(translated({ name: 's', job_type: 'sleep', settings: { frames: '1-3', chunk_size: 3, time_in_seconds: 2 } })).toEqual([{
-      name: 'sleep-1-3', type: 'misc', steps: 2,
-      commands: [
-        { name: 'echo', parameters: { message: 'Preparing to sleep for frames 1..3' }, total_step_count: 0 },
-        { name: 'sleep', parameters: { duration_in_seconds: 2 }, total_step_count: 0 },
-      ],
-    }]);
-    expect(translated({ name: 'e', job_type: 'exec-command', settings: { cmd: "touch '/tmp/a b'" } })).toEqual([{
-      name: 'exec-command', type: 'misc', steps: 1, commands: [{ name: 'exec', parameters: { exe: 'touch', args: ['/tmp/a b'] }, total_step_count: 0 }],
-    }]);
+    expect(translated({ name: 's', job_type: 'sleep', settings: { frames: '1-3', chunk_size: 3, time_in_seconds: 2 } })).toEqual([
+      {
+        name: 'sleep-1-3',
+        type: 'misc',
+        steps: 2,
+        commands: [
+          { name: 'echo', parameters: { message: 'Preparing to sleep for frames 1..3' }, total_step_count: 0 },
+          { name: 'sleep', parameters: { duration_in_seconds: 2 }, total_step_count: 0 },
+        ],
+      },
+    ]);
+    expect(translated({ name: 'e', job_type: 'exec-command', settings: { cmd: "touch '/tmp/a b'" } })).toEqual([
+      {
+        name: 'exec-command',
+        type: 'misc',
+        steps: 1,
+        commands: [{ name: 'exec', parameters: { exe: 'touch', args: ['/tmp/a b'] }, total_step_count: 0 }],
+      },
+    ]);
   });
 
   it('custom: each task by its own commands, its type kept when the table has none', () => {
     const tasks = translated({
-      name: 'c', job_type: 'custom',
+      name: 'c',
+      job_type: 'custom',
       tasks: [
         { name: 'a', task_type: 'comp', commands: [{ name: 'exec', settings: { cmd: 'nuke -x comp.nk' } }] },
         { name: 'b', task_type: 'comp', commands: [{ name: 'create_python_file', settings: { filepath: '/x.py', contents: '' } }] },
@@ -390,7 +542,10 @@ describe('docs/task-translation.md', () => {
     for (const name of TRANSLATABLE_COMMANDS) expect(doc, name).toMatch(new RegExp(`### .*\`${name}\``));
     const noEquivalent = doc.slice(doc.indexOf('### No Flamenco 3 equivalent'));
     for (const name of Object.keys(NO_V3_EQUIVALENT)) {
-      expect(noEquivalent.split('\n').some((l) => l.startsWith('| ') && l.split('|')[1]!.includes(`\`${name}\``)), name).toBe(true);
+      expect(
+        noEquivalent.split('\n').some((l) => l.startsWith('| ') && l.split('|')[1]!.includes(`\`${name}\``)),
+        name,
+      ).toBe(true);
     }
   });
 });

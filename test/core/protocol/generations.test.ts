@@ -13,7 +13,9 @@ const F3_TYPES = ['blender', 'ffmpeg', 'file-management', 'misc'];
 /** A custom job: `untranslatable` of type blender-render (a v2-only command), `translatable` of type sleep. */
 function mixedJob(tm: TestManager, extra: Record<string, unknown> = {}): string {
   return tm.manager.jobs.submit({
-    name: 'mixed', job_type: 'custom', ...extra,
+    name: 'mixed',
+    job_type: 'custom',
+    ...extra,
     tasks: [
       { name: 'untranslatable', task_type: 'blender-render', commands: [{ name: 'exr_sequence_to_jpeg', settings: { blender_cmd: 'blender', filepath: '/f.blend' } }] },
       { name: 'translatable', task_type: 'sleep', commands: [{ name: 'sleep', settings: { time_in_seconds: 1 } }] },
@@ -48,7 +50,8 @@ describe('dispatch across generations', () => {
   it('a Flamenco 3 worker runs the v2 types its announced types cover, and types it names itself', async () => {
     const tm = testManager();
     const job = tm.manager.jobs.submit({
-      name: 'c', job_type: 'custom',
+      name: 'c',
+      job_type: 'custom',
       tasks: ['blender-render', 'video-encoding', 'comp', 'debug'].map((type) => ({ name: type, task_type: type, commands: [{ name: 'echo', settings: { message: type } }] })),
     }).id;
     const ffmpegOnly = await addWorker(tm, { types: ['ffmpeg'], generation: 'v3' });
@@ -98,7 +101,8 @@ describe('the Flamenco 3 task document', () => {
       config: { variables: { blender: { direction: 'one-way', values: [{ platform: 'linux', value: '/opt/blender/blender --factory-startup', audience: 'all' }] } } },
     });
     const job = tm.manager.jobs.submit({
-      name: 'r', job_type: 'custom',
+      name: 'r',
+      job_type: 'custom',
       tasks: [{ name: 'r', task_type: 'blender-render', commands: [{ name: 'blender_render', settings: { blender_cmd: '{blender}', filepath: '/f.blend', frames: '1..2' } }] }],
     }).id;
     const w = await addWorker(tm, { types: F3_TYPES, generation: 'v3' });
@@ -107,15 +111,27 @@ describe('the Flamenco 3 task document', () => {
     expect(doc).toEqual({
       ok: true,
       task: {
-        uuid: t.id, job, name: 'r', status: 'active', priority: 0, job_priority: 50, job_type: 'custom', task_type: 'blender',
-        commands: [{
-          name: 'blender-render',
-          parameters: {
-            exe: '/opt/blender/blender', exeArgs: '', argsBefore: ['--factory-startup', '--enable-autoexec', '-noaudio', '--background'],
-            blendfile: '/f.blend', args: ['--render-frame', '1..2'],
+        uuid: t.id,
+        job,
+        name: 'r',
+        status: 'active',
+        priority: 0,
+        job_priority: 50,
+        job_type: 'custom',
+        task_type: 'blender',
+        commands: [
+          {
+            name: 'blender-render',
+            parameters: {
+              exe: '/opt/blender/blender',
+              exeArgs: '',
+              argsBefore: ['--factory-startup', '--enable-autoexec', '-noaudio', '--background'],
+              blendfile: '/f.blend',
+              args: ['--render-frame', '1..2'],
+            },
+            total_step_count: 2,
           },
-          total_step_count: 2,
-        }],
+        ],
         steps_completed: 0,
         steps_total: 2,
       },
@@ -139,7 +155,8 @@ describe('stuck work across generations', () => {
   it('names the untranslatable task of a type even when another task of the type translates', async () => {
     const tm = testManager();
     const job = tm.manager.jobs.submit({
-      name: 'c', job_type: 'custom',
+      name: 'c',
+      job_type: 'custom',
       tasks: [
         { name: 'ok', task_type: 'comp', commands: [{ name: 'echo', settings: { message: 'x' } }] },
         { name: 'not', task_type: 'comp', commands: [{ name: 'remove_tree', settings: { path: '/x' } }] },
@@ -159,7 +176,8 @@ describe('the migration to two generations', () => {
     const job = mixedJob(tm);
     const w = await addWorker(tm, { types: ['sleep'] });
     const mixed = tm.manager.jobs.submit({
-      name: 'c', job_type: 'custom',
+      name: 'c',
+      job_type: 'custom',
       tasks: [
         { name: 'ok', task_type: 'comp', commands: [{ name: 'echo', settings: { message: 'x' } }] },
         { name: 'not', task_type: 'comp', commands: [{ name: 'remove_tree', settings: { path: '/x' } }] },
@@ -167,7 +185,9 @@ describe('the migration to two generations', () => {
     }).id;
     m.repos.db.prepare(`UPDATE job_task_types SET commands = '[{"name":"echo","settings":{"message":"x"}}]' WHERE job_id = ?`).run(mixed);
     // A database of schema version 9: neither column existed (nor the later task_runs table).
-    m.repos.db.exec('DROP INDEX tasks_dispatch_v3; ALTER TABLE tasks DROP COLUMN v3_equivalent; ALTER TABLE workers DROP COLUMN generation; ALTER TABLE workers DROP COLUMN can_restart; DROP TABLE task_runs');
+    m.repos.db.exec(
+      'DROP INDEX tasks_dispatch_v3; ALTER TABLE tasks DROP COLUMN v3_equivalent; ALTER TABLE workers DROP COLUMN generation; ALTER TABLE workers DROP COLUMN can_restart; DROP TABLE task_runs',
+    );
     m.repos.db.pragma('user_version = 9');
     migrate(m.repos.db, MIGRATION_BACKFILLS);
     const t = tasksByName(tm, job);
@@ -177,7 +197,9 @@ describe('the migration to two generations', () => {
     // of its tasks has none, is recorded with the other's, as submission does now.
     expect(m.repos.jobTaskTypes.forJob(mixed)).toEqual([{ task_type: 'comp', commands: [{ name: 'remove_tree', settings: { path: '/x' } }] }]);
     // A stored value that is no list of commands is no task for Flamenco 3, not a failed migration.
-    m.repos.db.exec('DROP INDEX tasks_dispatch_v3; ALTER TABLE tasks DROP COLUMN v3_equivalent; ALTER TABLE workers DROP COLUMN generation; ALTER TABLE workers DROP COLUMN can_restart; DROP TABLE task_runs');
+    m.repos.db.exec(
+      'DROP INDEX tasks_dispatch_v3; ALTER TABLE tasks DROP COLUMN v3_equivalent; ALTER TABLE workers DROP COLUMN generation; ALTER TABLE workers DROP COLUMN can_restart; DROP TABLE task_runs',
+    );
     m.repos.db.prepare("UPDATE tasks SET commands = 'not json' WHERE id = ?").run(t.translatable!.id);
     m.repos.db.pragma('user_version = 9');
     migrate(m.repos.db, MIGRATION_BACKFILLS);

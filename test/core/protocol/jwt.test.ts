@@ -16,7 +16,9 @@ function sign(payload: unknown, opts: { alg?: string; secret?: string; header?: 
   const head = b64(opts.header ?? { alg, typ: 'JWT' });
   const body = b64(payload);
   const hash = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' }[alg] ?? 'sha256';
-  const sig = createHmac(hash, opts.secret ?? SECRET).update(`${head}.${body}`).digest('base64url');
+  const sig = createHmac(hash, opts.secret ?? SECRET)
+    .update(`${head}.${body}`)
+    .digest('base64url');
   return `${head}.${body}.${sig}`;
 }
 

@@ -3,28 +3,40 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { NEXT_FOR_TYPE_SQL } from '../../../src/db/tasks-repo';
 import { customJob, testManager } from '../../helpers/env';
-import {
-  addWorker,
-  claim,
-  claimTask,
-  complete,
-  fail,
-  jobRec,
-  mustClaim,
-  submitCustom,
-  taskRec,
-  tasksByName,
-  workerRec,
-} from '../../helpers/domain';
+import { addWorker, claim, claimTask, complete, fail, jobRec, mustClaim, submitCustom, taskRec, tasksByName, workerRec } from '../../helpers/domain';
 
 describe('dispatch order', () => {
   it('is job priority desc, task priority desc, job creation asc, task creation asc', async () => {
     const tm = testManager();
     const m = tm.manager;
     // Two task types, so that the order also holds across the per-type candidates.
-    m.jobs.submit(customJob([{ name: 'j1-low', type: 'a' }, { name: 'j1-high', type: 'b', priority: 5 }], { name: 'j1', priority: 50 }));
-    m.jobs.submit(customJob([{ name: 'j2-first', type: 'b' }, { name: 'j2-second', type: 'a' }], { name: 'j2', priority: 80 }));
-    m.jobs.submit(customJob([{ name: 'j3-high', type: 'a', priority: 5 }, { name: 'j3-low', type: 'b' }], { name: 'j3', priority: 50 }));
+    m.jobs.submit(
+      customJob(
+        [
+          { name: 'j1-low', type: 'a' },
+          { name: 'j1-high', type: 'b', priority: 5 },
+        ],
+        { name: 'j1', priority: 50 },
+      ),
+    );
+    m.jobs.submit(
+      customJob(
+        [
+          { name: 'j2-first', type: 'b' },
+          { name: 'j2-second', type: 'a' },
+        ],
+        { name: 'j2', priority: 80 },
+      ),
+    );
+    m.jobs.submit(
+      customJob(
+        [
+          { name: 'j3-high', type: 'a', priority: 5 },
+          { name: 'j3-low', type: 'b' },
+        ],
+        { name: 'j3', priority: 50 },
+      ),
+    );
     m.jobs.submit(customJob([{ name: 'j4-only', type: 'a', priority: 100 }], { name: 'j4', priority: 10 }));
     const w = await addWorker(tm, { types: ['a', 'b'] });
 
@@ -39,7 +51,10 @@ describe('dispatch order', () => {
   it('is first come, first served within equal priorities', async () => {
     const tm = testManager();
     const names = Array.from({ length: 6 }, (_, i) => `t${i}`);
-    submitCustom(tm, names.map((name) => ({ name })));
+    submitCustom(
+      tm,
+      names.map((name) => ({ name })),
+    );
     submitCustom(tm, [{ name: 'later-job' }]);
     const w = await addWorker(tm);
     const order: string[] = [];
@@ -278,9 +293,7 @@ describe('a worker that asks for a task while one is still active on it', () => 
 describe('the dispatch query', () => {
   it('searches the tasks_dispatch index instead of scanning tasks', () => {
     const tm = testManager();
-    const plan = tm.db
-      .prepare('EXPLAIN QUERY PLAN ' + NEXT_FOR_TYPE_SQL)
-      .all({ taskType: 'sleep', workerId: 'w'.repeat(24), workerTags: '' }) as { detail: string }[];
+    const plan = tm.db.prepare('EXPLAIN QUERY PLAN ' + NEXT_FOR_TYPE_SQL).all({ taskType: 'sleep', workerId: 'w'.repeat(24), workerTags: '' }) as { detail: string }[];
     const details = plan.map((p) => p.detail);
     expect(details.some((d) => /^SEARCH tasks USING INDEX tasks_dispatch \(task_type=\?\)/.test(d))).toBe(true);
     expect(details.filter((d) => /^SCAN tasks\b/.test(d))).toEqual([]);

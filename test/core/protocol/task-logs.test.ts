@@ -65,6 +65,33 @@ describe('TaskLogs', () => {
     expect(existsSync(`${f}.3`)).toBe(false);
   });
 
+  it('startRun starts each run in a fresh file: created for the first run, the old one moved aside for the next', async () => {
+    const failures: unknown[] = [];
+    const l = new TaskLogs(path.join(tempDir(), 'task-logs'), (_file, err) => failures.push(err));
+    const f = l.file(JOB, TASK);
+    await l.startRun(JOB, TASK, 'run 1 assigned'); // its directories do not exist yet
+    void l.append(JOB, TASK, 'run 1, line');
+    void l.startRun(JOB, TASK, 'run 2 assigned');
+    void l.append(JOB, TASK, 'run 2, line');
+    await l.startRun(JOB, TASK, 'run 3 assigned\n');
+    await l.idle();
+    expect(readFileSync(f, 'utf8')).toBe('run 3 assigned\n');
+    expect(readFileSync(`${f}.1`, 'utf8')).toBe('run 2 assigned\nrun 2, line\n');
+    expect(readFileSync(`${f}.2`, 'utf8')).toBe('run 1 assigned\nrun 1, line\n');
+    expect(existsSync(`${f}.3`)).toBe(false);
+    expect(failures).toEqual([]);
+  });
+
+  it('startRun reports a log it cannot write instead of rejecting', async () => {
+    const failures: string[] = [];
+    const l = new TaskLogs(path.join(tempDir(), 'task-logs'), (file, err) => failures.push(`${path.basename(file)}: ${(err as NodeJS.ErrnoException).code}`));
+    // The job's log directory is taken by a file.
+    mkdirSync(path.dirname(l.dir(JOB)), { recursive: true });
+    writeFileSync(l.dir(JOB), '');
+    await expect(l.startRun(JOB, TASK, 'lost')).resolves.toBeUndefined();
+    expect(failures).toEqual([`task-${TASK}.txt: ENOTDIR`]);
+  });
+
   it('rotates only after the writes asked for before, which belong to the run moved aside', async () => {
     const l = logs();
     const f = l.file(JOB, TASK);

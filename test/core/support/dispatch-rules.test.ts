@@ -11,10 +11,7 @@ describe('dispatch rules', () => {
   it('the tasks_dispatch index is (task_type, then DISPATCH_ORDER), for ready tasks only', () => {
     const { db } = testManager();
     const cols = db.prepare("SELECT name, desc FROM pragma_index_xinfo('tasks_dispatch') WHERE key = 1 ORDER BY seqno").all() as { name: string; desc: number }[];
-    expect(cols).toEqual([
-      { name: 'task_type', desc: 0 },
-      ...DISPATCH_ORDER.map((k) => ({ name: k.column, desc: k.descending ? 1 : 0 })),
-    ]);
+    expect(cols).toEqual([{ name: 'task_type', desc: 0 }, ...DISPATCH_ORDER.map((k) => ({ name: k.column, desc: k.descending ? 1 : 0 }))]);
     const sql = db.prepare("SELECT sql FROM sqlite_master WHERE name = 'tasks_dispatch'").pluck().get() as string;
     expect(sql).toMatch(/WHERE ready = 1$/);
   });

@@ -15,9 +15,7 @@ const CODES = Object.keys(ERROR_RULES) as ErrorCode[];
 const WORKER_ONLY: ErrorCode[] = ['not_acceptable', 'unknown_worker', 'length_required'];
 
 function srcFiles(dir = path.join(ROOT, 'src')): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? srcFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
-  );
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? srcFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
 }
 
 describe('the error map', () => {

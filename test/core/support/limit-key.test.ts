@@ -9,7 +9,7 @@ import { addressKey } from '../../../src/http/address-limits';
 import { testManager } from '../../helpers/env';
 
 describe('the key of per-address limits', () => {
-  it('is the IPv4 address, also IPv4-mapped, and an IPv6 address\'s /64', () => {
+  it("is the IPv4 address, also IPv4-mapped, and an IPv6 address's /64", () => {
     expect(limitKey('127.0.0.2')).toBe('127.0.0.2');
     expect(limitKey('::ffff:127.0.0.2')).toBe('127.0.0.2');
     expect(limitKey('::1')).toBe('::1');
@@ -36,10 +36,18 @@ describe('the key of per-address limits', () => {
   it('bounds open registrations per /64, not per address', async () => {
     const { manager } = testManager();
     const reg = (i: number) =>
-      manager.workers.register({ secret: `secret-${i}-0123456789abcdef`, platform: 'linux', nickname: `n${i}`, supported_task_types: ['sleep'] }, { address: `fd00::${i + 1}`, software: '' }, { open: true });
+      manager.workers.register(
+        { secret: `secret-${i}-0123456789abcdef`, platform: 'linux', nickname: `n${i}`, supported_task_types: ['sleep'] },
+        { address: `fd00::${i + 1}`, software: '' },
+        { open: true },
+      );
     for (let i = 0; i < REGISTRATIONS_PER_ADDRESS; i++) await reg(i);
     await expect(reg(REGISTRATIONS_PER_ADDRESS)).rejects.toBeInstanceOf(RateLimitedError);
     // Another network is another client.
-    await manager.workers.register({ secret: 'secret-x-0123456789abcdef', platform: 'linux', nickname: 'x', supported_task_types: ['sleep'] }, { address: 'fd00:0:0:1::1', software: '' }, { open: true });
+    await manager.workers.register(
+      { secret: 'secret-x-0123456789abcdef', platform: 'linux', nickname: 'x', supported_task_types: ['sleep'] },
+      { address: 'fd00:0:0:1::1', software: '' },
+      { open: true },
+    );
   });
 });

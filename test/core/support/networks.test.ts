@@ -12,7 +12,15 @@ const INTERFACES = {
   ],
   eth0: [
     { address: '192.168.1.20', netmask: '255.255.255.0', family: 'IPv4', mac: '52:54:00:12:34:56', internal: false, cidr: '192.168.1.20/24' },
-    { address: 'fe80::5054:ff:fe12:3456', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', mac: '52:54:00:12:34:56', internal: false, cidr: 'fe80::5054:ff:fe12:3456/64', scopeid: 2 },
+    {
+      address: 'fe80::5054:ff:fe12:3456',
+      netmask: 'ffff:ffff:ffff:ffff::',
+      family: 'IPv6',
+      mac: '52:54:00:12:34:56',
+      internal: false,
+      cidr: 'fe80::5054:ff:fe12:3456/64',
+      scopeid: 2,
+    },
     { address: '2001:db8:0:7::20', netmask: 'ffff:ffff:ffff:ffff::', family: 'IPv6', mac: '52:54:00:12:34:56', internal: false, cidr: '2001:db8:0:7::20/64', scopeid: 0 },
   ],
 } as const;
@@ -20,7 +28,7 @@ const INTERFACES = {
 describe('trusted networks', () => {
   const defaults = parseNetworks(defaultTrustedNetworks(INTERFACES as never));
 
-  it('are by default loopback and the networks of the manager\'s own interfaces', () => {
+  it("are by default loopback and the networks of the manager's own interfaces", () => {
     expect(defaultTrustedNetworks(INTERFACES as never)).toEqual(['127.0.0.0/8', '::1/128', '192.168.1.0/24', 'fe80::/64', '2001:db8:0:7::/64']);
     // The config's default is this machine's.
     expect(defaultConfig().trusted_networks.map((n) => n.text)).toEqual(defaultTrustedNetworks());
@@ -65,13 +73,10 @@ describe('trusted networks', () => {
     expect(isTrusted('2001:db8::1', parseNetworks(['0.0.0.0/0']))).toBe(false);
   });
 
-  it.each(['10.0.0.0/33', '10.0.0/8', 'fe80::/129', 'host.example/8', '10.0.0.0/8/1', '10.0.0.0/x', ''])(
-    'refuses %j with a message naming the key',
-    (text) => {
-      expect(() => parseNetwork(text)).toThrow(ValidationError);
-      expect(() => parseNetwork(text)).toThrow(/trusted_networks/);
-    },
-  );
+  it.each(['10.0.0.0/33', '10.0.0/8', 'fe80::/129', 'host.example/8', '10.0.0.0/8/1', '10.0.0.0/x', ''])('refuses %j with a message naming the key', (text) => {
+    expect(() => parseNetwork(text)).toThrow(ValidationError);
+    expect(() => parseNetwork(text)).toThrow(/trusted_networks/);
+  });
 
   it('the config key replaces the defaults; an empty list trusts nobody', () => {
     const cfg = configFromJson({ trusted_networks: ['10.0.0.0/8'] });

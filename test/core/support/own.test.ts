@@ -26,7 +26,15 @@ describe('own-property lookups', () => {
 
   it('a command setting named "__proto__" survives placeholder replacement', () => {
     const config = configFromJson({
-      variables: { render: { direction: 'two-way', values: [{ platform: 'linux', value: '/mnt/render' }, { platform: 'windows', value: 'S:/render' }] } },
+      variables: {
+        render: {
+          direction: 'two-way',
+          values: [
+            { platform: 'linux', value: '/mnt/render' },
+            { platform: 'windows', value: 'S:/render' },
+          ],
+        },
+      },
     });
     const vars = new Variables(config.variables);
     const settings = JSON.parse('{"__proto__": "S:/render/x", "path": "S:/render/y"}') as Record<string, unknown>;

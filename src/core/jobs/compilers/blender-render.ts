@@ -28,10 +28,21 @@ export const BLENDER_SETTINGS = {
   frames: { name: 'frames', type: 'frames', required: true, description: 'frame range, e.g. "1-250" or "1-10,20"', addon: SCENE_EVAL.frames },
   chunk_size: { name: 'chunk_size', type: 'integer', required: false, default: 1, description: 'frames per render task', addon: { visible: 'submission' } },
   blender_cmd: {
-    name: 'blender_cmd', type: 'string', required: false, default: '{blender}', admin_only: true,
+    name: 'blender_cmd',
+    type: 'string',
+    required: false,
+    default: '{blender}',
+    admin_only: true,
     description: 'the Blender command line (admin token only); {blender} is set per worker platform',
   },
-  render_output: { name: 'render_output', type: 'string', required: true, path: true, description: 'output path pattern, e.g. "/render/shot12/frames/######"', addon: SCENE_EVAL.renderOutput },
+  render_output: {
+    name: 'render_output',
+    type: 'string',
+    required: true,
+    path: true,
+    description: 'output path pattern, e.g. "/render/shot12/frames/######"',
+    addon: SCENE_EVAL.renderOutput,
+  },
 } satisfies Record<string, SettingSpec>;
 
 /** A positive fps and an extension starting with a dot; both are needed to encode video. */
@@ -53,10 +64,20 @@ export const blenderRenderCompiler: JobCompiler = {
     BLENDER_SETTINGS.frames,
     BLENDER_SETTINGS.chunk_size,
     BLENDER_SETTINGS.render_output,
-    { name: 'format', type: 'string', required: false, identifier: true, description: 'Blender file format: PNG, JPEG, OPEN_EXR, …; default: the one in the .blend', addon: SCENE_EVAL.format },
+    {
+      name: 'format',
+      type: 'string',
+      required: false,
+      identifier: true,
+      description: 'Blender file format: PNG, JPEG, OPEN_EXR, …; default: the one in the .blend',
+      addon: SCENE_EVAL.format,
+    },
     { name: 'fps', type: 'number', required: false, description: 'frame rate of the video (needed with create_video)', addon: SCENE_EVAL.fps },
     {
-      name: 'output_file_extension', type: 'string', required: false, description: 'extension of the rendered frames, e.g. ".png" (needed with create_video)',
+      name: 'output_file_extension',
+      type: 'string',
+      required: false,
+      description: 'extension of the rendered frames, e.g. ".png" (needed with create_video)',
       addon: SCENE_EVAL.fileExtension,
     },
     BLENDER_SETTINGS.blender_cmd,
@@ -89,15 +110,17 @@ export const blenderRenderCompiler: JobCompiler = {
         task_type: 'video-encoding',
         priority: 0,
         parents: renderNames,
-        commands: [{
-          name: 'create_video',
-          settings: {
-            ffmpeg_cmd: '{ffmpeg}',
-            input_files: join(interDir, out.sep, `*${video.ext}`),
-            output_file: join(interDir, out.sep, `${blendStem(s.filepath as string)}-${chunkName(frames)}.mkv`),
-            fps: video.fps,
+        commands: [
+          {
+            name: 'create_video',
+            settings: {
+              ffmpeg_cmd: '{ffmpeg}',
+              input_files: join(interDir, out.sep, `*${video.ext}`),
+              output_file: join(interDir, out.sep, `${blendStem(s.filepath as string)}-${chunkName(frames)}.mkv`),
+              fps: video.fps,
+            },
           },
-        }],
+        ],
       });
       finalParents = ['create-video'];
     }

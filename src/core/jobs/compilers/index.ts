@@ -8,7 +8,13 @@ import type { JobCompiler } from './types';
 import { videoChunksCompiler } from './video-chunks';
 
 export const COMPILERS: readonly JobCompiler[] = [
-  simpleBlenderRenderCompiler, blenderRenderCompiler, videoChunksCompiler, progressiveCompiler, customCompiler, sleepCompiler, execCommandCompiler,
+  simpleBlenderRenderCompiler,
+  blenderRenderCompiler,
+  videoChunksCompiler,
+  progressiveCompiler,
+  customCompiler,
+  sleepCompiler,
+  execCommandCompiler,
 ];
 
 export function compilerFor(jobType: string): JobCompiler | undefined {
@@ -25,7 +31,11 @@ export function jobTypesDocument(compilers: readonly JobCompiler[] = COMPILERS) 
     // default is null rather than absent so every entry has the same shape; bounds and the
     // Blender add-on's hints only where a setting has them.
     settings: c.settings.map((s) => ({
-      name: s.name, type: s.type, required: s.required, default: s.default ?? null, description: s.description,
+      name: s.name,
+      type: s.type,
+      required: s.required,
+      default: s.default ?? null,
+      description: s.description,
       ...(s.min !== undefined ? { min: s.min } : {}),
       ...(s.max !== undefined ? { max: s.max } : {}),
       ...(s.addon ? { addon: s.addon } : {}),

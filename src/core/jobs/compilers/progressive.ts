@@ -72,7 +72,8 @@ const pad = (n: number, w: number) => String(n).padStart(w, '0');
 export const progressiveCompiler: JobCompiler = {
   job_type: 'blender-render-progressive',
   addon_label: 'Blender Render Progressive (Cycles)',
-  description: 'Renders with Cycles in growing sample chunks, each with its own seed, averaging them into ever better EXR frames with JPEG and video previews (Blender 3.0 or newer).',
+  description:
+    'Renders with Cycles in growing sample chunks, each with its own seed, averaging them into ever better EXR frames with JPEG and video previews (Blender 3.0 or newer).',
   settings: [
     BLENDER_SETTINGS.filepath,
     { ...BLENDER_SETTINGS.frames, description: 'frame range, one contiguous range such as "1-250"' },
@@ -123,14 +124,30 @@ export const progressiveCompiler: JobCompiler = {
     let images: string | undefined;
     let video: string | undefined;
     const previews = (sources: string[], exrPattern: string, samplesTo: number, priority: number) => {
-      images = add(`create-preview-images-s_${samplesTo}`, 'blender-render', priority, [...(images ? [images] : []), ...sources], [{
-        name: 'exr_sequence_to_jpeg',
-        settings: { blender_cmd, filepath, exr_glob: exrPattern.slice(0, -6) + '*.exr', output_pattern: 'preview-######' },
-      }]);
-      video = add(`create-preview-video-s_${samplesTo}`, 'video-encoding', priority, [...(video ? [video] : []), images], [{
-        name: 'create_video',
-        settings: { ffmpeg_cmd: '{ffmpeg}', input_files: join(inter, sep, 'preview-*.jpg'), output_file: join(inter, sep, 'preview.mkv'), fps: s.fps },
-      }]);
+      images = add(
+        `create-preview-images-s_${samplesTo}`,
+        'blender-render',
+        priority,
+        [...(images ? [images] : []), ...sources],
+        [
+          {
+            name: 'exr_sequence_to_jpeg',
+            settings: { blender_cmd, filepath, exr_glob: exrPattern.slice(0, -6) + '*.exr', output_pattern: 'preview-######' },
+          },
+        ],
+      );
+      video = add(
+        `create-preview-video-s_${samplesTo}`,
+        'video-encoding',
+        priority,
+        [...(video ? [video] : []), images],
+        [
+          {
+            name: 'create_video',
+            settings: { ffmpeg_cmd: '{ffmpeg}', input_files: join(inter, sep, 'preview-*.jpg'), output_file: join(inter, sep, 'preview.mkv'), fps: s.fps },
+          },
+        ],
+      );
     };
 
     // Later sample chunks get lower priorities (also relative to other jobs), merges and
@@ -141,14 +158,26 @@ export const progressiveCompiler: JobCompiler = {
       const renderPriority = idx * -10 || 0; // "|| 0": no -0 in stored JSON
       const size = frameChunkSize((s.chunk_size as number) * cap, frames.length, to - from + 1);
       const renders = chunk(frames, size).map((c) =>
-        add(`render-s_${from}-${to}-f_${chunkName(c)}`, 'blender-render', renderPriority, [destroy], [{
-          name: 'blender_render',
-          settings: {
-            blender_cmd, filepath, format, render_output: renderPattern(from, to), frames: blenderFrames(c),
-            // The first sample's number is the seed: chunks must not repeat each other's noise.
-            python_expr: chunkExpr(to - from + 1, from),
-          },
-        }]),
+        add(
+          `render-s_${from}-${to}-f_${chunkName(c)}`,
+          'blender-render',
+          renderPriority,
+          [destroy],
+          [
+            {
+              name: 'blender_render',
+              settings: {
+                blender_cmd,
+                filepath,
+                format,
+                render_output: renderPattern(from, to),
+                frames: blenderFrames(c),
+                // The first sample's number is the seed: chunks must not repeat each other's noise.
+                python_expr: chunkExpr(to - from + 1, from),
+              },
+            },
+          ],
+        ),
       );
       if (idx === 0) {
         previews(renders, renderPattern(from, to), to, renderPriority + 1);
@@ -156,23 +185,34 @@ export const progressiveCompiler: JobCompiler = {
       } else {
         // The first merge combines the first two renders; later ones add to the last merge.
         const input1 = idx === 1 ? renderPattern(...chunks[0]!) : mergePattern(prevTo);
-        const merge = add(`merge-to-s_${to}-f_${first}-${lastFrame}`, 'exr-merge', 1, [...mergeDeps, ...renders], [{
-          // A blender_render without frames: Blender loads the .blend, runs the merge and quits.
-          name: 'blender_render',
-          settings: {
-            blender_cmd,
-            filepath,
-            python_expr: mergeExpr({
-              input1: input1.slice(0, -6),
-              input2: renderPattern(from, to).slice(0, -6),
-              output: mergePattern(to).slice(0, -6),
-              weight1: prevTo,
-              weight2: to - from + 1,
-              frameStart: first,
-              frameEnd: lastFrame,
-            }, 'settings.render_output'),
-          },
-        }]);
+        const merge = add(
+          `merge-to-s_${to}-f_${first}-${lastFrame}`,
+          'exr-merge',
+          1,
+          [...mergeDeps, ...renders],
+          [
+            {
+              // A blender_render without frames: Blender loads the .blend, runs the merge and quits.
+              name: 'blender_render',
+              settings: {
+                blender_cmd,
+                filepath,
+                python_expr: mergeExpr(
+                  {
+                    input1: input1.slice(0, -6),
+                    input2: renderPattern(from, to).slice(0, -6),
+                    output: mergePattern(to).slice(0, -6),
+                    weight1: prevTo,
+                    weight2: to - from + 1,
+                    frameStart: first,
+                    frameEnd: lastFrame,
+                  },
+                  'settings.render_output',
+                ),
+              },
+            },
+          ],
+        );
         previews([merge], mergePattern(to), to, 1);
         mergeDeps = [merge];
       }
@@ -182,11 +222,32 @@ export const progressiveCompiler: JobCompiler = {
     const moow = add('move-outdir-out-of-way', 'file-management', 1, mergeDeps, [{ name: 'move_out_of_way', settings: { src: out.dir } }]);
     const copies = (src: (f: number) => string, ext: string): Command[] =>
       frames.map((f) => ({ name: 'copy_file', settings: { src: src(f), dest: frameFile(renderOutput, f, ext) } }));
-    add('publish-exr-to-output', 'file-management', 1, [moow], copies((f) => frameFile(mergePattern(count), f, '.exr'), '.exr'));
-    add('publish-jpeg-to-output', 'file-management', 1, [images!, moow], copies((f) => join(inter, sep, `preview-${pad(f, 6)}.jpg`), '.jpg'));
-    add('publish-video-to-output', 'file-management', 1, [video!, moow], [{
-      name: 'copy_file', settings: { src: join(inter, sep, 'preview.mkv'), dest: join(out.dir, sep, 'preview.mkv') },
-    }]);
+    add(
+      'publish-exr-to-output',
+      'file-management',
+      1,
+      [moow],
+      copies((f) => frameFile(mergePattern(count), f, '.exr'), '.exr'),
+    );
+    add(
+      'publish-jpeg-to-output',
+      'file-management',
+      1,
+      [images!, moow],
+      copies((f) => join(inter, sep, `preview-${pad(f, 6)}.jpg`), '.jpg'),
+    );
+    add(
+      'publish-video-to-output',
+      'file-management',
+      1,
+      [video!, moow],
+      [
+        {
+          name: 'copy_file',
+          settings: { src: join(inter, sep, 'preview.mkv'), dest: join(out.dir, sep, 'preview.mkv') },
+        },
+      ],
+    );
     return tasks;
   },
 };

@@ -41,33 +41,51 @@ export const videoChunksCompiler: JobCompiler = {
     const width = Math.max(5, String(frames[frames.length - 1]).length);
     const pad = (n: number) => String(n).padStart(width, '0');
 
-    const tasks: CompiledTask[] = [{
-      name: 'move-out-of-way', task_type: 'file-management', priority: 0, parents: [],
-      commands: [{ name: 'move_out_of_way', settings: { src: framesDir } }],
-    }];
+    const tasks: CompiledTask[] = [
+      {
+        name: 'move-out-of-way',
+        task_type: 'file-management',
+        priority: 0,
+        parents: [],
+        commands: [{ name: 'move_out_of_way', settings: { src: framesDir } }],
+      },
+    ];
     const encodeNames: string[] = [];
     for (const c of chunk(frames, s.chunk_size as number)) {
       const range = chunkName(c);
       const chunkBase = `chunk-${pad(c[0]!)}-${pad(c[c.length - 1]!)}`;
       const chunkDir = join(framesDir, sep, chunkBase);
       tasks.push({
-        name: `frame-chunk-${range}`, task_type: 'blender-render', priority: 0, parents: ['move-out-of-way'],
-        commands: [{
-          name: 'blender_render',
-          settings: { blender_cmd: s.blender_cmd, filepath: s.filepath, format: 'PNG', render_output: join(chunkDir, sep, '######.png'), frames: blenderFrames(c) },
-        }],
+        name: `frame-chunk-${range}`,
+        task_type: 'blender-render',
+        priority: 0,
+        parents: ['move-out-of-way'],
+        commands: [
+          {
+            name: 'blender_render',
+            settings: { blender_cmd: s.blender_cmd, filepath: s.filepath, format: 'PNG', render_output: join(chunkDir, sep, '######.png'), frames: blenderFrames(c) },
+          },
+        ],
       });
       tasks.push({
-        name: `video-chunk-${range}`, task_type: 'video-encoding', priority: 0, parents: [`frame-chunk-${range}`],
-        commands: [{
-          name: 'create_video',
-          settings: { ffmpeg_cmd, input_files: join(chunkDir, sep, '*.png'), output_file: join(framesDir, sep, `${chunkBase}${ext}`), fps },
-        }],
+        name: `video-chunk-${range}`,
+        task_type: 'video-encoding',
+        priority: 0,
+        parents: [`frame-chunk-${range}`],
+        commands: [
+          {
+            name: 'create_video',
+            settings: { ffmpeg_cmd, input_files: join(chunkDir, sep, '*.png'), output_file: join(framesDir, sep, `${chunkBase}${ext}`), fps },
+          },
+        ],
       });
       encodeNames.push(`video-chunk-${range}`);
     }
     tasks.push({
-      name: 'concatenate-videos', task_type: 'video-encoding', priority: 0, parents: encodeNames,
+      name: 'concatenate-videos',
+      task_type: 'video-encoding',
+      priority: 0,
+      parents: encodeNames,
       commands: [{ name: 'concatenate_videos', settings: { ffmpeg_cmd, input_files: join(framesDir, sep, `chunk-*${ext}`), output_file: videoFile } }],
     });
 
@@ -75,18 +93,29 @@ export const videoChunksCompiler: JobCompiler = {
     let result = videoFile;
     if (s.extract_audio === true) {
       tasks.push({
-        name: 'render-audio', task_type: 'blender-render', priority: 0, parents: ['move-out-of-way'],
-        commands: [{
-          name: 'blender_render_audio',
-          settings: { blender_cmd: s.blender_cmd, filepath: s.filepath, render_output: flacFile, frame_start: frames[0], frame_end: frames[frames.length - 1] },
-        }],
+        name: 'render-audio',
+        task_type: 'blender-render',
+        priority: 0,
+        parents: ['move-out-of-way'],
+        commands: [
+          {
+            name: 'blender_render_audio',
+            settings: { blender_cmd: s.blender_cmd, filepath: s.filepath, render_output: flacFile, frame_start: frames[0], frame_end: frames[frames.length - 1] },
+          },
+        ],
       });
       tasks.push({
-        name: 'encode-audio', task_type: 'video-encoding', priority: 0, parents: ['render-audio'],
+        name: 'encode-audio',
+        task_type: 'video-encoding',
+        priority: 0,
+        parents: ['render-audio'],
         commands: [{ name: 'encode_audio', settings: { ffmpeg_cmd, input_file: flacFile, output_file: audioFile, codec: 'aac', bitrate: '192k' } }],
       });
       tasks.push({
-        name: 'mux-audio-video', task_type: 'video-encoding', priority: 0, parents: ['encode-audio', 'concatenate-videos'],
+        name: 'mux-audio-video',
+        task_type: 'video-encoding',
+        priority: 0,
+        parents: ['encode-audio', 'concatenate-videos'],
         commands: [{ name: 'mux_audio', settings: { ffmpeg_cmd, audio_file: audioFile, video_file: videoFile, output_file: muxedFile } }],
       });
       last = 'mux-audio-video';
@@ -94,7 +123,10 @@ export const videoChunksCompiler: JobCompiler = {
     }
     // move_with_counter adds a counter to the name, so earlier videos of the same day survive.
     tasks.push({
-      name: 'move-with-counter', task_type: 'file-management', priority: 0, parents: [last],
+      name: 'move-with-counter',
+      task_type: 'file-management',
+      priority: 0,
+      parents: [last],
       commands: [{ name: 'move_with_counter', settings: { src: result, dest: finalFile } }],
     });
     return tasks;

@@ -96,10 +96,12 @@ describe('blender-render: create-video and move-to-final', () => {
     const cv = tasks[2]!;
     expect(cv.task_type).toBe('video-encoding');
     expect(cv.parents).toEqual(['blender-render-1-5', 'blender-render-6-10']);
-    expect(cv.commands).toEqual([{
-      name: 'create_video',
-      settings: { ffmpeg_cmd: '{ffmpeg}', input_files: `${INTER}/*.png`, output_file: `${INTER}/shot12-1-10.mkv`, fps: 24 },
-    }]);
+    expect(cv.commands).toEqual([
+      {
+        name: 'create_video',
+        settings: { ffmpeg_cmd: '{ffmpeg}', input_files: `${INTER}/*.png`, output_file: `${INTER}/shot12-1-10.mkv`, fps: 24 },
+      },
+    ]);
     expect(tasks[3]!.parents).toEqual(['create-video']);
   });
 
@@ -162,7 +164,12 @@ describe('blender-render: submission', () => {
     expect(stored.map((t) => t.name).sort()).toEqual(['blender-render-1-4', 'blender-render-5-8', 'blender-render-9,10', 'create-video', 'move-to-final']);
     const byId = new Map(stored.map((t) => [t.id, t.name]));
     const cv = stored.find((t) => t.name === 'create-video')!;
-    expect(manager.repos.taskParents.parents(cv.id).map((p) => byId.get(p)).sort()).toEqual(['blender-render-1-4', 'blender-render-5-8', 'blender-render-9,10']);
+    expect(
+      manager.repos.taskParents
+        .parents(cv.id)
+        .map((p) => byId.get(p))
+        .sort(),
+    ).toEqual(['blender-render-1-4', 'blender-render-5-8', 'blender-render-9,10']);
     const final = stored.find((t) => t.name === 'move-to-final')!;
     expect(manager.repos.taskParents.parents(final.id).map((p) => byId.get(p))).toEqual(['create-video']);
     expect(manager.repos.jobs.get(id)!.settings).toMatchObject({ chunk_size: 4, blender_cmd: '{blender}' });

@@ -20,7 +20,7 @@ const image = (file: string, pixels: number[], size = [1, 1]) => writeFileSync(f
 const pixelsOf = (file: string) => (JSON.parse(readFileSync(file, 'utf8')) as { pixels: number[] }).pixels;
 
 describe.runIf(run)("blender-render-progressive's Python", () => {
-  it('sets the chunk\'s samples and seed on a Cycles scene', () => {
+  it("sets the chunk's samples and seed on a Cycles scene", () => {
     const scene = path.join(tempDir(), 'scene.json');
     writeFileSync(scene, JSON.stringify({ engine: 'CYCLES' }));
     const r = python(chunkExpr(34, 19), { FAKE_BPY_SCENE: scene });

@@ -14,8 +14,13 @@ function job(settings: Record<string, unknown>) {
     name: 'shot 12 progressive',
     job_type: 'blender-render-progressive',
     settings: {
-      filepath: '/proj/shot12.blend', frames: '1-4', render_output: '/render/shot12/frames/######',
-      cycles_sample_count: 100, cycles_sample_cap: 100, fps: 24, ...settings,
+      filepath: '/proj/shot12.blend',
+      frames: '1-4',
+      render_output: '/render/shot12/frames/######',
+      cycles_sample_count: 100,
+      cycles_sample_cap: 100,
+      fps: 24,
+      ...settings,
     },
   };
 }
@@ -33,12 +38,30 @@ function expectWellFormed(tasks: CompiledTask[]) {
 
 describe('sample chunks', () => {
   it('grows along a curve, then splits the rest evenly under the cap', () => {
-    expect(sampleChunks(100, 100)).toEqual([[1, 2], [3, 18], [19, 52], [53, 100]]);
-    expect(sampleChunks(400, 100)).toEqual([[1, 10], [11, 72], [73, 154], [155, 236], [237, 318], [319, 400]]);
+    expect(sampleChunks(100, 100)).toEqual([
+      [1, 2],
+      [3, 18],
+      [19, 52],
+      [53, 100],
+    ]);
+    expect(sampleChunks(400, 100)).toEqual([
+      [1, 10],
+      [11, 72],
+      [73, 154],
+      [155, 236],
+      [237, 318],
+      [319, 400],
+    ]);
   });
 
   it('covers every sample exactly once, without a sliver chunk at the end', () => {
-    for (const [count, cap] of [[1000, 30], [2000, 100], [50, 10], [7, 3], [2, 1]] as const) {
+    for (const [count, cap] of [
+      [1000, 30],
+      [2000, 100],
+      [50, 10],
+      [7, 3],
+      [2, 1],
+    ] as const) {
       const chunks = sampleChunks(count, cap);
       expect(chunks[0]![0]).toBe(1);
       expect(chunks.at(-1)![1]).toBe(count);
@@ -107,36 +130,57 @@ describe('blender-render-progressive', () => {
   it('gives every command the settings the worker reads', () => {
     const t = byName(compile());
     expect(t.get('destroy-preexisting-intermediate')!.commands).toEqual([{ name: 'remove_tree', settings: { path: INTER } }]);
-    expect(t.get('render-s_19-52-f_1,2')!.commands).toEqual([{
-      name: 'blender_render',
-      settings: {
-        blender_cmd: '{blender}', filepath: '/proj/shot12.blend', format: 'OPEN_EXR', render_output: `${INTER}/render-smpl-0019-0052-######`,
-        frames: '1,2', python_expr: chunkExpr(34, 19),
+    expect(t.get('render-s_19-52-f_1,2')!.commands).toEqual([
+      {
+        name: 'blender_render',
+        settings: {
+          blender_cmd: '{blender}',
+          filepath: '/proj/shot12.blend',
+          format: 'OPEN_EXR',
+          render_output: `${INTER}/render-smpl-0019-0052-######`,
+          frames: '1,2',
+          python_expr: chunkExpr(34, 19),
+        },
       },
-    }]);
-    expect(t.get('merge-to-s_18-f_1-4')!.commands).toEqual([{
-      name: 'blender_render',
-      settings: {
-        blender_cmd: '{blender}', filepath: '/proj/shot12.blend',
-        python_expr: mergeExpr({
-          input1: `${INTER}/render-smpl-0001-0002-`, input2: `${INTER}/render-smpl-0003-0018-`, output: `${INTER}/merge-smpl-0018-`,
-          weight1: 2, weight2: 16, frameStart: 1, frameEnd: 4,
-        }, 'settings.render_output'),
+    ]);
+    expect(t.get('merge-to-s_18-f_1-4')!.commands).toEqual([
+      {
+        name: 'blender_render',
+        settings: {
+          blender_cmd: '{blender}',
+          filepath: '/proj/shot12.blend',
+          python_expr: mergeExpr(
+            {
+              input1: `${INTER}/render-smpl-0001-0002-`,
+              input2: `${INTER}/render-smpl-0003-0018-`,
+              output: `${INTER}/merge-smpl-0018-`,
+              weight1: 2,
+              weight2: 16,
+              frameStart: 1,
+              frameEnd: 4,
+            },
+            'settings.render_output',
+          ),
+        },
       },
-    }]);
+    ]);
     const merge52 = t.get('merge-to-s_52-f_1-4')!.commands[0]!.settings.python_expr as string;
     expect(merge52).toContain(`load(r'${INTER}/merge-smpl-0018-' + '%06d.exr' % frame)`);
     expect(merge52).toContain(`load(r'${INTER}/render-smpl-0019-0052-' + '%06d.exr' % frame)`);
     expect(merge52).toContain('(x * 18 + y * 34) / 52');
-    expect(t.get('create-preview-images-s_2')!.commands).toEqual([{
-      name: 'exr_sequence_to_jpeg',
-      settings: { blender_cmd: '{blender}', filepath: '/proj/shot12.blend', exr_glob: `${INTER}/render-smpl-0001-0002-*.exr`, output_pattern: 'preview-######' },
-    }]);
+    expect(t.get('create-preview-images-s_2')!.commands).toEqual([
+      {
+        name: 'exr_sequence_to_jpeg',
+        settings: { blender_cmd: '{blender}', filepath: '/proj/shot12.blend', exr_glob: `${INTER}/render-smpl-0001-0002-*.exr`, output_pattern: 'preview-######' },
+      },
+    ]);
     expect(t.get('create-preview-images-s_52')!.commands[0]!.settings.exr_glob).toBe(`${INTER}/merge-smpl-0052-*.exr`);
-    expect(t.get('create-preview-video-s_2')!.commands).toEqual([{
-      name: 'create_video',
-      settings: { ffmpeg_cmd: '{ffmpeg}', input_files: `${INTER}/preview-*.jpg`, output_file: `${INTER}/preview.mkv`, fps: 24 },
-    }]);
+    expect(t.get('create-preview-video-s_2')!.commands).toEqual([
+      {
+        name: 'create_video',
+        settings: { ffmpeg_cmd: '{ffmpeg}', input_files: `${INTER}/preview-*.jpg`, output_file: `${INTER}/preview.mkv`, fps: 24 },
+      },
+    ]);
     expect(t.get('move-outdir-out-of-way')!.commands).toEqual([{ name: 'move_out_of_way', settings: { src: '/render/shot12/frames' } }]);
     const exr = t.get('publish-exr-to-output')!.commands;
     expect(exr).toHaveLength(4);

@@ -14,9 +14,18 @@ function job(settings: Record<string, unknown>) {
     name: 'shot12',
     job_type: 'simple-blender-render',
     settings: {
-      frames: '1-10', chunk_size: 3, render_output_root: '/render/', add_path_components: 0,
-      render_output_path: '/render/shot12/{timestamp}/######', blendfile: '/jobs/shot12.flamenco.blend', fps: 24,
-      format: 'PNG', image_file_extension: '.png', has_previews: false, scene: 'Scene', ...settings,
+      frames: '1-10',
+      chunk_size: 3,
+      render_output_root: '/render/',
+      add_path_components: 0,
+      render_output_path: '/render/shot12/{timestamp}/######',
+      blendfile: '/jobs/shot12.flamenco.blend',
+      fps: 24,
+      format: 'PNG',
+      image_file_extension: '.png',
+      has_previews: false,
+      scene: 'Scene',
+      ...settings,
     },
   };
 }
@@ -43,20 +52,28 @@ describe('simple-blender-render', () => {
       ['render-10', 'blender-render', []],
       ['preview-video', 'video-encoding', ['render-1-3', 'render-4-6', 'render-7-9', 'render-10']],
     ]);
-    expect(j.tasks[0]!.commands).toEqual([{
-      name: 'blender_render',
-      settings: {
-        blender_cmd: '{blender}', filepath: '/jobs/shot12.flamenco.blend', python_expr: expect.stringMatching(/^import bpy; /),
-        render_output: `${DIR}/######`, format: 'PNG', frames: '1..3',
+    expect(j.tasks[0]!.commands).toEqual([
+      {
+        name: 'blender_render',
+        settings: {
+          blender_cmd: '{blender}',
+          filepath: '/jobs/shot12.flamenco.blend',
+          python_expr: expect.stringMatching(/^import bpy; /),
+          render_output: `${DIR}/######`,
+          format: 'PNG',
+          frames: '1..3',
+        },
       },
-    }]);
-    expect(j.tasks[4]!.commands).toEqual([{
-      name: 'create_video',
-      settings: { ffmpeg_cmd: '{ffmpeg}', input_files: `${DIR}/*.png`, output_file: `${DIR}/shot12-1-10.mp4`, fps: 24 },
-    }]);
+    ]);
+    expect(j.tasks[4]!.commands).toEqual([
+      {
+        name: 'create_video',
+        settings: { ffmpeg_cmd: '{ffmpeg}', input_files: `${DIR}/*.png`, output_file: `${DIR}/shot12-1-10.mp4`, fps: 24 },
+      },
+    ]);
   });
 
-  it('accepts Flamenco 3\'s frame syntax: a-b, a..b and lists', () => {
+  it("accepts Flamenco 3's frame syntax: a-b, a..b and lists", () => {
     expect(compile({ frames: '1..4, 7', chunk_size: 2 }).tasks.map((t) => t.name)).toEqual(['render-1,2', 'render-3,4', 'render-7', 'preview-video']);
     expect(compile({ frames: '1..4, 7' }).tasks.at(-1)!.commands[0]!.settings.output_file).toBe(`${DIR}/shot12-1-7.mp4`);
   });
@@ -86,17 +103,28 @@ describe('simple-blender-render', () => {
   });
 });
 
-describe('the add-on\'s view of the job types', () => {
-  it('publishes our filepath as the add-on\'s blendfile and maps it back on submission', () => {
+describe("the add-on's view of the job types", () => {
+  it("publishes our filepath as the add-on's blendfile and maps it back on submission", () => {
     const br = addonJobTypeNamed('blender-render')!;
     expect(br.settings.map((s) => s.key)).toContain('blendfile');
     const { doc } = fromAddonSubmission({
-      name: 'x', type: 'blender-render', priority: 50, submitter_platform: 'windows', worker_tag: 'gpu', initial_status: 'paused',
+      name: 'x',
+      type: 'blender-render',
+      priority: 50,
+      submitter_platform: 'windows',
+      worker_tag: 'gpu',
+      initial_status: 'paused',
       settings: { blendfile: '/jobs/x.blend', frames: '1-3', render_output: '/r/x/######', format: '', blender_cmd: '{blender}' },
     });
     // An empty optional text field is what the add-on sends for "not filled in": the default applies.
     expect(doc).toEqual({
-      name: 'x', job_type: 'blender-render', priority: 50, metadata: {}, start_paused: true, submitter_platform: 'windows', tag: 'gpu',
+      name: 'x',
+      job_type: 'blender-render',
+      priority: 50,
+      metadata: {},
+      start_paused: true,
+      submitter_platform: 'windows',
+      tag: 'gpu',
       settings: { filepath: '/jobs/x.blend', frames: '1-3', render_output: '/r/x/######', blender_cmd: '{blender}' },
     });
     expect(validateJob(doc, NOW).tasks.length).toBeGreaterThan(0);

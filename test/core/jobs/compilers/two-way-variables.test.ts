@@ -18,11 +18,13 @@ function variables(extra: Record<string, VariableDef> = {}) {
 }
 
 describe('Variables.toPlaceholders', () => {
-  const v = new Variables(variables({
-    shots: { direction: 'two-way', values: [{ platform: 'windows', value: 'S:\\render\\shots', audience: 'users' }] },
-    proj: { direction: 'one-way', values: [{ platform: 'linux', value: '/proj', audience: 'all' }] },
-    everything: { direction: 'two-way', values: [{ platform: 'linux', value: '/', audience: 'all' }] },
-  }));
+  const v = new Variables(
+    variables({
+      shots: { direction: 'two-way', values: [{ platform: 'windows', value: 'S:\\render\\shots', audience: 'users' }] },
+      proj: { direction: 'one-way', values: [{ platform: 'linux', value: '/proj', audience: 'all' }] },
+      everything: { direction: 'two-way', values: [{ platform: 'linux', value: '/', audience: 'all' }] },
+    }),
+  );
 
   it('turns a Windows path with either separator and any case into the placeholder form', () => {
     expect(v.toPlaceholders('S:/render/shot12')).toBe('{render}/shot12');
@@ -80,15 +82,17 @@ describe('two-way variables at submission and hand-out', () => {
     expect(claimed.kind).toBe('task');
     if (claimed.kind !== 'task') return;
     const doc = taskDocument(manager.repos, claimed.task, worker, manager.variables);
-    expect(doc.commands).toEqual([{
-      name: 'blender_render',
-      settings: {
-        blender_cmd: 'blender',
-        filepath: '/mnt/render/shot12/shot12.blend',
-        render_output: '/mnt/render/shot12/frames__intermediate-2026-11-27_120000/######',
-        frames: '1,2',
+    expect(doc.commands).toEqual([
+      {
+        name: 'blender_render',
+        settings: {
+          blender_cmd: 'blender',
+          filepath: '/mnt/render/shot12/shot12.blend',
+          render_output: '/mnt/render/shot12/frames__intermediate-2026-11-27_120000/######',
+          frames: '1,2',
+        },
       },
-    }]);
+    ]);
     // The same stored task, handed to a Windows worker, gets the Windows value back.
     expect(manager.variables.expandCommands(claimed.task.commands, 'windows')[0]!.settings.filepath).toBe('S:/render/shot12/shot12.blend');
   });
@@ -96,7 +100,8 @@ describe('two-way variables at submission and hand-out', () => {
   it('move-to-final carries the placeholder in both paths', () => {
     const { manager } = testManager({ config: { variables: variables() } });
     const { id } = manager.jobs.submit({
-      name: 'from mac', job_type: 'blender-render',
+      name: 'from mac',
+      job_type: 'blender-render',
       settings: { filepath: '/Volumes/render/a.blend', frames: '1', render_output: '/Volumes/render/a/######' },
     });
     const final = manager.repos.tasks.listForJob(id).find((t) => t.name === 'move-to-final')!;
@@ -106,11 +111,15 @@ describe('two-way variables at submission and hand-out', () => {
   it('custom jobs: top-level string settings of every command', async () => {
     const { manager } = testManager({ config: { variables: variables() } });
     const { id } = manager.jobs.submit({
-      name: 'custom from windows', job_type: 'custom',
-      tasks: [{
-        name: 'copy', task_type: 'debug',
-        commands: [{ name: 'copy_file', settings: { src: 'S:\\render\\a.png', dest: 'S:/render/b.png', keep: true, extra: { p: 'S:/render/c' } } }],
-      }],
+      name: 'custom from windows',
+      job_type: 'custom',
+      tasks: [
+        {
+          name: 'copy',
+          task_type: 'debug',
+          commands: [{ name: 'copy_file', settings: { src: 'S:\\render\\a.png', dest: 'S:/render/b.png', keep: true, extra: { p: 'S:/render/c' } } }],
+        },
+      ],
     });
     const [task] = manager.repos.tasks.listForJob(id);
     expect(task!.commands[0]!.settings).toEqual({ src: '{render}/a.png', dest: '{render}/b.png', keep: true, extra: { p: 'S:/render/c' } });
@@ -124,7 +133,8 @@ describe('two-way variables at submission and hand-out', () => {
   it('without two-way variables nothing is rewritten', () => {
     const { manager } = testManager();
     const { id } = manager.jobs.submit({
-      name: 'plain', job_type: 'blender-render',
+      name: 'plain',
+      job_type: 'blender-render',
       settings: { filepath: 'S:/render/a.blend', frames: '1', render_output: 'S:/render/a/######' },
     });
     expect(manager.repos.jobs.get(id)!.settings).toMatchObject({ filepath: 'S:/render/a.blend' });

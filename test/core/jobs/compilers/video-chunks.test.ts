@@ -11,8 +11,13 @@ function job(settings: Record<string, unknown>) {
     name: 'shot 12 video',
     job_type: 'blender-video-chunks',
     settings: {
-      filepath: '/proj/shot12.flamenco.blend', frames: '1-10', chunk_size: 5, render_output: '/render/shot12/video/######',
-      fps: 24, output_file_extension: '.mkv', ...settings,
+      filepath: '/proj/shot12.flamenco.blend',
+      frames: '1-10',
+      chunk_size: 5,
+      render_output: '/render/shot12/video/######',
+      fps: 24,
+      output_file_extension: '.mkv',
+      ...settings,
     },
   };
 }
@@ -37,32 +42,49 @@ describe('blender-video-chunks', () => {
   it('gives every command the settings the worker reads', () => {
     const t = byName(compile());
     expect(t.get('move-out-of-way')!.commands).toEqual([{ name: 'move_out_of_way', settings: { src: FRAMES_DIR } }]);
-    expect(t.get('frame-chunk-6-10')!.commands).toEqual([{
-      name: 'blender_render',
-      settings: { blender_cmd: '{blender}', filepath: '/proj/shot12.flamenco.blend', format: 'PNG', render_output: `${FRAMES_DIR}/chunk-00006-00010/######.png`, frames: '6..10' },
-    }]);
-    expect(t.get('video-chunk-6-10')!.commands).toEqual([{
-      name: 'create_video',
-      settings: { ffmpeg_cmd: '{ffmpeg}', input_files: `${FRAMES_DIR}/chunk-00006-00010/*.png`, output_file: `${FRAMES_DIR}/chunk-00006-00010.mkv`, fps: 24 },
-    }]);
-    expect(t.get('concatenate-videos')!.commands).toEqual([{
-      name: 'concatenate_videos',
-      settings: { ffmpeg_cmd: '{ffmpeg}', input_files: `${FRAMES_DIR}/chunk-*.mkv`, output_file: `${FRAMES_DIR}/video.mkv` },
-    }]);
+    expect(t.get('frame-chunk-6-10')!.commands).toEqual([
+      {
+        name: 'blender_render',
+        settings: {
+          blender_cmd: '{blender}',
+          filepath: '/proj/shot12.flamenco.blend',
+          format: 'PNG',
+          render_output: `${FRAMES_DIR}/chunk-00006-00010/######.png`,
+          frames: '6..10',
+        },
+      },
+    ]);
+    expect(t.get('video-chunk-6-10')!.commands).toEqual([
+      {
+        name: 'create_video',
+        settings: { ffmpeg_cmd: '{ffmpeg}', input_files: `${FRAMES_DIR}/chunk-00006-00010/*.png`, output_file: `${FRAMES_DIR}/chunk-00006-00010.mkv`, fps: 24 },
+      },
+    ]);
+    expect(t.get('concatenate-videos')!.commands).toEqual([
+      {
+        name: 'concatenate_videos',
+        settings: { ffmpeg_cmd: '{ffmpeg}', input_files: `${FRAMES_DIR}/chunk-*.mkv`, output_file: `${FRAMES_DIR}/video.mkv` },
+      },
+    ]);
     // Without audio the concatenated video itself is moved; the name drops ".flamenco".
-    expect(t.get('move-with-counter')!.commands).toEqual([{
-      name: 'move_with_counter', settings: { src: `${FRAMES_DIR}/video.mkv`, dest: '/render/shot12/video/2026_11_27-shot12.mkv' },
-    }]);
+    expect(t.get('move-with-counter')!.commands).toEqual([
+      {
+        name: 'move_with_counter',
+        settings: { src: `${FRAMES_DIR}/video.mkv`, dest: '/render/shot12/video/2026_11_27-shot12.mkv' },
+      },
+    ]);
   });
 
   it('with extract_audio: render, encode and mux the audio before the final move', () => {
     const tasks = compile({ extract_audio: true, frames: '11-30', chunk_size: 10, output_file_extension: '.mp4' });
     const t = byName(tasks);
     expect(t.get('render-audio')).toMatchObject({ task_type: 'blender-render', parents: ['move-out-of-way'] });
-    expect(t.get('render-audio')!.commands).toEqual([{
-      name: 'blender_render_audio',
-      settings: { blender_cmd: '{blender}', filepath: '/proj/shot12.flamenco.blend', render_output: `${FRAMES_DIR}/audio.flac`, frame_start: 11, frame_end: 30 },
-    }]);
+    expect(t.get('render-audio')!.commands).toEqual([
+      {
+        name: 'blender_render_audio',
+        settings: { blender_cmd: '{blender}', filepath: '/proj/shot12.flamenco.blend', render_output: `${FRAMES_DIR}/audio.flac`, frame_start: 11, frame_end: 30 },
+      },
+    ]);
     expect(t.get('encode-audio')).toMatchObject({ task_type: 'video-encoding', parents: ['render-audio'] });
     expect(t.get('encode-audio')!.commands[0]).toEqual({
       name: 'encode_audio',
