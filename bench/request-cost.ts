@@ -135,7 +135,18 @@ async function serveSide(): Promise<void> {
   rows.push(`${pad('request', 22)}${pad('n', 6)}${pad('statements', 12)}${pad('log writes', 12)}${pad('events', 8)}CPU µs (mean; the clock ticks coarsely)`);
   for (const [label, list] of samples) {
     const avg = (f: (s: Sample) => number) => (list.reduce((a, s) => a + f(s), 0) / list.length).toFixed(2);
-    rows.push(`${pad(label, 22)}${pad(String(list.length), 6)}${pad(avg((s) => s.statements), 12)}${pad(avg((s) => s.logWrites), 12)}${pad(avg((s) => s.events), 8)}${avg((s) => s.cpuUs)}`);
+    rows.push(
+      `${pad(label, 22)}${pad(String(list.length), 6)}${pad(
+        avg((s) => s.statements),
+        12,
+      )}${pad(
+        avg((s) => s.logWrites),
+        12,
+      )}${pad(
+        avg((s) => s.events),
+        8,
+      )}${avg((s) => s.cpuUs)}`,
+    );
   }
   const v2 = median(roundCpu.v2);
   const v3 = median(roundCpu.v3);
@@ -170,7 +181,16 @@ async function clientSide(): Promise<void> {
 
   // Worker 2.5
   const v2Secret = 'v2-secret-0123456789abcdef0123456789';
-  const v2Reg = expect(await call('POST', '/register-worker', { 'User-Agent': 'Flamenco-Worker/2.5' }, json({ secret: v2Secret, platform: 'linux', supported_task_types: ['blender-render'], nickname: 'v2' })), 200, 'v2 register');
+  const v2Reg = expect(
+    await call(
+      'POST',
+      '/register-worker',
+      { 'User-Agent': 'Flamenco-Worker/2.5' },
+      json({ secret: v2Secret, platform: 'linux', supported_task_types: ['blender-render'], nickname: 'v2' }),
+    ),
+    200,
+    'v2 register',
+  );
   const v2Id = JSON.parse(v2Reg.body)._id as string;
   const v2H = { 'User-Agent': 'Flamenco-Worker/2.5', Authorization: 'Basic ' + Buffer.from(`${v2Id}:${v2Secret}`).toString('base64') };
   expect(await call('POST', '/sign-on', v2H, json({ supported_task_types: ['blender-render'], nickname: 'v2' })), 204, 'v2 sign-on');
@@ -178,10 +198,25 @@ async function clientSide(): Promise<void> {
   // Flamenco 3
   const v3Secret = 'ab'.repeat(32);
   const f3 = { 'User-Agent': 'Flamenco/3.9 (bench)' };
-  const v3Reg = expect(await call('POST', '/api/v3/worker/register-worker', { ...f3, Authorization: 'Basic Og==' }, json({ name: 'v3', secret: v3Secret, platform: 'linux', supported_task_types: ['blender'] })), 200, 'v3 register');
+  const v3Reg = expect(
+    await call(
+      'POST',
+      '/api/v3/worker/register-worker',
+      { ...f3, Authorization: 'Basic Og==' },
+      json({ name: 'v3', secret: v3Secret, platform: 'linux', supported_task_types: ['blender'] }),
+    ),
+    200,
+    'v3 register',
+  );
   const v3Id = JSON.parse(v3Reg.body).uuid as string;
   const v3H = { ...f3, Authorization: 'Basic ' + Buffer.from(`${v3Id}:${v3Secret}`).toString('base64') };
-  const state = JSON.parse(expect(await call('POST', '/api/v3/worker/sign-on', v3H, json({ name: 'v3', supported_task_types: ['blender'], software_version: '3.9', can_restart: false })), 200, 'v3 sign-on').body).status_requested;
+  const state = JSON.parse(
+    expect(
+      await call('POST', '/api/v3/worker/sign-on', v3H, json({ name: 'v3', supported_task_types: ['blender'], software_version: '3.9', can_restart: false })),
+      200,
+      'v3 sign-on',
+    ).body,
+  ).status_requested;
   expect(await call('POST', '/api/v3/worker/state-changed', v3H, json({ status: state })), 204, 'v3 state-changed');
 
   const l = (label: string, h: Record<string, string>) => ({ ...h, [LABEL]: label });
@@ -199,7 +234,12 @@ async function clientSide(): Promise<void> {
     expect(await call('POST', u, l('v3 completed', v3H), UPDATE_V3_COMPLETED), 204, 'v3 completed');
   };
   // Warm-up: both paths compiled before anything is counted as a round.
-  const generations = ([['v2', v2Cycle], ['v3', v3Cycle]] as const).filter(([name]) => !only || name === only);
+  const generations = (
+    [
+      ['v2', v2Cycle],
+      ['v3', v3Cycle],
+    ] as const
+  ).filter(([name]) => !only || name === only);
   for (let i = 0; i < 5; i++) for (const [, cycle] of generations) await cycle();
   for (let r = 0; r < rounds; r++) {
     for (const [name, cycle] of generations) {

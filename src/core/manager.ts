@@ -102,7 +102,16 @@ export class Manager {
     this.workers = new WorkerService(this.repos, this.clock, ids, this.state, this.log, this.taskLogs);
     this.failures = new FailureHandler(this.repos, this.clock, this.state, cfg, this.log);
     this.scheduler = new Scheduler(this.repos, this.clock, this.state, this.taskLogs, this.log);
-    this.reports = new TaskReports(this.repos, this.clock, this.state, this.failures, this.taskLogs, this.log, (fn) => this.batch.run(fn), (fn) => this.batch.runOne(fn));
+    this.reports = new TaskReports(
+      this.repos,
+      this.clock,
+      this.state,
+      this.failures,
+      this.taskLogs,
+      this.log,
+      (fn) => this.batch.run(fn),
+      (fn) => this.batch.runOne(fn),
+    );
     this.timeouts = new TimeoutChecker(this.repos, this.clock, this.workers, this.failures, this.taskLogs, cfg, this.log);
     this.stuck = new StuckWork(this.repos, () => this.variables);
     this.jobs = new JobService(this.repos, this.clock, ids, this.log, this.stuck, this.variables, () => cfg().max_tasks_per_job);

@@ -30,7 +30,7 @@ describe('group commit', () => {
     expect(s.db.inTransaction).toBe(false);
   });
 
-  it('a one-statement write joins the batch without a savepoint; when it fails it changed nothing, and the batch\'s other writes stay', async () => {
+  it("a one-statement write joins the batch without a savepoint; when it fails it changed nothing, and the batch's other writes stay", async () => {
     const s = await testServer();
     const m = s.manager;
     const [a, b] = [0, 1].map((i) => m.batch.run(() => m.jobs.submit(customJob([{ name: `t${i}` }])).id));

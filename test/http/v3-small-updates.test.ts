@@ -75,7 +75,7 @@ describe('/api/v3/worker/task/{id}: small updates', { timeout: 30_000 }, () => {
     expect(taskRec(s, t.uuid)).toMatchObject({ status: 'active', activity: 'Started', last_worker_ping: s.clock.now() });
   });
 
-  it('a status update still records the worker\'s task status', async () => {
+  it("a status update still records the worker's task status", async () => {
     const { s, w, id, workerWrites } = await runningTask();
     expectNoContent(await w.call('POST', `/task/${id}`, { activity: 'Completed', taskStatus: 'completed' }));
     expect(taskRec(s, id).status).toBe('completed');
