@@ -28,7 +28,7 @@ export function backupCommand(program: Command): void {
     .command('backup <dir>')
     .description('write a complete backup into a new directory: the database (safe while serve runs), the task logs and the admin token')
     .addHelpText('after', '\nRestore it with \'flamenco-mgr restore <dir> --data-dir <new data directory>\'. See docs/running.md, "Backup and restore".');
-  common(refuseRemote(backup, 'backup'), true, false).action(async (dir: string, opts: CommonOptions) => {
+  common(refuseRemote(backup, 'backup'), { remote: false }).action(async (dir: string, opts: CommonOptions) => {
     const target = path.resolve(dir);
     // A copy of the database needs none of serve's settings: the rescue tool works whatever their state.
     const o = openManager(opts, { config: defaultConfig() });
@@ -44,7 +44,7 @@ export function backupCommand(program: Command): void {
   });
 
   const restore = program.command('restore <dir>').description("put a backup made by 'backup' into a data directory that holds no database (stop serve first)");
-  common(refuseRemote(restore, 'restore'), true, false).action(async (dir: string, opts: CommonOptions) => {
+  common(refuseRemote(restore, 'restore'), { remote: false }).action(async (dir: string, opts: CommonOptions) => {
     const dataDir = resolveDataDir(opts.dataDir);
     const r = restoreBackup(path.resolve(dir), dataDir);
     if (opts.json) return printJson(r);

@@ -125,7 +125,7 @@ ${bashScript(program).split('\n').slice(4).join('\n')}`;
 
 export function completionCommand(program: Command): void {
   // --data-dir is accepted like everywhere else; the script passes the one typed on each line.
-  common(program.command('completion <shell>').description('print a shell completion script (bash or zsh): source <(flamenco-mgr completion bash)'), false).action(
+  common(program.command('completion <shell>').description('print a shell completion script (bash or zsh): source <(flamenco-mgr completion bash)'), { json: false }).action(
     (shell: string) => {
       if (shell === 'bash') io.out(bashScript(program));
       else if (shell === 'zsh') io.out(zshScript(program));
@@ -134,7 +134,7 @@ export function completionCommand(program: Command): void {
   );
 
   // What the scripts ask while the user types: one candidate per line.
-  common(program.command('__complete <kind>', { hidden: true }), false, true).action(async (kind: string, opts: CommonOptions) => {
+  common(program.command('__complete <kind>', { hidden: true }), { json: false, remote: true }).action(async (kind: string, opts: CommonOptions) => {
     if (!['jobs', 'workers', 'tasks'].includes(kind)) throw new ValidationError(`__complete: unknown kind "${kind}"`);
     await withClient(opts, async (c) => {
       const out: string[] = [];

@@ -18,7 +18,13 @@ export interface CommonOptions {
 }
 
 /** Adds --data-dir and --json to a subcommand, and with `remote` the options of remote mode. */
-export function common(cmd: Command, json = true, remote = json): Command {
+/**
+ * The options most commands take: `--data-dir`; `--json` unless `json: false`; `--manager` and the
+ * token options unless `remote: false` (by default a command works remotely when it prints JSON).
+ */
+export function common(cmd: Command, opts: { json?: boolean; remote?: boolean } = {}): Command {
+  const json = opts.json ?? true;
+  const remote = opts.remote ?? json;
   cmd.option('--data-dir <dir>', `data directory (default: $${DATA_DIR_ENV} or ${DEFAULT_DATA_DIR})`);
   if (json) cmd.option('--json', 'print JSON instead of a table');
   if (remote) {

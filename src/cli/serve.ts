@@ -45,7 +45,7 @@ export function serveCommand(program: Command): void {
       .option('--log-level <level>', 'debug, info, warn or error', 'info')
       .option('--no-ssdp', 'do not answer SSDP discovery searches from workers')
       .option('--new-farm', 'start an empty farm although the data directory held one whose database is missing or empty'),
-    false,
+    { json: false },
   ).action(async (opts: ServeOptions) => {
     if (!isLogLevel(opts.logLevel)) throw new ValidationError(`--log-level: "${opts.logLevel}" is not one of debug, info, warn, error`);
     const dataDir = resolveDataDir(opts.dataDir);

@@ -57,7 +57,7 @@ export class RemoteClient implements FarmClient {
    * error page) is most likely a mistyped URL, not an older flamenco-mgr: every release has it.
    */
   async connect(): Promise<void> {
-    const r = await this.request('GET', '/api/version', {}, undefined, true);
+    const r = await this.request('GET', '/api/version', {}, undefined, { raw: true });
     const v = r.status === 200 ? await versionOf(r) : undefined;
     if (v === undefined) {
       const what = r.status === 200 ? 'answered GET /api/version without a flamenco-mgr version' : `answered GET /api/version with HTTP ${r.status}`;
@@ -68,7 +68,9 @@ export class RemoteClient implements FarmClient {
     }
   }
 
-  private async request(method: string, path: string, query: Query = {}, body?: unknown, raw = false, headers: Record<string, string> = {}): Promise<Response> {
+  /** `raw`: any answer is returned as it is, instead of an error answer becoming a thrown error. */
+  private async request(method: string, path: string, query: Query = {}, body?: unknown, opts: { raw?: boolean; headers?: Record<string, string> } = {}): Promise<Response> {
+    const { raw = false, headers = {} } = opts;
     const qs = Object.entries(query)
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
@@ -179,7 +181,7 @@ export class RemoteClient implements FarmClient {
   }
 
   async readFrom(t: TaskView, offset: number) {
-    const res = await this.request('GET', `/api/tasks/${t.id}/log`, {}, undefined, false, { Range: `bytes=${offset}-` });
+    const res = await this.request('GET', `/api/tasks/${t.id}/log`, {}, undefined, { headers: { Range: `bytes=${offset}-` } });
     const range = res.headers.get('content-range');
     const data = Buffer.from(await res.arrayBuffer());
     if (res.status === 416) return { data: Buffer.alloc(0), size: Number(/\/(\d+)$/.exec(range ?? '')?.[1] ?? 0) };
