@@ -78,7 +78,10 @@ function taskId(ctx: RequestCtx): string {
 export function v3WorkerRoutes(m: Manager): Route[] {
   const pacer: UploadPacer = uploadPacer(m.clock);
 
-  const { guard: authGuard, workerOf } = workerAuth(m, () => new LoginRefused({ refused: 'unknown' }));
+  const { guard: authGuard, workerOf, handler } = workerAuth(m, () => new LoginRefused({ refused: 'unknown' }));
+  const asWorker = <R>(fn: (w: WorkerRecord, ctx: RequestCtx) => R) => handler(fn);
+  /** Also wakes the worker (unless testing): the requests that mean it is at work. */
+  const asWakingWorker = <R>(fn: (w: WorkerRecord, ctx: RequestCtx) => R) => handler(fn, { wake: true });
 
   /**
    * Flamenco 3 workers send no registration token. With a registration secret they may register
@@ -93,21 +96,6 @@ export function v3WorkerRoutes(m: Manager): Route[] {
     throw new ForbiddenError(
       `this manager requires a registration secret, which Flamenco 3 workers cannot send; to let them register from ${address || 'this address'}, add its network to "f3_worker_networks" in the manager's config`,
     );
-  }
-
-  /**
-   * Marks the (already authenticated) worker seen, then runs the handler. Both write only through
-   * `repos.write` or the batch: their writes join this turn's group commit, and the server answers
-   * once it is on disk; a request that writes nothing (an idle /task poll) opens no transaction.
-   */
-  function worker(wake: boolean, fn: (w: WorkerRecord, ctx: RequestCtx) => Reply | Promise<Reply>): (ctx: RequestCtx) => Reply | Promise<Reply> {
-    return (ctx) => {
-      const w = workerOf(ctx.req);
-      return m.batch.joined(() => {
-        m.workers.seen(w, callerOf(ctx.req), { wake });
-        return fn(w, ctx);
-      });
-    };
   }
 
   async function register(ctx: RequestCtx): Promise<Reply> {
@@ -160,7 +148,7 @@ export function v3WorkerRoutes(m: Manager): Route[] {
     {
       methods: ['POST'],
       path: '/sign-off',
-      handler: worker(false, (w, ctx) => {
+      handler: asWorker((w, ctx) => {
         m.workers.signOff(w, { ...callerOf(ctx.req), software: w.software });
         return noContent;
       }),
@@ -168,13 +156,13 @@ export function v3WorkerRoutes(m: Manager): Route[] {
     {
       methods: ['GET'],
       path: '/state',
-      handler: worker(false, (w) => (w.status_requested ? json({ status_requested: v3Status(w.status_requested) }) : noContent)),
+      handler: asWorker((w) => (w.status_requested ? json({ status_requested: v3Status(w.status_requested) }) : noContent)),
     },
     {
       methods: ['POST'],
       path: '/state-changed',
       bodyLimit: SELF_DESCRIPTION_BODY_LIMIT,
-      handler: worker(false, (w, ctx) => {
+      handler: asWorker((w, ctx) => {
         const b = jsonObject(ctx.body);
         m.workers.stateChanged(w, string(b.status, 'status'));
         return noContent;
@@ -183,7 +171,7 @@ export function v3WorkerRoutes(m: Manager): Route[] {
     {
       methods: ['POST'],
       path: '/task',
-      handler: worker(true, (w) => {
+      handler: asWakingWorker((w) => {
         const r = m.scheduler.claim(w);
         switch (r.kind) {
           case 'status-change':
@@ -207,7 +195,7 @@ export function v3WorkerRoutes(m: Manager): Route[] {
       methods: ['POST'],
       path: '/task/:task',
       bodyLimit: TASK_UPDATE_BODY_LIMIT,
-      handler: worker(false, (w, ctx) => {
+      handler: asWorker((w, ctx) => {
         // A Flamenco 3 worker sends again what it could not see acknowledged: an update for a task
         // that no longer runs on it is a conflict and changes nothing.
         const update = parsedOrRefused(() => fromV3Update(parseJson(ctx.body), m.clock.now()));
@@ -218,7 +206,7 @@ export function v3WorkerRoutes(m: Manager): Route[] {
     {
       methods: ['GET'],
       path: '/task/:task/may-i-run',
-      handler: worker(true, (w, ctx) => {
+      handler: asWakingWorker((w, ctx) => {
         // Any id: an unknown task is a "no" (an error would mean "yes" to the worker).
         const id = ctx.params.task ?? '';
         // On a "no" the worker kills the task and says nothing more about it.
@@ -232,7 +220,7 @@ export function v3WorkerRoutes(m: Manager): Route[] {
       path: '/task/:task/output-produced',
       bodyLimit: IMAGE_MAX_BYTES,
       imageUpload: true,
-      handler: worker(false, async (w, ctx) => {
+      handler: asWorker(async (w, ctx) => {
         const id = taskId(ctx);
         const jobId = m.reports.uploadTarget(w, id);
         if (imageType(ctx.body) === undefined) throw new UnsupportedMediaTypeError('the body is not a JPEG or PNG image');

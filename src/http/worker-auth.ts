@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Manager } from '../core/manager';
 import type { Caller, WorkerRecord } from '../core/protocol/workers';
 import { isId } from '../core/support/ids';
+import type { RequestCtx } from './server';
 import { LoginRefused, unauthorized } from './worker-refusals';
 
 /** Who sent a request: its peer address (IPv4-mapped IPv6 as plain IPv4) and User-Agent. */
@@ -20,6 +21,14 @@ export interface WorkerAuth {
   guard(req: IncomingMessage): void | Promise<void>;
   /** The worker the guard authenticated for this request. */
   workerOf(req: IncomingMessage): WorkerRecord;
+  /**
+   * A handler for the authenticated worker, which is marked seen first (and awake unless it is
+   * testing, with `wake`). Handlers write only through `repos.write` or the batch: their writes
+   * join this turn's group commit, and the server answers once it is on disk; a request that
+   * writes nothing (an idle /task poll; `seen` writes at most every SEEN_WRITE_INTERVAL_MS) takes
+   * no lock and opens no transaction.
+   */
+  handler<R>(fn: (w: WorkerRecord, ctx: RequestCtx) => R, opts?: { wake?: boolean }): (ctx: RequestCtx) => R;
 }
 
 /**
@@ -29,6 +38,11 @@ export interface WorkerAuth {
  */
 export function workerAuth(m: Manager, malformedId: () => Error): WorkerAuth {
   const authenticated = new WeakMap<IncomingMessage, WorkerRecord>();
+  const workerOf = (req: IncomingMessage): WorkerRecord => {
+    const w = authenticated.get(req);
+    if (!w) throw unauthorized();
+    return w;
+  };
   return {
     guard(req) {
       const h = req.headers.authorization;
@@ -50,10 +64,15 @@ export function workerAuth(m: Manager, malformedId: () => Error): WorkerAuth {
         authenticated.set(req, login.worker);
       });
     },
-    workerOf(req) {
-      const w = authenticated.get(req);
-      if (!w) throw unauthorized();
-      return w;
-    },
+    workerOf,
+    handler:
+      (fn, { wake = false } = {}) =>
+      (ctx) => {
+        const w = workerOf(ctx.req);
+        return m.batch.joined(() => {
+          m.workers.seen(w, callerOf(ctx.req), { wake });
+          return fn(w, ctx);
+        });
+      },
   };
 }

@@ -6,7 +6,7 @@ import { given, optionalString, string, stringList } from '../core/support/valid
 import { isId } from '../core/support/ids';
 import { verifyJwt } from '../core/protocol/jwt';
 import type { Manager } from '../core/manager';
-import { type WorkerRecord, workerDocument } from '../core/protocol/workers';
+import { workerDocument } from '../core/protocol/workers';
 import { parseTaskUpdate } from '../core/protocol/task-reports';
 import { bearerToken } from './admin-auth';
 import { refuseBrowsers } from './access';
@@ -38,7 +38,7 @@ function requireId(id: string | undefined, what: string): string {
 }
 
 export function workerRoutes(m: Manager): Route[] {
-  const { guard: authGuard, workerOf } = workerAuth(m, unauthorized);
+  const { guard: authGuard, workerOf, handler: worker } = workerAuth(m, unauthorized);
 
   /** With a registration secret, the Bearer token is checked from the headers, before the body. */
   function registrationGuard(req: IncomingMessage): void {
@@ -47,24 +47,6 @@ export function workerRoutes(m: Manager): Route[] {
     const token = bearerToken(req);
     if (!token) throw new ForbiddenError('Missing Bearer token for registration');
     if (!verifyJwt(token, secret, m.clock.now())) throw new ForbiddenError('Invalid Bearer token for registration');
-  }
-
-  /**
-   * Marks the (already authenticated) worker seen, then runs the handler. `wake`: the request is
-   * one an asleep worker makes only once it works again (/task, /may-i-run), so it is awake. Both
-   * write only through `repos.write` (or the batch itself): their writes join this turn's group
-   * commit, and the server answers once it is on disk. A request that writes nothing (an idle
-   * /task poll; `seen` writes at most every SEEN_WRITE_INTERVAL_MS) takes no lock and opens no
-   * transaction.
-   */
-  function worker(fn: (w: WorkerRecord, ctx: RequestCtx) => Reply, { wake = false } = {}): (ctx: RequestCtx) => Reply {
-    return (ctx) => {
-      const w = workerOf(ctx.req);
-      return m.batch.joined(() => {
-        m.workers.seen(w, callerOf(ctx.req), { wake });
-        return fn(w, ctx);
-      });
-    };
   }
 
   async function register(ctx: RequestCtx): Promise<Reply> {
