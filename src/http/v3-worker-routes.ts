@@ -18,15 +18,11 @@ import { json, noContent, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
 import { LoginRefused } from './worker-refusals';
 import { callerOf, workerAuth } from './worker-auth';
+import { parsedOrRefused, SELF_DESCRIPTION_BODY_LIMIT, TASK_UPDATE_BODY_LIMIT } from './worker-routes';
 import { checkImageHeaders, IMAGE_MAX_BYTES, type UploadPacer, uploadPacer } from './v3-uploads';
 import { v3Refusals, v3Status, type V3Route } from './v3-worker-answers';
 
 export const V3_WORKER_PREFIX = '/api/v3/worker';
-
-/** Bodies of register-worker and sign-on: far above what the field limits allow. */
-const SELF_DESCRIPTION_BODY_LIMIT = 64 * 1024;
-/** A task update carries at most a log chunk of about 10 KiB (more when a line is long). */
-const TASK_UPDATE_BODY_LIMIT = 16 * 1024 * 1024;
 
 /** The task statuses a Flamenco 3 worker reports, as ours (it never reports the others). */
 const REPORTED: Record<string, TaskUpdate['task_status']> = { active: 'active', completed: 'completed', failed: 'failed', canceled: 'canceled' };
@@ -51,16 +47,6 @@ export function fromV3Update(body: unknown, now: number): TaskUpdate {
   const update = parseTaskUpdate(u);
   if (given(b.steps_completed)) update.steps_completed = finiteNumber(b.steps_completed, 'steps_completed');
   return update;
-}
-
-/** What parse returns, or the ValidationError it threw (core answers 404 and 409 before a 400). */
-function parsedOrRefused<T>(parse: () => T): T | ValidationError {
-  try {
-    return parse();
-  } catch (err) {
-    if (err instanceof ValidationError) return err;
-    throw err;
-  }
 }
 
 /** Puts `<time>: ` before every line of a log chunk. */

@@ -16,14 +16,20 @@ import { callerOf, workerAuth } from './worker-auth';
 import { json, noContent, type Reply } from './reply';
 import type { RequestCtx, Route } from './server';
 
-/** A task update may carry the worker's maximum of 2 000 log lines; lines can be long. */
+/**
+ * A task update may carry Worker 2.5's maximum of 2 000 log lines, or a Flamenco 3 Worker's log
+ * chunk of about 10 KiB; lines can be long. Both worker protocols.
+ */
 export const TASK_UPDATE_BODY_LIMIT = 16 * 1024 * 1024;
 
-/** Bodies of /register-worker and /sign-on: far above what the field limits allow. */
-const SELF_DESCRIPTION_BODY_LIMIT = 64 * 1024;
+/** Bodies of registration and sign-on, both worker protocols: far above what the field limits allow. */
+export const SELF_DESCRIPTION_BODY_LIMIT = 64 * 1024;
 
-/** What parse returns, or the ValidationError it threw. */
-function parsedOrRefused<T>(parse: () => T): T | ValidationError {
+/**
+ * What parse returns, or the ValidationError it threw: core answers an unknown task (404) and a
+ * task of another worker (409) before a malformed update (400).
+ */
+export function parsedOrRefused<T>(parse: () => T): T | ValidationError {
   try {
     return parse();
   } catch (err) {
