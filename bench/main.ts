@@ -15,6 +15,7 @@ import { idlePoll } from './scenarios/idle';
 import { scale } from './scenarios/scale';
 import { watched } from './scenarios/watched';
 import { runWatchers } from './lib/watchers';
+import { runFloorServer } from './lib/floor-server';
 import { rmSync } from 'node:fs';
 
 const SCENARIOS: Record<string, (ctx: Ctx) => Promise<void>> = {
@@ -175,6 +176,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 process.on('exit', killAllChildren);
 
 if (process.argv[2] === 'baseline-server') runBaselineServer();
+else if (process.argv[2] === 'floor-server') runFloorServer(process.argv[3]!, Number(process.argv[4]));
 else if (process.argv[2] === 'watchers') runWatchers(process.argv.slice(3));
 else
   main().catch((err) => {

@@ -73,6 +73,8 @@ export interface Ctx {
   baselineReqPerS?: number;
   /** serve's CPU per task in the dispatch scenario (Worker 2.5), to compare the Flamenco 3 farm's with. */
   dispatchCpuPerCycleMs?: number;
+  /** The floor server's CPU per task with Worker 2.5's requests (dispatch), for the Flamenco 3 farm's. */
+  floorCpuPerCycleMs?: number;
 }
 
 export function makeTmpRoot(): string {

@@ -215,6 +215,14 @@ export async function startBaseline(p: Paths): Promise<Server> {
   return { child, pid: child.pid!, target: { host: m[1]!, port: Number(m[2]) }, bannerMs: now() - t0, stop: () => stopChild(child) };
 }
 
+/** The floor server (floor-server.ts), in its own process like serve, with a queue of `tasks` in `dir`. */
+export async function startFloor(p: Paths, dir: string, tasks: number): Promise<Server> {
+  const t0 = now();
+  const child = track(spawn(process.execPath, [p.self, 'floor-server', dir, String(tasks)], { cwd: p.root, stdio: ['ignore', 'pipe', 'inherit'] }));
+  const m = await waitForLine(child, /serving on ([0-9.]+):(\d+)/, 60_000, 'floor server');
+  return { child, pid: child.pid!, target: { host: m[1]!, port: Number(m[2]) }, bannerMs: now() - t0, stop: () => stopChild(child) };
+}
+
 /** The baseline server itself: reads each request's body and answers 204, nothing else. */
 export function runBaselineServer(): void {
   const server = http.createServer({ keepAliveTimeout: 120_000, headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {

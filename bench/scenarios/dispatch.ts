@@ -4,8 +4,8 @@
 // request failed or took more than 1 s meanwhile.
 import { type Ctx, dataDir, profileArgs, removeDir, Stop } from '../lib/context';
 import { ALL_TYPES, buildQueue, F3_ALL_TYPES, F3_RENDER_ONLY_TYPES, RENDER_ONLY_TYPES } from '../lib/fixtures';
-import { now, pool, randomSecret, registerF3OverHttp, registerOverHttp, SimWorker, UPDATE_ACTIVE, UPDATE_COMPLETED } from '../lib/loadgen';
-import { assertAlive, cpuTimeOf, memoryOf, runCli, startBaseline, startServe } from '../lib/processes';
+import { F3SimWorker, now, pool, randomSecret, registerF3OverHttp, registerOverHttp, SimWorker, UPDATE_ACTIVE, UPDATE_COMPLETED } from '../lib/loadgen';
+import { assertAlive, cpuTimeOf, memoryOf, runCli, startBaseline, startFloor, startServe } from '../lib/processes';
 import { ERR_NETWORK, ERR_TIMEOUT, Recorder, round, type Sample, summarize } from '../lib/stats';
 import { runWorkerLoops } from '../lib/worker-loop';
 
@@ -61,6 +61,42 @@ async function bareCycles(ctx: Ctx, farm: Farm, workers: number, warmMs: number,
     await server.stop();
   }
   return cycles / (measureMs / 1000);
+}
+
+/**
+ * The same farm and generator against the floor server (lib/floor-server.ts): the least work per
+ * task that keeps serve's promises. Cycles per second and its CPU per cycle (main thread / all).
+ */
+async function floorCycles(ctx: Ctx, farm: Farm, workers: number, warmMs: number, measureMs: number): Promise<{ cyclesPerS: number; mainMs: number; allMs: number }> {
+  const dir = dataDir(ctx, `floor-${farm}`);
+  // Enough for the window at any rate seen here; a queue that runs dry is queued again.
+  const server = await startFloor(ctx.paths, dir, 50_000);
+  const sims = Array.from({ length: workers }, (_, i) => {
+    const ident = { id: (i + 1).toString(16).padStart(24, '0'), secret: randomSecret(), nickname: `floor-${i}`, platform: 'linux' };
+    return farm === 'v3' || (farm === 'mixed' && i % 2 === 1)
+      ? new F3SimWorker(server.target, { ...ident, types: F3_ALL_TYPES })
+      : new SimWorker(server.target, { ...ident, types: ALL_TYPES });
+  });
+  const recs = { task: new Recorder('task'), active: new Recorder('active'), completed: new Recorder('completed'), cycles: new Recorder('cycle') };
+  const stop = new Stop();
+  try {
+    const from = now() + warmMs;
+    const loops = runWorkerLoops(sims, recs, stop, from + measureMs + 60_000);
+    await stop.sleep(from - now());
+    const all0 = cpuTimeOf(server.pid);
+    const main0 = cpuTimeOf(server.pid, server.pid);
+    await stop.sleep(from + measureMs - now());
+    const all1 = cpuTimeOf(server.pid);
+    const main1 = cpuTimeOf(server.pid, server.pid);
+    stop.raise();
+    await loops;
+    const n = recs.cycles.slice(from, from + measureMs).filter((c) => c.start + c.ms <= from + measureMs).length;
+    return { cyclesPerS: n / (measureMs / 1000), mainMs: n ? (main1 - main0) / n : NaN, allMs: n ? (all1 - all0) / n : NaN };
+  } finally {
+    for (const w of sims) w.close();
+    await server.stop();
+    removeDir(ctx, dir);
+  }
 }
 
 async function runDispatch(ctx: Ctx, farm: Farm): Promise<void> {
@@ -147,6 +183,8 @@ async function runDispatch(ctx: Ctx, farm: Farm): Promise<void> {
     ctx.log(`${S}: baseline cycles again`);
     const bareAfter = await bareCycles(ctx, farm, z.dispatchWorkers, bareWarm, bareMeasure);
     const bareRate = (bareBefore + bareAfter) / 2;
+    ctx.log(`${S}: the floor server (the least work that keeps serve's promises) with the same farm`);
+    const floor = await floorCycles(ctx, farm, z.dispatchWorkers, bareWarm, bareMeasure);
 
     // --- figures ---------------------------------------------------------------------------------
     const inWindow = (r: Recorder) => summarize(r.slice(warmEnd, windowEnd));
@@ -164,6 +202,9 @@ async function runDispatch(ctx: Ctx, farm: Farm): Promise<void> {
     const perCycle = REQUESTS_PER_CYCLE[farm];
     r.add(S, `bare server cycles per second (${perCycle} requests; mean of before/after)`, bareRate, 'cycles/s');
     r.add(S, `serve / bare server cycles per second (${farm} cycle)`, Math.round((cyclesPerS / bareRate) * 1000) / 10, '%', '≥ 50 %', cyclesPerS / bareRate >= 0.5);
+    r.add(S, 'floor server cycles per second (the least work per task that keeps the promises)', floor.cyclesPerS, 'cycles/s');
+    r.add(S, 'floor / bare server cycles per second', Math.round((floor.cyclesPerS / bareRate) * 1000) / 10, '%');
+    r.add(S, 'serve / floor server cycles per second', Math.round((cyclesPerS / floor.cyclesPerS) * 1000) / 10, '%');
     r.add(S, 'POST /task p50', task.p50, 'ms');
     r.add(S, 'POST /task p99', task.p99, 'ms', '≤ 20 ms', task.p99 <= 20);
     r.add(S, 'update active p50 / p99', `${active.p50} / ${active.p99}`, 'ms');
@@ -180,6 +221,7 @@ async function runDispatch(ctx: Ctx, farm: Farm): Promise<void> {
     const cpuPerCycleMs = cyc.length > 0 ? (cpuAt.serve1 - cpuAt.serve0) / cyc.length : NaN;
     const mainPerCycleMs = cyc.length > 0 ? (cpuAt.main1 - cpuAt.main0) / cyc.length : NaN;
     r.add(S, 'serve CPU per full cycle: main thread / all threads', `${round(mainPerCycleMs, 3)} / ${round(cpuPerCycleMs, 3)}`, 'ms');
+    r.add(S, 'floor server CPU per full cycle: main thread / all threads', `${round(floor.mainMs, 3)} / ${round(floor.allMs, 3)}`, 'ms');
 
     // Admin window: every worker request in flight at some moment from the start of queue-status
     // to 1 s after requeue ended.
@@ -204,13 +246,17 @@ async function runDispatch(ctx: Ctx, farm: Farm): Promise<void> {
     const before = summarize((['task', 'active', 'completed'] as const).flatMap((k) => recs[k].slice(adminFrom - 5000, adminFrom)));
     r.add(A, 'for comparison, 5 s before: p99 / slowest', `${before.p99} / ${before.max}`, 'ms');
     r.add(A, 'updates answered 409/404 (task requeued under the worker)', conflicts);
-    if (farm === 'v2') ctx.dispatchCpuPerCycleMs = cpuPerCycleMs;
-    else if (ctx.dispatchCpuPerCycleMs !== undefined) {
+    if (farm === 'v2') {
+      ctx.dispatchCpuPerCycleMs = cpuPerCycleMs;
+      ctx.floorCpuPerCycleMs = floor.allMs;
+    } else if (ctx.dispatchCpuPerCycleMs !== undefined) {
       // Per task, with each generation's own requests: the Flamenco 3 cycle must not cost more.
       const ratio = cpuPerCycleMs / ctx.dispatchCpuPerCycleMs;
       r.add(S, "serve CPU per task ÷ Worker 2.5's (dispatch above)", ratio, '×', farm === 'v3' ? '≤ 1.0' : undefined, farm === 'v3' ? ratio <= 1 : undefined);
       // The same per request: what each answer costs, whatever the number of requests per task.
       r.add(S, "serve CPU per request ÷ Worker 2.5's", (ratio * REQUESTS_PER_CYCLE.v2) / perCycle, '×');
+      // What the Flamenco 3 Worker's extra requests cost a server that does only what must be done.
+      if (ctx.floorCpuPerCycleMs !== undefined) r.add(S, "floor server CPU per task ÷ Worker 2.5's", floor.allMs / ctx.floorCpuPerCycleMs, '×');
     }
     r.details[farm === 'v2' ? 'dispatch' : `dispatch_${farm}`] = {
       workers: z.dispatchWorkers,
@@ -223,6 +269,7 @@ async function runDispatch(ctx: Ctx, farm: Farm): Promise<void> {
       cycles: cyc.length,
       cyclesPerS: round(cyclesPerS),
       bareCyclesPerS: { before: round(bareBefore), after: round(bareAfter) },
+      floor: { cyclesPerS: round(floor.cyclesPerS), cpuPerCycleMs: { main: round(floor.mainMs, 3), all: round(floor.allMs, 3) } },
       serveCpuPerCycleMs: round(cpuPerCycleMs, 3),
       serveMainThreadCpuPerCycleMs: round(mainPerCycleMs, 3),
       task,
