@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Ctx, FULL, makeTmpRoot, QUICK } from './lib/context';
 import { killAllChildren, paths, runBaselineServer } from './lib/processes';
-import { formatProfile, profilesIn, summarizeProfile } from './lib/profile';
+import { formatLayers, formatProfile, layersOf, profilesIn, summarizeProfile } from './lib/profile';
 import { medianReport, Report, sourceState } from './lib/report';
 import { cost } from './scenarios/cost';
 import { dispatch, dispatchF3, dispatchMixed } from './scenarios/dispatch';
@@ -148,7 +148,7 @@ async function main(): Promise<void> {
   if (opts.profile) {
     for (const name of opts.only) {
       for (const f of profilesIn(path.join(opts.profile, name))) {
-        process.stdout.write('\n' + formatProfile(`${name} (${f})`, summarizeProfile(f)) + '\n');
+        process.stdout.write('\n' + formatProfile(`${name} (${f})`, summarizeProfile(f)) + '\n' + formatLayers(layersOf(f)) + '\n');
       }
     }
   }
