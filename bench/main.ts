@@ -176,7 +176,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 process.on('exit', killAllChildren);
 
 if (process.argv[2] === 'baseline-server') runBaselineServer();
-else if (process.argv[2] === 'floor-server') runFloorServer(process.argv[3]!, Number(process.argv[4]));
+else if (process.argv[2] === 'floor-server') runFloorServer(process.argv[3]!, Number(process.argv[4]), Number(process.argv[5] ?? 0));
 else if (process.argv[2] === 'watchers') runWatchers(process.argv.slice(3));
 else
   main().catch((err) => {

@@ -59,7 +59,16 @@ function taskDocument(id: string, type: string, v3: boolean): string {
   return JSON.stringify(doc);
 }
 
-export function runFloorServer(dir: string, tasks: number): void {
+/**
+ * Simple statements a full cycle of serve runs beyond the floor's (`statements`): about as many as
+ * serve's features read and write per task (events, job counts, task runs, the worker's current
+ * task, dependencies, the job's status, the credential and change-mark reads), each one primary-key
+ * read or one counter UPDATE of a small table, so cheaper than serve's own. Half reads, half
+ * writes; half run when a task is handed out, half with its last update.
+ */
+export const FEATURE_STATEMENTS = 36;
+
+export function runFloorServer(dir: string, tasks: number, extraStatements = 0): void {
   mkdirSync(path.join(dir, 'logs'), { recursive: true });
   const db = new Database(path.join(dir, 'floor.sqlite'), { nativeBinding: nativeBinding() as string });
   db.pragma('journal_mode = WAL');
@@ -75,6 +84,15 @@ export function runFloorServer(dir: string, tasks: number): void {
   const claim = db.prepare("UPDATE tasks SET status = 'active', worker = ?, updated = ? WHERE id = ?");
   const report = db.prepare('UPDATE tasks SET status = coalesce(?, status), log_tail = coalesce(?, log_tail), updated = ? WHERE id = ? AND worker = ?');
   const requeueAll = db.prepare("UPDATE tasks SET status = 'queued', worker = NULL WHERE status = 'completed'");
+  db.exec('CREATE TABLE features (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)');
+  const feature = db.prepare('INSERT INTO features (id, n) VALUES (?, 0)');
+  for (let i = 1; i <= 1000; i++) feature.run(i);
+  const featureRead = db.prepare('SELECT n FROM features WHERE id = ?');
+  const featureWrite = db.prepare('UPDATE features SET n = n + 1 WHERE id = ?');
+  /** Half of the extra statements of a cycle (see FEATURE_STATEMENTS). */
+  const features = () => {
+    for (let i = 0; i < extraStatements / 2; i++) (i % 2 ? featureWrite : featureRead).run(1 + Math.floor(Math.random() * 1000));
+  };
   const begin = db.prepare('BEGIN IMMEDIATE');
   const commit = db.prepare('COMMIT');
 
@@ -137,6 +155,7 @@ export function runFloorServer(dir: string, tasks: number): void {
     const found = t;
     written(() => send(res, 200, taskDocument(found.id, found.type, v3)));
     claim.run(worker, Date.now(), found.id);
+    features();
     appendLog(logFile(found.id), `${new Date().toISOString()}: Manager assigned task ${found.id} to worker ${worker}\n`, 'a', () => undefined);
   };
 
@@ -151,6 +170,7 @@ export function runFloorServer(dir: string, tasks: number): void {
     const apply = () => {
       written(() => send(res, 204));
       report.run(status, u.log ? u.log.slice(-4000) : null, Date.now(), id, worker);
+      if (status === 'completed') features();
     };
     if (!u.log) return apply();
     appendLog(logFile(id), u.log.endsWith('\n') ? u.log : `${u.log}\n`, 'a', (err) => (err ? send(res, 503) : apply()));

@@ -215,10 +215,11 @@ export async function startBaseline(p: Paths): Promise<Server> {
   return { child, pid: child.pid!, target: { host: m[1]!, port: Number(m[2]) }, bannerMs: now() - t0, stop: () => stopChild(child) };
 }
 
-/** The floor server (floor-server.ts), in its own process like serve, with a queue of `tasks` in `dir`. */
-export async function startFloor(p: Paths, dir: string, tasks: number): Promise<Server> {
+/** The floor server (floor-server.ts), in its own process like serve, with a queue of `tasks` in `dir` and `extraStatements` a cycle. */
+export async function startFloor(p: Paths, dir: string, tasks: number, extraStatements = 0): Promise<Server> {
   const t0 = now();
-  const child = track(spawn(process.execPath, [p.self, 'floor-server', dir, String(tasks)], { cwd: p.root, stdio: ['ignore', 'pipe', 'inherit'] }));
+  const args = [p.self, 'floor-server', dir, String(tasks), String(extraStatements)];
+  const child = track(spawn(process.execPath, args, { cwd: p.root, stdio: ['ignore', 'pipe', 'inherit'] }));
   const m = await waitForLine(child, /serving on ([0-9.]+):(\d+)/, 60_000, 'floor server');
   return { child, pid: child.pid!, target: { host: m[1]!, port: Number(m[2]) }, bannerMs: now() - t0, stop: () => stopChild(child) };
 }

@@ -8,6 +8,7 @@ import { F3SimWorker, now, pool, randomSecret, registerF3OverHttp, registerOverH
 import { assertAlive, cpuTimeOf, memoryOf, runCli, startBaseline, startFloor, startServe } from '../lib/processes';
 import { ERR_NETWORK, ERR_TIMEOUT, Recorder, round, type Sample, summarize } from '../lib/stats';
 import { runWorkerLoops } from '../lib/worker-loop';
+import { FEATURE_STATEMENTS } from '../lib/floor-server';
 
 /** Statuses a worker treats as a failed request (the update stays queued, or the call errored). */
 function failed(s: Sample, call: string): boolean {
@@ -67,10 +68,17 @@ async function bareCycles(ctx: Ctx, farm: Farm, workers: number, warmMs: number,
  * The same farm and generator against the floor server (lib/floor-server.ts): the least work per
  * task that keeps serve's promises. Cycles per second and its CPU per cycle (main thread / all).
  */
-async function floorCycles(ctx: Ctx, farm: Farm, workers: number, warmMs: number, measureMs: number): Promise<{ cyclesPerS: number; mainMs: number; allMs: number }> {
+async function floorCycles(
+  ctx: Ctx,
+  farm: Farm,
+  workers: number,
+  warmMs: number,
+  measureMs: number,
+  extraStatements = 0,
+): Promise<{ cyclesPerS: number; mainMs: number; allMs: number }> {
   const dir = dataDir(ctx, `floor-${farm}`);
   // Enough for the window at any rate seen here; a queue that runs dry is queued again.
-  const server = await startFloor(ctx.paths, dir, 50_000);
+  const server = await startFloor(ctx.paths, dir, 50_000, extraStatements);
   const sims = Array.from({ length: workers }, (_, i) => {
     const ident = { id: (i + 1).toString(16).padStart(24, '0'), secret: randomSecret(), nickname: `floor-${i}`, platform: 'linux' };
     return farm === 'v3' || (farm === 'mixed' && i % 2 === 1)
@@ -185,6 +193,8 @@ async function runDispatch(ctx: Ctx, farm: Farm): Promise<void> {
     const bareRate = (bareBefore + bareAfter) / 2;
     ctx.log(`${S}: the floor server (the least work that keeps serve's promises) with the same farm`);
     const floor = await floorCycles(ctx, farm, z.dispatchWorkers, bareWarm, bareMeasure);
+    ctx.log(`${S}: the floor server with ${FEATURE_STATEMENTS} simple statements a cycle more, as many as serve's features run`);
+    const floorPlus = await floorCycles(ctx, farm, z.dispatchWorkers, bareWarm, bareMeasure, FEATURE_STATEMENTS);
 
     // --- figures ---------------------------------------------------------------------------------
     const inWindow = (r: Recorder) => summarize(r.slice(warmEnd, windowEnd));
@@ -205,6 +215,7 @@ async function runDispatch(ctx: Ctx, farm: Farm): Promise<void> {
     r.add(S, 'floor server cycles per second (the least work per task that keeps the promises)', floor.cyclesPerS, 'cycles/s');
     r.add(S, 'floor / bare server cycles per second', Math.round((floor.cyclesPerS / bareRate) * 1000) / 10, '%');
     r.add(S, 'serve / floor server cycles per second', Math.round((cyclesPerS / floor.cyclesPerS) * 1000) / 10, '%');
+    r.add(S, `floor server + ${FEATURE_STATEMENTS} simple statements a cycle / bare server cycles per second`, Math.round((floorPlus.cyclesPerS / bareRate) * 1000) / 10, '%');
     r.add(S, 'POST /task p50', task.p50, 'ms');
     r.add(S, 'POST /task p99', task.p99, 'ms', '≤ 20 ms', task.p99 <= 20);
     r.add(S, 'update active p50 / p99', `${active.p50} / ${active.p99}`, 'ms');
@@ -270,6 +281,11 @@ async function runDispatch(ctx: Ctx, farm: Farm): Promise<void> {
       cyclesPerS: round(cyclesPerS),
       bareCyclesPerS: { before: round(bareBefore), after: round(bareAfter) },
       floor: { cyclesPerS: round(floor.cyclesPerS), cpuPerCycleMs: { main: round(floor.mainMs, 3), all: round(floor.allMs, 3) } },
+      floorWithFeatureStatements: {
+        statements: FEATURE_STATEMENTS,
+        cyclesPerS: round(floorPlus.cyclesPerS),
+        cpuPerCycleMs: { main: round(floorPlus.mainMs, 3), all: round(floorPlus.allMs, 3) },
+      },
       serveCpuPerCycleMs: round(cpuPerCycleMs, 3),
       serveMainThreadCpuPerCycleMs: round(mainPerCycleMs, 3),
       task,
