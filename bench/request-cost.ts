@@ -120,7 +120,7 @@ async function serveSide(): Promise<void> {
     });
   });
   await client.terminate();
-  await m.taskLogs.idle().catch(() => undefined);
+  await m.taskLogs.close().catch(() => undefined);
   server.closeAllConnections();
   server.close();
   db.close();

@@ -210,7 +210,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
       manager.timers.stop();
       stopSsdp?.();
       const { forced } = await drain(server, opts.drain);
-      await manager.taskLogs.idle();
+      await manager.taskLogs.close();
       openDb.close();
       // A database that went away is not recorded as cleanly stopped: the next start checks.
       if (!fault) recordCleanStop(dataDir);

@@ -46,7 +46,7 @@ export function testManager(opts: { config?: Partial<ManagerConfig>; dataDir?: s
   const manager = new Manager({ db, dataDir, clock, config, logger: opts.logger });
   onCleanup(async () => {
     // Log writes still under way would make the data directory again after it was removed.
-    await manager.taskLogs.idle().catch(() => undefined);
+    await manager.taskLogs.close().catch(() => undefined);
     db.close();
   });
   return { manager, db, dataDir, clock, config };

@@ -130,8 +130,14 @@ describe.skipIf(skip)('the single executable', () => {
       const task = await http(`${url}/task`, 'POST', undefined, auth);
       expect(task.status, task.text).toBe(200);
       expect(task.json.job).toBe(jobId);
+      const logged = await http(`${url}/tasks/${task.json._id}/update`, 'POST', { log: 'rendering frame 1' }, auth);
+      expect(logged.status, logged.text).toBe(204);
       const done = await http(`${url}/tasks/${task.json._id}/update`, 'POST', { task_status: 'completed' }, auth);
       expect(done.status, done.text).toBe(204);
+      // The task log, written by the executable's log thread (started from code, there being no file).
+      const log = run(['task-log', task.json._id, '--data-dir', data]);
+      expect(log.status, log.stderr).toBe(0);
+      expect(log.stdout).toMatch(/^\S+: Manager assigned task [0-9a-f]{24} to worker exe-test-worker \([0-9a-f]{24}\)\nrendering frame 1\n$/);
 
       const workers = run(['list-workers', '--json', '--data-dir', data]);
       expect(workers.status, workers.stderr).toBe(0);

@@ -1,11 +1,10 @@
 // Task logs on disk: <data-dir>/task-logs/job-<4 hex>/<job id>/task-<task id>.txt, rotated to
 // .txt.1, .txt.2, … each time a task is assigned anew.
-import { close as fsClose, mkdir as fsMkdir, open as fsOpen, readSync, rmSync, write as fsWrite } from 'node:fs';
-import { access, rename } from 'node:fs/promises';
+import { readSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { storageProblem, UnavailableError } from '../support/errors';
 import { isId } from '../support/ids';
-import { PRIVATE_DIR, PRIVATE_FILE } from '../support/file-modes';
+import { LogWriter } from './log-writer';
 import { logRuns } from './task-log-runs';
 
 export class TaskLogs {
@@ -27,11 +26,13 @@ export class TaskLogs {
 
   /** Writes still under way per log file; each file's writes happen in the order they were asked. */
   private readonly pending = new Map<string, Promise<void>>();
+  /** Where the files are written, off the event loop (log-writer.ts). */
+  private readonly writer = new LogWriter();
 
   /**
    * Appends text (adding a final newline) without blocking the event loop: creating a task's log
-   * file is the most expensive single step of handing out a task, and here it runs on libuv's
-   * thread pool. The promise resolves once the text is on disk and rejects with an
+   * file is the most expensive single step of handing out a task, and here it runs on the log
+   * writer's thread. The promise resolves once the text is on disk and rejects with an
    * UnavailableError when it could not be written (disk full, no file handles left …), so that
    * whoever acknowledges the text can refuse instead: a worker keeps what was not acknowledged.
    */
@@ -39,9 +40,8 @@ export class TaskLogs {
     if (text === '') return Promise.resolve();
     const file = this.file(jobId, taskId);
     const data = text.endsWith('\n') ? text : text + '\n';
-    return this.enqueue(file, () => appendRaw(file, data)).catch((err: unknown) => {
-      const problem = storageProblem(err) ?? (err instanceof Error ? err.message : String(err));
-      throw new UnavailableError(`the task log could not be written: ${problem}; nothing was changed, try again later`);
+    return this.enqueue(file, () => this.writer.run({ op: 'append', file, data })).catch((err: unknown) => {
+      throw unwritten(err);
     });
   }
 
@@ -53,7 +53,7 @@ export class TaskLogs {
     if (text === '') return Promise.resolve();
     const file = this.file(jobId, taskId);
     const data = text.endsWith('\n') ? text : text + '\n';
-    return this.enqueue(file, () => appendRaw(file, data)).catch((err: unknown) => {
+    return this.enqueue(file, () => this.writer.run({ op: 'append', file, data })).catch((err: unknown) => {
       this.onError(file, err);
     });
   }
@@ -74,46 +74,36 @@ export class TaskLogs {
         .find((r) => r.worker?.endsWith(`(${workerId})`));
       if (!run) return;
       found = true;
-      if (text !== '') await appendRaw(run.file, data);
+      if (text !== '') await this.writer.run({ op: 'append', file: run.file, data });
     }).then(
       () => found,
       (err: unknown) => {
-        const problem = storageProblem(err) ?? (err instanceof Error ? err.message : String(err));
-        throw new UnavailableError(`the task log could not be written: ${problem}; nothing was changed, try again later`);
+        throw unwritten(err);
       },
     );
   }
 
   /**
    * Moves the current log aside (.txt → .txt.1, .1 → .2, …) so the next run starts a fresh file.
-   * It happens on the thread pool in the file's queue: after the writes of the run being moved
-   * aside, before any write of the next run. (Even looking for the file on the main thread makes
-   * it wait for the thread pool's file creations in the same directory.)
+   * It happens on the log writer's thread in the file's queue: after the writes of the run being
+   * moved aside, before any write of the next run. (Even looking for the file on the main thread
+   * makes it wait for file creations in the same directory.)
    */
   rotate(jobId: string, taskId: string): Promise<void> {
     const file = this.file(jobId, taskId);
-    return this.enqueue(file, () => rotateFile(file)).catch((err: unknown) => {
+    return this.enqueue(file, () => this.writer.run({ op: 'rotate', file })).catch((err: unknown) => {
       this.onError(file, err);
     });
   }
 
   /**
    * Starts a new run of the task's log with its first line: rotate, then append, as one step of
-   * the file's queue. The file is created exclusively first: it is new for nearly every run (a
-   * task's first), and a failed exclusive create is the look for an old run to move aside, so the
-   * usual run costs the main thread one file operation fewer (each queued to the thread pool costs
-   * it as much as the write itself; a tenth of a dispatch cycle went to them). Failures go to onError.
+   * the file's queue (see log-writer.ts). Failures go to onError.
    */
   startRun(jobId: string, taskId: string, text: string): Promise<void> {
     const file = this.file(jobId, taskId);
     const data = text.endsWith('\n') ? text : text + '\n';
-    return this.enqueue(file, () =>
-      writeRaw(file, data, 'wx').catch(async (err: unknown) => {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        await rotateFile(file);
-        await appendRaw(file, data);
-      }),
-    ).catch((err: unknown) => {
+    return this.enqueue(file, () => this.writer.run({ op: 'start-run', file, data })).catch((err: unknown) => {
       this.onError(file, err);
     });
   }
@@ -132,6 +122,12 @@ export class TaskLogs {
   /** Resolves once every write asked for so far has finished (or failed). */
   async idle(): Promise<void> {
     while (this.pending.size > 0) await Promise.all([...this.pending.values()]);
+  }
+
+  /** Waits for every write asked for so far, then stops the log writer's thread (a stopping manager). */
+  async close(): Promise<void> {
+    await this.idle();
+    await this.writer.close();
   }
 
   /**
@@ -158,45 +154,9 @@ export class TaskLogs {
   }
 }
 
-async function rotateFile(file: string): Promise<void> {
-  if (!(await exists(file))) return;
-  let n = 1;
-  while (await exists(`${file}.${n}`)) n++;
-  for (let i = n; i > 1; i--) await rename(`${file}.${i - 1}`, `${file}.${i}`);
-  await rename(file, `${file}.1`);
-}
-
-function exists(file: string): Promise<boolean> {
-  return access(file).then(
-    () => true,
-    () => false,
-  );
-}
-
-/**
- * Appends data to file on libuv's thread pool with plain open/write/close callbacks (about half
- * the main thread's cost of fs/promises' appendFile), making the job's directory on first use.
- */
-function appendRaw(file: string, data: string): Promise<void> {
-  return writeRaw(file, data, 'a');
-}
-
-/** appendRaw with the open flags given ('wx': only into a file it creates). */
-function writeRaw(file: string, data: string, flags: 'a' | 'wx'): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const write = (fd: number) =>
-      fsWrite(fd, data, null, 'utf8', (err) => {
-        fsClose(fd, (closeErr) => (err || closeErr ? reject(err ?? closeErr) : resolve()));
-      });
-    fsOpen(file, flags, PRIVATE_FILE, (err, fd) => {
-      if (!err) return write(fd);
-      if (err.code !== 'ENOENT') return reject(err);
-      fsMkdir(path.dirname(file), { recursive: true, mode: PRIVATE_DIR }, (mkErr) => {
-        if (mkErr) return reject(mkErr);
-        fsOpen(file, flags, PRIVATE_FILE, (err2, fd2) => (err2 ? reject(err2) : write(fd2)));
-      });
-    });
-  });
+function unwritten(err: unknown): UnavailableError {
+  const problem = storageProblem(err) ?? (err instanceof Error ? err.message : String(err));
+  return new UnavailableError(`the task log could not be written: ${problem}; nothing was changed, try again later`);
 }
 
 export function tailOf(fd: number, size: number, lines: number): string {

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openTaskLog } from '../../../src/core/protocol/task-log-reads';
+import { LogWriter } from '../../../src/core/protocol/log-writer';
 import { TaskLogs } from '../../../src/core/protocol/task-logs';
 import { tempDir, testManager } from '../../helpers/env';
 import { addWorker, mustClaim, report, submitCustom } from '../../helpers/domain';
@@ -160,6 +161,30 @@ describe('TaskLogs', () => {
     await l.idle();
     await new Promise((resolve) => setImmediate(resolve));
     expect(existsSync(l.dir(JOB))).toBe(false);
+  });
+});
+
+describe('the log writer thread', () => {
+  it('fails the writes of a thread that died, and starts another for the next ones', async () => {
+    const w = new LogWriter();
+    const file = path.join(tempDir(), 'a', 'log.txt');
+    await w.run({ op: 'append', file, data: 'one\n' });
+    const thread = (w as unknown as { thread: { terminate(): Promise<number> } }).thread;
+    const lost = w.run({ op: 'append', file, data: 'lost\n' });
+    // Killed with this turn's batch on its way to it.
+    await thread.terminate();
+    await expect(lost).rejects.toThrow(/the task-log thread stopped/);
+    await w.run({ op: 'append', file, data: 'two\n' });
+    expect(readFileSync(file, 'utf8')).toBe('one\ntwo\n');
+    await w.close();
+  });
+
+  it('keeps each error code, so that a full disk reads as one', async () => {
+    const w = new LogWriter();
+    const dir = path.join(tempDir(), 'taken');
+    writeFileSync(dir, '');
+    await expect(w.run({ op: 'append', file: path.join(dir, 'log.txt'), data: 'x\n' })).rejects.toMatchObject({ code: 'ENOTDIR' });
+    await w.close();
   });
 });
 
