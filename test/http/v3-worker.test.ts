@@ -84,6 +84,10 @@ describe('/api/v3/worker: a Flamenco 3 worker', { timeout: 30_000 }, () => {
     expect(no.json).toEqual({ mayKeepRunning: false, reason: expect.stringContaining('cancel-requested'), statusChangeRequested: false });
     expect(taskRec(s, ids.a!).status).toBe('canceled');
     expect(s.manager.repos.jobs.get(jobId)!.status).toBe('canceled');
+    // The run's log says how it ended: the worker writes nothing more.
+    expect((await readLog(s, jobId, ids.a!)).trimEnd().split('\n').at(-1)).toMatch(
+      /Manager took this run away from worker .*: the task was canceled; the worker was told to stop$/,
+    );
     // A late update of the killed task: refused, the task stays canceled.
     expect((await w.call('POST', `/task/${ids.a}`, { log: 'pid=1 > killed' })).status).toBe(409);
     expect(taskRec(s, ids.a!).status).toBe('canceled');

@@ -15,6 +15,7 @@ import { renderedFrames, renderProgress } from '../jobs/progress';
 import { logRuns } from './task-log-runs';
 import type { TaskLogs } from './task-logs';
 import { identifier } from '../names';
+import { logTakenAway } from '../lifecycle/run-ends';
 import { v3StepCount } from '../jobs/dialects';
 import { WindowCounter } from './login-limits';
 import { OUTPUT_REPORTS_INTERVAL_MS } from '../support/limits';
@@ -289,6 +290,8 @@ export class TaskReports {
         this.log.debug('task returned', { task: t.id, worker: worker.id });
       } else if (t.status === 'cancel-requested') {
         this.state.setTaskStatus(t, 'canceled', { activity: 'canceled' });
+        // A Flamenco 3 worker told to stop sends nothing more: the run's log says how it ended.
+        logTakenAway(this.taskLogs, this.clock, t, identifier(worker), 'the task was canceled; the worker was told to stop');
       }
     });
   }
