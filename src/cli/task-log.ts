@@ -63,6 +63,8 @@ async function printRuns(c: FarmClient, t: TaskView, run: number | undefined, al
     printJson({ task: t.id, job: t.job, status: t.status, runs: chosen.map((r, i) => ({ run: r.run, worker: worker(r.run), log: texts[i] })) });
     return;
   }
+  // Said on stderr, so that the output stays the log (empty): nothing ran yet.
+  if (runs.length === 0 && run === undefined) io.err(`task ${t.id} has not run yet (it is ${t.status}): no log\n`);
   chosen.forEach((r, i) => {
     if (allRuns) io.out(`--- run ${r.run} of ${runs.length}, worker ${worker(r.run) ?? 'unknown'} ---\n`);
     else if (run !== undefined) io.err(`run ${r.run} of ${runs.length}, worker ${worker(r.run) ?? 'unknown'}\n`);

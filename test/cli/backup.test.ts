@@ -128,9 +128,11 @@ describe('task-log of a task whose log file is gone', () => {
     );
     expect((await runCli(['task-log', task, '--follow', '--data-dir', lost])).code).toBe(3);
     expect((await runCli(['task-log', task, '--json', '--data-dir', lost])).code).toBe(3);
-    // The other task never ran: no log, and nothing to complain about.
+    // The other task never ran: no log, nothing to complain about, and a word on stderr saying so.
     const queued = await runCli(['task-log', 'shot 7/render-11-20', '--data-dir', lost]);
-    expect(queued).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect(queued).toMatchObject({ code: 0, stdout: '' });
+    expect(queued.stderr).toMatch(/^task [0-9a-f]{24} has not run yet \(it is queued\): no log\n$/);
+    expect((await runCli(['task-log', 'shot 7/render-11-20', '--all-runs', '--data-dir', lost])).stderr).toBe(queued.stderr);
     // Remote: the same line.
     const serve = await startServe(['--data-dir', lost]);
     try {

@@ -170,8 +170,10 @@ describe('task-log', { timeout: 60_000 }, () => {
     expect(ok(await runCli(['task-log', task, '--tail', '2', ...dd(tm)]))).toBe('line two\nline three\n');
     expect(ok(await runCli(['task-log', task, '--tail', '0', ...dd(tm)]))).toBe('');
     expect(ok(await runCli(['task-log', task, '--tail', '50', ...dd(tm)]))).toBe(log);
-    // A task that never ran has no log yet.
-    expect(ok(await runCli(['task-log', b, ...dd(tm)]))).toBe('');
+    // A task that never ran has no log yet, which stderr says.
+    const none = await runCli(['task-log', b, ...dd(tm)]);
+    expect(none).toMatchObject({ code: 0, stdout: '' });
+    expect(none.stderr).toMatch(/^task [0-9a-f]{24} has not run yet \(it is queued\): no log\n$/);
   });
 
   it('refuses a bad --tail (2) and an unknown task (3)', async () => {
