@@ -94,8 +94,11 @@ describe.runIf(run)('the dashboard in Chromium', { timeout: 60_000 }, () => {
     const page = await open(`${s.url}/#/jobs`);
     await page.waitFor(`document.body.innerText.includes('show 1 finished job')`, 'the finished job hidden');
     expect(await page.eval<string>('document.body.innerText')).toContain('No unfinished jobs: every job has completed or been canceled.');
+    expect(await page.eval<string>(`document.querySelector('select[name=status]').options[0].text`)).toBe('every status but completed and canceled');
     await page.eval(`[...document.querySelectorAll('button.link')].find((b) => b.textContent === 'show 1 finished job').click()`);
     await page.waitFor(`${text('table.jobs a.job-name')} === 'done and dusted'`, 'the finished job shown');
+    // The status filter's first choice says what the list holds: finished jobs only once asked for.
+    expect(await page.eval<string>(`document.querySelector('select[name=status]').options[0].text`)).toBe('every status');
     // A status filter with no job in it still says nothing matches.
     await page.eval(`(() => { const f = document.querySelector('select[name=status]'); f.value = 'failed'; f.dispatchEvent(new Event('change')); })()`);
     await page.waitFor(`document.body.innerText.includes('No job matches.')`, 'no failed job');

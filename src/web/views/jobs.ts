@@ -33,6 +33,7 @@ export function countsText(tasks: Record<string, number>): HTMLElement {
 /** Shown only on request: done with and no longer interesting. */
 const FINISHED = ['completed', 'canceled'];
 const PAGE = 50;
+const UNFINISHED_LABEL = 'every status but completed and canceled';
 
 /** Why the list is empty: "every status" with only finished jobs is not "nothing matches". */
 function emptyText(jobs: number, hiddenFinished: number): string {
@@ -61,12 +62,14 @@ export function jobsView(): View {
         },
       },
     },
-    h('option', { value: '' }, 'every status'),
+    h('option', { value: '' }, UNFINISHED_LABEL),
     JOB_STATUSES.map((s) => h('option', { value: s }, s)),
   );
   const el = h('div', {}, h('h2', {}, 'Jobs'), h('div', { class: 'controls' }, h('label', {}, 'Status ', filter)), list);
 
   function draw(): void {
+    // The first choice says what it shows: finished jobs only once asked for.
+    filter.options[0]!.text = showFinished ? 'every status' : UNFINISHED_LABEL;
     const matching = jobs.filter((j) => (status ? j.status === status : true));
     const finished = status ? 0 : matching.filter((j) => FINISHED.includes(j.status)).length;
     const shown = status || showFinished ? matching : matching.filter((j) => !FINISHED.includes(j.status));
