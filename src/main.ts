@@ -56,7 +56,7 @@ function isFsError(err: unknown): err is NodeJS.ErrnoException {
 
 export function buildProgram(): Command {
   const program = new Command('flamenco-mgr')
-    .description('A render-farm manager for Flamenco Worker 2.x, in one executable')
+    .description('A render-farm manager for Flamenco Worker 2.5 and Flamenco 3 Workers, in one executable')
     .version(`flamenco-mgr ${VERSION} (commit ${COMMIT})`, '-V, --version')
     .showHelpAfterError('(add --help for usage)')
     .addHelpText('after', GLOBAL_HELP)
