@@ -77,7 +77,7 @@ describe('task-log runs', { timeout: 30_000 }, () => {
     await tm.manager.taskLogs.idle();
     expect(await runJson(['requeue', '--job', 'shot', '--data-dir', tm.dataDir])).toEqual({ requeued: 1 });
     const file = tm.manager.taskLogs.file(t.job_id, t.id);
-    // The CLI's write finishes on the thread pool after the command returned.
+    // The CLI's write may finish on the task-log thread after the command printed its answer.
     await waitFor(() => readFileSync(file, 'utf8').includes('requeued by an admin'), 5000, 'the requeue line');
     expect(readFileSync(file, 'utf8')).toMatch(new RegExp(`took this run away from worker node-9 \\(${w}\\): requeued by an admin\\n$`));
   });

@@ -1,6 +1,5 @@
 // Bounds on what strangers can make secret verification cost. A worker's first request after a
-// restart of serve needs one scrypt verification (≈ 5 ms on libuv's thread pool, which task-log
-// writes share); later ones hit the in-memory cache and cost one SHA-256. Wrong secrets always
+// restart of serve needs one scrypt verification (≈ 5 ms on libuv's thread pool); later ones hit the in-memory cache and cost one SHA-256. Wrong secrets always
 // miss that cache, so without bounds 400 connections sending wrong secrets kept the whole thread
 // pool busy and pushed a real worker's update past its 3 s timeout.
 //

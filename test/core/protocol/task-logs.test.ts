@@ -109,7 +109,7 @@ describe('TaskLogs', () => {
     const l = logs();
     void l.append(JOB, TASK, 'first');
     void l.append(JOB, TASK, 'second');
-    expect(existsSync(l.file(JOB, TASK))).toBe(false); // on the thread pool, not yet written
+    expect(existsSync(l.file(JOB, TASK))).toBe(false); // on the task-log thread, not yet written
     await l.flushed(JOB, TASK);
     expect(readFileSync(l.file(JOB, TASK), 'utf8')).toBe('first\nsecond\n');
     await l.flushed(JOB, TASK); // nothing under way: resolves at once
