@@ -109,6 +109,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     const checked = checkIntegrity(db, dataDir);
     log.debug(checked ? 'database integrity checked' : 'database unchanged since the last clean stop; integrity check skipped');
     manager = new Manager({ db, dataDir, config: loaded.config, logger: log, clock: opts.clock });
+    if (checked) sayWhatRuns(manager, log);
     const token = adminTokenSource(dataDir);
     recordEffectiveConfig(dataDir, loaded);
     server = createManagerServer(manager, token);
@@ -251,4 +252,19 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     close: (signal = 'close') => stop(signal),
     stopped,
   };
+}
+
+/**
+ * After a start that did not follow a clean stop (a kill, a crash, a copy or a restore), what an
+ * admin wants to know first: the database was checked, and the work that was under way is still
+ * its workers', who report on it when they reach this manager, or it is requeued when they time out.
+ */
+function sayWhatRuns(manager: Manager, log: Logger): void {
+  let running = 0;
+  for (const c of manager.repos.taskCounts.all()) if (c.status === 'active' || c.status === 'cancel-requested') running += c.n;
+  if (running === 0) return;
+  log.info('started after a stop that was not clean (killed, crashed, copied or restored): the database was checked and is sound', {
+    running_tasks: running,
+    note: `they stay their workers'; a worker that does not report within worker_timeout (${Math.round(manager.config.worker_timeout_ms / 1000)} s) has its task requeued`,
+  });
 }

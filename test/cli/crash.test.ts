@@ -77,6 +77,8 @@ describe('serve killed with SIGKILL while a Flamenco 3 worker runs a task', () =
     // Sent again (the worker could not see the first answer): refused, nothing changes.
     expect((await call('POST', `/task/${t.uuid}`, { activity: 'Completed', taskStatus: 'completed' })).status).toBe(409);
     await again.stop();
+    // The restart said what it found: a database checked after an unclean stop, one task under way.
+    expect(again.stderr()).toMatch(/started after a stop that was not clean .* running_tasks=1 /);
 
     const db = openDatabase(dir);
     try {
