@@ -93,3 +93,12 @@ it('the job types point users to docs pages that exist, not to the README, which
   expect(named.length).toBeGreaterThan(0);
   for (const doc of named) expect(existsSync(path.join(ROOT, doc)), doc).toBe(true);
 });
+
+it('has a performance section of at most 40 lines that quotes the medians of --repeat 3, the depth in bench/README.md', () => {
+  const section = README.slice(README.indexOf('## Performance'), README.indexOf('## ', README.indexOf('## Performance') + 3));
+  expect(section).not.toBe('');
+  expect(section.trimEnd().split('\n').length).toBeLessThanOrEqual(40);
+  expect(section).toContain('--repeat 3');
+  expect(section).toContain('[bench/README.md](bench/README.md)');
+  expect(section).toMatch(/serve ÷ bare server/);
+});
