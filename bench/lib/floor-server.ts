@@ -9,10 +9,10 @@
 // what its features cost; what this costs is the price of the promises on this machine.
 import { close, mkdirSync, open, write } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type net from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { nativeBinding } from '../../src/db/native';
+import { listenForBench } from './processes';
 
 /** Task types of the floor's queue: every simulated worker takes all of them. */
 const TYPES = ['blender-render', 'blender', 'video-encoding', 'file-management'];
@@ -191,13 +191,5 @@ export function runFloorServer(dir: string, tasks: number, extraStatements = 0):
       send(res, 204);
     });
   });
-  server.listen(0, '127.0.0.1', () => {
-    const { port } = server.address() as net.AddressInfo;
-    process.stdout.write(`floor serving on 127.0.0.1:${port}\n`);
-  });
-  // Never outlive the bench that started it.
-  const t = setTimeout(() => process.exit(0), 30 * 60_000);
-  t.unref();
-  process.on('SIGTERM', () => process.exit(0));
-  process.on('disconnect', () => process.exit(0));
+  listenForBench(server, 'floor');
 }

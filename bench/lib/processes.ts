@@ -233,11 +233,18 @@ export function runBaselineServer(): void {
       res.end();
     });
   });
+  listenForBench(server, 'baseline');
+}
+
+/**
+ * A server process of the bench's own (the baseline, the floor): listens on a loopback port, says
+ * which in the banner the bench waits for, and never outlives the bench that started it.
+ */
+export function listenForBench(server: http.Server, name: string): void {
   server.listen(0, '127.0.0.1', () => {
     const { port } = server.address() as net.AddressInfo;
-    process.stdout.write(`baseline serving on 127.0.0.1:${port}\n`);
+    process.stdout.write(`${name} serving on 127.0.0.1:${port}\n`);
   });
-  // Never outlive the bench that started it.
   const t = setTimeout(() => process.exit(0), 30 * 60_000);
   t.unref();
   process.on('SIGTERM', () => process.exit(0));
