@@ -119,7 +119,7 @@ export class Manager {
     this.jobActions = new JobActions(this.repos, this.state, this.taskLogs, this.log);
     this.readModels = new ReadModels(this.repos, this.clock, this.stuck, {
       // serve's own record of a worker's requests is exact; the database's last_seen lags.
-      heard: (w) => ({ at: this.workers.lastHeard(w), lagMs: this.workers.heardHere(w) ? 0 : SEEN_WRITE_INTERVAL_MS }),
+      heard: (w) => ({ at: this.workers.lastHeard(w), lagMs: this.workers.heardHere(w) ? 0 : SEEN_WRITE_INTERVAL_MS, usualMs: this.workers.usualGap(w) }),
       logRunCount: (job, task) => logRuns(this.taskLogs, job, task).length,
       offeredActions: allowedJobActions,
     });

@@ -25,7 +25,7 @@ export function softwareVersion(software: string): string {
 }
 
 /** When a worker was last heard from, and how far that may lag behind its last request (support/silence.ts). */
-export type Heard = (w: WorkerRecord) => { at: number; lagMs: number };
+export type Heard = (w: WorkerRecord) => { at: number; lagMs: number; usualMs: number };
 
 /**
  * What the read models take from the rest of the manager, handed in by it: they import neither
@@ -44,7 +44,7 @@ export function workerView(repos: Repos, w: WorkerRecord, now: number, heard: He
   const task = w.current_task ? repos.tasks.label(w.current_task) : undefined;
   const jobName = task ? repos.jobs.name(task.job_id) : undefined;
   const h = heard(w);
-  const silence = silenceOf(w, h.at, now, h.lagMs);
+  const silence = silenceOf(w, h.at, now, h.lagMs, h.usualMs);
   return {
     id: w.id,
     nickname: w.nickname,
@@ -290,7 +290,7 @@ export class ReadModels {
       if (w.status === 'timeout') why = `timed out: not heard from since ${since}`;
       else if (w.status === 'error') why = `in error since ${since}`;
       else {
-        const s = silenceOf(w, h.at, now, h.lagMs);
+        const s = silenceOf(w, h.at, now, h.lagMs, h.usualMs);
         if (s)
           why = `silent for ${Math.round(s.silent_ms / 1000)} s (it asks every ${s.poll_ms / 1000} s when ${w.status === 'asleep' ? 'asleep' : w.current_task ? 'running a task' : 'idle'}): killed or cut off?`;
       }

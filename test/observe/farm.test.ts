@@ -37,6 +37,25 @@ describe('GET /api/farm', () => {
 });
 
 describe('GET /api/farm: what needs attention, by name', () => {
+  it('allows a worker that asks less often than its generation does by default its own pace before calling it silent', async () => {
+    const s = await testServer({ config: { worker_timeout_ms: 300_000 } });
+    submitJob(s, [{ name: 'long' }], { name: 'shot 11' });
+    // A Worker 2.5 configured with may_i_run_interval_seconds = 30 (the default is 5).
+    const w = await registerWorker(s.url, { nickname: 'node-slow', types: ['sleep'] });
+    const t = await claim(w);
+    for (let i = 0; i < 3; i++) {
+      s.clock.advance(30_000);
+      await w.call('GET', `/may-i-run/${t._id}`);
+    }
+    const attention = async () => (await request(s.url, 'GET', '/api/farm')).json.attention;
+    s.clock.advance(45_000);
+    expect((await attention()).workers).toEqual([]);
+    s.clock.advance(16_000);
+    expect((await attention()).workers).toEqual([
+      { id: w.id, nickname: 'node-slow', status: 'awake', last_seen: expect.any(String), why: 'silent for 61 s (it asks every 30 s when running a task): killed or cut off?' },
+    ]);
+  });
+
   it('names failed jobs with their first failure, running jobs with progress and estimate, and silent, timed-out and erring workers', async () => {
     const s = await testServer({ config: { job_fail_share: 0.3, task_fail_after_softfail_count: 1, worker_timeout_ms: 60_000 } });
     const running = submitJob(s, [{ name: 'r1' }, { name: 'r2' }, { name: 'r3' }], { name: 'shot 10' });

@@ -15,6 +15,7 @@ import { logTakenAway } from '../lifecycle/run-ends';
 import type { TaskLogs } from './task-logs';
 import { limitKey } from '../support/networks';
 import { isOneOf, REQUESTABLE_STATUSES, type RequestableStatus, WORKER_STATUSES } from '../support/statuses';
+import { Cadences } from '../support/silence';
 import { identifier } from '../names';
 
 /**
@@ -108,6 +109,8 @@ export class WorkerService {
   private readonly verifying = new Map<string, Promise<boolean | LoginRefusal>>();
   /** When this process last heard from each worker (the database's last_seen may lag behind). */
   private readonly heard = new Map<string, number>();
+  /** How often each worker speaks, from the gaps between the requests this process heard. */
+  private readonly cadences = new Cadences();
   /**
    * Per worker that authenticated, its record and the database's change mark when it was read
    * outside any transaction. While the mark is the same the row is too (any write of this
@@ -240,6 +243,11 @@ export class WorkerService {
     return Math.max(w.last_seen, this.heard.get(w.id) ?? 0);
   }
 
+  /** The worker's usual gap between requests, as this process heard them; 0 while not known. */
+  usualGap(w: WorkerRecord): number {
+    return this.cadences.usual(w.id);
+  }
+
   /** Whether this process heard the worker itself (lastHeard is then exact, not last_seen's lagging copy). */
   heardHere(w: WorkerRecord): boolean {
     return this.heard.has(w.id);
@@ -251,6 +259,8 @@ export class WorkerService {
    */
   seen(w: WorkerRecord, caller: Caller, { wake = false } = {}): void {
     const now = this.clock.now();
+    const before = this.heard.get(w.id);
+    if (before !== undefined) this.cadences.add(w.id, now - before);
     this.heard.set(w.id, now);
     const status = wake && w.status !== 'awake' && w.status !== 'testing' ? 'awake' : w.status;
     if (status === w.status && caller.address === w.address && caller.software === w.software && now - w.last_seen < SEEN_WRITE_INTERVAL_MS) {
@@ -383,6 +393,7 @@ export class WorkerService {
     });
     this.verified.forget(w.id);
     this.heard.delete(w.id);
+    this.cadences.forget(w.id);
     this.log.info('worker forgotten', { worker: w.id, nickname: w.nickname, requeued });
     return requeued;
   }
