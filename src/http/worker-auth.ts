@@ -59,8 +59,15 @@ export function workerAuth(m: Manager, malformedId: () => Error): WorkerAuth {
         authenticated.set(req, known);
         return;
       }
-      return m.workers.authenticate(id, secret, callerOf(req).address).then((login) => {
-        if ('refused' in login) throw new LoginRefused(login);
+      const address = callerOf(req).address;
+      return m.workers.authenticate(id, secret, address).then((login) => {
+        if ('refused' in login) {
+          // A forgotten worker (or another manager's) keeps calling with its old credentials: an
+          // admin sees it in the log, a line per address a minute at most.
+          const why = login.refused === 'unknown' ? 'no such worker here, or a wrong secret' : 'too many failed logins';
+          m.refusals.refused('worker credentials refused', address, { worker: id, why }, 'info');
+          throw new LoginRefused(login);
+        }
         authenticated.set(req, login.worker);
       });
     },

@@ -1,12 +1,14 @@
 // A worker forgotten (forget-worker, run by another process) while it runs a task: every answer
 // it gets from then on is one the real worker acts on, ending with it shut down or registered anew.
 import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/core/support/logger';
 import { registerWorker, request, testManager, testServer } from '../helpers/env';
 import { claim, expectBasicChallenge, expectError, submitJob, taskRec } from '../helpers/protocol';
 
 describe('a worker forgotten while it runs a task', { timeout: 30_000 }, () => {
   it('is told to stop and shut down, its updates are dropped, and it can register anew', async () => {
-    const s = await testServer();
+    const lines: string[] = [];
+    const s = await testServer({ logger: createLogger('info', (l) => lines.push(l)) });
     const { ids } = submitJob(s, [{ name: 'a' }]);
     const w = await registerWorker(s.url);
     const other = await registerWorker(s.url);
@@ -38,5 +40,10 @@ describe('a worker forgotten while it runs a task', { timeout: 30_000 }, () => {
     });
     expect(reg.status).toBe(200);
     expect(reg.json._id).not.toBe(w.id);
+    // The admin's log says that the old credentials were refused: one line for all those requests.
+    const refused = lines.filter((l) => l.includes('worker credentials refused'));
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toContain(`worker=${w.id}`);
+    expect(refused[0]).toContain('no such worker here, or a wrong secret');
   });
 });
