@@ -161,6 +161,24 @@ describe('/api/v3/worker: a Flamenco 3 worker', { timeout: 30_000 }, () => {
 });
 
 describe('/api/v3/worker: one queue with Worker 2.5', { timeout: 30_000 }, () => {
+  it("ends a task's log with the end the worker reported, as Worker 2.5's own last lines do", async () => {
+    const s = await testServer();
+    const w = await registerF3(s.url, { name: 'node-f3' });
+    const { jobId, ids } = submitJob(s, [{ name: 'a' }, { name: 'b' }]);
+    const a = await f3Claim(w);
+    expectNoContent(await w.call('POST', `/task/${a.uuid}`, { log: 'pid=1 > rendering' }));
+    expectNoContent(await w.call('POST', `/task/${a.uuid}`, { taskStatus: 'completed', activity: 'Completed' }));
+    const lines = (await readLog(s, jobId, a.uuid)).trimEnd().split('\n');
+    expect(lines.slice(-2)).toEqual([
+      expect.stringMatching(/Z: pid=1 > rendering$/),
+      expect.stringMatching(new RegExp(`Z: Worker node-f3 \\(${w.id}\\) reported the task completed: Completed$`)),
+    ]);
+    const b = await f3Claim(w);
+    expect(b.uuid).toBe(ids.b);
+    expectNoContent(await w.call('POST', `/task/${b.uuid}`, { taskStatus: 'failed', activity: 'exit status 1' }));
+    expect((await readLog(s, jobId, b.uuid)).trimEnd().split('\n').at(-1)).toMatch(/reported the task failed: exit status 1$/);
+  });
+
   it('hands each task out once to workers of both generations', async () => {
     const s = await testServer();
     const f3 = [await registerF3(s.url), await registerF3(s.url)];

@@ -2,7 +2,7 @@
 import type { TaskRecord } from '../../db/tasks-repo';
 import type { AtomicWrite } from '../../db/tx';
 import type { WorkerRecord } from '../../db/workers-repo';
-import type { Clock } from '../support/clock';
+import { type Clock, isoTime } from '../support/clock';
 import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../support/errors';
 import type { FailureHandler } from '../lifecycle/failures';
 import { isId } from '../support/ids';
@@ -254,6 +254,12 @@ export class TaskReports {
     }
     // A late report for a task that already ended or was handed back changes no status.
     if (task.status !== 'active' || status === 'active') return;
+    // Worker 2.5 ends a run's log with its own lines; a Flamenco 3 worker's log just stops: the
+    // manager says how it ended, so that the logs of both generations end the same way.
+    if (worker.generation === 'v3') {
+      const said = activity ? `: ${activity}` : '';
+      void this.taskLogs.append(task.job_id, task.id, `${isoTime(this.clock.now())}: Worker ${identifier(worker)} reported the task ${status}${said}`);
+    }
     if (status === 'failed') {
       this.failures.workerFailed(task, worker, activity);
     } else {
