@@ -5,12 +5,12 @@
 // read from /metrics). Counting statements costs serve some time, so the CPU figures here are a
 // little above the dispatch scenario's.
 import { type Ctx, dataDir, removeDir } from '../lib/context';
-import { ALL_TYPES, buildQueue } from '../lib/fixtures';
+import { ALL_TYPES, buildQueue, F3_ALL_TYPES } from '../lib/fixtures';
 import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
-import { pool, randomSecret, registerOverHttp, request, SimWorker, type Target, UPDATE_ACTIVE, UPDATE_COMPLETED } from '../lib/loadgen';
+import { pool, randomSecret, registerF3OverHttp, registerOverHttp, request, SimWorker, type Target, UPDATE_ACTIVE, UPDATE_COMPLETED } from '../lib/loadgen';
 import { assertAlive, type Server, startBaseline, startServe } from '../lib/processes';
-import { median, round } from '../lib/stats';
+import { median, Recorder, round } from '../lib/stats';
 
 /** Workers that poll for types no queued task has: every poll looks at four types, as in the idle scenario. */
 const ABSENT_FOUR = ['absent-a', 'absent-b', 'absent-c', 'absent-d'];
@@ -71,6 +71,8 @@ async function cpuPer(server: Server, n: number, fn: () => Promise<unknown>): Pr
 interface ScriptResult {
   perRequest: { task: number[]; active: number[]; completed: number[]; idle: number[] };
   stmtPerCycle: number;
+  /** The same for Flamenco 3 workers' cycles (started, log, step, completed); NaN unless counting. */
+  stmtPerV3Cycle: number;
   stmtPerPoll: number;
   cycle: { main: number; all: number };
   poll: { main: number; all: number };
@@ -79,7 +81,8 @@ interface ScriptResult {
 /** The script against one serve; statements are NaN unless `counting`. */
 async function runScript(ctx: Ctx, sc: Script, counting: boolean): Promise<ScriptResult> {
   const dir = dataDir(ctx, counting ? 'cost-counted' : 'cost');
-  buildQueue(dir, sc.workers * (sc.cycles + 30) + 200, 10);
+  // Room for the Flamenco 3 workers' cycles too when counting (exr-merge tasks are not theirs).
+  buildQueue(dir, (counting ? 3 : 1) * sc.workers * (sc.cycles + 30) + 200, 10);
   const server = await startServe(ctx.paths, { dataDir: dir, env: counting ? { FLAMENCO_MGR_COUNT_STATEMENTS: '1' } : {} });
   let workers: SimWorker[] = [];
   let idle: SimWorker[] = [];
@@ -155,13 +158,45 @@ async function runScript(ctx: Ctx, sc: Script, counting: boolean): Promise<Scrip
       ),
     );
     const stmtPerPoll = ((await statements(t)) - st1 - scrape) / polls;
+    const stmtPerV3Cycle = counting ? await v3Statements(t, sc, scrape) : Number.NaN;
     assertAlive(server, 'cost');
-    return { perRequest: per, stmtPerCycle, stmtPerPoll, cycle: cyc, poll };
+    return { perRequest: per, stmtPerCycle, stmtPerV3Cycle, stmtPerPoll, cycle: cyc, poll };
   } finally {
     for (const w of [...workers, ...idle]) w.close();
     metricsAgent.destroy();
     await server.stop();
     removeDir(ctx, dir);
+  }
+}
+
+/** Statements per Flamenco 3 cycle with as many Flamenco 3 workers at work as the script's (commits shared). */
+async function v3Statements(t: Target, sc: Script, scrape: number): Promise<number> {
+  const f3 = await pool(
+    Array.from({ length: sc.workers }, (_, i) => i),
+    4,
+    (i) => registerF3OverHttp(t, `cost-f3-${i}`, F3_ALL_TYPES),
+  );
+  const recs = { active: new Recorder('active'), completed: new Recorder('completed') };
+  const v3cycle = async (w: SimWorker) => {
+    const r = await w.fetchTask();
+    if (r.status !== 200 || !w.task) throw new Error(`Flamenco 3 /task answered ${r.status} where a task was expected`);
+    const c = await w.runTask(w.task, recs);
+    if (c.status !== 204) throw new Error(`Flamenco 3 update answered ${c.status}`);
+    w.task = undefined;
+  };
+  try {
+    for (const w of f3) if ((await w.signOn()).status !== 204) throw new Error('Flamenco 3 sign-on failed');
+    const cycles = Math.ceil(sc.cycles / 2);
+    await Promise.all(f3.map(async (w) => v3cycle(w)));
+    const st = await statements(t);
+    await Promise.all(
+      f3.map(async (w) => {
+        for (let i = 0; i < cycles; i++) await v3cycle(w);
+      }),
+    );
+    return ((await statements(t)) - st - scrape) / (f3.length * cycles);
+  } finally {
+    for (const w of f3) w.close();
   }
 }
 
@@ -225,6 +260,7 @@ export async function cost(ctx: Ctx): Promise<void> {
     `${med(per.task)} / ${med(per.active)} / ${med(per.completed)} / ${med(per.idle)}`,
   );
   r.add(S, `SQL statements per full cycle (${sc.workers} workers, commits shared)`, round(counted.stmtPerCycle, 1));
+  r.add(S, `SQL statements per Flamenco 3 cycle (${sc.workers} workers, commits shared)`, round(counted.stmtPerV3Cycle, 1));
   r.add(S, 'SQL statements per idle poll', round(counted.stmtPerPoll, 1));
   r.add(S, 'serve CPU per full cycle: main thread / all threads', `${round(cpu.cycle.main, 3)} / ${round(cpu.cycle.all, 3)}`, 'ms');
   r.add(S, 'serve CPU per idle poll: main thread / all threads', `${round(cpu.poll.main * 1000, 1)} / ${round(cpu.poll.all * 1000, 1)}`, 'µs');
