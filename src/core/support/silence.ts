@@ -36,8 +36,8 @@ export class Cadences {
 
   /** The worker spoke `gapMs` after its previous request. */
   add(workerId: string, gapMs: number): void {
-    let g = this.gaps.get(workerId);
-    if (!g) this.gaps.set(workerId, (g = []));
+    const g = this.gaps.get(workerId) ?? [];
+    if (g.length === 0) this.gaps.set(workerId, g);
     g.push(gapMs);
     if (g.length > GAPS_KEPT) g.shift();
   }
