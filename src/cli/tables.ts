@@ -45,7 +45,16 @@ export function workerSoftware(w: Pick<WorkerView, 'generation' | 'version'>): s
   return w.version ? `${w.version} (${w.generation})` : `- (${w.generation})`;
 }
 
-export function workersTable(workers: WorkerView[], style: Style, now: number): string {
+/**
+ * When a worker was last heard from, relative to now. Read from the database (`lagMs` > 0) a time
+ * within the lag says no more than that: serve writes last_seen only that often.
+ */
+function lastSeen(iso: string, now: number, lagMs: number): string {
+  const t = Date.parse(iso);
+  return lagMs > 0 && now - t < lagMs ? `<${Math.round(lagMs / 1000)}s ago` : relativeTime(t, now);
+}
+
+export function workersTable(workers: WorkerView[], style: Style, now: number, lastSeenLagMs = 0): string {
   const rows = workers.map((w) => [
     w.id,
     w.nickname,
@@ -54,7 +63,7 @@ export function workersTable(workers: WorkerView[], style: Style, now: number): 
     w.platform,
     w.address,
     taskLabel(w.current_job_name, w.current_task_name),
-    relativeTime(Date.parse(w.last_seen), now),
+    lastSeen(w.last_seen, now, lastSeenLagMs),
     workerSoftware(w),
     w.supported_task_types.join(','),
     w.tags.join(',') || '-',

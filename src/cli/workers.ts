@@ -20,7 +20,8 @@ export function listWorkersCommand(program: Command): void {
       await showView(opts, 'flamenco-mgr list-workers', async (c) => {
         const all = await c.workers();
         const workers = limit === undefined ? all : all.slice(0, limit);
-        const table = () => (workers.length === 0 ? 'no workers registered\n' : workersTable(workers, style, c.now()) + '\n' + omittedNote(all.length - workers.length, 'worker'));
+        const table = () =>
+          workers.length === 0 ? 'no workers registered\n' : workersTable(workers, style, c.now(), c.lastSeenLagMs) + '\n' + omittedNote(all.length - workers.length, 'worker');
         return frameOf(workers, opts.json, table);
       });
     });

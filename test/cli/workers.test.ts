@@ -59,7 +59,8 @@ describe('list-workers', { timeout: 30_000 }, () => {
     const ra = rows.find((x) => x.ID === a.id)!;
     const rb = rows.find((x) => x.ID === b.id)!;
     expect(ra).toMatchObject({ NICKNAME: 'render-01', STATUS: 'starting', REQUESTED: '-', PLATFORM: 'linux', ADDRESS: '127.0.0.1', TASK: '-', 'TASK TYPES': 'blender,ffmpeg' });
-    expect(ra['LAST SEEN']).toMatch(/^\d+s ago$/);
+    // Read from the database, which serve updates every 15 s at most: not more exact than that.
+    expect(ra['LAST SEEN']).toBe('<15s ago');
     expect(ra.WORKER).toBe('2.5 (v2)');
     expect(rb).toMatchObject({ NICKNAME: 'a-much-longer-nickname', STATUS: '(registered)', PLATFORM: 'windows' });
   });

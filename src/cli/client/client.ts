@@ -24,6 +24,11 @@ export interface RunInfo {
 export interface FarmClient {
   /** The time the views are relative to ("5s ago"). */
   now(): number;
+  /**
+   * How far a worker's last_seen may lag behind its last request: 0 when serve answers (it knows
+   * to the request); on the database, the interval at which serve writes last_seen.
+   */
+  readonly lastSeenLagMs: number;
   close(): void;
 
   // jobs

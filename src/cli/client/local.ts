@@ -1,5 +1,6 @@
 // The farm on this machine: core calls on the data directory's database.
 import type { Manager } from '../../core/manager';
+import { SEEN_WRITE_INTERVAL_MS } from '../../core/protocol/workers';
 import { openTaskLog, taskLogRuns } from '../../core/protocol/task-log-reads';
 import type { TaskView } from '../../core/read-models';
 import type { TagChange } from '../../core/protocol/worker-tags';
@@ -10,6 +11,8 @@ export class LocalClient implements FarmClient {
     readonly manager: Manager,
     private readonly onClose: () => void,
   ) {}
+
+  readonly lastSeenLagMs = SEEN_WRITE_INTERVAL_MS;
 
   now(): number {
     return this.manager.clock.now();

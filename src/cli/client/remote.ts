@@ -37,6 +37,7 @@ type Query = Record<string, string | number | boolean | undefined>;
 
 export class RemoteClient implements FarmClient {
   private readonly base: string;
+  readonly lastSeenLagMs = 0;
 
   constructor(
     url: string,
