@@ -1,6 +1,7 @@
 // The tables several commands print: jobs (jobs, queue-status) and workers (list-workers).
 import type { JobSummary } from '../core/lifecycle/queue';
 import { allOnOneRow, firstLine } from '../core/support/one-line';
+import { softwareLabel } from '../core/support/generations';
 import type { JobDetail, TaskView, WorkerView } from '../core/read-models';
 import { colourStatus, omittedNote, percent, progressBar, relativeTime, type Style, table, taskLabel } from './format';
 
@@ -40,9 +41,9 @@ export function tasksTable(tasks: TaskView[], style: Style): string {
   });
 }
 
-/** Which worker program and version: `2.5 (v2)`, `3.9 (abc123) (v3)`; "-" before it ever spoke. */
+/** Which worker program and version (core/support/generations.ts). */
 export function workerSoftware(w: Pick<WorkerView, 'generation' | 'version'>): string {
-  return w.version ? `${w.version} (${w.generation})` : `- (${w.generation})`;
+  return softwareLabel(w.generation, w.version);
 }
 
 /**

@@ -53,7 +53,7 @@ describe('list-workers', { timeout: 30_000 }, () => {
     expect(rows.find((x) => x.ID === f3.id)).toMatchObject({
       NICKNAME: 'render-f3',
       STATUS: 'awake',
-      WORKER: '3.9-beta1 (cf286e71) (v3)',
+      WORKER: 'v3: 3.9-beta1 (cf286e71)',
       'TASK TYPES': 'blender,ffmpeg,file-management,misc',
     });
     const ra = rows.find((x) => x.ID === a.id)!;
@@ -61,7 +61,7 @@ describe('list-workers', { timeout: 30_000 }, () => {
     expect(ra).toMatchObject({ NICKNAME: 'render-01', STATUS: 'starting', REQUESTED: '-', PLATFORM: 'linux', ADDRESS: '127.0.0.1', TASK: '-', 'TASK TYPES': 'blender,ffmpeg' });
     // Read from the database, which serve updates every 15 s at most: not more exact than that.
     expect(ra['LAST SEEN']).toBe('<15s ago');
-    expect(ra.WORKER).toBe('2.5 (v2)');
+    expect(ra.WORKER).toBe('v2: 2.5');
     expect(rb).toMatchObject({ NICKNAME: 'a-much-longer-nickname', STATUS: '(registered)', PLATFORM: 'windows' });
   });
 

@@ -6,6 +6,15 @@ export type Generation = 'v2' | 'v3';
 export const GENERATIONS: readonly Generation[] = ['v2', 'v3'];
 
 /**
+ * Which worker program and version, as the CLI and the dashboard show it: `v2: 2.5`,
+ * `v3: 3.9-beta1 (cf286e71)`; `v2: -` before it ever said. (A Flamenco 3 version carries its own
+ * brackets, so the generation goes first.)
+ */
+export function softwareLabel(generation: Generation, version: string): string {
+  return `${generation}: ${version || '-'}`;
+}
+
+/**
  * Task types of v2 → v3. Flamenco 3 Workers announce `blender ffmpeg file-management misc` by
  * default, and Flamenco 3's own jobs run echo, sleep and exec in `misc` tasks. A type not listed
  * (a custom pipeline's) is called the same in both generations.

@@ -5,6 +5,7 @@ import { api } from '../api';
 import { badge, duration, h, pager, relativeTime, replace, table } from '../dom';
 import type { Ctx, View } from './view';
 import type { ScheduleView, WorkerView } from '../../core/api-types';
+import { softwareLabel } from '../../core/support/generations';
 
 function scheduleText(s: ScheduleView | undefined): string {
   if (!s) return '';
@@ -173,7 +174,7 @@ export function workersView(ctx: Ctx): View {
           : '',
         h('code', { class: 'address' }, w.address),
         w.platform,
-        h('span', { class: 'software', title: w.generation === 'v3' ? 'Flamenco 3 Worker' : 'Flamenco Worker 2.5' }, `${w.version || '-'} (${w.generation})`),
+        h('span', { class: 'software', title: w.generation === 'v3' ? 'Flamenco 3 Worker' : 'Flamenco Worker 2.5' }, softwareLabel(w.generation, w.version)),
         h('span', { title: w.last_seen }, relativeTime(w.last_seen)),
         schedule(w),
         tags(w),
