@@ -28,6 +28,7 @@ const WEB_MAY_IMPORT = new Map([
   ['core/support/event-stream.ts', 'any'],
   ['core/support/plural.ts', 'any'],
   ['core/support/one-line.ts', 'any'],
+  ['core/support/generations.ts', 'any'],
 ]);
 
 /** The dashboard's build, which serve runs to bundle it (http/dashboard-assets.ts). */
