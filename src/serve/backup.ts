@@ -2,10 +2,11 @@
 // the database (SQLite's online backup, safe while serve runs), then the task logs and the admin
 // token. Restoring puts them into a data directory that holds no database. The backup directory
 // is itself a usable data directory (every command can read it with --data-dir).
-import { closeSync, copyFileSync, constants, existsSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, copyFileSync, constants, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ADMIN_TOKEN_FILE } from '../core/support/admin-token';
 import { ValidationError } from '../core/support/errors';
+import { fileHead } from '../core/support/file-head';
 import { DB_FILE, type DB } from '../db/open';
 import { fsProblem } from './data-dir';
 import { CLEAN_STOP_FILE } from './db-check';
@@ -117,18 +118,7 @@ export async function writeBackup(db: DB, dataDir: string, target: string): Prom
 const SQLITE_HEADER = 'SQLite format 3\0';
 
 function isSqliteFile(file: string): boolean {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return false;
-  }
-  try {
-    const buf = Buffer.alloc(SQLITE_HEADER.length);
-    return readSync(fd, buf, 0, buf.length, 0) === buf.length && buf.toString('latin1') === SQLITE_HEADER;
-  } finally {
-    closeSync(fd);
-  }
+  return fileHead(file, SQLITE_HEADER.length)?.toString('latin1') === SQLITE_HEADER;
 }
 
 export interface RestoreResult {

@@ -1,9 +1,10 @@
 // A task's earlier runs: each time a task is handed out anew its log is rotated (task-logs.ts),
 // so the runs are task-<id>.txt.N (N = 1 the newest earlier run) and task-<id>.txt (the latest).
 // Each run's first line is the manager's "assigned … to worker …", which says who ran it.
-import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { NotFoundError, ValidationError } from '../support/errors';
+import { fileHead } from '../support/file-head';
 import { counted } from '../support/plural';
 
 /** Where a task's current log is (task-logs.ts, which reads the runs through this module). */
@@ -41,20 +42,10 @@ export function logRuns(logs: LogFiles, jobId: string, taskId: string): LogRun[]
 }
 
 function assignedWorker(file: string): string | null {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    const buf = Buffer.alloc(512);
-    const n = readSync(fd, buf, 0, buf.length, 0);
-    const first = buf.subarray(0, n).toString('utf8').split('\n')[0] ?? '';
-    return ASSIGNED.exec(first)?.[1] ?? null;
-  } finally {
-    closeSync(fd);
-  }
+  const head = fileHead(file, 512);
+  if (!head) return null;
+  const first = head.toString('utf8').split('\n')[0] ?? '';
+  return ASSIGNED.exec(first)?.[1] ?? null;
 }
 
 /** Run n of the runs (1 = the first), or the latest when n is undefined; undefined when there is no log. */
