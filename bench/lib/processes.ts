@@ -207,21 +207,23 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** The bare node:http server of the baseline, in its own process like serve. */
-export async function startBaseline(p: Paths): Promise<Server> {
+/** A server process of the bench's own (`bench.cjs <mode> …`), once it printed its banner (listenForBench). */
+async function startBenchServer(p: Paths, args: string[], what: string, timeoutMs: number): Promise<Server> {
   const t0 = now();
-  const child = track(spawn(process.execPath, [p.self, 'baseline-server'], { cwd: p.root, stdio: ['ignore', 'pipe', 'inherit'] }));
-  const m = await waitForLine(child, /serving on ([0-9.]+):(\d+)/, 30_000, 'baseline server');
+  const child = track(spawn(process.execPath, [p.self, ...args], { cwd: p.root, stdio: ['ignore', 'pipe', 'inherit'] }));
+  const m = await waitForLine(child, /serving on ([0-9.]+):(\d+)/, timeoutMs, what);
   return { child, pid: child.pid!, target: { host: m[1]!, port: Number(m[2]) }, bannerMs: now() - t0, stop: () => stopChild(child) };
 }
 
+/** The bare node:http server of the baseline, in its own process like serve. */
+export function startBaseline(p: Paths): Promise<Server> {
+  return startBenchServer(p, ['baseline-server'], 'baseline server', 30_000);
+}
+
 /** The floor server (floor-server.ts), in its own process like serve, with a queue of `tasks` in `dir` and `extraStatements` a cycle. */
-export async function startFloor(p: Paths, dir: string, tasks: number, extraStatements = 0): Promise<Server> {
-  const t0 = now();
-  const args = [p.self, 'floor-server', dir, String(tasks), String(extraStatements)];
-  const child = track(spawn(process.execPath, args, { cwd: p.root, stdio: ['ignore', 'pipe', 'inherit'] }));
-  const m = await waitForLine(child, /serving on ([0-9.]+):(\d+)/, 60_000, 'floor server');
-  return { child, pid: child.pid!, target: { host: m[1]!, port: Number(m[2]) }, bannerMs: now() - t0, stop: () => stopChild(child) };
+export function startFloor(p: Paths, dir: string, tasks: number, extraStatements = 0): Promise<Server> {
+  // Longer: it fills its queue first.
+  return startBenchServer(p, ['floor-server', dir, String(tasks), String(extraStatements)], 'floor server', 60_000);
 }
 
 /** The baseline server itself: reads each request's body and answers 204, nothing else. */
