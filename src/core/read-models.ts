@@ -91,6 +91,11 @@ export function allTaskCounts(repos: Repos): Map<string, Record<TaskStatus, numb
   return out;
 }
 
+/** What names a job in every listing of jobs (the job views, `queue-status`). */
+export function jobHeading(j: JobListing): Pick<JobView, 'id' | 'name' | 'job_type' | 'status' | 'priority' | 'created'> {
+  return { id: j.id, name: j.name, job_type: j.job_type, status: j.status, priority: j.priority, created: isoTime(j.created) };
+}
+
 export function jobView(repos: Repos, j: JobListing, counts: Record<TaskStatus, number> | undefined, now: number, offered: ReadModelNeeds['offeredActions']): JobView {
   const c = counts ?? taskCounts(repos, j.id);
   // Only an active job's completed runs are summed (its estimate); others need two index lookups,
@@ -101,12 +106,7 @@ export function jobView(repos: Repos, j: JobListing, counts: Record<TaskStatus, 
   const workers = (windowMs: number) => repos.taskRuns.recentWorkers(j.id, windowMs);
   const pace = ran ? paceOf(j.status, c, repos.taskRuns.pace(j.id, active), active ? repos.taskRuns.openForJob(j.id) : [], workers, now) : NO_PACE;
   return {
-    id: j.id,
-    name: j.name,
-    job_type: j.job_type,
-    status: j.status,
-    priority: j.priority,
-    created: isoTime(j.created),
+    ...jobHeading(j),
     updated: isoTime(j.updated),
     activity: j.activity,
     tag: j.tag,

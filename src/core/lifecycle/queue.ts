@@ -7,7 +7,7 @@ import type { Logger } from '../support/logger';
 import type { Repos } from '../repos';
 import { allowedJobActions, type StateMachine } from './state';
 import { PAUSED_JOB_STATUSES, TASK_STATUSES, type TaskStatus, WORKER_STATUSES, type WorkerStatus } from '../support/statuses';
-import { allTaskCounts, type JobView, zeroCounts } from '../read-models';
+import { allTaskCounts, jobHeading, type JobView, zeroCounts } from '../read-models';
 import { identifier } from '../names';
 import type { TaskLogFiles, WorkerControl } from './needs';
 import type { TaskRecord } from '../../db/tasks-repo';
@@ -79,15 +79,7 @@ export class QueueService {
     const { items, omitted } = newest(list, listing.limit);
     const status = {
       tasks: totals,
-      jobs: items.map((j) => ({
-        id: j.id,
-        name: j.name,
-        job_type: j.job_type,
-        status: j.status,
-        priority: j.priority,
-        created: isoTime(j.created),
-        tasks: perJob.get(j.id)!,
-      })),
+      jobs: items.map((j) => ({ ...jobHeading(j), tasks: perJob.get(j.id)! })),
       workers: { registered, ...signedOn },
       warnings: this.stuck?.forQueue(jobId) ?? [],
     };
