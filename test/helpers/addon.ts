@@ -50,3 +50,25 @@ export function edited(r: Recorded, edit: (body: any) => void): Recorded {
 export function replay(url: string, r: Recorded, opts: { localAddress?: string } = {}): Promise<HttpResult> {
   return rawRequest(url, r.method, r.path, { headers: r.headers, body: r.body ?? undefined, localAddress: opts.localAddress });
 }
+
+/** A simple-blender-render job with the settings the add-on sends for a typical scene (frames 1-10, chunks of 3). */
+export function sceneJob(settings: Record<string, unknown> = {}) {
+  return {
+    name: 'shot12',
+    job_type: 'simple-blender-render',
+    settings: {
+      frames: '1-10',
+      chunk_size: 3,
+      render_output_root: '/render/',
+      add_path_components: 0,
+      render_output_path: '/render/shot12/{timestamp}/######',
+      blendfile: '/jobs/shot12.flamenco.blend',
+      fps: 24,
+      format: 'PNG',
+      image_file_extension: '.png',
+      has_previews: false,
+      scene: 'Scene',
+      ...settings,
+    },
+  };
+}

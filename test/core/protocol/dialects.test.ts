@@ -17,6 +17,7 @@ import {
   type V3Command,
 } from '../../../src/core/jobs/dialects';
 import { shlexSplit } from '../../../src/core/support/shlex';
+import { sceneJob } from '../../helpers/addon';
 import type { Command } from '../../../src/db/tasks-repo';
 
 // 2026-11-27 12:00:00 UTC.
@@ -303,23 +304,7 @@ describe('steps and the assigned task', () => {
 describe('every job type, compiled and translated', () => {
   it('simple-blender-render: every task translates', () => {
     const DIR = '/render/shot12/2026-11-27_120000';
-    const tasks = translated({
-      name: 'shot12',
-      job_type: 'simple-blender-render',
-      settings: {
-        frames: '1-4',
-        chunk_size: 3,
-        render_output_root: '/render/',
-        add_path_components: 0,
-        render_output_path: '/render/shot12/{timestamp}/######',
-        blendfile: '/jobs/shot12.flamenco.blend',
-        fps: 24,
-        format: 'PNG',
-        image_file_extension: '.png',
-        has_previews: false,
-        scene: 'Scene',
-      },
-    });
+    const tasks = translated(sceneJob({ frames: '1-4' }));
     const expr = 'import bpy; s = bpy.context.scene.render; s.use_file_extension = True; s.use_overwrite = False; s.use_placeholder = False';
     const render = (frames: string, steps: number) => ({
       name: 'blender-render',

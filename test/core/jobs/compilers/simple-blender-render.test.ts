@@ -3,34 +3,13 @@ import { addonJobTypeNamed, fromAddonSubmission } from '../../../../src/core/job
 import { validateJob } from '../../../../src/core/jobs/jobs';
 import { Variables } from '../../../../src/core/jobs/variables';
 import { ValidationError } from '../../../../src/core/support/errors';
+import { sceneJob } from '../../../helpers/addon';
 
 // 2026-11-27 12:00:00 UTC, the test clock's default time.
 const NOW = Date.UTC(2026, 10, 27, 12, 0, 0);
 const DIR = '/render/shot12/2026-11-27_120000';
 
-/** The settings the add-on sends for a typical scene. */
-function job(settings: Record<string, unknown>) {
-  return {
-    name: 'shot12',
-    job_type: 'simple-blender-render',
-    settings: {
-      frames: '1-10',
-      chunk_size: 3,
-      render_output_root: '/render/',
-      add_path_components: 0,
-      render_output_path: '/render/shot12/{timestamp}/######',
-      blendfile: '/jobs/shot12.flamenco.blend',
-      fps: 24,
-      format: 'PNG',
-      image_file_extension: '.png',
-      has_previews: false,
-      scene: 'Scene',
-      ...settings,
-    },
-  };
-}
-
-const compile = (settings: Record<string, unknown> = {}) => validateJob(job(settings), NOW);
+const compile = (settings: Record<string, unknown> = {}) => validateJob(sceneJob(settings), NOW);
 const refused = (settings: Record<string, unknown>) => {
   try {
     compile(settings);
@@ -97,7 +76,7 @@ describe('simple-blender-render', () => {
 
   it('puts two-way variables into paths before the timestamp is filled in', () => {
     const vars = new Variables({ render: { direction: 'two-way', values: [{ platform: 'windows', value: 'S:/render', audience: 'all' }] } });
-    const j = validateJob(job({ render_output_path: 'S:\\render\\shot12\\{timestamp}\\######', blendfile: 'S:\\render\\jobs\\shot12.blend' }), NOW, vars);
+    const j = validateJob(sceneJob({ render_output_path: 'S:\\render\\shot12\\{timestamp}\\######', blendfile: 'S:\\render\\jobs\\shot12.blend' }), NOW, vars);
     expect(j.settings.render_output_path).toBe('{render}/shot12/2026-11-27_120000/######');
     expect(j.tasks[0]!.commands[0]!.settings.filepath).toBe('{render}/jobs/shot12.blend');
   });
