@@ -2,6 +2,7 @@
 // (configuration, the one-serve lock, the database and its checks, the HTTP server, the background
 // timers, SSDP discovery, signals), behind one call. The CLI only parses options and calls it;
 // tests and the bench call it directly.
+import { isRunningOnWorker } from '../core/support/statuses';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -261,7 +262,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
  */
 function sayWhatRuns(manager: Manager, log: Logger): void {
   let running = 0;
-  for (const c of manager.repos.taskCounts.all()) if (c.status === 'active' || c.status === 'cancel-requested') running += c.n;
+  for (const c of manager.repos.taskCounts.all()) if (isRunningOnWorker(c.status)) running += c.n;
   if (running === 0) return;
   log.info('started after a stop that was not clean (killed, crashed, copied or restored): the database was checked and is sound', {
     running_tasks: running,
