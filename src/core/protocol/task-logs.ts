@@ -39,7 +39,7 @@ export class TaskLogs {
   write(jobId: string, taskId: string, text: string): Promise<void> {
     if (text === '') return Promise.resolve();
     const file = this.file(jobId, taskId);
-    const data = text.endsWith('\n') ? text : text + '\n';
+    const data = withNewline(text);
     return this.enqueue(file, () => this.writer.run({ op: 'append', file, data })).catch((err: unknown) => {
       throw unwritten(err);
     });
@@ -52,7 +52,7 @@ export class TaskLogs {
   append(jobId: string, taskId: string, text: string): Promise<void> {
     if (text === '') return Promise.resolve();
     const file = this.file(jobId, taskId);
-    const data = text.endsWith('\n') ? text : text + '\n';
+    const data = withNewline(text);
     return this.enqueue(file, () => this.writer.run({ op: 'append', file, data })).catch((err: unknown) => {
       this.onError(file, err);
     });
@@ -66,7 +66,7 @@ export class TaskLogs {
    */
   writeToRunOf(jobId: string, taskId: string, workerId: string, text: string): Promise<boolean> {
     const file = this.file(jobId, taskId);
-    const data = text.endsWith('\n') ? text : text + '\n';
+    const data = withNewline(text);
     let found = false;
     return this.enqueue(file, async () => {
       const run = logRuns(this, jobId, taskId)
@@ -102,7 +102,7 @@ export class TaskLogs {
    */
   startRun(jobId: string, taskId: string, text: string): Promise<void> {
     const file = this.file(jobId, taskId);
-    const data = text.endsWith('\n') ? text : text + '\n';
+    const data = withNewline(text);
     return this.enqueue(file, () => this.writer.run({ op: 'start-run', file, data })).catch((err: unknown) => {
       this.onError(file, err);
     });
@@ -152,6 +152,11 @@ export class TaskLogs {
     const late = [...this.pending].filter(([file]) => file.startsWith(dir + path.sep)).map(([, p]) => p);
     if (late.length > 0) void Promise.all(late).then(() => rmSync(dir, { recursive: true, force: true }));
   }
+}
+
+/** The text as a log's lines: ending with a newline. */
+function withNewline(text: string): string {
+  return text.endsWith('\n') ? text : text + '\n';
 }
 
 function unwritten(err: unknown): UnavailableError {
