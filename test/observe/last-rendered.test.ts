@@ -105,6 +105,19 @@ describe('last-rendered images', () => {
     expect((await request(s.url, 'GET', '/api/farm')).status).toBe(200);
   });
 
+  it('answers a request that comes while the copy is under way with the copy, so the ETag does not change after it', async () => {
+    const { s, dir, jobId, report } = await rendering({ '0001.png': PNG });
+    await report('0001.png');
+    // The report's event starts the copy; a dashboard that heard of it asks at once.
+    s.manager.observe.feed.poll();
+    const lr = s.manager.observe.lastRendered;
+    const early = await Promise.all([lr.open(jobId), lr.open()]);
+    await lr.capture(jobId, path.join(dir, '0001.png'));
+    const later = await Promise.all([lr.open(jobId), lr.open()]);
+    for (const p of [...early, ...later]) if ('handle' in p) await p.handle.close();
+    expect(early.map((p) => ('version' in p ? p.version : p))).toEqual(later.map((p) => ('version' in p ? p.version : p)));
+  });
+
   it('keeps nothing from a worker that never had a task, and counts a report just after the task ended', async () => {
     const { s, dir, jobId } = await rendering({ 'private.png': PNG, 'last-frame.png': JPEG });
     const stranger = await registerWorker(s.url, { nickname: 'stranger', types: ['none'] });

@@ -126,6 +126,13 @@ export class LastRendered {
 
   /** The image to serve, or why there is none. */
   async open(jobId?: string): Promise<Preview | NoPreview> {
+    // A copy under way is of the image to serve: waiting for it answers with the copy (and its
+    // ETag) from the first request on. Served from the reported file meanwhile, the image changed
+    // its ETag once the copy was kept, and a dashboard fetched the same frame twice. The copy was
+    // started before anyone heard of the report (capture runs on the event, before the streams).
+    const source = jobId ?? this.repos.settings.get('last_output_job');
+    const capturing = source === undefined ? undefined : this.copying.get(source);
+    if (capturing) await capturing.done;
     const { job, path: reported } = this.path(jobId);
     if (!reported) {
       return { job, path: reported, reason: job ? 'no worker has reported a rendered image for this job yet' : 'no worker has reported a rendered image yet' };
@@ -137,8 +144,7 @@ export class LastRendered {
       const copy = await inspect(this.keptFile(job ?? FARM));
       if ('handle' in copy) return copy;
     }
-    const source = job ?? this.repos.settings.get('last_output_job') ?? undefined;
-    const found = await this.inspectReported(source, reported);
+    const found = await this.inspectReported(job ?? this.repos.settings.get('last_output_job') ?? undefined, reported);
     return 'handle' in found ? found : { job, path: reported, reason: found.reason };
   }
 
